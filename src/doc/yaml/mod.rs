@@ -1,0 +1,3 @@
+//! The YAML syntax of runbooks.
+
+pub mod node;

@@ -1,0 +1,3 @@
+//! The `runbook` command line.
+
+fn main() {}
