@@ -6,7 +6,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-pub type HealthCheck = ();
+use super::health::HealthCheck;
 
 /// A loaded runbook document.
 #[derive(Debug, Clone, PartialEq)]

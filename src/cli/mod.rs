@@ -1,0 +1,4 @@
+//! The subcommands' work, callable from `main.rs` and from tests.
+
+pub mod inspect;
+pub mod outline;

@@ -1,0 +1,172 @@
+//! Text renderings of a runbook for the terminal: the `show` outline and the `check` summary.
+
+use crate::doc::duration::format_duration;
+use crate::doc::model::*;
+use std::fmt::Write;
+
+/// Counts of a runbook's contents, for summaries.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Counts {
+    pub sections: usize,
+    pub run: usize,
+    pub check: usize,
+    pub wait: usize,
+    pub gate: usize,
+    pub note: usize,
+    pub rollback_steps: usize,
+    pub signoff_roles: usize,
+}
+
+impl Counts {
+    pub fn of(runbook: &Runbook) -> Self {
+        let mut counts = Counts { sections: runbook.all_sections().len(), ..Counts::default() };
+        for r in runbook.steps() {
+            if r.rollback {
+                counts.rollback_steps += 1;
+            }
+            match &r.step.kind {
+                StepKind::Run(_) => counts.run += 1,
+                StepKind::Check(_) => counts.check += 1,
+                StepKind::Wait(_) => counts.wait += 1,
+                StepKind::Gate(g) => {
+                    counts.gate += 1;
+                    counts.signoff_roles += g.signoffs.len();
+                }
+                StepKind::Note(_) => counts.note += 1,
+            }
+        }
+        counts
+    }
+
+    pub fn steps(&self) -> usize {
+        self.run + self.check + self.wait + self.gate + self.note
+    }
+
+    /// "12 steps (5 run, 6 check, 1 gate)"
+    pub fn steps_phrase(&self) -> String {
+        let parts: Vec<String> = [("run", self.run), ("check", self.check), ("wait", self.wait), ("gate", self.gate), ("note", self.note)]
+            .iter()
+            .filter(|(_, n)| *n > 0)
+            .map(|(k, n)| format!("{n} {k}"))
+            .collect();
+        format!("{} steps ({})", self.steps(), parts.join(", "))
+    }
+}
+
+/// The one-line `check` summary of a valid runbook.
+pub fn summary_line(runbook: &Runbook) -> String {
+    let c = Counts::of(runbook);
+    format!(
+        "ok  {} — {}: {} sections, {}, {} rollback steps, {} gates",
+        runbook.path.display(),
+        runbook.title,
+        c.sections,
+        c.steps_phrase(),
+        c.rollback_steps,
+        c.gate
+    )
+}
+
+/// The readable outline printed by `show`.
+pub fn outline(runbook: &Runbook) -> String {
+    let c = Counts::of(runbook);
+    let mut out = String::new();
+    let _ = writeln!(out, "{}", runbook.title);
+    let _ = writeln!(out, "{} · {} · {} rollback steps", runbook.path.display(), c.steps_phrase(), c.rollback_steps);
+    meta_lines(&runbook.meta, &mut out);
+    for (i, section) in runbook.sections.iter().enumerate() {
+        section_lines(section, &[i], false, &mut out);
+    }
+    out
+}
+
+fn meta_lines(meta: &Metadata, out: &mut String) {
+    for p in &meta.params {
+        let default = p.default.as_deref().map(|d| format!(" (default {d})")).unwrap_or_default();
+        let _ = writeln!(out, "param  {} → ${}{default}", p.name, p.env_name());
+    }
+    if !meta.env.require.is_empty() {
+        let _ = writeln!(out, "env    requires {}", meta.env.require.join(", "));
+    }
+    if !meta.env.secret.is_empty() {
+        let _ = writeln!(out, "env    masks {}", meta.env.secret.join(", "));
+    }
+    for h in &meta.health {
+        let _ = writeln!(out, "health {} ({}, every {})", h.name, h.probe.label(), format_duration(h.every));
+    }
+    for contact in &meta.contacts {
+        let who = [contact.name.as_deref(), contact.phone.as_deref()].into_iter().flatten().collect::<Vec<_>>().join(", ");
+        let _ = writeln!(out, "contact {}: {who}", contact.role);
+    }
+}
+
+fn section_lines(section: &Section, path: &[usize], inherited_rollback: bool, out: &mut String) {
+    let rollback = inherited_rollback || section.rollback;
+    let depth = path.len() - 1;
+    let number: Vec<String> = path.iter().map(|i| (i + 1).to_string()).collect();
+    let number = number.join(".");
+    let marker = if section.rollback && !inherited_rollback { "  ↺ ROLLBACK" } else { "" };
+    let _ = writeln!(out, "\n{}§ {number} {}{marker}  :{}", "  ".repeat(depth), section.title, section.line);
+    for (n, step) in section.steps.iter().enumerate() {
+        let id = step.name.clone().unwrap_or_else(|| format!("{number}#{}", n + 1));
+        let indent = "  ".repeat(depth + 1);
+        let _ = writeln!(out, "{indent}{:<8} {}  :{}", id, step_summary(step), step.line);
+        if let StepKind::Gate(gate) = &step.kind {
+            gate_lines(gate, &format!("{indent}         "), out);
+        }
+    }
+    let _ = rollback;
+    for (i, child) in section.sections.iter().enumerate() {
+        let mut child_path = path.to_vec();
+        child_path.push(i);
+        section_lines(child, &child_path, rollback, out);
+    }
+}
+
+/// One line describing a step: its kind marker and what it does.
+pub fn step_summary(step: &Step) -> String {
+    match &step.kind {
+        StepKind::Run(run) => {
+            let lines: Vec<&str> = run.script.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')).collect();
+            let first = lines.first().copied().unwrap_or("(comments only)");
+            let more = if lines.len() > 1 { format!("  (+{} more)", lines.len() - 1) } else { String::new() };
+            let timeout = run.timeout.map(|t| format!(" timeout {}", format_duration(t))).unwrap_or_default();
+            let danger = if run.confirm == Confirm::Danger { " DANGER" } else { "" };
+            format!("$ {}{more}  [{}{timeout}{danger}]", clip(first, 70), run.lang)
+        }
+        StepKind::Check(check) => {
+            let mark = if check.done { "[x]" } else { "[ ]" };
+            format!("{}{mark} {}", "  ".repeat(check.depth as usize), clip(&check.text, 80))
+        }
+        StepKind::Wait(wait) => {
+            let until = if wait.until.is_empty() { String::new() } else { format!(" until {} OK", wait.until.join(", ")) };
+            format!("⏱ wait {}{until}", format_duration(wait.duration))
+        }
+        StepKind::Gate(gate) if !gate.signoffs.is_empty() => format!("✍ sign-off: {} ({} roles)", gate.title, gate.signoffs.len()),
+        StepKind::Gate(gate) => format!("◆ gate: {} ({} criteria)", gate.title, gate.criteria.len()),
+        StepKind::Note(note) => format!("ℹ {}", clip(&note.text, 80)),
+    }
+}
+
+fn gate_lines(gate: &GateStep, indent: &str, out: &mut String) {
+    let mut group: Option<&str> = None;
+    for c in &gate.criteria {
+        if c.group.as_deref() != group {
+            group = c.group.as_deref();
+            let _ = writeln!(out, "{indent}{}:", group.unwrap_or("criteria"));
+        }
+        let _ = writeln!(out, "{indent}  • {}", clip(&c.text, 80));
+    }
+    for s in &gate.signoffs {
+        let distinct = if s.distinct { " (a second person)" } else { "" };
+        let _ = writeln!(out, "{indent}  ✍ {}{distinct}", s.role);
+    }
+}
+
+fn clip(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        return text.to_string();
+    }
+    let cut: String = text.chars().take(max - 1).collect();
+    format!("{cut}…")
+}

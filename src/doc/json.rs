@@ -1,0 +1,107 @@
+//! The `runbook show --json` contract (documented in README.md; keep it stable).
+
+use super::duration::format_duration;
+use super::health::Probe;
+use super::model::*;
+use serde_json::{Value, json};
+
+/// The whole runbook as the documented JSON outline.
+pub fn runbook_json(runbook: &Runbook) -> Value {
+    json!({
+        "title": runbook.title,
+        "path": runbook.path.display().to_string(),
+        "format": match runbook.format { Format::Markdown => "markdown", Format::Yaml => "yaml" },
+        "params": runbook.meta.params.iter().map(|p| json!({
+            "name": p.name, "env": p.env_name(), "default": p.default, "pattern": p.pattern, "prompt": p.prompt,
+        })).collect::<Vec<_>>(),
+        "env": { "require": runbook.meta.env.require, "secret": runbook.meta.env.secret },
+        "health": runbook.meta.health.iter().map(|h| json!({
+            "name": h.name, "kind": h.probe.label(), "line": h.line, "every": format_duration(h.every),
+            "target": probe_target(&h.probe),
+        })).collect::<Vec<_>>(),
+        "contacts": runbook.meta.contacts.iter().map(|c| json!({
+            "role": c.role, "name": c.name, "phone": c.phone, "email": c.email, "chat": c.chat,
+        })).collect::<Vec<_>>(),
+        "sections": sections_json(runbook, &runbook.sections, &mut Vec::new()),
+    })
+}
+
+fn probe_target(probe: &Probe) -> String {
+    match probe {
+        Probe::Http(http) => http.url.clone(),
+        Probe::Tcp { address } => address.clone(),
+        Probe::Cmd { command } => command.clone(),
+        Probe::System(metric) => format!("{metric:?}").to_lowercase(),
+        Probe::Prometheus { url, query } => format!("{url} {query}"),
+    }
+}
+
+fn sections_json(runbook: &Runbook, sections: &[Section], path: &mut Vec<usize>) -> Vec<Value> {
+    sections
+        .iter()
+        .enumerate()
+        .map(|(i, section)| {
+            path.push(i);
+            let value = json!({
+                "title": section.title,
+                "line": section.line,
+                "level": section.level,
+                "rollback": section.rollback,
+                "prose": section.prose.iter().map(|p| json!({
+                    "line": p.line, "before_step": p.before_step, "markdown": p.markdown,
+                })).collect::<Vec<_>>(),
+                "steps": section.steps.iter().enumerate().map(|(n, s)| step_json(s, &step_id(s, path, n))).collect::<Vec<_>>(),
+                "sections": sections_json(runbook, &section.sections, path),
+            });
+            path.pop();
+            value
+        })
+        .collect()
+}
+
+fn step_id(step: &Step, path: &[usize], n: usize) -> String {
+    match &step.name {
+        Some(name) => name.clone(),
+        None => {
+            let parts: Vec<String> = path.iter().map(|i| (i + 1).to_string()).collect();
+            format!("{}#{}", parts.join("."), n + 1)
+        }
+    }
+}
+
+fn step_json(step: &Step, id: &str) -> Value {
+    let mut value = json!({ "kind": step.kind.label(), "line": step.line, "id": id, "name": step.name });
+    let extra = match &step.kind {
+        StepKind::Run(run) => json!({
+            "script": run.script,
+            "lang": run.lang,
+            "timeout_seconds": run.timeout.map(|t| t.as_secs_f64()),
+            "confirm": format!("{:?}", run.confirm).to_lowercase(),
+            "cwd": run.cwd,
+            "tty": run.tty,
+            "interactive": run.interactive,
+            "on_fail": format!("{:?}", run.on_fail).to_lowercase(),
+            "retries": run.retries,
+            "expect_exit": run.expect_exit,
+        }),
+        StepKind::Check(check) => json!({ "text": check.text, "done": check.done, "depth": check.depth }),
+        StepKind::Wait(wait) => json!({
+            "seconds": wait.duration.as_secs_f64(),
+            "until": wait.until,
+            "stable_for_seconds": wait.stable_for.map(|d| d.as_secs_f64()),
+        }),
+        StepKind::Gate(gate) => json!({
+            "title": gate.title,
+            "criteria": gate.criteria.iter().map(|c| c.text.clone()).collect::<Vec<_>>(),
+            "criteria_groups": gate.criteria.iter().map(|c| c.group.clone()).collect::<Vec<_>>(),
+            "signoffs": gate.signoffs.iter().map(|s| s.role.clone()).collect::<Vec<_>>(),
+            "distinct_signoffs": gate.signoffs.iter().filter(|s| s.distinct).map(|s| s.role.clone()).collect::<Vec<_>>(),
+            "evidence": gate.evidence,
+        }),
+        StepKind::Note(note) => json!({ "text": note.text }),
+    };
+    if let (Value::Object(target), Value::Object(more)) = (&mut value, extra) {
+        target.extend(more);
+    }
+    value
+}

@@ -1,0 +1,145 @@
+//! Rules that decide what a heading or a fenced block means in a runbook.
+//!
+//! Rollback: a heading containing "rollback" (or "roll back") starts a rollback
+//! section — off the forward path — unless it is *about* rollback readiness
+//! (its text also says prepared/preparedness/preparation, readiness/ready,
+//! criteria, trigger(s), test(ed/ing), verification, checklist or drill).
+//! The outermost heading that mentions rollback decides for its whole
+//! subtree, so "Rollback Procedures" under "Rollback Preparedness" stays a
+//! forward-path checklist, while "Manual Rollback" under "Rollback
+//! Procedure" is part of the rollback path.
+
+/// What a heading says about the section it opens.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RollbackContext {
+    /// No enclosing heading mentioned rollback.
+    Unrelated,
+    /// Inside a rollback procedure.
+    Rollback,
+    /// Inside a section about being ready to roll back (forward path).
+    Readiness,
+}
+
+const READINESS_WORDS: &[&str] =
+    &["prepar", "readiness", "ready", "criteria", "trigger", "test", "verif", "checklist", "drill"];
+
+/// The rollback context of a heading, given its parent's.
+pub fn rollback_context(heading: &str, parent: RollbackContext) -> RollbackContext {
+    if parent != RollbackContext::Unrelated {
+        return parent;
+    }
+    let lower = heading.to_lowercase();
+    if !(lower.contains("rollback") || lower.contains("roll back") || lower.contains("roll-back")) {
+        return RollbackContext::Unrelated;
+    }
+    if READINESS_WORDS.iter().any(|w| lower.contains(w)) {
+        RollbackContext::Readiness
+    } else {
+        RollbackContext::Rollback
+    }
+}
+
+/// A Go/No-Go heading: `Go/No-Go`, `go-no-go`, `Go No Go` (any case, any separators).
+pub fn is_go_no_go(heading: &str) -> bool {
+    let normalized: String = heading
+        .to_lowercase()
+        .chars()
+        .map(|c| if c == '/' || c == '-' || c == '_' { ' ' } else { c })
+        .collect();
+    let words: Vec<&str> = normalized.split_whitespace().collect();
+    words.windows(3).any(|w| w == ["go", "no", "go"])
+}
+
+/// A sign-off heading: `Sign-offs Required`, `Signoff`, `Sign off` (any case).
+pub fn is_signoff(heading: &str) -> bool {
+    let lower = heading.to_lowercase();
+    lower.contains("sign-off") || lower.contains("signoff") || lower.contains("sign off")
+}
+
+/// Fence languages whose blocks are run.
+pub fn is_shell(lang: &str) -> bool {
+    matches!(lang, "bash" | "sh" | "shell" | "zsh" | "console" | "terminal")
+}
+
+/// Console transcripts: `$ ` lines are commands, the rest is expected output.
+pub fn is_console(lang: &str) -> bool {
+    matches!(lang, "console" | "terminal")
+}
+
+/// Splits a console transcript into commands and expected output; a command
+/// ending in `\` continues on the next line (written with or without a `> ` prompt).
+pub fn parse_console(text: &str) -> Vec<crate::doc::model::TranscriptLine> {
+    use crate::doc::model::TranscriptLine;
+    let mut lines: Vec<TranscriptLine> = Vec::new();
+    for raw in text.lines() {
+        if let Some(TranscriptLine::Command(previous)) = lines.last_mut() {
+            if previous.ends_with('\\') {
+                previous.push('\n');
+                previous.push_str(raw.strip_prefix("> ").unwrap_or(raw));
+                continue;
+            }
+        }
+        match raw.strip_prefix("$ ") {
+            Some(command) => lines.push(TranscriptLine::Command(command.to_string())),
+            None if raw.trim() == "$" => {}
+            None => lines.push(TranscriptLine::Output(raw.to_string())),
+        }
+    }
+    lines
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use RollbackContext::*;
+
+    #[test]
+    fn rollback_procedures_leave_the_forward_path() {
+        for heading in ["Rollback Procedure", "🚨 ROLLBACK PROCEDURE", "Immediate Rollback (< 5 minutes)", "Rollback Plan", "How to roll back"] {
+            assert_eq!(rollback_context(heading, Unrelated), Rollback, "{heading}");
+        }
+    }
+
+    #[test]
+    fn readiness_sections_stay_forward_and_decide_for_their_subtree() {
+        assert_eq!(rollback_context("Rollback Preparedness", Unrelated), Readiness);
+        assert_eq!(rollback_context("Manual Rollback Criteria", Unrelated), Readiness);
+        assert_eq!(rollback_context("Rollback Procedures", Readiness), Readiness);
+        assert_eq!(rollback_context("Automatic Rollback", Rollback), Rollback);
+        assert_eq!(rollback_context("Deployment Steps", Unrelated), Unrelated);
+    }
+
+    #[test]
+    fn go_no_go_headings_in_every_spelling() {
+        for heading in ["Go/No-Go Decision Points", "go-no-go", "GO NO GO", "Go / No-Go"] {
+            assert!(is_go_no_go(heading), "{heading}");
+        }
+        for heading in ["Go-Live Declaration", "GO Criteria", "No going back"] {
+            assert!(!is_go_no_go(heading), "{heading}");
+        }
+    }
+
+    #[test]
+    fn signoff_headings() {
+        assert!(is_signoff("Sign-offs Required"));
+        assert!(is_signoff("Technical Sign-off"));
+        assert!(is_signoff("SIGNOFF"));
+        assert!(!is_signoff("Signals"));
+    }
+
+    #[test]
+    fn console_blocks_split_commands_from_output() {
+        use crate::doc::model::TranscriptLine::*;
+        let lines = parse_console("$ kubectl get pods\nNAME READY\napi 1/1\n$ echo a \\\n> b\na b\n");
+        assert_eq!(
+            lines,
+            vec![
+                Command("kubectl get pods".into()),
+                Output("NAME READY".into()),
+                Output("api 1/1".into()),
+                Command("echo a \\\nb".into()),
+                Output("a b".into()),
+            ]
+        );
+    }
+}
