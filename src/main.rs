@@ -12,7 +12,12 @@ use std::process::ExitCode;
 /// $RUNBOOK_PATH, then the user's data directory; anything with a `/` or an
 /// extension is taken as a path.
 #[derive(Parser)]
-#[command(name = "runbook", version, args_conflicts_with_subcommands = true, arg_required_else_help = true)]
+#[command(
+    name = "runbook",
+    version,
+    args_conflicts_with_subcommands = true,
+    arg_required_else_help = true
+)]
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
@@ -50,8 +55,12 @@ fn main() -> ExitCode {
     let (mut out, mut err) = (std::io::stdout().lock(), std::io::stderr().lock());
     let code = match (cli.command, cli.target) {
         (Some(Command::List), _) => inspect::list(&search, &mut out),
-        (Some(Command::Check { targets }), _) => inspect::check(&targets, &search, &mut out, &mut err),
-        (Some(Command::Show { target, json }), _) => inspect::show(&target, json, &search, &mut out, &mut err),
+        (Some(Command::Check { targets }), _) => {
+            inspect::check(&targets, &search, &mut out, &mut err)
+        }
+        (Some(Command::Show { target, json }), _) => {
+            inspect::show(&target, json, &search, &mut out, &mut err)
+        }
         (None, Some(target)) => inspect::show(&target, false, &search, &mut out, &mut err),
         (None, None) => 2,
     };

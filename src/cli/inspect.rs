@@ -10,7 +10,12 @@ pub const EXIT_INVALID: i32 = 2;
 
 /// Validates each target; prints a summary line per valid file and the
 /// diagnostics of invalid ones. Returns the exit code.
-pub fn check(targets: &[String], search: &SearchPath, out: &mut impl Write, err: &mut impl Write) -> i32 {
+pub fn check(
+    targets: &[String],
+    search: &SearchPath,
+    out: &mut impl Write,
+    err: &mut impl Write,
+) -> i32 {
     let mut code = 0;
     for target in targets {
         let path = match search.resolve(target) {
@@ -28,7 +33,12 @@ pub fn check(targets: &[String], search: &SearchPath, out: &mut impl Write, err:
             Err(DocError::Invalid(e)) => {
                 let _ = writeln!(err, "{e}");
                 let n = e.diagnostics.len();
-                let _ = writeln!(out, "invalid  {} — {n} error{}", path.display(), if n == 1 { "" } else { "s" });
+                let _ = writeln!(
+                    out,
+                    "invalid  {} — {n} error{}",
+                    path.display(),
+                    if n == 1 { "" } else { "s" }
+                );
                 code = EXIT_INVALID;
             }
             Err(e) => {
@@ -41,8 +51,18 @@ pub fn check(targets: &[String], search: &SearchPath, out: &mut impl Write, err:
 }
 
 /// Prints the outline (or the JSON contract) of one runbook.
-pub fn show(target: &str, as_json: bool, search: &SearchPath, out: &mut impl Write, err: &mut impl Write) -> i32 {
-    let runbook = match search.resolve(target).map_err(|e| e.to_string()).and_then(|p| load_path(&p).map_err(|e| e.to_string())) {
+pub fn show(
+    target: &str,
+    as_json: bool,
+    search: &SearchPath,
+    out: &mut impl Write,
+    err: &mut impl Write,
+) -> i32 {
+    let runbook = match search
+        .resolve(target)
+        .map_err(|e| e.to_string())
+        .and_then(|p| load_path(&p).map_err(|e| e.to_string()))
+    {
         Ok(runbook) => runbook,
         Err(e) => {
             let _ = writeln!(err, "{}", e.trim_end());
@@ -62,23 +82,41 @@ pub fn show(target: &str, as_json: bool, search: &SearchPath, out: &mut impl Wri
 pub fn list(search: &SearchPath, out: &mut impl Write) -> i32 {
     let found = search.available();
     if found.is_empty() {
-        let dirs: Vec<String> = search.dirs.iter().map(|d| d.display().to_string()).collect();
+        let dirs: Vec<String> = search
+            .dirs
+            .iter()
+            .map(|d| d.display().to_string())
+            .collect();
         let _ = writeln!(out, "no runbooks found in {}", dirs.join(", "));
         return 0;
     }
-    let width = found.iter().map(|f| f.name.chars().count()).max().unwrap_or(0).max(4);
+    let width = found
+        .iter()
+        .map(|f| f.name.chars().count())
+        .max()
+        .unwrap_or(0)
+        .max(4);
     let rows: Vec<(String, String, String)> = found
         .iter()
         .map(|f| {
             let title = match load_path(&f.path) {
                 Ok(r) => r.title,
-                Err(DocError::Invalid(e)) => format!("(invalid: {} errors — run `runbook check {}`)", e.diagnostics.len(), f.name),
+                Err(DocError::Invalid(e)) => format!(
+                    "(invalid: {} errors — run `runbook check {}`)",
+                    e.diagnostics.len(),
+                    f.name
+                ),
                 Err(e) => format!("(unreadable: {e})"),
             };
             (f.name.clone(), title, f.path.display().to_string())
         })
         .collect();
-    let title_width = rows.iter().map(|r| r.1.chars().count()).max().unwrap_or(0).clamp(5, 60);
+    let title_width = rows
+        .iter()
+        .map(|r| r.1.chars().count())
+        .max()
+        .unwrap_or(0)
+        .clamp(5, 60);
     let _ = writeln!(out, "{:<width$}  {:<title_width$}  PATH", "NAME", "TITLE");
     for (name, title, path) in rows {
         let _ = writeln!(out, "{name:<width$}  {title:<title_width$}  {path}");

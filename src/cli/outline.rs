@@ -19,7 +19,10 @@ pub struct Counts {
 
 impl Counts {
     pub fn of(runbook: &Runbook) -> Self {
-        let mut counts = Counts { sections: runbook.all_sections().len(), ..Counts::default() };
+        let mut counts = Counts {
+            sections: runbook.all_sections().len(),
+            ..Counts::default()
+        };
         for r in runbook.steps() {
             if r.rollback {
                 counts.rollback_steps += 1;
@@ -44,11 +47,17 @@ impl Counts {
 
     /// "12 steps (5 run, 6 check, 1 gate)"
     pub fn steps_phrase(&self) -> String {
-        let parts: Vec<String> = [("run", self.run), ("check", self.check), ("wait", self.wait), ("gate", self.gate), ("note", self.note)]
-            .iter()
-            .filter(|(_, n)| *n > 0)
-            .map(|(k, n)| format!("{n} {k}"))
-            .collect();
+        let parts: Vec<String> = [
+            ("run", self.run),
+            ("check", self.check),
+            ("wait", self.wait),
+            ("gate", self.gate),
+            ("note", self.note),
+        ]
+        .iter()
+        .filter(|(_, n)| *n > 0)
+        .map(|(k, n)| format!("{n} {k}"))
+        .collect();
         format!("{} steps ({})", self.steps(), parts.join(", "))
     }
 }
@@ -72,7 +81,13 @@ pub fn outline(runbook: &Runbook) -> String {
     let c = Counts::of(runbook);
     let mut out = String::new();
     let _ = writeln!(out, "{}", runbook.title);
-    let _ = writeln!(out, "{} · {} · {} rollback steps", runbook.path.display(), c.steps_phrase(), c.rollback_steps);
+    let _ = writeln!(
+        out,
+        "{} · {} · {} rollback steps",
+        runbook.path.display(),
+        c.steps_phrase(),
+        c.rollback_steps
+    );
     meta_lines(&runbook.meta, &mut out);
     for (i, section) in runbook.sections.iter().enumerate() {
         section_lines(section, &[i], false, &mut out);
@@ -82,7 +97,11 @@ pub fn outline(runbook: &Runbook) -> String {
 
 fn meta_lines(meta: &Metadata, out: &mut String) {
     for p in &meta.params {
-        let default = p.default.as_deref().map(|d| format!(" (default {d})")).unwrap_or_default();
+        let default = p
+            .default
+            .as_deref()
+            .map(|d| format!(" (default {d})"))
+            .unwrap_or_default();
         let _ = writeln!(out, "param  {} → ${}{default}", p.name, p.env_name());
     }
     if !meta.env.require.is_empty() {
@@ -92,10 +111,20 @@ fn meta_lines(meta: &Metadata, out: &mut String) {
         let _ = writeln!(out, "env    masks {}", meta.env.secret.join(", "));
     }
     for h in &meta.health {
-        let _ = writeln!(out, "health {} ({}, every {})", h.name, h.probe.label(), format_duration(h.every));
+        let _ = writeln!(
+            out,
+            "health {} ({}, every {})",
+            h.name,
+            h.probe.label(),
+            format_duration(h.every)
+        );
     }
     for contact in &meta.contacts {
-        let who = [contact.name.as_deref(), contact.phone.as_deref()].into_iter().flatten().collect::<Vec<_>>().join(", ");
+        let who = [contact.name.as_deref(), contact.phone.as_deref()]
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>()
+            .join(", ");
         let _ = writeln!(out, "contact {}: {who}", contact.role);
     }
 }
@@ -105,12 +134,31 @@ fn section_lines(section: &Section, path: &[usize], inherited_rollback: bool, ou
     let depth = path.len() - 1;
     let number: Vec<String> = path.iter().map(|i| (i + 1).to_string()).collect();
     let number = number.join(".");
-    let marker = if section.rollback && !inherited_rollback { "  ↺ ROLLBACK" } else { "" };
-    let _ = writeln!(out, "\n{}§ {number} {}{marker}  :{}", "  ".repeat(depth), section.title, section.line);
+    let marker = if section.rollback && !inherited_rollback {
+        "  ↺ ROLLBACK"
+    } else {
+        ""
+    };
+    let _ = writeln!(
+        out,
+        "\n{}§ {number} {}{marker}  :{}",
+        "  ".repeat(depth),
+        section.title,
+        section.line
+    );
     for (n, step) in section.steps.iter().enumerate() {
-        let id = step.name.clone().unwrap_or_else(|| format!("{number}#{}", n + 1));
+        let id = step
+            .name
+            .clone()
+            .unwrap_or_else(|| format!("{number}#{}", n + 1));
         let indent = "  ".repeat(depth + 1);
-        let _ = writeln!(out, "{indent}{:<8} {}  :{}", id, step_summary(step), step.line);
+        let _ = writeln!(
+            out,
+            "{indent}{:<8} {}  :{}",
+            id,
+            step_summary(step),
+            step.line
+        );
         if let StepKind::Gate(gate) = &step.kind {
             gate_lines(gate, &format!("{indent}         "), out);
         }
@@ -127,23 +175,55 @@ fn section_lines(section: &Section, path: &[usize], inherited_rollback: bool, ou
 pub fn step_summary(step: &Step) -> String {
     match &step.kind {
         StepKind::Run(run) => {
-            let lines: Vec<&str> = run.script.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')).collect();
+            let lines: Vec<&str> = run
+                .script
+                .lines()
+                .map(str::trim)
+                .filter(|l| !l.is_empty() && !l.starts_with('#'))
+                .collect();
             let first = lines.first().copied().unwrap_or("(comments only)");
-            let more = if lines.len() > 1 { format!("  (+{} more)", lines.len() - 1) } else { String::new() };
-            let timeout = run.timeout.map(|t| format!(" timeout {}", format_duration(t))).unwrap_or_default();
-            let danger = if run.confirm == Confirm::Danger { " DANGER" } else { "" };
-            format!("$ {}{more}  [{}{timeout}{danger}]", clip(first, 70), run.lang)
+            let more = if lines.len() > 1 {
+                format!("  (+{} more)", lines.len() - 1)
+            } else {
+                String::new()
+            };
+            let timeout = run
+                .timeout
+                .map(|t| format!(" timeout {}", format_duration(t)))
+                .unwrap_or_default();
+            let danger = if run.confirm == Confirm::Danger {
+                " DANGER"
+            } else {
+                ""
+            };
+            format!(
+                "$ {}{more}  [{}{timeout}{danger}]",
+                clip(first, 70),
+                run.lang
+            )
         }
         StepKind::Check(check) => {
             let mark = if check.done { "[x]" } else { "[ ]" };
-            format!("{}{mark} {}", "  ".repeat(check.depth as usize), clip(&check.text, 80))
+            format!(
+                "{}{mark} {}",
+                "  ".repeat(check.depth as usize),
+                clip(&check.text, 80)
+            )
         }
         StepKind::Wait(wait) => {
-            let until = if wait.until.is_empty() { String::new() } else { format!(" until {} OK", wait.until.join(", ")) };
+            let until = if wait.until.is_empty() {
+                String::new()
+            } else {
+                format!(" until {} OK", wait.until.join(", "))
+            };
             format!("⏱ wait {}{until}", format_duration(wait.duration))
         }
-        StepKind::Gate(gate) if !gate.signoffs.is_empty() => format!("✍ sign-off: {} ({} roles)", gate.title, gate.signoffs.len()),
-        StepKind::Gate(gate) => format!("◆ gate: {} ({} criteria)", gate.title, gate.criteria.len()),
+        StepKind::Gate(gate) if !gate.signoffs.is_empty() => {
+            format!("✍ sign-off: {} ({} roles)", gate.title, gate.signoffs.len())
+        }
+        StepKind::Gate(gate) => {
+            format!("◆ gate: {} ({} criteria)", gate.title, gate.criteria.len())
+        }
         StepKind::Note(note) => format!("ℹ {}", clip(&note.text, 80)),
     }
 }

@@ -70,7 +70,8 @@ fn step_id(step: &Step, path: &[usize], n: usize) -> String {
 }
 
 fn step_json(step: &Step, id: &str) -> Value {
-    let mut value = json!({ "kind": step.kind.label(), "line": step.line, "id": id, "name": step.name });
+    let mut value =
+        json!({ "kind": step.kind.label(), "line": step.line, "id": id, "name": step.name });
     let extra = match &step.kind {
         StepKind::Run(run) => json!({
             "script": run.script,
@@ -84,7 +85,9 @@ fn step_json(step: &Step, id: &str) -> Value {
             "retries": run.retries,
             "expect_exit": run.expect_exit,
         }),
-        StepKind::Check(check) => json!({ "text": check.text, "done": check.done, "depth": check.depth }),
+        StepKind::Check(check) => {
+            json!({ "text": check.text, "done": check.done, "depth": check.depth })
+        }
         StepKind::Wait(wait) => json!({
             "seconds": wait.duration.as_secs_f64(),
             "until": wait.until,

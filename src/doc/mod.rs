@@ -24,21 +24,30 @@ pub const MAX_RUNBOOK_BYTES: usize = 32 * 1024 * 1024;
 #[derive(Debug, thiserror::Error)]
 pub enum DocError {
     #[error("cannot read {}: {source}", path.display())]
-    Read { path: PathBuf, source: std::io::Error },
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("{0}")]
     Invalid(LoadError),
 }
 
 /// Reads, parses and validates the runbook at `path`.
 pub fn load_path(path: &Path) -> Result<Runbook, DocError> {
-    let bytes = std::fs::read(path).map_err(|source| DocError::Read { path: path.to_path_buf(), source })?;
+    let bytes = std::fs::read(path).map_err(|source| DocError::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
     load_bytes(&bytes, path).map_err(DocError::Invalid)
 }
 
 /// Parses and validates runbook bytes; `path` decides the syntax (`.yaml`/`.yml`
 /// is YAML, anything else Markdown) and names the file in diagnostics.
 pub fn load_bytes(bytes: &[u8], path: &Path) -> Result<Runbook, LoadError> {
-    let fail = |d: Diagnostic| LoadError { path: path.to_path_buf(), diagnostics: vec![d] };
+    let fail = |d: Diagnostic| LoadError {
+        path: path.to_path_buf(),
+        diagnostics: vec![d],
+    };
     if bytes.len() > MAX_RUNBOOK_BYTES {
         return Err(fail(Diagnostic {
             line: 1,
@@ -71,7 +80,10 @@ pub fn load_str(text: &str, path: &Path) -> Result<Runbook, LoadError> {
         _ => {
             let mut diagnostics = sink.diagnostics;
             diagnostics.sort_by_key(|d| (d.line, d.col));
-            Err(LoadError { path: path.to_path_buf(), diagnostics })
+            Err(LoadError {
+                path: path.to_path_buf(),
+                diagnostics,
+            })
         }
     }
 }
@@ -79,7 +91,10 @@ pub fn load_str(text: &str, path: &Path) -> Result<Runbook, LoadError> {
 /// Whether a path is read as YAML.
 pub fn is_yaml_path(path: &Path) -> bool {
     matches!(
-        path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase).as_deref(),
+        path.extension()
+            .and_then(|e| e.to_str())
+            .map(str::to_ascii_lowercase)
+            .as_deref(),
         Some("yaml" | "yml")
     )
 }

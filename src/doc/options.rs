@@ -5,8 +5,17 @@ use super::model::{Confirm, OnFail, RunStep};
 use super::sink::Sink;
 
 /// Every option a run step accepts besides its script.
-pub const RUN_OPTIONS: &[&str] =
-    &["name", "timeout", "confirm", "cwd", "tty", "interactive", "on_fail", "retries", "expect_exit"];
+pub const RUN_OPTIONS: &[&str] = &[
+    "name",
+    "timeout",
+    "confirm",
+    "cwd",
+    "tty",
+    "interactive",
+    "on_fail",
+    "retries",
+    "expect_exit",
+];
 
 /// Where an option's value was written, for diagnostics.
 #[derive(Debug, Clone, Copy)]
@@ -19,19 +28,33 @@ pub struct Spot {
 /// Applies one option (other than `name`) to `step`; reports bad values to `sink`.
 pub fn apply_run_option(step: &mut RunStep, key: &str, value: &str, spot: Spot, sink: &mut Sink) {
     let mut fail = |message: String, expected: &str| {
-        sink.at_line(spot.line, spot.col, spot.width, message, expected.to_string());
+        sink.at_line(
+            spot.line,
+            spot.col,
+            spot.width,
+            message,
+            expected.to_string(),
+        );
     };
     match key {
         "timeout" => match parse_duration(value) {
-            Ok(d) if d.is_zero() => fail("`timeout` must be longer than zero".into(), DURATION_HELP),
+            Ok(d) if d.is_zero() => {
+                fail("`timeout` must be longer than zero".into(), DURATION_HELP)
+            }
             Ok(d) => step.timeout = Some(d),
-            Err(problem) => fail(format!("bad duration for `timeout`: {problem}"), DURATION_HELP),
+            Err(problem) => fail(
+                format!("bad duration for `timeout`: {problem}"),
+                DURATION_HELP,
+            ),
         },
         "confirm" => match value {
             "none" => step.confirm = Confirm::None,
             "normal" => step.confirm = Confirm::Normal,
             "danger" => step.confirm = Confirm::Danger,
-            _ => fail(format!("`confirm` cannot be `{value}`"), "one of: none, normal, danger"),
+            _ => fail(
+                format!("`confirm` cannot be `{value}`"),
+                "one of: none, normal, danger",
+            ),
         },
         "cwd" if value.trim().is_empty() => fail("`cwd` is empty".into(), "a directory path"),
         "cwd" => step.cwd = Some(value.to_string()),
@@ -44,15 +67,24 @@ pub fn apply_run_option(step: &mut RunStep, key: &str, value: &str, spot: Spot, 
             "stop" => step.on_fail = OnFail::Stop,
             "continue" => step.on_fail = OnFail::Continue,
             "rollback" => step.on_fail = OnFail::Rollback,
-            _ => fail(format!("`on_fail` cannot be `{value}`"), "one of: stop, continue, rollback"),
+            _ => fail(
+                format!("`on_fail` cannot be `{value}`"),
+                "one of: stop, continue, rollback",
+            ),
         },
         "retries" => match value.parse::<u32>() {
             Ok(n) if n <= 100 => step.retries = n,
-            _ => fail(format!("`retries` cannot be `{value}`"), "a whole number from 0 to 100"),
+            _ => fail(
+                format!("`retries` cannot be `{value}`"),
+                "a whole number from 0 to 100",
+            ),
         },
         "expect_exit" => match value.parse::<i32>() {
             Ok(n) if (0..=255).contains(&n) => step.expect_exit = n,
-            _ => fail(format!("`expect_exit` cannot be `{value}`"), "an exit code from 0 to 255"),
+            _ => fail(
+                format!("`expect_exit` cannot be `{value}`"),
+                "an exit code from 0 to 255",
+            ),
         },
         _ => fail(
             format!("unknown option `{key}` for a run step"),
@@ -73,7 +105,9 @@ fn parse_bool(value: &str) -> Option<bool> {
 pub fn check_step_name(name: &str, spot: Spot, sink: &mut Sink) -> bool {
     let valid = !name.is_empty()
         && name.len() <= 64
-        && name.chars().all(|c| c.is_alphanumeric() || matches!(c, '-' | '_' | '.'));
+        && name
+            .chars()
+            .all(|c| c.is_alphanumeric() || matches!(c, '-' | '_' | '.'));
     if !valid {
         sink.at_line(
             spot.line,

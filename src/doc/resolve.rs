@@ -22,13 +22,21 @@ pub struct SearchPath {
 #[derive(Debug, thiserror::Error)]
 pub enum ResolveError {
     #[error("no runbook named `{name}`{}\n{}", closest_hint(.closest), available_list(.available, .searched))]
-    NotFound { name: String, closest: Option<String>, available: Vec<Found>, searched: Vec<PathBuf> },
+    NotFound {
+        name: String,
+        closest: Option<String>,
+        available: Vec<Found>,
+        searched: Vec<PathBuf>,
+    },
     #[error("{} does not exist", .0.display())]
     MissingPath(PathBuf),
 }
 
 fn closest_hint(closest: &Option<String>) -> String {
-    closest.as_ref().map(|c| format!(" — did you mean `{c}`?")).unwrap_or_default()
+    closest
+        .as_ref()
+        .map(|c| format!(" — did you mean `{c}`?"))
+        .unwrap_or_default()
 }
 
 fn available_list(available: &[Found], searched: &[PathBuf]) -> String {
@@ -62,7 +70,11 @@ impl SearchPath {
     pub fn resolve(&self, arg: &str) -> Result<PathBuf, ResolveError> {
         if looks_like_path(arg) {
             let path = PathBuf::from(arg);
-            return if path.is_file() { Ok(path) } else { Err(ResolveError::MissingPath(path)) };
+            return if path.is_file() {
+                Ok(path)
+            } else {
+                Err(ResolveError::MissingPath(path))
+            };
         }
         for dir in &self.dirs {
             for ext in EXTENSIONS {
@@ -74,7 +86,12 @@ impl SearchPath {
         }
         let available = self.available();
         let closest = closest_name(arg, &available);
-        Err(ResolveError::NotFound { name: arg.to_string(), closest, available, searched: self.dirs.clone() })
+        Err(ResolveError::NotFound {
+            name: arg.to_string(),
+            closest,
+            available,
+            searched: self.dirs.clone(),
+        })
     }
 
     /// Every runbook in the search directories; a name found twice is listed once (the first wins).
@@ -94,16 +111,25 @@ impl SearchPath {
 }
 
 fn looks_like_path(arg: &str) -> bool {
-    arg.contains('/') || arg.contains(std::path::MAIN_SEPARATOR) || Path::new(arg).extension().is_some() || Path::new(arg).is_file()
+    arg.contains('/')
+        || arg.contains(std::path::MAIN_SEPARATOR)
+        || Path::new(arg).extension().is_some()
+        || Path::new(arg).is_file()
 }
 
 fn runbooks_in(dir: &Path) -> Vec<Found> {
-    let Ok(entries) = std::fs::read_dir(dir) else { return Vec::new() };
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
     entries
         .filter_map(Result::ok)
         .map(|e| e.path())
         .filter(|p| p.is_file())
-        .filter(|p| p.extension().and_then(|e| e.to_str()).is_some_and(|e| EXTENSIONS.contains(&e)))
+        .filter(|p| {
+            p.extension()
+                .and_then(|e| e.to_str())
+                .is_some_and(|e| EXTENSIONS.contains(&e))
+        })
         .filter_map(|path| {
             let name = path.file_stem()?.to_str()?.to_string();
             Some(Found { name, path })
@@ -134,15 +160,27 @@ mod tests {
         std::fs::write(second.join("deploy-day7.yaml"), "steps: [{check: x}]\n").expect("write");
         std::fs::write(second.join("canary.yml"), "steps: [{check: x}]\n").expect("write");
         std::fs::write(second.join("notes.txt"), "not a runbook name").expect("write");
-        let search = SearchPath { dirs: vec![first, second] };
+        let search = SearchPath {
+            dirs: vec![first, second],
+        };
         (dir, search)
     }
 
     #[test]
     fn names_resolve_in_search_order() {
         let (_dir, search) = tree();
-        assert!(search.resolve("deploy-day7").expect("found").ends_with("first/deploy-day7.md"));
-        assert!(search.resolve("canary").expect("found").ends_with("second/canary.yml"));
+        assert!(
+            search
+                .resolve("deploy-day7")
+                .expect("found")
+                .ends_with("first/deploy-day7.md")
+        );
+        assert!(
+            search
+                .resolve("canary")
+                .expect("found")
+                .ends_with("second/canary.yml")
+        );
     }
 
     #[test]
@@ -160,7 +198,13 @@ mod tests {
     fn paths_are_taken_as_given() {
         let (dir, search) = tree();
         let path = dir.path().join("second/notes.txt");
-        assert_eq!(search.resolve(path.to_str().expect("utf8")).expect("file"), path);
-        assert!(matches!(search.resolve("./missing.md"), Err(ResolveError::MissingPath(_))));
+        assert_eq!(
+            search.resolve(path.to_str().expect("utf8")).expect("file"),
+            path
+        );
+        assert!(matches!(
+            search.resolve("./missing.md"),
+            Err(ResolveError::MissingPath(_))
+        ));
     }
 }

@@ -12,24 +12,55 @@ pub struct Sink<'a> {
 
 impl<'a> Sink<'a> {
     pub fn new(text: &'a str) -> Self {
-        Sink { map: SourceMap::new(text), diagnostics: Vec::new() }
+        Sink {
+            map: SourceMap::new(text),
+            diagnostics: Vec::new(),
+        }
     }
 
     /// An error at a YAML node (its position is already in file coordinates).
-    pub fn at_node(&mut self, node: &Node, message: impl Into<String>, expected: impl Into<String>) {
-        let d = self.map.diag_line_col(node.line, node.col, node.width(), message.into(), expected.into());
+    pub fn at_node(
+        &mut self,
+        node: &Node,
+        message: impl Into<String>,
+        expected: impl Into<String>,
+    ) {
+        let d = self.map.diag_line_col(
+            node.line,
+            node.col,
+            node.width(),
+            message.into(),
+            expected.into(),
+        );
         self.diagnostics.push(d);
     }
 
     /// An error at a byte range of the file.
-    pub fn at_offset(&mut self, offset: usize, len: usize, message: impl Into<String>, expected: impl Into<String>) {
-        let d = self.map.diag_at(offset, len, message.into(), expected.into());
+    pub fn at_offset(
+        &mut self,
+        offset: usize,
+        len: usize,
+        message: impl Into<String>,
+        expected: impl Into<String>,
+    ) {
+        let d = self
+            .map
+            .diag_at(offset, len, message.into(), expected.into());
         self.diagnostics.push(d);
     }
 
     /// An error at a line and column of the file.
-    pub fn at_line(&mut self, line: u32, col: u32, width: u32, message: impl Into<String>, expected: impl Into<String>) {
-        let d = self.map.diag_line_col(line, col, width, message.into(), expected.into());
+    pub fn at_line(
+        &mut self,
+        line: u32,
+        col: u32,
+        width: u32,
+        message: impl Into<String>,
+        expected: impl Into<String>,
+    ) {
+        let d = self
+            .map
+            .diag_line_col(line, col, width, message.into(), expected.into());
         self.diagnostics.push(d);
     }
 

@@ -27,9 +27,16 @@ fn whole_line(sink: &mut Sink, line: u32, message: String, expected: String) {
 fn unique_step_names(steps: &[StepRef], sink: &mut Sink) {
     let mut seen: HashMap<&str, u32> = HashMap::new();
     for r in steps {
-        let Some(name) = r.step.name.as_deref() else { continue };
+        let Some(name) = r.step.name.as_deref() else {
+            continue;
+        };
         if let Some(first) = seen.get(name) {
-            whole_line(sink, r.step.line, format!("step name `{name}` is already used at line {first}"), "a name unique within the runbook".into());
+            whole_line(
+                sink,
+                r.step.line,
+                format!("step name `{name}` is already used at line {first}"),
+                "a name unique within the runbook".into(),
+            );
         } else {
             seen.insert(name, r.step.line);
         }
@@ -38,9 +45,16 @@ fn unique_step_names(steps: &[StepRef], sink: &mut Sink) {
 
 fn step_options(steps: &[StepRef], sink: &mut Sink) {
     for r in steps {
-        let StepKind::Run(run) = &r.step.kind else { continue };
+        let StepKind::Run(run) = &r.step.kind else {
+            continue;
+        };
         if run.confirm == Confirm::Danger && r.step.name.is_none() {
-            whole_line(sink, r.step.line, "a `confirm=danger` step has no name".into(), "a `name` as well — the operator types it to confirm the step".into());
+            whole_line(
+                sink,
+                r.step.line,
+                "a `confirm=danger` step has no name".into(),
+                "a `name` as well — the operator types it to confirm the step".into(),
+            );
         }
         if run.tty && run.interactive {
             whole_line(sink, r.step.line, "a step cannot be both `tty` and `interactive`".into(), "`tty=true` (output in a pseudo-terminal) or `interactive=true` (the command gets the real terminal), not both".into());
@@ -49,7 +63,12 @@ fn step_options(steps: &[StepRef], sink: &mut Sink) {
 }
 
 fn health_references(runbook: &Runbook, steps: &[StepRef], sink: &mut Sink) {
-    let names: Vec<&str> = runbook.meta.health.iter().map(|h| h.name.as_str()).collect();
+    let names: Vec<&str> = runbook
+        .meta
+        .health
+        .iter()
+        .map(|h| h.name.as_str())
+        .collect();
     let expected = if names.is_empty() {
         "a check declared under `health:` (this runbook declares none)".to_string()
     } else {
@@ -62,7 +81,12 @@ fn health_references(runbook: &Runbook, steps: &[StepRef], sink: &mut Sink) {
             _ => continue,
         };
         for name in refs.iter().filter(|n| !names.contains(&n.as_str())) {
-            whole_line(sink, r.step.line, format!("`{key}` names `{name}`, which is not a health check"), expected.clone());
+            whole_line(
+                sink,
+                r.step.line,
+                format!("`{key}` names `{name}`, which is not a health check"),
+                expected.clone(),
+            );
         }
     }
 }
@@ -71,7 +95,15 @@ fn unique_health_names(runbook: &Runbook, sink: &mut Sink) {
     let mut seen: HashMap<&str, u32> = HashMap::new();
     for check in &runbook.meta.health {
         if let Some(first) = seen.get(check.name.as_str()) {
-            whole_line(sink, check.line, format!("health check `{}` is already declared at line {first}", check.name), "a name unique among the health checks".into());
+            whole_line(
+                sink,
+                check.line,
+                format!(
+                    "health check `{}` is already declared at line {first}",
+                    check.name
+                ),
+                "a name unique among the health checks".into(),
+            );
         } else {
             seen.insert(&check.name, check.line);
         }
@@ -82,17 +114,47 @@ fn params(runbook: &Runbook, sink: &mut Sink) {
     let mut env_names: HashMap<String, &str> = HashMap::new();
     for param in &runbook.meta.params {
         if let Some(other) = env_names.insert(param.env_name(), &param.name) {
-            whole_line(sink, param.line, format!("parameters `{other}` and `{}` both become ${}", param.name, param.env_name()), "parameter names that differ after upper-casing".into());
+            whole_line(
+                sink,
+                param.line,
+                format!(
+                    "parameters `{other}` and `{}` both become ${}",
+                    param.name,
+                    param.env_name()
+                ),
+                "parameter names that differ after upper-casing".into(),
+            );
         }
-        let Some(pattern) = &param.pattern else { continue };
+        let Some(pattern) = &param.pattern else {
+            continue;
+        };
         match regex::Regex::new(pattern) {
             Err(e) => {
-                let reason = e.to_string().lines().last().unwrap_or("invalid").trim().to_string();
-                whole_line(sink, param.line, format!("the pattern of `{}` does not compile: {reason}", param.name), "a regular expression such as '^v\\d+\\.\\d+\\.\\d+$'".into());
+                let reason = e
+                    .to_string()
+                    .lines()
+                    .last()
+                    .unwrap_or("invalid")
+                    .trim()
+                    .to_string();
+                whole_line(
+                    sink,
+                    param.line,
+                    format!("the pattern of `{}` does not compile: {reason}", param.name),
+                    "a regular expression such as '^v\\d+\\.\\d+\\.\\d+$'".into(),
+                );
             }
             Ok(re) => {
                 if let Some(default) = param.default.as_deref().filter(|d| !re.is_match(d)) {
-                    whole_line(sink, param.line, format!("the default `{default}` of `{}` does not match its pattern", param.name), format!("a default matching {pattern}"));
+                    whole_line(
+                        sink,
+                        param.line,
+                        format!(
+                            "the default `{default}` of `{}` does not match its pattern",
+                            param.name
+                        ),
+                        format!("a default matching {pattern}"),
+                    );
                 }
             }
         }

@@ -20,7 +20,9 @@ pub struct AttrError {
 
 /// The fence language (lower-cased) and its attributes.
 pub fn parse_info(info: &str) -> Result<(String, Vec<Attr>), AttrError> {
-    let lang_end = info.find(|c: char| c.is_whitespace() || c == '{').unwrap_or(info.len());
+    let lang_end = info
+        .find(|c: char| c.is_whitespace() || c == '{')
+        .unwrap_or(info.len());
     let lang = info[..lang_end].to_lowercase();
     let rest = &info[lang_end..];
     let Some(open) = rest.find('{') else {
@@ -58,17 +60,28 @@ fn parse_body(body: &str, base: usize) -> Result<Vec<Attr>, AttrError> {
             continue;
         }
         let start = i;
-        while i < bytes.len() && !matches!(bytes[i], b'=' | b',') && !bytes[i].is_ascii_whitespace() {
+        while i < bytes.len() && !matches!(bytes[i], b'=' | b',') && !bytes[i].is_ascii_whitespace()
+        {
             i += 1;
         }
         let key = body[start..i].to_string();
         if i >= bytes.len() || bytes[i] != b'=' {
-            attrs.push(Attr { value: "true".into(), offset: base + start, len: key.len(), key });
+            attrs.push(Attr {
+                value: "true".into(),
+                offset: base + start,
+                len: key.len(),
+                key,
+            });
             continue;
         }
         i += 1;
         let (value, end) = parse_value(body, i, base)?;
-        attrs.push(Attr { key, value, offset: base + start, len: end - start });
+        attrs.push(Attr {
+            key,
+            value,
+            offset: base + start,
+            len: end - start,
+        });
         i = end;
     }
     Ok(attrs)
@@ -78,7 +91,10 @@ fn parse_value(body: &str, start: usize, base: usize) -> Result<(String, usize),
     let bytes = body.as_bytes();
     match bytes.get(start) {
         Some(&quote @ (b'"' | b'\'')) => match body[start + 1..].find(quote as char) {
-            Some(len) => Ok((body[start + 1..start + 1 + len].to_string(), start + len + 2)),
+            Some(len) => Ok((
+                body[start + 1..start + 1 + len].to_string(),
+                start + len + 2,
+            )),
             None => Err(AttrError {
                 offset: base + start,
                 len: body.len() - start,
@@ -101,10 +117,23 @@ mod tests {
 
     #[test]
     fn language_and_attributes() {
-        let (lang, attrs) = parse_info("Bash {name=deploy-trading timeout=10m confirm=danger cwd=./deploy}").expect("valid");
+        let (lang, attrs) =
+            parse_info("Bash {name=deploy-trading timeout=10m confirm=danger cwd=./deploy}")
+                .expect("valid");
         assert_eq!(lang, "bash");
-        let pairs: Vec<(&str, &str)> = attrs.iter().map(|a| (a.key.as_str(), a.value.as_str())).collect();
-        assert_eq!(pairs, [("name", "deploy-trading"), ("timeout", "10m"), ("confirm", "danger"), ("cwd", "./deploy")]);
+        let pairs: Vec<(&str, &str)> = attrs
+            .iter()
+            .map(|a| (a.key.as_str(), a.value.as_str()))
+            .collect();
+        assert_eq!(
+            pairs,
+            [
+                ("name", "deploy-trading"),
+                ("timeout", "10m"),
+                ("confirm", "danger"),
+                ("cwd", "./deploy")
+            ]
+        );
         assert_eq!(attrs[1].offset, "Bash {name=deploy-trading ".len());
     }
 
@@ -112,7 +141,10 @@ mod tests {
     fn quoted_values_commas_and_bare_flags() {
         let (_, attrs) = parse_info("sh {cwd=\"/srv/my app\", tty}").expect("valid");
         assert_eq!(attrs[0].value, "/srv/my app");
-        assert_eq!((attrs[1].key.as_str(), attrs[1].value.as_str()), ("tty", "true"));
+        assert_eq!(
+            (attrs[1].key.as_str(), attrs[1].value.as_str()),
+            ("tty", "true")
+        );
     }
 
     #[test]

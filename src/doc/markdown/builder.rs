@@ -49,7 +49,12 @@ impl<'t> Builder<'t> {
             signoff: false,
             signoff_gate: None,
         };
-        Builder { text, stack: vec![root], gate: None, cursor: 0 }
+        Builder {
+            text,
+            stack: vec![root],
+            gate: None,
+            cursor: 0,
+        }
     }
 
     /// Skips source that is neither prose nor a step (front matter).
@@ -67,18 +72,28 @@ impl<'t> Builder<'t> {
         if upto <= self.cursor {
             return;
         }
-        let Some(slice) = self.text.get(self.cursor..upto) else { return };
+        let Some(slice) = self.text.get(self.cursor..upto) else {
+            return;
+        };
         let trimmed = slice.trim_start_matches(['\n', '\r', ' ', '\t']);
         if trimmed.trim().is_empty() {
             return;
         }
         let start = upto - trimmed.len();
         let line_start = sink.map.line_start(sink.map.line_of(start));
-        let from = if self.text[line_start..start].trim().is_empty() { line_start } else { start };
-        let markdown = dedent(self.text[from..upto].trim_end());
+        let from = if self.text[line_start..start].trim().is_empty() {
+            line_start
+        } else {
+            start
+        };
+        let markdown = dedent(self.text[from..upto].trim_end(), from == line_start);
         let top = self.top();
         let before_step = top.section.steps.len();
-        top.section.prose.push(Prose { line: sink.map.line_of(start), before_step, markdown });
+        top.section.prose.push(Prose {
+            line: sink.map.line_of(start),
+            before_step,
+            markdown,
+        });
     }
 
     fn top(&mut self) -> &mut Open {
@@ -92,7 +107,14 @@ impl<'t> Builder<'t> {
     }
 
     /// A heading: a new section, or a criteria group inside an open gate.
-    pub fn heading(&mut self, level: u8, title: String, line: u32, range: (usize, usize), sink: &Sink) {
+    pub fn heading(
+        &mut self,
+        level: u8,
+        title: String,
+        line: u32,
+        range: (usize, usize),
+        sink: &Sink,
+    ) {
         self.consume(range.0, range.1, sink);
         if let Some(gate) = &mut self.gate {
             if level > gate.level {
@@ -107,7 +129,13 @@ impl<'t> Builder<'t> {
         let parent = self.top().context;
         let context = rollback_context(&title, parent);
         if is_go_no_go(&title) {
-            self.gate = Some(OpenGate { level, line, title: title.clone(), group: None, criteria: Vec::new() });
+            self.gate = Some(OpenGate {
+                level,
+                line,
+                title: title.clone(),
+                group: None,
+                criteria: Vec::new(),
+            });
         }
         let signoff = is_signoff(&title);
         let section = Section {
@@ -119,7 +147,12 @@ impl<'t> Builder<'t> {
             steps: Vec::new(),
             sections: Vec::new(),
         };
-        self.stack.push(Open { section, context, signoff, signoff_gate: None });
+        self.stack.push(Open {
+            section,
+            context,
+            signoff,
+            signoff_gate: None,
+        });
     }
 
     pub fn push_step(&mut self, step: Step) {
@@ -129,7 +162,11 @@ impl<'t> Builder<'t> {
     /// A list item inside a Go/No-Go section.
     pub fn criterion(&mut self, text: String, line: u32) {
         if let Some(gate) = &mut self.gate {
-            gate.criteria.push(Criterion { text, group: gate.group.clone(), line });
+            gate.criteria.push(Criterion {
+                text,
+                group: gate.group.clone(),
+                line,
+            });
         }
     }
 
@@ -137,25 +174,53 @@ impl<'t> Builder<'t> {
     pub fn task_item(&mut self, text: String, done: bool, depth: u8, line: u32) {
         let top = self.top();
         if !top.signoff {
-            top.section.steps.push(Step { line, name: None, kind: StepKind::Check(CheckStep { text, done, depth }) });
+            top.section.steps.push(Step {
+                line,
+                name: None,
+                kind: StepKind::Check(CheckStep { text, done, depth }),
+            });
             return;
         }
-        let role = Signoff { role: text, distinct: false, line };
+        let role = Signoff {
+            role: text,
+            distinct: false,
+            line,
+        };
         if let Some(index) = top.signoff_gate {
-            if let Some(StepKind::Gate(gate)) = top.section.steps.get_mut(index).map(|s| &mut s.kind) {
+            if let Some(StepKind::Gate(gate)) =
+                top.section.steps.get_mut(index).map(|s| &mut s.kind)
+            {
                 gate.signoffs.push(role);
                 return;
             }
         }
-        let gate = GateStep { title: top.section.title.clone(), criteria: Vec::new(), signoffs: vec![role], evidence: Vec::new() };
+        let gate = GateStep {
+            title: top.section.title.clone(),
+            criteria: Vec::new(),
+            signoffs: vec![role],
+            evidence: Vec::new(),
+        };
         top.signoff_gate = Some(top.section.steps.len());
-        top.section.steps.push(Step { line, name: None, kind: StepKind::Gate(gate) });
+        top.section.steps.push(Step {
+            line,
+            name: None,
+            kind: StepKind::Gate(gate),
+        });
     }
 
     fn close_gate(&mut self) {
         if let Some(gate) = self.gate.take() {
-            let step = GateStep { title: gate.title, criteria: gate.criteria, signoffs: Vec::new(), evidence: Vec::new() };
-            self.push_step(Step { line: gate.line, name: None, kind: StepKind::Gate(step) });
+            let step = GateStep {
+                title: gate.title,
+                criteria: gate.criteria,
+                signoffs: Vec::new(),
+                evidence: Vec::new(),
+            };
+            self.push_step(Step {
+                line: gate.line,
+                name: None,
+                kind: StepKind::Gate(step),
+            });
         }
     }
 
@@ -177,16 +242,25 @@ impl<'t> Builder<'t> {
         }
         match self.stack.pop() {
             Some(root) => root.section,
-            None => Section { title: String::new(), line: 1, level: 0, rollback: false, prose: vec![], steps: vec![], sections: vec![] },
+            None => Section {
+                title: String::new(),
+                line: 1,
+                level: 0,
+                rollback: false,
+                prose: vec![],
+                steps: vec![],
+                sections: vec![],
+            },
         }
     }
 }
 
-/// Removes the indentation every non-blank line shares (prose cut from inside a list).
-fn dedent(text: &str) -> String {
+/// Removes the indentation every non-blank line shares (prose cut from inside a list);
+/// a first line that starts mid-line has no indentation of its own and is left out of the count.
+fn dedent(text: &str, first_line_whole: bool) -> String {
     let indent = text
         .lines()
-        .skip(1)
+        .skip(usize::from(!first_line_whole))
         .filter(|l| !l.trim().is_empty())
         .map(|l| l.len() - l.trim_start_matches(' ').len())
         .min()
@@ -200,7 +274,12 @@ fn dedent(text: &str) -> String {
             out.push('\n');
         }
         let cut = line.len() - line.trim_start_matches(' ').len();
-        out.push_str(if i == 0 { line } else { &line[cut.min(indent)..] });
+        let keep_first = i == 0 && !first_line_whole;
+        out.push_str(if keep_first {
+            line
+        } else {
+            &line[cut.min(indent)..]
+        });
     }
     out
 }

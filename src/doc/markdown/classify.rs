@@ -20,8 +20,17 @@ pub enum RollbackContext {
     Readiness,
 }
 
-const READINESS_WORDS: &[&str] =
-    &["prepar", "readiness", "ready", "criteria", "trigger", "test", "verif", "checklist", "drill"];
+const READINESS_WORDS: &[&str] = &[
+    "prepar",
+    "readiness",
+    "ready",
+    "criteria",
+    "trigger",
+    "test",
+    "verif",
+    "checklist",
+    "drill",
+];
 
 /// The rollback context of a heading, given its parent's.
 pub fn rollback_context(heading: &str, parent: RollbackContext) -> RollbackContext {
@@ -44,7 +53,13 @@ pub fn is_go_no_go(heading: &str) -> bool {
     let normalized: String = heading
         .to_lowercase()
         .chars()
-        .map(|c| if c == '/' || c == '-' || c == '_' { ' ' } else { c })
+        .map(|c| {
+            if c == '/' || c == '-' || c == '_' {
+                ' '
+            } else {
+                c
+            }
+        })
         .collect();
     let words: Vec<&str> = normalized.split_whitespace().collect();
     words.windows(3).any(|w| w == ["go", "no", "go"])
@@ -58,7 +73,10 @@ pub fn is_signoff(heading: &str) -> bool {
 
 /// Fence languages whose blocks are run.
 pub fn is_shell(lang: &str) -> bool {
-    matches!(lang, "bash" | "sh" | "shell" | "zsh" | "console" | "terminal")
+    matches!(
+        lang,
+        "bash" | "sh" | "shell" | "zsh" | "console" | "terminal"
+    )
 }
 
 /// Console transcripts: `$ ` lines are commands, the rest is expected output.
@@ -95,23 +113,43 @@ mod tests {
 
     #[test]
     fn rollback_procedures_leave_the_forward_path() {
-        for heading in ["Rollback Procedure", "🚨 ROLLBACK PROCEDURE", "Immediate Rollback (< 5 minutes)", "Rollback Plan", "How to roll back"] {
+        for heading in [
+            "Rollback Procedure",
+            "🚨 ROLLBACK PROCEDURE",
+            "Immediate Rollback (< 5 minutes)",
+            "Rollback Plan",
+            "How to roll back",
+        ] {
             assert_eq!(rollback_context(heading, Unrelated), Rollback, "{heading}");
         }
     }
 
     #[test]
     fn readiness_sections_stay_forward_and_decide_for_their_subtree() {
-        assert_eq!(rollback_context("Rollback Preparedness", Unrelated), Readiness);
-        assert_eq!(rollback_context("Manual Rollback Criteria", Unrelated), Readiness);
-        assert_eq!(rollback_context("Rollback Procedures", Readiness), Readiness);
+        assert_eq!(
+            rollback_context("Rollback Preparedness", Unrelated),
+            Readiness
+        );
+        assert_eq!(
+            rollback_context("Manual Rollback Criteria", Unrelated),
+            Readiness
+        );
+        assert_eq!(
+            rollback_context("Rollback Procedures", Readiness),
+            Readiness
+        );
         assert_eq!(rollback_context("Automatic Rollback", Rollback), Rollback);
         assert_eq!(rollback_context("Deployment Steps", Unrelated), Unrelated);
     }
 
     #[test]
     fn go_no_go_headings_in_every_spelling() {
-        for heading in ["Go/No-Go Decision Points", "go-no-go", "GO NO GO", "Go / No-Go"] {
+        for heading in [
+            "Go/No-Go Decision Points",
+            "go-no-go",
+            "GO NO GO",
+            "Go / No-Go",
+        ] {
             assert!(is_go_no_go(heading), "{heading}");
         }
         for heading in ["Go-Live Declaration", "GO Criteria", "No going back"] {
@@ -130,7 +168,8 @@ mod tests {
     #[test]
     fn console_blocks_split_commands_from_output() {
         use crate::doc::model::TranscriptLine::*;
-        let lines = parse_console("$ kubectl get pods\nNAME READY\napi 1/1\n$ echo a \\\n> b\na b\n");
+        let lines =
+            parse_console("$ kubectl get pods\nNAME READY\napi 1/1\n$ echo a \\\n> b\na b\n");
         assert_eq!(
             lines,
             vec![

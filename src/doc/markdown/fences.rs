@@ -11,7 +11,13 @@ use crate::doc::yaml::{node, steps::steps_from};
 use std::ops::Range;
 
 /// Handles one code block; `info` is `None` for indented blocks (always content).
-pub fn code_block(range: Range<usize>, info: Option<&str>, content: &str, builder: &mut Builder, sink: &mut Sink) {
+pub fn code_block(
+    range: Range<usize>,
+    info: Option<&str>,
+    content: &str,
+    builder: &mut Builder,
+    sink: &mut Sink,
+) {
     let Some(info) = info else { return };
     let line = sink.map.line_of(range.start);
     let (lang, attrs) = match parse_info(info) {
@@ -47,7 +53,11 @@ pub fn code_block(range: Range<usize>, info: Option<&str>, content: &str, builde
         run.script = commands.join("\n") + "\n";
     }
     let mut name = None;
-    let info_col = column_of(sink.map.line_text(line), info);
+    let info_col = if attrs.is_empty() {
+        0
+    } else {
+        column_of(sink.map.line_text(line), info)
+    };
     for attr in &attrs {
         let spot = Spot {
             line,
@@ -69,7 +79,11 @@ pub fn code_block(range: Range<usize>, info: Option<&str>, content: &str, builde
         }
     }
     builder.consume(range.start, range.end, sink);
-    builder.push_step(Step { line, name, kind: StepKind::Run(run) });
+    builder.push_step(Step {
+        line,
+        name,
+        kind: StepKind::Run(run),
+    });
 }
 
 fn runbook_steps(content: &str, fence_line: u32, sink: &mut Sink) -> Vec<Step> {
@@ -79,15 +93,28 @@ fn runbook_steps(content: &str, fence_line: u32, sink: &mut Sink) -> Vec<Step> {
             steps_from(&root, sink)
         }
         Err(e) => {
-            sink.at_line(e.line + fence_line, e.col, 1, format!("invalid YAML in a runbook block: {}", e.message), "steps in the YAML step syntax, e.g. `- wait: 5m`");
+            sink.at_line(
+                e.line + fence_line,
+                e.col,
+                1,
+                format!("invalid YAML in a runbook block: {}", e.message),
+                e.expected("steps in the YAML step syntax, e.g. `- wait: 5m`"),
+            );
             Vec::new()
         }
     }
 }
 
 fn report_attr_error(e: &AttrError, info: &str, line: u32, sink: &mut Sink) {
-    let col = column_of(sink.map.line_text(line), info) + char_count(info.get(..e.offset).unwrap_or(""));
-    sink.at_line(line, col, u32::try_from(e.len.max(1)).unwrap_or(1), e.message.clone(), e.expected.clone());
+    let col =
+        column_of(sink.map.line_text(line), info) + char_count(info.get(..e.offset).unwrap_or(""));
+    sink.at_line(
+        line,
+        col,
+        u32::try_from(e.len.max(1)).unwrap_or(1),
+        e.message.clone(),
+        e.expected.clone(),
+    );
 }
 
 /// 1-based column where `info` starts on the fence line.

@@ -36,7 +36,12 @@ pub fn load(text: &str, path: &Path, sink: &mut Sink) -> Runbook {
     for (event, range) in Parser::new_ext(text, options).into_offset_iter() {
         walker.on_event(event, range, sink);
     }
-    let Walker { builder, front, first_h1, .. } = walker;
+    let Walker {
+        builder,
+        front,
+        first_h1,
+        ..
+    } = walker;
     let root = builder.finish(sink);
     assemble(root, front, first_h1, path)
 }
@@ -101,7 +106,12 @@ impl<'t> Walker<'t> {
         match tag {
             Tag::MetadataBlock(_) => self.metadata = Some((range.start, String::new())),
             Tag::Heading { level, .. } => {
-                self.heading = Some(Heading { level: heading_level(level), start: range.start, end: range.end, text: String::new() });
+                self.heading = Some(Heading {
+                    level: heading_level(level),
+                    start: range.start,
+                    end: range.end,
+                    text: String::new(),
+                });
             }
             Tag::CodeBlock(kind) => {
                 self.finish_item(range.start, sink);
@@ -109,7 +119,11 @@ impl<'t> Walker<'t> {
                     CodeBlockKind::Fenced(info) => Some(info.to_string()),
                     CodeBlockKind::Indented => None,
                 };
-                self.code = Some(Code { range, info, content: String::new() });
+                self.code = Some(Code {
+                    range,
+                    info,
+                    content: String::new(),
+                });
             }
             Tag::List(_) => {
                 self.finish_item(range.start, sink);
@@ -142,7 +156,13 @@ impl<'t> Walker<'t> {
             }
             TagEnd::CodeBlock => {
                 if let Some(code) = self.code.take() {
-                    fences::code_block(code.range, code.info.as_deref(), &code.content, &mut self.builder, sink);
+                    fences::code_block(
+                        code.range,
+                        code.info.as_deref(),
+                        &code.content,
+                        &mut self.builder,
+                        sink,
+                    );
                 }
             }
             TagEnd::Paragraph => self.finish_item(range.end, sink),
@@ -182,17 +202,29 @@ impl<'t> Walker<'t> {
 
     fn on_heading(&mut self, heading: Heading, sink: &mut Sink) {
         let title = collapse_spaces(&heading.text);
-        let title = if title.is_empty() { "(untitled)".to_string() } else { title };
+        let title = if title.is_empty() {
+            "(untitled)".to_string()
+        } else {
+            title
+        };
         if heading.level == 1 && self.first_h1.is_none() {
             self.first_h1 = Some(title.clone());
         }
         let line = sink.map.line_of(heading.start);
-        self.builder.heading(heading.level, title, line, (heading.start, heading.end), sink);
+        self.builder.heading(
+            heading.level,
+            title,
+            line,
+            (heading.start, heading.end),
+            sink,
+        );
     }
 
     /// The open item's own text has ended: it becomes a check, a role or a criterion.
     fn finish_item(&mut self, end: usize, sink: &mut Sink) {
-        let Some(item) = self.items.last_mut().filter(|i| !i.finished) else { return };
+        let Some(item) = self.items.last_mut().filter(|i| !i.finished) else {
+            return;
+        };
         item.finished = true;
         let text = collapse_spaces(&item.text);
         let (start, depth, task) = (item.start, item.depth, item.task);
@@ -221,7 +253,19 @@ fn heading_level(level: HeadingLevel) -> u8 {
 }
 
 fn collapse_spaces(text: &str) -> String {
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
+    let trimmed = text.trim();
+    let already_single = !trimmed.contains(['\n', '\t', '\r']) && !trimmed.contains("  ");
+    if already_single {
+        return trimmed.to_string();
+    }
+    let mut out = String::with_capacity(trimmed.len());
+    for word in trimmed.split_whitespace() {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(word);
+    }
+    out
 }
 
 /// Front matter: metadata keys only; positions are shifted to file lines.
@@ -230,7 +274,13 @@ fn front_matter(yaml: &str, offset: usize, sink: &mut Sink) -> FrontMatter {
     let mut root = match node::parse(yaml) {
         Ok(root) => root,
         Err(e) => {
-            sink.at_line(e.line + first_line - 1, e.col, 1, format!("invalid YAML in the front matter: {}", e.message), "well-formed YAML between the `---` lines");
+            sink.at_line(
+                e.line + first_line - 1,
+                e.col,
+                1,
+                format!("invalid YAML in the front matter: {}", e.message),
+                e.expected("well-formed YAML between the `---` lines"),
+            );
             return FrontMatter::default();
         }
     };
@@ -238,28 +288,45 @@ fn front_matter(yaml: &str, offset: usize, sink: &mut Sink) -> FrontMatter {
     if matches!(root.value, node::Value::Null) {
         return FrontMatter::default();
     }
-    let Some(fields) = Fields::of(&root, "the front matter", sink) else { return FrontMatter::default() };
+    let Some(fields) = Fields::of(&root, "the front matter", sink) else {
+        return FrontMatter::default();
+    };
     fields.reject_unknown(META_KEYS, sink);
-    FrontMatter { title: fields.text("title", sink), meta: metadata(&fields, sink) }
+    FrontMatter {
+        title: fields.text("title", sink),
+        meta: metadata(&fields, sink),
+    }
 }
 
 /// Turns the builder's root into a runbook. A document with a single `#`
 /// heading that comes first uses it as the title, its sub-headings as the
 /// top-level sections; otherwise every heading is a section.
-fn assemble(mut root: Section, front: FrontMatter, first_h1: Option<String>, path: &Path) -> Runbook {
+fn assemble(
+    mut root: Section,
+    front: FrontMatter,
+    first_h1: Option<String>,
+    path: &Path,
+) -> Runbook {
     let mut preamble = take_prose(&mut root.prose);
     let mut sections = std::mem::take(&mut root.sections);
     let is_title_root = sections.len() == 1
         && sections[0].level == 1
         && !sections[0].rollback
-        && !sections[0].steps.iter().any(|s| matches!(s.kind, StepKind::Gate(_)));
+        && !sections[0]
+            .steps
+            .iter()
+            .any(|s| matches!(s.kind, StepKind::Gate(_)));
     let mut title = first_h1;
     if is_title_root {
         let mut top = sections.remove(0);
         title = Some(top.title.clone());
         let intro = take_prose(&mut top.prose);
         if !intro.is_empty() {
-            preamble = if preamble.is_empty() { intro } else { format!("{preamble}\n\n{intro}") };
+            preamble = if preamble.is_empty() {
+                intro
+            } else {
+                format!("{preamble}\n\n{intro}")
+            };
         }
         let children = std::mem::take(&mut top.sections);
         if !top.steps.is_empty() {
@@ -273,12 +340,25 @@ fn assemble(mut root: Section, front: FrontMatter, first_h1: Option<String>, pat
         root.level = 1;
         sections.insert(0, root);
     }
-    Runbook { title, path: path.to_path_buf(), format: Format::Markdown, preamble, meta: front.meta, sections }
+    Runbook {
+        title,
+        path: path.to_path_buf(),
+        format: Format::Markdown,
+        preamble,
+        meta: front.meta,
+        sections,
+    }
 }
 
 /// Takes the prose placed before any step, joined as one passage.
 fn take_prose(prose: &mut Vec<Prose>) -> String {
-    let (leading, rest): (Vec<Prose>, Vec<Prose>) = std::mem::take(prose).into_iter().partition(|p| p.before_step == 0);
+    let (leading, rest): (Vec<Prose>, Vec<Prose>) = std::mem::take(prose)
+        .into_iter()
+        .partition(|p| p.before_step == 0);
     *prose = rest;
-    leading.into_iter().map(|p| p.markdown).collect::<Vec<_>>().join("\n\n")
+    leading
+        .into_iter()
+        .map(|p| p.markdown)
+        .collect::<Vec<_>>()
+        .join("\n\n")
 }

@@ -16,7 +16,13 @@ pub fn load(text: &str, path: &Path, sink: &mut Sink) -> Option<Runbook> {
     let root = match node::parse(text) {
         Ok(root) => root,
         Err(e) => {
-            sink.at_line(e.line, e.col, 1, format!("invalid YAML: {}", e.message), "well-formed YAML (check indentation, quotes and brackets)");
+            sink.at_line(
+                e.line,
+                e.col,
+                1,
+                format!("invalid YAML: {}", e.message),
+                e.expected("well-formed YAML (check indentation, quotes and brackets)"),
+            );
             return None;
         }
     };
@@ -29,15 +35,26 @@ pub fn load(text: &str, path: &Path, sink: &mut Sink) -> Option<Runbook> {
         sections: Vec::new(),
     };
     match &root.value {
-        Value::Seq(_) => runbook.sections.push(implicit_section(&runbook.title, 1, false, steps_from(&root, sink))),
+        Value::Seq(_) => runbook.sections.push(implicit_section(
+            &runbook.title,
+            1,
+            false,
+            steps_from(&root, sink),
+        )),
         Value::Map(_) => read_top(&root, &mut runbook, sink),
-        _ => sink.at_node(&root, format!("a runbook must be a mapping, found {}", root.type_name()), "top-level keys such as `title:` and `sections:`"),
+        _ => sink.at_node(
+            &root,
+            format!("a runbook must be a mapping, found {}", root.type_name()),
+            "top-level keys such as `title:` and `sections:`",
+        ),
     }
     Some(runbook)
 }
 
 fn read_top(root: &Node, runbook: &mut Runbook, sink: &mut Sink) {
-    let Some(fields) = Fields::of(root, "a runbook", sink) else { return };
+    let Some(fields) = Fields::of(root, "a runbook", sink) else {
+        return;
+    };
     let accepted: Vec<&str> = META_KEYS.iter().chain(BODY_KEYS).copied().collect();
     fields.reject_unknown(&accepted, sink);
     if let Some(title) = fields.text("title", sink) {
@@ -47,10 +64,17 @@ fn read_top(root: &Node, runbook: &mut Runbook, sink: &mut Sink) {
     runbook.meta = metadata(&fields, sink);
     if let Some(steps) = fields.get("steps") {
         let title = runbook.title.clone();
-        runbook.sections.push(implicit_section(&title, steps.line, false, steps_from(steps, sink)));
+        runbook.sections.push(implicit_section(
+            &title,
+            steps.line,
+            false,
+            steps_from(steps, sink),
+        ));
     }
     if let Some(sections) = fields.get("sections") {
-        runbook.sections.extend(section_list(sections, 1, false, sink));
+        runbook
+            .sections
+            .extend(section_list(sections, 1, false, sink));
     }
     if let Some(rollback) = fields.get("rollback") {
         runbook.sections.extend(rollback_sections(rollback, sink));
@@ -59,10 +83,17 @@ fn read_top(root: &Node, runbook: &mut Runbook, sink: &mut Sink) {
 
 fn section_list(node: &Node, level: u8, rollback: bool, sink: &mut Sink) -> Vec<Section> {
     let Value::Seq(items) = &node.value else {
-        sink.at_node(node, "`sections` must be a list", "a list of `- title: ...` mappings");
+        sink.at_node(
+            node,
+            "`sections` must be a list",
+            "a list of `- title: ...` mappings",
+        );
         return Vec::new();
     };
-    items.iter().filter_map(|item| section(item, level, rollback, sink)).collect()
+    items
+        .iter()
+        .filter_map(|item| section(item, level, rollback, sink))
+        .collect()
 }
 
 fn section(node: &Node, level: u8, rollback: bool, sink: &mut Sink) -> Option<Section> {
@@ -71,20 +102,41 @@ fn section(node: &Node, level: u8, rollback: bool, sink: &mut Sink) -> Option<Se
     let title = fields.required_text("title", sink)?;
     let prose = fields
         .text("prose", sink)
-        .map(|markdown| vec![Prose { line: node.line, before_step: 0, markdown }])
+        .map(|markdown| {
+            vec![Prose {
+                line: node.line,
+                before_step: 0,
+                markdown,
+            }]
+        })
         .unwrap_or_default();
-    let steps = fields.get("steps").map(|n| steps_from(n, sink)).unwrap_or_default();
+    let steps = fields
+        .get("steps")
+        .map(|n| steps_from(n, sink))
+        .unwrap_or_default();
     let sections = fields
         .get("sections")
         .map(|n| section_list(n, level.saturating_add(1), rollback, sink))
         .unwrap_or_default();
-    Some(Section { title, line: node.line, level, rollback, prose, steps, sections })
+    Some(Section {
+        title,
+        line: node.line,
+        level,
+        rollback,
+        prose,
+        steps,
+        sections,
+    })
 }
 
 /// `rollback:` holds sections, steps, or both; loose steps form one "Rollback" section.
 fn rollback_sections(node: &Node, sink: &mut Sink) -> Vec<Section> {
     let Value::Seq(items) = &node.value else {
-        sink.at_node(node, "`rollback` must be a list", "a list of rollback steps or `- title: ...` sections");
+        sink.at_node(
+            node,
+            "`rollback` must be a list",
+            "a list of rollback steps or `- title: ...` sections",
+        );
         return Vec::new();
     };
     let mut sections = Vec::new();
@@ -103,10 +155,20 @@ fn rollback_sections(node: &Node, sink: &mut Sink) -> Vec<Section> {
 }
 
 fn implicit_section(title: &str, line: u32, rollback: bool, steps: Vec<Step>) -> Section {
-    Section { title: title.to_string(), line, level: 1, rollback, prose: Vec::new(), steps, sections: Vec::new() }
+    Section {
+        title: title.to_string(),
+        line,
+        level: 1,
+        rollback,
+        prose: Vec::new(),
+        steps,
+        sections: Vec::new(),
+    }
 }
 
 /// The file name without extension, the title of last resort.
 pub fn file_title(path: &Path) -> String {
-    path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "runbook".into())
+    path.file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "runbook".into())
 }

@@ -16,7 +16,11 @@ impl<'n> Fields<'n> {
     /// Reads `node` as a mapping, or reports that a mapping was expected.
     pub fn of(node: &'n Node, what: &'static str, sink: &mut Sink) -> Option<Fields<'n>> {
         match &node.value {
-            Value::Map(entries) => Some(Fields { node, entries, what }),
+            Value::Map(entries) => Some(Fields {
+                node,
+                entries,
+                what,
+            }),
             _ => {
                 sink.at_node(
                     node,
@@ -30,12 +34,18 @@ impl<'n> Fields<'n> {
 
     /// The value under `key`, if present.
     pub fn get(&self, key: &str) -> Option<&'n Node> {
-        self.entries.iter().find(|(k, _)| k.as_text().as_deref() == Some(key)).map(|(_, v)| v)
+        self.entries
+            .iter()
+            .find(|(k, _)| k.as_text().as_deref() == Some(key))
+            .map(|(_, v)| v)
     }
 
     /// The key node for `key`, if present (for pointing at the key itself).
     pub fn key_node(&self, key: &str) -> Option<&'n Node> {
-        self.entries.iter().find(|(k, _)| k.as_text().as_deref() == Some(key)).map(|(k, _)| k)
+        self.entries
+            .iter()
+            .find(|(k, _)| k.as_text().as_deref() == Some(key))
+            .map(|(k, _)| k)
     }
 
     pub fn has(&self, key: &str) -> bool {
@@ -83,7 +93,11 @@ impl<'n> Fields<'n> {
         match &node.value {
             Value::Bool(b) => Some(*b),
             _ => {
-                sink.at_node(node, format!("`{key}` must be true or false"), "`true` or `false`");
+                sink.at_node(
+                    node,
+                    format!("`{key}` must be true or false"),
+                    "`true` or `false`",
+                );
                 None
             }
         }
@@ -96,7 +110,9 @@ impl<'n> Fields<'n> {
 
     /// A list of strings; a single string is taken as a list of one.
     pub fn text_list(&self, key: &str, sink: &mut Sink) -> Vec<(String, &'n Node)> {
-        let Some(node) = self.get(key) else { return Vec::new() };
+        let Some(node) = self.get(key) else {
+            return Vec::new();
+        };
         text_list_node(node, key, sink)
     }
 }
@@ -122,7 +138,11 @@ pub fn duration_node(node: &Node, key: &str, sink: &mut Sink) -> Option<Duration
     match parse_duration(&text) {
         Ok(d) => Some(d),
         Err(problem) => {
-            sink.at_node(node, format!("bad duration for `{key}`: {problem}"), DURATION_HELP);
+            sink.at_node(
+                node,
+                format!("bad duration for `{key}`: {problem}"),
+                DURATION_HELP,
+            );
             None
         }
     }
@@ -136,6 +156,8 @@ pub fn text_list_node<'n>(node: &'n Node, key: &str, sink: &mut Sink) -> Vec<(St
             .filter_map(|item| expect_text(item, key, sink).map(|t| (t, item)))
             .collect(),
         Value::Null => Vec::new(),
-        _ => expect_text(node, key, sink).map(|t| vec![(t, node)]).unwrap_or_default(),
+        _ => expect_text(node, key, sink)
+            .map(|t| vec![(t, node)])
+            .unwrap_or_default(),
     }
 }

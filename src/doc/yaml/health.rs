@@ -8,8 +8,17 @@ use std::time::Duration;
 
 const PROBE_KINDS: &[&str] = &["http", "tcp", "cmd", "system", "prometheus"];
 const COMMON_KEYS: &[&str] = &[
-    "name", "every", "timeout", "warn", "crit", "warn_below", "crit_below", "warn_ms", "crit_ms",
-    "fail_after", "rollback_if",
+    "name",
+    "every",
+    "timeout",
+    "warn",
+    "crit",
+    "warn_below",
+    "crit_below",
+    "warn_ms",
+    "crit_ms",
+    "fail_after",
+    "rollback_if",
 ];
 const HTTP_KEYS: &[&str] = &["expect_status", "expect_body", "json_path", "expect_value"];
 const DEFAULT_EVERY: Duration = Duration::from_secs(5);
@@ -17,46 +26,89 @@ const DEFAULT_EVERY: Duration = Duration::from_secs(5);
 /// Reads the `health:` list.
 pub fn health_checks(node: &Node, sink: &mut Sink) -> Vec<HealthCheck> {
     let Value::Seq(items) = &node.value else {
-        sink.at_node(node, "`health` must be a list of checks", "a list such as `- {name: api, http: http://localhost:8080/health}`");
+        sink.at_node(
+            node,
+            "`health` must be a list of checks",
+            "a list such as `- {name: api, http: http://localhost:8080/health}`",
+        );
         return Vec::new();
     };
-    items.iter().filter_map(|item| health_check(item, sink)).collect()
+    items
+        .iter()
+        .filter_map(|item| health_check(item, sink))
+        .collect()
 }
 
 fn health_check(node: &Node, sink: &mut Sink) -> Option<HealthCheck> {
     let fields = Fields::of(node, "a health check", sink)?;
-    let accepted: Vec<&str> = COMMON_KEYS.iter().chain(PROBE_KINDS).chain(HTTP_KEYS).copied().collect();
+    let accepted: Vec<&str> = COMMON_KEYS
+        .iter()
+        .chain(PROBE_KINDS)
+        .chain(HTTP_KEYS)
+        .copied()
+        .collect();
     fields.reject_unknown(&accepted, sink);
     let name = fields.required_text("name", sink)?;
     let probe = probe(&fields, sink)?;
     let every = fields.duration("every", sink).unwrap_or(DEFAULT_EVERY);
-    let timeout = fields.duration("timeout", sink).unwrap_or_else(|| every.min(DEFAULT_EVERY));
+    let timeout = fields
+        .duration("timeout", sink)
+        .unwrap_or_else(|| every.min(DEFAULT_EVERY));
     let (warn, crit) = limits(&fields, sink);
     let fail_after = match fields.get("fail_after") {
         Some(n) => match n.value {
             Value::Int(v) if (1..=100).contains(&v) => v as u32,
             _ => {
-                sink.at_node(n, "`fail_after` must be a whole number from 1 to 100", "e.g. `fail_after: 3`");
+                sink.at_node(
+                    n,
+                    "`fail_after` must be a whole number from 1 to 100",
+                    "e.g. `fail_after: 3`",
+                );
                 1
             }
         },
         None => 1,
     };
     let rollback_if = fields.get("rollback_if").and_then(|n| rollback_if(n, sink));
-    Some(HealthCheck { name, line: node.line, probe, every, timeout, warn, crit, fail_after, rollback_if })
+    Some(HealthCheck {
+        name,
+        line: node.line,
+        probe,
+        every,
+        timeout,
+        warn,
+        crit,
+        fail_after,
+        rollback_if,
+    })
 }
 
 fn probe(fields: &Fields, sink: &mut Sink) -> Option<Probe> {
-    let present: Vec<&str> = PROBE_KINDS.iter().copied().filter(|k| fields.has(k)).collect();
+    let present: Vec<&str> = PROBE_KINDS
+        .iter()
+        .copied()
+        .filter(|k| fields.has(k))
+        .collect();
     match present.as_slice() {
         [kind] => probe_of(kind, fields, sink),
         [] => {
-            sink.at_node(fields.node, "a health check needs a probe", "one of the keys http, tcp, cmd, system, prometheus");
+            sink.at_node(
+                fields.node,
+                "a health check needs a probe",
+                "one of the keys http, tcp, cmd, system, prometheus",
+            );
             None
         }
         [_, second, ..] => {
             let at = fields.key_node(second).unwrap_or(fields.node);
-            sink.at_node(at, format!("a health check has one probe, found {}", present.join(" and ")), "exactly one of http, tcp, cmd, system, prometheus");
+            sink.at_node(
+                at,
+                format!(
+                    "a health check has one probe, found {}",
+                    present.join(" and ")
+                ),
+                "exactly one of http, tcp, cmd, system, prometheus",
+            );
             None
         }
     }
@@ -66,7 +118,11 @@ fn probe_of(kind: &str, fields: &Fields, sink: &mut Sink) -> Option<Probe> {
     if kind != "http" {
         for key in HTTP_KEYS {
             if let Some(at) = fields.key_node(key) {
-                sink.at_node(at, format!("`{key}` applies only to http checks"), "remove it, or make this an http check");
+                sink.at_node(
+                    at,
+                    format!("`{key}` applies only to http checks"),
+                    "remove it, or make this an http check",
+                );
             }
         }
     }
@@ -81,11 +137,17 @@ fn probe_of(kind: &str, fields: &Fields, sink: &mut Sink) -> Option<Probe> {
         "tcp" => {
             let address = fields.text("tcp", sink)?;
             if !address.contains(':') {
-                sink.at_node(fields.get("tcp")?, format!("`{address}` has no port"), "host:port, e.g. localhost:5432");
+                sink.at_node(
+                    fields.get("tcp")?,
+                    format!("`{address}` has no port"),
+                    "host:port, e.g. localhost:5432",
+                );
             }
             Some(Probe::Tcp { address })
         }
-        "cmd" => Some(Probe::Cmd { command: fields.text("cmd", sink)? }),
+        "cmd" => Some(Probe::Cmd {
+            command: fields.text("cmd", sink)?,
+        }),
         "system" => system_metric(fields.get("system")?, sink).map(Probe::System),
         _ => prometheus(fields.get("prometheus")?, sink),
     }
@@ -94,7 +156,11 @@ fn probe_of(kind: &str, fields: &Fields, sink: &mut Sink) -> Option<Probe> {
 fn url(fields: &Fields, key: &str, sink: &mut Sink) -> Option<String> {
     let text = fields.text(key, sink)?;
     if !(text.starts_with("http://") || text.starts_with("https://")) {
-        sink.at_node(fields.get(key)?, format!("`{text}` is not an http(s) URL"), "a URL starting with http:// or https://");
+        sink.at_node(
+            fields.get(key)?,
+            format!("`{text}` is not an http(s) URL"),
+            "a URL starting with http:// or https://",
+        );
         return None;
     }
     Some(text)
@@ -105,7 +171,11 @@ fn status(fields: &Fields, sink: &mut Sink) -> Option<u16> {
     match node.value {
         Value::Int(code) if (100..=599).contains(&code) => Some(code as u16),
         _ => {
-            sink.at_node(node, "`expect_status` must be an HTTP status code", "a number from 100 to 599, e.g. 200");
+            sink.at_node(
+                node,
+                "`expect_status` must be an HTTP status code",
+                "a number from 100 to 599, e.g. 200",
+            );
             None
         }
     }
@@ -121,7 +191,11 @@ fn system_metric(node: &Node, sink: &mut Sink) -> Option<SystemMetric> {
         other => match other.strip_prefix("disk:") {
             Some(path) if !path.is_empty() => SystemMetric::Disk(path.into()),
             _ => {
-                sink.at_node(node, format!("`{text}` is not a system metric"), "one of cpu, memory, load, disk, disk:PATH");
+                sink.at_node(
+                    node,
+                    format!("`{text}` is not a system metric"),
+                    "one of cpu, memory, load, disk, disk:PATH",
+                );
                 return None;
             }
         },
@@ -140,10 +214,20 @@ fn prometheus(node: &Node, sink: &mut Sink) -> Option<Probe> {
 fn limits(fields: &Fields, sink: &mut Sink) -> (Option<Limit>, Option<Limit>) {
     let mut read = |keys: [&str; 3]| -> Option<Limit> {
         let mut found = None;
-        for (key, below, unit) in [(keys[0], false, None), (keys[1], true, None), (keys[2], false, Some(Unit::Millis))] {
-            let Some(node) = fields.get(key) else { continue };
+        for (key, below, unit) in [
+            (keys[0], false, None),
+            (keys[1], true, None),
+            (keys[2], false, Some(Unit::Millis)),
+        ] {
+            let Some(node) = fields.get(key) else {
+                continue;
+            };
             if found.is_some() {
-                sink.at_node(node, format!("`{key}` repeats a threshold already given"), format!("only one of {}", keys.join(", ")));
+                sink.at_node(
+                    node,
+                    format!("`{key}` repeats a threshold already given"),
+                    format!("only one of {}", keys.join(", ")),
+                );
                 continue;
             }
             found = limit(node, key, below, unit, sink);
@@ -155,7 +239,13 @@ fn limits(fields: &Fields, sink: &mut Sink) -> (Option<Limit>, Option<Limit>) {
     (warn, crit)
 }
 
-fn limit(node: &Node, key: &str, below: bool, forced: Option<Unit>, sink: &mut Sink) -> Option<Limit> {
+fn limit(
+    node: &Node,
+    key: &str,
+    below: bool,
+    forced: Option<Unit>,
+    sink: &mut Sink,
+) -> Option<Limit> {
     let text = expect_text(node, key, sink)?;
     let trimmed = text.trim();
     let (number, unit) = if let Some(n) = trimmed.strip_suffix('%') {
@@ -168,7 +258,11 @@ fn limit(node: &Node, key: &str, below: bool, forced: Option<Unit>, sink: &mut S
     match number.trim().parse::<f64>() {
         Ok(value) if value.is_finite() => Some(Limit { value, unit, below }),
         _ => {
-            sink.at_node(node, format!("`{key}: {text}` is not a threshold"), "a number, optionally with % or ms, e.g. 80% or 0.05");
+            sink.at_node(
+                node,
+                format!("`{key}: {text}` is not a threshold"),
+                "a number, optionally with % or ms, e.g. 80% or 0.05",
+            );
             None
         }
     }
@@ -179,7 +273,11 @@ fn rollback_if(node: &Node, sink: &mut Sink) -> Option<RollbackIf> {
     fields.reject_unknown(&["crit_for"], sink);
     let Some(crit_for) = fields.duration("crit_for", sink) else {
         if !fields.has("crit_for") {
-            sink.at_node(node, "`rollback_if` needs `crit_for`", "e.g. `rollback_if: {crit_for: 5m}`");
+            sink.at_node(
+                node,
+                "`rollback_if` needs `crit_for`",
+                "e.g. `rollback_if: {crit_for: 5m}`",
+            );
         }
         return None;
     };

@@ -7,35 +7,73 @@ use crate::doc::model::{Contact, EnvSpec, Metadata, Param};
 use crate::doc::sink::Sink;
 
 /// Metadata keys, valid in front matter and at the top of a YAML runbook.
-pub const META_KEYS: &[&str] = &["title", "description", "params", "env", "health", "contacts"];
+pub const META_KEYS: &[&str] = &[
+    "title",
+    "description",
+    "params",
+    "env",
+    "health",
+    "contacts",
+];
 
 /// Reads the metadata keys of a mapping (other keys are the caller's to check).
 pub fn metadata(fields: &Fields, sink: &mut Sink) -> Metadata {
     Metadata {
-        params: fields.get("params").map(|n| params(n, sink)).unwrap_or_default(),
+        params: fields
+            .get("params")
+            .map(|n| params(n, sink))
+            .unwrap_or_default(),
         env: fields.get("env").map(|n| env(n, sink)).unwrap_or_default(),
-        health: fields.get("health").map(|n| health_checks(n, sink)).unwrap_or_default(),
-        contacts: fields.get("contacts").map(|n| contacts(n, sink)).unwrap_or_default(),
+        health: fields
+            .get("health")
+            .map(|n| health_checks(n, sink))
+            .unwrap_or_default(),
+        contacts: fields
+            .get("contacts")
+            .map(|n| contacts(n, sink))
+            .unwrap_or_default(),
     }
 }
 
 fn params(node: &Node, sink: &mut Sink) -> Vec<Param> {
     let Value::Map(entries) = &node.value else {
-        sink.at_node(node, "`params` must be a mapping of names", "e.g. `params: {version: {default: v1.0.0}}`");
+        sink.at_node(
+            node,
+            "`params` must be a mapping of names",
+            "e.g. `params: {version: {default: v1.0.0}}`",
+        );
         return Vec::new();
     };
-    entries.iter().filter_map(|(key, value)| param(key, value, sink)).collect()
+    entries
+        .iter()
+        .filter_map(|(key, value)| param(key, value, sink))
+        .collect()
 }
 
 fn param(key: &Node, value: &Node, sink: &mut Sink) -> Option<Param> {
     let name = key.key_text();
-    let valid = name.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+    let valid = name
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
     if !valid {
-        sink.at_node(key, format!("`{name}` is not a valid parameter name"), "a name of letters, digits, `_` and `-`, starting with a letter");
+        sink.at_node(
+            key,
+            format!("`{name}` is not a valid parameter name"),
+            "a name of letters, digits, `_` and `-`, starting with a letter",
+        );
         return None;
     }
-    let mut param = Param { name, line: key.line, default: None, pattern: None, prompt: None };
+    let mut param = Param {
+        name,
+        line: key.line,
+        default: None,
+        pattern: None,
+        prompt: None,
+    };
     match &value.value {
         Value::Null => {}
         Value::Map(_) => {
@@ -51,28 +89,44 @@ fn param(key: &Node, value: &Node, sink: &mut Sink) -> Option<Param> {
 }
 
 fn env(node: &Node, sink: &mut Sink) -> EnvSpec {
-    let Some(fields) = Fields::of(node, "`env`", sink) else { return EnvSpec::default() };
+    let Some(fields) = Fields::of(node, "`env`", sink) else {
+        return EnvSpec::default();
+    };
     fields.reject_unknown(&["require", "secret"], sink);
     let mut names = |key: &str| -> Vec<String> {
         fields
             .text_list(key, sink)
             .into_iter()
             .filter_map(|(name, at)| {
-                let valid = name.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+                let valid = name
+                    .chars()
+                    .next()
+                    .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
                     && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
                 if !valid {
-                    sink.at_node(at, format!("`{name}` is not an environment variable name"), "letters, digits and `_`, not starting with a digit");
+                    sink.at_node(
+                        at,
+                        format!("`{name}` is not an environment variable name"),
+                        "letters, digits and `_`, not starting with a digit",
+                    );
                 }
                 valid.then_some(name)
             })
             .collect()
     };
-    EnvSpec { require: names("require"), secret: names("secret") }
+    EnvSpec {
+        require: names("require"),
+        secret: names("secret"),
+    }
 }
 
 fn contacts(node: &Node, sink: &mut Sink) -> Vec<Contact> {
     let Value::Seq(items) = &node.value else {
-        sink.at_node(node, "`contacts` must be a list", "e.g. `- {role: DevOps Lead, name: Ana, phone: +1 555 0100}`");
+        sink.at_node(
+            node,
+            "`contacts` must be a list",
+            "e.g. `- {role: DevOps Lead, name: Ana, phone: +1 555 0100}`",
+        );
         return Vec::new();
     };
     items

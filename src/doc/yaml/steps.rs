@@ -16,9 +16,10 @@ const NOTE_KEYS: &[&str] = &["note", "name"];
 /// Whether a mapping has a step-kind key (used to tell steps from sections).
 pub fn is_step(node: &Node) -> bool {
     match &node.value {
-        Value::Map(entries) => entries
-            .iter()
-            .any(|(k, _)| k.as_text().is_some_and(|t| STEP_KINDS.contains(&t.as_str()))),
+        Value::Map(entries) => entries.iter().any(|(k, _)| {
+            k.as_text()
+                .is_some_and(|t| STEP_KINDS.contains(&t.as_str()))
+        }),
         _ => false,
     }
 }
@@ -30,7 +31,14 @@ pub fn steps_from(node: &Node, sink: &mut Sink) -> Vec<Step> {
         Value::Map(_) => step(node, sink).into_iter().collect(),
         Value::Null => Vec::new(),
         _ => {
-            sink.at_node(node, format!("steps must be a list of mappings, found {}", node.type_name()), "a list such as `- run: ./deploy.sh`");
+            sink.at_node(
+                node,
+                format!(
+                    "steps must be a list of mappings, found {}",
+                    node.type_name()
+                ),
+                "a list such as `- run: ./deploy.sh`",
+            );
             Vec::new()
         }
     }
@@ -39,18 +47,30 @@ pub fn steps_from(node: &Node, sink: &mut Sink) -> Vec<Step> {
 /// One step mapping.
 pub fn step(node: &Node, sink: &mut Sink) -> Option<Step> {
     let fields = Fields::of(node, "a step", sink)?;
-    let kinds: Vec<&str> = STEP_KINDS.iter().copied().filter(|k| fields.has(k)).collect();
+    let kinds: Vec<&str> = STEP_KINDS
+        .iter()
+        .copied()
+        .filter(|k| fields.has(k))
+        .collect();
     let kind = match kinds.as_slice() {
         [kind] => *kind,
         [] => {
             if fields.reject_unknown(&all_step_keys(), sink) {
-                sink.at_node(node, "this step says nothing to do", "one of the keys run, check, wait, gate, note");
+                sink.at_node(
+                    node,
+                    "this step says nothing to do",
+                    "one of the keys run, check, wait, gate, note",
+                );
             }
             return None;
         }
         [_, second, ..] => {
             let at = fields.key_node(second).unwrap_or(node);
-            sink.at_node(at, format!("a step is one thing, found {}", kinds.join(" and ")), "exactly one of run, check, wait, gate, note per step");
+            sink.at_node(
+                at,
+                format!("a step is one thing, found {}", kinds.join(" and ")),
+                "exactly one of run, check, wait, gate, note per step",
+            );
             return None;
         }
     };
@@ -65,9 +85,15 @@ pub fn step(node: &Node, sink: &mut Sink) -> Option<Step> {
         }),
         "wait" => StepKind::Wait(wait_step(&fields, sink)?),
         "gate" => StepKind::Gate(gate_step(&fields, sink)?),
-        _ => StepKind::Note(NoteStep { text: fields.text("note", sink)? }),
+        _ => StepKind::Note(NoteStep {
+            text: fields.text("note", sink)?,
+        }),
     };
-    Some(Step { line: node.line, name, kind })
+    Some(Step {
+        line: node.line,
+        name,
+        kind,
+    })
 }
 
 fn all_step_keys() -> Vec<&'static str> {
@@ -84,7 +110,9 @@ fn all_step_keys() -> Vec<&'static str> {
 
 fn keys_for(kind: &str) -> Vec<&'static str> {
     match kind {
-        "run" => std::iter::once("run").chain(RUN_OPTIONS.iter().copied()).collect(),
+        "run" => std::iter::once("run")
+            .chain(RUN_OPTIONS.iter().copied())
+            .collect(),
         "check" => CHECK_KEYS.to_vec(),
         "wait" => WAIT_KEYS.to_vec(),
         "gate" => GATE_KEYS.to_vec(),
@@ -99,13 +127,21 @@ fn step_name(fields: &Fields, sink: &mut Sink) -> Option<String> {
 }
 
 fn spot(node: &Node) -> Spot {
-    Spot { line: node.line, col: node.col, width: node.width() }
+    Spot {
+        line: node.line,
+        col: node.col,
+        width: node.width(),
+    }
 }
 
 fn run_step(fields: &Fields, sink: &mut Sink) -> Option<RunStep> {
     let script = fields.text("run", sink)?;
     if script.trim().is_empty() {
-        sink.at_node(fields.get("run")?, "`run` has no command", "the shell command(s) to run");
+        sink.at_node(
+            fields.get("run")?,
+            "`run` has no command",
+            "the shell command(s) to run",
+        );
         return None;
     }
     let mut step = RunStep::new(script, "bash".into());
@@ -123,13 +159,26 @@ fn run_step(fields: &Fields, sink: &mut Sink) -> Option<RunStep> {
 
 fn wait_step(fields: &Fields, sink: &mut Sink) -> Option<WaitStep> {
     let duration = fields.duration("wait", sink)?;
-    let until: Vec<String> = fields.text_list("until", sink).into_iter().map(|(t, _)| t).collect();
+    let until: Vec<String> = fields
+        .text_list("until", sink)
+        .into_iter()
+        .map(|(t, _)| t)
+        .collect();
     let stable_for = fields.duration("stable_for", sink);
     if stable_for.is_some() && until.is_empty() {
         let at = fields.key_node("stable_for").unwrap_or(fields.node);
-        sink.at_node(at, "`stable_for` without `until`", "`until: [check names]` saying which health checks must stay OK");
+        sink.at_node(
+            at,
+            "`stable_for` without `until`",
+            "`until: [check names]` saying which health checks must stay OK",
+        );
     }
-    Some(WaitStep { duration, text: None, until, stable_for })
+    Some(WaitStep {
+        duration,
+        text: None,
+        until,
+        stable_for,
+    })
 }
 
 fn gate_step(fields: &Fields, sink: &mut Sink) -> Option<GateStep> {
@@ -137,31 +186,59 @@ fn gate_step(fields: &Fields, sink: &mut Sink) -> Option<GateStep> {
     let criteria = fields
         .text_list("criteria", sink)
         .into_iter()
-        .map(|(text, node)| Criterion { text, group: None, line: node.line })
+        .map(|(text, node)| Criterion {
+            text,
+            group: None,
+            line: node.line,
+        })
         .collect();
     let signoffs = match fields.get("signoffs") {
         Some(node) => signoffs(node, sink),
         None => Vec::new(),
     };
-    let evidence = fields.text_list("evidence", sink).into_iter().map(|(t, _)| t).collect();
-    Some(GateStep { title, criteria, signoffs, evidence })
+    let evidence = fields
+        .text_list("evidence", sink)
+        .into_iter()
+        .map(|(t, _)| t)
+        .collect();
+    Some(GateStep {
+        title,
+        criteria,
+        signoffs,
+        evidence,
+    })
 }
 
 fn signoffs(node: &Node, sink: &mut Sink) -> Vec<Signoff> {
     let Value::Seq(items) = &node.value else {
-        sink.at_node(node, "`signoffs` must be a list", "a list of roles, e.g. `[Engineering Lead, {role: SRE, distinct: true}]`");
+        sink.at_node(
+            node,
+            "`signoffs` must be a list",
+            "a list of roles, e.g. `[Engineering Lead, {role: SRE, distinct: true}]`",
+        );
         return Vec::new();
     };
-    items.iter().filter_map(|item| signoff(item, sink)).collect()
+    items
+        .iter()
+        .filter_map(|item| signoff(item, sink))
+        .collect()
 }
 
 fn signoff(node: &Node, sink: &mut Sink) -> Option<Signoff> {
     if let Some(role) = node.as_text() {
-        return Some(Signoff { role, distinct: false, line: node.line });
+        return Some(Signoff {
+            role,
+            distinct: false,
+            line: node.line,
+        });
     }
     let fields = Fields::of(node, "a sign-off", sink)?;
     fields.reject_unknown(&["role", "distinct"], sink);
     let role = fields.required_text("role", sink)?;
     let distinct = fields.bool("distinct", sink).unwrap_or(false);
-    Some(Signoff { role, distinct, line: node.line })
+    Some(Signoff {
+        role,
+        distinct,
+        line: node.line,
+    })
 }

@@ -1,0 +1,109 @@
+//! Bad input never panics: arbitrary bytes and mutated real runbooks through both loaders.
+
+use proptest::prelude::*;
+use runbook::doc::load_bytes;
+use std::path::Path;
+
+const SEEDS: &[&str] = &[
+    include_str!("fixtures/seeds/000_ebdede70e6c1452d.txt"),
+    include_str!("fixtures/seeds/002_0aca07e2130c2f31.txt"),
+    include_str!("fixtures/seeds/003_163514e4c4b2b279.txt"),
+];
+
+const YAML_SAMPLE: &str = "title: T\nparams:\n  version: {default: v1.0.0, pattern: '^v'}\nhealth:\n  - {name: api, http: http://127.0.0.1:1/health, every: 1s}\nsections:\n  - title: A\n    steps:\n      - run: echo hi\n        name: hi\n        timeout: 5s\n      - wait: 1m\n        until: [api]\n        stable_for: 10s\n      - gate: Go?\n        criteria: [a, b]\n        signoffs: [SRE, {role: Lead, distinct: true}]\nrollback:\n  - run: echo undo\n";
+
+const MARKDOWN_PIECES: &[&str] = &[
+    "# Title\n",
+    "## Section\n",
+    "### Rollback\n",
+    "## Go/No-Go\n",
+    "## Sign-off\n",
+    "- [ ] check\n",
+    "- [x] done\n",
+    "  - [ ] nested\n",
+    "- plain\n",
+    "```bash {name=a timeout=5s}\necho a\n```\n",
+    "```console\n$ ls\nout\n```\n",
+    "```runbook\n- wait: 1s\n```\n",
+    "```runbook\n{{{\n```\n",
+    "---\ntitle: x\n---\n",
+    "| a | b |\n|---|---|\n| 1 | 2 |\n",
+    "> quote\n",
+    "    indented code\n",
+    "```\nplain fence\n",
+    "```bash {\n```\n",
+    "\n",
+    "text with `code` and *em*\n",
+];
+
+/// A mutation applied to real text: flip, insert or delete bytes at a position.
+fn mutate(text: &str, edits: &[(usize, u8, u8)]) -> Vec<u8> {
+    let mut bytes = text.as_bytes().to_vec();
+    for &(at, op, value) in edits {
+        if bytes.is_empty() {
+            bytes.push(value);
+            continue;
+        }
+        let at = at % bytes.len();
+        match op % 3 {
+            0 => bytes[at] ^= value | 1,
+            1 => bytes.insert(at, value),
+            _ => {
+                bytes.remove(at);
+            }
+        }
+    }
+    bytes
+}
+
+fn load_both(bytes: &[u8]) {
+    for name in ["fuzz.md", "fuzz.yaml"] {
+        if let Err(e) = load_bytes(bytes, Path::new(name)) {
+            assert!(
+                !e.diagnostics.is_empty(),
+                "an error names at least one problem"
+            );
+            let _ = e.to_string();
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 400, ..ProptestConfig::default() })]
+
+    #[test]
+    fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..2048)) {
+        load_both(&bytes);
+    }
+
+    #[test]
+    fn arbitrary_text_never_panics(text in "\\PC{0,600}") {
+        load_both(text.as_bytes());
+    }
+
+    #[test]
+    fn mutated_markdown_runbooks_never_panic(
+        seed in 0..SEEDS.len(),
+        edits in proptest::collection::vec((any::<usize>(), any::<u8>(), any::<u8>()), 1..24),
+    ) {
+        load_both(&mutate(SEEDS[seed], &edits));
+    }
+
+    #[test]
+    fn mutated_yaml_runbooks_never_panic(edits in proptest::collection::vec((any::<usize>(), any::<u8>(), any::<u8>()), 1..16)) {
+        load_both(&mutate(YAML_SAMPLE, &edits));
+    }
+
+    #[test]
+    fn shuffled_markdown_structure_never_panics(pieces in proptest::collection::vec(0..MARKDOWN_PIECES.len(), 0..40)) {
+        let text: String = pieces.iter().map(|&i| MARKDOWN_PIECES[i]).collect();
+        load_both(text.as_bytes());
+    }
+}
+
+#[test]
+fn the_yaml_sample_itself_is_valid() {
+    let rb = load_bytes(YAML_SAMPLE.as_bytes(), Path::new("sample.yaml")).expect("valid sample");
+    assert_eq!(rb.steps().len(), 4);
+    assert_eq!(rb.steps().iter().filter(|r| r.rollback).count(), 1);
+}
