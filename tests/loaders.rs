@@ -27,7 +27,9 @@ fn run_at(rb: &Runbook, index: usize) -> RunStep {
 
 #[test]
 fn front_matter_is_metadata_and_can_set_the_title() {
-    let rb = md("---\ntitle: Day 7 — deploy\nparams:\n  version: {default: v1.0.0, pattern: '^v\\d+', prompt: Release}\n  dry-run: 'no'\nenv:\n  require: [DATABASE_URL]\n  secret: [JWT_SECRET]\ncontacts:\n  - {role: DevOps Lead, name: Ana, phone: '+1 555 0100'}\n---\n# Ignored title\n\n- [ ] go\n");
+    let rb = md(
+        "---\ntitle: Day 7 — deploy\nparams:\n  version: {default: v1.0.0, pattern: '^v\\d+', prompt: Release}\n  dry-run: 'no'\nenv:\n  require: [DATABASE_URL]\n  secret: [JWT_SECRET]\ncontacts:\n  - {role: DevOps Lead, name: Ana, phone: '+1 555 0100'}\n---\n# Ignored title\n\n- [ ] go\n",
+    );
     assert_eq!(rb.title, "Day 7 — deploy");
     assert_eq!(rb.meta.params.len(), 2);
     assert_eq!(rb.meta.params[0].prompt.as_deref(), Some("Release"));
@@ -70,19 +72,38 @@ fn headings_nest_by_depth_even_when_levels_are_skipped() {
 
 #[test]
 fn shell_fences_run_and_other_fences_are_content() {
-    let rb = md("# T\n```bash\necho a\n```\n```sh\necho b\n```\n```zsh\necho c\n```\n```shell\necho d\n```\n```yaml\nk: v\n```\n```\nplain\n```\n    indented code\n");
+    let rb = md(
+        "# T\n```bash\necho a\n```\n```sh\necho b\n```\n```zsh\necho c\n```\n```shell\necho d\n```\n```yaml\nk: v\n```\n```\nplain\n```\n    indented code\n",
+    );
     assert_eq!(kinds(&rb), ["run", "run", "run", "run"]);
-    let prose: Vec<&str> = rb.sections[0].prose.iter().map(|p| p.markdown.as_str()).collect();
-    assert_eq!(prose, ["```yaml\nk: v\n```\n```\nplain\n```\n    indented code"]);
+    let prose: Vec<&str> = rb.sections[0]
+        .prose
+        .iter()
+        .map(|p| p.markdown.as_str())
+        .collect();
+    assert_eq!(
+        prose,
+        ["```yaml\nk: v\n```\n```\nplain\n```\n    indented code"]
+    );
 }
 
 #[test]
 fn info_string_attributes_configure_the_step() {
-    let rb = md("# T\n```bash {name=deploy-trading timeout=10m confirm=danger cwd=./deploy on_fail=rollback retries=2 expect_exit=3}\n./deploy.sh\n```\n```bash {tty=true}\ntop -bn1\n```\n```bash {interactive}\npsql\n```\n");
+    let rb = md(
+        "# T\n```bash {name=deploy-trading timeout=10m confirm=danger cwd=./deploy on_fail=rollback retries=2 expect_exit=3}\n./deploy.sh\n```\n```bash {tty=true}\ntop -bn1\n```\n```bash {interactive}\npsql\n```\n",
+    );
     let first = run_at(&rb, 0);
     assert_eq!(rb.steps()[0].step.name.as_deref(), Some("deploy-trading"));
     assert_eq!(first.timeout, Some(Duration::from_secs(600)));
-    assert_eq!((first.confirm, first.on_fail, first.retries, first.expect_exit), (Confirm::Danger, OnFail::Rollback, 2, 3));
+    assert_eq!(
+        (
+            first.confirm,
+            first.on_fail,
+            first.retries,
+            first.expect_exit
+        ),
+        (Confirm::Danger, OnFail::Rollback, 2, 3)
+    );
     assert_eq!(first.cwd.as_deref(), Some("./deploy"));
     assert!(run_at(&rb, 1).tty);
     assert!(run_at(&rb, 2).interactive);
@@ -90,7 +111,9 @@ fn info_string_attributes_configure_the_step() {
 
 #[test]
 fn console_blocks_run_only_their_dollar_lines() {
-    let rb = md("# T\n```console\n$ kubectl get pods\nNAME   READY\napi    1/1\n$ echo done\ndone\n```\n```terminal\njust output, nothing to run\n```\n");
+    let rb = md(
+        "# T\n```console\n$ kubectl get pods\nNAME   READY\napi    1/1\n$ echo done\ndone\n```\n```terminal\njust output, nothing to run\n```\n",
+    );
     assert_eq!(kinds(&rb), ["run"]);
     let run = run_at(&rb, 0);
     assert_eq!(run.script, "kubectl get pods\necho done\n");
@@ -100,7 +123,9 @@ fn console_blocks_run_only_their_dollar_lines() {
 
 #[test]
 fn task_items_are_checks_with_done_marks_and_nesting() {
-    let rb = md("# T\n- [ ] parent\n  - [x] child\n    - [ ] grandchild\n- plain item\n- [X] upper-case done\n");
+    let rb = md(
+        "# T\n- [ ] parent\n  - [x] child\n    - [ ] grandchild\n- plain item\n- [X] upper-case done\n",
+    );
     let checks: Vec<(String, bool, u8)> = rb
         .steps()
         .iter()
@@ -111,45 +136,86 @@ fn task_items_are_checks_with_done_marks_and_nesting() {
         .collect();
     assert_eq!(
         checks,
-        [("parent".into(), false, 0), ("child".into(), true, 1), ("grandchild".into(), false, 2), ("upper-case done".into(), true, 0)]
+        [
+            ("parent".into(), false, 0),
+            ("child".into(), true, 1),
+            ("grandchild".into(), false, 2),
+            ("upper-case done".into(), true, 0)
+        ]
     );
 }
 
 #[test]
 fn check_text_keeps_inline_code_and_drops_emphasis() {
     let rb = md("# T\n- [ ] Rotate **all** `JWT_SECRET` values\n  across regions\n");
-    let StepKind::Check(check) = &rb.steps()[0].step.kind else { panic!("check") };
+    let StepKind::Check(check) = &rb.steps()[0].step.kind else {
+        panic!("check")
+    };
     assert_eq!(check.text, "Rotate all `JWT_SECRET` values across regions");
 }
 
 #[test]
 fn runbook_fences_hold_explicit_yaml_steps() {
-    let rb = md("---\nhealth:\n  - {name: api, http: 'http://127.0.0.1:1/h'}\n---\n# T\n```runbook\nwait: 5m\nuntil: [api]\nstable_for: 1m\n```\n```runbook\n- note: Traffic shifts tomorrow.\n- gate: Go for gateway?\n  criteria: [Error rate < 0.1%]\n  evidence: [api]\n```\n");
+    let rb = md(
+        "---\nhealth:\n  - {name: api, http: 'http://127.0.0.1:1/h'}\n---\n# T\n```runbook\nwait: 5m\nuntil: [api]\nstable_for: 1m\n```\n```runbook\n- note: Traffic shifts tomorrow.\n- gate: Go for gateway?\n  criteria: [Error rate < 0.1%]\n  evidence: [api]\n```\n",
+    );
     assert_eq!(kinds(&rb), ["wait", "note", "gate"]);
-    let StepKind::Wait(wait) = &rb.steps()[0].step.kind else { panic!("wait") };
-    assert_eq!((wait.duration, wait.stable_for), (Duration::from_secs(300), Some(Duration::from_secs(60))));
-    assert_eq!(rb.steps()[0].step.line, 7, "the step's line is in file coordinates");
+    let StepKind::Wait(wait) = &rb.steps()[0].step.kind else {
+        panic!("wait")
+    };
+    assert_eq!(
+        (wait.duration, wait.stable_for),
+        (Duration::from_secs(300), Some(Duration::from_secs(60)))
+    );
+    assert_eq!(
+        rb.steps()[0].step.line,
+        7,
+        "the step's line is in file coordinates"
+    );
     assert_eq!(rb.steps()[2].step.line, 13);
 }
 
 #[test]
 fn rollback_sections_are_flagged_and_inherited() {
-    let rb = md("# T\n## Deploy\n```bash\n./deploy\n```\n## Rollback Plan\n### Undo the deploy\n```bash\n./undo\n```\n## Rollback Readiness\n### Rollback steps tested\n- [ ] Undo script rehearsed\n");
-    let flags: Vec<(String, bool)> = rb.steps().iter().map(|r| (r.section.title.clone(), r.rollback)).collect();
+    let rb = md(
+        "# T\n## Deploy\n```bash\n./deploy\n```\n## Rollback Plan\n### Undo the deploy\n```bash\n./undo\n```\n## Rollback Readiness\n### Rollback steps tested\n- [ ] Undo script rehearsed\n",
+    );
+    let flags: Vec<(String, bool)> = rb
+        .steps()
+        .iter()
+        .map(|r| (r.section.title.clone(), r.rollback))
+        .collect();
     assert_eq!(
         flags,
-        [("Deploy".into(), false), ("Undo the deploy".into(), true), ("Rollback steps tested".into(), false)]
+        [
+            ("Deploy".into(), false),
+            ("Undo the deploy".into(), true),
+            ("Rollback steps tested".into(), false)
+        ]
     );
 }
 
 #[test]
 fn go_no_go_gathers_every_list_item_beneath_with_its_group() {
-    let rb = md("# T\n## Go / No-Go\nDecide together.\n- Latency ok\n### GO Criteria\n- Tests green\n  - including e2e\n### NO-GO Criteria\n1. Open sev-1\n## After\n- [ ] tidy up\n");
-    let StepKind::Gate(gate) = &rb.steps()[0].step.kind else { panic!("gate") };
-    let criteria: Vec<(&str, Option<&str>)> = gate.criteria.iter().map(|c| (c.text.as_str(), c.group.as_deref())).collect();
+    let rb = md(
+        "# T\n## Go / No-Go\nDecide together.\n- Latency ok\n### GO Criteria\n- Tests green\n  - including e2e\n### NO-GO Criteria\n1. Open sev-1\n## After\n- [ ] tidy up\n",
+    );
+    let StepKind::Gate(gate) = &rb.steps()[0].step.kind else {
+        panic!("gate")
+    };
+    let criteria: Vec<(&str, Option<&str>)> = gate
+        .criteria
+        .iter()
+        .map(|c| (c.text.as_str(), c.group.as_deref()))
+        .collect();
     assert_eq!(
         criteria,
-        [("Latency ok", None), ("Tests green", Some("GO Criteria")), ("including e2e", Some("GO Criteria")), ("Open sev-1", Some("NO-GO Criteria"))]
+        [
+            ("Latency ok", None),
+            ("Tests green", Some("GO Criteria")),
+            ("including e2e", Some("GO Criteria")),
+            ("Open sev-1", Some("NO-GO Criteria"))
+        ]
     );
     assert_eq!(rb.sections[0].prose[0].markdown, "Decide together.");
     assert_eq!(kinds(&rb), ["gate", "check"]);
@@ -157,19 +223,36 @@ fn go_no_go_gathers_every_list_item_beneath_with_its_group() {
 
 #[test]
 fn signoff_headings_turn_task_items_into_roles() {
-    let rb = md("# T\n## Sign-off\nBoth must sign.\n- [ ] SRE on call\n- [ ] Release manager\n## Sign-off notes\n- nobody signs here\n");
-    let StepKind::Gate(gate) = &rb.steps()[0].step.kind else { panic!("gate") };
+    let rb = md(
+        "# T\n## Sign-off\nBoth must sign.\n- [ ] SRE on call\n- [ ] Release manager\n## Sign-off notes\n- nobody signs here\n",
+    );
+    let StepKind::Gate(gate) = &rb.steps()[0].step.kind else {
+        panic!("gate")
+    };
     let roles: Vec<&str> = gate.signoffs.iter().map(|s| s.role.as_str()).collect();
     assert_eq!(roles, ["SRE on call", "Release manager"]);
     assert_eq!(gate.title, "Sign-off");
-    assert_eq!(rb.steps().len(), 1, "a sign-off heading without task items is prose");
+    assert_eq!(
+        rb.steps().len(),
+        1,
+        "a sign-off heading without task items is prose"
+    );
 }
 
 #[test]
 fn prose_is_placed_between_the_steps_it_came_between() {
-    let rb = md("# T\n## S\nBefore.\n\n- [ ] one\n\nBetween **here**.\n\n```bash\necho two\n```\n\nAfter.\n");
-    let placed: Vec<(usize, &str)> = rb.sections[0].prose.iter().map(|p| (p.before_step, p.markdown.as_str())).collect();
-    assert_eq!(placed, [(0, "Before."), (1, "Between **here**."), (2, "After.")]);
+    let rb = md(
+        "# T\n## S\nBefore.\n\n- [ ] one\n\nBetween **here**.\n\n```bash\necho two\n```\n\nAfter.\n",
+    );
+    let placed: Vec<(usize, &str)> = rb.sections[0]
+        .prose
+        .iter()
+        .map(|p| (p.before_step, p.markdown.as_str()))
+        .collect();
+    assert_eq!(
+        placed,
+        [(0, "Before."), (1, "Between **here**."), (2, "After.")]
+    );
 }
 
 #[test]
@@ -194,12 +277,31 @@ fn yaml_runbooks_have_the_same_tree() {
     assert_eq!(kinds(&rb), ["run", "wait", "check", "gate", "run", "note"]);
     assert_eq!(rb.steps().iter().filter(|r| r.rollback).count(), 2);
     assert_eq!(rb.sections[0].prose[0].markdown, "Shift **5%**.");
-    let StepKind::Gate(gate) = &rb.steps()[3].step.kind else { panic!("gate") };
+    let StepKind::Gate(gate) = &rb.steps()[3].step.kind else {
+        panic!("gate")
+    };
     assert!(gate.signoffs[1].distinct);
     let health = &rb.meta.health;
-    assert_eq!(health[0].rollback_if.map(|r| r.crit_for), Some(Duration::from_secs(300)));
-    assert_eq!(health[1].warn, Some(Limit { value: 80.0, unit: Unit::Percent, below: false }));
-    assert_eq!(health[2].warn, Some(Limit { value: 3.0, unit: Unit::Plain, below: true }));
+    assert_eq!(
+        health[0].rollback_if.map(|r| r.crit_for),
+        Some(Duration::from_secs(300))
+    );
+    assert_eq!(
+        health[1].warn,
+        Some(Limit {
+            value: 80.0,
+            unit: Unit::Percent,
+            below: false
+        })
+    );
+    assert_eq!(
+        health[2].warn,
+        Some(Limit {
+            value: 3.0,
+            unit: Unit::Plain,
+            below: true
+        })
+    );
     assert_eq!(health[2].every, Duration::from_secs(1));
     assert!(matches!(&health[3].probe, Probe::System(SystemMetric::Disk(p)) if p == "/var"));
 }
@@ -213,10 +315,27 @@ fn a_top_level_yaml_list_is_a_list_of_steps() {
 
 #[test]
 fn http_checks_take_status_body_and_latency_limits() {
-    let rb = yaml("health:\n  - {name: api, http: 'http://127.0.0.1:8080/health', expect_status: 204, expect_body: ok, warn_ms: 150, crit_ms: 500, fail_after: 3, timeout: 2s}\nsteps: [{check: x}]\n");
+    let rb = yaml(
+        "health:\n  - {name: api, http: 'http://127.0.0.1:8080/health', expect_status: 204, expect_body: ok, warn_ms: 150, crit_ms: 500, fail_after: 3, timeout: 2s}\nsteps: [{check: x}]\n",
+    );
     let check = &rb.meta.health[0];
-    let Probe::Http(http) = &check.probe else { panic!("http") };
-    assert_eq!((http.expect_status, http.expect_body.as_deref()), (Some(204), Some("ok")));
-    assert_eq!(check.crit, Some(Limit { value: 500.0, unit: Unit::Millis, below: false }));
-    assert_eq!((check.fail_after, check.timeout), (3, Duration::from_secs(2)));
+    let Probe::Http(http) = &check.probe else {
+        panic!("http")
+    };
+    assert_eq!(
+        (http.expect_status, http.expect_body.as_deref()),
+        (Some(204), Some("ok"))
+    );
+    assert_eq!(
+        check.crit,
+        Some(Limit {
+            value: 500.0,
+            unit: Unit::Millis,
+            below: false
+        })
+    );
+    assert_eq!(
+        (check.fail_after, check.timeout),
+        (3, Duration::from_secs(2))
+    );
 }

@@ -58,7 +58,7 @@ impl Counts {
         .filter(|(_, n)| *n > 0)
         .map(|(k, n)| format!("{n} {k}"))
         .collect();
-        format!("{} steps ({})", self.steps(), parts.join(", "))
+        format!("{} ({})", plural(self.steps(), "step"), parts.join(", "))
     }
 }
 
@@ -66,13 +66,13 @@ impl Counts {
 pub fn summary_line(runbook: &Runbook) -> String {
     let c = Counts::of(runbook);
     format!(
-        "ok  {} — {}: {} sections, {}, {} rollback steps, {} gates",
+        "ok  {} — {}: {}, {}, {}, {}",
         runbook.path.display(),
         runbook.title,
-        c.sections,
+        plural(c.sections, "section"),
         c.steps_phrase(),
-        c.rollback_steps,
-        c.gate
+        plural(c.rollback_steps, "rollback step"),
+        plural(c.gate, "gate")
     )
 }
 
@@ -83,10 +83,10 @@ pub fn outline(runbook: &Runbook) -> String {
     let _ = writeln!(out, "{}", runbook.title);
     let _ = writeln!(
         out,
-        "{} · {} · {} rollback steps",
+        "{} · {} · {}",
         runbook.path.display(),
         c.steps_phrase(),
-        c.rollback_steps
+        plural(c.rollback_steps, "rollback step")
     );
     meta_lines(&runbook.meta, &mut out);
     for (i, section) in runbook.sections.iter().enumerate() {
@@ -120,11 +120,17 @@ fn meta_lines(meta: &Metadata, out: &mut String) {
         );
     }
     for contact in &meta.contacts {
-        let who = [contact.name.as_deref(), contact.phone.as_deref()]
+        let who = [&contact.name, &contact.phone, &contact.email, &contact.chat]
             .into_iter()
             .flatten()
+            .map(String::as_str)
             .collect::<Vec<_>>()
             .join(", ");
+        let who = if who.is_empty() {
+            "(no details)"
+        } else {
+            who.as_str()
+        };
         let _ = writeln!(out, "contact {}: {who}", contact.role);
     }
 }
@@ -219,10 +225,18 @@ pub fn step_summary(step: &Step) -> String {
             format!("⏱ wait {}{until}", format_duration(wait.duration))
         }
         StepKind::Gate(gate) if !gate.signoffs.is_empty() => {
-            format!("✍ sign-off: {} ({} roles)", gate.title, gate.signoffs.len())
+            format!(
+                "✍ sign-off: {} ({})",
+                gate.title,
+                plural(gate.signoffs.len(), "role")
+            )
         }
         StepKind::Gate(gate) => {
-            format!("◆ gate: {} ({} criteria)", gate.title, gate.criteria.len())
+            format!(
+                "◆ gate: {} ({})",
+                gate.title,
+                plural(gate.criteria.len(), "criterion")
+            )
         }
         StepKind::Note(note) => format!("ℹ {}", clip(&note.text, 80)),
     }
@@ -240,6 +254,19 @@ fn gate_lines(gate: &GateStep, indent: &str, out: &mut String) {
     for s in &gate.signoffs {
         let distinct = if s.distinct { " (a second person)" } else { "" };
         let _ = writeln!(out, "{indent}  ✍ {}{distinct}", s.role);
+    }
+}
+
+/// "1 role", "3 roles", "1 criterion", "10 criteria".
+pub fn plural(n: usize, word: &str) -> String {
+    let many = match word {
+        "criterion" => "criteria".to_string(),
+        _ => format!("{word}s"),
+    };
+    if n == 1 {
+        format!("1 {word}")
+    } else {
+        format!("{n} {many}")
     }
 }
 

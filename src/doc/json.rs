@@ -22,7 +22,8 @@ pub fn runbook_json(runbook: &Runbook) -> Value {
         "contacts": runbook.meta.contacts.iter().map(|c| json!({
             "role": c.role, "name": c.name, "phone": c.phone, "email": c.email, "chat": c.chat,
         })).collect::<Vec<_>>(),
-        "sections": sections_json(runbook, &runbook.sections, &mut Vec::new()),
+        "preamble": runbook.preamble,
+        "sections": sections_json(&runbook.sections, &mut Vec::new()),
     })
 }
 
@@ -36,7 +37,7 @@ fn probe_target(probe: &Probe) -> String {
     }
 }
 
-fn sections_json(runbook: &Runbook, sections: &[Section], path: &mut Vec<usize>) -> Vec<Value> {
+fn sections_json(sections: &[Section], path: &mut Vec<usize>) -> Vec<Value> {
     sections
         .iter()
         .enumerate()
@@ -51,7 +52,7 @@ fn sections_json(runbook: &Runbook, sections: &[Section], path: &mut Vec<usize>)
                     "line": p.line, "before_step": p.before_step, "markdown": p.markdown,
                 })).collect::<Vec<_>>(),
                 "steps": section.steps.iter().enumerate().map(|(n, s)| step_json(s, &step_id(s, path, n))).collect::<Vec<_>>(),
-                "sections": sections_json(runbook, &section.sections, path),
+                "sections": sections_json(&section.sections, path),
             });
             path.pop();
             value

@@ -70,10 +70,10 @@ pub fn load_str(text: &str, path: &Path) -> Result<Runbook, LoadError> {
     } else {
         Some(markdown::load(text, path, &mut sink))
     };
-    if let Some(runbook) = &runbook {
-        if !sink.has_errors() {
-            validate::validate(runbook, &mut sink);
-        }
+    if let Some(runbook) = &runbook
+        && !sink.has_errors()
+    {
+        validate::validate(runbook, &mut sink);
     }
     match runbook {
         Some(runbook) if !sink.has_errors() => Ok(runbook),

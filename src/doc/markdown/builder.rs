@@ -116,11 +116,9 @@ impl<'t> Builder<'t> {
         sink: &Sink,
     ) {
         self.consume(range.0, range.1, sink);
-        if let Some(gate) = &mut self.gate {
-            if level > gate.level {
-                gate.group = Some(title);
-                return;
-            }
+        if let Some(gate) = self.gate.as_mut().filter(|g| level > g.level) {
+            gate.group = Some(title);
+            return;
         }
         self.close_gate();
         while self.stack.len() > 1 && self.top().section.level >= level {
@@ -186,13 +184,12 @@ impl<'t> Builder<'t> {
             distinct: false,
             line,
         };
-        if let Some(index) = top.signoff_gate {
-            if let Some(StepKind::Gate(gate)) =
+        if let Some(index) = top.signoff_gate
+            && let Some(StepKind::Gate(gate)) =
                 top.section.steps.get_mut(index).map(|s| &mut s.kind)
-            {
-                gate.signoffs.push(role);
-                return;
-            }
+        {
+            gate.signoffs.push(role);
+            return;
         }
         let gate = GateStep {
             title: top.section.title.clone(),

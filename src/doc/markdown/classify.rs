@@ -3,7 +3,7 @@
 //! Rollback: a heading containing "rollback" (or "roll back") starts a rollback
 //! section — off the forward path — unless it is *about* rollback readiness
 //! (its text also says prepared/preparedness/preparation, readiness/ready,
-//! criteria, trigger(s), test(ed/ing), verification, checklist or drill).
+//! criteria, trigger(s), test(ed/ing), checklist or drill).
 //! The outermost heading that mentions rollback decides for its whole
 //! subtree, so "Rollback Procedures" under "Rollback Preparedness" stays a
 //! forward-path checklist, while "Manual Rollback" under "Rollback
@@ -27,7 +27,6 @@ const READINESS_WORDS: &[&str] = &[
     "criteria",
     "trigger",
     "test",
-    "verif",
     "checklist",
     "drill",
 ];
@@ -90,12 +89,12 @@ pub fn parse_console(text: &str) -> Vec<crate::doc::model::TranscriptLine> {
     use crate::doc::model::TranscriptLine;
     let mut lines: Vec<TranscriptLine> = Vec::new();
     for raw in text.lines() {
-        if let Some(TranscriptLine::Command(previous)) = lines.last_mut() {
-            if previous.ends_with('\\') {
-                previous.push('\n');
-                previous.push_str(raw.strip_prefix("> ").unwrap_or(raw));
-                continue;
-            }
+        if let Some(TranscriptLine::Command(previous)) = lines.last_mut()
+            && previous.ends_with('\\')
+        {
+            previous.push('\n');
+            previous.push_str(raw.strip_prefix("> ").unwrap_or(raw));
+            continue;
         }
         match raw.strip_prefix("$ ") {
             Some(command) => lines.push(TranscriptLine::Command(command.to_string())),
@@ -119,6 +118,7 @@ mod tests {
             "Immediate Rollback (< 5 minutes)",
             "Rollback Plan",
             "How to roll back",
+            "Rollback and verify",
         ] {
             assert_eq!(rollback_context(heading, Unrelated), Rollback, "{heading}");
         }

@@ -49,6 +49,7 @@ pub fn load(text: &str, path: &Path, sink: &mut Sink) -> Runbook {
 #[derive(Default)]
 struct FrontMatter {
     title: Option<String>,
+    description: Option<String>,
     meta: Metadata,
 }
 
@@ -294,6 +295,7 @@ fn front_matter(yaml: &str, offset: usize, sink: &mut Sink) -> FrontMatter {
     fields.reject_unknown(META_KEYS, sink);
     FrontMatter {
         title: fields.text("title", sink),
+        description: fields.text("description", sink),
         meta: metadata(&fields, sink),
     }
 }
@@ -333,6 +335,13 @@ fn assemble(
             sections.push(top);
         }
         sections.extend(children);
+    }
+    if let Some(description) = front.description {
+        preamble = if preamble.is_empty() {
+            description
+        } else {
+            format!("{description}\n\n{preamble}")
+        };
     }
     let title = front.title.or(title).unwrap_or_else(|| file_title(path));
     if !root.steps.is_empty() {
