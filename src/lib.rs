@@ -1,2 +1,4 @@
 pub mod cli;
 pub mod doc;
+pub mod plain;
+pub mod session;

@@ -1,0 +1,4 @@
+//! The headless driver: `runbook run --plain`, a line dialogue on stdin/stdout.
+
+pub mod input;
+pub mod printer;

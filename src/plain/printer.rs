@@ -1,0 +1,102 @@
+//! Step output for `--plain`: every line prefixed with the step id, `|` for
+//! stdout and `!` for stderr, written through one large buffer.
+
+use crate::session::event::Stream;
+use std::io::{self, Write};
+
+/// Writes step output line by line with prefixes, remembering where each stream's line stands.
+pub struct Printer<W: Write> {
+    out: io::BufWriter<W>,
+    open_line: Option<Stream>,
+}
+
+impl<W: Write> Printer<W> {
+    pub fn new(out: W) -> Self {
+        Printer {
+            out: io::BufWriter::with_capacity(256 * 1024, out),
+            open_line: None,
+        }
+    }
+
+    /// Writes one chunk of a step's output.
+    pub fn output(&mut self, step: &str, stream: Stream, bytes: &[u8]) -> io::Result<()> {
+        let mark = if stream == Stream::Stderr { '!' } else { '|' };
+        let mut rest = bytes;
+        if self.open_line.is_some_and(|open| open != stream) {
+            self.out.write_all(b"\n")?;
+            self.open_line = None;
+        }
+        while !rest.is_empty() {
+            if self.open_line.is_none() {
+                write!(self.out, "  {step} {mark} ")?;
+            }
+            match memchr::memchr(b'\n', rest) {
+                Some(n) => {
+                    self.out.write_all(&rest[..=n])?;
+                    self.open_line = None;
+                    rest = &rest[n + 1..];
+                }
+                None => {
+                    self.out.write_all(rest)?;
+                    self.open_line = Some(stream);
+                    rest = &[];
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// A line of the dialogue itself (ends any open output line first).
+    pub fn line(&mut self, text: &str) -> io::Result<()> {
+        self.end_open_line()?;
+        writeln!(self.out, "{text}")?;
+        self.out.flush()
+    }
+
+    /// A prompt: no newline, flushed so the operator sees it.
+    pub fn prompt(&mut self, text: &str) -> io::Result<()> {
+        self.end_open_line()?;
+        write!(self.out, "{text}")?;
+        self.out.flush()
+    }
+
+    pub fn end_open_line(&mut self) -> io::Result<()> {
+        if self.open_line.take().is_some() {
+            self.out.write_all(b"\n")?;
+        }
+        Ok(())
+    }
+
+    pub fn flush(&mut self) -> io::Result<()> {
+        self.out.flush()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn printed(chunks: &[(Stream, &str)]) -> String {
+        let mut buffer = Vec::new();
+        {
+            let mut p = Printer::new(&mut buffer);
+            for (stream, text) in chunks {
+                p.output("2#1", *stream, text.as_bytes()).expect("write");
+            }
+            p.line("done").expect("write");
+        }
+        String::from_utf8(buffer).expect("utf8")
+    }
+
+    #[test]
+    fn lines_are_prefixed_even_when_split_across_chunks() {
+        let text = printed(&[(Stream::Stdout, "one\ntw"), (Stream::Stdout, "o\nthree")]);
+        assert_eq!(text, "  2#1 | one\n  2#1 | two\n  2#1 | three\ndone\n");
+    }
+
+    #[test]
+    fn stderr_is_marked_and_never_glued_to_a_stdout_line() {
+        let text = printed(&[(Stream::Stdout, "partial"), (Stream::Stderr, "oops\n")]);
+        assert_eq!(text, "  2#1 | partial\n  2#1 ! oops\ndone\n");
+    }
+}

@@ -1,0 +1,269 @@
+//! Everything that happens in a session, as typed events. The audit log is these
+//! events on disk; the screen, resume, follow and replay all fold over them.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use std::collections::BTreeMap;
+
+/// One event: what happened, to which step (if any).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Event {
+    pub step: Option<String>,
+    pub body: Body,
+}
+
+/// The kinds of events. The variant name (snake_case) is the record's `kind`,
+/// its fields the record's `data`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", content = "data", rename_all = "snake_case")]
+pub enum Body {
+    SessionStarted {
+        title: String,
+        steps: usize,
+        yes: bool,
+        dry_run: bool,
+        skip_waits: bool,
+    },
+    SessionResumed {
+        operator: String,
+        host: String,
+        pid: u32,
+        torn_bytes_dropped: u64,
+    },
+    SessionEnded {
+        outcome: Outcome,
+        reason: String,
+    },
+    LogRepaired {
+        dropped_bytes: u64,
+    },
+    StepStarted {
+        attempt: u32,
+        script: String,
+        cwd: String,
+        auto: bool,
+        dry_run: bool,
+    },
+    Output {
+        stream: Stream,
+        #[serde(flatten)]
+        chunk: Value,
+    },
+    StepFinished {
+        exit_code: Option<i32>,
+        signal: Option<i32>,
+        duration_ms: u64,
+        ok: bool,
+        lingering: bool,
+    },
+    StepTimedOut {
+        after_ms: u64,
+    },
+    StepCancelled {
+        reason: String,
+    },
+    StepInterrupted {
+        reason: String,
+    },
+    StepSkipped {
+        reason: String,
+    },
+    StepMarkedDone {
+        reason: String,
+    },
+    CheckConfirmed {
+        auto: bool,
+    },
+    WaitStarted {
+        seconds: f64,
+        until: Vec<String>,
+    },
+    WaitEnded {
+        early: bool,
+        reason: String,
+    },
+    Signed {
+        role: String,
+        name: String,
+        os_user: String,
+        via: String,
+    },
+    GateDecided {
+        decision: Decision,
+        auto: bool,
+        criteria: Vec<String>,
+        signers: Vec<Signer>,
+        evidence: BTreeMap<String, Value>,
+    },
+    Note {
+        text: String,
+    },
+    Jumped {
+        to: String,
+    },
+    RollbackEntered {
+        reason: String,
+    },
+    HealthChanged {
+        check: String,
+        from: String,
+        to: String,
+        value: Option<String>,
+        reason: Option<String>,
+    },
+    EnvChanged {
+        set: BTreeMap<String, String>,
+        unset: Vec<String>,
+        cwd: Option<String>,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Stream {
+    Stdout,
+    Stderr,
+    Pty,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    Completed,
+    Failed,
+    Aborted,
+    Interrupted,
+}
+
+impl Outcome {
+    /// The process exit code for this outcome (PRODUCT.md §5).
+    pub fn exit_code(self) -> i32 {
+        match self {
+            Outcome::Completed => 0,
+            Outcome::Failed | Outcome::Aborted => 1,
+            Outcome::Interrupted => 130,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Decision {
+    Go,
+    NoGo,
+}
+
+/// Who signed a gate role.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Signer {
+    pub role: String,
+    pub name: String,
+    pub os_user: String,
+}
+
+impl Event {
+    pub fn new(step: Option<&str>, body: Body) -> Self {
+        Event {
+            step: step.map(str::to_string),
+            body,
+        }
+    }
+
+    /// The record's `kind` and `data`, as written to the audit log.
+    pub fn kind_and_data(&self) -> (String, Value) {
+        match serde_json::to_value(&self.body) {
+            Ok(Value::Object(mut map)) => {
+                let kind = map
+                    .remove("kind")
+                    .and_then(|k| k.as_str().map(str::to_string))
+                    .unwrap_or_default();
+                let data = map.remove("data").unwrap_or(Value::Null);
+                (kind, data)
+            }
+            _ => (String::new(), Value::Null),
+        }
+    }
+
+    /// Rebuilds an event from a record's fields; `None` for kinds this version does not know.
+    pub fn from_record(kind: &str, step: Option<String>, data: &Value) -> Option<Self> {
+        let tagged = serde_json::json!({ "kind": kind, "data": data });
+        serde_json::from_value::<Body>(tagged)
+            .ok()
+            .map(|body| Event { step, body })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn events_round_trip_through_kind_and_data() {
+        let events = [
+            Event::new(
+                Some("deploy"),
+                Body::StepFinished {
+                    exit_code: Some(3),
+                    signal: None,
+                    duration_ms: 1200,
+                    ok: false,
+                    lingering: false,
+                },
+            ),
+            Event::new(
+                Some("2#1"),
+                Body::Output {
+                    stream: Stream::Stderr,
+                    chunk: serde_json::json!({"text": "boom\n"}),
+                },
+            ),
+            Event::new(
+                None,
+                Body::SessionEnded {
+                    outcome: Outcome::Completed,
+                    reason: "all steps done".into(),
+                },
+            ),
+            Event::new(
+                Some("gate"),
+                Body::GateDecided {
+                    decision: Decision::NoGo,
+                    auto: false,
+                    criteria: vec!["a".into()],
+                    signers: vec![],
+                    evidence: BTreeMap::new(),
+                },
+            ),
+        ];
+        for event in events {
+            let (kind, data) = event.kind_and_data();
+            assert!(!kind.is_empty());
+            assert_eq!(
+                Event::from_record(&kind, event.step.clone(), &data),
+                Some(event)
+            );
+        }
+    }
+
+    #[test]
+    fn output_data_is_flat() {
+        let event = Event::new(
+            Some("x"),
+            Body::Output {
+                stream: Stream::Stdout,
+                chunk: serde_json::json!({"b64": "AAE="}),
+            },
+        );
+        let (kind, data) = event.kind_and_data();
+        assert_eq!(kind, "output");
+        assert_eq!(data, serde_json::json!({"stream": "stdout", "b64": "AAE="}));
+    }
+
+    #[test]
+    fn unknown_kinds_are_skipped_not_fatal() {
+        assert_eq!(
+            Event::from_record("from_the_future", None, &Value::Null),
+            None
+        );
+    }
+}

@@ -1,0 +1,227 @@
+//! Parameters and the starting environment: `--param K=V`, else a prompt, else
+//! the default; validated against `pattern`; passed to commands only as
+//! environment variables (`version` → `$VERSION`), never spliced into shell text.
+
+use crate::doc::model::{Param, Runbook};
+use std::collections::BTreeMap;
+
+#[derive(Debug, thiserror::Error, PartialEq)]
+pub enum ParamError {
+    #[error("`{0}` is not a parameter of this runbook; it takes: {1}")]
+    Unknown(String, String),
+    #[error("`{given}` for `{name}` does not match its pattern {pattern}")]
+    Mismatch {
+        name: String,
+        given: String,
+        pattern: String,
+    },
+    #[error("`{0}` has no value: pass --param {0}=VALUE")]
+    Missing(String),
+    #[error("`{0}` is not KEY=VALUE")]
+    Malformed(String),
+    #[error("required environment variables are not set: {0}")]
+    EnvMissing(String),
+}
+
+/// Parses a `--param` argument.
+pub fn parse_assignment(arg: &str) -> Result<(String, String), ParamError> {
+    match arg.split_once('=') {
+        Some((k, v)) if !k.trim().is_empty() => Ok((k.trim().to_string(), v.to_string())),
+        _ => Err(ParamError::Malformed(arg.to_string())),
+    }
+}
+
+/// Where values the command line did not give come from.
+pub enum Source<'a> {
+    /// Take defaults without asking (`--yes`, or no terminal).
+    Defaults,
+    /// Ask: the callback gets the parameter and returns the typed line (`None` at end of input).
+    Ask(&'a mut dyn FnMut(&Param, Option<&str>) -> Option<String>),
+}
+
+/// Resolves every parameter to its value, keyed by parameter name.
+pub fn resolve(
+    runbook: &Runbook,
+    given: &[(String, String)],
+    mut source: Source,
+) -> Result<BTreeMap<String, String>, ParamError> {
+    let declared = &runbook.meta.params;
+    for (name, _) in given {
+        if !declared.iter().any(|p| &p.name == name) {
+            let names: Vec<&str> = declared.iter().map(|p| p.name.as_str()).collect();
+            let list = if names.is_empty() {
+                "none".to_string()
+            } else {
+                names.join(", ")
+            };
+            return Err(ParamError::Unknown(name.clone(), list));
+        }
+    }
+    let mut values = BTreeMap::new();
+    for param in declared {
+        let value = match given.iter().rev().find(|(n, _)| n == &param.name) {
+            Some((_, v)) => v.clone(),
+            None => ask(param, &mut source)?,
+        };
+        check_pattern(param, &value)?;
+        values.insert(param.name.clone(), value);
+    }
+    Ok(values)
+}
+
+fn ask(param: &Param, source: &mut Source) -> Result<String, ParamError> {
+    let Source::Ask(prompt) = source else {
+        return param
+            .default
+            .clone()
+            .ok_or_else(|| ParamError::Missing(param.name.clone()));
+    };
+    loop {
+        let Some(line) = prompt(param, param.default.as_deref()) else {
+            return param
+                .default
+                .clone()
+                .ok_or_else(|| ParamError::Missing(param.name.clone()));
+        };
+        let value = if line.trim().is_empty() {
+            param.default.clone()
+        } else {
+            Some(line.trim().to_string())
+        };
+        match value {
+            Some(v) if check_pattern(param, &v).is_ok() => return Ok(v),
+            _ => continue,
+        }
+    }
+}
+
+fn check_pattern(param: &Param, value: &str) -> Result<(), ParamError> {
+    let Some(pattern) = &param.pattern else {
+        return Ok(());
+    };
+    let matches = regex::Regex::new(pattern)
+        .map(|re| re.is_match(value))
+        .unwrap_or(false);
+    if matches {
+        Ok(())
+    } else {
+        Err(ParamError::Mismatch {
+            name: param.name.clone(),
+            given: value.to_string(),
+            pattern: pattern.clone(),
+        })
+    }
+}
+
+/// The environment the first step starts with: the operator's environment plus
+/// each parameter as `$NAME`. Fails listing every `env.require` name that is unset.
+pub fn starting_env(
+    runbook: &Runbook,
+    inherited: BTreeMap<String, String>,
+    params: &BTreeMap<String, String>,
+) -> Result<BTreeMap<String, String>, ParamError> {
+    let mut env = inherited;
+    for param in &runbook.meta.params {
+        if let Some(value) = params.get(&param.name) {
+            env.insert(param.env_name(), value.clone());
+        }
+    }
+    let missing: Vec<&str> = runbook
+        .meta
+        .env
+        .require
+        .iter()
+        .filter(|name| env.get(*name).is_none_or(|v| v.is_empty()))
+        .map(String::as_str)
+        .collect();
+    if missing.is_empty() {
+        Ok(env)
+    } else {
+        Err(ParamError::EnvMissing(missing.join(", ")))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::doc::load_str;
+    use std::path::Path;
+
+    fn runbook() -> Runbook {
+        load_str(
+            "---\nparams:\n  version: {default: v1.0.0, pattern: '^v\\d+\\.\\d+\\.\\d+$'}\n  region: {}\nenv:\n  require: [DATABASE_URL, REGION_TOKEN]\n---\n# T\n- [ ] x\n",
+            Path::new("t.md"),
+        )
+        .expect("valid")
+    }
+
+    #[test]
+    fn command_line_values_win_and_defaults_fill_in() {
+        let rb = runbook();
+        let given = vec![("region".to_string(), "eu-west-1".to_string())];
+        let values = resolve(&rb, &given, Source::Defaults).expect("resolves");
+        assert_eq!(values["version"], "v1.0.0");
+        assert_eq!(values["region"], "eu-west-1");
+    }
+
+    #[test]
+    fn bad_values_and_unknown_names_are_rejected() {
+        let rb = runbook();
+        let bad = vec![
+            ("version".into(), "1.0".into()),
+            ("region".into(), "x".into()),
+        ];
+        assert!(matches!(
+            resolve(&rb, &bad, Source::Defaults),
+            Err(ParamError::Mismatch { .. })
+        ));
+        let unknown = vec![("colour".into(), "x".into())];
+        assert!(matches!(
+            resolve(&rb, &unknown, Source::Defaults),
+            Err(ParamError::Unknown(..))
+        ));
+        assert_eq!(
+            resolve(&rb, &[], Source::Defaults),
+            Err(ParamError::Missing("region".into()))
+        );
+    }
+
+    #[test]
+    fn prompts_repeat_until_the_pattern_matches_and_enter_takes_the_default() {
+        let rb = runbook();
+        let mut answers = vec!["2.0".to_string(), String::new(), "eu".to_string()]
+            .into_iter()
+            .rev()
+            .collect::<Vec<_>>();
+        let mut asked = Vec::new();
+        let mut prompt = |p: &Param, _: Option<&str>| {
+            asked.push(p.name.clone());
+            answers.pop()
+        };
+        let values = resolve(&rb, &[], Source::Ask(&mut prompt)).expect("resolves");
+        assert_eq!(values["region"], "eu");
+        assert_eq!(values["version"], "v1.0.0");
+        assert_eq!(
+            asked,
+            ["version", "version", "region"],
+            "asked in order, again after a mismatch"
+        );
+    }
+
+    #[test]
+    fn params_become_env_and_required_env_is_checked_all_at_once() {
+        let rb = runbook();
+        let params = BTreeMap::from([("version".to_string(), "v2.0.0".to_string())]);
+        let err = starting_env(&rb, BTreeMap::new(), &params).expect_err("missing env");
+        assert_eq!(
+            err,
+            ParamError::EnvMissing("DATABASE_URL, REGION_TOKEN".into())
+        );
+        let inherited = BTreeMap::from([
+            ("DATABASE_URL".to_string(), "pg://".to_string()),
+            ("REGION_TOKEN".to_string(), "t".to_string()),
+        ]);
+        let env = starting_env(&rb, inherited, &params).expect("env");
+        assert_eq!(env["VERSION"], "v2.0.0");
+    }
+}

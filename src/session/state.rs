@@ -1,0 +1,330 @@
+//! The session state: a pure fold over events. Live running, resume, follow and
+//! replay all build what they show with [`SessionState::apply`], nothing else.
+
+use super::event::{Body, Decision, Event, Outcome, Signer, Stream};
+use crate::doc::model::Runbook;
+use std::collections::{BTreeMap, HashMap, VecDeque};
+
+/// Bytes of output kept per step for the screen; the audit log keeps everything.
+pub const TAIL_BYTES: usize = 256 * 1024;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    Pending,
+    Running,
+    Done,
+    Failed,
+    Skipped,
+    TimedOut,
+    Cancelled,
+    Interrupted,
+    NoGo,
+}
+
+impl Status {
+    /// Whether the step is settled and the walk may move past it.
+    pub fn is_settled(self) -> bool {
+        matches!(self, Status::Done | Status::Skipped)
+    }
+}
+
+/// What the fold knows about one step.
+#[derive(Debug, Clone)]
+pub struct StepState {
+    pub id: String,
+    pub kind: &'static str,
+    pub rollback: bool,
+    pub status: Status,
+    pub attempts: u32,
+    pub exit_code: Option<i32>,
+    pub duration_ms: Option<u64>,
+    pub reason: Option<String>,
+    pub signers: Vec<Signer>,
+    pub decision: Option<Decision>,
+    pub notes: Vec<String>,
+    pub tail: OutputTail,
+}
+
+/// The last [`TAIL_BYTES`] of a step's output, in arrival order, by stream.
+#[derive(Debug, Clone, Default)]
+pub struct OutputTail {
+    pub segments: VecDeque<(Stream, Vec<u8>)>,
+    bytes: usize,
+    /// Total bytes ever received (the tail may hold less).
+    pub total: u64,
+}
+
+impl OutputTail {
+    pub fn push(&mut self, stream: Stream, bytes: &[u8]) {
+        self.total += bytes.len() as u64;
+        match self.segments.back_mut() {
+            Some((last, data)) if *last == stream => data.extend_from_slice(bytes),
+            _ => self.segments.push_back((stream, bytes.to_vec())),
+        }
+        self.bytes += bytes.len();
+        while self.bytes > TAIL_BYTES {
+            let excess = self.bytes - TAIL_BYTES;
+            let Some((_, front)) = self.segments.front_mut() else {
+                break;
+            };
+            if front.len() <= excess {
+                self.bytes -= front.len();
+                self.segments.pop_front();
+            } else {
+                front.drain(..excess);
+                self.bytes -= excess;
+            }
+        }
+    }
+
+    /// The tail as text (invalid UTF-8 shown as �).
+    pub fn text(&self) -> String {
+        let all: Vec<u8> = self
+            .segments
+            .iter()
+            .flat_map(|(_, d)| d.iter().copied())
+            .collect();
+        String::from_utf8_lossy(&all).into_owned()
+    }
+}
+
+/// The whole session as the events tell it.
+#[derive(Debug, Clone)]
+pub struct SessionState {
+    pub title: String,
+    pub steps: Vec<StepState>,
+    index: HashMap<String, usize>,
+    /// The step the walk is at; `steps.len()` when the walk is over.
+    pub cursor: usize,
+    pub in_rollback: bool,
+    pub rollback_reason: Option<String>,
+    pub running: Option<usize>,
+    pub env_set: BTreeMap<String, String>,
+    pub env_unset: Vec<String>,
+    pub cwd: Option<String>,
+    pub outcome: Option<Outcome>,
+    pub end_reason: Option<String>,
+    pub health: BTreeMap<String, String>,
+    pub session_notes: Vec<String>,
+    pub events: u64,
+}
+
+impl SessionState {
+    /// The state before any event: every step pending, the cursor on the first forward step.
+    pub fn new(runbook: &Runbook) -> Self {
+        let steps: Vec<StepState> = runbook
+            .steps()
+            .iter()
+            .map(|r| StepState {
+                id: r.id(),
+                kind: r.step.kind.label(),
+                rollback: r.rollback,
+                status: Status::Pending,
+                attempts: 0,
+                exit_code: None,
+                duration_ms: None,
+                reason: None,
+                signers: Vec::new(),
+                decision: None,
+                notes: Vec::new(),
+                tail: OutputTail::default(),
+            })
+            .collect();
+        let index = steps
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (s.id.clone(), i))
+            .collect();
+        let mut state = SessionState {
+            title: runbook.title.clone(),
+            steps,
+            index,
+            cursor: 0,
+            in_rollback: false,
+            rollback_reason: None,
+            running: None,
+            env_set: BTreeMap::new(),
+            env_unset: Vec::new(),
+            cwd: None,
+            outcome: None,
+            end_reason: None,
+            health: BTreeMap::new(),
+            session_notes: Vec::new(),
+            events: 0,
+        };
+        state.cursor = state.first_in_region();
+        state
+    }
+
+    /// Folds a whole event sequence.
+    pub fn fold<'e>(runbook: &Runbook, events: impl IntoIterator<Item = &'e Event>) -> Self {
+        let mut state = SessionState::new(runbook);
+        for event in events {
+            state.apply(event);
+        }
+        state
+    }
+
+    /// Index of a step id.
+    pub fn position(&self, id: &str) -> Option<usize> {
+        self.index.get(id).copied()
+    }
+
+    /// The step the walk is at, if the walk is not over.
+    pub fn current(&self) -> Option<&StepState> {
+        self.steps.get(self.cursor)
+    }
+
+    /// Whether the walk (forward, or rollback once entered) has no step left.
+    pub fn walk_finished(&self) -> bool {
+        self.cursor >= self.steps.len()
+    }
+
+    fn first_in_region(&self) -> usize {
+        self.next_in_region_from(0)
+    }
+
+    fn next_in_region_from(&self, from: usize) -> usize {
+        (from..self.steps.len())
+            .find(|&i| self.steps[i].rollback == self.in_rollback)
+            .unwrap_or(self.steps.len())
+    }
+
+    fn advance_past(&mut self, index: usize) {
+        self.cursor = self.next_in_region_from(index + 1);
+    }
+
+    /// Applies one event. Events naming unknown steps change nothing but the count.
+    pub fn apply(&mut self, event: &Event) {
+        self.events += 1;
+        let step = event.step.as_deref().and_then(|id| self.position(id));
+        match (&event.body, step) {
+            (Body::SessionEnded { outcome, reason }, _) => {
+                self.outcome = Some(*outcome);
+                self.end_reason = Some(reason.clone());
+                self.running = None;
+            }
+            (Body::SessionResumed { .. }, _) => {
+                self.outcome = None;
+                self.end_reason = None;
+            }
+            (Body::RollbackEntered { reason }, _) => {
+                self.in_rollback = true;
+                self.rollback_reason = Some(reason.clone());
+                self.cursor = self.first_in_region();
+            }
+            (Body::EnvChanged { set, unset, cwd }, _) => {
+                for (k, v) in set {
+                    self.env_unset.retain(|u| u != k);
+                    self.env_set.insert(k.clone(), v.clone());
+                }
+                for k in unset {
+                    self.env_set.remove(k);
+                    self.env_unset.push(k.clone());
+                }
+                if cwd.is_some() {
+                    self.cwd.clone_from(cwd);
+                }
+            }
+            (Body::HealthChanged { check, to, .. }, _) => {
+                self.health.insert(check.clone(), to.clone());
+            }
+            (Body::Note { text }, None) => self.session_notes.push(text.clone()),
+            (body, Some(i)) => self.apply_to_step(i, body),
+            _ => {}
+        }
+    }
+
+    fn apply_to_step(&mut self, i: usize, body: &Body) {
+        let step = &mut self.steps[i];
+        match body {
+            Body::StepStarted { .. } | Body::WaitStarted { .. } => {
+                step.status = Status::Running;
+                step.attempts += 1;
+                step.exit_code = None;
+                step.reason = None;
+                self.running = Some(i);
+                self.cursor = i;
+            }
+            Body::Output { stream, chunk } => {
+                step.tail.push(*stream, &super::output::decode(chunk))
+            }
+            Body::StepFinished {
+                exit_code,
+                duration_ms,
+                ok,
+                ..
+            } => {
+                step.exit_code = *exit_code;
+                step.duration_ms = Some(*duration_ms);
+                if *ok {
+                    step.status = Status::Done;
+                } else if step.status == Status::Running {
+                    step.status = Status::Failed;
+                }
+                self.running = None;
+                if *ok {
+                    self.advance_past(i);
+                }
+            }
+            Body::StepTimedOut { .. } => step.status = Status::TimedOut,
+            Body::StepCancelled { reason } => {
+                step.status = Status::Cancelled;
+                step.reason = Some(reason.clone());
+            }
+            Body::StepInterrupted { reason } => {
+                step.status = Status::Interrupted;
+                step.reason = Some(reason.clone());
+                self.running = None;
+                self.cursor = i;
+            }
+            Body::StepSkipped { reason } | Body::StepMarkedDone { reason } => {
+                step.status = if matches!(body, Body::StepSkipped { .. }) {
+                    Status::Skipped
+                } else {
+                    Status::Done
+                };
+                step.reason = Some(reason.clone());
+                self.running = None;
+                self.advance_past(i);
+            }
+            Body::CheckConfirmed { .. } => {
+                step.status = Status::Done;
+                self.advance_past(i);
+            }
+            Body::WaitEnded { reason, .. } => {
+                step.status = Status::Done;
+                step.reason = Some(reason.clone());
+                self.running = None;
+                self.advance_past(i);
+            }
+            Body::Signed {
+                role,
+                name,
+                os_user,
+                ..
+            } => {
+                step.signers.retain(|s| &s.role != role);
+                step.signers.push(Signer {
+                    role: role.clone(),
+                    name: name.clone(),
+                    os_user: os_user.clone(),
+                });
+            }
+            Body::GateDecided { decision, .. } => {
+                step.decision = Some(*decision);
+                step.status = if *decision == Decision::Go {
+                    Status::Done
+                } else {
+                    Status::NoGo
+                };
+                if *decision == Decision::Go {
+                    self.advance_past(i);
+                }
+            }
+            Body::Note { text } => step.notes.push(text.clone()),
+            Body::Jumped { .. } => self.cursor = i,
+            _ => {}
+        }
+    }
+}
