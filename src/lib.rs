@@ -1,4 +1,8 @@
+//! runbook: walk an operator through a deployment runbook with guided steps,
+//! live output, health panels and a tamper-evident audit log.
+
 pub mod cli;
 pub mod doc;
+pub mod exec;
 pub mod plain;
 pub mod session;

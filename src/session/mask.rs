@@ -117,7 +117,7 @@ impl Secrets {
         };
         let window_start = data.len().saturating_sub(self.longest().saturating_sub(1));
         let mut i = window_start;
-        for found in finder.find_iter(&data[..]) {
+        for found in finder.find_iter(data) {
             if found.start() >= window_start {
                 break;
             }

@@ -1,0 +1,144 @@
+//! Running one run step: a fresh shell in its own process group, live output, timeout and
+//! cancel, and the exported env and cwd carried over to the next step.
+//!
+//! Built on `std::process` rather than duct or `tokio::process`. Each rule here is a
+//! one-liner with std: `process_group(0)` gives the shell its own group, `env_clear` plus
+//! `envs` and `current_dir` set its whole world, and `Stdio::piped()` gives two separate
+//! pipe ends for our own reader threads. The no-lost-tail rule is about when the exit is
+//! reported compared with the last bytes. With std we own both sides: a waiter thread reaps
+//! the shell, the readers run to EOF, and a supervisor sends `Finished` only after both.
+//! duct is built for pipelines and captured output. Its `kill` signals only the children
+//! it started, not their process group, and it does not give us the pgid we need for
+//! group signals and terminal hand-over. `tokio::process` would add a runtime to get three
+//! blocking reads per step. For `IoMode::Pty`, portable-pty only opens the pseudo-terminal
+//! and makes the shell its session leader (that needs pre-exec code, which we cannot write
+//! without `unsafe`). Its child is downcast back to a std `Child`, so all three modes wait,
+//! signal and drain the same way.
+//!
+//! Threads per step: one reader per output stream sends `Output` events straight to the
+//! caller's channel; a waiter reaps the shell; a supervisor enforces timeout and cancel
+//! and sends `Finished`. The channel is unbounded, so the caller must keep receiving to
+//! keep memory flat.
+
+mod error;
+mod groups;
+mod pump;
+mod shell;
+mod spawn;
+mod supervise;
+mod terminal;
+mod types;
+
+use std::process::Child;
+use std::sync::mpsc::{self, Sender};
+use std::thread;
+use std::time::{Duration, Instant};
+
+pub use error::ExecError;
+pub use groups::{ProcessGroups, terminate_group};
+pub use types::{
+    DEFAULT_DRAIN, DEFAULT_GRACE, ExecEvent, Exit, IoMode, Limits, Outcome, RunRequest, Stream,
+};
+
+use pump::{Outbox, Source, spawn_reader};
+use shell::Scratch;
+use spawn::Spawned;
+use supervise::{Control, Supervisor};
+
+/// A step that has been started. Dropping this does not stop the step.
+#[derive(Debug)]
+pub struct RunningStep {
+    pid: u32,
+    pgid: i32,
+    control: Sender<Control>,
+}
+
+impl RunningStep {
+    pub fn pid(&self) -> u32 {
+        self.pid
+    }
+
+    pub fn pgid(&self) -> i32 {
+        self.pgid
+    }
+
+    /// Stops the step: SIGTERM to its group, SIGKILL after the grace period. No effect
+    /// once the shell has exited.
+    pub fn cancel(&self) {
+        let _ = self.control.send(Control::Cancel);
+    }
+}
+
+/// Starts a step with the default `Limits`; events arrive on `events`, `Finished` last.
+pub fn start(
+    req: RunRequest,
+    events: Sender<ExecEvent>,
+    groups: &ProcessGroups,
+) -> Result<RunningStep, ExecError> {
+    start_with(req, Limits::default(), events, groups)
+}
+
+pub fn start_with(
+    req: RunRequest,
+    limits: Limits,
+    events: Sender<ExecEvent>,
+    groups: &ProcessGroups,
+) -> Result<RunningStep, ExecError> {
+    let shell = shell::shell();
+    let scratch = Scratch::create(&req.script)?;
+    let started = Instant::now();
+    let Spawned {
+        child,
+        pgid,
+        sources,
+        foreground,
+    } = spawn::spawn(&req, shell, &scratch.argv(shell))?;
+    groups.register(pgid);
+    let pid = child.id();
+    let (control, control_rx) = mpsc::channel();
+    let outbox = Outbox::new(events);
+    let supervisor = Supervisor {
+        control: control_rx,
+        outbox: outbox.clone(),
+        scratch,
+        groups: groups.clone(),
+        pgid,
+        started,
+        timeout: req.timeout,
+        limits,
+        open_streams: sources.len(),
+        foreground,
+        env_before: req.env,
+        pty: matches!(req.io, IoMode::Pty { .. }),
+    };
+    launch(child, sources, supervisor, &control).inspect_err(|_| {
+        outbox.close();
+        terminate_group(pgid, Duration::ZERO);
+        groups.release(pgid);
+    })?;
+    Ok(RunningStep { pid, pgid, control })
+}
+
+fn launch(
+    mut child: Child,
+    sources: Vec<Source>,
+    supervisor: Supervisor,
+    control: &Sender<Control>,
+) -> Result<(), ExecError> {
+    for source in sources {
+        spawn_reader(source, supervisor.outbox.clone(), control.clone())
+            .map_err(ExecError::Thread)?;
+    }
+    let exited = control.clone();
+    thread::Builder::new()
+        .name("step-wait".to_owned())
+        .spawn(move || {
+            let _ = exited.send(Control::Exited(child.wait()));
+        })
+        .map_err(ExecError::Thread)?;
+    thread::Builder::new()
+        .name("step-supervise".to_owned())
+        .spawn(move || supervisor.run())
+        .map_err(ExecError::Thread)?;
+    Ok(())
+}

@@ -1,0 +1,70 @@
+//! Reading a step's output streams on their own threads and forwarding each chunk as it
+//! arrives, until the step is finished.
+
+use std::io::{self, ErrorKind, Read};
+use std::sync::mpsc::Sender;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::thread;
+
+use super::supervise::Control;
+use super::{ExecEvent, Stream};
+
+const CHUNK: usize = 64 * 1024;
+
+/// The caller's event channel, shared by the readers and the supervisor. Once closed
+/// (when `Finished` is sent) nothing more gets through, so `Finished` stays last.
+#[derive(Clone, Debug)]
+pub(crate) struct Outbox(Arc<Mutex<Option<Sender<ExecEvent>>>>);
+
+impl Outbox {
+    pub fn new(events: Sender<ExecEvent>) -> Self {
+        Outbox(Arc::new(Mutex::new(Some(events))))
+    }
+
+    fn deliver(&self, stream: Stream, bytes: &[u8]) {
+        let event = ExecEvent::Output {
+            stream,
+            bytes: bytes.to_vec(),
+        };
+        let open = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(events) = open.as_ref() {
+            // A caller that stopped listening does not stop the draining.
+            let _ = events.send(event);
+        }
+    }
+
+    /// Takes the channel out; later deliveries are dropped.
+    pub fn close(&self) -> Option<Sender<ExecEvent>> {
+        self.0.lock().unwrap_or_else(PoisonError::into_inner).take()
+    }
+}
+
+pub(crate) type Source = (Stream, Box<dyn Read + Send>);
+
+/// Reads `source` to its end on a new thread, then reports `Control::Eof`.
+pub(crate) fn spawn_reader(
+    (stream, mut reader): Source,
+    outbox: Outbox,
+    control: Sender<Control>,
+) -> io::Result<()> {
+    thread::Builder::new()
+        .name(format!("step-{stream:?}").to_lowercase())
+        .spawn(move || {
+            pump(&mut reader, stream, &outbox);
+            let _ = control.send(Control::Eof);
+        })
+        .map(drop)
+}
+
+fn pump(reader: &mut dyn Read, stream: Stream, outbox: &Outbox) {
+    let mut buf = vec![0; CHUNK];
+    loop {
+        match reader.read(&mut buf) {
+            Ok(0) => return,
+            Ok(n) => outbox.deliver(stream, &buf[..n]),
+            Err(err) if err.kind() == ErrorKind::Interrupted => {}
+            // A pty master reports EIO once the last slave is closed: that is its end.
+            Err(_) => return,
+        }
+    }
+}

@@ -1,0 +1,228 @@
+//! The shell that runs a step, the wrapper script around it, and the private files through
+//! which the wrapper reports the exported environment and working directory afterwards.
+
+use std::collections::BTreeMap;
+use std::ffi::{OsStr, OsString};
+use std::fs::{self, OpenOptions, Permissions};
+use std::io::{self, Write};
+use std::os::unix::ffi::OsStrExt;
+use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+use tempfile::TempDir;
+
+use super::ExecError;
+
+/// Sources the step file in the wrapper's own shell and, on every way out (end of script,
+/// `exit`, `set -e`), writes `env -0` and `pwd` next to it. Its arguments are the private
+/// directory and the path of `env`; the user's text is never part of this string. The
+/// `__runbook_*` names are plain shell variables, so `env` does not list them.
+const WRAPPER: &str = r#"__runbook_dir=$1
+__runbook_env_tool=$2
+shift 2
+__runbook_save() {
+    [ -z "${__runbook_saved-}" ] || return 0
+    __runbook_saved=1
+    "$__runbook_env_tool" -0 >"$__runbook_dir/env" && pwd >"$__runbook_dir/cwd"
+}
+trap '__runbook_status=$?; __runbook_save; exit "$__runbook_status"' EXIT
+. "$__runbook_dir/step"
+__runbook_status=$?
+__runbook_save
+exit "$__runbook_status"
+"#;
+
+/// Variables the shell itself sets or bumps on start-up; they keep the caller's value.
+const SHELL_MANAGED: &[&str] = &["SHLVL", "_"];
+/// portable-pty always sets `SHELL` for the child.
+const PTY_MANAGED: &[&str] = &["SHLVL", "_", "SHELL"];
+
+const FALLBACK_DIRS: &[&str] = &["/usr/local/bin", "/usr/bin", "/bin"];
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Shell {
+    pub program: PathBuf,
+    /// `$0` inside the step.
+    pub name: &'static str,
+    env_tool: PathBuf,
+}
+
+/// Bash if it can be found, else `sh`; looked up once per process.
+pub(crate) fn shell() -> &'static Shell {
+    static SHELL: OnceLock<Shell> = OnceLock::new();
+    SHELL.get_or_init(|| {
+        let mut dirs: Vec<PathBuf> = std::env::var_os("PATH")
+            .map(|path| std::env::split_paths(&path).collect())
+            .unwrap_or_default();
+        dirs.extend(FALLBACK_DIRS.iter().map(PathBuf::from));
+        find_shell(&dirs)
+    })
+}
+
+pub(crate) fn find_shell(dirs: &[PathBuf]) -> Shell {
+    let env_tool = find_program(dirs, "env").unwrap_or_else(|| PathBuf::from("env"));
+    match find_program(dirs, "bash") {
+        Some(program) => Shell {
+            program,
+            name: "bash",
+            env_tool,
+        },
+        None => Shell {
+            program: find_program(dirs, "sh").unwrap_or_else(|| PathBuf::from("/bin/sh")),
+            name: "sh",
+            env_tool,
+        },
+    }
+}
+
+fn find_program(dirs: &[PathBuf], name: &str) -> Option<PathBuf> {
+    dirs.iter()
+        .filter(|dir| dir.is_absolute())
+        .map(|dir| dir.join(name))
+        .find(|candidate| candidate.is_file())
+}
+
+/// The step's private directory (0700): the script file (0600) and what the wrapper writes back.
+#[derive(Debug)]
+pub(crate) struct Scratch {
+    dir: TempDir,
+}
+
+impl Scratch {
+    pub fn create(script: &str) -> Result<Self, ExecError> {
+        let base = private_base();
+        let scratch_error = |source| ExecError::Scratch {
+            dir: base.clone(),
+            source,
+        };
+        let dir = tempfile::Builder::new()
+            .prefix("runbook-step-")
+            .permissions(Permissions::from_mode(0o700))
+            .tempdir_in(&base)
+            .map_err(scratch_error)?;
+        write_private(&dir.path().join("step"), script).map_err(scratch_error)?;
+        Ok(Scratch { dir })
+    }
+
+    /// Arguments after the shell program: `-c WRAPPER $0 DIR ENV_TOOL`.
+    pub fn argv(&self, shell: &Shell) -> Vec<OsString> {
+        vec![
+            OsString::from("-c"),
+            OsString::from(WRAPPER),
+            OsString::from(shell.name),
+            self.dir.path().as_os_str().to_owned(),
+            shell.env_tool.as_os_str().to_owned(),
+        ]
+    }
+
+    /// The exported env and cwd the wrapper recorded, if it got that far.
+    pub fn capture(&self) -> Option<(BTreeMap<String, String>, PathBuf)> {
+        let cwd = fs::read(self.dir.path().join("cwd")).ok()?;
+        let cwd = cwd.strip_suffix(b"\n")?;
+        let env = fs::read(self.dir.path().join("env")).ok()?;
+        Some((parse_env(&env), PathBuf::from(OsStr::from_bytes(cwd))))
+    }
+}
+
+/// `$XDG_RUNTIME_DIR` (per-user, in memory) when there is one, so a step's env dump with its
+/// secrets does not touch disk; the system temp dir otherwise.
+fn private_base() -> PathBuf {
+    std::env::var_os("XDG_RUNTIME_DIR")
+        .map(PathBuf::from)
+        .filter(|dir| dir.is_absolute() && dir.is_dir())
+        .unwrap_or_else(std::env::temp_dir)
+}
+
+fn write_private(path: &Path, text: &str) -> io::Result<()> {
+    let mut file = OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)?;
+    file.write_all(text.as_bytes())
+}
+
+/// Parses `env -0` output; a value that is not UTF-8 is converted lossily.
+pub(crate) fn parse_env(bytes: &[u8]) -> BTreeMap<String, String> {
+    bytes
+        .split(|&byte| byte == 0)
+        .filter_map(|entry| {
+            let eq = entry.iter().position(|&byte| byte == b'=')?;
+            let (key, value) = (&entry[..eq], &entry[eq + 1..]);
+            (!key.is_empty()).then(|| {
+                (
+                    String::from_utf8_lossy(key).into_owned(),
+                    String::from_utf8_lossy(value).into_owned(),
+                )
+            })
+        })
+        .collect()
+}
+
+/// Gives variables the shell manages itself back the value they had before the step.
+pub(crate) fn restore_managed(
+    after: &mut BTreeMap<String, String>,
+    before: &BTreeMap<String, String>,
+    pty: bool,
+) {
+    let keys = if pty { PTY_MANAGED } else { SHELL_MANAGED };
+    for &key in keys {
+        match before.get(key) {
+            Some(value) => after.insert(key.to_owned(), value.clone()),
+            None => after.remove(key),
+        };
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_env_dump_with_newlines_and_equals_in_values() {
+        let env = parse_env(b"A=1\0B=x=y\0C=line1\nline2\0\0=junk\0NOEQ\0");
+        let expected: BTreeMap<String, String> = [("A", "1"), ("B", "x=y"), ("C", "line1\nline2")]
+            .into_iter()
+            .map(|(k, v)| (k.to_owned(), v.to_owned()))
+            .collect();
+        assert_eq!(env, expected);
+    }
+
+    #[test]
+    fn managed_variables_keep_the_callers_value() {
+        let before = BTreeMap::from([("SHLVL".to_owned(), "3".to_owned())]);
+        let mut after = BTreeMap::from([
+            ("SHLVL".to_owned(), "4".to_owned()),
+            ("_".to_owned(), "/usr/bin/env".to_owned()),
+            ("SHELL".to_owned(), "/bin/bash".to_owned()),
+        ]);
+        restore_managed(&mut after, &before, false);
+        assert_eq!(after.get("SHLVL").map(String::as_str), Some("3"));
+        assert!(!after.contains_key("_"));
+        assert!(after.contains_key("SHELL"));
+        restore_managed(&mut after, &before, true);
+        assert!(!after.contains_key("SHELL"));
+    }
+
+    #[test]
+    fn falls_back_to_sh_when_bash_is_missing() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        fs::write(dir.path().join("sh"), "").expect("write sh");
+        let shell = find_shell(&[dir.path().to_path_buf()]);
+        assert_eq!(shell.name, "sh");
+        assert_eq!(shell.program, dir.path().join("sh"));
+        fs::write(dir.path().join("bash"), "").expect("write bash");
+        assert_eq!(find_shell(&[dir.path().to_path_buf()]).name, "bash");
+    }
+
+    #[test]
+    fn script_file_and_directory_are_private() {
+        let scratch = Scratch::create("echo hi").expect("scratch");
+        let mode = |path: &Path| fs::metadata(path).expect("metadata").permissions().mode() & 0o777;
+        assert_eq!(mode(scratch.dir.path()), 0o700);
+        assert_eq!(mode(&scratch.dir.path().join("step")), 0o600);
+        let text = fs::read_to_string(scratch.dir.path().join("step")).expect("read");
+        assert_eq!(text, "echo hi");
+    }
+}

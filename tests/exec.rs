@@ -1,0 +1,297 @@
+//! Running run steps with separate pipes: process groups, streams, env carry-over,
+//! timeouts, cancel and lingering background jobs.
+
+mod common;
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::sync::mpsc;
+use std::thread;
+use std::time::{Duration, Instant};
+
+use common::{alive, collect, pids_in, request, run, run_with, tempdir};
+use nix::unistd::getpgrp;
+use runbook::exec::{ExecError, Exit, Limits, ProcessGroups, RunningStep, Stream, start};
+
+#[test]
+fn runs_in_own_group_with_exactly_the_given_env_and_cwd() {
+    let dir = tempdir();
+    let mut req = request(
+        "ps -o pgid= -p $$; echo \"foo=$FOO home=${HOME-unset}\"; pwd; echo $#",
+        dir.path(),
+    );
+    req.env.insert("FOO".to_owned(), "bar baz".to_owned());
+    let run = run(req);
+    let stdout = run.text(Stream::Stdout);
+    let lines: Vec<&str> = stdout.lines().collect();
+    let pgid: i32 = lines[0].trim().parse().expect("pgid");
+    assert_eq!(pgid, run.outcome.pgid);
+    assert_ne!(pgid, getpgrp().as_raw());
+    assert_eq!(lines[1], "foo=bar baz home=unset");
+    assert_eq!(
+        Path::new(lines[2]),
+        dir.path().canonicalize().expect("canonical")
+    );
+    assert_eq!(lines[3], "0", "the script sees no positional parameters");
+    assert_eq!(run.outcome.exit, Exit::Code(0));
+}
+
+#[test]
+fn stdout_and_stderr_arrive_as_separate_streams() {
+    let dir = tempdir();
+    let run = run(request("echo out; echo err >&2; echo out2", dir.path()));
+    assert_eq!(run.text(Stream::Stdout), "out\nout2\n");
+    assert_eq!(run.text(Stream::Stderr), "err\n");
+}
+
+#[test]
+fn exports_and_cd_carry_over_to_the_next_step() {
+    let dir = tempdir();
+    let sub = dir.path().join("sub dir");
+    fs::create_dir(&sub).expect("mkdir");
+    let mut first = request(
+        "export FOO=bar; export MULTI='a\nb=c'; cd 'sub dir'",
+        dir.path(),
+    );
+    first.env.insert("GONE".to_owned(), "x".to_owned());
+    first.script.push_str("; unset GONE");
+    let first = run(first).outcome;
+    let env = first.env_after.clone().expect("env captured");
+    assert_eq!(env.get("FOO").map(String::as_str), Some("bar"));
+    assert_eq!(env.get("MULTI").map(String::as_str), Some("a\nb=c"));
+    assert!(!env.contains_key("GONE"));
+    let cwd = first.cwd_after.clone().expect("cwd captured");
+    assert_eq!(
+        cwd.canonicalize().expect("c"),
+        sub.canonicalize().expect("c")
+    );
+
+    let mut second = request("echo \"$FOO\"; pwd", &cwd);
+    second.env = env;
+    let out = run(second).text(Stream::Stdout);
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines[0], "bar");
+    assert_eq!(
+        PathBuf::from(lines[1]).canonicalize().expect("c"),
+        sub.canonicalize().expect("c")
+    );
+}
+
+#[test]
+fn env_is_captured_after_exit_and_after_set_e_failure() {
+    let dir = tempdir();
+    let exited = run(request("export A=1; cd /; exit 3; echo never", dir.path())).outcome;
+    assert_eq!(exited.exit, Exit::Code(3));
+    assert_eq!(exited.env_after.expect("env")["A"], "1");
+    assert_eq!(exited.cwd_after, Some(PathBuf::from("/")));
+
+    let failed = run(request("set -e\nexport B=2\nfalse\necho never", dir.path()));
+    assert_eq!(failed.outcome.exit, Exit::Code(1));
+    assert_eq!(failed.text(Stream::Stdout), "");
+    assert_eq!(failed.outcome.env_after.expect("env")["B"], "2");
+}
+
+#[test]
+fn env_is_captured_even_when_the_script_sets_its_own_exit_trap() {
+    let dir = tempdir();
+    let run = run(request("trap 'echo bye' EXIT; export C=3", dir.path()));
+    assert_eq!(run.text(Stream::Stdout), "bye\n");
+    assert_eq!(run.outcome.env_after.expect("env")["C"], "3");
+}
+
+#[test]
+fn wrapper_state_does_not_leak_into_env_after() {
+    let dir = tempdir();
+    let mut req = request("export MINE=1", dir.path());
+    req.env.insert("SHLVL".to_owned(), "2".to_owned());
+    let env = run(req).outcome.env_after.expect("env");
+    let mut keys: Vec<&str> = env.keys().map(String::as_str).collect();
+    keys.retain(|key| !matches!(*key, "PWD" | "OLDPWD"));
+    assert_eq!(keys, ["MINE", "PATH", "SHLVL"]);
+    assert_eq!(env["SHLVL"], "2", "SHLVL is not bumped step after step");
+}
+
+#[test]
+fn script_text_runs_verbatim_without_splicing() {
+    let dir = tempdir();
+    let script = "printf '%s\\n' \"it's \\\"quoted\\\" \\$HOME\" '\"; exit 99; \"' \"$1\"\ncat <<'EOF'\n$(not run)\nEOF";
+    let run = run(request(script, dir.path()));
+    assert_eq!(
+        run.text(Stream::Stdout),
+        "it's \"quoted\" $HOME\n\"; exit 99; \"\n\n$(not run)\n"
+    );
+    assert_eq!(run.outcome.exit, Exit::Code(0));
+}
+
+#[test]
+fn exit_status_is_the_scripts_and_last_lines_are_never_lost() {
+    let dir = tempdir();
+    let script = "sh -c 'for i in $(seq 1 1000); do echo $i; echo e$i >&2; done; exit 3'";
+    for _ in 0..5 {
+        let run = run(request(script, dir.path()));
+        assert_eq!(run.outcome.exit, Exit::Code(3));
+        let out: Vec<String> = (1..=1000).map(|i| i.to_string()).collect();
+        let err: Vec<String> = (1..=1000).map(|i| format!("e{i}")).collect();
+        assert_eq!(run.text(Stream::Stdout).lines().collect::<Vec<_>>(), out);
+        assert_eq!(run.text(Stream::Stderr).lines().collect::<Vec<_>>(), err);
+    }
+}
+
+#[test]
+fn large_output_is_delivered_completely() {
+    let dir = tempdir();
+    let run = run(request("seq 1 300000", dir.path()));
+    let out = run.text(Stream::Stdout);
+    assert_eq!(out.lines().count(), 300_000);
+    assert!(out.ends_with("299999\n300000\n"));
+}
+
+#[test]
+fn timeout_terminates_the_whole_group() {
+    let dir = tempdir();
+    let pids = dir.path().join("pids");
+    let mut req = request(
+        "sleep 300 & echo $! >> pids; sleep 300 & echo $! >> pids; wait",
+        dir.path(),
+    );
+    req.timeout = Some(Duration::from_secs(1));
+    let groups = ProcessGroups::default();
+    let run = run_with(req, Limits::default(), &groups);
+    assert!(run.outcome.timed_out);
+    assert!(!run.outcome.cancelled);
+    assert_eq!(run.outcome.env_after, None);
+    assert!(
+        run.elapsed < Duration::from_secs(3),
+        "took {:?}",
+        run.elapsed
+    );
+    let pids = pids_in(&pids);
+    assert_eq!(pids.len(), 2);
+    for pid in pids {
+        assert!(!alive(pid), "sleep {pid} outlived the step");
+    }
+    assert!(!run.outcome.lingering);
+    assert!(groups.live().is_empty());
+}
+
+#[test]
+fn cancel_terminates_the_step() {
+    let dir = tempdir();
+    let (tx, rx) = mpsc::channel();
+    let begun = Instant::now();
+    let step: RunningStep = start(
+        request("echo started; sleep 300", dir.path()),
+        tx,
+        &ProcessGroups::default(),
+    )
+    .expect("step starts");
+    assert_eq!(step.pid() as i32, step.pgid());
+    thread::sleep(Duration::from_millis(200));
+    step.cancel();
+    let run = collect(&rx, begun);
+    assert!(run.outcome.cancelled);
+    assert!(!run.outcome.timed_out);
+    assert_eq!(run.outcome.exit, Exit::Signal(15));
+    assert_eq!(run.text(Stream::Stdout), "started\n");
+    assert!(run.elapsed < Duration::from_secs(2));
+    step.cancel();
+}
+
+#[test]
+fn members_ignoring_sigterm_are_killed_after_the_grace_period() {
+    let dir = tempdir();
+    let mut req = request("trap '' TERM; sleep 300 & echo $! > pids; wait", dir.path());
+    req.timeout = Some(Duration::from_millis(300));
+    let limits = Limits {
+        grace: Duration::from_millis(300),
+        ..Limits::default()
+    };
+    let run = run_with(req, limits, &ProcessGroups::default());
+    assert!(run.outcome.timed_out);
+    assert_eq!(run.outcome.exit, Exit::Signal(9));
+    assert!(run.elapsed >= Duration::from_millis(600));
+    assert!(
+        run.elapsed < Duration::from_secs(2),
+        "took {:?}",
+        run.elapsed
+    );
+    for pid in pids_in(&dir.path().join("pids")) {
+        assert!(!alive(pid));
+    }
+}
+
+#[test]
+fn background_job_holding_the_pipes_lingers_without_hanging() {
+    let dir = tempdir();
+    let groups = ProcessGroups::default();
+    let run = run_with(
+        request("sleep 60 & echo $! > pids; echo done", dir.path()),
+        Limits::default(),
+        &groups,
+    );
+    assert_eq!(run.text(Stream::Stdout), "done\n");
+    assert!(run.outcome.lingering);
+    assert!(
+        run.elapsed >= Duration::from_millis(300),
+        "waited for the drain deadline"
+    );
+    assert!(
+        run.elapsed < Duration::from_secs(2),
+        "took {:?}",
+        run.elapsed
+    );
+    assert_eq!(groups.live(), [run.outcome.pgid]);
+    groups.terminate_all(Duration::from_secs(2));
+    for pid in pids_in(&dir.path().join("pids")) {
+        assert!(!alive(pid));
+    }
+    assert!(groups.live().is_empty());
+}
+
+#[test]
+fn redirected_background_job_finishes_at_once_but_stays_registered() {
+    let dir = tempdir();
+    let groups = ProcessGroups::default();
+    let script = "sleep 60 >/dev/null 2>&1 & echo $! > pids";
+    let run = run_with(request(script, dir.path()), Limits::default(), &groups);
+    assert!(run.outcome.lingering);
+    assert!(
+        run.elapsed < Duration::from_millis(250),
+        "took {:?}",
+        run.elapsed
+    );
+    assert_eq!(groups.live(), [run.outcome.pgid]);
+    groups.terminate_all(Duration::from_secs(2));
+    for pid in pids_in(&dir.path().join("pids")) {
+        assert!(!alive(pid));
+    }
+}
+
+#[test]
+fn clean_step_is_not_lingering_and_is_released() {
+    let dir = tempdir();
+    let groups = ProcessGroups::default();
+    let run = run_with(request("true", dir.path()), Limits::default(), &groups);
+    assert!(!run.outcome.lingering);
+    assert!(groups.live().is_empty());
+}
+
+#[test]
+fn bad_cwd_is_a_clear_error() {
+    let dir = tempdir();
+    let missing = dir.path().join("missing");
+    let (tx, _rx) = mpsc::channel();
+    let groups = ProcessGroups::default();
+    let err = start(request("true", &missing), tx.clone(), &groups).expect_err("fails");
+    assert!(matches!(err, ExecError::Cwd { .. }));
+    assert!(err.to_string().contains("missing"), "{err}");
+
+    let file = dir.path().join("file");
+    fs::write(&file, "").expect("write");
+    let err = start(request("true", &file), tx, &groups).expect_err("fails");
+    assert_eq!(
+        err.to_string(),
+        format!("working directory {} is not a directory", file.display())
+    );
+    assert!(groups.live().is_empty());
+}
