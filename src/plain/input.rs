@@ -1,11 +1,14 @@
 //! The operator's side of a `--plain` session: lines from stdin and the
 //! signals that interrupt a session, both delivered without blocking the walk.
+//!
+//! Stdin is read only when a prompt asks for a line, so a step that is handed
+//! the terminal (`interactive=true`) never competes with a pending read.
 
 use std::io::BufRead;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
-use std::time::Duration;
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
+use std::time::{Duration, Instant};
 
 /// What the operator said at a prompt.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -15,24 +18,24 @@ pub enum Answer {
     Closed,
     /// SIGINT, SIGTERM or SIGHUP arrived.
     Interrupted(i32),
-}
-
-/// Lines from stdin (read on their own thread) and latches for terminating signals.
-pub struct Input {
-    lines: Receiver<Option<String>>,
-    signals: Vec<(i32, Arc<AtomicBool>)>,
-    closed: bool,
+    /// The deadline passed first (only from [`Input::answer_until`]).
+    TimedOut,
 }
 
 /// The signals that end a session: the terminal's Ctrl-C, a `kill`, a lost SSH connection.
-pub const TERMINATING: [i32; 3] = [
-    signal_hook::consts::SIGINT,
-    signal_hook::consts::SIGTERM,
-    signal_hook::consts::SIGHUP,
-];
+pub const TERMINATING: [i32; 3] = [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM, signal_hook::consts::SIGHUP];
+
+/// Lines from stdin (read on request, on their own thread) and latches for terminating signals.
+pub struct Input {
+    requests: Sender<()>,
+    lines: Receiver<Option<String>>,
+    signals: Vec<(i32, Arc<AtomicBool>)>,
+    pending: bool,
+    closed: bool,
+}
 
 impl Input {
-    /// Starts reading stdin and catching SIGINT/SIGTERM/SIGHUP.
+    /// Starts catching SIGINT/SIGTERM/SIGHUP and the stdin reader.
     pub fn start() -> std::io::Result<Self> {
         let mut signals = Vec::new();
         for sig in TERMINATING {
@@ -40,43 +43,76 @@ impl Input {
             signal_hook::flag::register(sig, Arc::clone(&flag))?;
             signals.push((sig, flag));
         }
+        let (requests, wanted) = mpsc::channel::<()>();
         let (tx, lines) = mpsc::channel();
         std::thread::spawn(move || {
-            for line in std::io::stdin().lock().lines() {
-                let Ok(line) = line else { break };
-                if tx.send(Some(line)).is_err() {
+            let stdin = std::io::stdin();
+            while wanted.recv().is_ok() {
+                let mut line = String::new();
+                let read = stdin.lock().read_line(&mut line);
+                let answer = match read {
+                    Ok(0) | Err(_) => None,
+                    Ok(_) => Some(line.trim_end_matches(['\n', '\r']).to_string()),
+                };
+                let eof = answer.is_none();
+                if tx.send(answer).is_err() || eof {
                     return;
                 }
             }
-            let _ = tx.send(None);
         });
-        Ok(Input {
-            lines,
-            signals,
-            closed: false,
-        })
+        Ok(Input { requests, lines, signals, pending: false, closed: false })
     }
 
     /// The terminating signal received so far, if any.
     pub fn interrupted(&self) -> Option<i32> {
-        self.signals
-            .iter()
-            .find(|(_, flag)| flag.load(Ordering::SeqCst))
-            .map(|(sig, _)| *sig)
+        self.signals.iter().find(|(_, flag)| flag.load(Ordering::SeqCst)).map(|(sig, _)| *sig)
+    }
+
+    /// Whether a line was asked for and not yet received.
+    pub fn has_pending_read(&self) -> bool {
+        self.pending
     }
 
     /// Waits for the next line, a closed stdin, or a signal.
     pub fn answer(&mut self) -> Answer {
+        self.wait(None)
+    }
+
+    /// Like [`Input::answer`], giving up at `deadline`; a closed stdin just waits for the deadline.
+    pub fn answer_until(&mut self, deadline: Instant) -> Answer {
+        self.wait(Some(deadline))
+    }
+
+    fn wait(&mut self, deadline: Option<Instant>) -> Answer {
+        if !self.closed && !self.pending {
+            self.pending = self.requests.send(()).is_ok();
+            self.closed = !self.pending;
+        }
         loop {
             if let Some(sig) = self.interrupted() {
                 return Answer::Interrupted(sig);
             }
-            if self.closed {
+            let now = Instant::now();
+            if deadline.is_some_and(|d| now >= d) {
+                return Answer::TimedOut;
+            }
+            if self.closed && deadline.is_none() {
                 return Answer::Closed;
             }
-            match self.lines.recv_timeout(Duration::from_millis(50)) {
-                Ok(Some(line)) => return Answer::Line(line),
-                Ok(None) | Err(RecvTimeoutError::Disconnected) => self.closed = true,
+            let slice = deadline.map_or(Duration::from_millis(50), |d| d.saturating_duration_since(now).min(Duration::from_millis(50)));
+            if self.closed {
+                std::thread::sleep(slice);
+                continue;
+            }
+            match self.lines.recv_timeout(slice) {
+                Ok(Some(line)) => {
+                    self.pending = false;
+                    return Answer::Line(line);
+                }
+                Ok(None) | Err(RecvTimeoutError::Disconnected) => {
+                    self.pending = false;
+                    self.closed = true;
+                }
                 Err(RecvTimeoutError::Timeout) => {}
             }
         }

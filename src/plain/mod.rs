@@ -1,4 +1,7 @@
 //! The headless driver: `runbook run --plain`, a line dialogue on stdin/stdout.
 
+pub mod dialogue;
+mod gates;
 pub mod input;
 pub mod printer;
+pub mod walk;

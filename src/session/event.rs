@@ -5,6 +5,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::collections::BTreeMap;
 
+pub use crate::exec::Stream;
+
 /// One event: what happened, to which step (if any).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Event {
@@ -120,16 +122,10 @@ pub enum Body {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
-pub enum Stream {
-    Stdout,
-    Stderr,
-    Pty,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
 pub enum Outcome {
     Completed,
+    /// The forward path was left for rollback and the rollback walk ended.
+    RolledBack,
     Failed,
     Aborted,
     Interrupted,
@@ -140,7 +136,7 @@ impl Outcome {
     pub fn exit_code(self) -> i32 {
         match self {
             Outcome::Completed => 0,
-            Outcome::Failed | Outcome::Aborted => 1,
+            Outcome::RolledBack | Outcome::Failed | Outcome::Aborted => 1,
             Outcome::Interrupted => 130,
         }
     }
