@@ -71,11 +71,16 @@ impl Diagnostic {
 
 /// The part of a long line that is shown, and where the caret lands in it.
 fn visible_window(line: &str, col: usize) -> (String, usize) {
-    let clean: Vec<char> = line.chars().map(|c| if c.is_control() { ' ' } else { c }).collect();
+    let clean: Vec<char> = line
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
     if clean.len() <= SNIPPET_WIDTH {
         return (clean.into_iter().collect(), col.max(1));
     }
-    let start = col.saturating_sub(SNIPPET_WIDTH / 2).min(clean.len() - SNIPPET_WIDTH);
+    let start = col
+        .saturating_sub(SNIPPET_WIDTH / 2)
+        .min(clean.len() - SNIPPET_WIDTH);
     let shown: String = clean[start..start + SNIPPET_WIDTH].iter().collect();
     (format!("…{shown}…"), col.saturating_sub(start) + 1)
 }
@@ -109,7 +114,11 @@ impl<'a> SourceMap<'a> {
         let Some(&start) = self.line_starts.get(index) else {
             return "";
         };
-        let end = self.line_starts.get(index + 1).copied().unwrap_or(self.text.len());
+        let end = self
+            .line_starts
+            .get(index + 1)
+            .copied()
+            .unwrap_or(self.text.len());
         self.text
             .get(start..end)
             .unwrap_or("")
@@ -119,17 +128,34 @@ impl<'a> SourceMap<'a> {
     /// Byte offset where a 1-based line starts.
     pub fn line_start(&self, line: u32) -> usize {
         let index = (line as usize).saturating_sub(1);
-        self.line_starts.get(index).copied().unwrap_or(self.text.len())
+        self.line_starts
+            .get(index)
+            .copied()
+            .unwrap_or(self.text.len())
     }
 
     /// A diagnostic pointing at `len` bytes starting at byte `offset`.
-    pub fn diag_at(&self, offset: usize, len: usize, message: String, expected: String) -> Diagnostic {
+    pub fn diag_at(
+        &self,
+        offset: usize,
+        len: usize,
+        message: String,
+        expected: String,
+    ) -> Diagnostic {
         let offset = floor_boundary(self.text, offset.min(self.text.len()));
         let line = self.line_of(offset);
         let start = self.line_start(line);
-        let col = self.text.get(start..offset).map_or(0, |s| s.chars().count()) + 1;
+        let col = self
+            .text
+            .get(start..offset)
+            .map_or(0, |s| s.chars().count())
+            + 1;
         let end = floor_boundary(self.text, (offset + len).min(self.text.len()));
-        let width = self.text.get(offset..end).map_or(1, |s| s.chars().count()).max(1);
+        let width = self
+            .text
+            .get(offset..end)
+            .map_or(1, |s| s.chars().count())
+            .max(1);
         Diagnostic {
             line,
             col: u32::try_from(col).unwrap_or(u32::MAX),
@@ -141,7 +167,14 @@ impl<'a> SourceMap<'a> {
     }
 
     /// A diagnostic at a 1-based line and column.
-    pub fn diag_line_col(&self, line: u32, col: u32, width: u32, message: String, expected: String) -> Diagnostic {
+    pub fn diag_line_col(
+        &self,
+        line: u32,
+        col: u32,
+        width: u32,
+        message: String,
+        expected: String,
+    ) -> Diagnostic {
         Diagnostic {
             line,
             col: col.max(1),
@@ -176,7 +209,12 @@ mod tests {
     #[test]
     fn renders_file_line_col_caret_and_expectation() {
         let map = SourceMap::new("title: x\nbogus: 1\n");
-        let d = map.diag_at(9, 5, "unknown key `bogus`".into(), "one of title, sections".into());
+        let d = map.diag_at(
+            9,
+            5,
+            "unknown key `bogus`".into(),
+            "one of title, sections".into(),
+        );
         let text = d.render(Path::new("rb.yaml"));
         assert_eq!(
             text,

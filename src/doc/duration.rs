@@ -30,7 +30,9 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
             }
         })?;
         if rank >= last_unit_rank {
-            return Err(format!("units in `{text}` must go from largest to smallest"));
+            return Err(format!(
+                "units in `{text}` must go from largest to smallest"
+            ));
         }
         last_unit_rank = rank;
         let part = value
@@ -103,7 +105,17 @@ mod tests {
 
     #[test]
     fn rejects_what_is_not_a_duration() {
-        for bad in ["", "5", "m", "5 minutes", "30m1h", "5m5m", "-5s", "1.5h", "99999999999999999999s"] {
+        for bad in [
+            "",
+            "5",
+            "m",
+            "5 minutes",
+            "30m1h",
+            "5m5m",
+            "-5s",
+            "1.5h",
+            "99999999999999999999s",
+        ] {
             assert!(parse_duration(bad).is_err(), "{bad} should be rejected");
         }
     }

@@ -280,7 +280,11 @@ impl StepRef<'_> {
             .iter()
             .position(|s| std::ptr::eq(s, self.step))
             .unwrap_or(0);
-        let path: Vec<String> = self.section_path.iter().map(|i| (i + 1).to_string()).collect();
+        let path: Vec<String> = self
+            .section_path
+            .iter()
+            .map(|i| (i + 1).to_string())
+            .collect();
         format!("{}#{}", path.join("."), position + 1)
     }
 }

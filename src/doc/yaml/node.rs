@@ -53,7 +53,8 @@ impl Node {
 
     /// The key text of a mapping key node.
     pub fn key_text(&self) -> String {
-        self.as_text().unwrap_or_else(|| format!("<{}>", self.type_name()))
+        self.as_text()
+            .unwrap_or_else(|| format!("<{}>", self.type_name()))
     }
 
     /// Width of the node's source text when it is a simple scalar (for carets).
@@ -74,7 +75,9 @@ impl Node {
         }
         self.line += lines;
         match &mut self.value {
-            Value::Seq(items) => items.iter_mut().for_each(|n| n.shift(lines, first_line_cols)),
+            Value::Seq(items) => items
+                .iter_mut()
+                .for_each(|n| n.shift(lines, first_line_cols)),
             Value::Map(entries) => entries.iter_mut().for_each(|(k, v)| {
                 k.shift(lines, first_line_cols);
                 v.shift(lines, first_line_cols);
@@ -95,7 +98,11 @@ pub struct SyntaxError {
 /// Parses one YAML document into a [`Node`] tree.
 pub fn parse(text: &str) -> Result<Node, SyntaxError> {
     if text.trim().is_empty() {
-        return Ok(Node { value: Value::Null, line: 1, col: 1 });
+        return Ok(Node {
+            value: Value::Null,
+            line: 1,
+            col: 1,
+        });
     }
     let spanned: Spanned<Value> =
         serde_saphyr::from_str_with_options(text, options()).map_err(|e| to_syntax_error(&e))?;
@@ -121,9 +128,9 @@ fn options() -> serde_saphyr::Options {
 }
 
 fn to_syntax_error(error: &serde_saphyr::Error) -> SyntaxError {
-    let (line, col) = error
-        .location()
-        .map_or((1, 1), |l| (l.line().max(1) as u32, l.column().max(1) as u32));
+    let (line, col) = error.location().map_or((1, 1), |l| {
+        (l.line().max(1) as u32, l.column().max(1) as u32)
+    });
     let full = error.to_string();
     let message = full
         .lines()
@@ -132,7 +139,11 @@ fn to_syntax_error(error: &serde_saphyr::Error) -> SyntaxError {
         .trim()
         .trim_start_matches("error: ")
         .to_string();
-    SyntaxError { line, col, message: plain_message(&message) }
+    SyntaxError {
+        line,
+        col,
+        message: plain_message(&message),
+    }
 }
 
 /// serde-saphyr's message without the position (the diagnostic shows it) and
@@ -252,11 +263,17 @@ mod tests {
     #[test]
     fn nodes_know_where_they_are() {
         let node = parse("title: Day 7\nsections:\n  - title: A\n    steps: []\n").expect("valid");
-        let Value::Map(entries) = &node.value else { panic!("map expected") };
+        let Value::Map(entries) = &node.value else {
+            panic!("map expected")
+        };
         assert_eq!(entries[1].0.key_text(), "sections");
         assert_eq!((entries[1].0.line, entries[1].0.col), (2, 1));
-        let Value::Seq(items) = &entries[1].1.value else { panic!("seq expected") };
-        let Value::Map(inner) = &items[0].value else { panic!("map expected") };
+        let Value::Seq(items) = &entries[1].1.value else {
+            panic!("seq expected")
+        };
+        let Value::Map(inner) = &items[0].value else {
+            panic!("map expected")
+        };
         assert_eq!((inner[0].1.line, inner[0].1.col), (3, 12));
     }
 
