@@ -74,25 +74,35 @@
 
 mod clock;
 mod error;
+mod lock;
 mod output;
 mod reader;
 mod record;
 mod repair;
+mod sessions;
 mod tail;
 mod verify;
 mod writer;
 
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::AuditError;
+pub use lock::{LockError, SessionLock};
 pub use output::{OutputBytes, decode_output, encode_output, split_utf8_boundary};
 pub use reader::{Line, LineReader, RecordReader, read_records};
 pub use record::{
     ChainHash, Event, EventDraft, FORMAT, Header, HeaderDraft, MAX_LINE_BYTES, Record, RunbookRef,
 };
 pub use repair::{RepairReport, TornKind, repair};
+pub use sessions::{
+    ResolveError, SESSION_END_KIND, SessionSummary, list_sessions, new_session_id, resolve_session,
+    sessions_dir,
+};
 pub use verify::{VerifyReport, verify};
 pub use writer::{AuditWriter, LAZY_SYNC_INTERVAL, LogSink, SyncPolicy};
 
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod sessions_tests;
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod test_support;
