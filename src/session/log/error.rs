@@ -17,9 +17,6 @@ pub enum AuditError {
     /// An earlier write or fsync failed; nothing more is written.
     #[error("audit log {} can no longer be written (an earlier write failed)", path.display())]
     Poisoned { path: PathBuf },
-    /// The event could not be serialised (nothing was written).
-    #[error("event cannot be written to the audit log: {0}")]
-    Encode(#[source] serde_json::Error),
     /// One record is larger than a reader accepts (nothing was written).
     #[error("event of {bytes} bytes exceeds the audit log line limit of {limit} bytes")]
     TooLarge { bytes: usize, limit: usize },

@@ -74,6 +74,7 @@
 
 mod clock;
 mod error;
+mod json;
 mod lock;
 mod output;
 mod reader;
@@ -87,7 +88,7 @@ mod writer;
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::AuditError;
 pub use lock::{LockError, SessionLock};
-pub use output::{OutputBytes, decode_output, encode_output, split_utf8_boundary};
+pub use output::{decode_output, encode_output, split_utf8_boundary};
 pub use reader::{Line, LineReader, RecordReader, read_records};
 pub use record::{
     ChainHash, Event, EventDraft, FORMAT, Header, HeaderDraft, MAX_LINE_BYTES, Record, RunbookRef,

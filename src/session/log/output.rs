@@ -2,8 +2,6 @@
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
-use serde::ser::SerializeMap;
-use serde::{Serialize, Serializer};
 use serde_json::{Map, Value};
 
 /// `{"text": …}` when `bytes` are valid UTF-8, else `{"b64": …}` (standard, padded).
@@ -24,21 +22,6 @@ pub fn decode_output(value: &Value) -> Option<Vec<u8>> {
         return text.as_str().map(|t| t.as_bytes().to_vec());
     }
     STANDARD.decode(map.get("b64")?.as_str()?).ok()
-}
-
-/// Serialises like [`encode_output`] without copying the bytes into a `Value`.
-#[derive(Debug, Clone, Copy)]
-pub struct OutputBytes<'a>(pub &'a [u8]);
-
-impl Serialize for OutputBytes<'_> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut map = serializer.serialize_map(Some(1))?;
-        match std::str::from_utf8(self.0) {
-            Ok(text) => map.serialize_entry("text", text)?,
-            Err(_) => map.serialize_entry("b64", &STANDARD.encode(self.0))?,
-        }
-        map.end()
-    }
 }
 
 /// How many leading bytes of `bytes` can be sent now: everything except an
@@ -79,14 +62,6 @@ mod tests {
         let value = encode_output(&bytes);
         assert_eq!(value, json!({"b64": "/wBhww=="}));
         assert_eq!(decode_output(&value).unwrap(), bytes);
-    }
-
-    #[test]
-    fn output_bytes_serialises_like_encode_output() {
-        for bytes in [&b"plain \x1b[31mred\x1b[0m\n"[..], &[0xfe, 0x41][..]] {
-            let direct = serde_json::to_value(OutputBytes(bytes)).unwrap();
-            assert_eq!(direct, encode_output(bytes));
-        }
     }
 
     #[test]

@@ -3,9 +3,11 @@
 use std::fmt;
 
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
+
+use super::json;
 
 /// The `format` value of the header line.
 pub const FORMAT: &str = "runbook-audit/1";
@@ -124,14 +126,14 @@ pub struct Header {
 
 /// An event to append: the writer adds `seq`, `ts`, `mono_ms`, `prev`, `hash`.
 #[derive(Debug, Clone, PartialEq)]
-pub struct EventDraft<D = Value> {
+pub struct EventDraft {
     pub kind: String,
     pub step: Option<String>,
-    pub data: D,
+    pub data: Value,
 }
 
-impl<D> EventDraft<D> {
-    pub fn new(kind: impl Into<String>, step: Option<&str>, data: D) -> Self {
+impl EventDraft {
+    pub fn new(kind: impl Into<String>, step: Option<&str>, data: Value) -> Self {
         EventDraft {
             kind: kind.into(),
             step: step.map(str::to_owned),
@@ -178,56 +180,36 @@ fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(de: D) -> Result<T, D
     T::deserialize(de)
 }
 
-/// A timestamp written as RFC 3339 UTC with exactly three fraction digits.
-struct Millis(DateTime<Utc>);
+/// RFC 3339 UTC with exactly three fraction digits.
+const TS_FORMAT: &str = "%Y-%m-%dT%H:%M:%S%.3fZ";
 
-impl Serialize for Millis {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_str(&self.0.format("%Y-%m-%dT%H:%M:%S%.3fZ"))
-    }
-}
-
-#[derive(Serialize)]
-struct HeaderBody<'a> {
-    format: &'static str,
-    runbook: &'a RunbookRef,
-    operator: &'a str,
-    host: &'a str,
-    tool_version: &'a str,
-    started: Millis,
-    session_id: &'a str,
-    params: &'a Map<String, Value>,
-}
-
-#[derive(Serialize)]
-struct EventBody<'a, D> {
-    seq: u64,
-    ts: Millis,
-    mono_ms: u64,
-    kind: &'a str,
-    step: Option<&'a str>,
-    data: &'a D,
-    prev: &'a str,
-}
-
-/// Serialise the header object (without `hash`) into `buf`.
+/// Write the header object (without `hash`) into `buf`, keys in the
+/// documented order.
 pub(crate) fn encode_header(
     buf: &mut Vec<u8>,
     draft: &HeaderDraft,
     session_id: &str,
     started: DateTime<Utc>,
-) -> Result<(), serde_json::Error> {
-    let body = HeaderBody {
-        format: FORMAT,
-        runbook: &draft.runbook,
-        operator: &draft.operator,
-        host: &draft.host,
-        tool_version: &draft.tool_version,
-        started: Millis(started),
-        session_id,
-        params: &draft.params,
-    };
-    serde_json::to_writer(buf, &body)
+) {
+    buf.extend_from_slice(br#"{"format":"#);
+    json::write_str(buf, FORMAT);
+    buf.extend_from_slice(br#","runbook":{"path":"#);
+    json::write_str(buf, &draft.runbook.path);
+    buf.extend_from_slice(br#","sha256":"#);
+    json::write_str(buf, &draft.runbook.sha256);
+    buf.extend_from_slice(br#"},"operator":"#);
+    json::write_str(buf, &draft.operator);
+    buf.extend_from_slice(br#","host":"#);
+    json::write_str(buf, &draft.host);
+    buf.extend_from_slice(br#","tool_version":"#);
+    json::write_str(buf, &draft.tool_version);
+    buf.extend_from_slice(br#","started":""#);
+    push_display(buf, started.format(TS_FORMAT));
+    buf.extend_from_slice(br#"","session_id":"#);
+    json::write_str(buf, session_id);
+    buf.extend_from_slice(br#","params":"#);
+    json::write_map(buf, &draft.params);
+    buf.push(b'}');
 }
 
 /// The fields the writer stamps on an event.
@@ -238,22 +220,32 @@ pub(crate) struct Stamp<'a> {
     pub prev: &'a ChainHash,
 }
 
-/// Serialise one event object (without `hash`) into `buf`.
-pub(crate) fn encode_event<D: Serialize>(
-    buf: &mut Vec<u8>,
-    stamp: &Stamp<'_>,
-    draft: &EventDraft<D>,
-) -> Result<(), serde_json::Error> {
-    let body = EventBody {
-        seq: stamp.seq,
-        ts: Millis(stamp.ts),
-        mono_ms: stamp.mono_ms,
-        kind: &draft.kind,
-        step: draft.step.as_deref(),
-        data: &draft.data,
-        prev: stamp.prev.as_str(),
-    };
-    serde_json::to_writer(buf, &body)
+/// Write one event object (without `hash`) into `buf`, keys in the
+/// documented order.
+pub(crate) fn encode_event(buf: &mut Vec<u8>, stamp: &Stamp<'_>, draft: &EventDraft) {
+    push_display(buf, format_args!(r#"{{"seq":{},"ts":""#, stamp.seq));
+    push_display(buf, stamp.ts.format(TS_FORMAT));
+    push_display(
+        buf,
+        format_args!(r#"","mono_ms":{},"kind":"#, stamp.mono_ms),
+    );
+    json::write_str(buf, &draft.kind);
+    buf.extend_from_slice(br#","step":"#);
+    match &draft.step {
+        Some(step) => json::write_str(buf, step),
+        None => buf.extend_from_slice(b"null"),
+    }
+    buf.extend_from_slice(br#","data":"#);
+    json::write_value(buf, &draft.data);
+    buf.extend_from_slice(br#","prev":""#);
+    buf.extend_from_slice(&stamp.prev.0);
+    buf.extend_from_slice(b"\"}");
+}
+
+fn push_display(buf: &mut Vec<u8>, value: impl fmt::Display) {
+    use std::io::Write;
+    // Writing into a Vec cannot fail.
+    let _ = write!(buf, "{value}");
 }
 
 #[cfg(test)]
@@ -277,7 +269,7 @@ mod tests {
         };
         let mut buf = Vec::new();
         let draft = EventDraft::new("note", None, json!({"text": "hi"}));
-        encode_event(&mut buf, &stamp, &draft).unwrap();
+        encode_event(&mut buf, &stamp, &draft);
         let hash = seal(&mut buf, &prev);
         let line = String::from_utf8(buf).unwrap();
         let body = format!(
@@ -333,7 +325,7 @@ mod tests {
                 .clone(),
         };
         let mut buf = Vec::new();
-        encode_header(&mut buf, &draft, "day7-x", at(1_795_338_192_345)).unwrap();
+        encode_header(&mut buf, &draft, "day7-x", at(1_795_338_192_345));
         assert!(buf.starts_with(br#"{"format":"runbook-audit/1","runbook":{"path":"#));
         let hash = seal(&mut buf, &ChainHash::GENESIS);
         let Record::Header(header) = Record::parse(1, buf.trim_ascii_end()).unwrap() else {

@@ -182,8 +182,7 @@ fn event_line(seq: u64, mono_ms: u64, prev: &ChainHash) -> Vec<u8> {
         &mut buf,
         &stamp,
         &EventDraft::new("note", None, json!("forged")),
-    )
-    .unwrap();
+    );
     seal(&mut buf, prev);
     buf
 }

@@ -5,8 +5,6 @@ use std::io::{self, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use serde::Serialize;
-
 use super::clock::Clock;
 use super::error::AuditError;
 use super::record::{
@@ -108,7 +106,7 @@ impl AuditWriter {
         clock: impl Clock + 'static,
     ) -> Result<AuditWriter, AuditError> {
         let mut buf = Vec::with_capacity(4096);
-        encode_header(&mut buf, header, session_id, clock.now_utc()).map_err(AuditError::Encode)?;
+        encode_header(&mut buf, header, session_id, clock.now_utc());
         let mut writer = AuditWriter {
             sink,
             clock_origin: clock.mono_ms(),
@@ -169,11 +167,7 @@ impl AuditWriter {
 
     /// Append one event and return its `seq`. On a write or sync failure
     /// the writer is poisoned: this and every later call fail.
-    pub fn append<D: Serialize>(
-        &mut self,
-        draft: &EventDraft<D>,
-        sync: SyncPolicy,
-    ) -> Result<u64, AuditError> {
+    pub fn append(&mut self, draft: &EventDraft, sync: SyncPolicy) -> Result<u64, AuditError> {
         self.check_poisoned()?;
         let seq = self.next_seq;
         let mono_ms = self.mono_now();
@@ -184,7 +178,7 @@ impl AuditWriter {
             prev: &self.prev,
         };
         self.buf.clear();
-        encode_event(&mut self.buf, &stamp, draft).map_err(AuditError::Encode)?;
+        encode_event(&mut self.buf, &stamp, draft);
         let hash = seal(&mut self.buf, &self.prev);
         let line_len = self.buf.len() - 1;
         if line_len > MAX_LINE_BYTES {
