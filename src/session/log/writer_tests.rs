@@ -219,7 +219,7 @@ fn sync_failure_poisons_the_writer() {
 
 #[cfg(target_os = "linux")]
 #[test]
-fn full_disk_poisons_the_writer() {
+fn full_disk_fails_the_session_start() {
     let Ok(full) = std::fs::OpenOptions::new().append(true).open("/dev/full") else {
         return;
     };
