@@ -1,8 +1,11 @@
 //! The `runbook` command line: parses arguments and hands each subcommand to `runbook::cli`.
 
-use clap::{Parser, Subcommand};
-use runbook::cli::inspect;
+use clap::{Args, Parser, Subcommand};
+use runbook::cli::run::{self, RunArgs};
+use runbook::cli::{inspect, sessions};
 use runbook::doc::resolve::SearchPath;
+use runbook::session::log::{resolve_session, sessions_dir};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 /// Walk an operator through a deployment runbook: guided steps, live output,
@@ -11,6 +14,9 @@ use std::process::ExitCode;
 /// NAME resolves to ./runbooks/NAME.{md,yaml,yml}, then each directory in
 /// $RUNBOOK_PATH, then the user's data directory; anything with a `/` or an
 /// extension is taken as a path.
+///
+/// Exit codes: 0 completed, 1 failed or aborted, 2 invalid input, 3 audit log
+/// failure, 130 interrupted.
 #[derive(Parser)]
 #[command(
     name = "runbook",
@@ -21,12 +27,42 @@ use std::process::ExitCode;
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
-    /// Runbook to open (same as `runbook show NAME` until sessions run).
+    /// Runbook to run (same as `runbook run NAME`).
+    #[arg(value_name = "NAME|PATH")]
     target: Option<String>,
+    #[command(flatten)]
+    run: RunFlags,
 }
 
 #[derive(Subcommand)]
 enum Command {
+    /// Walk a runbook: confirm and run each step, record everything in the audit log.
+    Run {
+        #[arg(value_name = "NAME|PATH")]
+        target: String,
+        #[command(flatten)]
+        flags: RunFlags,
+    },
+    /// Take over an unfinished session (default: the newest one) and walk on.
+    Resume {
+        /// A session id, a unique prefix of one, or a log file's path.
+        session: Option<String>,
+        #[command(flatten)]
+        flags: RunFlags,
+    },
+    /// Recorded sessions, newest first, live ones marked `running`.
+    Sessions {
+        #[arg(long)]
+        json: bool,
+        #[arg(long, env = "RUNBOOK_AUDIT_DIR", value_name = "DIR")]
+        audit_dir: Option<PathBuf>,
+    },
+    /// Check a session log's hash chain and structure: exit 0 intact, 1 altered or corrupt.
+    Verify {
+        session: String,
+        #[arg(long, env = "RUNBOOK_AUDIT_DIR", value_name = "DIR")]
+        audit_dir: Option<PathBuf>,
+    },
     /// List the runbooks found, with their titles.
     List,
     /// Validate runbooks: exit 0 when all are valid, 2 when any is invalid.
@@ -35,7 +71,6 @@ enum Command {
     /// rollback steps, gates) and, for invalid ones, every problem as
     /// file:line:col with the offending line and what was expected.
     Check {
-        /// Runbook names or paths.
         #[arg(required = true, value_name = "NAME|PATH")]
         targets: Vec<String>,
     },
@@ -49,20 +84,104 @@ enum Command {
     },
 }
 
+#[derive(Args, Clone, Default)]
+struct RunFlags {
+    /// Start at the first step of this section (title text or number such as 3.2).
+    #[arg(long, value_name = "S")]
+    section: Option<String>,
+    /// A parameter value, passed to commands as $NAME (repeatable).
+    #[arg(long = "param", value_name = "K=V")]
+    params: Vec<String>,
+    /// Who is driving (default: $USER).
+    #[arg(long, value_name = "NAME")]
+    operator: Option<String>,
+    /// Answer confirmations automatically (recorded as automatic); gates are GO, sign-offs need --signoff.
+    #[arg(long)]
+    yes: bool,
+    /// Line-oriented dialogue on stdin/stdout instead of the full-screen view.
+    #[arg(long)]
+    plain: bool,
+    /// Walk and record the plan, running nothing.
+    #[arg(long)]
+    dry_run: bool,
+    /// End waits at once (recorded as such); for rehearsals and tests.
+    #[arg(long)]
+    skip_waits: bool,
+    /// Sign a sign-off role by name under --yes (repeatable).
+    #[arg(long = "signoff", value_name = "ROLE=NAME")]
+    signoffs: Vec<String>,
+    /// Where session logs go (default: the user's state directory).
+    #[arg(long, env = "RUNBOOK_AUDIT_DIR", value_name = "DIR")]
+    audit_dir: Option<PathBuf>,
+}
+
+impl RunFlags {
+    fn args(&self) -> RunArgs {
+        RunArgs {
+            params: self.params.clone(),
+            operator: self.operator.clone(),
+            yes: self.yes,
+            dry_run: self.dry_run,
+            skip_waits: self.skip_waits,
+            signoffs: self.signoffs.clone(),
+            audit_dir: self.audit_dir.clone(),
+            section: self.section.clone(),
+        }
+    }
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let search = SearchPath::from_env();
-    let (mut out, mut err) = (std::io::stdout().lock(), std::io::stderr().lock());
     let code = match (cli.command, cli.target) {
-        (Some(Command::List), _) => inspect::list(&search, &mut out),
-        (Some(Command::Check { targets }), _) => {
-            inspect::check(&targets, &search, &mut out, &mut err)
-        }
-        (Some(Command::Show { target, json }), _) => {
-            inspect::show(&target, json, &search, &mut out, &mut err)
-        }
-        (None, Some(target)) => inspect::show(&target, false, &search, &mut out, &mut err),
+        (Some(command), _) => dispatch(command, &search),
+        (None, Some(target)) => run::run(&target, &cli.run.args(), &search),
         (None, None) => 2,
     };
     ExitCode::from(u8::try_from(code).unwrap_or(1))
+}
+
+fn dispatch(command: Command, search: &SearchPath) -> i32 {
+    let (mut out, mut err) = (std::io::stdout().lock(), std::io::stderr().lock());
+    match command {
+        Command::Run { target, flags } => run::run(&target, &flags.args(), search),
+        Command::Resume { session, flags } => resume(session.as_deref(), &flags.args()),
+        Command::Sessions { json, audit_dir } => {
+            with_dir(audit_dir, |dir| sessions::sessions(&dir, json, &mut out))
+        }
+        Command::Verify { session, audit_dir } => with_dir(audit_dir, |dir| {
+            sessions::verify_session(&dir, &session, &mut out)
+        }),
+        Command::List => inspect::list(search, &mut out),
+        Command::Check { targets } => inspect::check(&targets, search, &mut out, &mut err),
+        Command::Show { target, json } => inspect::show(&target, json, search, &mut out, &mut err),
+    }
+}
+
+fn with_dir(audit_dir: Option<PathBuf>, body: impl FnOnce(PathBuf) -> i32) -> i32 {
+    match sessions_dir(audit_dir.as_deref()) {
+        Ok(dir) => body(dir),
+        Err(e) => {
+            eprintln!("error: {e}");
+            2
+        }
+    }
+}
+
+fn resume(session: Option<&str>, args: &RunArgs) -> i32 {
+    with_dir(args.audit_dir.clone(), |dir| {
+        let path = match session {
+            Some(arg) => resolve_session(&dir, arg).map_err(|e| e.to_string()),
+            None => sessions::newest_unfinished(&dir, None)
+                .map(|s| s.path)
+                .ok_or_else(|| format!("no unfinished session in {}", dir.display())),
+        };
+        match path {
+            Ok(path) => run::resume(&path, args),
+            Err(e) => {
+                eprintln!("error: {e}");
+                2
+            }
+        }
+    })
 }

@@ -2,3 +2,5 @@
 
 pub mod inspect;
 pub mod outline;
+pub mod run;
+pub mod sessions;

@@ -29,16 +29,30 @@ impl Dialogue {
     pub fn choose(&mut self, question: &str, options: &[(char, &str)]) -> Reply<char> {
         let labels: Vec<String> = options.iter().map(|(_, label)| label.to_string()).collect();
         loop {
-            let _ = self.out.prompt(&format!("{question} {}: ", labels.join(" / ")));
+            let _ = self
+                .out
+                .prompt(&format!("{question} {}: ", labels.join(" / ")));
             match self.input.answer() {
                 Answer::Line(line) => {
                     let typed = line.trim().to_lowercase();
                     let found = options.iter().find(|(key, label)| {
-                        typed.chars().next() == Some(*key) && (typed.len() == 1 || label.to_lowercase().replace(['[', ']'], "").starts_with(&typed))
+                        typed.starts_with(*key)
+                            && (typed.len() == 1
+                                || label
+                                    .to_lowercase()
+                                    .replace(['[', ']'], "")
+                                    .starts_with(&typed))
                     });
                     match found {
                         Some((key, _)) => return Reply::Chose(*key),
-                        None => self.say(&format!("  please type one of: {}", options.iter().map(|(k, _)| k.to_string()).collect::<Vec<_>>().join(", "))),
+                        None => self.say(&format!(
+                            "  please type one of: {}",
+                            options
+                                .iter()
+                                .map(|(k, _)| k.to_string())
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        )),
                     }
                 }
                 Answer::Closed | Answer::TimedOut => return Reply::NoAnswer,
@@ -52,7 +66,9 @@ impl Dialogue {
         loop {
             let _ = self.out.prompt(&format!("{question} "));
             match self.input.answer() {
-                Answer::Line(line) if !line.trim().is_empty() => return Reply::Chose(line.trim().to_string()),
+                Answer::Line(line) if !line.trim().is_empty() => {
+                    return Reply::Chose(line.trim().to_string());
+                }
                 Answer::Line(_) => {
                     if let Some(value) = fallback {
                         return Reply::Chose(value.to_string());

@@ -7,15 +7,31 @@ use crate::session::engine::Engine;
 use crate::session::event::{Decision, Outcome};
 
 /// A Go/No-Go gate: the criteria are shown, the operator decides (GO under `--yes`).
-pub fn decision_gate(engine: &mut Engine, d: &mut Dialogue, opts: &WalkOptions, index: usize) -> Flow {
+pub fn decision_gate(
+    engine: &mut Engine,
+    d: &mut Dialogue,
+    opts: &WalkOptions,
+    index: usize,
+) -> Flow {
     show_criteria(engine, d, index);
     if opts.yes {
         d.say("  GO (decided automatically: --yes)");
         return record(engine, |e| e.decide_gate(index, Decision::Go, true));
     }
     loop {
-        match d.choose("Decision?", &[('g', "[g]o"), ('x', "[x] no-go"), ('n', "[n]ote"), ('b', "[b]ack out"), ('a', "[a]bort")]) {
-            Reply::Chose('g') => return record(engine, |e| e.decide_gate(index, Decision::Go, false)),
+        match d.choose(
+            "Decision?",
+            &[
+                ('g', "[g]o"),
+                ('x', "[x] no-go"),
+                ('n', "[n]ote"),
+                ('b', "[b]ack out"),
+                ('a', "[a]bort"),
+            ],
+        ) {
+            Reply::Chose('g') => {
+                return record(engine, |e| e.decide_gate(index, Decision::Go, false));
+            }
             Reply::Chose('x') => {
                 let _ = engine.decide_gate(index, Decision::NoGo, false);
                 return after_no_go(engine, d, index);
@@ -32,10 +48,16 @@ pub fn decision_gate(engine: &mut Engine, d: &mut Dialogue, opts: &WalkOptions, 
 
 fn after_no_go(engine: &mut Engine, d: &mut Dialogue, index: usize) -> Flow {
     if !engine.has_rollback() || engine.state.in_rollback {
-        return Flow::End(Outcome::Aborted, format!("NO-GO at {}", engine.step_id(index)));
+        return Flow::End(
+            Outcome::Aborted,
+            format!("NO-GO at {}", engine.step_id(index)),
+        );
     }
     loop {
-        match d.choose("NO-GO.", &[('b', "[b]ack out (rollback)"), ('a', "[a]bort")]) {
+        match d.choose(
+            "NO-GO.",
+            &[('b', "[b]ack out (rollback)"), ('a', "[a]bort")],
+        ) {
             Reply::Chose(key) => {
                 if let Some(flow) = rollback_or_abort(engine, d, key, index) {
                     return flow;
@@ -47,7 +69,9 @@ fn after_no_go(engine: &mut Engine, d: &mut Dialogue, index: usize) -> Flow {
 }
 
 fn show_criteria(engine: &Engine, d: &mut Dialogue, index: usize) {
-    let crate::doc::model::StepKind::Gate(gate) = &engine.refs[index].step.kind else { return };
+    let crate::doc::model::StepKind::Gate(gate) = &engine.refs[index].step.kind else {
+        return;
+    };
     d.say(&format!("  gate: {}", engine.mask(&gate.title)));
     let mut group: Option<&str> = None;
     for c in &gate.criteria {
@@ -60,12 +84,23 @@ fn show_criteria(engine: &Engine, d: &mut Dialogue, index: usize) {
 }
 
 /// A sign-off gate: every role signed by name (`--signoff ROLE=NAME`, or asked).
-pub fn signoff_gate(engine: &mut Engine, d: &mut Dialogue, opts: &WalkOptions, index: usize, gate: &GateStep) -> Flow {
+pub fn signoff_gate(
+    engine: &mut Engine,
+    d: &mut Dialogue,
+    opts: &WalkOptions,
+    index: usize,
+    gate: &GateStep,
+) -> Flow {
     show_criteria(engine, d, index);
     let unsigned: Vec<_> = gate
         .signoffs
         .iter()
-        .filter(|s| !engine.state.steps[index].signers.iter().any(|signer| signer.role == s.role))
+        .filter(|s| {
+            !engine.state.steps[index]
+                .signers
+                .iter()
+                .any(|signer| signer.role == s.role)
+        })
         .collect();
     if opts.yes {
         let missing: Vec<&str> = unsigned
@@ -74,18 +109,35 @@ pub fn signoff_gate(engine: &mut Engine, d: &mut Dialogue, opts: &WalkOptions, i
             .map(|s| s.role.as_str())
             .collect();
         if !missing.is_empty() {
-            let wanted: Vec<String> = missing.iter().map(|r| format!("--signoff '{r}=NAME'")).collect();
-            return Flow::End(Outcome::Failed, format!("sign-off gate `{}` needs a signer for each role: {}", gate.title, wanted.join(" ")));
+            let wanted: Vec<String> = missing
+                .iter()
+                .map(|r| format!("--signoff '{r}=NAME'"))
+                .collect();
+            return Flow::End(
+                Outcome::Failed,
+                format!(
+                    "sign-off gate `{}` needs a signer for each role: {}",
+                    gate.title,
+                    wanted.join(" ")
+                ),
+            );
         }
     }
     for signoff in unsigned {
         if signoff.distinct {
             return Flow::End(
                 Outcome::Failed,
-                format!("`{}` must be signed by a second person from their own terminal, not by the driver ({})", signoff.role, engine.os_user),
+                format!(
+                    "`{}` must be signed by a second person from their own terminal, not by the driver ({})",
+                    signoff.role, engine.os_user
+                ),
             );
         }
-        let given = opts.signoffs.iter().find(|(role, _)| role == &signoff.role).map(|(_, name)| name.clone());
+        let given = opts
+            .signoffs
+            .iter()
+            .find(|(role, _)| role == &signoff.role)
+            .map(|(_, name)| name.clone());
         let name = match given {
             Some(name) => name,
             None => match d.ask_text(&format!("Name signing as {}:", signoff.role), None) {
@@ -96,7 +148,10 @@ pub fn signoff_gate(engine: &mut Engine, d: &mut Dialogue, opts: &WalkOptions, i
         };
         let os_user = engine.os_user.clone();
         let _ = engine.sign(index, &signoff.role, &name, &os_user, "driver");
-        d.say(&format!("  ✍ {} signed by {name} ({os_user})", signoff.role));
+        d.say(&format!(
+            "  ✍ {} signed by {name} ({os_user})",
+            signoff.role
+        ));
     }
     record(engine, |e| e.decide_gate(index, Decision::Go, opts.yes))
 }

@@ -23,7 +23,11 @@ pub enum Answer {
 }
 
 /// The signals that end a session: the terminal's Ctrl-C, a `kill`, a lost SSH connection.
-pub const TERMINATING: [i32; 3] = [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM, signal_hook::consts::SIGHUP];
+pub const TERMINATING: [i32; 3] = [
+    signal_hook::consts::SIGINT,
+    signal_hook::consts::SIGTERM,
+    signal_hook::consts::SIGHUP,
+];
 
 /// Lines from stdin (read on request, on their own thread) and latches for terminating signals.
 pub struct Input {
@@ -60,12 +64,21 @@ impl Input {
                 }
             }
         });
-        Ok(Input { requests, lines, signals, pending: false, closed: false })
+        Ok(Input {
+            requests,
+            lines,
+            signals,
+            pending: false,
+            closed: false,
+        })
     }
 
     /// The terminating signal received so far, if any.
     pub fn interrupted(&self) -> Option<i32> {
-        self.signals.iter().find(|(_, flag)| flag.load(Ordering::SeqCst)).map(|(sig, _)| *sig)
+        self.signals
+            .iter()
+            .find(|(_, flag)| flag.load(Ordering::SeqCst))
+            .map(|(sig, _)| *sig)
     }
 
     /// Whether a line was asked for and not yet received.
@@ -99,7 +112,10 @@ impl Input {
             if self.closed && deadline.is_none() {
                 return Answer::Closed;
             }
-            let slice = deadline.map_or(Duration::from_millis(50), |d| d.saturating_duration_since(now).min(Duration::from_millis(50)));
+            let slice = deadline.map_or(Duration::from_millis(50), |d| {
+                d.saturating_duration_since(now)
+                    .min(Duration::from_millis(50))
+            });
             if self.closed {
                 std::thread::sleep(slice);
                 continue;

@@ -5,7 +5,7 @@ use super::dialogue::{Dialogue, Reply};
 use crate::doc::duration::format_duration;
 use crate::doc::model::{Confirm, OnFail, RunStep, StepKind};
 use crate::session::engine::{Begun, Engine, RunEnd};
-use crate::session::event::{Decision, Outcome};
+use crate::session::event::Outcome;
 use crate::session::state::Status;
 use std::time::Duration;
 
@@ -63,10 +63,14 @@ pub fn walk(engine: &mut Engine, d: &mut Dialogue, opts: &WalkOptions) -> WalkEn
         show_step(engine, d, index);
         let flow = match engine.refs[index].step.kind.clone() {
             StepKind::Run(run) => run_step(engine, d, opts, index, &run),
-            StepKind::Check(check) if check.done => record(engine, |e| e.mark_done(index, "marked done in the runbook")),
+            StepKind::Check(check) if check.done => {
+                record(engine, |e| e.mark_done(index, "marked done in the runbook"))
+            }
             StepKind::Check(_) => check_step(engine, d, opts, index),
             StepKind::Wait(wait) => wait_step(engine, d, opts, index, wait.duration, wait.until),
-            StepKind::Gate(gate) if !gate.signoffs.is_empty() => super::gates::signoff_gate(engine, d, opts, index, &gate),
+            StepKind::Gate(gate) if !gate.signoffs.is_empty() => {
+                super::gates::signoff_gate(engine, d, opts, index, &gate)
+            }
             StepKind::Gate(_) => super::gates::decision_gate(engine, d, opts, index),
             StepKind::Note(_) => record(engine, |e| e.mark_done(index, "shown")),
         };
@@ -77,7 +81,11 @@ pub fn walk(engine: &mut Engine, d: &mut Dialogue, opts: &WalkOptions) -> WalkEn
 }
 
 fn finished_outcome(engine: &Engine) -> Outcome {
-    if engine.state.in_rollback { Outcome::RolledBack } else { Outcome::Completed }
+    if engine.state.in_rollback {
+        Outcome::RolledBack
+    } else {
+        Outcome::Completed
+    }
 }
 
 fn finished_reason(engine: &Engine) -> String {
@@ -89,7 +97,10 @@ fn finished_reason(engine: &Engine) -> String {
 }
 
 /// Records an action; the walk goes on (an audit failure is caught at the top of the loop).
-pub(super) fn record(engine: &mut Engine, action: impl FnOnce(&mut Engine) -> Result<(), crate::session::log::AuditError>) -> Flow {
+pub(super) fn record(
+    engine: &mut Engine,
+    action: impl FnOnce(&mut Engine) -> Result<(), crate::session::log::AuditError>,
+) -> Flow {
     let _ = action(engine);
     Flow::Next
 }
@@ -98,7 +109,10 @@ fn show_step(engine: &Engine, d: &mut Dialogue, index: usize) {
     let r = &engine.refs[index];
     let id = &engine.state.steps[index].id;
     let region = if r.rollback { " · ROLLBACK" } else { "" };
-    d.say(&format!("\n── {id} · {}{region} ──", engine.mask(&r.section.title)));
+    d.say(&format!(
+        "\n── {id} · {}{region} ──",
+        engine.mask(&r.section.title)
+    ));
     match &r.step.kind {
         StepKind::Run(run) => {
             for line in engine.mask(&run.script).lines() {
@@ -111,9 +125,17 @@ fn show_step(engine: &Engine, d: &mut Dialogue, index: usize) {
     }
 }
 
-pub(super) fn rollback_or_abort(engine: &mut Engine, d: &mut Dialogue, key: char, index: usize) -> Option<Flow> {
+pub(super) fn rollback_or_abort(
+    engine: &mut Engine,
+    d: &mut Dialogue,
+    key: char,
+    index: usize,
+) -> Option<Flow> {
     match key {
-        'a' => Some(Flow::End(Outcome::Aborted, format!("aborted by the operator at {}", engine.step_id(index)))),
+        'a' => Some(Flow::End(
+            Outcome::Aborted,
+            format!("aborted by the operator at {}", engine.step_id(index)),
+        )),
         'b' if !engine.has_rollback() => {
             d.say("  this runbook has no rollback steps");
             None
@@ -138,7 +160,10 @@ pub(super) fn rollback_or_abort(engine: &mut Engine, d: &mut Dialogue, key: char
 }
 
 pub(super) fn skip(engine: &mut Engine, d: &mut Dialogue, index: usize) -> Flow {
-    match d.ask_text("Reason for skipping (Enter: none given):", Some("no reason given")) {
+    match d.ask_text(
+        "Reason for skipping (Enter: none given):",
+        Some("no reason given"),
+    ) {
         Reply::Chose(reason) => record(engine, |e| e.skip(index, &reason)),
         Reply::Interrupted(sig) => interrupted(sig),
         Reply::NoAnswer => Reply::<char>::NoAnswer.into(),
@@ -150,7 +175,16 @@ fn check_step(engine: &mut Engine, d: &mut Dialogue, opts: &WalkOptions, index: 
         return record(engine, |e| e.confirm_check(index, true));
     }
     loop {
-        match d.choose("Done?", &[('y', "[y]es"), ('s', "[s]kip"), ('n', "[n]ote"), ('b', "[b]ack out"), ('a', "[a]bort")]) {
+        match d.choose(
+            "Done?",
+            &[
+                ('y', "[y]es"),
+                ('s', "[s]kip"),
+                ('n', "[n]ote"),
+                ('b', "[b]ack out"),
+                ('a', "[a]bort"),
+            ],
+        ) {
             Reply::Chose('y') => return record(engine, |e| e.confirm_check(index, false)),
             Reply::Chose('s') => return skip(engine, d, index),
             Reply::Chose(key) => {
@@ -163,28 +197,60 @@ fn check_step(engine: &mut Engine, d: &mut Dialogue, opts: &WalkOptions, index: 
     }
 }
 
-fn wait_step(engine: &mut Engine, d: &mut Dialogue, opts: &WalkOptions, index: usize, duration: Duration, until: Vec<String>) -> Flow {
+fn wait_step(
+    engine: &mut Engine,
+    d: &mut Dialogue,
+    opts: &WalkOptions,
+    index: usize,
+    duration: Duration,
+    until: Vec<String>,
+) -> Flow {
     let _ = engine.start_wait(index, duration.as_secs_f64(), until);
     if opts.skip_waits || opts.dry_run {
-        let why = if opts.dry_run { "--dry-run" } else { "--skip-waits" };
-        d.say(&format!("  wait {} not waited ({why})", format_duration(duration)));
+        let why = if opts.dry_run {
+            "--dry-run"
+        } else {
+            "--skip-waits"
+        };
+        d.say(&format!(
+            "  wait {} not waited ({why})",
+            format_duration(duration)
+        ));
         return record(engine, |e| e.end_wait(index, true, why));
     }
     let until_utc = chrono::Utc::now() + chrono::Duration::from_std(duration).unwrap_or_default();
-    d.say(&format!("  waiting {} (until {} UTC) — press Enter to end early", format_duration(duration), until_utc.format("%H:%M:%S")));
+    d.say(&format!(
+        "  waiting {} (until {} UTC) — press Enter to end early",
+        format_duration(duration),
+        until_utc.format("%H:%M:%S")
+    ));
     let deadline = std::time::Instant::now() + duration;
     match d.input.answer_until(deadline) {
         super::input::Answer::Line(_) => match d.ask_text("Why end the wait early?", None) {
             Reply::Chose(reason) => record(engine, |e| e.end_wait(index, true, &reason)),
             Reply::Interrupted(sig) => interrupted(sig),
-            Reply::NoAnswer => record(engine, |e| e.end_wait(index, true, "ended early, no reason given")),
+            Reply::NoAnswer => record(engine, |e| {
+                e.end_wait(index, true, "ended early, no reason given")
+            }),
         },
         super::input::Answer::Interrupted(sig) => interrupted(sig),
-        _ => record(engine, |e| e.end_wait(index, false, &format!("waited {}", format_duration(duration)))),
+        _ => record(engine, |e| {
+            e.end_wait(
+                index,
+                false,
+                &format!("waited {}", format_duration(duration)),
+            )
+        }),
     }
 }
 
-fn run_step(engine: &mut Engine, d: &mut Dialogue, opts: &WalkOptions, index: usize, run: &RunStep) -> Flow {
+fn run_step(
+    engine: &mut Engine,
+    d: &mut Dialogue,
+    opts: &WalkOptions,
+    index: usize,
+    run: &RunStep,
+) -> Flow {
     if let Some(flow) = confirm_run(engine, d, opts, index, run) {
         return flow;
     }
@@ -199,7 +265,10 @@ fn run_step(engine: &mut Engine, d: &mut Dialogue, opts: &WalkOptions, index: us
         }
         let attempts = engine.state.steps[index].attempts;
         if attempts <= run.retries {
-            d.say(&format!("  retrying ({} of {} retries)", attempts, run.retries));
+            d.say(&format!(
+                "  retrying ({} of {} retries)",
+                attempts, run.retries
+            ));
             continue;
         }
         return after_failure(engine, d, opts, index, run, &end);
@@ -207,21 +276,40 @@ fn run_step(engine: &mut Engine, d: &mut Dialogue, opts: &WalkOptions, index: us
 }
 
 /// Asks before a run step starts; `Some` when the walk should not run it.
-fn confirm_run(engine: &mut Engine, d: &mut Dialogue, opts: &WalkOptions, index: usize, run: &RunStep) -> Option<Flow> {
+fn confirm_run(
+    engine: &mut Engine,
+    d: &mut Dialogue,
+    opts: &WalkOptions,
+    index: usize,
+    run: &RunStep,
+) -> Option<Flow> {
     let interrupted_before = engine.state.steps[index].status == Status::Interrupted;
     if opts.yes || (run.confirm == Confirm::None && !interrupted_before) {
         return None;
     }
     loop {
-        let question = if interrupted_before { "This step was running when the session stopped. Run it again?" } else { "Run?" };
-        let mut options = vec![('y', "[y]es"), ('s', "[s]kip"), ('n', "[n]ote"), ('b', "[b]ack out"), ('a', "[a]bort")];
+        let question = if interrupted_before {
+            "This step was running when the session stopped. Run it again?"
+        } else {
+            "Run?"
+        };
+        let mut options = vec![
+            ('y', "[y]es"),
+            ('s', "[s]kip"),
+            ('n', "[n]ote"),
+            ('b', "[b]ack out"),
+            ('a', "[a]bort"),
+        ];
         if interrupted_before {
             options.insert(1, ('m', "[m]ark done"));
         }
         match d.choose(question, &options) {
             Reply::Chose('y') if run.confirm == Confirm::Danger => {
                 let name = engine.refs[index].step.name.clone().unwrap_or_default();
-                match d.ask_text(&format!("Dangerous step: type its name ({name}) to run it:"), Some("")) {
+                match d.ask_text(
+                    &format!("Dangerous step: type its name ({name}) to run it:"),
+                    Some(""),
+                ) {
                     Reply::Chose(typed) if typed == name => return None,
                     Reply::Chose(_) => d.say("  the name did not match; not run"),
                     Reply::Interrupted(sig) => return Some(interrupted(sig)),
@@ -230,7 +318,11 @@ fn confirm_run(engine: &mut Engine, d: &mut Dialogue, opts: &WalkOptions, index:
             }
             Reply::Chose('y') => return None,
             Reply::Chose('s') => return Some(skip(engine, d, index)),
-            Reply::Chose('m') => return Some(record(engine, |e| e.mark_done(index, "marked done after the interruption"))),
+            Reply::Chose('m') => {
+                return Some(record(engine, |e| {
+                    e.mark_done(index, "marked done after the interruption")
+                }));
+            }
             Reply::Chose(key) => {
                 if let Some(flow) = rollback_or_abort(engine, d, key, index) {
                     return Some(flow);
@@ -242,7 +334,12 @@ fn confirm_run(engine: &mut Engine, d: &mut Dialogue, opts: &WalkOptions, index:
 }
 
 /// Runs the step to its end, printing output; a signal cancels it and ends the walk.
-fn execute(engine: &mut Engine, d: &mut Dialogue, opts: &WalkOptions, index: usize) -> Result<RunEnd, Flow> {
+fn execute(
+    engine: &mut Engine,
+    d: &mut Dialogue,
+    opts: &WalkOptions,
+    index: usize,
+) -> Result<RunEnd, Flow> {
     let interactive = matches!(&engine.refs[index].step.kind, StepKind::Run(r) if r.interactive);
     if interactive && d.input.has_pending_read() {
         d.say("  press Enter to hand the terminal to the step");
@@ -260,11 +357,11 @@ fn execute(engine: &mut Engine, d: &mut Dialogue, opts: &WalkOptions, index: usi
         end = engine.pump(Duration::from_millis(50), &mut |id, stream, bytes| {
             let _ = out.output(id, stream, bytes);
         });
-        if signal.is_none() {
-            if let Some(sig) = d.input.interrupted() {
-                signal = Some(sig);
-                engine.cancel_running(&format!("signal {sig} received"));
-            }
+        if signal.is_none()
+            && let Some(sig) = d.input.interrupted()
+        {
+            signal = Some(sig);
+            engine.cancel_running(&format!("signal {sig} received"));
         }
     }
     let _ = d.out.end_open_line();
@@ -297,7 +394,14 @@ fn report(engine: &Engine, d: &mut Dialogue, end: &RunEnd) {
     d.say(&line);
 }
 
-fn after_failure(engine: &mut Engine, d: &mut Dialogue, opts: &WalkOptions, index: usize, run: &RunStep, end: &RunEnd) -> Flow {
+fn after_failure(
+    engine: &mut Engine,
+    d: &mut Dialogue,
+    opts: &WalkOptions,
+    index: usize,
+    run: &RunStep,
+    end: &RunEnd,
+) -> Flow {
     let id = engine.step_id(index);
     let what = match end.exit_code {
         Some(code) if !end.timed_out => format!("exit {code}"),
@@ -305,10 +409,16 @@ fn after_failure(engine: &mut Engine, d: &mut Dialogue, opts: &WalkOptions, inde
         _ => "killed".to_string(),
     };
     match run.on_fail {
-        OnFail::Continue => return record(engine, |e| e.skip(index, &format!("failed ({what}); on_fail=continue"))),
+        OnFail::Continue => {
+            return record(engine, |e| {
+                e.skip(index, &format!("failed ({what}); on_fail=continue"))
+            });
+        }
         OnFail::Rollback if engine.has_rollback() && !engine.state.in_rollback => {
             d.say("  on_fail=rollback: entering the rollback procedure");
-            return record(engine, |e| e.enter_rollback(&format!("step {id} failed ({what}); on_fail=rollback")));
+            return record(engine, |e| {
+                e.enter_rollback(&format!("step {id} failed ({what}); on_fail=rollback"))
+            });
         }
         _ => {}
     }
@@ -316,7 +426,17 @@ fn after_failure(engine: &mut Engine, d: &mut Dialogue, opts: &WalkOptions, inde
         return Flow::End(Outcome::Failed, format!("step {id} failed ({what})"));
     }
     loop {
-        match d.choose("The step failed.", &[('r', "[r]etry"), ('s', "[s]kip"), ('m', "[m]ark done"), ('n', "[n]ote"), ('b', "[b]ack out"), ('a', "[a]bort")]) {
+        match d.choose(
+            "The step failed.",
+            &[
+                ('r', "[r]etry"),
+                ('s', "[s]kip"),
+                ('m', "[m]ark done"),
+                ('n', "[n]ote"),
+                ('b', "[b]ack out"),
+                ('a', "[a]bort"),
+            ],
+        ) {
             Reply::Chose('r') => return run_step_again(engine, d, opts, index, run),
             Reply::Chose('s') => return skip(engine, d, index),
             Reply::Chose('m') => {
@@ -337,11 +457,25 @@ fn after_failure(engine: &mut Engine, d: &mut Dialogue, opts: &WalkOptions, inde
 }
 
 /// A retry the operator asked for: runs without asking again.
-fn run_step_again(engine: &mut Engine, d: &mut Dialogue, opts: &WalkOptions, index: usize, run: &RunStep) -> Flow {
+fn run_step_again(
+    engine: &mut Engine,
+    d: &mut Dialogue,
+    opts: &WalkOptions,
+    index: usize,
+    run: &RunStep,
+) -> Flow {
     let mut quiet = run.clone();
     quiet.confirm = Confirm::None;
     let mut once = opts.clone();
     once.yes = false;
-    run_step(engine, d, &once, index, &RunStep { retries: 0, ..quiet })
+    run_step(
+        engine,
+        d,
+        &once,
+        index,
+        &RunStep {
+            retries: 0,
+            ..quiet
+        },
+    )
 }
-

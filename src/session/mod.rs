@@ -1,7 +1,10 @@
-//! Sessions: events, the fold that turns them into state, and the audit log.
+//! Sessions: events, the fold that turns them into state, the engine that records
+//! what the operator does, and the audit log on disk.
 
+pub mod engine;
 pub mod event;
+pub mod log;
 pub mod mask;
-pub mod output;
 pub mod params;
+pub mod setup;
 pub mod state;

@@ -246,9 +246,10 @@ impl SessionState {
                 self.running = Some(i);
                 self.cursor = i;
             }
-            Body::Output { stream, chunk } => {
-                step.tail.push(*stream, &super::output::decode(chunk))
-            }
+            Body::Output { stream, chunk } => step.tail.push(
+                *stream,
+                &crate::session::log::decode_output(chunk).unwrap_or_default(),
+            ),
             Body::StepFinished {
                 exit_code,
                 duration_ms,

@@ -2,7 +2,7 @@
 //! 64 KiB or 100 ms, never splitting a UTF-8 character unless the stream ends.
 
 use crate::session::event::Stream;
-use crate::session::output::utf8_prefix_len;
+use crate::session::log::split_utf8_boundary;
 use std::time::{Duration, Instant};
 
 /// Largest output record.
@@ -29,7 +29,7 @@ impl OutputBatch {
         self.since.get_or_insert(now);
         self.bytes.extend_from_slice(data);
         while self.bytes.len() >= BATCH_BYTES {
-            let cut = utf8_prefix_len(&self.bytes[..BATCH_BYTES]).max(1);
+            let cut = split_utf8_boundary(&self.bytes[..BATCH_BYTES]).max(1);
             let rest = self.bytes.split_off(cut);
             ready.push((stream, std::mem::replace(&mut self.bytes, rest)));
             self.since = Some(now);
@@ -39,18 +39,24 @@ impl OutputBatch {
 
     /// The batch when it has waited long enough (keeping an incomplete character back).
     pub fn due(&mut self, now: Instant) -> Option<(Stream, Vec<u8>)> {
-        let old = self.since.is_some_and(|since| now.duration_since(since) >= BATCH_AGE);
+        let old = self
+            .since
+            .is_some_and(|since| now.duration_since(since) >= BATCH_AGE);
         if !old {
             return None;
         }
         let stream = self.stream?;
-        let cut = utf8_prefix_len(&self.bytes);
+        let cut = split_utf8_boundary(&self.bytes);
         if cut == 0 {
             return None;
         }
         let rest = self.bytes.split_off(cut);
         let out = std::mem::replace(&mut self.bytes, rest);
-        self.since = if self.bytes.is_empty() { None } else { Some(now) };
+        self.since = if self.bytes.is_empty() {
+            None
+        } else {
+            Some(now)
+        };
         Some((stream, out))
     }
 
@@ -82,7 +88,11 @@ mod tests {
     #[test]
     fn large_output_is_cut_into_64k_records() {
         let mut batch = OutputBatch::default();
-        let ready = batch.push(Stream::Stdout, &vec![b'x'; BATCH_BYTES * 2 + 10], Instant::now());
+        let ready = batch.push(
+            Stream::Stdout,
+            &vec![b'x'; BATCH_BYTES * 2 + 10],
+            Instant::now(),
+        );
         assert_eq!(ready.len(), 2);
         assert!(ready.iter().all(|(_, b)| b.len() == BATCH_BYTES));
         assert_eq!(batch.take_all().map(|(_, b)| b.len()), Some(10));
@@ -98,6 +108,9 @@ mod tests {
         let (_, out) = batch.due(start + BATCH_AGE).expect("due");
         assert_eq!(out, &text[..text.len() - 2]);
         batch.push(Stream::Stdout, &text[text.len() - 1..], start + BATCH_AGE);
-        assert_eq!(batch.take_all().map(|(_, b)| b), Some("ć".as_bytes().to_vec()));
+        assert_eq!(
+            batch.take_all().map(|(_, b)| b),
+            Some("ć".as_bytes().to_vec())
+        );
     }
 }

@@ -15,7 +15,7 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::Duration;
 
-pub use run::{RunEnd, Running};
+pub use run::{Begun, RunEnd, Running};
 
 /// How long a step's process group gets between TERM and KILL.
 pub const GRACE: Duration = Duration::from_secs(2);
@@ -75,10 +75,18 @@ impl<'r> Engine<'r> {
 
     /// Appends an event and folds it into the state. A write failure is kept:
     /// after it no step may start (the driver checks [`Engine::audit_error`]).
-    pub fn record(&mut self, step: Option<&str>, body: Body, sync: SyncPolicy) -> Result<(), AuditError> {
+    pub fn record(
+        &mut self,
+        step: Option<&str>,
+        body: Body,
+        sync: SyncPolicy,
+    ) -> Result<(), AuditError> {
         let event = Event::new(step, body);
         let (kind, data) = event.kind_and_data();
-        let written = self.writer.append(&EventDraft::new(kind, step, data), sync).map(|_| ());
+        let written = self
+            .writer
+            .append(&EventDraft::new(kind, step, data), sync)
+            .map(|_| ());
         if let Err(e) = &written {
             self.audit_error.get_or_insert_with(|| e.to_string());
         }
@@ -87,13 +95,22 @@ impl<'r> Engine<'r> {
     }
 
     /// Records against step `index` (by its id).
-    fn record_step(&mut self, index: usize, body: Body, sync: SyncPolicy) -> Result<(), AuditError> {
+    fn record_step(
+        &mut self,
+        index: usize,
+        body: Body,
+        sync: SyncPolicy,
+    ) -> Result<(), AuditError> {
         let id = self.step_id(index);
         self.record(Some(&id), body, sync)
     }
 
     pub fn step_id(&self, index: usize) -> String {
-        self.state.steps.get(index).map(|s| s.id.clone()).unwrap_or_default()
+        self.state
+            .steps
+            .get(index)
+            .map(|s| s.id.clone())
+            .unwrap_or_default()
     }
 
     /// Syncs lazily written records that are due, and writes output batches that waited long enough.
@@ -104,55 +121,132 @@ impl<'r> Engine<'r> {
         }
     }
 
-    pub fn start_session(&mut self, yes: bool, dry_run: bool, skip_waits: bool) -> Result<(), AuditError> {
-        let body = Body::SessionStarted { title: self.runbook.title.clone(), steps: self.refs.len(), yes, dry_run, skip_waits };
+    pub fn start_session(
+        &mut self,
+        yes: bool,
+        dry_run: bool,
+        skip_waits: bool,
+    ) -> Result<(), AuditError> {
+        let body = Body::SessionStarted {
+            title: self.runbook.title.clone(),
+            steps: self.refs.len(),
+            yes,
+            dry_run,
+            skip_waits,
+        };
         self.record(None, body, SyncPolicy::Now)
     }
 
     pub fn skip(&mut self, index: usize, reason: &str) -> Result<(), AuditError> {
-        self.record_step(index, Body::StepSkipped { reason: self.secrets.mask_str(reason) }, SyncPolicy::Now)
+        self.record_step(
+            index,
+            Body::StepSkipped {
+                reason: self.secrets.mask_str(reason),
+            },
+            SyncPolicy::Now,
+        )
     }
 
     pub fn mark_done(&mut self, index: usize, reason: &str) -> Result<(), AuditError> {
-        self.record_step(index, Body::StepMarkedDone { reason: self.secrets.mask_str(reason) }, SyncPolicy::Now)
+        self.record_step(
+            index,
+            Body::StepMarkedDone {
+                reason: self.secrets.mask_str(reason),
+            },
+            SyncPolicy::Now,
+        )
     }
 
     pub fn confirm_check(&mut self, index: usize, auto: bool) -> Result<(), AuditError> {
         self.record_step(index, Body::CheckConfirmed { auto }, SyncPolicy::Now)
     }
 
-    pub fn start_wait(&mut self, index: usize, seconds: f64, until: Vec<String>) -> Result<(), AuditError> {
+    pub fn start_wait(
+        &mut self,
+        index: usize,
+        seconds: f64,
+        until: Vec<String>,
+    ) -> Result<(), AuditError> {
         self.record_step(index, Body::WaitStarted { seconds, until }, SyncPolicy::Now)
     }
 
     pub fn end_wait(&mut self, index: usize, early: bool, reason: &str) -> Result<(), AuditError> {
-        self.record_step(index, Body::WaitEnded { early, reason: self.secrets.mask_str(reason) }, SyncPolicy::Now)
+        self.record_step(
+            index,
+            Body::WaitEnded {
+                early,
+                reason: self.secrets.mask_str(reason),
+            },
+            SyncPolicy::Now,
+        )
     }
 
     /// A role signed by name, on this machine (`via` = "driver") or from a follower.
-    pub fn sign(&mut self, index: usize, role: &str, name: &str, os_user: &str, via: &str) -> Result<(), AuditError> {
-        let body = Body::Signed { role: role.into(), name: self.secrets.mask_str(name), os_user: os_user.into(), via: via.into() };
+    pub fn sign(
+        &mut self,
+        index: usize,
+        role: &str,
+        name: &str,
+        os_user: &str,
+        via: &str,
+    ) -> Result<(), AuditError> {
+        let body = Body::Signed {
+            role: role.into(),
+            name: self.secrets.mask_str(name),
+            os_user: os_user.into(),
+            via: via.into(),
+        };
         self.record_step(index, body, SyncPolicy::Now)
     }
 
     /// A gate decision, with the criteria and the signers as they stand.
-    pub fn decide_gate(&mut self, index: usize, decision: Decision, auto: bool) -> Result<(), AuditError> {
+    pub fn decide_gate(
+        &mut self,
+        index: usize,
+        decision: Decision,
+        auto: bool,
+    ) -> Result<(), AuditError> {
         let criteria = match self.refs.get(index).map(|r| &r.step.kind) {
-            Some(crate::doc::model::StepKind::Gate(gate)) => gate.criteria.iter().map(|c| c.text.clone()).collect(),
+            Some(crate::doc::model::StepKind::Gate(gate)) => {
+                gate.criteria.iter().map(|c| c.text.clone()).collect()
+            }
             _ => Vec::new(),
         };
-        let signers: Vec<Signer> = self.state.steps.get(index).map(|s| s.signers.clone()).unwrap_or_default();
-        let body = Body::GateDecided { decision, auto, criteria, signers, evidence: BTreeMap::new() };
+        let signers: Vec<Signer> = self
+            .state
+            .steps
+            .get(index)
+            .map(|s| s.signers.clone())
+            .unwrap_or_default();
+        let body = Body::GateDecided {
+            decision,
+            auto,
+            criteria,
+            signers,
+            evidence: BTreeMap::new(),
+        };
         self.record_step(index, body, SyncPolicy::Now)
     }
 
     pub fn note(&mut self, index: Option<usize>, text: &str) -> Result<(), AuditError> {
         let id = index.map(|i| self.step_id(i));
-        self.record(id.as_deref(), Body::Note { text: self.secrets.mask_str(text) }, SyncPolicy::Now)
+        self.record(
+            id.as_deref(),
+            Body::Note {
+                text: self.secrets.mask_str(text),
+            },
+            SyncPolicy::Now,
+        )
     }
 
     pub fn enter_rollback(&mut self, reason: &str) -> Result<(), AuditError> {
-        self.record(None, Body::RollbackEntered { reason: self.secrets.mask_str(reason) }, SyncPolicy::Now)
+        self.record(
+            None,
+            Body::RollbackEntered {
+                reason: self.secrets.mask_str(reason),
+            },
+            SyncPolicy::Now,
+        )
     }
 
     pub fn jump(&mut self, index: usize) -> Result<(), AuditError> {
@@ -171,11 +265,18 @@ impl<'r> Engine<'r> {
         let live = self.groups.live().len();
         self.groups.terminate_all(GRACE);
         let reason = if live > 0 {
-            format!("{reason}; stopped {live} background process group{}", if live == 1 { "" } else { "s" })
+            format!(
+                "{reason}; stopped {live} background process group{}",
+                if live == 1 { "" } else { "s" }
+            )
         } else {
             reason.to_string()
         };
-        self.record(None, Body::SessionEnded { outcome, reason }, SyncPolicy::Now)
+        self.record(
+            None,
+            Body::SessionEnded { outcome, reason },
+            SyncPolicy::Now,
+        )
     }
 
     /// A secret-masked copy of text for display.

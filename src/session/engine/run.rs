@@ -6,9 +6,9 @@ use super::batch::OutputBatch;
 use crate::doc::model::StepKind;
 use crate::exec::{self, ExecEvent, Exit, IoMode, Outcome as ExecOutcome, RunRequest, RunningStep};
 use crate::session::event::{Body, Stream};
+use crate::session::log::encode_output;
 use crate::session::log::{AuditError, SyncPolicy};
 use crate::session::mask::{StreamMasker, is_secret};
-use crate::session::output;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
@@ -60,44 +60,112 @@ impl Engine<'_> {
     }
 
     /// Starts run step `index`. The start is on disk before the command runs.
-    pub fn begin_run(&mut self, index: usize, auto: bool, dry_run: bool, pty: (u16, u16)) -> Result<Begun, AuditError> {
+    pub fn begin_run(
+        &mut self,
+        index: usize,
+        auto: bool,
+        dry_run: bool,
+        pty: (u16, u16),
+    ) -> Result<Begun, AuditError> {
         let Some(StepKind::Run(run)) = self.refs.get(index).map(|r| r.step.kind.clone()) else {
-            return Ok(Begun::Ended(RunEnd { index, ok: false, exit_code: None, timed_out: false, cancelled: false, duration: Duration::ZERO }));
+            return Ok(Begun::Ended(RunEnd {
+                index,
+                ok: false,
+                exit_code: None,
+                timed_out: false,
+                cancelled: false,
+                duration: Duration::ZERO,
+            }));
         };
         let cwd = self.step_cwd(run.cwd.as_deref());
         let attempt = self.state.steps.get(index).map_or(1, |s| s.attempts + 1);
-        let started = Body::StepStarted { attempt, script: self.mask(&run.script), cwd: cwd.display().to_string(), auto, dry_run };
+        let started = Body::StepStarted {
+            attempt,
+            script: self.mask(&run.script),
+            cwd: cwd.display().to_string(),
+            auto,
+            dry_run,
+        };
         self.record_step(index, started, SyncPolicy::Now)?;
         if dry_run {
-            return self.finish_without_running(index, true, None).map(Begun::Ended);
+            return self
+                .finish_without_running(index, true, None)
+                .map(Begun::Ended);
         }
         let io = if run.interactive {
             IoMode::Inherit
         } else if run.tty {
-            IoMode::Pty { cols: pty.0, rows: pty.1 }
+            IoMode::Pty {
+                cols: pty.0,
+                rows: pty.1,
+            }
         } else {
             IoMode::Pipes
         };
-        let request = RunRequest { script: run.script.clone(), env: self.env.clone(), cwd, timeout: run.timeout, io };
+        let request = RunRequest {
+            script: run.script.clone(),
+            env: self.env.clone(),
+            cwd,
+            timeout: run.timeout,
+            io,
+        };
         let (tx, rx) = mpsc::channel();
         match exec::start(request, tx, &self.groups) {
             Ok(handle) => {
-                self.running = Some(Running { index, handle, rx, maskers: Default::default(), batch: OutputBatch::default(), started: Instant::now() });
+                self.running = Some(Running {
+                    index,
+                    handle,
+                    rx,
+                    maskers: Default::default(),
+                    batch: OutputBatch::default(),
+                    started: Instant::now(),
+                });
                 Ok(Begun::Running)
             }
-            Err(e) => self.finish_without_running(index, false, Some(format!("runbook: the step could not start: {e}\n"))).map(Begun::Ended),
+            Err(e) => self
+                .finish_without_running(
+                    index,
+                    false,
+                    Some(format!("runbook: the step could not start: {e}\n")),
+                )
+                .map(Begun::Ended),
         }
     }
 
-    fn finish_without_running(&mut self, index: usize, ok: bool, message: Option<String>) -> Result<RunEnd, AuditError> {
+    fn finish_without_running(
+        &mut self,
+        index: usize,
+        ok: bool,
+        message: Option<String>,
+    ) -> Result<RunEnd, AuditError> {
         if let Some(message) = message {
-            let chunk = output::encode(self.mask(&message).as_bytes());
-            self.record_step(index, Body::Output { stream: Stream::Stderr, chunk }, SyncPolicy::Lazy)?;
+            let chunk = encode_output(self.mask(&message).as_bytes());
+            self.record_step(
+                index,
+                Body::Output {
+                    stream: Stream::Stderr,
+                    chunk,
+                },
+                SyncPolicy::Lazy,
+            )?;
         }
         let exit_code = ok.then_some(0);
-        let body = Body::StepFinished { exit_code, signal: None, duration_ms: 0, ok, lingering: false };
+        let body = Body::StepFinished {
+            exit_code,
+            signal: None,
+            duration_ms: 0,
+            ok,
+            lingering: false,
+        };
         self.record_step(index, body, SyncPolicy::Now)?;
-        Ok(RunEnd { index, ok, exit_code, timed_out: false, cancelled: false, duration: Duration::ZERO })
+        Ok(RunEnd {
+            index,
+            ok,
+            exit_code,
+            timed_out: false,
+            cancelled: false,
+            duration: Duration::ZERO,
+        })
     }
 
     fn step_cwd(&self, cwd: Option<&str>) -> PathBuf {
@@ -113,15 +181,27 @@ impl Engine<'_> {
         let Some(running) = &self.running else { return };
         let index = running.index;
         running.handle.cancel();
-        let _ = self.record_step(index, Body::StepCancelled { reason: reason.to_string() }, SyncPolicy::Now);
+        let _ = self.record_step(
+            index,
+            Body::StepCancelled {
+                reason: reason.to_string(),
+            },
+            SyncPolicy::Now,
+        );
     }
 
     /// Moves the running step forward for at most `wait`: output goes (masked) to
     /// `show` and the log. Returns how the step ended once it has.
-    pub fn pump(&mut self, wait: Duration, show: &mut dyn FnMut(&str, Stream, &[u8])) -> Option<RunEnd> {
+    pub fn pump(
+        &mut self,
+        wait: Duration,
+        show: &mut dyn FnMut(&str, Stream, &[u8]),
+    ) -> Option<RunEnd> {
         let deadline = Instant::now() + wait;
         loop {
-            let Some(running) = &self.running else { return None };
+            let Some(running) = &self.running else {
+                return None;
+            };
             let left = deadline.saturating_duration_since(Instant::now());
             match running.rx.recv_timeout(left) {
                 Ok(ExecEvent::Output { stream, bytes }) => self.take_output(stream, &bytes, show),
@@ -131,15 +211,31 @@ impl Engine<'_> {
                     return None;
                 }
                 Err(RecvTimeoutError::Disconnected) => {
-                    let lost = ExecOutcome { exit: Exit::Code(-1), timed_out: false, cancelled: false, duration: running.started.elapsed(), env_after: None, cwd_after: None, lingering: false, pgid: 0 };
+                    let lost = ExecOutcome {
+                        exit: Exit::Code(-1),
+                        timed_out: false,
+                        cancelled: false,
+                        duration: running.started.elapsed(),
+                        env_after: None,
+                        cwd_after: None,
+                        lingering: false,
+                        pgid: 0,
+                    };
                     return Some(self.finish_run(lost, show));
                 }
             }
         }
     }
 
-    fn take_output(&mut self, stream: Stream, bytes: &[u8], show: &mut dyn FnMut(&str, Stream, &[u8])) {
-        let Some(running) = self.running.as_mut() else { return };
+    fn take_output(
+        &mut self,
+        stream: Stream,
+        bytes: &[u8],
+        show: &mut dyn FnMut(&str, Stream, &[u8]),
+    ) {
+        let Some(running) = self.running.as_mut() else {
+            return;
+        };
         let masked = running.maskers[slot(stream)].push(&self.secrets, bytes);
         if masked.is_empty() {
             return;
@@ -148,22 +244,49 @@ impl Engine<'_> {
         let ready = running.batch.push(stream, &masked, Instant::now());
         show(&self.state.steps[index].id.clone(), stream, &masked);
         for (stream, bytes) in ready {
-            let _ = self.record_step(index, Body::Output { stream, chunk: output::encode(&bytes) }, SyncPolicy::Lazy);
+            let _ = self.record_step(
+                index,
+                Body::Output {
+                    stream,
+                    chunk: encode_output(&bytes),
+                },
+                SyncPolicy::Lazy,
+            );
         }
     }
 
     /// Writes output that has waited its 100 ms.
     pub(super) fn flush_due_output(&mut self) {
-        let Some(running) = self.running.as_mut() else { return };
+        let Some(running) = self.running.as_mut() else {
+            return;
+        };
         let index = running.index;
         if let Some((stream, bytes)) = running.batch.due(Instant::now()) {
-            let _ = self.record_step(index, Body::Output { stream, chunk: output::encode(&bytes) }, SyncPolicy::Lazy);
+            let _ = self.record_step(
+                index,
+                Body::Output {
+                    stream,
+                    chunk: encode_output(&bytes),
+                },
+                SyncPolicy::Lazy,
+            );
         }
     }
 
-    fn finish_run(&mut self, outcome: ExecOutcome, show: &mut dyn FnMut(&str, Stream, &[u8])) -> RunEnd {
+    fn finish_run(
+        &mut self,
+        outcome: ExecOutcome,
+        show: &mut dyn FnMut(&str, Stream, &[u8]),
+    ) -> RunEnd {
         let Some(mut running) = self.running.take() else {
-            return RunEnd { index: 0, ok: false, exit_code: None, timed_out: false, cancelled: false, duration: outcome.duration };
+            return RunEnd {
+                index: 0,
+                ok: false,
+                exit_code: None,
+                timed_out: false,
+                cancelled: false,
+                duration: outcome.duration,
+            };
         };
         let index = running.index;
         let id = self.step_id(index);
@@ -172,12 +295,26 @@ impl Engine<'_> {
             if !rest.is_empty() {
                 show(&id, stream, &rest);
                 for (s, bytes) in running.batch.push(stream, &rest, Instant::now()) {
-                    let _ = self.record_step(index, Body::Output { stream: s, chunk: output::encode(&bytes) }, SyncPolicy::Lazy);
+                    let _ = self.record_step(
+                        index,
+                        Body::Output {
+                            stream: s,
+                            chunk: encode_output(&bytes),
+                        },
+                        SyncPolicy::Lazy,
+                    );
                 }
             }
         }
         if let Some((stream, bytes)) = running.batch.take_all() {
-            let _ = self.record_step(index, Body::Output { stream, chunk: output::encode(&bytes) }, SyncPolicy::Lazy);
+            let _ = self.record_step(
+                index,
+                Body::Output {
+                    stream,
+                    chunk: encode_output(&bytes),
+                },
+                SyncPolicy::Lazy,
+            );
         }
         self.record_end(index, outcome)
     }
@@ -185,7 +322,13 @@ impl Engine<'_> {
     fn record_end(&mut self, index: usize, outcome: ExecOutcome) -> RunEnd {
         let duration_ms = u64::try_from(outcome.duration.as_millis()).unwrap_or(u64::MAX);
         if outcome.timed_out {
-            let _ = self.record_step(index, Body::StepTimedOut { after_ms: duration_ms }, SyncPolicy::Lazy);
+            let _ = self.record_step(
+                index,
+                Body::StepTimedOut {
+                    after_ms: duration_ms,
+                },
+                SyncPolicy::Lazy,
+            );
         }
         let expected = match self.refs.get(index).map(|r| &r.step.kind) {
             Some(StepKind::Run(run)) => run.expect_exit,
@@ -197,13 +340,30 @@ impl Engine<'_> {
         };
         let ok = !outcome.timed_out && !outcome.cancelled && exit_code == Some(expected);
         self.carry_env(outcome.env_after, outcome.cwd_after);
-        let body = Body::StepFinished { exit_code, signal, duration_ms, ok, lingering: outcome.lingering };
+        let body = Body::StepFinished {
+            exit_code,
+            signal,
+            duration_ms,
+            ok,
+            lingering: outcome.lingering,
+        };
         let _ = self.record_step(index, body, SyncPolicy::Now);
-        RunEnd { index, ok, exit_code, timed_out: outcome.timed_out, cancelled: outcome.cancelled, duration: outcome.duration }
+        RunEnd {
+            index,
+            ok,
+            exit_code,
+            timed_out: outcome.timed_out,
+            cancelled: outcome.cancelled,
+            duration: outcome.duration,
+        }
     }
 
     /// Exports and `cd` carry over to later steps; the change is recorded with secrets masked.
-    fn carry_env(&mut self, env_after: Option<BTreeMap<String, String>>, cwd_after: Option<PathBuf>) {
+    fn carry_env(
+        &mut self,
+        env_after: Option<BTreeMap<String, String>>,
+        cwd_after: Option<PathBuf>,
+    ) {
         let mut set = BTreeMap::new();
         let mut unset = Vec::new();
         if let Some(after) = env_after {
@@ -215,7 +375,12 @@ impl Engine<'_> {
                     set.insert(name.clone(), self.secrets.mask_str(value));
                 }
             }
-            unset = self.env.keys().filter(|k| !after.contains_key(*k) && !SHELL_NOISE.contains(&k.as_str())).cloned().collect();
+            unset = self
+                .env
+                .keys()
+                .filter(|k| !after.contains_key(*k) && !SHELL_NOISE.contains(&k.as_str()))
+                .cloned()
+                .collect();
             self.env = after;
         }
         let mut cwd = None;

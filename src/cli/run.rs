@@ -1,0 +1,359 @@
+//! `runbook run --plain` and `runbook resume`: set a session up, walk it, end it.
+
+use super::inspect::EXIT_INVALID;
+use crate::doc::model::Runbook;
+use crate::doc::resolve::SearchPath;
+use crate::plain::dialogue::{Dialogue, Reply};
+use crate::plain::input::Input;
+use crate::plain::printer::Printer;
+use crate::plain::walk::{WalkEnd, WalkOptions, walk};
+use crate::session::engine::Engine;
+use crate::session::event::{Body, Outcome};
+use crate::session::log::{SyncPolicy, sessions_dir};
+use crate::session::params::{self, Source, parse_assignment};
+use crate::session::setup::{self, Driver};
+use crate::session::state::SessionState;
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+/// Exit code when the audit log cannot be written.
+pub const EXIT_AUDIT: i32 = 3;
+
+/// The options `run` and `resume` share.
+#[derive(Debug, Clone, Default)]
+pub struct RunArgs {
+    pub params: Vec<String>,
+    pub operator: Option<String>,
+    pub yes: bool,
+    pub dry_run: bool,
+    pub skip_waits: bool,
+    pub signoffs: Vec<String>,
+    pub audit_dir: Option<PathBuf>,
+    pub section: Option<String>,
+}
+
+fn fail(message: impl std::fmt::Display, code: i32) -> i32 {
+    eprintln!("error: {message}");
+    code
+}
+
+fn driver(args: &RunArgs) -> Result<Driver, String> {
+    let operator = args
+        .operator
+        .clone()
+        .or_else(|| std::env::var("USER").ok().filter(|u| !u.is_empty()))
+        .unwrap_or_else(crate::session::engine::os_user);
+    let audit_dir = sessions_dir(args.audit_dir.as_deref()).map_err(|e| e.to_string())?;
+    Ok(Driver {
+        operator,
+        host: setup::host_name(),
+        audit_dir,
+    })
+}
+
+fn walk_options(args: &RunArgs) -> Result<WalkOptions, String> {
+    let signoffs = args
+        .signoffs
+        .iter()
+        .map(|s| parse_assignment(s).map_err(|e| format!("--signoff: {e}")))
+        .collect::<Result<_, _>>()?;
+    Ok(WalkOptions {
+        yes: args.yes,
+        dry_run: args.dry_run,
+        skip_waits: args.skip_waits,
+        signoffs,
+        pty_size: (120, 40),
+    })
+}
+
+fn load(target: &str, search: &SearchPath) -> Result<(Runbook, Vec<u8>), String> {
+    let path = search.resolve(target).map_err(|e| e.to_string())?;
+    let bytes = std::fs::read(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let runbook = crate::doc::load_bytes(&bytes, &path).map_err(|e| e.to_string())?;
+    Ok((runbook, bytes))
+}
+
+fn dialogue() -> Result<Dialogue, String> {
+    let input = Input::start().map_err(|e| format!("cannot watch for signals: {e}"))?;
+    Ok(Dialogue {
+        out: Printer::new(std::io::stdout()),
+        input,
+    })
+}
+
+/// Resolves parameters, asking on the dialogue unless `--yes`.
+fn resolve_params(
+    runbook: &Runbook,
+    args: &RunArgs,
+    d: &mut Dialogue,
+    known: &BTreeMap<String, String>,
+) -> Result<BTreeMap<String, String>, String> {
+    let mut given: Vec<(String, String)> =
+        known.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+    for arg in &args.params {
+        given.push(parse_assignment(arg).map_err(|e| format!("--param: {e}"))?);
+    }
+    if args.yes {
+        return params::resolve(runbook, &given, Source::Defaults).map_err(|e| e.to_string());
+    }
+    let mut ask = |p: &crate::doc::model::Param, default: Option<&str>| -> Option<String> {
+        let label = p.prompt.clone().unwrap_or_else(|| p.name.clone());
+        let shown = default.map(|v| format!(" [{v}]")).unwrap_or_default();
+        match d.ask_text(&format!("{label}{shown}:"), Some("")) {
+            Reply::Chose(value) => Some(value),
+            _ => None,
+        }
+    };
+    params::resolve(runbook, &given, Source::Ask(&mut ask)).map_err(|e| e.to_string())
+}
+
+fn inherited_env() -> BTreeMap<String, String> {
+    std::env::vars().collect()
+}
+
+/// `runbook run NAME --plain`: a new session.
+pub fn run(target: &str, args: &RunArgs, search: &SearchPath) -> i32 {
+    let (runbook, source) = match load(target, search) {
+        Ok(loaded) => loaded,
+        Err(e) => return fail(e.trim_end(), EXIT_INVALID),
+    };
+    let (driver, opts, mut d) = match (driver(args), walk_options(args), dialogue()) {
+        (Ok(driver), Ok(opts), Ok(d)) => (driver, opts, d),
+        (Err(e), ..) | (_, Err(e), _) | (.., Err(e)) => return fail(e, EXIT_INVALID),
+    };
+    d.say(&format!("{} — {}", runbook.title, runbook.path.display()));
+    let params = match resolve_params(&runbook, args, &mut d, &BTreeMap::new()) {
+        Ok(p) => p,
+        Err(e) => return fail(e, EXIT_INVALID),
+    };
+    let env = match params::starting_env(&runbook, inherited_env(), &params) {
+        Ok(env) => env,
+        Err(e) => return fail(e, EXIT_INVALID),
+    };
+    let opened = match setup::create(&runbook, &source, &params, &driver) {
+        Ok(opened) => opened,
+        Err(e) => return fail(e, EXIT_AUDIT),
+    };
+    let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("/"));
+    let mut engine = Engine::new(
+        &runbook,
+        opened.writer,
+        SessionState::new(&runbook),
+        env,
+        cwd,
+    );
+    d.say(&format!(
+        "session {} · operator {} · audit log {}",
+        opened.session_id,
+        driver.operator,
+        engine.log_path().display()
+    ));
+    if engine
+        .start_session(opts.yes, opts.dry_run, opts.skip_waits)
+        .is_err()
+    {
+        return audit_failure(&mut engine, &mut d);
+    }
+    if let Some(code) = start_section(&mut engine, args.section.as_deref()) {
+        return code;
+    }
+    let code = finish(&mut engine, &mut d, &opts);
+    drop(opened.lock);
+    code
+}
+
+/// `--section S`: start at the first step of the section titled (or numbered) S.
+fn start_section(engine: &mut Engine, section: Option<&str>) -> Option<i32> {
+    let wanted = section?.to_lowercase();
+    let found = engine.refs.iter().position(|r| {
+        let number: Vec<String> = r.section_path.iter().map(|i| (i + 1).to_string()).collect();
+        number.join(".") == wanted || r.section.title.to_lowercase().contains(&wanted)
+    });
+    match found {
+        Some(index) => {
+            let _ = engine.jump(index);
+            None
+        }
+        None => Some(fail(format!("no section matches `{wanted}`"), EXIT_INVALID)),
+    }
+}
+
+/// Walks to the end, records the end, prints where the log is.
+fn finish(engine: &mut Engine, d: &mut Dialogue, opts: &WalkOptions) -> i32 {
+    match walk(engine, d, opts) {
+        WalkEnd::AuditFailed(_) => audit_failure(engine, d),
+        WalkEnd::Ended(outcome, reason) => {
+            if engine.end(outcome, &reason).is_err() {
+                return audit_failure(engine, d);
+            }
+            d.say(&format!("\nsession {}: {reason}", outcome_word(outcome)));
+            summary(engine, d);
+            eprintln!("audit log: {}", engine.log_path().display());
+            outcome.exit_code()
+        }
+    }
+}
+
+fn outcome_word(outcome: Outcome) -> &'static str {
+    match outcome {
+        Outcome::Completed => "completed",
+        Outcome::RolledBack => "rolled back",
+        Outcome::Failed => "failed",
+        Outcome::Aborted => "aborted",
+        Outcome::Interrupted => "interrupted",
+    }
+}
+
+fn summary(engine: &Engine, d: &mut Dialogue) {
+    use crate::session::state::Status;
+    let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
+    for step in &engine.state.steps {
+        let word = match step.status {
+            Status::Done => "done",
+            Status::Skipped => "skipped",
+            Status::Failed | Status::TimedOut | Status::Cancelled | Status::NoGo => "failed",
+            Status::Interrupted | Status::Running => "interrupted",
+            Status::Pending => "not reached",
+        };
+        *counts.entry(word).or_default() += 1;
+    }
+    let parts: Vec<String> = counts.iter().map(|(w, n)| format!("{n} {w}")).collect();
+    d.say(&format!("steps: {}", parts.join(", ")));
+}
+
+fn audit_failure(engine: &mut Engine, d: &mut Dialogue) -> i32 {
+    let error = engine.audit_error().unwrap_or("unknown error").to_string();
+    engine.cancel_running("the audit log cannot be written");
+    engine.groups.terminate_all(crate::session::engine::GRACE);
+    d.say(&format!("\nAUDIT LOG FAILURE: {error}\nThe audit log {} can no longer be written, so no further step will run.", engine.log_path().display()));
+    EXIT_AUDIT
+}
+
+/// `runbook resume [SESSION]`: takes over an unfinished session and walks on.
+pub fn resume(session: &std::path::Path, args: &RunArgs) -> i32 {
+    let (driver, opts, mut d) = match (driver(args), walk_options(args), dialogue()) {
+        (Ok(driver), Ok(opts), Ok(d)) => (driver, opts, d),
+        (Err(e), ..) | (_, Err(e), _) | (.., Err(e)) => return fail(e, EXIT_INVALID),
+    };
+    let header = match setup::read_log(session) {
+        Ok(recorded) => recorded.header,
+        Err(e) => return fail(e, EXIT_INVALID),
+    };
+    let runbook_path = PathBuf::from(&header.runbook.path);
+    let source = match std::fs::read(&runbook_path) {
+        Ok(bytes) => bytes,
+        Err(e) => {
+            return fail(
+                format!(
+                    "the session's runbook {} cannot be read: {e}",
+                    runbook_path.display()
+                ),
+                EXIT_INVALID,
+            );
+        }
+    };
+    if setup::sha256_hex(&source) != header.runbook.sha256 {
+        return fail(
+            format!(
+                "{} changed since the session started; resume needs the same runbook (start a new session instead)",
+                runbook_path.display()
+            ),
+            EXIT_INVALID,
+        );
+    }
+    let runbook = match crate::doc::load_bytes(&source, &runbook_path) {
+        Ok(rb) => rb,
+        Err(e) => return fail(e, EXIT_INVALID),
+    };
+    let reopened = match setup::reopen(session, &runbook, &driver) {
+        Ok(r) => r,
+        Err(e) => return fail(e, EXIT_AUDIT),
+    };
+    let known: BTreeMap<String, String> = reopened
+        .header
+        .params
+        .iter()
+        .filter_map(|(k, v)| {
+            v.as_str()
+                .filter(|v| *v != crate::session::mask::MASK)
+                .map(|v| (k.clone(), v.to_string()))
+        })
+        .collect();
+    let params = match resolve_params(&runbook, args, &mut d, &known) {
+        Ok(p) => p,
+        Err(e) => return fail(e, EXIT_INVALID),
+    };
+    let mut env = match params::starting_env(&runbook, inherited_env(), &params) {
+        Ok(env) => env,
+        Err(e) => return fail(e, EXIT_INVALID),
+    };
+    restore_env(&mut env, &reopened.state);
+    let cwd = reopened
+        .state
+        .cwd
+        .clone()
+        .map(PathBuf::from)
+        .unwrap_or_else(|| std::env::current_dir().unwrap_or_else(|_| PathBuf::from("/")));
+    let interrupted = reopened.state.running;
+    let dropped = reopened.dropped_bytes;
+    let mut engine = Engine::new(&runbook, reopened.writer, reopened.state, env, cwd);
+    d.say(&format!(
+        "resuming {} · operator {} · audit log {}",
+        runbook.title,
+        driver.operator,
+        engine.log_path().display()
+    ));
+    if record_resume(&mut engine, &driver, dropped, interrupted).is_err() {
+        return audit_failure(&mut engine, &mut d);
+    }
+    let code = finish(&mut engine, &mut d, &opts);
+    drop(reopened.lock);
+    code
+}
+
+/// Exports recorded before the interruption carry over (masked secrets cannot be restored).
+fn restore_env(env: &mut BTreeMap<String, String>, state: &SessionState) {
+    for (name, value) in &state.env_set {
+        if value != crate::session::mask::MASK {
+            env.insert(name.clone(), value.clone());
+        }
+    }
+    for name in &state.env_unset {
+        env.remove(name);
+    }
+}
+
+fn record_resume(
+    engine: &mut Engine,
+    driver: &Driver,
+    dropped: u64,
+    interrupted: Option<usize>,
+) -> Result<(), crate::session::log::AuditError> {
+    if dropped > 0 {
+        engine.record(
+            None,
+            Body::LogRepaired {
+                dropped_bytes: dropped,
+            },
+            SyncPolicy::Now,
+        )?;
+    }
+    let body = Body::SessionResumed {
+        operator: driver.operator.clone(),
+        host: driver.host.clone(),
+        pid: std::process::id(),
+        torn_bytes_dropped: dropped,
+    };
+    engine.record(None, body, SyncPolicy::Now)?;
+    if let Some(index) = interrupted {
+        let id = engine.step_id(index);
+        engine.record(
+            Some(&id),
+            Body::StepInterrupted {
+                reason: "the session stopped while this step was running".into(),
+            },
+            SyncPolicy::Now,
+        )?;
+    }
+    Ok(())
+}
