@@ -1,0 +1,94 @@
+//! Helpers for tests that drive the `runbook` binary: a sandbox with its own
+//! audit directory, runbook files, and the audit log read back as JSON.
+#![allow(dead_code)]
+
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+pub struct Sandbox {
+    pub dir: tempfile::TempDir,
+}
+
+impl Sandbox {
+    pub fn new() -> Self {
+        Sandbox {
+            dir: tempfile::tempdir().expect("tempdir"),
+        }
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    pub fn audit_dir(&self) -> PathBuf {
+        self.path().join("audit")
+    }
+
+    /// Writes a runbook file and returns its path.
+    pub fn runbook(&self, name: &str, text: &str) -> PathBuf {
+        let path = self.path().join(name);
+        std::fs::write(&path, text).expect("write runbook");
+        path
+    }
+
+    /// A `runbook` command in this sandbox, with its own audit directory and no stdin.
+    pub fn command(&self, args: &[&str]) -> Command {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_runbook"));
+        cmd.args(args)
+            .current_dir(self.path())
+            .env("RUNBOOK_AUDIT_DIR", self.audit_dir())
+            .env_remove("RUNBOOK_PATH")
+            .stdin(Stdio::null());
+        cmd
+    }
+
+    pub fn run(&self, args: &[&str]) -> Output {
+        self.command(args).output().expect("runbook runs")
+    }
+
+    /// The session logs written so far, oldest first by name.
+    pub fn logs(&self) -> Vec<PathBuf> {
+        let Ok(entries) = std::fs::read_dir(self.audit_dir()) else {
+            return Vec::new();
+        };
+        let mut logs: Vec<PathBuf> = entries
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|x| x == "jsonl"))
+            .collect();
+        logs.sort();
+        logs
+    }
+
+    pub fn only_log(&self) -> PathBuf {
+        let logs = self.logs();
+        assert_eq!(logs.len(), 1, "exactly one session log: {logs:?}");
+        logs[0].clone()
+    }
+}
+
+/// Every complete line of a log as JSON (line 1 is the header).
+pub fn records(log: &Path) -> Vec<Value> {
+    let text = std::fs::read_to_string(log).expect("read log");
+    text.lines()
+        .filter_map(|l| serde_json::from_str(l).ok())
+        .collect()
+}
+
+/// Events of one kind.
+pub fn events<'a>(records: &'a [Value], kind: &str) -> Vec<&'a Value> {
+    records.iter().filter(|r| r["kind"] == kind).collect()
+}
+
+/// All output text of a step, per stream, in log order.
+pub fn output_of(records: &[Value], step: &str, stream: &str) -> String {
+    records
+        .iter()
+        .filter(|r| r["kind"] == "output" && r["step"] == step && r["data"]["stream"] == stream)
+        .filter_map(|r| r["data"]["text"].as_str())
+        .collect()
+}
+
+pub fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
