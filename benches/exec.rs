@@ -27,7 +27,7 @@ fn request(script: &str) -> RunRequest {
 
 /// Runs the step and returns the number of output bytes received before `Finished`.
 fn run(req: RunRequest) -> usize {
-    let (tx, rx) = mpsc::channel();
+    let (tx, rx) = mpsc::sync_channel(runbook::exec::EVENT_BACKLOG);
     let groups = ProcessGroups::default();
     let _step = start(req, tx, &groups).expect("step starts");
     let mut bytes = 0;

@@ -177,7 +177,7 @@ fn timeout_terminates_the_whole_group() {
 #[test]
 fn cancel_terminates_the_step() {
     let dir = tempdir();
-    let (tx, rx) = mpsc::channel();
+    let (tx, rx) = mpsc::sync_channel(runbook::exec::EVENT_BACKLOG);
     let begun = Instant::now();
     let step: RunningStep = start(
         request("echo started; sleep 300", dir.path()),
@@ -280,7 +280,7 @@ fn clean_step_is_not_lingering_and_is_released() {
 fn bad_cwd_is_a_clear_error() {
     let dir = tempdir();
     let missing = dir.path().join("missing");
-    let (tx, _rx) = mpsc::channel();
+    let (tx, _rx) = mpsc::sync_channel(runbook::exec::EVENT_BACKLOG);
     let groups = ProcessGroups::default();
     let err = start(request("true", &missing), tx.clone(), &groups).expect_err("fails");
     assert!(matches!(err, ExecError::Cwd { .. }));

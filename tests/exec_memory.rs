@@ -30,7 +30,7 @@ fn peak_memory_does_not_grow_with_output_size() {
         io: IoMode::Pipes,
     };
     let before = peak_rss_kib();
-    let (tx, rx) = mpsc::channel();
+    let (tx, rx) = mpsc::sync_channel(runbook::exec::EVENT_BACKLOG);
     let _step = start(req, tx, &ProcessGroups::default()).expect("step starts");
     let mut received = 0;
     for event in rx {

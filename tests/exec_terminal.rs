@@ -56,7 +56,7 @@ fn foreground_probe() {
         timeout: None,
         io: IoMode::Inherit,
     };
-    let (tx, rx) = mpsc::channel();
+    let (tx, rx) = mpsc::sync_channel(runbook::exec::EVENT_BACKLOG);
     let step = start(req, tx, &ProcessGroups::default()).expect("step starts");
     thread::sleep(Duration::from_millis(200));
     let during = tcgetpgrp(stdin.as_fd()).expect("tcgetpgrp");
@@ -106,7 +106,7 @@ fn pty_step_is_a_session_leader_and_its_timeout_kills_the_group() {
     let mut req = request("sleep 300 & echo $! > pids; wait", dir.path());
     req.io = IoMode::Pty { cols: 80, rows: 24 };
     req.timeout = Some(Duration::from_millis(500));
-    let (tx, rx) = mpsc::channel();
+    let (tx, rx) = mpsc::sync_channel(runbook::exec::EVENT_BACKLOG);
     let begun = Instant::now();
     let step = start(req, tx, &ProcessGroups::default()).expect("step starts");
     assert_eq!(step.pgid(), step.pid() as i32);

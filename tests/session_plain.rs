@@ -232,7 +232,12 @@ fn signoff_gates_under_yes_need_named_signers() {
         "SRE=Bo",
     ]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stdout));
-    let log = records(&sb.logs()[1]);
+    let log = sb
+        .logs()
+        .iter()
+        .map(|l| records(l))
+        .find(|r| !events(r, "signed").is_empty())
+        .expect("the signed session");
     let signed: Vec<(String, String)> = events(&log, "signed")
         .iter()
         .map(|e| {

@@ -122,6 +122,9 @@ pub fn run(target: &str, args: &RunArgs, search: &SearchPath) -> i32 {
         (Err(e), ..) | (_, Err(e), _) | (.., Err(e)) => return fail(e, EXIT_INVALID),
     };
     d.say(&format!("{} — {}", runbook.title, runbook.path.display()));
+    if let Some(code) = offer_resume(&runbook, args, &driver, &mut d) {
+        return code;
+    }
     let params = match resolve_params(&runbook, args, &mut d, &BTreeMap::new()) {
         Ok(p) => p,
         Err(e) => return fail(e, EXIT_INVALID),
@@ -229,11 +232,48 @@ fn audit_failure(engine: &mut Engine, d: &mut Dialogue) -> i32 {
     EXIT_AUDIT
 }
 
+/// Offers to resume the newest unfinished session of this runbook (not under `--yes`).
+fn offer_resume(
+    runbook: &Runbook,
+    args: &RunArgs,
+    driver: &Driver,
+    d: &mut Dialogue,
+) -> Option<i32> {
+    if args.yes {
+        return None;
+    }
+    let found = super::sessions::newest_unfinished(&driver.audit_dir, Some(&runbook.path))?;
+    let started = found
+        .header
+        .as_ref()
+        .map(|h| h.started.format("%Y-%m-%d %H:%M UTC").to_string())
+        .unwrap_or_default();
+    let last = found.last_kind.clone().unwrap_or_else(|| "nothing".into());
+    d.say(&format!("An unfinished session of this runbook exists: {} (started {started}, {} events, last: {last}).", found.id, found.last_seq));
+    match d.choose(
+        "Resume it?",
+        &[('r', "[r]esume it"), ('n', "start a [n]ew session")],
+    ) {
+        Reply::Chose('r') => Some(resume_with(&found.path, args, driver.clone(), d)),
+        Reply::Chose(_) => None,
+        Reply::NoAnswer => Some(fail("no answer: standard input closed", 1)),
+        Reply::Interrupted(_) => Some(130),
+    }
+}
+
 /// `runbook resume [SESSION]`: takes over an unfinished session and walks on.
 pub fn resume(session: &std::path::Path, args: &RunArgs) -> i32 {
-    let (driver, opts, mut d) = match (driver(args), walk_options(args), dialogue()) {
-        (Ok(driver), Ok(opts), Ok(d)) => (driver, opts, d),
-        (Err(e), ..) | (_, Err(e), _) | (.., Err(e)) => return fail(e, EXIT_INVALID),
+    let (driver, mut d) = match (driver(args), dialogue()) {
+        (Ok(driver), Ok(d)) => (driver, d),
+        (Err(e), _) | (_, Err(e)) => return fail(e, EXIT_INVALID),
+    };
+    resume_with(session, args, driver, &mut d)
+}
+
+fn resume_with(session: &std::path::Path, args: &RunArgs, driver: Driver, d: &mut Dialogue) -> i32 {
+    let opts = match walk_options(args) {
+        Ok(opts) => opts,
+        Err(e) => return fail(e, EXIT_INVALID),
     };
     let header = match setup::read_log(session) {
         Ok(recorded) => recorded.header,
@@ -267,6 +307,7 @@ pub fn resume(session: &std::path::Path, args: &RunArgs) -> i32 {
     };
     let reopened = match setup::reopen(session, &runbook, &driver) {
         Ok(r) => r,
+        Err(e @ setup::SetupError::Locked(_)) => return fail(e, EXIT_INVALID),
         Err(e) => return fail(e, EXIT_AUDIT),
     };
     let known: BTreeMap<String, String> = reopened
@@ -279,7 +320,7 @@ pub fn resume(session: &std::path::Path, args: &RunArgs) -> i32 {
                 .map(|v| (k.clone(), v.to_string()))
         })
         .collect();
-    let params = match resolve_params(&runbook, args, &mut d, &known) {
+    let params = match resolve_params(&runbook, args, d, &known) {
         Ok(p) => p,
         Err(e) => return fail(e, EXIT_INVALID),
     };
@@ -304,9 +345,9 @@ pub fn resume(session: &std::path::Path, args: &RunArgs) -> i32 {
         engine.log_path().display()
     ));
     if record_resume(&mut engine, &driver, dropped, interrupted).is_err() {
-        return audit_failure(&mut engine, &mut d);
+        return audit_failure(&mut engine, d);
     }
-    let code = finish(&mut engine, &mut d, &opts);
+    let code = finish(&mut engine, d, &opts);
     drop(reopened.lock);
     code
 }

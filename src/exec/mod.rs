@@ -30,14 +30,15 @@ mod terminal;
 mod types;
 
 use std::process::Child;
-use std::sync::mpsc::{self, Sender};
+use std::sync::mpsc::{self, Sender, SyncSender};
 use std::thread;
 use std::time::{Duration, Instant};
 
 pub use error::ExecError;
 pub use groups::{ProcessGroups, terminate_group};
 pub use types::{
-    DEFAULT_DRAIN, DEFAULT_GRACE, ExecEvent, Exit, IoMode, Limits, Outcome, RunRequest, Stream,
+    DEFAULT_DRAIN, DEFAULT_GRACE, EVENT_BACKLOG, ExecEvent, Exit, IoMode, Limits, Outcome,
+    RunRequest, Stream,
 };
 
 use pump::{Outbox, Source, spawn_reader};
@@ -72,7 +73,7 @@ impl RunningStep {
 /// Starts a step with the default `Limits`; events arrive on `events`, `Finished` last.
 pub fn start(
     req: RunRequest,
-    events: Sender<ExecEvent>,
+    events: SyncSender<ExecEvent>,
     groups: &ProcessGroups,
 ) -> Result<RunningStep, ExecError> {
     start_with(req, Limits::default(), events, groups)
@@ -81,7 +82,7 @@ pub fn start(
 pub fn start_with(
     req: RunRequest,
     limits: Limits,
-    events: Sender<ExecEvent>,
+    events: SyncSender<ExecEvent>,
     groups: &ProcessGroups,
 ) -> Result<RunningStep, ExecError> {
     let shell = shell::shell();

@@ -2,7 +2,7 @@
 //! arrives, until the step is finished.
 
 use std::io::{self, ErrorKind, Read};
-use std::sync::mpsc::Sender;
+use std::sync::mpsc::{Sender, SyncSender};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::thread;
 
@@ -14,10 +14,10 @@ const CHUNK: usize = 64 * 1024;
 /// The caller's event channel, shared by the readers and the supervisor. Once closed
 /// (when `Finished` is sent) nothing more gets through, so `Finished` stays last.
 #[derive(Clone, Debug)]
-pub(crate) struct Outbox(Arc<Mutex<Option<Sender<ExecEvent>>>>);
+pub(crate) struct Outbox(Arc<Mutex<Option<SyncSender<ExecEvent>>>>);
 
 impl Outbox {
-    pub fn new(events: Sender<ExecEvent>) -> Self {
+    pub fn new(events: SyncSender<ExecEvent>) -> Self {
         Outbox(Arc::new(Mutex::new(Some(events))))
     }
 
@@ -34,7 +34,7 @@ impl Outbox {
     }
 
     /// Takes the channel out; later deliveries are dropped.
-    pub fn close(&self) -> Option<Sender<ExecEvent>> {
+    pub fn close(&self) -> Option<SyncSender<ExecEvent>> {
         self.0.lock().unwrap_or_else(PoisonError::into_inner).take()
     }
 }

@@ -7,6 +7,11 @@ use std::process::ExitStatus;
 use std::time::Duration;
 
 /// How long a group gets between SIGTERM and SIGKILL when a step is stopped.
+/// A good bound for the event channel given to `start`: output chunks in flight per step
+/// (16 × 64 KiB). A full channel pauses the step's readers, and so the step itself, which
+/// keeps memory flat however much a step prints.
+pub const EVENT_BACKLOG: usize = 16;
+
 pub const DEFAULT_GRACE: Duration = Duration::from_secs(2);
 /// How long output is still read after the shell exited while something else holds the pipes.
 pub const DEFAULT_DRAIN: Duration = Duration::from_millis(300);

@@ -8,6 +8,8 @@ use std::io::{self, Write};
 pub struct Printer<W: Write> {
     out: io::BufWriter<W>,
     open_line: Option<Stream>,
+    /// The prefix for the last (step, stream) written, built once.
+    prefix: (String, Stream, Vec<u8>),
 }
 
 impl<W: Write> Printer<W> {
@@ -15,12 +17,20 @@ impl<W: Write> Printer<W> {
         Printer {
             out: io::BufWriter::with_capacity(256 * 1024, out),
             open_line: None,
+            prefix: (String::new(), Stream::Pty, Vec::new()),
         }
     }
 
     /// Writes one chunk of a step's output.
     pub fn output(&mut self, step: &str, stream: Stream, bytes: &[u8]) -> io::Result<()> {
-        let mark = if stream == Stream::Stderr { '!' } else { '|' };
+        if self.prefix.0 != step || self.prefix.1 != stream || self.prefix.2.is_empty() {
+            let mark = if stream == Stream::Stderr { '!' } else { '|' };
+            self.prefix = (
+                step.to_string(),
+                stream,
+                format!("  {step} {mark} ").into_bytes(),
+            );
+        }
         let mut rest = bytes;
         if self.open_line.is_some_and(|open| open != stream) {
             self.out.write_all(b"\n")?;
@@ -28,7 +38,7 @@ impl<W: Write> Printer<W> {
         }
         while !rest.is_empty() {
             if self.open_line.is_none() {
-                write!(self.out, "  {step} {mark} ")?;
+                self.out.write_all(&self.prefix.2)?;
             }
             match memchr::memchr(b'\n', rest) {
                 Some(n) => {

@@ -180,6 +180,27 @@ impl Event {
         }
     }
 
+    /// Like [`Event::kind_and_data`], consuming the event; output chunks are moved, not copied.
+    pub fn into_kind_and_data(self) -> (String, Value) {
+        match self.body {
+            Body::Output {
+                stream,
+                chunk: Value::Object(mut map),
+            } => {
+                map.insert(
+                    "stream".into(),
+                    serde_json::to_value(stream).unwrap_or(Value::Null),
+                );
+                ("output".into(), Value::Object(map))
+            }
+            body => Event {
+                step: self.step,
+                body,
+            }
+            .kind_and_data(),
+        }
+    }
+
     /// Rebuilds an event from a record's fields; `None` for kinds this version does not know.
     pub fn from_record(kind: &str, step: Option<String>, data: &Value) -> Option<Self> {
         let tagged = serde_json::json!({ "kind": kind, "data": data });

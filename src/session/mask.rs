@@ -2,6 +2,7 @@
 //! audit log, exports — also when a value arrives split across output chunks.
 
 use aho_corasick::{AhoCorasick, MatchKind};
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 /// What a masked value is replaced with.
@@ -142,14 +143,14 @@ pub struct StreamMasker {
 
 impl StreamMasker {
     /// Masks `chunk`, returning what can be shown now.
-    pub fn push(&mut self, secrets: &Secrets, chunk: &[u8]) -> Vec<u8> {
+    pub fn push<'c>(&mut self, secrets: &Secrets, chunk: &'c [u8]) -> Cow<'c, [u8]> {
         if secrets.is_empty() && self.held.is_empty() {
-            return chunk.to_vec();
+            return Cow::Borrowed(chunk);
         }
         let mut data = std::mem::take(&mut self.held);
         data.extend_from_slice(chunk);
         self.held = data.split_off(secrets.hold_point(&data));
-        secrets.mask_bytes(&data)
+        Cow::Owned(secrets.mask_bytes(&data))
     }
 
     /// Everything still held back (the stream ended).
@@ -191,8 +192,8 @@ mod tests {
     fn a_value_split_across_chunks_is_masked() {
         let s = secrets(&["s3cr3t-value-123456"]);
         let mut m = StreamMasker::default();
-        let mut out = m.push(&s, b"token: s3cr3t-va");
-        out.extend(m.push(&s, b"lue-123456\nnext"));
+        let mut out = m.push(&s, b"token: s3cr3t-va").into_owned();
+        out.extend_from_slice(&m.push(&s, b"lue-123456\nnext"));
         out.extend(m.finish(&s));
         assert_eq!(String::from_utf8(out).expect("utf8"), "token: ***\nnext");
     }
@@ -201,10 +202,10 @@ mod tests {
     fn held_bytes_that_are_not_a_secret_come_out_unchanged() {
         let s = secrets(&["password1"]);
         let mut m = StreamMasker::default();
-        let first = m.push(&s, b"pass");
+        let first = m.push(&s, b"pass").into_owned();
         assert_eq!(first, b"");
         let mut out = first;
-        out.extend(m.push(&s, b"port ok\n"));
+        out.extend_from_slice(&m.push(&s, b"port ok\n"));
         assert_eq!(out, b"passport ok\n");
     }
 
@@ -215,8 +216,8 @@ mod tests {
         let whole = s.mask_bytes(text);
         for cut in 0..text.len() {
             let mut m = StreamMasker::default();
-            let mut out = m.push(&s, &text[..cut]);
-            out.extend(m.push(&s, &text[cut..]));
+            let mut out = m.push(&s, &text[..cut]).into_owned();
+            out.extend_from_slice(&m.push(&s, &text[cut..]));
             out.extend(m.finish(&s));
             assert_eq!(out, whole, "cut at {cut}");
         }
@@ -230,6 +231,9 @@ mod tests {
     fn no_secrets_means_no_copying_delay() {
         let s = Secrets::default();
         let mut m = StreamMasker::default();
-        assert_eq!(m.push(&s, b"partial"), b"partial");
+        assert!(matches!(
+            m.push(&s, b"partial"),
+            std::borrow::Cow::Borrowed(b"partial")
+        ));
     }
 }

@@ -45,7 +45,8 @@ pub struct StepState {
     pub tail: OutputTail,
 }
 
-/// The last [`TAIL_BYTES`] of a step's output, in arrival order, by stream.
+/// The last [`TAIL_BYTES`] (or a little more: whole chunks are dropped, never
+/// shifted) of a step's output, in arrival order, by stream.
 #[derive(Debug, Clone, Default)]
 pub struct OutputTail {
     pub segments: VecDeque<(Stream, Vec<u8>)>,
@@ -55,25 +56,21 @@ pub struct OutputTail {
 }
 
 impl OutputTail {
-    pub fn push(&mut self, stream: Stream, bytes: &[u8]) {
+    pub fn push(&mut self, stream: Stream, bytes: Vec<u8>) {
         self.total += bytes.len() as u64;
-        match self.segments.back_mut() {
-            Some((last, data)) if *last == stream => data.extend_from_slice(bytes),
-            _ => self.segments.push_back((stream, bytes.to_vec())),
-        }
         self.bytes += bytes.len();
-        while self.bytes > TAIL_BYTES {
-            let excess = self.bytes - TAIL_BYTES;
-            let Some((_, front)) = self.segments.front_mut() else {
-                break;
-            };
-            if front.len() <= excess {
-                self.bytes -= front.len();
-                self.segments.pop_front();
-            } else {
-                front.drain(..excess);
-                self.bytes -= excess;
+        match self.segments.back_mut() {
+            Some((last, data)) if *last == stream && data.len() < 4096 => {
+                data.extend_from_slice(&bytes)
             }
+            _ => self.segments.push_back((stream, bytes)),
+        }
+        while let Some((_, front)) = self.segments.front() {
+            if self.bytes - front.len() < TAIL_BYTES {
+                break;
+            }
+            self.bytes -= front.len();
+            self.segments.pop_front();
         }
     }
 
@@ -248,7 +245,7 @@ impl SessionState {
             }
             Body::Output { stream, chunk } => step.tail.push(
                 *stream,
-                &crate::session::log::decode_output(chunk).unwrap_or_default(),
+                crate::session::log::decode_output(chunk).unwrap_or_default(),
             ),
             Body::StepFinished {
                 exit_code,

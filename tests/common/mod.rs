@@ -74,7 +74,7 @@ pub fn collect(rx: &Receiver<ExecEvent>, begun: Instant) -> Run {
 }
 
 pub fn run_with(req: RunRequest, limits: Limits, groups: &ProcessGroups) -> Run {
-    let (tx, rx) = mpsc::channel();
+    let (tx, rx) = mpsc::sync_channel(runbook::exec::EVENT_BACKLOG);
     let begun = Instant::now();
     start_with(req, limits, tx, groups).expect("step starts");
     collect(&rx, begun)

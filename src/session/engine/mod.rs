@@ -82,7 +82,8 @@ impl<'r> Engine<'r> {
         sync: SyncPolicy,
     ) -> Result<(), AuditError> {
         let event = Event::new(step, body);
-        let (kind, data) = event.kind_and_data();
+        self.state.apply(&event);
+        let (kind, data) = event.into_kind_and_data();
         let written = self
             .writer
             .append(&EventDraft::new(kind, step, data), sync)
@@ -90,7 +91,6 @@ impl<'r> Engine<'r> {
         if let Err(e) = &written {
             self.audit_error.get_or_insert_with(|| e.to_string());
         }
-        self.state.apply(&event);
         written
     }
 

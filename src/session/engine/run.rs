@@ -109,7 +109,7 @@ impl Engine<'_> {
             timeout: run.timeout,
             io,
         };
-        let (tx, rx) = mpsc::channel();
+        let (tx, rx) = mpsc::sync_channel(exec::EVENT_BACKLOG);
         match exec::start(request, tx, &self.groups) {
             Ok(handle) => {
                 self.running = Some(Running {
