@@ -121,7 +121,7 @@ pub fn run(target: &str, args: &RunArgs, search: &SearchPath) -> i32 {
         (Ok(driver), Ok(opts), Ok(d)) => (driver, opts, d),
         (Err(e), ..) | (_, Err(e), _) | (.., Err(e)) => return fail(e, EXIT_INVALID),
     };
-    d.say(&format!("{} — {}", runbook.title, runbook.path.display()));
+    d.say(&format!("runbook {}", runbook.path.display()));
     if let Some(code) = offer_resume(&runbook, args, &driver, &mut d) {
         return code;
     }
@@ -145,6 +145,8 @@ pub fn run(target: &str, args: &RunArgs, search: &SearchPath) -> i32 {
         env,
         cwd,
     );
+    engine.params = params;
+    introduce(&engine, &mut d);
     d.say(&format!(
         "session {} · operator {} · audit log {}",
         opened.session_id,
@@ -163,6 +165,23 @@ pub fn run(target: &str, args: &RunArgs, search: &SearchPath) -> i32 {
     let code = finish(&mut engine, &mut d, &opts);
     drop(opened.lock);
     code
+}
+
+/// The title (parameters filled in) and what the runbook says before its first section.
+fn introduce(engine: &Engine, d: &mut Dialogue) {
+    d.say(&format!("\n{}", engine.display(&engine.runbook.title)));
+    for line in engine.display(&engine.runbook.preamble).lines() {
+        d.say(&format!("  {line}"));
+    }
+    for contact in &engine.runbook.meta.contacts {
+        let who = [&contact.name, &contact.phone, &contact.chat]
+            .into_iter()
+            .flatten()
+            .map(String::as_str)
+            .collect::<Vec<_>>()
+            .join(", ");
+        d.say(&format!("  contact {}: {who}", contact.role));
+    }
 }
 
 /// `--section S`: start at the first step of the section titled (or numbered) S.
@@ -338,6 +357,8 @@ fn resume_with(session: &std::path::Path, args: &RunArgs, driver: Driver, d: &mu
     let interrupted = reopened.state.running;
     let dropped = reopened.dropped_bytes;
     let mut engine = Engine::new(&runbook, reopened.writer, reopened.state, env, cwd);
+    engine.params = params;
+    introduce(&engine, d);
     d.say(&format!(
         "resuming {} · operator {} · audit log {}",
         runbook.title,

@@ -263,6 +263,8 @@ pub struct StepRef<'a> {
     pub section_path: Vec<usize>,
     pub section: &'a Section,
     pub step: &'a Step,
+    /// Position of the step within its section (0-based).
+    pub position: usize,
     /// Inside a rollback section.
     pub rollback: bool,
 }
@@ -274,12 +276,7 @@ impl StepRef<'_> {
         if let Some(name) = &self.step.name {
             return name.clone();
         }
-        let position = self
-            .section
-            .steps
-            .iter()
-            .position(|s| std::ptr::eq(s, self.step))
-            .unwrap_or(0);
+        let position = self.position;
         let path: Vec<String> = self
             .section_path
             .iter()
@@ -318,12 +315,13 @@ fn walk_sections<'a>(
     for (i, section) in sections.iter().enumerate() {
         path.push(i);
         let rollback = inherited_rollback || section.rollback;
-        for step in &section.steps {
+        for (position, step) in section.steps.iter().enumerate() {
             out.push(StepRef {
                 index: out.len(),
                 section_path: path.clone(),
                 section,
                 step,
+                position,
                 rollback,
             });
         }

@@ -72,14 +72,14 @@ fn show_criteria(engine: &Engine, d: &mut Dialogue, index: usize) {
     let crate::doc::model::StepKind::Gate(gate) = &engine.refs[index].step.kind else {
         return;
     };
-    d.say(&format!("  gate: {}", engine.mask(&gate.title)));
+    d.say(&format!("  gate: {}", engine.display(&gate.title)));
     let mut group: Option<&str> = None;
     for c in &gate.criteria {
         if c.group.as_deref() != group {
             group = c.group.as_deref();
             d.say(&format!("  {}:", group.unwrap_or("criteria")));
         }
-        d.say(&format!("    • {}", engine.mask(&c.text)));
+        d.say(&format!("    • {}", engine.display(&c.text)));
     }
 }
 

@@ -111,16 +111,26 @@ fn show_step(engine: &Engine, d: &mut Dialogue, index: usize) {
     let region = if r.rollback { " · ROLLBACK" } else { "" };
     d.say(&format!(
         "\n── {id} · {}{region} ──",
-        engine.mask(&r.section.title)
+        engine.display(&r.section.title)
     ));
+    for prose in r
+        .section
+        .prose
+        .iter()
+        .filter(|p| p.before_step == r.position)
+    {
+        for line in engine.display(&prose.markdown).lines() {
+            d.say(&format!("  │ {line}"));
+        }
+    }
     match &r.step.kind {
         StepKind::Run(run) => {
             for line in engine.mask(&run.script).lines() {
                 d.say(&format!("    {line}"));
             }
         }
-        StepKind::Check(check) => d.say(&format!("  [ ] {}", engine.mask(&check.text))),
-        StepKind::Note(note) => d.say(&format!("  note: {}", engine.mask(&note.text))),
+        StepKind::Check(check) => d.say(&format!("  [ ] {}", engine.display(&check.text))),
+        StepKind::Note(note) => d.say(&format!("  note: {}", engine.display(&note.text))),
         _ => {}
     }
 }

@@ -113,6 +113,37 @@ fn check_pattern(param: &Param, value: &str) -> Result<(), ParamError> {
     }
 }
 
+/// Replaces `{{name}}` (spaces allowed inside the braces) with parameter values, for
+/// titles and prose shown to people; unknown names stay as written. Commands never
+/// see this: they get parameters as environment variables only.
+pub fn interpolate(text: &str, params: &BTreeMap<String, String>) -> String {
+    if params.is_empty() || !text.contains("{{") {
+        return text.to_string();
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(open) = rest.find("{{") {
+        out.push_str(&rest[..open]);
+        let after = &rest[open + 2..];
+        match after.find("}}") {
+            Some(close) => {
+                let name = after[..close].trim();
+                match params.get(name) {
+                    Some(value) => out.push_str(value),
+                    None => out.push_str(&rest[open..open + 2 + close + 2]),
+                }
+                rest = &after[close + 2..];
+            }
+            None => {
+                out.push_str(&rest[open..]);
+                rest = "";
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
 /// The environment the first step starts with: the operator's environment plus
 /// each parameter as `$NAME`. Fails listing every `env.require` name that is unset.
 pub fn starting_env(
@@ -206,6 +237,20 @@ mod tests {
             ["version", "version", "region"],
             "asked in order, again after a mismatch"
         );
+    }
+
+    #[test]
+    fn titles_and_prose_show_parameter_values() {
+        let params = BTreeMap::from([("version".to_string(), "v2.1.0".to_string())]);
+        assert_eq!(
+            interpolate("Deploy {{version}} and {{ version }}", &params),
+            "Deploy v2.1.0 and v2.1.0"
+        );
+        assert_eq!(
+            interpolate("{{unknown}} stays, {{ unclosed", &params),
+            "{{unknown}} stays, {{ unclosed"
+        );
+        assert_eq!(interpolate("no braces", &BTreeMap::new()), "no braces");
     }
 
     #[test]

@@ -34,6 +34,8 @@ pub struct Engine<'r> {
     pub groups: ProcessGroups,
     running: Option<Running>,
     pub os_user: String,
+    /// Parameter values, for `{{name}}` in titles and prose.
+    pub params: BTreeMap<String, String>,
 }
 
 impl<'r> Engine<'r> {
@@ -60,6 +62,7 @@ impl<'r> Engine<'r> {
             groups: ProcessGroups::default(),
             running: None,
             os_user: os_user(),
+            params: BTreeMap::new(),
         }
     }
 
@@ -128,7 +131,7 @@ impl<'r> Engine<'r> {
         skip_waits: bool,
     ) -> Result<(), AuditError> {
         let body = Body::SessionStarted {
-            title: self.runbook.title.clone(),
+            title: self.display(&self.runbook.title),
             steps: self.refs.len(),
             yes,
             dry_run,
@@ -282,6 +285,11 @@ impl<'r> Engine<'r> {
     /// A secret-masked copy of text for display.
     pub fn mask(&self, text: &str) -> String {
         self.secrets.mask_str(text)
+    }
+
+    /// Text from the runbook as people see it: parameters filled in, secrets masked.
+    pub fn display(&self, text: &str) -> String {
+        self.mask(&super::params::interpolate(text, &self.params))
     }
 }
 
