@@ -190,7 +190,8 @@ impl Engine<'_> {
         );
     }
 
-    /// Moves the running step forward for at most `wait`: output goes (masked) to
+    /// Moves the running step forward for at most `wait` (also while output keeps
+    /// flowing, so a driver stays responsive): output goes (masked) to
     /// `show` and the log. Returns how the step ended once it has.
     pub fn pump(
         &mut self,
@@ -204,7 +205,13 @@ impl Engine<'_> {
             };
             let left = deadline.saturating_duration_since(Instant::now());
             match running.rx.recv_timeout(left) {
-                Ok(ExecEvent::Output { stream, bytes }) => self.take_output(stream, &bytes, show),
+                Ok(ExecEvent::Output { stream, bytes }) => {
+                    self.take_output(stream, &bytes, show);
+                    if Instant::now() >= deadline {
+                        self.tick();
+                        return None;
+                    }
+                }
                 Ok(ExecEvent::Finished(outcome)) => return Some(self.finish_run(outcome, show)),
                 Err(RecvTimeoutError::Timeout) => {
                     self.tick();
@@ -242,17 +249,15 @@ impl Engine<'_> {
         }
         let index = running.index;
         let ready = running.batch.push(stream, &masked, Instant::now());
-        show(&self.state.steps[index].id.clone(), stream, &masked);
+        show(&self.step_id(index), stream, &masked);
         for (stream, bytes) in ready {
-            let _ = self.record_step(
-                index,
-                Body::Output {
-                    stream,
-                    chunk: encode_output(&bytes),
-                },
-                SyncPolicy::Lazy,
-            );
+            self.record_output(index, stream, &bytes);
         }
+    }
+
+    fn record_output(&mut self, index: usize, stream: Stream, bytes: &[u8]) {
+        let chunk = encode_output(bytes);
+        let _ = self.record_step(index, Body::Output { stream, chunk }, SyncPolicy::Lazy);
     }
 
     /// Writes output that has waited its 100 ms.
@@ -262,14 +267,7 @@ impl Engine<'_> {
         };
         let index = running.index;
         if let Some((stream, bytes)) = running.batch.due(Instant::now()) {
-            let _ = self.record_step(
-                index,
-                Body::Output {
-                    stream,
-                    chunk: encode_output(&bytes),
-                },
-                SyncPolicy::Lazy,
-            );
+            self.record_output(index, stream, &bytes);
         }
     }
 
@@ -295,26 +293,12 @@ impl Engine<'_> {
             if !rest.is_empty() {
                 show(&id, stream, &rest);
                 for (s, bytes) in running.batch.push(stream, &rest, Instant::now()) {
-                    let _ = self.record_step(
-                        index,
-                        Body::Output {
-                            stream: s,
-                            chunk: encode_output(&bytes),
-                        },
-                        SyncPolicy::Lazy,
-                    );
+                    self.record_output(index, s, &bytes);
                 }
             }
         }
         if let Some((stream, bytes)) = running.batch.take_all() {
-            let _ = self.record_step(
-                index,
-                Body::Output {
-                    stream,
-                    chunk: encode_output(&bytes),
-                },
-                SyncPolicy::Lazy,
-            );
+            self.record_output(index, stream, &bytes);
         }
         self.record_end(index, outcome)
     }
