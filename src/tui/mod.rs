@@ -1,0 +1,1 @@
+//! The full-screen view: the only module that draws with ratatui and reads keys with crossterm.
