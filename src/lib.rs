@@ -7,3 +7,4 @@ pub mod exec;
 pub mod plain;
 pub mod tui;
 pub mod session;
+pub mod signals;

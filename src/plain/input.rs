@@ -5,8 +5,7 @@
 //! the terminal (`interactive=true`) never competes with a pending read.
 
 use std::io::BufRead;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use crate::signals::Signals;
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
 use std::time::{Duration, Instant};
 
@@ -22,18 +21,11 @@ pub enum Answer {
     TimedOut,
 }
 
-/// The signals that end a session: the terminal's Ctrl-C, a `kill`, a lost SSH connection.
-pub const TERMINATING: [i32; 3] = [
-    signal_hook::consts::SIGINT,
-    signal_hook::consts::SIGTERM,
-    signal_hook::consts::SIGHUP,
-];
-
 /// Lines from stdin (read on request, on their own thread) and latches for terminating signals.
 pub struct Input {
     requests: Sender<()>,
     lines: Receiver<Option<String>>,
-    signals: Vec<(i32, Arc<AtomicBool>)>,
+    signals: Signals,
     pending: bool,
     closed: bool,
 }
@@ -41,12 +33,7 @@ pub struct Input {
 impl Input {
     /// Starts catching SIGINT/SIGTERM/SIGHUP and the stdin reader.
     pub fn start() -> std::io::Result<Self> {
-        let mut signals = Vec::new();
-        for sig in TERMINATING {
-            let flag = Arc::new(AtomicBool::new(false));
-            signal_hook::flag::register(sig, Arc::clone(&flag))?;
-            signals.push((sig, flag));
-        }
+        let signals = Signals::catch()?;
         let (requests, wanted) = mpsc::channel::<()>();
         let (tx, lines) = mpsc::channel();
         std::thread::spawn(move || {
@@ -75,10 +62,7 @@ impl Input {
 
     /// The terminating signal received so far, if any.
     pub fn interrupted(&self) -> Option<i32> {
-        self.signals
-            .iter()
-            .find(|(_, flag)| flag.load(Ordering::SeqCst))
-            .map(|(sig, _)| *sig)
+        self.signals.received()
     }
 
     /// Whether a line was asked for and not yet received.

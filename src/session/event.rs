@@ -79,6 +79,8 @@ pub enum Body {
     WaitStarted {
         seconds: f64,
         until: Vec<String>,
+        /// When the wait runs out (UTC).
+        ends_at: chrono::DateTime<chrono::Utc>,
     },
     WaitEnded {
         early: bool,

@@ -43,6 +43,8 @@ pub struct StepState {
     pub decision: Option<Decision>,
     pub notes: Vec<String>,
     pub tail: OutputTail,
+    /// For a running wait: when it runs out.
+    pub wait_ends_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 /// The last [`TAIL_BYTES`] (or a little more: whole chunks are dropped, never
@@ -125,6 +127,7 @@ impl SessionState {
                 decision: None,
                 notes: Vec::new(),
                 tail: OutputTail::default(),
+                wait_ends_at: None,
             })
             .collect();
         let index = steps
@@ -235,7 +238,15 @@ impl SessionState {
     fn apply_to_step(&mut self, i: usize, body: &Body) {
         let step = &mut self.steps[i];
         match body {
-            Body::StepStarted { .. } | Body::WaitStarted { .. } => {
+            Body::WaitStarted { ends_at, .. } => {
+                step.wait_ends_at = Some(*ends_at);
+                step.status = Status::Running;
+                step.attempts += 1;
+                step.reason = None;
+                self.running = Some(i);
+                self.cursor = i;
+            }
+            Body::StepStarted { .. } => {
                 step.status = Status::Running;
                 step.attempts += 1;
                 step.exit_code = None;
@@ -291,6 +302,7 @@ impl SessionState {
                 self.advance_past(i);
             }
             Body::WaitEnded { reason, .. } => {
+                step.wait_ends_at = None;
                 step.status = Status::Done;
                 step.reason = Some(reason.clone());
                 self.running = None;

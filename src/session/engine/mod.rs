@@ -164,13 +164,10 @@ impl<'r> Engine<'r> {
         self.record_step(index, Body::CheckConfirmed { auto }, SyncPolicy::Now)
     }
 
-    pub fn start_wait(
-        &mut self,
-        index: usize,
-        seconds: f64,
-        until: Vec<String>,
-    ) -> Result<(), AuditError> {
-        self.record_step(index, Body::WaitStarted { seconds, until }, SyncPolicy::Now)
+    pub fn start_wait(&mut self, index: usize, seconds: f64, until: Vec<String>) -> Result<(), AuditError> {
+        let length = chrono::Duration::milliseconds((seconds * 1000.0) as i64);
+        let ends_at = chrono::Utc::now() + length;
+        self.record_step(index, Body::WaitStarted { seconds, until, ends_at }, SyncPolicy::Now)
     }
 
     pub fn end_wait(&mut self, index: usize, early: bool, reason: &str) -> Result<(), AuditError> {
