@@ -5,6 +5,6 @@ pub mod cli;
 pub mod doc;
 pub mod exec;
 pub mod plain;
-pub mod tui;
 pub mod session;
 pub mod signals;
+pub mod tui;

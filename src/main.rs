@@ -126,6 +126,7 @@ impl RunFlags {
             signoffs: self.signoffs.clone(),
             audit_dir: self.audit_dir.clone(),
             section: self.section.clone(),
+            plain: self.plain,
         }
     }
 }

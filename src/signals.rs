@@ -5,7 +5,11 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 /// SIGINT, SIGTERM, SIGHUP.
-pub const TERMINATING: [i32; 3] = [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM, signal_hook::consts::SIGHUP];
+pub const TERMINATING: [i32; 3] = [
+    signal_hook::consts::SIGINT,
+    signal_hook::consts::SIGTERM,
+    signal_hook::consts::SIGHUP,
+];
 
 /// Latches for the terminating signals; checking one never blocks.
 #[derive(Clone)]
@@ -27,6 +31,9 @@ impl Signals {
 
     /// The first terminating signal received, if any.
     pub fn received(&self) -> Option<i32> {
-        self.latches.iter().find(|(_, flag)| flag.load(Ordering::SeqCst)).map(|(sig, _)| *sig)
+        self.latches
+            .iter()
+            .find(|(_, flag)| flag.load(Ordering::SeqCst))
+            .map(|(sig, _)| *sig)
     }
 }

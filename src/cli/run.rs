@@ -30,6 +30,8 @@ pub struct RunArgs {
     pub signoffs: Vec<String>,
     pub audit_dir: Option<PathBuf>,
     pub section: Option<String>,
+    /// The line dialogue even on a terminal.
+    pub plain: bool,
 }
 
 fn fail(message: impl std::fmt::Display, code: i32) -> i32 {
@@ -162,7 +164,7 @@ pub fn run(target: &str, args: &RunArgs, search: &SearchPath) -> i32 {
     if let Some(code) = start_section(&mut engine, args.section.as_deref()) {
         return code;
     }
-    let code = finish(&mut engine, &mut d, &opts);
+    let code = finish(&mut engine, &mut d, &opts, args, &driver.operator);
     drop(opened.lock);
     code
 }
@@ -184,6 +186,14 @@ fn introduce(engine: &Engine, d: &mut Dialogue) {
     }
 }
 
+fn session_id(engine: &Engine) -> String {
+    engine
+        .log_path()
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default()
+}
+
 /// `--section S`: start at the first step of the section titled (or numbered) S.
 fn start_section(engine: &mut Engine, section: Option<&str>) -> Option<i32> {
     let wanted = section?.to_lowercase();
@@ -200,9 +210,38 @@ fn start_section(engine: &mut Engine, section: Option<&str>) -> Option<i32> {
     }
 }
 
-/// Walks to the end, records the end, prints where the log is.
-fn finish(engine: &mut Engine, d: &mut Dialogue, opts: &WalkOptions) -> i32 {
-    match walk(engine, d, opts) {
+/// Whether the full-screen view can be used: not `--plain`, and a terminal on both ends.
+fn full_screen(args: &RunArgs) -> bool {
+    use std::io::IsTerminal;
+    !args.plain && std::io::stdin().is_terminal() && std::io::stdout().is_terminal()
+}
+
+/// Walks to the end (full-screen or plain), records the end, prints where the log is.
+fn finish(
+    engine: &mut Engine,
+    d: &mut Dialogue,
+    opts: &WalkOptions,
+    args: &RunArgs,
+    operator: &str,
+) -> i32 {
+    let end = if full_screen(args) {
+        match crate::tui::runtime::run(engine, opts, operator, d.input.signals()) {
+            Ok(end) => end,
+            Err(e) => WalkEnd::Ended(Outcome::Failed, format!("the terminal failed: {e}")),
+        }
+    } else {
+        walk(engine, d, opts)
+    };
+    match end {
+        WalkEnd::Left => {
+            let _ = d.out.flush();
+            eprintln!(
+                "session left unfinished; resume it with: runbook resume {}",
+                session_id(engine)
+            );
+            eprintln!("audit log: {}", engine.log_path().display());
+            1
+        }
         WalkEnd::AuditFailed(_) => audit_failure(engine, d),
         WalkEnd::Ended(outcome, reason) => {
             if engine.end(outcome, &reason).is_err() {
@@ -368,7 +407,7 @@ fn resume_with(session: &std::path::Path, args: &RunArgs, driver: Driver, d: &mu
     if record_resume(&mut engine, &driver, dropped, interrupted).is_err() {
         return audit_failure(&mut engine, d);
     }
-    let code = finish(&mut engine, d, &opts);
+    let code = finish(&mut engine, d, &opts, args, &driver.operator);
     drop(reopened.lock);
     code
 }

@@ -4,8 +4,8 @@
 //! Stdin is read only when a prompt asks for a line, so a step that is handed
 //! the terminal (`interactive=true`) never competes with a pending read.
 
-use std::io::BufRead;
 use crate::signals::Signals;
+use std::io::BufRead;
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
 use std::time::{Duration, Instant};
 
@@ -58,6 +58,11 @@ impl Input {
             pending: false,
             closed: false,
         })
+    }
+
+    /// The signal latches (shared with the full-screen view).
+    pub fn signals(&self) -> &Signals {
+        &self.signals
     }
 
     /// The terminating signal received so far, if any.

@@ -26,6 +26,8 @@ pub enum WalkEnd {
     Ended(Outcome, String),
     /// The audit log cannot be written; nothing more may run.
     AuditFailed(String),
+    /// The driver quit before the end; the session stays resumable.
+    Left,
 }
 
 /// What a step handler tells the walk.

@@ -105,6 +105,10 @@ pub enum Body {
     Jumped {
         to: String,
     },
+    /// The driver quit without ending the session; it can be resumed.
+    DriverLeft {
+        operator: String,
+    },
     RollbackEntered {
         reason: String,
     },

@@ -6,5 +6,6 @@ pub mod event;
 pub mod log;
 pub mod mask;
 pub mod params;
+pub mod policy;
 pub mod setup;
 pub mod state;

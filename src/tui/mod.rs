@@ -1,1 +1,9 @@
 //! The full-screen view: the only module that draws with ratatui and reads keys with crossterm.
+
+pub mod app;
+pub mod autopilot;
+pub mod dialog;
+pub mod markdown;
+pub mod runtime;
+pub mod terminal;
+pub mod view;

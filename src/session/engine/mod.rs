@@ -164,10 +164,23 @@ impl<'r> Engine<'r> {
         self.record_step(index, Body::CheckConfirmed { auto }, SyncPolicy::Now)
     }
 
-    pub fn start_wait(&mut self, index: usize, seconds: f64, until: Vec<String>) -> Result<(), AuditError> {
+    pub fn start_wait(
+        &mut self,
+        index: usize,
+        seconds: f64,
+        until: Vec<String>,
+    ) -> Result<(), AuditError> {
         let length = chrono::Duration::milliseconds((seconds * 1000.0) as i64);
         let ends_at = chrono::Utc::now() + length;
-        self.record_step(index, Body::WaitStarted { seconds, until, ends_at }, SyncPolicy::Now)
+        self.record_step(
+            index,
+            Body::WaitStarted {
+                seconds,
+                until,
+                ends_at,
+            },
+            SyncPolicy::Now,
+        )
     }
 
     pub fn end_wait(&mut self, index: usize, early: bool, reason: &str) -> Result<(), AuditError> {
@@ -254,6 +267,19 @@ impl<'r> Engine<'r> {
         self.record_step(index, Body::Jumped { to }, SyncPolicy::Now)
     }
 
+    /// The driver quits; the session stays resumable. A running step is cancelled first.
+    pub fn leave(&mut self, operator: &str) -> Result<(), AuditError> {
+        self.stop_running("the driver quit");
+        self.groups.terminate_all(GRACE);
+        self.record(
+            None,
+            Body::DriverLeft {
+                operator: operator.to_string(),
+            },
+            SyncPolicy::Now,
+        )
+    }
+
     /// Whether the runbook has any rollback step to go to.
     pub fn has_rollback(&self) -> bool {
         self.state.steps.iter().any(|s| s.rollback)
@@ -261,7 +287,7 @@ impl<'r> Engine<'r> {
 
     /// Ends the session: stops every process group still alive, then records the end.
     pub fn end(&mut self, outcome: Outcome, reason: &str) -> Result<(), AuditError> {
-        self.cancel_running("the session is ending");
+        self.stop_running("the session is ending");
         let live = self.groups.live().len();
         self.groups.terminate_all(GRACE);
         let reason = if live > 0 {
@@ -287,6 +313,13 @@ impl<'r> Engine<'r> {
     /// Text from the runbook as people see it: parameters filled in, secrets masked.
     pub fn display(&self, text: &str) -> String {
         self.mask(&super::params::interpolate(text, &self.params))
+    }
+}
+
+impl Drop for Engine<'_> {
+    /// Even on an early return or a panic, no step's processes outlive the session.
+    fn drop(&mut self) {
+        self.groups.terminate_all(Duration::from_millis(500));
     }
 }
 

@@ -190,6 +190,20 @@ impl Engine<'_> {
         );
     }
 
+    /// Cancels the running step and waits (at most the grace period and a little)
+    /// until its end is recorded.
+    pub fn stop_running(&mut self, reason: &str) -> Option<RunEnd> {
+        self.running.as_ref()?;
+        self.cancel_running(reason);
+        let deadline = Instant::now() + super::GRACE + Duration::from_secs(3);
+        while Instant::now() < deadline {
+            if let Some(end) = self.pump(Duration::from_millis(50), &mut |_, _, _| {}) {
+                return Some(end);
+            }
+        }
+        None
+    }
+
     /// Moves the running step forward for at most `wait` (also while output keeps
     /// flowing, so a driver stays responsive): output goes (masked) to
     /// `show` and the log. Returns how the step ended once it has.

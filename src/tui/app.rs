@@ -1,0 +1,367 @@
+//! The screen's own state — selection, dialogs, scroll — and what each key
+//! does: a pure function from a key and the session state to effects, which
+//! the runtime carries out on the engine. Nothing here does IO.
+
+use super::dialog::{Dialog, Purpose};
+use crate::doc::model::{Confirm, StepKind, StepRef};
+use crate::session::event::Decision;
+use crate::session::state::{SessionState, Status};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+/// What the operator asked the session to do.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Effect {
+    Run {
+        index: usize,
+    },
+    Skip {
+        index: usize,
+        reason: String,
+    },
+    MarkDone {
+        index: usize,
+        reason: String,
+    },
+    ConfirmCheck {
+        index: usize,
+    },
+    StartWait {
+        index: usize,
+    },
+    EndWait {
+        index: usize,
+        reason: String,
+    },
+    Sign {
+        index: usize,
+        role: String,
+        name: String,
+    },
+    Decide {
+        index: usize,
+        decision: Decision,
+    },
+    Note {
+        index: Option<usize>,
+        text: String,
+    },
+    EnterRollback {
+        reason: String,
+    },
+    Jump {
+        index: usize,
+    },
+    Cancel,
+    /// Quit; the session stays resumable.
+    Leave,
+    /// End the session as aborted, then quit.
+    Abort {
+        reason: String,
+    },
+    /// The walk is over: end the session, then quit.
+    Finish,
+}
+
+/// What the handler needs to know about the session (read-only).
+pub struct Ctx<'a> {
+    pub refs: &'a [StepRef<'a>],
+    pub state: &'a SessionState,
+    pub running: bool,
+}
+
+/// The screen's state.
+#[derive(Debug, Clone, Default)]
+pub struct App {
+    /// The step shown in the centre (and highlighted in the tree).
+    pub selected: usize,
+    /// The selection moves with the walk.
+    pub follow_walk: bool,
+    /// Output lines scrolled back from the end (0 = following the tail).
+    pub scroll: u16,
+    pub dialog: Option<Dialog>,
+    pub help: bool,
+    /// Autopilot (`--yes`) paused by the operator.
+    pub paused: bool,
+    pub message: Option<String>,
+    /// Text typed after `/`.
+    pub search: Option<String>,
+    pub quit: bool,
+    /// A step that just finished stays in view until the next key.
+    pub hold: bool,
+}
+
+impl App {
+    pub fn new(cursor: usize) -> Self {
+        App {
+            selected: cursor,
+            follow_walk: true,
+            ..App::default()
+        }
+    }
+
+    /// Keeps `index` (a step that just finished) in view until the next key.
+    pub fn hold_on(&mut self, index: usize) {
+        self.selected = index;
+        self.hold = true;
+    }
+
+    /// Keeps the selection on the walk's current step while following it.
+    pub fn sync_selection(&mut self, state: &SessionState) {
+        if self.follow_walk && !self.hold && state.cursor < state.steps.len() {
+            self.selected = state.cursor;
+        }
+    }
+}
+
+/// Handles one key; returns what the session should do.
+pub fn handle_key(app: &mut App, key: KeyEvent, ctx: &Ctx) -> Vec<Effect> {
+    app.message = None;
+    if app.help {
+        app.help = false;
+        return Vec::new();
+    }
+    if let Some(dialog) = app.dialog.take() {
+        return super::dialog::dialog_key(app, dialog, key, ctx);
+    }
+    if app.search.is_some() {
+        search_key(app, key, ctx);
+        return Vec::new();
+    }
+    if app.hold {
+        app.hold = false;
+        app.sync_selection(ctx.state);
+        if key.code == KeyCode::Enter {
+            return Vec::new();
+        }
+    }
+    normal_key(app, key, ctx)
+}
+
+fn normal_key(app: &mut App, key: KeyEvent, ctx: &Ctx) -> Vec<Effect> {
+    let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+    let last = ctx.state.steps.len().saturating_sub(1);
+    match key.code {
+        KeyCode::Char('c') if ctrl => return quit(app, ctx),
+        KeyCode::Char('q') => return quit(app, ctx),
+        KeyCode::Char('?') => app.help = true,
+        KeyCode::Down | KeyCode::Char('j') => select(app, (app.selected + 1).min(last)),
+        KeyCode::Up | KeyCode::Char('k') => select(app, app.selected.saturating_sub(1)),
+        KeyCode::Home | KeyCode::Char('g') => select(app, 0),
+        KeyCode::End | KeyCode::Char('G') => select(app, last),
+        KeyCode::Char('.') => {
+            app.follow_walk = true;
+            app.sync_selection(ctx.state);
+        }
+        KeyCode::PageUp => app.scroll = app.scroll.saturating_add(10),
+        KeyCode::PageDown => app.scroll = app.scroll.saturating_sub(10),
+        KeyCode::Char('u') if ctrl => app.scroll = app.scroll.saturating_add(10),
+        KeyCode::Char('d') if ctrl => app.scroll = app.scroll.saturating_sub(10),
+        KeyCode::Char('f') => app.scroll = 0,
+        KeyCode::Char('/') => app.search = Some(String::new()),
+        KeyCode::Char('p') => {
+            app.paused = !app.paused;
+            app.message = Some(if app.paused {
+                "autopilot paused — p resumes".into()
+            } else {
+                "autopilot resumed".into()
+            });
+        }
+        KeyCode::Char('n') => app.dialog = Some(Dialog::reason(Purpose::Note(Some(app.selected)))),
+        KeyCode::Char('b') => return rollback(app, ctx),
+        KeyCode::Enter if app.selected != ctx.state.cursor => jump(app, ctx),
+        KeyCode::Enter => return act(app, ctx),
+        KeyCode::Char(' ') => return tick_check(app, ctx),
+        KeyCode::Char('s') => with_current(app, ctx, |i| Dialog::reason(Purpose::Skip(i))),
+        KeyCode::Char('m') => with_current(app, ctx, |i| Dialog::reason(Purpose::MarkDone(i))),
+        KeyCode::Char('r') => return retry(app, ctx),
+        KeyCode::Char('e') => return end_wait(app, ctx),
+        KeyCode::Char('x') if ctx.running => app.dialog = Some(Dialog::CancelRun),
+        _ => {}
+    }
+    Vec::new()
+}
+
+fn select(app: &mut App, index: usize) {
+    app.selected = index;
+    app.follow_walk = false;
+    app.scroll = 0;
+}
+
+fn quit(app: &mut App, ctx: &Ctx) -> Vec<Effect> {
+    if ctx.state.walk_finished() && !ctx.running {
+        app.quit = true;
+        return vec![Effect::Finish];
+    }
+    app.dialog = Some(Dialog::Quit {
+        running: ctx.running,
+    });
+    Vec::new()
+}
+
+fn rollback(app: &mut App, ctx: &Ctx) -> Vec<Effect> {
+    if ctx.state.in_rollback {
+        app.message = Some("already in the rollback procedure".into());
+    } else if !ctx.state.steps.iter().any(|s| s.rollback) {
+        app.message = Some("this runbook has no rollback steps".into());
+    } else if ctx.running {
+        app.message = Some("a step is running: x cancels it first".into());
+    } else {
+        app.dialog = Some(Dialog::reason(Purpose::Rollback));
+    }
+    Vec::new()
+}
+
+fn jump(app: &mut App, ctx: &Ctx) {
+    if ctx.running {
+        app.message = Some("a step is running; jump when it has finished".into());
+    } else if ctx
+        .state
+        .steps
+        .get(app.selected)
+        .is_some_and(|s| s.rollback != ctx.state.in_rollback)
+    {
+        app.message = Some(if ctx.state.in_rollback {
+            "that step is on the forward path".into()
+        } else {
+            "that step is in the rollback procedure: b enters rollback".into()
+        });
+    } else {
+        app.dialog = Some(Dialog::Jump {
+            index: app.selected,
+        });
+    }
+}
+
+/// Opens a dialog about the current step, when no step is running.
+fn with_current(app: &mut App, ctx: &Ctx, dialog: impl FnOnce(usize) -> Dialog) {
+    if ctx.running {
+        app.message = Some("a step is running: x cancels it".into());
+    } else if ctx.state.walk_finished() {
+        app.message = Some("the walk is over: q ends the session".into());
+    } else {
+        app.dialog = Some(dialog(ctx.state.cursor));
+    }
+}
+
+/// Enter on the current step: the natural next action for its kind.
+fn act(app: &mut App, ctx: &Ctx) -> Vec<Effect> {
+    let index = ctx.state.cursor;
+    let (Some(r), Some(step)) = (ctx.refs.get(index), ctx.state.steps.get(index)) else {
+        app.message = Some("the walk is over: q ends the session".into());
+        return Vec::new();
+    };
+    if ctx.running {
+        app.message = Some("a step is running: x cancels it".into());
+        return Vec::new();
+    }
+    match &r.step.kind {
+        StepKind::Run(run) => match run.confirm {
+            Confirm::None if step.status == Status::Pending => return vec![Effect::Run { index }],
+            Confirm::Danger => {
+                app.dialog = Some(Dialog::TypeName {
+                    index,
+                    typed: String::new(),
+                })
+            }
+            _ => app.dialog = Some(Dialog::ConfirmRun { index }),
+        },
+        StepKind::Check(_) => return vec![Effect::ConfirmCheck { index }],
+        StepKind::Wait(_) if step.status == Status::Running => {
+            app.message = Some("waiting: e ends the wait early".into())
+        }
+        StepKind::Wait(_) => return vec![Effect::StartWait { index }],
+        StepKind::Gate(gate) if !gate.signoffs.is_empty() => {
+            app.dialog = Some(Dialog::first_signoff(index, gate, step))
+        }
+        StepKind::Gate(_) => app.dialog = Some(Dialog::Gate { index }),
+        StepKind::Note(_) => {
+            return vec![Effect::MarkDone {
+                index,
+                reason: "read".into(),
+            }];
+        }
+    }
+    Vec::new()
+}
+
+fn tick_check(app: &mut App, ctx: &Ctx) -> Vec<Effect> {
+    let index = ctx.state.cursor;
+    match ctx.refs.get(index).map(|r| &r.step.kind) {
+        Some(StepKind::Check(_)) if !ctx.running => vec![Effect::ConfirmCheck { index }],
+        _ => {
+            app.message = Some("space ticks the current check".into());
+            Vec::new()
+        }
+    }
+}
+
+fn retry(app: &mut App, ctx: &Ctx) -> Vec<Effect> {
+    let index = ctx.state.cursor;
+    let retryable = matches!(
+        ctx.state.steps.get(index).map(|s| s.status),
+        Some(Status::Failed | Status::TimedOut | Status::Cancelled | Status::Interrupted)
+    );
+    match ctx.refs.get(index).map(|r| &r.step.kind) {
+        Some(StepKind::Run(_)) if retryable && !ctx.running => vec![Effect::Run { index }],
+        _ => {
+            app.message = Some("r retries a failed run step".into());
+            Vec::new()
+        }
+    }
+}
+
+fn end_wait(app: &mut App, ctx: &Ctx) -> Vec<Effect> {
+    let index = ctx.state.cursor;
+    let waiting = ctx
+        .state
+        .steps
+        .get(index)
+        .is_some_and(|s| s.kind == "wait" && s.status == Status::Running);
+    if waiting {
+        app.dialog = Some(Dialog::reason(Purpose::EndWait(index)));
+    } else {
+        app.message = Some("e ends a running wait early".into());
+    }
+    Vec::new()
+}
+
+fn search_key(app: &mut App, key: KeyEvent, ctx: &Ctx) {
+    let Some(text) = app.search.as_mut() else {
+        return;
+    };
+    match key.code {
+        KeyCode::Esc => app.search = None,
+        KeyCode::Backspace => {
+            text.pop();
+        }
+        KeyCode::Char(c) => text.push(c),
+        KeyCode::Enter => {
+            let needle = text.to_lowercase();
+            app.search = None;
+            let found = (1..=ctx.refs.len())
+                .map(|k| (app.selected + k) % ctx.refs.len().max(1))
+                .find(|&i| step_text(&ctx.refs[i]).to_lowercase().contains(&needle));
+            match found {
+                Some(index) => select(app, index),
+                None => app.message = Some(format!("no step matches “{needle}”")),
+            }
+        }
+        _ => {}
+    }
+}
+
+/// What `/` searches: the step's section title and its own text.
+pub fn step_text(r: &StepRef) -> String {
+    let own = match &r.step.kind {
+        StepKind::Run(run) => run.script.clone(),
+        StepKind::Check(c) => c.text.clone(),
+        StepKind::Gate(g) => g.title.clone(),
+        StepKind::Note(n) => n.text.clone(),
+        StepKind::Wait(_) => "wait".into(),
+    };
+    format!(
+        "{} {} {own}",
+        r.step.name.as_deref().unwrap_or(""),
+        r.section.title
+    )
+}

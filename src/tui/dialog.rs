@@ -1,0 +1,308 @@
+//! Dialogs: what they hold while open and what their keys do.
+
+use super::app::{App, Ctx, Effect};
+use crate::doc::model::{GateStep, StepKind};
+use crate::session::event::Decision;
+use crate::session::state::StepState;
+use crossterm::event::{KeyCode, KeyEvent};
+
+/// Why a line of text is being asked for.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Purpose {
+    Skip(usize),
+    MarkDone(usize),
+    EndWait(usize),
+    Rollback,
+    Note(Option<usize>),
+    Abort,
+}
+
+impl Purpose {
+    pub fn question(&self) -> &'static str {
+        match self {
+            Purpose::Skip(_) => "Why skip this step?",
+            Purpose::MarkDone(_) => "Why is this step done?",
+            Purpose::EndWait(_) => "Why end the wait early?",
+            Purpose::Rollback => "Why roll back?",
+            Purpose::Note(_) => "Note:",
+            Purpose::Abort => "Why abort the session?",
+        }
+    }
+}
+
+/// An open dialog.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Dialog {
+    ConfirmRun {
+        index: usize,
+    },
+    /// `confirm=danger`: the step name must be typed.
+    TypeName {
+        index: usize,
+        typed: String,
+    },
+    Reason {
+        purpose: Purpose,
+        text: String,
+    },
+    Gate {
+        index: usize,
+    },
+    NoGo {
+        index: usize,
+    },
+    Signoff {
+        index: usize,
+        role: usize,
+        name: String,
+    },
+    Jump {
+        index: usize,
+    },
+    CancelRun,
+    Quit {
+        running: bool,
+    },
+}
+
+impl Dialog {
+    pub fn reason(purpose: Purpose) -> Self {
+        Dialog::Reason {
+            purpose,
+            text: String::new(),
+        }
+    }
+
+    /// The sign-off dialog at the first role not yet signed.
+    pub fn first_signoff(index: usize, gate: &GateStep, step: &StepState) -> Self {
+        let role = gate
+            .signoffs
+            .iter()
+            .position(|s| !step.signers.iter().any(|x| x.role == s.role))
+            .unwrap_or(gate.signoffs.len());
+        Dialog::Signoff {
+            index,
+            role,
+            name: String::new(),
+        }
+    }
+}
+
+/// Handles a key while `dialog` is open (it was taken out of `app`; put back to stay open).
+pub fn dialog_key(app: &mut App, dialog: Dialog, key: KeyEvent, ctx: &Ctx) -> Vec<Effect> {
+    if key.code == KeyCode::Esc {
+        return Vec::new();
+    }
+    match dialog {
+        Dialog::ConfirmRun { index } => yes_no(
+            app,
+            key,
+            Dialog::ConfirmRun { index },
+            vec![Effect::Run { index }],
+        ),
+        Dialog::Jump { index } => yes_no(
+            app,
+            key,
+            Dialog::Jump { index },
+            vec![Effect::Jump { index }],
+        ),
+        Dialog::CancelRun => yes_no(app, key, Dialog::CancelRun, vec![Effect::Cancel]),
+        Dialog::TypeName { index, typed } => type_name(app, key, ctx, index, typed),
+        Dialog::Reason { purpose, text } => reason(app, key, purpose, text),
+        Dialog::Gate { index } => gate(app, key, index),
+        Dialog::NoGo { index } => no_go(app, key, index),
+        Dialog::Signoff { index, role, name } => signoff(app, key, ctx, index, role, name),
+        Dialog::Quit { running } => quit(app, key, running),
+    }
+}
+
+fn yes_no(app: &mut App, key: KeyEvent, keep: Dialog, effects: Vec<Effect>) -> Vec<Effect> {
+    match key.code {
+        KeyCode::Char('y') | KeyCode::Enter => effects,
+        KeyCode::Char('n') => Vec::new(),
+        _ => {
+            app.dialog = Some(keep);
+            Vec::new()
+        }
+    }
+}
+
+/// Edits a line of text; returns the finished text on Enter.
+fn edit(text: &mut String, key: KeyEvent) -> Option<String> {
+    match key.code {
+        KeyCode::Enter => Some(text.trim().to_string()),
+        KeyCode::Backspace => {
+            text.pop();
+            None
+        }
+        KeyCode::Char(c) => {
+            text.push(c);
+            None
+        }
+        _ => None,
+    }
+}
+
+fn type_name(
+    app: &mut App,
+    key: KeyEvent,
+    ctx: &Ctx,
+    index: usize,
+    mut typed: String,
+) -> Vec<Effect> {
+    let Some(done) = edit(&mut typed, key) else {
+        app.dialog = Some(Dialog::TypeName { index, typed });
+        return Vec::new();
+    };
+    let name = ctx
+        .refs
+        .get(index)
+        .and_then(|r| r.step.name.clone())
+        .unwrap_or_default();
+    if done == name {
+        vec![Effect::Run { index }]
+    } else {
+        app.message = Some(format!("“{done}” is not the step name {name}; not run"));
+        Vec::new()
+    }
+}
+
+fn reason(app: &mut App, key: KeyEvent, purpose: Purpose, mut text: String) -> Vec<Effect> {
+    let Some(done) = edit(&mut text, key) else {
+        app.dialog = Some(Dialog::Reason { purpose, text });
+        return Vec::new();
+    };
+    let given = if done.is_empty() {
+        "no reason given".to_string()
+    } else {
+        done.clone()
+    };
+    match purpose {
+        Purpose::Skip(index) => vec![Effect::Skip {
+            index,
+            reason: given,
+        }],
+        Purpose::MarkDone(index) => vec![Effect::MarkDone {
+            index,
+            reason: given,
+        }],
+        Purpose::EndWait(index) => vec![Effect::EndWait {
+            index,
+            reason: given,
+        }],
+        Purpose::Rollback => vec![Effect::EnterRollback { reason: given }],
+        Purpose::Abort => {
+            app.quit = true;
+            vec![Effect::Abort { reason: given }]
+        }
+        Purpose::Note(_) if done.is_empty() => Vec::new(),
+        Purpose::Note(index) => vec![Effect::Note { index, text: done }],
+    }
+}
+
+fn gate(app: &mut App, key: KeyEvent, index: usize) -> Vec<Effect> {
+    match key.code {
+        KeyCode::Char('g') => vec![Effect::Decide {
+            index,
+            decision: Decision::Go,
+        }],
+        KeyCode::Char('x') => {
+            app.dialog = Some(Dialog::NoGo { index });
+            vec![Effect::Decide {
+                index,
+                decision: Decision::NoGo,
+            }]
+        }
+        _ => {
+            app.dialog = Some(Dialog::Gate { index });
+            Vec::new()
+        }
+    }
+}
+
+fn no_go(app: &mut App, key: KeyEvent, index: usize) -> Vec<Effect> {
+    match key.code {
+        KeyCode::Char('b') => app.dialog = Some(Dialog::reason(Purpose::Rollback)),
+        KeyCode::Char('a') => app.dialog = Some(Dialog::reason(Purpose::Abort)),
+        _ => app.dialog = Some(Dialog::NoGo { index }),
+    }
+    Vec::new()
+}
+
+fn signoff(
+    app: &mut App,
+    key: KeyEvent,
+    ctx: &Ctx,
+    index: usize,
+    role: usize,
+    mut name: String,
+) -> Vec<Effect> {
+    let Some(StepKind::Gate(gate)) = ctx.refs.get(index).map(|r| &r.step.kind) else {
+        return Vec::new();
+    };
+    let Some(signoff) = gate.signoffs.get(role) else {
+        return vec![Effect::Decide {
+            index,
+            decision: Decision::Go,
+        }];
+    };
+    if signoff.distinct {
+        app.message = Some(format!(
+            "{} must be signed by a second person from their own terminal",
+            signoff.role
+        ));
+        return Vec::new();
+    }
+    let Some(done) = edit(&mut name, key) else {
+        app.dialog = Some(Dialog::Signoff { index, role, name });
+        return Vec::new();
+    };
+    if done.is_empty() {
+        app.dialog = Some(Dialog::Signoff {
+            index,
+            role,
+            name: String::new(),
+        });
+        return Vec::new();
+    }
+    let mut effects = vec![Effect::Sign {
+        index,
+        role: signoff.role.clone(),
+        name: done,
+    }];
+    if role + 1 < gate.signoffs.len() {
+        app.dialog = Some(Dialog::Signoff {
+            index,
+            role: role + 1,
+            name: String::new(),
+        });
+    } else {
+        effects.push(Effect::Decide {
+            index,
+            decision: Decision::Go,
+        });
+    }
+    effects
+}
+
+fn quit(app: &mut App, key: KeyEvent, running: bool) -> Vec<Effect> {
+    match (key.code, running) {
+        (KeyCode::Char('c'), true) => {
+            app.quit = true;
+            vec![Effect::Cancel, Effect::Leave]
+        }
+        (KeyCode::Char('l'), false) => {
+            app.quit = true;
+            vec![Effect::Leave]
+        }
+        (KeyCode::Char('a'), false) => {
+            app.dialog = Some(Dialog::reason(Purpose::Abort));
+            Vec::new()
+        }
+        (KeyCode::Char('s'), _) => Vec::new(),
+        _ => {
+            app.dialog = Some(Dialog::Quit { running });
+            Vec::new()
+        }
+    }
+}

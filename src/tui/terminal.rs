@@ -1,0 +1,67 @@
+//! The terminal while the view owns it: raw mode and the alternate screen,
+//! given back on every exit path (quit, error, panic, signal) and lent to
+//! `interactive=true` steps.
+
+use ratatui::DefaultTerminal;
+use ratatui::Frame;
+
+/// The terminal in full-screen mode.
+pub struct Screen {
+    terminal: Option<DefaultTerminal>,
+}
+
+impl Screen {
+    /// Raw mode, alternate screen, and a panic hook that restores both.
+    pub fn enter() -> std::io::Result<Self> {
+        let terminal = ratatui::try_init()?;
+        Ok(Screen {
+            terminal: Some(terminal),
+        })
+    }
+
+    /// Gives the terminal back to the shell (idempotent).
+    pub fn leave(&mut self) {
+        if self.terminal.take().is_some() {
+            ratatui::restore();
+        }
+    }
+
+    /// Hands the real terminal to a command; the screen is blank meanwhile.
+    pub fn suspend(&mut self) -> std::io::Result<()> {
+        self.leave();
+        Ok(())
+    }
+
+    /// Takes the terminal back after [`Screen::suspend`] and redraws from scratch.
+    pub fn resume(&mut self) -> std::io::Result<()> {
+        let mut terminal = ratatui::try_init()?;
+        terminal.clear()?;
+        self.terminal = Some(terminal);
+        Ok(())
+    }
+
+    /// Columns and rows for a `tty=true` step's pseudo-terminal: the output pane's size.
+    pub fn pty_size(&self) -> (u16, u16) {
+        let size = self.terminal.as_ref().and_then(|t| t.size().ok());
+        match size {
+            Some(s) => (
+                s.width.saturating_sub(40).max(40),
+                s.height.saturating_sub(12).max(10),
+            ),
+            None => (100, 30),
+        }
+    }
+
+    pub fn draw(&mut self, render: impl FnOnce(&mut Frame)) -> std::io::Result<()> {
+        if let Some(terminal) = self.terminal.as_mut() {
+            terminal.draw(render)?;
+        }
+        Ok(())
+    }
+}
+
+impl Drop for Screen {
+    fn drop(&mut self) {
+        self.leave();
+    }
+}

@@ -1,0 +1,134 @@
+//! The bottom lines: a message, if any, and only the keys that apply now.
+
+use super::View;
+use crate::doc::model::StepKind;
+use crate::session::state::Status;
+use crate::tui::dialog::Dialog;
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::{Color, Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+pub fn draw(frame: &mut Frame, area: Rect, view: &View) {
+    let message = match (&view.app.message, &view.app.search) {
+        (_, Some(search)) => Line::from(vec![
+            Span::styled("/", Style::new().fg(Color::Cyan)),
+            Span::raw(search.clone()),
+            Span::raw("▏"),
+        ]),
+        (Some(text), None) => Line::from(Span::styled(
+            text.clone(),
+            Style::new().fg(Color::Yellow).add_modifier(Modifier::BOLD),
+        )),
+        (None, None) => autopilot_line(view),
+    };
+    let keys: Vec<Span> = keys_now(view)
+        .into_iter()
+        .flat_map(|(key, what)| {
+            [
+                Span::styled(
+                    format!(" {key} "),
+                    Style::new().fg(Color::Black).bg(Color::Gray),
+                ),
+                Span::raw(format!(" {what}  ")),
+            ]
+        })
+        .collect();
+    frame.render_widget(Paragraph::new(vec![message, Line::from(keys)]), area);
+}
+
+fn autopilot_line(view: &View) -> Line<'static> {
+    if !view.autopilot {
+        return Line::default();
+    }
+    let text = if view.app.paused {
+        "autopilot paused (--yes) — p resumes"
+    } else {
+        "autopilot (--yes): confirmations answered automatically — p pauses"
+    };
+    Line::from(Span::styled(text, Style::new().fg(Color::Magenta)))
+}
+
+/// The keys that do something right now, most useful first.
+pub fn keys_now(view: &View) -> Vec<(&'static str, &'static str)> {
+    if let Some(dialog) = &view.app.dialog {
+        return dialog_keys(dialog);
+    }
+    if view.app.search.is_some() {
+        return vec![("Enter", "find"), ("Esc", "cancel")];
+    }
+    let state = view.state;
+    let mut keys = Vec::new();
+    let running = state
+        .running
+        .is_some_and(|i| state.steps.get(i).is_some_and(|s| s.kind == "run"));
+    if running {
+        keys.push(("x", "cancel step"));
+        keys.push(("PgUp/PgDn", "scroll"));
+    } else if view.app.hold {
+        keys.push(("Enter", "continue"));
+        keys.push(("PgUp/PgDn", "scroll"));
+    } else if view.app.selected != state.cursor && !state.walk_finished() {
+        keys.push(("Enter", "jump here"));
+        keys.push((".", "back to current"));
+    } else if let (Some(r), Some(step)) =
+        (view.refs.get(state.cursor), state.steps.get(state.cursor))
+    {
+        keys.extend(step_keys(&r.step.kind, step.status));
+    } else {
+        return vec![
+            ("q", "end the session"),
+            ("j/k", "look back"),
+            ("?", "help"),
+        ];
+    }
+    keys.extend([
+        ("j/k", "move"),
+        ("n", "note"),
+        ("b", "roll back"),
+        ("?", "help"),
+        ("q", "quit"),
+    ]);
+    if view.autopilot {
+        keys.push(("p", "pause"));
+    }
+    keys
+}
+
+fn step_keys(kind: &StepKind, status: Status) -> Vec<(&'static str, &'static str)> {
+    match (kind, status) {
+        (
+            StepKind::Run(_),
+            Status::Failed | Status::TimedOut | Status::Cancelled | Status::Interrupted,
+        ) => {
+            vec![("r", "retry"), ("s", "skip"), ("m", "mark done")]
+        }
+        (StepKind::Run(_), _) => vec![("Enter", "run"), ("s", "skip")],
+        (StepKind::Check(_), _) => vec![("Space", "done"), ("s", "skip")],
+        (StepKind::Wait(_), Status::Running) => vec![("e", "end early")],
+        (StepKind::Wait(_), _) => vec![("Enter", "start wait"), ("s", "skip")],
+        (StepKind::Gate(g), _) if !g.signoffs.is_empty() => vec![("Enter", "sign"), ("s", "skip")],
+        (StepKind::Gate(_), _) => vec![("Enter", "decide")],
+        (StepKind::Note(_), _) => vec![("Enter", "read")],
+    }
+}
+
+fn dialog_keys(dialog: &Dialog) -> Vec<(&'static str, &'static str)> {
+    match dialog {
+        Dialog::ConfirmRun { .. } | Dialog::Jump { .. } | Dialog::CancelRun => {
+            vec![("y/Enter", "yes"), ("n/Esc", "no")]
+        }
+        Dialog::TypeName { .. } | Dialog::Reason { .. } | Dialog::Signoff { .. } => {
+            vec![("Enter", "confirm"), ("Esc", "cancel")]
+        }
+        Dialog::Gate { .. } => vec![("g", "GO"), ("x", "NO-GO"), ("Esc", "later")],
+        Dialog::NoGo { .. } => vec![("b", "roll back"), ("a", "abort"), ("Esc", "stay")],
+        Dialog::Quit { running: true } => vec![("c", "cancel step and quit"), ("s/Esc", "stay")],
+        Dialog::Quit { running: false } => vec![
+            ("l", "leave (resumable)"),
+            ("a", "abort session"),
+            ("s/Esc", "stay"),
+        ],
+    }
+}

@@ -1,0 +1,135 @@
+//! Drawing the screen from a snapshot of the session. One file per region:
+//!
+//! ```text
+//! ┌ title: runbook · section · UTC clock · elapsed · operator · LIVE ───────────┐
+//! ├ tree ──────────┬ step: prose, command, live output ─────┬ side: health ────┤
+//! │ § 1 Pre-flight │ ── 1#2 · run ──                        │ contacts         │
+//! │  ✓ check …     │ $ ./deploy.sh                          │ env              │
+//! │ › ▶ run …      │ │ output …                              │                  │
+//! ├────────────────┴────────────────────────────────────────┴──────────────────┤
+//! └ footer: the keys that apply now ────────────────────────────────────────────┘
+//! ```
+//! Narrow terminals drop the side panel first, then the tree.
+
+mod footer;
+mod output;
+mod overlay;
+mod side;
+mod step;
+mod title;
+mod tree;
+
+use super::app::App;
+use crate::doc::model::{Runbook, StepRef};
+use crate::session::mask::Secrets;
+use crate::session::state::SessionState;
+use chrono::{DateTime, Utc};
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use std::collections::{BTreeMap, HashMap};
+use std::time::Duration;
+
+/// Everything a frame is drawn from.
+pub struct View<'a> {
+    pub runbook: &'a Runbook,
+    pub refs: &'a [StepRef<'a>],
+    pub state: &'a SessionState,
+    pub app: &'a App,
+    pub now: DateTime<Utc>,
+    pub elapsed: Duration,
+    pub operator: &'a str,
+    /// LIVE, FOLLOW or REPLAY.
+    pub mode: &'a str,
+    /// How long the running step has been running.
+    pub running_for: Option<Duration>,
+    pub params: &'a BTreeMap<String, String>,
+    pub secrets: &'a Secrets,
+    /// Screens of `tty=true` steps, by step index.
+    pub terminals: &'a HashMap<usize, vt100::Parser>,
+    /// Autopilot (`--yes`) is on.
+    pub autopilot: bool,
+}
+
+impl View<'_> {
+    /// Runbook text as people see it: parameters filled in, secrets masked.
+    pub fn text(&self, raw: &str) -> String {
+        self.secrets
+            .mask_str(&crate::session::params::interpolate(raw, self.params))
+    }
+}
+
+/// Widths of the three columns for a terminal `width` wide.
+fn columns(width: u16) -> (u16, u16) {
+    match width {
+        0..=59 => (0, 0),
+        60..=99 => (28, 0),
+        100..=139 => (32, 30),
+        _ => (38, 36),
+    }
+}
+
+/// Draws one frame.
+pub fn draw(frame: &mut Frame, view: &View) {
+    let area = frame.area();
+    let [title_area, body, footer_area] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Min(3),
+        Constraint::Length(2),
+    ])
+    .areas(area);
+    title::draw(frame, title_area, view);
+    let (tree_width, side_width) = columns(area.width);
+    let [tree_area, step_area, side_area] = Layout::horizontal([
+        Constraint::Length(tree_width),
+        Constraint::Min(20),
+        Constraint::Length(side_width),
+    ])
+    .areas(body);
+    if tree_width > 0 {
+        tree::draw(frame, tree_area, view);
+    }
+    step::draw(frame, step_area, view);
+    if side_width > 0 {
+        side::draw(frame, side_area, view);
+    }
+    footer::draw(frame, footer_area, view);
+    overlay::draw(frame, body_with_margin(area), view);
+}
+
+fn body_with_margin(area: Rect) -> Rect {
+    Rect {
+        x: area.x,
+        y: area.y + 1,
+        width: area.width,
+        height: area.height.saturating_sub(3),
+    }
+}
+
+/// A status mark readable without colour.
+pub fn status_mark(status: crate::session::state::Status) -> (&'static str, ratatui::style::Color) {
+    use crate::session::state::Status::*;
+    use ratatui::style::Color;
+    match status {
+        Pending => ("○", Color::Gray),
+        Running => ("▶", Color::Cyan),
+        Done => ("✓", Color::Green),
+        Failed => ("✗", Color::Red),
+        Skipped => ("↷", Color::Yellow),
+        TimedOut => ("⏱", Color::Red),
+        Cancelled => ("⊘", Color::Red),
+        Interrupted => ("!", Color::Magenta),
+        NoGo => ("✋", Color::Red),
+    }
+}
+
+/// `1h02m`, `3m07s`, `12.4s`.
+pub fn short_duration(d: Duration) -> String {
+    let secs = d.as_secs();
+    if secs >= 3600 {
+        format!("{}h{:02}m", secs / 3600, (secs % 3600) / 60)
+    } else if secs >= 60 {
+        format!("{}m{:02}s", secs / 60, secs % 60)
+    } else {
+        format!("{:.1}s", d.as_secs_f64())
+    }
+}

@@ -1,0 +1,292 @@
+//! Things drawn over the screen: dialogs and the help page.
+
+use super::View;
+use crate::doc::model::{GateStep, StepKind};
+use crate::session::state::StepState;
+use crate::tui::dialog::{Dialog, Purpose};
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::{Color, Modifier, Style};
+use ratatui::text::{Line, Span, Text};
+use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph, Wrap};
+
+pub fn draw(frame: &mut Frame, area: Rect, view: &View) {
+    if view.app.help {
+        boxed(frame, area, "Keys", help_lines(), Color::Blue);
+    } else if let Some(dialog) = &view.app.dialog {
+        let (title, lines, colour) = dialog_content(view, dialog);
+        boxed(frame, area, title, lines, colour);
+    }
+}
+
+fn boxed(frame: &mut Frame, area: Rect, title: &str, lines: Vec<Line<'static>>, colour: Color) {
+    let width = area.width.saturating_sub(4).min(76);
+    let height =
+        (u16::try_from(lines.len()).unwrap_or(u16::MAX) + 2).min(area.height.saturating_sub(2));
+    let rect = Rect {
+        x: area.x + (area.width.saturating_sub(width)) / 2,
+        y: area.y + (area.height.saturating_sub(height)) / 2,
+        width,
+        height,
+    };
+    frame.render_widget(Clear, rect);
+    let block = Block::new()
+        .borders(Borders::ALL)
+        .border_type(BorderType::Rounded)
+        .border_style(Style::new().fg(colour))
+        .title(Span::styled(
+            format!(" {title} "),
+            Style::new().fg(colour).add_modifier(Modifier::BOLD),
+        ));
+    frame.render_widget(
+        Paragraph::new(Text::from(lines))
+            .block(block)
+            .wrap(Wrap { trim: false }),
+        rect,
+    );
+}
+
+fn dialog_content(view: &View, dialog: &Dialog) -> (&'static str, Vec<Line<'static>>, Color) {
+    let step_id = |i: usize| {
+        view.state
+            .steps
+            .get(i)
+            .map(|s| s.id.clone())
+            .unwrap_or_default()
+    };
+    match dialog {
+        Dialog::ConfirmRun { index } => (
+            "Run this step?",
+            command_lines(view, *index, "y runs it, n or Esc does not."),
+            Color::Cyan,
+        ),
+        Dialog::TypeName { index, typed } => {
+            let name = view
+                .refs
+                .get(*index)
+                .and_then(|r| r.step.name.clone())
+                .unwrap_or_default();
+            let mut lines = command_lines(view, *index, "");
+            lines.push(Line::from(Span::styled(
+                format!("This is a dangerous step. Type its name ({name}) to run it:"),
+                Style::new().fg(Color::Red),
+            )));
+            lines.push(input_line(typed));
+            ("Dangerous step", lines, Color::Red)
+        }
+        Dialog::Reason { purpose, text } => {
+            let colour = if matches!(purpose, Purpose::Rollback | Purpose::Abort) {
+                Color::Red
+            } else {
+                Color::Cyan
+            };
+            (
+                purpose.question(),
+                vec![
+                    input_line(text),
+                    Line::from(Span::styled(
+                        "Enter records it, Esc cancels.",
+                        Style::new().fg(Color::DarkGray),
+                    )),
+                ],
+                colour,
+            )
+        }
+        Dialog::Gate { index } => {
+            let mut lines = gate_of(view, *index);
+            lines.push(Line::default());
+            lines.push(Line::from("g: GO    x: NO-GO    Esc: decide later"));
+            ("Go / No-Go", lines, Color::Yellow)
+        }
+        Dialog::NoGo { index } => (
+            "NO-GO",
+            vec![
+                Line::from(format!("NO-GO recorded at {}.", step_id(*index))),
+                Line::from("b: roll back    a: abort the session    Esc: stay"),
+            ],
+            Color::Red,
+        ),
+        Dialog::Signoff { index, role, name } => signoff_content(view, *index, *role, name),
+        Dialog::Jump { index } => (
+            "Jump?",
+            vec![Line::from(format!(
+                "Make {} the current step? (recorded)",
+                step_id(*index)
+            ))],
+            Color::Cyan,
+        ),
+        Dialog::CancelRun => (
+            "Cancel?",
+            vec![Line::from(
+                "Stop the running step's whole process group (TERM, then KILL)?",
+            )],
+            Color::Red,
+        ),
+        Dialog::Quit { running: true } => (
+            "Quit?",
+            vec![
+                Line::from("A step is running."),
+                Line::from("c: cancel it and quit (the session stays resumable)    s: stay"),
+            ],
+            Color::Red,
+        ),
+        Dialog::Quit { running: false } => (
+            "Quit?",
+            vec![
+                Line::from("l: leave — the session stays resumable (runbook resume)"),
+                Line::from("a: abort — end the session as aborted"),
+                Line::from("s: stay"),
+            ],
+            Color::Yellow,
+        ),
+    }
+}
+
+fn command_lines(view: &View, index: usize, hint: &str) -> Vec<Line<'static>> {
+    let Some(StepKind::Run(run)) = view.refs.get(index).map(|r| &r.step.kind) else {
+        return Vec::new();
+    };
+    let mut lines = Vec::new();
+    if !hint.is_empty() {
+        lines.push(Line::from(Span::styled(
+            hint.to_string(),
+            Style::new().add_modifier(Modifier::BOLD),
+        )));
+        lines.push(Line::default());
+    }
+    let script = view.secrets.mask_str(&run.script);
+    lines.extend(script.lines().take(8).map(|l| {
+        Line::from(Span::styled(
+            format!("$ {l}"),
+            Style::new().fg(Color::Yellow),
+        ))
+    }));
+    let more = script.lines().count().saturating_sub(8);
+    if more > 0 {
+        lines.push(Line::from(Span::styled(
+            format!("  … {more} more lines (shown in the step view)"),
+            Style::new().fg(Color::DarkGray),
+        )));
+    }
+    lines
+}
+
+fn input_line(text: &str) -> Line<'static> {
+    Line::from(vec![
+        Span::styled("> ", Style::new().fg(Color::Cyan)),
+        Span::raw(text.to_string()),
+        Span::styled("▏", Style::new().fg(Color::Cyan)),
+    ])
+}
+
+fn gate_of(view: &View, index: usize) -> Vec<Line<'static>> {
+    match (
+        view.refs.get(index).map(|r| &r.step.kind),
+        view.state.steps.get(index),
+    ) {
+        (Some(StepKind::Gate(gate)), Some(step)) => gate_lines(view, gate, step),
+        _ => Vec::new(),
+    }
+}
+
+/// A gate's criteria by group, and who has signed.
+pub fn gate_lines(view: &View, gate: &GateStep, step: &StepState) -> Vec<Line<'static>> {
+    let mut lines = vec![Line::from(Span::styled(
+        view.text(&gate.title),
+        Style::new().add_modifier(Modifier::BOLD),
+    ))];
+    let mut group: Option<&str> = None;
+    for c in &gate.criteria {
+        if c.group.as_deref() != group || (group.is_none() && lines.len() == 1) {
+            group = c.group.as_deref();
+            lines.push(Line::from(Span::styled(
+                group.unwrap_or("Criteria").to_string(),
+                Style::new().fg(Color::Blue),
+            )));
+        }
+        lines.push(Line::from(format!("  • {}", view.text(&c.text))));
+    }
+    for s in &gate.signoffs {
+        let signer = step.signers.iter().find(|x| x.role == s.role);
+        let line = match signer {
+            Some(x) => Line::from(Span::styled(
+                format!("  ✍ {}: {} ({})", s.role, x.name, x.os_user),
+                Style::new().fg(Color::Green),
+            )),
+            None => Line::from(format!(
+                "  ☐ {}{}",
+                s.role,
+                if s.distinct {
+                    " — a second person signs"
+                } else {
+                    ""
+                }
+            )),
+        };
+        lines.push(line);
+    }
+    if let Some(decision) = step.decision {
+        lines.push(Line::from(Span::styled(
+            format!("decided: {decision:?}"),
+            Style::new().fg(Color::Yellow),
+        )));
+    }
+    lines
+}
+
+fn signoff_content(
+    view: &View,
+    index: usize,
+    role: usize,
+    name: &str,
+) -> (&'static str, Vec<Line<'static>>, Color) {
+    let mut lines = gate_of(view, index);
+    if let Some(StepKind::Gate(gate)) = view.refs.get(index).map(|r| &r.step.kind)
+        && let Some(s) = gate.signoffs.get(role)
+    {
+        lines.push(Line::default());
+        lines.push(Line::from(format!("Name signing as {}:", s.role)));
+        lines.push(input_line(name));
+    }
+    ("Sign-off", lines, Color::Yellow)
+}
+
+fn help_lines() -> Vec<Line<'static>> {
+    let rows: &[(&str, &str)] = &[
+        (
+            "Enter",
+            "act on the current step: run, decide, sign, start a wait",
+        ),
+        ("Space", "tick the current check"),
+        ("s / m", "skip (with a reason) / mark done (with a reason)"),
+        ("r", "retry a failed, cancelled or interrupted run step"),
+        ("x", "cancel the running step (its whole process group)"),
+        ("e", "end a running wait early (with a reason)"),
+        (
+            "b",
+            "roll back: open the rollback procedure (with a reason)",
+        ),
+        ("n", "add a note to the selected step"),
+        (
+            "j k ↓ ↑ g G",
+            "select steps; Enter on another step jumps there (recorded)",
+        ),
+        (".", "back to the current step"),
+        ("PgUp PgDn ^u ^d", "scroll output; f follows the tail again"),
+        ("/", "search steps"),
+        ("p", "pause or resume the autopilot (--yes)"),
+        ("q / Ctrl-C", "quit: leave (resumable) or abort"),
+        ("?", "this help; any key closes it"),
+    ];
+    rows.iter()
+        .map(|(key, what)| {
+            Line::from(vec![
+                Span::styled(
+                    format!("{key:>16}  "),
+                    Style::new().fg(Color::Cyan).add_modifier(Modifier::BOLD),
+                ),
+                Span::raw(what.to_string()),
+            ])
+        })
+        .collect()
+}

@@ -1,0 +1,177 @@
+//! The centre: the selected step — its prose, what it does, and its output.
+
+use super::output;
+use super::title::clip;
+use super::{View, short_duration, status_mark};
+use crate::doc::duration::format_duration;
+use crate::doc::model::{StepKind, StepRef};
+use crate::session::state::{Status, StepState};
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::{Color, Modifier, Style};
+use ratatui::text::{Line, Span, Text};
+use ratatui::widgets::Paragraph;
+
+pub fn draw(frame: &mut Frame, area: Rect, view: &View) {
+    let index = view.app.selected;
+    let (Some(r), Some(step)) = (view.refs.get(index), view.state.steps.get(index)) else {
+        frame.render_widget(Paragraph::new("The runbook has no steps."), area);
+        return;
+    };
+    let inner = Rect {
+        x: area.x + 1,
+        width: area.width.saturating_sub(2),
+        ..area
+    };
+    let mut top = header(view, r, step, inner.width as usize);
+    top.extend(prose(view, r, inner.width));
+    top.extend(body(view, r, step));
+    let has_output = matches!(r.step.kind, StepKind::Run(_))
+        && (step.tail.total > 0 || step.status != Status::Pending);
+    if !has_output {
+        frame.render_widget(Paragraph::new(Text::from(top)), inner);
+        return;
+    }
+    let wanted = u16::try_from(top.len()).unwrap_or(u16::MAX);
+    let top_height = if step.status == Status::Pending {
+        wanted.min(inner.height.saturating_sub(6))
+    } else {
+        wanted.min((inner.height / 3).max(4))
+    };
+    let [top_area, output_area] =
+        Layout::vertical([Constraint::Length(top_height), Constraint::Min(3)]).areas(inner);
+    frame.render_widget(Paragraph::new(Text::from(top)), top_area);
+    output::draw(frame, output_area, view, index, step);
+}
+
+fn header(view: &View, r: &StepRef, step: &StepState, width: usize) -> Vec<Line<'static>> {
+    let (mark, colour) = status_mark(step.status);
+    let region = if r.rollback { " · ROLLBACK" } else { "" };
+    let here = if view.app.selected == view.state.cursor {
+        ""
+    } else {
+        " (not the current step)"
+    };
+    let title = clip(
+        &format!(
+            "{} · {}{region}{here}",
+            step.id,
+            view.text(&r.section.title)
+        ),
+        width.saturating_sub(14),
+    );
+    vec![
+        Line::from(vec![
+            Span::styled(
+                format!("{mark} "),
+                Style::new().fg(colour).add_modifier(Modifier::BOLD),
+            ),
+            Span::styled(title, Style::new().add_modifier(Modifier::BOLD)),
+            Span::styled(format!("  {}", step.kind), Style::new().fg(Color::DarkGray)),
+        ]),
+        Line::default(),
+    ]
+}
+
+fn prose(view: &View, r: &StepRef, width: u16) -> Vec<Line<'static>> {
+    let mut lines = Vec::new();
+    for passage in r
+        .section
+        .prose
+        .iter()
+        .filter(|p| p.before_step == r.position)
+    {
+        lines.extend(crate::tui::markdown::render(&view.text(&passage.markdown), width).lines);
+        lines.push(Line::default());
+    }
+    lines
+}
+
+fn body(view: &View, r: &StepRef, step: &StepState) -> Vec<Line<'static>> {
+    let dim = Style::new().fg(Color::DarkGray);
+    match &r.step.kind {
+        StepKind::Run(run) => {
+            let mut lines: Vec<Line> = view
+                .secrets
+                .mask_str(&run.script)
+                .lines()
+                .map(|l| {
+                    Line::from(vec![
+                        Span::styled("$ ", dim),
+                        Span::styled(l.to_string(), Style::new().fg(Color::Yellow)),
+                    ])
+                })
+                .collect();
+            let mut flags = Vec::new();
+            if let Some(t) = run.timeout {
+                flags.push(format!("timeout {}", format_duration(t)));
+            }
+            if run.confirm == crate::doc::model::Confirm::Danger {
+                flags.push("DANGER: type the step name to run".into());
+            }
+            if let Some(cwd) = &run.cwd {
+                flags.push(format!("in {cwd}"));
+            }
+            if !flags.is_empty() {
+                lines.push(Line::from(Span::styled(flags.join(" · "), dim)));
+            }
+            lines
+        }
+        StepKind::Check(check) => {
+            let mark = if step.status == Status::Done {
+                "☑"
+            } else {
+                "☐"
+            };
+            vec![Line::from(format!("{mark} {}", view.text(&check.text)))]
+        }
+        StepKind::Wait(wait) => wait_lines(view, step, wait.duration, &wait.until),
+        StepKind::Gate(gate) => super::overlay::gate_lines(view, gate, step),
+        StepKind::Note(note) => vec![Line::from(view.text(&note.text))],
+    }
+    .into_iter()
+    .chain(reason_line(step))
+    .collect()
+}
+
+fn wait_lines(
+    view: &View,
+    step: &StepState,
+    length: std::time::Duration,
+    until: &[String],
+) -> Vec<Line<'static>> {
+    let mut lines = vec![Line::from(format!("⏱ wait {}", format_duration(length)))];
+    if !until.is_empty() {
+        lines.push(Line::from(format!(
+            "  ends early once {} stay OK",
+            until.join(", ")
+        )));
+    }
+    if let Some(ends) = step.wait_ends_at {
+        let left = (ends - view.now).to_std().unwrap_or_default();
+        lines.push(Line::from(Span::styled(
+            format!(
+                "  {} left (until {} UTC)",
+                short_duration(left),
+                ends.format("%H:%M:%S")
+            ),
+            Style::new().fg(Color::Cyan).add_modifier(Modifier::BOLD),
+        )));
+    }
+    lines
+}
+
+fn reason_line(step: &StepState) -> Option<Line<'static>> {
+    let reason = step.reason.as_ref()?;
+    let label = match step.status {
+        Status::Skipped => "skipped",
+        Status::Done => "done",
+        Status::Interrupted => "interrupted",
+        Status::Cancelled => "cancelled",
+        _ => "note",
+    };
+    Some(Line::from(Span::styled(
+        format!("{label}: {reason}"),
+        Style::new().fg(Color::Yellow),
+    )))
+}

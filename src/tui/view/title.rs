@@ -1,0 +1,63 @@
+//! The title bar: runbook, current section, UTC clock, elapsed time, operator, mode.
+
+use super::{View, short_duration};
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::{Color, Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+pub fn draw(frame: &mut Frame, area: Rect, view: &View) {
+    let section = view
+        .refs
+        .get(view.state.cursor)
+        .map(|r| view.text(&r.section.title))
+        .unwrap_or_else(|| "walk finished".into());
+    let rollback = if view.state.in_rollback {
+        " · ROLLBACK"
+    } else {
+        ""
+    };
+    let right = format!(
+        " {} UTC · {} · {} · {} ",
+        view.now.format("%H:%M:%S"),
+        short_duration(view.elapsed),
+        view.operator,
+        view.mode
+    );
+    let left_budget = (area.width as usize).saturating_sub(right.chars().count() + 1);
+    let left = clip(
+        &format!(
+            " {} · § {section}{rollback}",
+            view.text(&view.runbook.title)
+        ),
+        left_budget,
+    );
+    let pad = " ".repeat(left_budget.saturating_sub(left.chars().count()));
+    let mode_colour = if view.state.in_rollback {
+        Color::Red
+    } else {
+        Color::Blue
+    };
+    let line = Line::from(vec![
+        Span::styled(left, Style::new().add_modifier(Modifier::BOLD)),
+        Span::raw(pad),
+        Span::styled(right, Style::new().fg(Color::White).bg(mode_colour)),
+    ]);
+    frame.render_widget(
+        Paragraph::new(line).style(Style::new().bg(Color::Black).fg(Color::White)),
+        area,
+    );
+}
+
+/// Cuts text to `max` characters with an ellipsis.
+pub fn clip(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        return text.to_string();
+    }
+    if max == 0 {
+        return String::new();
+    }
+    let kept: String = text.chars().take(max - 1).collect();
+    format!("{kept}…")
+}

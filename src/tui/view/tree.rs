@@ -1,0 +1,154 @@
+//! The section/step tree with status marks and progress per section.
+
+use super::title::clip;
+use super::{View, status_mark};
+use crate::doc::model::{Section, StepKind, StepRef};
+use crate::session::state::Status;
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::{Color, Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph};
+
+pub fn draw(frame: &mut Frame, area: Rect, view: &View) {
+    let block = Block::new()
+        .borders(Borders::RIGHT)
+        .border_style(Style::new().fg(Color::DarkGray));
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let width = inner.width as usize;
+    let (lines, selected_line) = lines(view, width);
+    let height = inner.height as usize;
+    let top = selected_line
+        .saturating_sub(height / 2)
+        .min(lines.len().saturating_sub(height));
+    let shown: Vec<Line> = lines.into_iter().skip(top).take(height).collect();
+    frame.render_widget(Paragraph::new(shown), inner);
+}
+
+/// Every tree line, and which one holds the selected step.
+fn lines(view: &View, width: usize) -> (Vec<Line<'static>>, usize) {
+    let mut out = Vec::new();
+    let mut selected_line = 0;
+    let mut chain: Vec<&[usize]> = Vec::new();
+    for (i, r) in view.refs.iter().enumerate() {
+        for depth in 1..=r.section_path.len() {
+            let prefix = &r.section_path[..depth];
+            if chain.get(depth - 1) != Some(&prefix) {
+                chain.truncate(depth - 1);
+                chain.push(prefix);
+                if let Some(section) = section_at(&view.runbook.sections, prefix) {
+                    out.push(section_line(view, section, prefix, r.rollback, width));
+                }
+            }
+        }
+        if i == view.app.selected {
+            selected_line = out.len();
+        }
+        out.push(step_line(view, i, r, width));
+    }
+    (out, selected_line)
+}
+
+/// The section at a path of indices.
+fn section_at<'a>(sections: &'a [Section], path: &[usize]) -> Option<&'a Section> {
+    let (first, rest) = path.split_first()?;
+    let section = sections.get(*first)?;
+    if rest.is_empty() {
+        Some(section)
+    } else {
+        section_at(&section.sections, rest)
+    }
+}
+
+fn section_line(
+    view: &View,
+    section: &Section,
+    path: &[usize],
+    rollback: bool,
+    width: usize,
+) -> Line<'static> {
+    let depth = path.len().saturating_sub(1);
+    let (done, total) = progress(view, path);
+    let counts = format!(" {done}/{total}");
+    let marker = if rollback { "↺ " } else { "§ " };
+    let title = clip(
+        &view.text(&section.title),
+        width.saturating_sub(depth + counts.len() + 2),
+    );
+    let style = if rollback {
+        Style::new().fg(Color::Red)
+    } else {
+        Style::new().fg(Color::Blue)
+    };
+    Line::from(vec![
+        Span::raw(" ".repeat(depth)),
+        Span::styled(
+            format!("{marker}{title}"),
+            style.add_modifier(Modifier::BOLD),
+        ),
+        Span::styled(counts, Style::new().fg(Color::DarkGray)),
+    ])
+}
+
+/// Settled and total steps in a section and everything under it.
+fn progress(view: &View, path: &[usize]) -> (usize, usize) {
+    let mut done = 0;
+    let mut total = 0;
+    for (r, s) in view.refs.iter().zip(&view.state.steps) {
+        if r.section_path.starts_with(path) {
+            total += 1;
+            done += usize::from(s.status.is_settled());
+        }
+    }
+    (done, total)
+}
+
+fn step_line(view: &View, i: usize, r: &StepRef, width: usize) -> Line<'static> {
+    let Some(step) = view.state.steps.get(i) else {
+        return Line::default();
+    };
+    let (mark, colour) = status_mark(step.status);
+    let depth = r.section_path.len();
+    let cursor = if i == view.state.cursor { "›" } else { " " };
+    let label = clip(&step_label(view, r), width.saturating_sub(depth + 4));
+    let mut style = Style::new();
+    if i == view.app.selected {
+        style = style.add_modifier(Modifier::REVERSED);
+    }
+    if step.status == Status::Pending && i != view.state.cursor {
+        style = style.fg(Color::Gray);
+    }
+    Line::from(vec![
+        Span::raw(" ".repeat(depth.saturating_sub(1))),
+        Span::styled(
+            cursor.to_string(),
+            Style::new().fg(Color::Cyan).add_modifier(Modifier::BOLD),
+        ),
+        Span::styled(format!("{mark} "), Style::new().fg(colour)),
+        Span::styled(label, style),
+    ])
+}
+
+/// A step in a few words.
+pub fn step_label(view: &View, r: &StepRef) -> String {
+    match &r.step.kind {
+        StepKind::Run(run) => {
+            let first = run
+                .script
+                .lines()
+                .map(str::trim)
+                .find(|l| !l.is_empty() && !l.starts_with('#'))
+                .unwrap_or("(comments only)");
+            match &r.step.name {
+                Some(name) => name.clone(),
+                None => format!("$ {}", view.secrets.mask_str(first)),
+            }
+        }
+        StepKind::Check(c) => view.text(&c.text),
+        StepKind::Wait(w) => format!("wait {}", crate::doc::duration::format_duration(w.duration)),
+        StepKind::Gate(g) if !g.signoffs.is_empty() => format!("sign-off: {}", view.text(&g.title)),
+        StepKind::Gate(g) => format!("gate: {}", view.text(&g.title)),
+        StepKind::Note(n) => format!("note: {}", view.text(&n.text)),
+    }
+}
