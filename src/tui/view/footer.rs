@@ -23,18 +23,20 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &View) {
         )),
         (None, None) => autopilot_line(view),
     };
-    let keys: Vec<Span> = keys_now(view)
-        .into_iter()
-        .flat_map(|(key, what)| {
-            [
-                Span::styled(
-                    format!(" {key} "),
-                    Style::new().fg(Color::Black).bg(Color::Gray),
-                ),
-                Span::raw(format!(" {what}  ")),
-            ]
-        })
-        .collect();
+    let mut keys: Vec<Span> = Vec::new();
+    let mut used = 0;
+    for (key, what) in keys_now(view) {
+        let width = key.chars().count() + what.chars().count() + 5;
+        if used + width > area.width as usize {
+            break;
+        }
+        used += width;
+        keys.push(Span::styled(
+            format!(" {key} "),
+            Style::new().fg(Color::Black).bg(Color::Gray),
+        ));
+        keys.push(Span::raw(format!(" {what}  ")));
+    }
     frame.render_widget(Paragraph::new(vec![message, Line::from(keys)]), area);
 }
 

@@ -1,0 +1,333 @@
+//! Every screen state, rendered with ratatui's TestBackend at 80×24 and 200×50.
+
+use chrono::{DateTime, TimeZone, Utc};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use runbook::doc::load_str;
+use runbook::doc::model::Runbook;
+use runbook::session::event::{Body, Decision, Event, Signer, Stream};
+use runbook::session::mask::Secrets;
+use runbook::session::state::SessionState;
+use runbook::tui::app::App;
+use runbook::tui::dialog::Dialog;
+use runbook::tui::view::{View, draw};
+use std::collections::{BTreeMap, HashMap};
+use std::path::Path;
+use std::time::Duration;
+
+const RUNBOOK: &str = "---
+title: Day 7 — deploy {{version}}
+params:
+  version: {default: v1.0.0}
+contacts:
+  - {role: DevOps Lead, name: Ana Ruiz, phone: '+1 555 0100'}
+env:
+  require: [KUBECONFIG]
+---
+# Day 7
+
+## Pre-flight
+
+Make sure the **window** is announced in `#deploys`.
+
+- [ ] Change ticket approved
+```bash {name=deploy-api timeout=5m}
+./deploy.sh api --version \"$VERSION\"
+```
+```runbook
+- wait: 5m
+```
+
+## Go/No-Go
+
+### GO Criteria
+- Error rate < 0.1%
+### NO-GO Criteria
+- Any sev-1 open
+
+## Sign-off
+- [ ] Engineering Lead
+- [ ] SRE on call
+
+## Rollback
+```bash {name=undo}
+./deploy.sh api --previous
+```
+";
+
+fn runbook() -> Runbook {
+    load_str(RUNBOOK, Path::new("day7.md")).expect("valid test runbook")
+}
+
+fn now() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 22, 9, 3, 12)
+        .single()
+        .expect("time")
+}
+
+fn ev(step: Option<&str>, body: Body) -> Event {
+    Event::new(step, body)
+}
+
+fn output(step: &str, stream: Stream, text: &str) -> Event {
+    ev(
+        Some(step),
+        Body::Output {
+            stream,
+            chunk: serde_json::json!({ "text": text }),
+        },
+    )
+}
+
+fn started(step: &str) -> Event {
+    ev(
+        Some(step),
+        Body::StepStarted {
+            attempt: 1,
+            script: "./deploy.sh".into(),
+            cwd: "/srv".into(),
+            auto: false,
+            dry_run: false,
+        },
+    )
+}
+
+/// Renders the screen for `events` and `app` at `width`×`height`, as text.
+fn screen(
+    events: &[Event],
+    app: &App,
+    width: u16,
+    height: u16,
+    running_for: Option<Duration>,
+) -> String {
+    let rb = runbook();
+    let refs = rb.steps();
+    let state = SessionState::fold(&rb, events);
+    let mut app = app.clone();
+    if app.follow_walk {
+        app.sync_selection(&state);
+    }
+    let params = BTreeMap::from([("version".to_string(), "v1.4.2".to_string())]);
+    let secrets = Secrets::default();
+    let terminals = HashMap::new();
+    let view = View {
+        runbook: &rb,
+        refs: &refs,
+        state: &state,
+        app: &app,
+        now: now(),
+        elapsed: Duration::from_secs(754),
+        operator: "ana",
+        mode: "LIVE",
+        running_for,
+        params: &params,
+        secrets: &secrets,
+        terminals: &terminals,
+        autopilot: false,
+    };
+    let mut terminal = Terminal::new(TestBackend::new(width, height)).expect("terminal");
+    terminal.draw(|frame| draw(frame, &view)).expect("draw");
+    let buffer = terminal.backend().buffer().clone();
+    let mut text = String::new();
+    for y in 0..buffer.area.height {
+        let line: String = (0..buffer.area.width)
+            .map(|x| buffer[(x, y)].symbol().to_string())
+            .collect();
+        text.push_str(line.trim_end());
+        text.push('\n');
+    }
+    text
+}
+
+fn both_sizes(name: &str, events: &[Event], app: &App, running_for: Option<Duration>) {
+    insta::assert_snapshot!(
+        format!("{name}_80x24"),
+        screen(events, app, 80, 24, running_for)
+    );
+    insta::assert_snapshot!(
+        format!("{name}_200x50"),
+        screen(events, app, 200, 50, running_for)
+    );
+}
+
+fn fresh_app() -> App {
+    App::new(0)
+}
+
+fn after_check() -> Vec<Event> {
+    vec![ev(Some("1#1"), Body::CheckConfirmed { auto: false })]
+}
+
+#[test]
+fn fresh_runbook() {
+    both_sizes("fresh", &[], &fresh_app(), None);
+}
+
+#[test]
+fn running_step_with_output() {
+    let mut events = after_check();
+    events.push(started("deploy-api"));
+    events.push(output(
+        "deploy-api",
+        Stream::Stdout,
+        "rolling out api v1.4.2\n\u{1b}[32mreplica 1/3 ready\u{1b}[0m\nreplica 2/3 ready\n",
+    ));
+    events.push(output(
+        "deploy-api",
+        Stream::Stderr,
+        "warning: PodDisruptionBudget allows 1\n",
+    ));
+    both_sizes(
+        "running",
+        &events,
+        &fresh_app(),
+        Some(Duration::from_millis(3200)),
+    );
+}
+
+#[test]
+fn failed_step() {
+    let mut events = after_check();
+    events.push(started("deploy-api"));
+    events.push(output(
+        "deploy-api",
+        Stream::Stderr,
+        "error: connection refused (api.internal:443)\n",
+    ));
+    events.push(ev(
+        Some("deploy-api"),
+        Body::StepFinished {
+            exit_code: Some(3),
+            signal: None,
+            duration_ms: 412,
+            ok: false,
+            lingering: false,
+        },
+    ));
+    both_sizes("failed", &events, &fresh_app(), None);
+}
+
+fn at_wait() -> Vec<Event> {
+    let mut events = after_check();
+    events.push(started("deploy-api"));
+    events.push(ev(
+        Some("deploy-api"),
+        Body::StepFinished {
+            exit_code: Some(0),
+            signal: None,
+            duration_ms: 2100,
+            ok: true,
+            lingering: false,
+        },
+    ));
+    events
+}
+
+#[test]
+fn wait_countdown() {
+    let mut events = at_wait();
+    let ends_at = now() + chrono::Duration::seconds(252);
+    events.push(ev(
+        Some("1#3"),
+        Body::WaitStarted {
+            seconds: 300.0,
+            until: vec![],
+            ends_at,
+        },
+    ));
+    both_sizes("wait", &events, &fresh_app(), None);
+}
+
+fn at_gate() -> Vec<Event> {
+    let mut events = at_wait();
+    events.push(ev(
+        Some("1#3"),
+        Body::WaitStarted {
+            seconds: 300.0,
+            until: vec![],
+            ends_at: now(),
+        },
+    ));
+    events.push(ev(
+        Some("1#3"),
+        Body::WaitEnded {
+            early: false,
+            reason: "waited 5m".into(),
+        },
+    ));
+    events
+}
+
+#[test]
+fn gate_dialog() {
+    let mut app = fresh_app();
+    app.dialog = Some(Dialog::Gate { index: 3 });
+    both_sizes("gate", &at_gate(), &app, None);
+}
+
+#[test]
+fn signoff_dialog() {
+    let mut events = at_gate();
+    events.push(ev(
+        Some("2#1"),
+        Body::GateDecided {
+            decision: Decision::Go,
+            auto: false,
+            criteria: vec![],
+            signers: vec![],
+            evidence: BTreeMap::new(),
+        },
+    ));
+    events.push(ev(
+        Some("3#1"),
+        Body::Signed {
+            role: "Engineering Lead".into(),
+            name: "Ana Ruiz".into(),
+            os_user: "ana".into(),
+            via: "driver".into(),
+        },
+    ));
+    let mut app = fresh_app();
+    app.dialog = Some(Dialog::Signoff {
+        index: 4,
+        role: 1,
+        name: "Bo Li".into(),
+    });
+    both_sizes("signoff", &events, &app, None);
+    let _ = Signer {
+        role: String::new(),
+        name: String::new(),
+        os_user: String::new(),
+    };
+}
+
+#[test]
+fn rollback_view() {
+    let mut events = at_wait();
+    events.push(ev(
+        None,
+        Body::RollbackEntered {
+            reason: "error rate 4% after deploy".into(),
+        },
+    ));
+    both_sizes("rollback", &events, &fresh_app(), None);
+}
+
+#[test]
+fn help_page() {
+    let mut app = fresh_app();
+    app.help = true;
+    both_sizes("help", &[], &app, None);
+}
+
+#[test]
+fn danger_and_quit_dialogs() {
+    let mut app = fresh_app();
+    app.dialog = Some(Dialog::TypeName {
+        index: 1,
+        typed: "deploy-a".into(),
+    });
+    insta::assert_snapshot!("danger_100x30", screen(&after_check(), &app, 100, 30, None));
+    app.dialog = Some(Dialog::Quit { running: false });
+    insta::assert_snapshot!("quit_100x30", screen(&after_check(), &app, 100, 30, None));
+}
