@@ -86,11 +86,11 @@ pub fn keys_now(view: &View) -> Vec<(&'static str, &'static str)> {
         ];
     }
     keys.extend([
+        ("?", "help"),
+        ("q", "quit"),
         ("j/k", "move"),
         ("n", "note"),
         ("b", "roll back"),
-        ("?", "help"),
-        ("q", "quit"),
     ]);
     if view.autopilot {
         keys.push(("p", "pause"));
