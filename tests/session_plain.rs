@@ -315,3 +315,25 @@ fn an_unwritable_audit_directory_stops_before_anything_runs() {
         text(&out.stderr)
     );
 }
+
+#[test]
+fn retries_come_first_then_on_fail_continue_walks_on() {
+    let sb = Sandbox::new();
+    sb.runbook("retry.md", "# Retry\n```bash {name=flaky retries=2 on_fail=continue}\necho try; exit 1\n```\n```bash {name=after}\necho reached\n```\n");
+    let out = sb.run(&["run", "retry.md", "--plain", "--yes"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stdout));
+    let log = records(&sb.only_log());
+    let attempts: Vec<_> = events(&log, "step_started")
+        .iter()
+        .filter(|e| e["step"] == "flaky")
+        .map(|e| e["data"]["attempt"].clone())
+        .collect();
+    assert_eq!(attempts, [1, 2, 3]);
+    let skipped = events(&log, "step_skipped");
+    assert!(
+        skipped[0]["data"]["reason"]
+            .as_str()
+            .is_some_and(|r| r.contains("on_fail=continue"))
+    );
+    assert_eq!(output_of(&log, "after", "stdout"), "reached\n");
+}

@@ -3,9 +3,10 @@
 
 use super::dialogue::{Dialogue, Reply};
 use crate::doc::duration::format_duration;
-use crate::doc::model::{Confirm, OnFail, RunStep, StepKind};
+use crate::doc::model::{Confirm, RunStep, StepKind};
 use crate::session::engine::{Begun, Engine, RunEnd};
 use crate::session::event::Outcome;
+use crate::session::policy::{AfterFailure, after_failure as after_failure_policy};
 use crate::session::state::Status;
 use std::time::Duration;
 
@@ -276,7 +277,12 @@ fn run_step(
             return Flow::Next;
         }
         let attempts = engine.state.steps[index].attempts;
-        if attempts <= run.retries {
+        if after_failure_policy(
+            run,
+            attempts,
+            engine.has_rollback() && !engine.state.in_rollback,
+        ) == AfterFailure::Retry
+        {
             d.say(&format!(
                 "  retrying ({} of {} retries)",
                 attempts, run.retries
@@ -420,19 +426,20 @@ fn after_failure(
         _ if end.timed_out => "timed out".to_string(),
         _ => "killed".to_string(),
     };
-    match run.on_fail {
-        OnFail::Continue => {
+    let can_roll_back = engine.has_rollback() && !engine.state.in_rollback;
+    match after_failure_policy(run, end_attempts(engine, index), can_roll_back) {
+        AfterFailure::Continue => {
             return record(engine, |e| {
                 e.skip(index, &format!("failed ({what}); on_fail=continue"))
             });
         }
-        OnFail::Rollback if engine.has_rollback() && !engine.state.in_rollback => {
+        AfterFailure::Rollback => {
             d.say("  on_fail=rollback: entering the rollback procedure");
             return record(engine, |e| {
                 e.enter_rollback(&format!("step {id} failed ({what}); on_fail=rollback"))
             });
         }
-        _ => {}
+        AfterFailure::Retry | AfterFailure::Stop => {}
     }
     if opts.yes {
         return Flow::End(Outcome::Failed, format!("step {id} failed ({what})"));
@@ -466,6 +473,10 @@ fn after_failure(
             other => return other.into(),
         }
     }
+}
+
+fn end_attempts(engine: &Engine, index: usize) -> u32 {
+    engine.state.steps.get(index).map_or(1, |s| s.attempts)
 }
 
 /// A retry the operator asked for: runs without asking again.
