@@ -295,3 +295,29 @@ fn bad_cwd_is_a_clear_error() {
     );
     assert!(groups.live().is_empty());
 }
+
+#[test]
+fn a_slow_reader_gets_every_line_and_the_step_is_not_lingering() {
+    let dir = common::tempdir();
+    let groups = ProcessGroups::default();
+    let (tx, rx) = std::sync::mpsc::sync_channel(runbook::exec::EVENT_BACKLOG);
+    runbook::exec::start(common::request("seq 1 300000", dir.path()), tx, &groups).expect("start");
+    let mut out = Vec::new();
+    let outcome = loop {
+        match rx.recv_timeout(common::PATIENCE).expect("event") {
+            runbook::exec::ExecEvent::Output { bytes, .. } => {
+                out.extend(bytes);
+                std::thread::sleep(std::time::Duration::from_millis(40));
+            }
+            runbook::exec::ExecEvent::Finished(outcome) => break outcome,
+        }
+    };
+    let text = String::from_utf8(out).expect("utf8");
+    assert_eq!(
+        text.lines().count(),
+        300_000,
+        "every line arrives although the reader is slow"
+    );
+    assert_eq!(text.lines().last(), Some("300000"));
+    assert!(!outcome.lingering);
+}

@@ -140,13 +140,21 @@ pub fn run(target: &str, args: &RunArgs, search: &SearchPath) -> i32 {
         Err(e) => return fail(e, EXIT_AUDIT),
     };
     let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("/"));
-    let mut engine = Engine::new(
+    let mut engine = match Engine::new(
         &runbook,
         opened.writer,
         SessionState::new(&runbook),
         env,
         cwd,
-    );
+    ) {
+        Ok(engine) => engine,
+        Err(e) => {
+            return fail(
+                format!("cannot start the audit log writer: {e}"),
+                EXIT_AUDIT,
+            );
+        }
+    };
     engine.params = params;
     introduce(&engine, &mut d);
     d.say(&format!(
@@ -395,7 +403,15 @@ fn resume_with(session: &std::path::Path, args: &RunArgs, driver: Driver, d: &mu
         .unwrap_or_else(|| std::env::current_dir().unwrap_or_else(|_| PathBuf::from("/")));
     let interrupted = reopened.state.running;
     let dropped = reopened.dropped_bytes;
-    let mut engine = Engine::new(&runbook, reopened.writer, reopened.state, env, cwd);
+    let mut engine = match Engine::new(&runbook, reopened.writer, reopened.state, env, cwd) {
+        Ok(engine) => engine,
+        Err(e) => {
+            return fail(
+                format!("cannot start the audit log writer: {e}"),
+                EXIT_AUDIT,
+            );
+        }
+    };
     engine.params = params;
     introduce(&engine, d);
     d.say(&format!(

@@ -2,6 +2,7 @@
 //! arrives, until the step is finished.
 
 use std::io::{self, ErrorKind, Read};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::{Sender, SyncSender};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::thread;
@@ -14,11 +15,18 @@ const CHUNK: usize = 64 * 1024;
 /// The caller's event channel, shared by the readers and the supervisor. Once closed
 /// (when `Finished` is sent) nothing more gets through, so `Finished` stays last.
 #[derive(Clone, Debug)]
-pub(crate) struct Outbox(Arc<Mutex<Option<SyncSender<ExecEvent>>>>);
+pub(crate) struct Outbox {
+    events: Arc<Mutex<Option<SyncSender<ExecEvent>>>>,
+    /// Readers waiting for the caller to take a chunk (the channel is full).
+    waiting: Arc<AtomicUsize>,
+}
 
 impl Outbox {
     pub fn new(events: SyncSender<ExecEvent>) -> Self {
-        Outbox(Arc::new(Mutex::new(Some(events))))
+        Outbox {
+            events: Arc::new(Mutex::new(Some(events))),
+            waiting: Arc::new(AtomicUsize::new(0)),
+        }
     }
 
     fn deliver(&self, stream: Stream, bytes: &[u8]) {
@@ -26,16 +34,27 @@ impl Outbox {
             stream,
             bytes: bytes.to_vec(),
         };
-        let open = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        self.waiting.fetch_add(1, Ordering::SeqCst);
+        let open = self.events.lock().unwrap_or_else(PoisonError::into_inner);
         if let Some(events) = open.as_ref() {
             // A caller that stopped listening does not stop the draining.
             let _ = events.send(event);
         }
+        self.waiting.fetch_sub(1, Ordering::SeqCst);
+    }
+
+    /// Whether a reader is held up by the caller rather than by the step:
+    /// then the output is still coming and must not be cut off.
+    pub fn backed_up(&self) -> bool {
+        self.waiting.load(Ordering::SeqCst) > 0
     }
 
     /// Takes the channel out; later deliveries are dropped.
     pub fn close(&self) -> Option<SyncSender<ExecEvent>> {
-        self.0.lock().unwrap_or_else(PoisonError::into_inner).take()
+        self.events
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take()
     }
 }
 

@@ -115,14 +115,19 @@ impl Supervisor {
         }
     }
 
-    /// Waits for every stream to end, up to the drain deadline; true when they all did.
+    /// Waits for every stream to end; true when they all did. The drain deadline
+    /// counts only while the readers wait on the step's pipes (a background
+    /// process holds them open) — never while they wait on a slow caller.
     fn drain(&mut self) -> bool {
-        let deadline = Instant::now() + self.limits.drain;
+        let mut deadline = Instant::now() + self.limits.drain;
         while self.open_streams > 0 {
             let left = deadline.saturating_duration_since(Instant::now());
             match self.control.recv_timeout(left) {
                 Ok(Control::Eof) => self.open_streams -= 1,
                 Ok(_) => {}
+                Err(RecvTimeoutError::Timeout) if self.outbox.backed_up() => {
+                    deadline = Instant::now() + self.limits.drain
+                }
                 Err(_) => return false,
             }
         }

@@ -3,6 +3,7 @@
 //! drivers (`--plain`, the TUI) decide *when* to act, never *how* it is recorded.
 
 mod batch;
+mod journal;
 mod run;
 
 use super::event::{Body, Decision, Event, Outcome, Signer};
@@ -11,6 +12,7 @@ use super::mask::Secrets;
 use super::state::SessionState;
 use crate::doc::model::{Runbook, StepRef};
 use crate::exec::ProcessGroups;
+use journal::Journal;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -25,7 +27,7 @@ pub struct Engine<'r> {
     pub runbook: &'r Runbook,
     pub refs: Vec<StepRef<'r>>,
     pub state: SessionState,
-    writer: AuditWriter,
+    journal: Journal,
     audit_error: Option<String>,
     pub env: BTreeMap<String, String>,
     pub cwd: PathBuf,
@@ -46,14 +48,14 @@ impl<'r> Engine<'r> {
         state: SessionState,
         env: BTreeMap<String, String>,
         cwd: PathBuf,
-    ) -> Self {
+    ) -> std::io::Result<Self> {
         let declared_secrets = runbook.meta.env.secret.clone();
         let secrets = Secrets::from_env(&env, &declared_secrets);
-        Engine {
+        Ok(Engine {
             runbook,
             refs: runbook.steps(),
             state,
-            writer,
+            journal: Journal::start(writer)?,
             audit_error: None,
             env,
             cwd,
@@ -63,12 +65,12 @@ impl<'r> Engine<'r> {
             running: None,
             os_user: os_user(),
             params: BTreeMap::new(),
-        }
+        })
     }
 
     /// The log file being written.
     pub fn log_path(&self) -> PathBuf {
-        self.writer.path().to_path_buf()
+        self.journal.path().to_path_buf()
     }
 
     /// Why the audit log can no longer be written, if it cannot.
@@ -87,10 +89,7 @@ impl<'r> Engine<'r> {
         let event = Event::new(step, body);
         self.state.apply(&event);
         let (kind, data) = event.into_kind_and_data();
-        let written = self
-            .writer
-            .append(&EventDraft::new(kind, step, data), sync)
-            .map(|_| ());
+        let written = self.journal.append(EventDraft::new(kind, step, data), sync);
         if let Err(e) = &written {
             self.audit_error.get_or_insert_with(|| e.to_string());
         }
@@ -119,7 +118,7 @@ impl<'r> Engine<'r> {
     /// Syncs lazily written records that are due, and writes output batches that waited long enough.
     pub fn tick(&mut self) {
         self.flush_due_output();
-        if let Err(e) = self.writer.sync_if_due() {
+        if let Some(e) = self.journal.error() {
             self.audit_error.get_or_insert_with(|| e.to_string());
         }
     }
