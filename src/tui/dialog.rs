@@ -100,12 +100,17 @@ pub fn dialog_key(app: &mut App, dialog: Dialog, key: KeyEvent, ctx: &Ctx) -> Ve
             Dialog::ConfirmRun { index },
             vec![Effect::Run { index }],
         ),
-        Dialog::Jump { index } => yes_no(
-            app,
-            key,
-            Dialog::Jump { index },
-            vec![Effect::Jump { index }],
-        ),
+        Dialog::Jump { index } => {
+            let effects = yes_no(
+                app,
+                key,
+                Dialog::Jump { index },
+                vec![Effect::Jump { index }],
+            );
+            // The selected step is now the current one: follow the walk from here again.
+            app.follow_walk |= !effects.is_empty();
+            effects
+        }
         Dialog::CancelRun => yes_no(app, key, Dialog::CancelRun, vec![Effect::Cancel]),
         Dialog::TypeName { index, typed } => type_name(app, key, ctx, index, typed),
         Dialog::Reason { purpose, text } => reason(app, key, purpose, text),

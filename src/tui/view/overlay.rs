@@ -21,8 +21,11 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &View) {
 
 fn boxed(frame: &mut Frame, area: Rect, title: &str, lines: Vec<Line<'static>>, colour: Color) {
     let width = area.width.saturating_sub(4).min(76);
-    let height =
-        (u16::try_from(lines.len()).unwrap_or(u16::MAX) + 2).min(area.height.saturating_sub(2));
+    // Rows after wrapping, so a long line does not push the last one out of the box.
+    let inner = usize::from(width.saturating_sub(2)).max(1);
+    let rows: usize = lines.iter().map(|l| l.width().div_ceil(inner).max(1)).sum();
+    let height = (u16::try_from(rows).unwrap_or(u16::MAX).saturating_add(2))
+        .min(area.height.saturating_sub(2));
     let rect = Rect {
         x: area.x + (area.width.saturating_sub(width)) / 2,
         y: area.y + (area.height.saturating_sub(height)) / 2,
