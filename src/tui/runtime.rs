@@ -4,6 +4,7 @@
 
 use super::app::{App, Ctx, Effect, handle_key};
 use super::autopilot::{self, Next};
+use super::keys::KeyReader;
 use super::terminal::Screen;
 use super::view::{self, View};
 use crate::doc::model::StepKind;
@@ -13,7 +14,7 @@ use crate::session::engine::{Begun, Engine, RunEnd};
 use crate::session::event::Outcome;
 use crate::session::policy::{AfterFailure, after_failure};
 use crate::signals::Signals;
-use crossterm::event::{self, Event, KeyEventKind};
+use crossterm::event::{Event, KeyEventKind};
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
@@ -28,6 +29,7 @@ struct Session<'o> {
     started: Instant,
     operator: String,
     end: Option<WalkEnd>,
+    keys: KeyReader,
 }
 
 /// Runs the walk full-screen until the operator quits; restores the terminal on every path.
@@ -45,6 +47,7 @@ pub fn run(
         started: Instant::now(),
         operator: operator.to_string(),
         end: None,
+        keys: KeyReader::start()?,
     };
     let result = event_loop(engine, &mut session, &mut screen, signals);
     screen.leave();
@@ -73,7 +76,7 @@ fn event_loop(
             return Ok(end);
         }
         dirty |= autopilot(engine, s, screen)?;
-        let timeout = if engine.running().is_some() {
+        let timeout = if engine.running().is_some() || dirty {
             Duration::ZERO
         } else {
             Duration::from_millis(250)
@@ -221,9 +224,9 @@ fn read_keys(
 ) -> std::io::Result<bool> {
     let mut changed = false;
     let mut wait = timeout;
-    while event::poll(wait)? {
+    while let Some(event) = s.keys.next(wait) {
         wait = Duration::ZERO;
-        match event::read()? {
+        match event {
             Event::Key(key) if key.kind != KeyEventKind::Release => {
                 let effects = {
                     let ctx = Ctx {
@@ -336,6 +339,7 @@ fn start_run(
     s.terminals.remove(&index);
     s.app.scroll = 0;
     if interactive && !s.opts.dry_run {
+        s.keys.pause();
         screen.suspend()?;
         let begun = engine.begin_run(index, auto, false, screen.pty_size());
         if let Ok(Begun::Running) = begun {
@@ -345,6 +349,7 @@ fn start_run(
             {}
         }
         screen.resume()?;
+        s.keys.resume();
         return Ok(());
     }
     match engine.begin_run(index, auto, s.opts.dry_run, screen.pty_size()) {
