@@ -6,6 +6,7 @@
 
 use crate::session::log::{AuditError, AuditWriter, EventDraft, SyncPolicy};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender, SyncSender};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::thread::JoinHandle;
@@ -24,6 +25,8 @@ enum Message {
 /// The session's audit log, written by a dedicated thread.
 pub struct Journal {
     tx: SyncSender<Message>,
+    /// Records queued and not yet written.
+    queued: Arc<AtomicUsize>,
     error: Arc<Mutex<Option<String>>>,
     path: PathBuf,
     thread: Option<JoinHandle<()>>,
@@ -35,11 +38,14 @@ impl Journal {
         let error = Arc::new(Mutex::new(None));
         let path = writer.path().to_path_buf();
         let shared = Arc::clone(&error);
+        let queued = Arc::new(AtomicUsize::new(0));
+        let counter = Arc::clone(&queued);
         let thread = std::thread::Builder::new()
             .name("audit-log".into())
-            .spawn(move || write_loop(writer, &rx, &shared))?;
+            .spawn(move || write_loop(writer, &rx, &shared, &counter))?;
         Ok(Journal {
             tx,
+            queued,
             error,
             path,
             thread: Some(thread),
@@ -56,6 +62,12 @@ impl Journal {
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .clone()
+    }
+
+    /// Whether the queue is nearly full: a caller that must not block (the
+    /// screen) should stop taking output until the writer catches up.
+    pub fn busy(&self) -> bool {
+        self.queued.load(Ordering::SeqCst) + 2 >= QUEUE
     }
 
     /// Appends a record; `Now` returns once it is written and synced.
@@ -87,10 +99,16 @@ impl Journal {
     }
 }
 
-fn write_loop(mut writer: AuditWriter, rx: &Receiver<Message>, error: &Mutex<Option<String>>) {
+fn write_loop(
+    mut writer: AuditWriter,
+    rx: &Receiver<Message>,
+    error: &Mutex<Option<String>>,
+    queued: &AtomicUsize,
+) {
     loop {
         match rx.recv_timeout(SYNC_CHECK) {
             Ok(Message::Append(draft, sync, ack)) => {
+                queued.fetch_sub(1, Ordering::SeqCst);
                 let result = writer
                     .append(&draft, sync)
                     .map(|_| ())

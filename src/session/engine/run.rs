@@ -217,6 +217,14 @@ impl Engine<'_> {
             let Some(running) = &self.running else {
                 return None;
             };
+            if self.journal.busy() {
+                std::thread::sleep(Duration::from_millis(1));
+                if Instant::now() >= deadline {
+                    self.tick();
+                    return None;
+                }
+                continue;
+            }
             let left = deadline.saturating_duration_since(Instant::now());
             match running.rx.recv_timeout(left) {
                 Ok(ExecEvent::Output { stream, bytes }) => {
