@@ -5,5 +5,5 @@ pub mod cli;
 pub mod doc;
 pub mod exec;
 pub mod plain;
-pub mod tui;
 pub mod session;
+pub mod tui;
