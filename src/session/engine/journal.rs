@@ -81,6 +81,7 @@ impl Journal {
             path: self.path.clone(),
             source: std::io::Error::other(message),
         };
+        self.queued.fetch_add(1, Ordering::SeqCst);
         if sync == SyncPolicy::Lazy {
             return self
                 .tx
@@ -146,5 +147,61 @@ impl Drop for Journal {
         if let Some(thread) = self.thread.take() {
             let _ = thread.join();
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::session::log::{HeaderDraft, ManualClock, RunbookRef};
+
+    fn journal(dir: &Path) -> Journal {
+        let header = HeaderDraft {
+            runbook: RunbookRef {
+                path: "t.md".into(),
+                sha256: "0".repeat(64),
+            },
+            operator: "t".into(),
+            host: "h".into(),
+            tool_version: "0".into(),
+            params: serde_json::Map::new(),
+        };
+        let writer = AuditWriter::create(
+            dir,
+            "journal-test",
+            &header,
+            ManualClock::new(chrono::Utc::now()),
+        )
+        .expect("writer");
+        Journal::start(writer).expect("journal")
+    }
+
+    #[test]
+    fn queued_records_are_counted_until_written() {
+        let dir = tempfile::tempdir().expect("dir");
+        let journal = journal(dir.path());
+        for i in 0..200 {
+            let draft = EventDraft::new(
+                "output",
+                Some("s"),
+                serde_json::json!({ "text": i.to_string() }),
+            );
+            journal.append(draft, SyncPolicy::Lazy).expect("queued");
+        }
+        journal
+            .append(
+                EventDraft::new("note", None, serde_json::json!({})),
+                SyncPolicy::Now,
+            )
+            .expect("written");
+        assert!(
+            !journal.busy(),
+            "everything before a synced record has been written"
+        );
+        assert_eq!(journal.queued.load(Ordering::SeqCst), 0);
+        let path = journal.path().to_path_buf();
+        drop(journal);
+        let lines = std::fs::read_to_string(path).expect("log").lines().count();
+        assert_eq!(lines, 202, "header + 200 outputs + 1 note");
     }
 }
