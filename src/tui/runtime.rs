@@ -19,7 +19,7 @@ use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 const FRAME: Duration = Duration::from_millis(16);
-const PUMP_BUDGET: Duration = Duration::from_millis(8);
+const PUMP_BUDGET: Duration = Duration::from_millis(4);
 
 /// Everything the loop keeps between iterations.
 struct Session<'o> {
@@ -81,14 +81,15 @@ fn event_loop(
         } else {
             Duration::from_millis(250)
         };
-        dirty |= read_keys(engine, s, screen, timeout)?;
+        let pressed = read_keys(engine, s, screen, timeout)?;
+        dirty |= pressed;
         if s.app.quit {
             return Ok(s.end.take().unwrap_or(WalkEnd::Left));
         }
         let second = chrono::Utc::now().timestamp();
         let clock_ticked = second != last_second;
         last_second = second;
-        let due = last_draw.is_none_or(|t| t.elapsed() >= FRAME);
+        let due = pressed || last_draw.is_none_or(|t| t.elapsed() >= FRAME);
         if (dirty && due) || clock_ticked {
             s.app.sync_selection(&engine.state);
             draw(engine, s, screen)?;
