@@ -18,11 +18,9 @@ pub struct SystemState {
 
 pub async fn probe(metric: &SystemMetric, state: &mut SystemState) -> Result<Reading, ProbeError> {
     match metric {
-        SystemMetric::Cpu => cpu(state).await.map(|v| Reading::number(v, Unit::Percent)),
+        SystemMetric::Cpu => Ok(Reading::number(cpu(state).await, Unit::Percent)),
         SystemMetric::Memory => memory().map(|v| Reading::number(v, Unit::Percent)),
-        SystemMetric::Load => System::load_average()
-            .map(|load| Reading::number(load.one, Unit::Plain))
-            .map_err(metric_error),
+        SystemMetric::Load => Ok(Reading::number(System::load_average().one, Unit::Plain)),
         SystemMetric::Disk(path) => disk(PathBuf::from(path))
             .await
             .map(|v| Reading::number(v, Unit::Percent)),
@@ -30,11 +28,11 @@ pub async fn probe(metric: &SystemMetric, state: &mut SystemState) -> Result<Rea
 }
 
 /// Percent of all cores busy since the previous sample (or over a short first measurement).
-async fn cpu(state: &mut SystemState) -> Result<f64, ProbeError> {
+async fn cpu(state: &mut SystemState) -> f64 {
     let (mut system, measured) = match state.cpu.take() {
         Some(previous) => previous,
         None => {
-            let mut system = System::new().map_err(metric_error)?;
+            let mut system = System::new();
             system.refresh_cpu_usage();
             (system, Instant::now())
         }
@@ -46,15 +44,11 @@ async fn cpu(state: &mut SystemState) -> Result<f64, ProbeError> {
     system.refresh_cpu_usage();
     let usage = f64::from(system.global_cpu_usage());
     state.cpu = Some((system, Instant::now()));
-    Ok(usage)
-}
-
-fn metric_error(error: sysinfo::Error) -> ProbeError {
-    ProbeError::Metric(error.to_string())
+    usage
 }
 
 fn memory() -> Result<f64, ProbeError> {
-    let mut system = System::new().map_err(metric_error)?;
+    let mut system = System::new();
     system.refresh_memory();
     let total = system.total_memory();
     if total == 0 {
@@ -74,8 +68,7 @@ fn disk_use(path: &Path) -> Result<f64, ProbeError> {
     let path = path
         .canonicalize()
         .map_err(|e| ProbeError::Metric(format!("{}: {e}", path.display())))?;
-    let disks = Disks::new_with_refreshed_list_specifics(DiskRefreshKind::nothing().with_storage())
-        .map_err(metric_error)?;
+    let disks = Disks::new_with_refreshed_list_specifics(DiskRefreshKind::nothing().with_storage());
     let disk = disks
         .iter()
         .filter(|d| path.starts_with(d.mount_point()))
