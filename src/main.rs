@@ -2,7 +2,7 @@
 
 use clap::{Args, Parser, Subcommand};
 use runbook::cli::run::{self, RunArgs};
-use runbook::cli::{inspect, sessions};
+use runbook::cli::{health, inspect, sessions};
 use runbook::doc::resolve::SearchPath;
 use runbook::session::log::{resolve_session, sessions_dir};
 use std::path::PathBuf;
@@ -73,6 +73,14 @@ enum Command {
     Check {
         #[arg(required = true, value_name = "NAME|PATH")]
         targets: Vec<String>,
+    },
+    /// Probe a runbook's health checks once and print them: exit 0 when all are OK, 1 otherwise.
+    Health {
+        #[arg(value_name = "NAME|PATH")]
+        target: String,
+        /// Keep probing on each check's interval and redraw the table every second until Ctrl-C.
+        #[arg(long)]
+        watch: bool,
     },
     /// Print a runbook's outline: sections, steps and their kinds.
     Show {
@@ -156,6 +164,9 @@ fn dispatch(command: Command, search: &SearchPath) -> i32 {
         Command::List => inspect::list(search, &mut out),
         Command::Check { targets } => inspect::check(&targets, search, &mut out, &mut err),
         Command::Show { target, json } => inspect::show(&target, json, search, &mut out, &mut err),
+        Command::Health { target, watch } => {
+            health::health(&target, watch, search, &mut out, &mut err)
+        }
     }
 }
 

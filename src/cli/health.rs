@@ -1,0 +1,202 @@
+//! `runbook health NAME [--watch]`: the runbook's health checks as a table, once or every second.
+
+use std::collections::BTreeMap;
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use crate::doc::load_path;
+use crate::doc::model::Runbook;
+use crate::doc::resolve::SearchPath;
+use crate::health::{CheckState, Monitor, Sample, Status, probe_once, target};
+use crate::signals::Signals;
+
+use super::inspect::EXIT_INVALID;
+
+/// Exit code when any check is not OK.
+pub const EXIT_UNHEALTHY: i32 = 1;
+/// Exit code when `--watch` ends on Ctrl-C (PRODUCT.md §5).
+pub const EXIT_INTERRUPTED: i32 = 130;
+const REDRAW: Duration = Duration::from_secs(1);
+const TICK: Duration = Duration::from_millis(50);
+const CLEAR: &str = "\x1b[H\x1b[2J";
+
+/// One table row.
+pub struct Row {
+    pub name: String,
+    pub kind: &'static str,
+    pub status: Status,
+    pub value: String,
+    /// The reason it is not OK, else what is probed.
+    pub detail: String,
+}
+
+/// Probes once (exit 0 all OK, 1 otherwise) or, with `watch`, redraws until Ctrl-C.
+pub fn health(
+    target_arg: &str,
+    watch: bool,
+    search: &SearchPath,
+    out: &mut impl Write,
+    err: &mut impl Write,
+) -> i32 {
+    let runbook = match search
+        .resolve(target_arg)
+        .map_err(|e| e.to_string())
+        .and_then(|p| load_path(&p).map_err(|e| e.to_string()))
+    {
+        Ok(runbook) => runbook,
+        Err(e) => {
+            let _ = writeln!(err, "{}", e.trim_end());
+            return EXIT_INVALID;
+        }
+    };
+    if runbook.meta.health.is_empty() {
+        let _ = writeln!(out, "no health checks in {}", runbook.path.display());
+        return 0;
+    }
+    let (env, cwd) = (check_env(&runbook), current_dir());
+    if watch {
+        return watch_loop(&runbook, env, cwd, out, err);
+    }
+    let results = probe_once(&runbook.meta.health, &env, &cwd);
+    let rows: Vec<Row> = runbook
+        .meta
+        .health
+        .iter()
+        .zip(&results)
+        .map(|(check, (name, sample))| {
+            row(
+                name,
+                check.probe.label(),
+                target(&check.probe),
+                sample.status,
+                Some(sample),
+            )
+        })
+        .collect();
+    let _ = write!(out, "{}", table(&rows));
+    if rows.iter().all(|r| r.status == Status::Ok) {
+        0
+    } else {
+        EXIT_UNHEALTHY
+    }
+}
+
+/// The inherited environment plus the defaults of parameters not set there.
+fn check_env(runbook: &Runbook) -> BTreeMap<String, String> {
+    let mut env: BTreeMap<String, String> = std::env::vars().collect();
+    for param in &runbook.meta.params {
+        if let Some(default) = &param.default {
+            env.entry(param.env_name())
+                .or_insert_with(|| default.clone());
+        }
+    }
+    env
+}
+
+fn current_dir() -> PathBuf {
+    std::env::current_dir().unwrap_or_else(|_| PathBuf::from("/"))
+}
+
+fn watch_loop(
+    runbook: &Runbook,
+    env: BTreeMap<String, String>,
+    cwd: PathBuf,
+    out: &mut impl Write,
+    err: &mut impl Write,
+) -> i32 {
+    let signals = match Signals::catch() {
+        Ok(signals) => signals,
+        Err(e) => {
+            let _ = writeln!(err, "error: cannot catch signals: {e}");
+            return EXIT_INVALID;
+        }
+    };
+    let monitor = Monitor::start(runbook.meta.health.clone(), env, cwd);
+    let clear = std::io::stdout().is_terminal();
+    let mut next = Instant::now() + REDRAW;
+    let mut drawn = false;
+    while signals.received().is_none() {
+        let states = monitor.snapshot();
+        let first_ready = !drawn && states.iter().all(|s| s.last.is_some());
+        if first_ready || Instant::now() >= next {
+            let frame = frame(runbook, &states, clear);
+            if out
+                .write_all(frame.as_bytes())
+                .and_then(|()| out.flush())
+                .is_err()
+            {
+                break;
+            }
+            next = Instant::now() + REDRAW;
+            drawn = true;
+        }
+        std::thread::sleep(TICK);
+    }
+    monitor.stop();
+    EXIT_INTERRUPTED
+}
+
+/// The first frame comes as soon as every check has a sample (or after a second).
+fn frame(runbook: &Runbook, states: &[CheckState], clear: bool) -> String {
+    let header = format!(
+        "runbook health {} — {} UTC — Ctrl-C to stop",
+        runbook.path.display(),
+        chrono::Utc::now().format("%H:%M:%S")
+    );
+    let rows: Vec<Row> = states.iter().map(state_row).collect();
+    let clear = if clear { CLEAR } else { "" };
+    format!("{clear}{header}\n\n{}", table(&rows))
+}
+
+fn state_row(state: &CheckState) -> Row {
+    row(
+        &state.name,
+        state.kind,
+        state.target.clone(),
+        state.status,
+        state.last.as_ref(),
+    )
+}
+
+fn row(
+    name: &str,
+    kind: &'static str,
+    target: String,
+    status: Status,
+    sample: Option<&Sample>,
+) -> Row {
+    let value = sample.map(|s| s.shown.clone()).filter(|v| !v.is_empty());
+    let reason = sample.and_then(|s| s.reason.clone());
+    Row {
+        name: name.to_string(),
+        kind,
+        status,
+        value: value.unwrap_or_else(|| "-".into()),
+        detail: reason.unwrap_or(target),
+    }
+}
+
+/// Aligned columns: NAME, KIND, STATUS, VALUE, REASON/TARGET.
+pub fn table(rows: &[Row]) -> String {
+    let width = |header: &str, cell: &dyn Fn(&Row) -> usize| {
+        rows.iter().map(cell).max().unwrap_or(0).max(header.len())
+    };
+    let name_w = width("NAME", &|r| r.name.chars().count());
+    let kind_w = width("KIND", &|r| r.kind.len());
+    let status_w = width("STATUS", &|r| r.status.as_str().len());
+    let value_w = width("VALUE", &|r| r.value.chars().count());
+    let mut text = format!(
+        "{:<name_w$}  {:<kind_w$}  {:<status_w$}  {:<value_w$}  REASON/TARGET\n",
+        "NAME", "KIND", "STATUS", "VALUE"
+    );
+    for r in rows {
+        let line = format!(
+            "{:<name_w$}  {:<kind_w$}  {:<status_w$}  {:<value_w$}  {}",
+            r.name, r.kind, r.status, r.value, r.detail
+        );
+        text.push_str(line.trim_end());
+        text.push('\n');
+    }
+    text
+}

@@ -1,0 +1,120 @@
+//! `system` checks on this host: CPU and memory use, disk use of a path's filesystem, load.
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use sysinfo::{DiskRefreshKind, Disks, MINIMUM_CPU_UPDATE_INTERVAL, System};
+
+use crate::doc::health::{SystemMetric, Unit};
+
+use super::super::error::ProbeError;
+use super::super::verdict::Reading;
+
+/// The CPU counters of the previous sample, so later samples need not wait to measure.
+#[derive(Default)]
+pub struct SystemState {
+    cpu: Option<(System, Instant)>,
+}
+
+pub async fn probe(metric: &SystemMetric, state: &mut SystemState) -> Result<Reading, ProbeError> {
+    match metric {
+        SystemMetric::Cpu => Ok(Reading::number(cpu(state).await, Unit::Percent)),
+        SystemMetric::Memory => memory().map(|v| Reading::number(v, Unit::Percent)),
+        SystemMetric::Load => Ok(Reading::number(System::load_average().one, Unit::Plain)),
+        SystemMetric::Disk(path) => disk(PathBuf::from(path))
+            .await
+            .map(|v| Reading::number(v, Unit::Percent)),
+    }
+}
+
+/// Percent of all cores busy since the previous sample (or over a short first measurement).
+async fn cpu(state: &mut SystemState) -> f64 {
+    let (mut system, measured) = match state.cpu.take() {
+        Some(previous) => previous,
+        None => {
+            let mut system = System::new();
+            system.refresh_cpu_usage();
+            (system, Instant::now())
+        }
+    };
+    let since = measured.elapsed();
+    if since < MINIMUM_CPU_UPDATE_INTERVAL {
+        tokio::time::sleep(MINIMUM_CPU_UPDATE_INTERVAL - since).await;
+    }
+    system.refresh_cpu_usage();
+    let usage = f64::from(system.global_cpu_usage());
+    state.cpu = Some((system, Instant::now()));
+    usage
+}
+
+fn memory() -> Result<f64, ProbeError> {
+    let mut system = System::new();
+    system.refresh_memory();
+    let total = system.total_memory();
+    if total == 0 {
+        return Err(ProbeError::Metric("memory size unknown".into()));
+    }
+    Ok(percent(system.used_memory(), total))
+}
+
+/// Disk use of the filesystem holding `path` (statfs can hang on network mounts: off the runtime).
+async fn disk(path: PathBuf) -> Result<f64, ProbeError> {
+    tokio::task::spawn_blocking(move || disk_use(&path))
+        .await
+        .map_err(|e| ProbeError::Metric(format!("disk probe failed: {e}")))?
+}
+
+fn disk_use(path: &Path) -> Result<f64, ProbeError> {
+    let path = path
+        .canonicalize()
+        .map_err(|e| ProbeError::Metric(format!("{}: {e}", path.display())))?;
+    let disks = Disks::new_with_refreshed_list_specifics(DiskRefreshKind::nothing().with_storage());
+    let disk = disks
+        .iter()
+        .filter(|d| path.starts_with(d.mount_point()))
+        .max_by_key(|d| d.mount_point().as_os_str().len())
+        .ok_or_else(|| ProbeError::Metric(format!("no filesystem found for {}", path.display())))?;
+    let total = disk.total_space();
+    if total == 0 {
+        return Err(ProbeError::Metric(format!(
+            "{} reports no size",
+            disk.mount_point().display()
+        )));
+    }
+    Ok(percent(total.saturating_sub(disk.available_space()), total))
+}
+
+fn percent(part: u64, whole: u64) -> f64 {
+    part as f64 * 100.0 / whole as f64
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn every_metric_reads_a_plausible_value() {
+        let mut state = SystemState::default();
+        for metric in [
+            SystemMetric::Cpu,
+            SystemMetric::Memory,
+            SystemMetric::Load,
+            SystemMetric::Disk("/".into()),
+        ] {
+            let reading = probe(&metric, &mut state).await.expect("a reading");
+            let value = reading.value.expect("a value");
+            assert!(value >= 0.0, "{metric:?}: {value}");
+            if metric != SystemMetric::Load {
+                assert!(value <= 100.0, "{metric:?}: {value}");
+                assert!(reading.shown.ends_with('%'), "{}", reading.shown);
+            }
+        }
+        assert!(state.cpu.is_some(), "CPU counters kept for the next sample");
+    }
+
+    #[tokio::test]
+    async fn a_missing_path_is_reported() {
+        let err = disk("/no/such/dir".into()).await.expect_err("no such path");
+        assert_eq!(err.status(), crate::health::Status::Unknown);
+    }
+}
