@@ -5,7 +5,6 @@ use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use crate::doc::load_path;
 use crate::doc::model::Runbook;
 use crate::doc::resolve::SearchPath;
 use crate::health::{CheckState, Monitor, Sample, Status, probe_once, target};
@@ -39,11 +38,7 @@ pub fn health(
     out: &mut impl Write,
     err: &mut impl Write,
 ) -> i32 {
-    let runbook = match search
-        .resolve(target_arg)
-        .map_err(|e| e.to_string())
-        .and_then(|p| load_path(&p).map_err(|e| e.to_string()))
-    {
+    let runbook = match super::inspect::resolve_and_load(target_arg, search) {
         Ok(runbook) => runbook,
         Err(e) => {
             let _ = writeln!(err, "{}", e.trim_end());

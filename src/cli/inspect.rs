@@ -50,6 +50,15 @@ pub fn check(
     code
 }
 
+/// A NAME or PATH resolved and loaded; the error is what to print.
+pub fn resolve_and_load(
+    target: &str,
+    search: &SearchPath,
+) -> Result<crate::doc::model::Runbook, String> {
+    let path = search.resolve(target).map_err(|e| e.to_string())?;
+    load_path(&path).map_err(|e| e.to_string())
+}
+
 /// Prints the outline (or the JSON contract) of one runbook.
 pub fn show(
     target: &str,
@@ -58,11 +67,7 @@ pub fn show(
     out: &mut impl Write,
     err: &mut impl Write,
 ) -> i32 {
-    let runbook = match search
-        .resolve(target)
-        .map_err(|e| e.to_string())
-        .and_then(|p| load_path(&p).map_err(|e| e.to_string()))
-    {
+    let runbook = match resolve_and_load(target, search) {
         Ok(runbook) => runbook,
         Err(e) => {
             let _ = writeln!(err, "{}", e.trim_end());

@@ -140,23 +140,17 @@ pub fn run(target: &str, args: &RunArgs, search: &SearchPath) -> i32 {
         Err(e) => return fail(e, EXIT_AUDIT),
     };
     let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("/"));
-    let mut engine = match Engine::new(
+    let mut engine = match start_engine(
         &runbook,
         opened.writer,
         SessionState::new(&runbook),
-        env,
-        cwd,
+        (env, cwd),
+        params,
+        &mut d,
     ) {
         Ok(engine) => engine,
-        Err(e) => {
-            return fail(
-                format!("cannot start the audit log writer: {e}"),
-                EXIT_AUDIT,
-            );
-        }
+        Err(code) => return code,
     };
-    engine.params = params;
-    introduce(&engine, &mut d);
     d.say(&format!(
         "session {} · operator {} · audit log {}",
         opened.session_id,
@@ -175,6 +169,26 @@ pub fn run(target: &str, args: &RunArgs, search: &SearchPath) -> i32 {
     let code = finish(&mut engine, &mut d, &opts, args, &driver.operator);
     drop(opened.lock);
     code
+}
+
+/// The engine for a session, introduced on the dialogue; the exit code when the log writer cannot start.
+fn start_engine<'r>(
+    runbook: &'r Runbook,
+    writer: crate::session::log::AuditWriter,
+    state: SessionState,
+    (env, cwd): (BTreeMap<String, String>, PathBuf),
+    params: BTreeMap<String, String>,
+    d: &mut Dialogue,
+) -> Result<Engine<'r>, i32> {
+    let mut engine = Engine::new(runbook, writer, state, env, cwd).map_err(|e| {
+        fail(
+            format!("cannot start the audit log writer: {e}"),
+            EXIT_AUDIT,
+        )
+    })?;
+    engine.params = params;
+    introduce(&engine, d);
+    Ok(engine)
 }
 
 /// The title (parameters filled in) and what the runbook says before its first section.
@@ -403,17 +417,17 @@ fn resume_with(session: &std::path::Path, args: &RunArgs, driver: Driver, d: &mu
         .unwrap_or_else(|| std::env::current_dir().unwrap_or_else(|_| PathBuf::from("/")));
     let interrupted = reopened.state.running;
     let dropped = reopened.dropped_bytes;
-    let mut engine = match Engine::new(&runbook, reopened.writer, reopened.state, env, cwd) {
+    let mut engine = match start_engine(
+        &runbook,
+        reopened.writer,
+        reopened.state,
+        (env, cwd),
+        params,
+        d,
+    ) {
         Ok(engine) => engine,
-        Err(e) => {
-            return fail(
-                format!("cannot start the audit log writer: {e}"),
-                EXIT_AUDIT,
-            );
-        }
+        Err(code) => return code,
     };
-    engine.params = params;
-    introduce(&engine, d);
     d.say(&format!(
         "resuming {} · operator {} · audit log {}",
         runbook.title,
