@@ -5,6 +5,7 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use runbook::doc::load_str;
 use runbook::doc::model::Runbook;
+use runbook::health::{CheckState, Sample, Status};
 use runbook::session::event::{Body, Decision, Event, Signer, Stream};
 use runbook::session::mask::Secrets;
 use runbook::session::state::SessionState;
@@ -100,6 +101,17 @@ fn screen(
     height: u16,
     running_for: Option<Duration>,
 ) -> String {
+    screen_with_health(events, app, width, height, running_for, &[])
+}
+
+fn screen_with_health(
+    events: &[Event],
+    app: &App,
+    width: u16,
+    height: u16,
+    running_for: Option<Duration>,
+    health: &[CheckState],
+) -> String {
     let rb = runbook();
     let refs = rb.steps();
     let state = SessionState::fold(&rb, events);
@@ -124,6 +136,7 @@ fn screen(
         secrets: &secrets,
         terminals: &terminals,
         autopilot: false,
+        health,
     };
     let mut terminal = Terminal::new(TestBackend::new(width, height)).expect("terminal");
     terminal.draw(|frame| draw(frame, &view)).expect("draw");
@@ -330,4 +343,58 @@ fn danger_and_quit_dialogs() {
     insta::assert_snapshot!("danger_100x30", screen(&after_check(), &app, 100, 30, None));
     app.dialog = Some(Dialog::Quit { running: false });
     insta::assert_snapshot!("quit_100x30", screen(&after_check(), &app, 100, 30, None));
+}
+
+fn check(
+    name: &str,
+    status: Status,
+    shown: &str,
+    reason: Option<&str>,
+    history: &[f64],
+) -> CheckState {
+    CheckState {
+        name: name.into(),
+        kind: "http",
+        target: format!("http://127.0.0.1/{name}"),
+        last: Some(Sample {
+            status,
+            value: history.last().copied(),
+            shown: shown.into(),
+            reason: reason.map(String::from),
+        }),
+        status,
+        since: std::time::Instant::now() - Duration::from_secs(65),
+        history: history.iter().map(|v| Some(*v)).collect(),
+        failures: 0,
+    }
+}
+
+#[test]
+fn health_panel_shows_status_value_trend_and_reason() {
+    let health = vec![
+        check(
+            "api",
+            Status::Ok,
+            "42 ms",
+            None,
+            &[40.0, 42.0, 55.0, 41.0, 42.0],
+        ),
+        check(
+            "error-rate",
+            Status::Warn,
+            "0.012",
+            Some("above warn 0.01"),
+            &[0.002, 0.004, 0.012],
+        ),
+        check(
+            "postgres",
+            Status::Down,
+            "",
+            Some("connection refused"),
+            &[3.0, 2.0],
+        ),
+    ];
+    let text = screen_with_health(&after_check(), &fresh_app(), 140, 30, None, &health);
+    assert!(text.contains("health: 1 OK · 1 WARN · 1 DOWN"), "{text}");
+    insta::assert_snapshot!("health_140x30", text);
 }

@@ -30,6 +30,7 @@ struct Session<'o> {
     operator: String,
     end: Option<WalkEnd>,
     keys: KeyReader,
+    monitor: crate::health::Monitor,
 }
 
 /// Runs the walk full-screen until the operator quits; restores the terminal on every path.
@@ -48,6 +49,11 @@ pub fn run(
         operator: operator.to_string(),
         end: None,
         keys: KeyReader::start()?,
+        monitor: crate::health::Monitor::start(
+            engine.runbook.meta.health.clone(),
+            engine.env.clone(),
+            engine.cwd.clone(),
+        ),
     };
     let result = event_loop(engine, &mut session, &mut screen, signals);
     screen.leave();
@@ -76,6 +82,7 @@ fn event_loop(
             return Ok(end);
         }
         dirty |= autopilot(engine, s, screen)?;
+        dirty |= record_health(engine, s);
         let timeout = if engine.running().is_some() || dirty {
             Duration::ZERO
         } else {
@@ -101,6 +108,15 @@ fn event_loop(
             );
         }
     }
+}
+
+/// Health status changes become audit events; whether there were any.
+fn record_health(engine: &mut Engine, s: &Session) -> bool {
+    let changes = s.monitor.take_changes();
+    for change in &changes {
+        let _ = engine.health_changed(change);
+    }
+    !changes.is_empty()
 }
 
 /// Moves the running step and waits forward; whether anything changed.
@@ -341,6 +357,7 @@ fn start_run(
     s.app.scroll = 0;
     if interactive && !s.opts.dry_run {
         s.keys.pause();
+        s.monitor.set_paused(true);
         screen.suspend()?;
         let begun = engine.begin_run(index, auto, false, screen.pty_size());
         if let Ok(Begun::Running) = begun {
@@ -351,6 +368,7 @@ fn start_run(
         }
         screen.resume()?;
         s.keys.resume();
+        s.monitor.set_paused(false);
         return Ok(());
     }
     match engine.begin_run(index, auto, s.opts.dry_run, screen.pty_size()) {
@@ -365,6 +383,7 @@ fn start_run(
 
 fn draw(engine: &Engine, s: &Session, screen: &mut Screen) -> std::io::Result<()> {
     let now = chrono::Utc::now();
+    let health = s.monitor.snapshot();
     let view = View {
         runbook: engine.runbook,
         refs: &engine.refs,
@@ -379,6 +398,7 @@ fn draw(engine: &Engine, s: &Session, screen: &mut Screen) -> std::io::Result<()
         secrets: &engine.secrets,
         terminals: &s.terminals,
         autopilot: s.opts.yes,
+        health: &health,
     };
     screen.draw(|frame| view::draw(frame, &view))
 }

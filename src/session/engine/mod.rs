@@ -279,6 +279,18 @@ impl<'r> Engine<'r> {
         )
     }
 
+    /// A health check changed status (samples that change nothing are not recorded).
+    pub fn health_changed(&mut self, change: &crate::health::Change) -> Result<(), AuditError> {
+        let body = Body::HealthChanged {
+            check: change.check.clone(),
+            from: change.from.as_str().to_string(),
+            to: change.to.as_str().to_string(),
+            value: change.value.clone(),
+            reason: change.reason.as_ref().map(|r| self.mask(r)),
+        };
+        self.record(None, body, SyncPolicy::Lazy)
+    }
+
     /// Whether the runbook has any rollback step to go to.
     pub fn has_rollback(&self) -> bool {
         self.state.steps.iter().any(|s| s.rollback)

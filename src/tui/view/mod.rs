@@ -12,6 +12,7 @@
 //! Narrow terminals drop the side panel first, then the tree.
 
 mod footer;
+pub mod health;
 mod output;
 mod overlay;
 mod side;
@@ -48,6 +49,8 @@ pub struct View<'a> {
     pub terminals: &'a HashMap<usize, vt100::Parser>,
     /// Autopilot (`--yes`) is on.
     pub autopilot: bool,
+    /// The health checks as last sampled.
+    pub health: &'a [crate::health::CheckState],
 }
 
 impl View<'_> {

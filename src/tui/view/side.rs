@@ -16,7 +16,13 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &View) {
     frame.render_widget(block, area);
     let width = inner.width as usize;
     let meta = &view.runbook.meta;
-    let mut lines = vec![heading("Contacts")];
+    let mut lines = Vec::new();
+    if !view.health.is_empty() {
+        lines.push(heading("Health"));
+        lines.extend(super::health::lines(view, width, std::time::Instant::now()));
+        lines.push(Line::default());
+    }
+    lines.push(heading("Contacts"));
     if meta.contacts.is_empty() {
         lines.push(dim("none listed in the runbook"));
     }
@@ -61,17 +67,6 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &View) {
     }
     if meta.env.require.is_empty() && meta.env.secret.is_empty() && view.params.is_empty() {
         lines.push(dim("nothing required"));
-    }
-    if !meta.health.is_empty() {
-        lines.push(Line::default());
-        lines.push(heading("Health checks"));
-        for check in &meta.health {
-            lines.push(Line::from(format!(
-                " {} ({})",
-                clip(&check.name, width.saturating_sub(12)),
-                check.probe.label()
-            )));
-        }
     }
     frame.render_widget(Paragraph::new(lines), inner);
 }

@@ -18,8 +18,14 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &View) {
     } else {
         ""
     };
+    let health = super::health::summary(view.health);
+    let health = if health.is_empty() {
+        health
+    } else {
+        format!(" {health} ·")
+    };
     let right = format!(
-        " {} UTC · {} · {} · {} ",
+        "{health} {} UTC · {} · {} · {} ",
         view.now.format("%H:%M:%S"),
         short_duration(view.elapsed),
         view.operator,
