@@ -20,12 +20,13 @@ fn open(sb: &Sandbox, args: &[&str]) -> Term {
     Term::spawn(args, sb.path(), &[("RUNBOOK_AUDIT_DIR", audit.as_os_str())])
 }
 
-/// The event kinds of a log in order, without the header, output and env changes.
+/// The event kinds of a log in order, without the header, output, env changes and
+/// health status changes (those depend on timing).
 fn kinds(records: &[Value]) -> Vec<String> {
     records
         .iter()
         .filter_map(|r| r["kind"].as_str())
-        .filter(|k| !matches!(*k, "output" | "env_changed"))
+        .filter(|k| !matches!(*k, "output" | "env_changed" | "health_changed"))
         .map(String::from)
         .collect()
 }

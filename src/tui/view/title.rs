@@ -25,7 +25,7 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &View) {
         format!(" {health} ·")
     };
     let right = format!(
-        "{health} {} UTC · {} · {} · {} ",
+        "{health} {} UTC · {} · {} · {}{rollback} ",
         view.now.format("%H:%M:%S"),
         short_duration(view.elapsed),
         view.operator,
@@ -33,10 +33,7 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &View) {
     );
     let left_budget = (area.width as usize).saturating_sub(right.chars().count() + 1);
     let left = clip(
-        &format!(
-            " {} · § {section}{rollback}",
-            view.text(&view.runbook.title)
-        ),
+        &format!(" {} · § {section}", view.text(&view.runbook.title)),
         left_budget,
     );
     let pad = " ".repeat(left_budget.saturating_sub(left.chars().count()));
