@@ -337,3 +337,33 @@ fn retries_come_first_then_on_fail_continue_walks_on() {
     );
     assert_eq!(output_of(&log, "after", "stdout"), "reached\n");
 }
+
+#[test]
+fn the_operator_can_retry_a_failed_step() {
+    use std::io::Write;
+    let sb = Sandbox::new();
+    let marker = sb.path().join("second-try");
+    sb.runbook("flaky.md", &format!("# Flaky\n```bash {{name=flaky confirm=none}}\nif [ -e {m} ]; then echo ok; else touch {m}; exit 2; fi\n```\n", m = marker.display()));
+    let mut child = sb
+        .command(&["run", "flaky.md", "--plain"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(b"r\n")
+        .expect("answer");
+    let out = child.wait_with_output().expect("finish");
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stdout));
+    assert!(text(&out.stdout).contains("The step failed."));
+    let log = records(&sb.only_log());
+    let attempts: Vec<_> = events(&log, "step_started")
+        .iter()
+        .map(|e| e["data"]["attempt"].clone())
+        .collect();
+    assert_eq!(attempts, [1, 2]);
+    assert_eq!(output_of(&log, "flaky", "stdout"), "ok\n");
+}

@@ -267,6 +267,18 @@ fn run_step(
     if let Some(flow) = confirm_run(engine, d, opts, index, run) {
         return flow;
     }
+    run_until_settled(engine, d, opts, index, run)
+}
+
+/// Runs the step, retrying while `retries` allow, until it succeeds or the
+/// operator (or `on_fail`) decides what comes next.
+fn run_until_settled(
+    engine: &mut Engine,
+    d: &mut Dialogue,
+    opts: &WalkOptions,
+    index: usize,
+    run: &RunStep,
+) -> Flow {
     loop {
         let end = match execute(engine, d, opts, index) {
             Ok(end) => end,
@@ -277,19 +289,16 @@ fn run_step(
             return Flow::Next;
         }
         let attempts = engine.state.steps[index].attempts;
-        if after_failure_policy(
-            run,
-            attempts,
-            engine.has_rollback() && !engine.state.in_rollback,
-        ) == AfterFailure::Retry
-        {
+        let can_roll_back = engine.has_rollback() && !engine.state.in_rollback;
+        let policy = after_failure_policy(run, attempts, can_roll_back);
+        if policy == AfterFailure::Retry {
             d.say(&format!(
                 "  retrying ({} of {} retries)",
                 attempts, run.retries
             ));
             continue;
         }
-        return after_failure(engine, d, opts, index, run, &end);
+        return after_failure(engine, d, opts, index, run, &end, policy);
     }
 }
 
@@ -419,6 +428,7 @@ fn after_failure(
     index: usize,
     run: &RunStep,
     end: &RunEnd,
+    policy: AfterFailure,
 ) -> Flow {
     let id = engine.step_id(index);
     let what = match end.exit_code {
@@ -426,8 +436,7 @@ fn after_failure(
         _ if end.timed_out => "timed out".to_string(),
         _ => "killed".to_string(),
     };
-    let can_roll_back = engine.has_rollback() && !engine.state.in_rollback;
-    match after_failure_policy(run, end_attempts(engine, index), can_roll_back) {
+    match policy {
         AfterFailure::Continue => {
             return record(engine, |e| {
                 e.skip(index, &format!("failed ({what}); on_fail=continue"))
@@ -456,7 +465,7 @@ fn after_failure(
                 ('a', "[a]bort"),
             ],
         ) {
-            Reply::Chose('r') => return run_step_again(engine, d, opts, index, run),
+            Reply::Chose('r') => return run_until_settled(engine, d, opts, index, run),
             Reply::Chose('s') => return skip(engine, d, index),
             Reply::Chose('m') => {
                 return match d.ask_text("Why is it done?", None) {
@@ -473,32 +482,4 @@ fn after_failure(
             other => return other.into(),
         }
     }
-}
-
-fn end_attempts(engine: &Engine, index: usize) -> u32 {
-    engine.state.steps.get(index).map_or(1, |s| s.attempts)
-}
-
-/// A retry the operator asked for: runs without asking again.
-fn run_step_again(
-    engine: &mut Engine,
-    d: &mut Dialogue,
-    opts: &WalkOptions,
-    index: usize,
-    run: &RunStep,
-) -> Flow {
-    let mut quiet = run.clone();
-    quiet.confirm = Confirm::None;
-    let mut once = opts.clone();
-    once.yes = false;
-    run_step(
-        engine,
-        d,
-        &once,
-        index,
-        &RunStep {
-            retries: 0,
-            ..quiet
-        },
-    )
 }
