@@ -9,6 +9,7 @@ use ratatui::layout::Rect;
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph};
+use std::collections::HashMap;
 
 pub fn draw(frame: &mut Frame, area: Rect, view: &View) {
     let block = Block::new()
@@ -31,6 +32,7 @@ fn lines(view: &View, width: usize) -> (Vec<Line<'static>>, usize) {
     let mut out = Vec::new();
     let mut selected_line = 0;
     let mut chain: Vec<&[usize]> = Vec::new();
+    let counts = progress(view);
     for (i, r) in view.refs.iter().enumerate() {
         for depth in 1..=r.section_path.len() {
             let prefix = &r.section_path[..depth];
@@ -38,7 +40,10 @@ fn lines(view: &View, width: usize) -> (Vec<Line<'static>>, usize) {
                 chain.truncate(depth - 1);
                 chain.push(prefix);
                 if let Some(section) = section_at(&view.runbook.sections, prefix) {
-                    out.push(section_line(view, section, prefix, r.rollback, width));
+                    let count = counts.get(prefix).copied().unwrap_or_default();
+                    out.push(section_line(
+                        view, section, prefix, count, r.rollback, width,
+                    ));
                 }
             }
         }
@@ -65,11 +70,11 @@ fn section_line(
     view: &View,
     section: &Section,
     path: &[usize],
+    (done, total): (usize, usize),
     rollback: bool,
     width: usize,
 ) -> Line<'static> {
     let depth = path.len().saturating_sub(1);
-    let (done, total) = progress(view, path);
     let counts = format!(" {done}/{total}");
     let marker = if rollback { "↺ " } else { "§ " };
     let title = clip(
@@ -91,17 +96,17 @@ fn section_line(
     ])
 }
 
-/// Settled and total steps in a section and everything under it.
-fn progress(view: &View, path: &[usize]) -> (usize, usize) {
-    let mut done = 0;
-    let mut total = 0;
+/// Settled and total steps of every section, its subsections included, in one pass.
+fn progress<'v>(view: &View<'v>) -> HashMap<&'v [usize], (usize, usize)> {
+    let mut counts: HashMap<&[usize], (usize, usize)> = HashMap::new();
     for (r, s) in view.refs.iter().zip(&view.state.steps) {
-        if r.section_path.starts_with(path) {
-            total += 1;
-            done += usize::from(s.status.is_settled());
+        for depth in 1..=r.section_path.len() {
+            let entry = counts.entry(&r.section_path[..depth]).or_default();
+            entry.0 += usize::from(s.status.is_settled());
+            entry.1 += 1;
         }
     }
-    (done, total)
+    counts
 }
 
 fn step_line(view: &View, i: usize, r: &StepRef, width: usize) -> Line<'static> {
