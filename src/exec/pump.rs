@@ -19,6 +19,8 @@ pub(crate) struct Outbox {
     events: Arc<Mutex<Option<SyncSender<ExecEvent>>>>,
     /// Readers waiting for the caller to take a chunk (the channel is full).
     waiting: Arc<AtomicUsize>,
+    /// Chunks delivered so far (to tell draining output from an idle pipe).
+    delivered: Arc<AtomicUsize>,
 }
 
 impl Outbox {
@@ -26,6 +28,7 @@ impl Outbox {
         Outbox {
             events: Arc::new(Mutex::new(Some(events))),
             waiting: Arc::new(AtomicUsize::new(0)),
+            delivered: Arc::new(AtomicUsize::new(0)),
         }
     }
 
@@ -41,12 +44,18 @@ impl Outbox {
             let _ = events.send(event);
         }
         self.waiting.fetch_sub(1, Ordering::SeqCst);
+        self.delivered.fetch_add(1, Ordering::SeqCst);
     }
 
     /// Whether a reader is held up by the caller rather than by the step:
     /// then the output is still coming and must not be cut off.
     pub fn backed_up(&self) -> bool {
         self.waiting.load(Ordering::SeqCst) > 0
+    }
+
+    /// How many chunks have been delivered so far.
+    pub fn delivered(&self) -> usize {
+        self.delivered.load(Ordering::SeqCst)
     }
 
     /// Takes the channel out; later deliveries are dropped.

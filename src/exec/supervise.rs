@@ -120,18 +120,29 @@ impl Supervisor {
     /// process holds them open) — never while they wait on a slow caller.
     fn drain(&mut self) -> bool {
         let mut deadline = Instant::now() + self.limits.drain;
+        let mut seen = self.outbox.delivered();
         while self.open_streams > 0 {
             let left = deadline.saturating_duration_since(Instant::now());
             match self.control.recv_timeout(left) {
                 Ok(Control::Eof) => self.open_streams -= 1,
                 Ok(_) => {}
-                Err(RecvTimeoutError::Timeout) if self.outbox.backed_up() => {
+                Err(RecvTimeoutError::Timeout) if self.still_draining(&mut seen) => {
                     deadline = Instant::now() + self.limits.drain
                 }
                 Err(_) => return false,
             }
         }
         true
+    }
+
+    /// Whether output is still on its way rather than held back by a background
+    /// process: a reader waits on the caller, or readers are still delivering
+    /// while nothing in the step's group is alive (only our pipe buffers are left).
+    fn still_draining(&self, seen: &mut usize) -> bool {
+        let delivered = self.outbox.delivered();
+        let progressed = delivered != *seen;
+        *seen = delivered;
+        self.outbox.backed_up() || (progressed && !group_alive(self.pgid))
     }
 
     fn outcome(&self, end: &ShellEnd, pipes_held: bool) -> Outcome {
