@@ -158,7 +158,12 @@ pub fn run(target: &str, args: &RunArgs, search: &SearchPath) -> i32 {
         engine.log_path().display()
     ));
     if engine
-        .start_session(opts.yes, opts.dry_run, opts.skip_waits)
+        .start_session(
+            opts.yes,
+            opts.dry_run,
+            opts.skip_waits,
+            &String::from_utf8_lossy(&source),
+        )
         .is_err()
     {
         return audit_failure(&mut engine, &mut d);

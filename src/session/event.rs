@@ -25,6 +25,9 @@ pub enum Body {
         yes: bool,
         dry_run: bool,
         skip_waits: bool,
+        /// The runbook's text (secrets masked), so follow, replay and export need only the log.
+        #[serde(default)]
+        source: String,
     },
     SessionResumed {
         operator: String,

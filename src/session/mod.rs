@@ -7,5 +7,6 @@ pub mod log;
 pub mod mask;
 pub mod params;
 pub mod policy;
+pub mod recorded;
 pub mod setup;
 pub mod state;

@@ -128,6 +128,7 @@ impl<'r> Engine<'r> {
         yes: bool,
         dry_run: bool,
         skip_waits: bool,
+        source: &str,
     ) -> Result<(), AuditError> {
         let body = Body::SessionStarted {
             title: self.display(&self.runbook.title),
@@ -135,6 +136,7 @@ impl<'r> Engine<'r> {
             yes,
             dry_run,
             skip_waits,
+            source: self.secrets.mask_str(source),
         };
         self.record(None, body, SyncPolicy::Now)
     }
