@@ -281,3 +281,38 @@ fn search_selects_the_next_matching_step() {
     assert_eq!(app.selected, SessionState::fold(&rb, &[]).steps.len() - 1);
     assert!(!app.follow_walk);
 }
+
+#[test]
+fn a_rollback_prompt_is_answered_with_b_or_c() {
+    let mut events = checked();
+    events.push(Event::new(
+        None,
+        Body::RollbackPrompted {
+            checks: vec!["errors".into()],
+            reason: "rollback_if: errors critical for 2s".into(),
+        },
+    ));
+    let mut app = App::new(0);
+    assert_eq!(
+        press(&mut app, &events, &[KeyCode::Char('b')], false),
+        vec![Effect::EnterRollback {
+            reason: "rollback_if: errors critical for 2s (rollback prompt accepted)".into()
+        }]
+    );
+    let mut app = App::new(0);
+    assert!(press(&mut app, &events, &[KeyCode::Char('b')], true).is_empty());
+    assert!(
+        app.message
+            .as_deref()
+            .is_some_and(|m| m.contains("x cancels"))
+    );
+    let mut app = App::new(0);
+    let mut keys = vec![KeyCode::Char('c')];
+    keys.extend(typed("known spike"));
+    assert_eq!(
+        press(&mut app, &events, &keys, false),
+        vec![Effect::DeclineRollback {
+            reason: "known spike".into()
+        }]
+    );
+}

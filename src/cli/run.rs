@@ -251,6 +251,7 @@ fn finish(
     args: &RunArgs,
     operator: &str,
 ) -> i32 {
+    engine.start_health();
     let end = if full_screen(args) {
         match crate::tui::runtime::run(engine, opts, operator, d.input.signals()) {
             Ok(end) => end,
@@ -259,8 +260,14 @@ fn finish(
     } else {
         walk(engine, d, opts)
     };
+    if let WalkEnd::Stopped(why) = &end {
+        d.say(&format!("\n{why}"));
+        if engine.leave(operator).is_err() {
+            return audit_failure(engine, d);
+        }
+    }
     match end {
-        WalkEnd::Left => {
+        WalkEnd::Left | WalkEnd::Stopped(_) => {
             let _ = d.out.flush();
             eprintln!(
                 "session left unfinished; resume it with: runbook resume {}",

@@ -2,6 +2,7 @@
 
 pub mod dialogue;
 mod gates;
+mod health;
 pub mod input;
 pub mod printer;
 pub mod walk;

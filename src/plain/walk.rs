@@ -2,6 +2,7 @@
 //! ticked off, until the runbook — or its rollback — is done.
 
 use super::dialogue::{Dialogue, Reply};
+use super::health::PromptOutcome;
 use crate::doc::duration::format_duration;
 use crate::doc::model::{Confirm, RunStep, StepKind};
 use crate::session::engine::{Begun, Engine, RunEnd};
@@ -29,6 +30,9 @@ pub enum WalkEnd {
     AuditFailed(String),
     /// The driver quit before the end; the session stays resumable.
     Left,
+    /// The walk stopped on its own before the next step (why); the driver leaves and
+    /// the session stays resumable.
+    Stopped(String),
 }
 
 /// What a step handler tells the walk.
@@ -59,6 +63,15 @@ pub fn walk(engine: &mut Engine, d: &mut Dialogue, opts: &WalkOptions) -> WalkEn
         if let Some(sig) = d.input.interrupted() {
             return WalkEnd::Ended(Outcome::Interrupted, format!("interrupted by signal {sig}"));
         }
+        super::health::poll(engine, d);
+        match super::health::rollback_prompt(engine, d, opts) {
+            Some(PromptOutcome::Stop(why)) => return WalkEnd::Stopped(why),
+            Some(PromptOutcome::Go(Flow::End(outcome, reason))) => {
+                return WalkEnd::Ended(outcome, reason);
+            }
+            Some(PromptOutcome::Go(Flow::Next)) => continue,
+            None => {}
+        }
         if engine.state.walk_finished() {
             return WalkEnd::Ended(finished_outcome(engine), finished_reason(engine));
         }
@@ -70,7 +83,7 @@ pub fn walk(engine: &mut Engine, d: &mut Dialogue, opts: &WalkOptions) -> WalkEn
                 record(engine, |e| e.mark_done(index, "marked done in the runbook"))
             }
             StepKind::Check(_) => check_step(engine, d, opts, index),
-            StepKind::Wait(wait) => wait_step(engine, d, opts, index, wait.duration, wait.until),
+            StepKind::Wait(wait) => super::health::wait_step(engine, d, opts, index, &wait),
             StepKind::Gate(gate) if !gate.signoffs.is_empty() => {
                 super::gates::signoff_gate(engine, d, opts, index, &gate)
             }
@@ -210,53 +223,6 @@ fn check_step(engine: &mut Engine, d: &mut Dialogue, opts: &WalkOptions, index: 
     }
 }
 
-fn wait_step(
-    engine: &mut Engine,
-    d: &mut Dialogue,
-    opts: &WalkOptions,
-    index: usize,
-    duration: Duration,
-    until: Vec<String>,
-) -> Flow {
-    let _ = engine.start_wait(index, duration.as_secs_f64(), until);
-    if opts.skip_waits || opts.dry_run {
-        let why = if opts.dry_run {
-            "--dry-run"
-        } else {
-            "--skip-waits"
-        };
-        d.say(&format!(
-            "  wait {} not waited ({why})",
-            format_duration(duration)
-        ));
-        return record(engine, |e| e.end_wait(index, true, why));
-    }
-    let until_utc = chrono::Utc::now() + chrono::Duration::from_std(duration).unwrap_or_default();
-    d.say(&format!(
-        "  waiting {} (until {} UTC) — press Enter to end early",
-        format_duration(duration),
-        until_utc.format("%H:%M:%S")
-    ));
-    let deadline = std::time::Instant::now() + duration;
-    match d.input.answer_until(deadline) {
-        super::input::Answer::Line(_) => match d.ask_text("Why end the wait early?", None) {
-            Reply::Chose(reason) => record(engine, |e| e.end_wait(index, true, &reason)),
-            Reply::Interrupted(sig) => interrupted(sig),
-            Reply::NoAnswer => record(engine, |e| {
-                e.end_wait(index, true, "ended early, no reason given")
-            }),
-        },
-        super::input::Answer::Interrupted(sig) => interrupted(sig),
-        _ => record(engine, |e| {
-            e.end_wait(
-                index,
-                false,
-                &format!("waited {}", format_duration(duration)),
-            )
-        }),
-    }
-}
-
 fn run_step(
     engine: &mut Engine,
     d: &mut Dialogue,
@@ -384,6 +350,7 @@ fn execute(
         end = engine.pump(Duration::from_millis(50), &mut |id, stream, bytes| {
             let _ = out.output(id, stream, bytes);
         });
+        super::health::poll(engine, d);
         if signal.is_none()
             && let Some(sig) = d.input.interrupted()
         {

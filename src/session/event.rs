@@ -115,6 +115,15 @@ pub enum Body {
     RollbackEntered {
         reason: String,
     },
+    /// A health check's `rollback_if` held: the operator is asked to roll back.
+    RollbackPrompted {
+        checks: Vec<String>,
+        reason: String,
+    },
+    /// The operator chose to stay on the forward path after a rollback prompt.
+    RollbackDeclined {
+        reason: String,
+    },
     HealthChanged {
         check: String,
         from: String,

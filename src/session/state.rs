@@ -97,6 +97,8 @@ pub struct SessionState {
     pub cursor: usize,
     pub in_rollback: bool,
     pub rollback_reason: Option<String>,
+    /// Why a `rollback_if` prompt is open, until the operator rolls back or declines.
+    pub rollback_prompt: Option<String>,
     pub running: Option<usize>,
     pub env_set: BTreeMap<String, String>,
     pub env_unset: Vec<String>,
@@ -142,6 +144,7 @@ impl SessionState {
             cursor: 0,
             in_rollback: false,
             rollback_reason: None,
+            rollback_prompt: None,
             running: None,
             env_set: BTreeMap::new(),
             env_unset: Vec::new(),
@@ -211,8 +214,13 @@ impl SessionState {
             (Body::RollbackEntered { reason }, _) => {
                 self.in_rollback = true;
                 self.rollback_reason = Some(reason.clone());
+                self.rollback_prompt = None;
                 self.cursor = self.first_in_region();
             }
+            (Body::RollbackPrompted { reason, .. }, _) => {
+                self.rollback_prompt = Some(reason.clone());
+            }
+            (Body::RollbackDeclined { .. }, _) => self.rollback_prompt = None,
             (Body::EnvChanged { set, unset, cwd }, _) => {
                 for (k, v) in set {
                     self.env_unset.retain(|u| u != k);

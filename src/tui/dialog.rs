@@ -13,6 +13,7 @@ pub enum Purpose {
     MarkDone(usize),
     EndWait(usize),
     Rollback,
+    DeclineRollback,
     Note(Option<usize>),
     Abort,
 }
@@ -24,6 +25,7 @@ impl Purpose {
             Purpose::MarkDone(_) => "Why is this step done?",
             Purpose::EndWait(_) => "Why end the wait early?",
             Purpose::Rollback => "Why roll back?",
+            Purpose::DeclineRollback => "Why stay on the forward path?",
             Purpose::Note(_) => "Note:",
             Purpose::Abort => "Why abort the session?",
         }
@@ -196,6 +198,7 @@ fn reason(app: &mut App, key: KeyEvent, purpose: Purpose, mut text: String) -> V
             reason: given,
         }],
         Purpose::Rollback => vec![Effect::EnterRollback { reason: given }],
+        Purpose::DeclineRollback => vec![Effect::DeclineRollback { reason: given }],
         Purpose::Abort => {
             app.quit = true;
             vec![Effect::Abort { reason: given }]

@@ -3,6 +3,7 @@
 //! drivers (`--plain`, the TUI) decide *when* to act, never *how* it is recorded.
 
 mod batch;
+mod health;
 mod journal;
 mod run;
 
@@ -17,6 +18,7 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::Duration;
 
+pub use health::WaitEnd;
 pub use run::{Begun, RunEnd, Running};
 
 /// How long a step's process group gets between TERM and KILL.
@@ -38,6 +40,10 @@ pub struct Engine<'r> {
     pub os_user: String,
     /// Parameter values, for `{{name}}` in titles and prose.
     pub params: BTreeMap<String, String>,
+    /// The runbook's health checks, once started.
+    health: Option<crate::health::Monitor>,
+    /// Checks whose `rollback_if` already raised a prompt in this critical spell.
+    rollback_raised: std::collections::BTreeSet<String>,
 }
 
 impl<'r> Engine<'r> {
@@ -65,6 +71,8 @@ impl<'r> Engine<'r> {
             running: None,
             os_user: os_user(),
             params: BTreeMap::new(),
+            health: None,
+            rollback_raised: Default::default(),
         })
     }
 
@@ -232,12 +240,13 @@ impl<'r> Engine<'r> {
             .get(index)
             .map(|s| s.signers.clone())
             .unwrap_or_default();
+        let evidence = self.gate_evidence(index);
         let body = Body::GateDecided {
             decision,
             auto,
             criteria,
             signers,
-            evidence: BTreeMap::new(),
+            evidence,
         };
         self.record_step(index, body, SyncPolicy::Now)
     }
@@ -281,18 +290,6 @@ impl<'r> Engine<'r> {
         )
     }
 
-    /// A health check changed status (samples that change nothing are not recorded).
-    pub fn health_changed(&mut self, change: &crate::health::Change) -> Result<(), AuditError> {
-        let body = Body::HealthChanged {
-            check: change.check.clone(),
-            from: change.from.as_str().to_string(),
-            to: change.to.as_str().to_string(),
-            value: change.value.clone(),
-            reason: change.reason.as_ref().map(|r| self.mask(r)),
-        };
-        self.record(None, body, SyncPolicy::Lazy)
-    }
-
     /// Whether the runbook has any rollback step to go to.
     pub fn has_rollback(&self) -> bool {
         self.state.steps.iter().any(|s| s.rollback)
@@ -301,6 +298,7 @@ impl<'r> Engine<'r> {
     /// Ends the session: stops every process group still alive, then records the end.
     pub fn end(&mut self, outcome: Outcome, reason: &str) -> Result<(), AuditError> {
         self.stop_running("the session is ending");
+        self.stop_health();
         let live = self.groups.live().len();
         self.groups.terminate_all(GRACE);
         let reason = if live > 0 {

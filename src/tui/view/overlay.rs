@@ -16,7 +16,29 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &View) {
     } else if let Some(dialog) = &view.app.dialog {
         let (title, lines, colour) = dialog_content(view, dialog);
         boxed(frame, area, title, lines, colour);
+    } else if let Some(reason) = &view.state.rollback_prompt {
+        boxed(
+            frame,
+            area,
+            "ROLL BACK?",
+            rollback_prompt_lines(reason),
+            Color::Red,
+        );
     }
+}
+
+/// The prompt a `rollback_if` raises: prominent, and it stays until answered.
+fn rollback_prompt_lines(reason: &str) -> Vec<Line<'static>> {
+    let bold_red = Style::new().fg(Color::Red).add_modifier(Modifier::BOLD);
+    vec![
+        Line::from(Span::styled(
+            "A health check asks for a rollback.",
+            bold_red,
+        )),
+        Line::from(reason.to_string()),
+        Line::default(),
+        Line::from("b: roll back now    c: continue on the forward path (asks why)"),
+    ]
 }
 
 fn boxed(frame: &mut Frame, area: Rect, title: &str, lines: Vec<Line<'static>>, colour: Color) {
