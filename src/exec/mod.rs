@@ -22,6 +22,7 @@
 
 mod error;
 mod groups;
+mod priority;
 mod pump;
 mod shell;
 mod spawn;
@@ -34,6 +35,7 @@ use std::sync::mpsc::{self, Sender, SyncSender};
 use std::thread;
 use std::time::{Duration, Instant};
 
+pub use priority::bulk_thread;
 pub use error::ExecError;
 pub use groups::{ProcessGroups, terminate_group};
 pub use types::{
@@ -139,7 +141,10 @@ fn launch(
         .map_err(ExecError::Thread)?;
     thread::Builder::new()
         .name("step-supervise".to_owned())
-        .spawn(move || supervisor.run())
+        .spawn(move || {
+            priority::bulk_thread();
+            supervisor.run()
+        })
         .map_err(ExecError::Thread)?;
     Ok(())
 }

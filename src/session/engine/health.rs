@@ -87,7 +87,10 @@ impl Engine<'_> {
             .into_iter()
             .filter(|(check, _)| !self.rollback_raised.contains(check))
             .collect();
-        if fresh.is_empty() || self.state.in_rollback || self.state.outcome.is_some() {
+        let already_asked = self.state.rollback_prompt.is_some();
+        if fresh.is_empty() || already_asked || self.state.in_rollback {
+            self.rollback_raised
+                .extend(fresh.into_iter().map(|(check, _)| check));
             return;
         }
         let reason = fresh
