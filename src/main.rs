@@ -2,7 +2,7 @@
 
 use clap::{Args, Parser, Subcommand};
 use runbook::cli::run::{self, RunArgs};
-use runbook::cli::{health, inspect, sessions};
+use runbook::cli::{export, health, inspect, sessions};
 use runbook::doc::resolve::SearchPath;
 use runbook::session::log::{resolve_session, sessions_dir};
 use std::path::PathBuf;
@@ -60,6 +60,19 @@ enum Command {
     /// Check a session log's hash chain and structure: exit 0 intact, 1 altered or corrupt.
     Verify {
         session: String,
+        #[arg(long, env = "RUNBOOK_AUDIT_DIR", value_name = "DIR")]
+        audit_dir: Option<PathBuf>,
+    },
+    /// Turn a recorded session into a Markdown timeline, an asciicast (v2) or a JSON array.
+    Export {
+        /// A session id, a unique prefix of one, or a log file's path.
+        session: String,
+        /// md: post-mortem timeline; cast: recording for asciinema; json: the log's records.
+        #[arg(long, value_parser = ["md", "cast", "json"])]
+        format: String,
+        /// Write to FILE instead of stdout.
+        #[arg(long, short, value_name = "FILE")]
+        output: Option<PathBuf>,
         #[arg(long, env = "RUNBOOK_AUDIT_DIR", value_name = "DIR")]
         audit_dir: Option<PathBuf>,
     },
@@ -160,6 +173,14 @@ fn dispatch(command: Command, search: &SearchPath) -> i32 {
         }
         Command::Verify { session, audit_dir } => with_dir(audit_dir, |dir| {
             sessions::verify_session(&dir, &session, &mut out)
+        }),
+        Command::Export {
+            session,
+            format,
+            output,
+            audit_dir,
+        } => with_dir(audit_dir, |dir| {
+            export::export(&dir, &session, &format, output.as_deref())
         }),
         Command::List => inspect::list(search, &mut out),
         Command::Check { targets } => inspect::check(&targets, search, &mut out, &mut err),

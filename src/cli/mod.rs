@@ -1,5 +1,6 @@
 //! The subcommands' work, callable from `main.rs` and from tests.
 
+pub mod export;
 pub mod health;
 pub mod inspect;
 pub mod outline;

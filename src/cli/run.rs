@@ -281,21 +281,11 @@ fn finish(
             if engine.end(outcome, &reason).is_err() {
                 return audit_failure(engine, d);
             }
-            d.say(&format!("\nsession {}: {reason}", outcome_word(outcome)));
+            d.say(&format!("\nsession {}: {reason}", outcome.word()));
             summary(engine, d);
             eprintln!("audit log: {}", engine.log_path().display());
             outcome.exit_code()
         }
-    }
-}
-
-fn outcome_word(outcome: Outcome) -> &'static str {
-    match outcome {
-        Outcome::Completed => "completed",
-        Outcome::RolledBack => "rolled back",
-        Outcome::Failed => "failed",
-        Outcome::Aborted => "aborted",
-        Outcome::Interrupted => "interrupted",
     }
 }
 

@@ -150,6 +150,17 @@ pub enum Outcome {
 }
 
 impl Outcome {
+    /// The outcome in words, e.g. `rolled back`.
+    pub fn word(self) -> &'static str {
+        match self {
+            Outcome::Completed => "completed",
+            Outcome::RolledBack => "rolled back",
+            Outcome::Failed => "failed",
+            Outcome::Aborted => "aborted",
+            Outcome::Interrupted => "interrupted",
+        }
+    }
+
     /// The process exit code for this outcome (PRODUCT.md §5).
     pub fn exit_code(self) -> i32 {
         match self {

@@ -22,6 +22,34 @@ pub enum Status {
 }
 
 impl Status {
+    /// Every status, in the order a summary lists them.
+    pub const ALL: [Status; 9] = [
+        Status::Done,
+        Status::Failed,
+        Status::Skipped,
+        Status::TimedOut,
+        Status::Cancelled,
+        Status::Interrupted,
+        Status::NoGo,
+        Status::Running,
+        Status::Pending,
+    ];
+
+    /// The status in words, e.g. `timed out`, `not reached`.
+    pub fn word(self) -> &'static str {
+        match self {
+            Status::Pending => "not reached",
+            Status::Running => "running",
+            Status::Done => "done",
+            Status::Failed => "failed",
+            Status::Skipped => "skipped",
+            Status::TimedOut => "timed out",
+            Status::Cancelled => "cancelled",
+            Status::Interrupted => "interrupted",
+            Status::NoGo => "NO-GO",
+        }
+    }
+
     /// Whether the step is settled and the walk may move past it.
     pub fn is_settled(self) -> bool {
         matches!(self, Status::Done | Status::Skipped)

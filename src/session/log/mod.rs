@@ -92,6 +92,7 @@ pub use output::{decode_output, encode_output, split_utf8_boundary};
 pub use reader::{Line, LineReader, RecordReader, read_records};
 pub use record::{
     ChainHash, Event, EventDraft, FORMAT, Header, HeaderDraft, MAX_LINE_BYTES, Record, RunbookRef,
+    TS_FORMAT,
 };
 pub use repair::{RepairReport, TornKind, repair};
 pub use sessions::{
