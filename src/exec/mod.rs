@@ -35,9 +35,9 @@ use std::sync::mpsc::{self, Sender, SyncSender};
 use std::thread;
 use std::time::{Duration, Instant};
 
-pub use priority::bulk_thread;
 pub use error::ExecError;
 pub use groups::{ProcessGroups, terminate_group};
+pub use priority::bulk_thread;
 pub use types::{
     DEFAULT_DRAIN, DEFAULT_GRACE, EVENT_BACKLOG, ExecEvent, Exit, IoMode, Limits, Outcome,
     RunRequest, Stream,

@@ -119,7 +119,7 @@ impl Cast<'_> {
         let style = match body {
             Body::StepFinished { ok: true, .. } => GREEN,
             Body::StepFinished { .. } | Body::StepTimedOut { .. } => RED,
-            Body::RollbackEntered { .. } => ALARM,
+            Body::RollbackEntered { .. } | Body::RollbackPrompted { .. } => ALARM,
             Body::GateDecided { .. } | Body::SessionEnded { .. } => BOLD,
             Body::Signed { .. } | Body::Note { .. } | Body::StepSkipped { .. } => YELLOW,
             _ => DIM,
@@ -241,6 +241,7 @@ fn marker(session: &Session, stamped: &Stamped, opened: bool) -> Option<String> 
             decision_word(*decision)
         )),
         Body::RollbackEntered { reason } => Some(format!("ROLLBACK: {reason}")),
+        Body::RollbackPrompted { reason, .. } => Some(format!("rollback suggested: {reason}")),
         Body::SessionResumed { operator, .. } => Some(format!("resumed by {operator}")),
         Body::SessionEnded { outcome, .. } => Some(format!("end: {}", outcome.word())),
         _ => None,

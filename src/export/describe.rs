@@ -20,6 +20,10 @@ pub(crate) fn describe(body: &Body) -> Option<String> {
         | Body::StepCancelled { .. }
         | Body::StepInterrupted { .. } => run(body)?,
         Body::RollbackEntered { reason } => format!("ROLLBACK entered: {reason}"),
+        Body::RollbackPrompted { reason, .. } => format!("ROLLBACK SUGGESTED by health: {reason}"),
+        Body::RollbackDeclined { reason } => {
+            format!("rollback prompt declined; stayed on the forward path: {reason}")
+        }
         Body::HealthChanged { .. } | Body::EnvChanged { .. } => surroundings(body)?,
         _ => walk(body)?,
     })
