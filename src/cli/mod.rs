@@ -5,3 +5,4 @@ pub mod inspect;
 pub mod outline;
 pub mod run;
 pub mod sessions;
+pub mod sign;

@@ -4,4 +4,6 @@ pub mod dialogue;
 mod gates;
 pub mod input;
 pub mod printer;
+mod run_step;
+mod signoffs;
 pub mod walk;

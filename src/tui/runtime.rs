@@ -83,6 +83,7 @@ fn event_loop(
         }
         dirty |= autopilot(engine, s, screen)?;
         dirty |= record_health(engine, s);
+        dirty |= signoffs(engine, s);
         let timeout = if engine.running().is_some() || dirty {
             Duration::ZERO
         } else {
@@ -117,6 +118,11 @@ fn record_health(engine: &mut Engine, s: &Session) -> bool {
         let _ = engine.health_changed(change);
     }
     !changes.is_empty()
+}
+
+/// Sign-offs from followers' terminals (and the driver's own) shown; whether anything changed.
+fn signoffs(engine: &mut Engine, s: &mut Session) -> bool {
+    super::followers::poll(engine, &mut s.app)
 }
 
 /// Moves the running step and waits forward; whether anything changed.
