@@ -298,6 +298,7 @@ fn signoff_dialog() {
             name: "Ana Ruiz".into(),
             os_user: "ana".into(),
             via: "driver".into(),
+            request: None,
         },
     ));
     let mut app = fresh_app();
@@ -311,6 +312,7 @@ fn signoff_dialog() {
         role: String::new(),
         name: String::new(),
         os_user: String::new(),
+        via: String::new(),
     };
 }
 

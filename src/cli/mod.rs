@@ -6,3 +6,4 @@ pub mod inspect;
 pub mod outline;
 pub mod run;
 pub mod sessions;
+pub mod sign;

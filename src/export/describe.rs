@@ -156,11 +156,25 @@ fn walk(body: &Body) -> Option<String> {
             name,
             os_user,
             via,
+            ..
         } => format!("{role} signed by {name} (OS user {os_user}, via {via})"),
         Body::GateDecided { decision, auto, .. } => {
             format!("decision: {}{}", decision_word(*decision), by(*auto))
         }
         Body::Note { text } => format!("note: {text}"),
+        Body::SignoffRejected {
+            role,
+            name,
+            os_user,
+            via,
+            reason,
+            ..
+        } => format!(
+            "sign-off for {role} by {name} (OS user {os_user}, via {via}) rejected: {reason}"
+        ),
+        Body::DriverChanged { from, to, host } => {
+            format!("the driver changed from {from} to {to} (on {host})")
+        }
         Body::Jumped { to } => format!("the operator moved to {to}"),
         _ => return None,
     })
@@ -276,6 +290,7 @@ mod tests {
                 role: "SRE".into(),
                 name: "Bo".into(),
                 os_user: "bo".into(),
+                via: "driver".into(),
             }],
             evidence: BTreeMap::new(),
         };

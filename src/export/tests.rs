@@ -45,6 +45,7 @@ impl Log {
             dry_run: false,
             skip_waits: false,
             source: source.into(),
+            operator: "ana".into(),
         };
         log.add(None, started);
         log

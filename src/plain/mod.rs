@@ -5,4 +5,6 @@ mod gates;
 mod health;
 pub mod input;
 pub mod printer;
+mod run_step;
+mod signoffs;
 pub mod walk;

@@ -28,6 +28,9 @@ pub enum Body {
         /// The runbook's text (secrets masked), so follow, replay and export need only the log.
         #[serde(default)]
         source: String,
+        /// Who drives the session (also in the header; here so the fold knows the driver).
+        #[serde(default)]
+        operator: String,
     },
     SessionResumed {
         operator: String,
@@ -89,11 +92,16 @@ pub enum Body {
         early: bool,
         reason: String,
     },
+    /// A role signed by name: `via` is `driver` (the driver's terminal) or
+    /// `follower@HOST`; `os_user` is the driver's user, or the owner of the follower's sidecar file.
     Signed {
         role: String,
         name: String,
         os_user: String,
         via: String,
+        /// The follower's request nonce (absent for the driver's own sign-offs).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        request: Option<String>,
     },
     GateDecided {
         decision: Decision,
@@ -135,6 +143,23 @@ pub enum Body {
         set: BTreeMap<String, String>,
         unset: Vec<String>,
         cwd: Option<String>,
+    },
+    /// A sign-off that was not accepted (unknown gate or role, already signed,
+    /// gate not open, `distinct` role signed by the driver's own OS user, unreadable request).
+    SignoffRejected {
+        role: String,
+        name: String,
+        os_user: String,
+        via: String,
+        reason: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        request: Option<String>,
+    },
+    /// Another operator took over the session (recorded after `session_resumed`).
+    DriverChanged {
+        from: String,
+        to: String,
+        host: String,
     },
 }
 
@@ -184,6 +209,9 @@ pub struct Signer {
     pub role: String,
     pub name: String,
     pub os_user: String,
+    /// `driver`, or `follower@HOST` (empty in logs written before it was recorded).
+    #[serde(default)]
+    pub via: String,
 }
 
 impl Event {

@@ -77,6 +77,7 @@ fn event_loop(
         }
         dirty |= autopilot(engine, s, screen)?;
         dirty |= !engine.poll_health().is_empty();
+        dirty |= signoffs(engine, s);
         let timeout = if engine.running().is_some() || dirty {
             Duration::ZERO
         } else {
@@ -102,6 +103,11 @@ fn event_loop(
             );
         }
     }
+}
+
+/// Sign-offs from followers' terminals (and the driver's own) shown; whether anything changed.
+fn signoffs(engine: &mut Engine, s: &mut Session) -> bool {
+    super::followers::poll(engine, &mut s.app)
 }
 
 /// Moves the running step and waits forward; whether anything changed.

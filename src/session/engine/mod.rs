@@ -3,9 +3,11 @@
 //! drivers (`--plain`, the TUI) decide *when* to act, never *how* it is recorded.
 
 mod batch;
+mod handover;
 mod health;
 mod journal;
 mod run;
+mod signoff;
 
 use super::event::{Body, Decision, Event, Outcome, Signer};
 use super::log::{AuditError, AuditWriter, EventDraft, SyncPolicy};
@@ -20,6 +22,7 @@ use std::time::Duration;
 
 pub use health::WaitEnd;
 pub use run::{Begun, RunEnd, Running};
+pub use signoff::{SignoffNews, origin};
 
 /// How long a step's process group gets between TERM and KILL.
 pub const GRACE: Duration = Duration::from_secs(2);
@@ -37,6 +40,8 @@ pub struct Engine<'r> {
     declared_secrets: Vec<String>,
     pub groups: ProcessGroups,
     running: Option<Running>,
+    /// Follower sign-off requests and what became of sign-offs.
+    signoffs: signoff::Desk,
     pub os_user: String,
     /// Parameter values, for `{{name}}` in titles and prose.
     pub params: BTreeMap<String, String>,
@@ -57,6 +62,7 @@ impl<'r> Engine<'r> {
     ) -> std::io::Result<Self> {
         let declared_secrets = runbook.meta.env.secret.clone();
         let secrets = Secrets::from_env(&env, &declared_secrets);
+        let signoffs = signoff::Desk::open(writer.path());
         Ok(Engine {
             runbook,
             refs: runbook.steps(),
@@ -69,6 +75,7 @@ impl<'r> Engine<'r> {
             declared_secrets,
             groups: ProcessGroups::default(),
             running: None,
+            signoffs,
             os_user: os_user(),
             params: BTreeMap::new(),
             health: None,
@@ -133,6 +140,7 @@ impl<'r> Engine<'r> {
 
     pub fn start_session(
         &mut self,
+        operator: &str,
         yes: bool,
         dry_run: bool,
         skip_waits: bool,
@@ -145,6 +153,7 @@ impl<'r> Engine<'r> {
             dry_run,
             skip_waits,
             source: self.secrets.mask_str(source),
+            operator: operator.to_string(),
         };
         self.record(None, body, SyncPolicy::Now)
     }
@@ -203,24 +212,6 @@ impl<'r> Engine<'r> {
         )
     }
 
-    /// A role signed by name, on this machine (`via` = "driver") or from a follower.
-    pub fn sign(
-        &mut self,
-        index: usize,
-        role: &str,
-        name: &str,
-        os_user: &str,
-        via: &str,
-    ) -> Result<(), AuditError> {
-        let body = Body::Signed {
-            role: role.into(),
-            name: self.secrets.mask_str(name),
-            os_user: os_user.into(),
-            via: via.into(),
-        };
-        self.record_step(index, body, SyncPolicy::Now)
-    }
-
     /// A gate decision, with the criteria and the signers as they stand.
     pub fn decide_gate(
         &mut self,
@@ -228,6 +219,9 @@ impl<'r> Engine<'r> {
         decision: Decision,
         auto: bool,
     ) -> Result<(), AuditError> {
+        if decision == Decision::Go && self.refuse_go(index).is_some() {
+            return Ok(());
+        }
         let criteria = match self.refs.get(index).map(|r| &r.step.kind) {
             Some(crate::doc::model::StepKind::Gate(gate)) => {
                 gate.criteria.iter().map(|c| c.text.clone()).collect()
