@@ -205,7 +205,7 @@ fn with_dir(audit_dir: Option<PathBuf>, body: impl FnOnce(PathBuf) -> i32) -> i3
     match sessions_dir(audit_dir.as_deref()) {
         Ok(dir) => body(dir),
         Err(e) => {
-            eprintln!("error: {e}");
+            runbook::cli::stderr_line(&format!("error: {e}"));
             2
         }
     }
@@ -222,7 +222,7 @@ fn resume(session: Option<&str>, args: &RunArgs) -> i32 {
         match path {
             Ok(path) => run::resume(&path, args),
             Err(e) => {
-                eprintln!("error: {e}");
+                runbook::cli::stderr_line(&format!("error: {e}"));
                 2
             }
         }

@@ -368,3 +368,22 @@ fn the_operator_can_retry_a_failed_step() {
     assert_eq!(attempts, [1, 2]);
     assert_eq!(output_of(&log, "flaky", "stdout"), "ok\n");
 }
+
+#[test]
+fn an_unreadable_stderr_does_not_turn_a_clean_end_into_a_crash() {
+    let sb = Sandbox::new();
+    let runbook = sb.runbook("quiet.md", "# Quiet\n```bash\necho done\n```\n");
+    let mut child = sb
+        .command(&["run", runbook.to_str().expect("path"), "--plain", "--yes"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    // Nobody reads stderr: every write to it fails (as on a terminal that hung up).
+    drop(child.stderr.take());
+    let status = child.wait().expect("wait");
+    assert_eq!(status.code(), Some(0));
+    let recs = records(&sb.only_log());
+    let end = events(&recs, "session_ended");
+    assert_eq!(end[0]["data"]["outcome"], "completed");
+}

@@ -59,16 +59,16 @@ fn to_file(log: &Path, format: Format, file: &Path) -> Result<Exported, ExportEr
 
 fn report(exported: &Exported) {
     for note in &exported.notes {
-        eprintln!("note: {note}");
+        super::stderr_line(&format!("note: {note}"));
     }
     if exported.torn {
-        eprintln!(
+        super::stderr_line(&format!(
             "note: the log's final line is torn (the session stopped mid-write); it was left out"
-        );
+        ));
     }
 }
 
 fn fail(message: impl std::fmt::Display, code: i32) -> i32 {
-    eprintln!("error: {message}");
+    super::stderr_line(&format!("error: {message}"));
     code
 }

@@ -7,3 +7,10 @@ pub mod outline;
 pub mod run;
 pub mod sessions;
 pub mod sign;
+
+/// One line on stderr. Unlike `eprintln!` it never panics: after a hang-up the terminal is
+/// gone, and a message nobody can read must not turn a clean end into a crash.
+pub fn stderr_line(text: &str) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr(), "{text}");
+}

@@ -41,7 +41,7 @@ pub struct RunArgs {
 }
 
 fn fail(message: impl std::fmt::Display, code: i32) -> i32 {
-    eprintln!("error: {message}");
+    super::stderr_line(&format!("error: {message}"));
     code
 }
 
@@ -275,11 +275,11 @@ fn finish(
     match end {
         WalkEnd::Left => {
             let _ = d.out.flush();
-            eprintln!(
+            super::stderr_line(&format!(
                 "session left unfinished; resume it with: runbook resume {}",
                 session_id(engine)
-            );
-            eprintln!("audit log: {}", engine.log_path().display());
+            ));
+            super::stderr_line(&format!("audit log: {}", engine.log_path().display()));
             1
         }
         WalkEnd::AuditFailed(_) => audit_failure(engine, d),
@@ -289,7 +289,7 @@ fn finish(
             }
             d.say(&format!("\nsession {}: {reason}", outcome.word()));
             summary(engine, d);
-            eprintln!("audit log: {}", engine.log_path().display());
+            super::stderr_line(&format!("audit log: {}", engine.log_path().display()));
             outcome.exit_code()
         }
     }

@@ -26,7 +26,7 @@ pub fn sessions(dir: &Path, as_json: bool, out: &mut impl Write) -> i32 {
     let list = match list_sessions(dir) {
         Ok(list) => list,
         Err(e) => {
-            eprintln!("error: {e}");
+            super::stderr_line(&format!("error: {e}"));
             return 1;
         }
     };
@@ -104,7 +104,7 @@ pub fn verify_session(dir: &Path, arg: &str, out: &mut impl Write) -> i32 {
     let path = match resolve_session(dir, arg) {
         Ok(path) => path,
         Err(e) => {
-            eprintln!("error: {e}");
+            super::stderr_line(&format!("error: {e}"));
             return 2;
         }
     };

@@ -19,10 +19,14 @@ impl Screen {
         })
     }
 
-    /// Gives the terminal back to the shell (idempotent).
+    /// Gives the terminal back to the shell (idempotent). Errors are ignored: after a
+    /// hang-up there is no terminal left to restore, nor a stderr to complain on.
     pub fn leave(&mut self) {
-        if self.terminal.take().is_some() {
-            ratatui::restore();
+        if let Some(mut terminal) = self.terminal.take() {
+            let _ = terminal.show_cursor();
+            let _ = ratatui::try_restore();
+            // Its drop would report a cursor it could not show on a vanished terminal.
+            std::mem::forget(terminal);
         }
     }
 
