@@ -62,9 +62,9 @@ fn report(exported: &Exported) {
         super::stderr_line(&format!("note: {note}"));
     }
     if exported.torn {
-        super::stderr_line(&format!(
-            "note: the log's final line is torn (the session stopped mid-write); it was left out"
-        ));
+        super::stderr_line(
+            "note: the log's final line is torn (the session stopped mid-write); it was left out",
+        );
     }
 }
 
