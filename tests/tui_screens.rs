@@ -112,9 +112,26 @@ fn screen_with_health(
     running_for: Option<Duration>,
     health: &[CheckState],
 ) -> String {
-    let rb = runbook();
+    render(
+        &runbook(),
+        events,
+        app,
+        (width, height),
+        running_for,
+        health,
+    )
+}
+
+fn render(
+    rb: &Runbook,
+    events: &[Event],
+    app: &App,
+    (width, height): (u16, u16),
+    running_for: Option<Duration>,
+    health: &[CheckState],
+) -> String {
     let refs = rb.steps();
-    let state = SessionState::fold(&rb, events);
+    let state = SessionState::fold(rb, events);
     let mut app = app.clone();
     if app.follow_walk {
         app.sync_selection(&state);
@@ -123,7 +140,7 @@ fn screen_with_health(
     let secrets = Secrets::default();
     let terminals = HashMap::new();
     let view = View {
-        runbook: &rb,
+        runbook: rb,
         refs: &refs,
         state: &state,
         app: &app,
@@ -430,4 +447,32 @@ fn rollback_prompt_raised_by_a_health_check() {
     ));
     let answered = screen_with_health(&events, &fresh_app(), 120, 30, None, &health);
     assert!(!answered.contains("ROLL BACK?"), "{answered}");
+}
+
+#[test]
+fn gate_dialog_shows_the_evidence_it_will_record() {
+    let rb = load_str(
+        "---\ntitle: Evidence\nhealth:\n  - {name: api, http: 'http://127.0.0.1:9/health'}\n  - {name: disk, system: 'disk:/'}\n---\n# Evidence\n## Decide\n```runbook\n- gate: Go for the cutover\n  criteria: [api healthy]\n  evidence: [api, disk]\n```\n",
+        Path::new("evidence.md"),
+    )
+    .expect("valid");
+    let health = vec![
+        check("api", Status::Ok, "12 ms", None, &[11.0, 12.0]),
+        check(
+            "disk",
+            Status::Warn,
+            "87%",
+            Some("above warn 85%"),
+            &[80.0, 87.0],
+        ),
+    ];
+    let mut app = fresh_app();
+    app.dialog = Some(Dialog::Gate { index: 0 });
+    let text = render(&rb, &[], &app, (100, 30), None, &health);
+    assert!(
+        text.contains("Evidence (recorded with the decision)"),
+        "{text}"
+    );
+    assert!(text.contains("api OK · 12 ms · for 1m5s"), "{text}");
+    insta::assert_snapshot!("gate_evidence_100x30", text);
 }

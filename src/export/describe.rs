@@ -223,10 +223,10 @@ pub(crate) fn gate_details(body: &Body) -> Vec<String> {
         .iter()
         .map(|s| format!("signed: {} — {} (OS user {})", s.role, s.name, s.os_user));
     let evidence = evidence.iter().map(|(check, state)| {
-        let state = state
-            .as_str()
-            .map_or_else(|| state.to_string(), str::to_string);
-        format!("evidence: {check} = {state}")
+        format!(
+            "evidence: {}",
+            crate::session::evidence::describe(check, state)
+        )
     });
     criteria.chain(signers).chain(evidence).collect()
 }

@@ -3,6 +3,7 @@
 
 pub mod engine;
 pub mod event;
+pub mod evidence;
 pub mod log;
 pub mod mask;
 pub mod params;

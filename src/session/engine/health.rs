@@ -7,8 +7,9 @@ use crate::doc::duration::format_duration;
 use crate::doc::model::StepKind;
 use crate::health::{Change, CheckState, Monitor};
 use crate::session::event::Body;
+use crate::session::evidence;
 use crate::session::log::{AuditError, SyncPolicy};
-use serde_json::{Value, json};
+use serde_json::Value;
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
@@ -185,13 +186,11 @@ impl Engine<'_> {
             .iter()
             .map(|name| {
                 let value = match snapshot.iter().find(|c| &c.name == name) {
-                    Some(check) => json!({
-                        "status": check.status.as_str(),
-                        "value": check.last.as_ref().map(|s| s.shown.clone()).filter(|v| !v.is_empty()),
-                        "reason": check.last.as_ref().and_then(|s| s.reason.as_ref()).map(|r| self.mask(r)),
-                        "for_s": now.saturating_duration_since(check.since).as_secs(),
-                    }),
-                    None => json!({"status": "UNKNOWN", "reason": "the check is not running"}),
+                    Some(check) => {
+                        let reason = check.last.as_ref().and_then(|s| s.reason.as_ref());
+                        evidence::of_check(check, reason.map(|r| self.mask(r)), now)
+                    }
+                    None => evidence::missing(),
                 };
                 (name.clone(), value)
             })

@@ -3,6 +3,7 @@
 use super::View;
 use crate::doc::model::{GateStep, StepKind};
 use crate::session::event::Signer;
+use crate::session::evidence;
 use crate::session::state::StepState;
 use crate::tui::dialog::{Dialog, Purpose};
 use ratatui::Frame;
@@ -263,10 +264,42 @@ pub fn gate_lines(view: &View, gate: &GateStep, step: &StepState) -> Vec<Line<'s
             Style::new().fg(Color::Red),
         )));
     }
+    if step.decision.is_none() {
+        lines.extend(evidence_lines(view, &gate.evidence));
+    }
     if let Some(decision) = step.decision {
         lines.push(Line::from(Span::styled(
             format!("decided: {decision:?}"),
             Style::new().fg(Color::Yellow),
+        )));
+    }
+    lines
+}
+
+/// The gate's evidence checks as they stand; this is what the decision will record.
+fn evidence_lines(view: &View, names: &[String]) -> Vec<Line<'static>> {
+    if names.is_empty() {
+        return Vec::new();
+    }
+    let mut lines = vec![Line::from(Span::styled(
+        "Evidence (recorded with the decision)",
+        Style::new().fg(Color::Blue),
+    ))];
+    let now = std::time::Instant::now();
+    for name in names {
+        let (state, colour) = match view.health.iter().find(|c| &c.name == name) {
+            Some(check) => {
+                let reason = check.last.as_ref().and_then(|s| s.reason.clone());
+                (
+                    evidence::of_check(check, reason, now),
+                    super::health::status_style(check.status).1,
+                )
+            }
+            None => (evidence::missing(), Color::DarkGray),
+        };
+        lines.push(Line::from(Span::styled(
+            format!("  {}", evidence::describe(name, &state)),
+            Style::new().fg(colour),
         )));
     }
     lines
