@@ -121,10 +121,10 @@ fn rollback_if_stops_a_plain_yes_run_before_its_next_step() {
     server.answer("/errors", 200, "ok");
     let sandbox = Sandbox::new();
     let errors = format!(
-        "  - {{name: errors, http: '{}', every: 200ms, timeout: 300ms, rollback_if: {{crit_for: 1s}}}}\n",
+        "  - {{name: errors, http: '{}', every: 200ms, timeout: 300ms, rollback_if: {{crit_for: 2s}}}}\n",
         server.url("/errors")
     );
-    let steps = "      - run: sleep 3\n        name: slow\n      - run: echo never\n        name: after\n    \nrollback:\n  - run: echo rolling back\n    name: undo\n";
+    let steps = "      - run: sleep 4\n        name: slow\n      - run: echo never\n        name: after\n    \nrollback:\n  - run: echo rolling back\n    name: undo\n";
     let path = sandbox.runbook("trigger.yaml", &runbook_with(&server, &errors, steps));
     let child = sandbox
         .command(&["run", path.to_str().expect("path"), "--plain", "--yes"])
