@@ -6,6 +6,7 @@ pub mod doc;
 pub mod exec;
 pub mod health;
 pub mod plain;
+pub mod replay;
 pub mod session;
 pub mod signals;
 pub mod tui;

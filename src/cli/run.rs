@@ -274,7 +274,7 @@ fn finish(
             if engine.end(outcome, &reason).is_err() {
                 return audit_failure(engine, d);
             }
-            d.say(&format!("\nsession {}: {reason}", outcome_word(outcome)));
+            d.say(&format!("\nsession {}: {reason}", outcome.word()));
             summary(engine, d);
             eprintln!("audit log: {}", engine.log_path().display());
             outcome.exit_code()
@@ -282,31 +282,8 @@ fn finish(
     }
 }
 
-fn outcome_word(outcome: Outcome) -> &'static str {
-    match outcome {
-        Outcome::Completed => "completed",
-        Outcome::RolledBack => "rolled back",
-        Outcome::Failed => "failed",
-        Outcome::Aborted => "aborted",
-        Outcome::Interrupted => "interrupted",
-    }
-}
-
 fn summary(engine: &Engine, d: &mut Dialogue) {
-    use crate::session::state::Status;
-    let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
-    for step in &engine.state.steps {
-        let word = match step.status {
-            Status::Done => "done",
-            Status::Skipped => "skipped",
-            Status::Failed | Status::TimedOut | Status::Cancelled | Status::NoGo => "failed",
-            Status::Interrupted | Status::Running => "interrupted",
-            Status::Pending => "not reached",
-        };
-        *counts.entry(word).or_default() += 1;
-    }
-    let parts: Vec<String> = counts.iter().map(|(w, n)| format!("{n} {w}")).collect();
-    d.say(&format!("steps: {}", parts.join(", ")));
+    d.say(&engine.state.tally());
 }
 
 fn audit_failure(engine: &mut Engine, d: &mut Dialogue) -> i32 {

@@ -149,6 +149,17 @@ impl Outcome {
             Outcome::Interrupted => 130,
         }
     }
+
+    /// The outcome in words: `completed`, `rolled back`, …
+    pub fn word(self) -> &'static str {
+        match self {
+            Outcome::Completed => "completed",
+            Outcome::RolledBack => "rolled back",
+            Outcome::Failed => "failed",
+            Outcome::Aborted => "aborted",
+            Outcome::Interrupted => "interrupted",
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
