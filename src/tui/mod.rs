@@ -2,9 +2,11 @@
 
 pub mod app;
 pub mod autopilot;
+pub mod browse;
 pub mod dialog;
 pub mod keys;
 pub mod markdown;
 pub mod runtime;
 pub mod terminal;
 pub mod view;
+pub mod viewer;
