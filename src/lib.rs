@@ -4,6 +4,7 @@
 pub mod cli;
 pub mod doc;
 pub mod exec;
+pub mod export;
 pub mod health;
 pub mod plain;
 pub mod replay;

@@ -4,7 +4,7 @@ use clap::{Args, Parser, Subcommand};
 use runbook::cli::follow::{self, FollowArgs};
 use runbook::cli::replay::{self, ReplayArgs};
 use runbook::cli::run::{self, RunArgs};
-use runbook::cli::{health, inspect, sessions};
+use runbook::cli::{export, health, inspect, sessions, sign};
 use runbook::doc::resolve::SearchPath;
 use runbook::session::log::{resolve_session, sessions_dir};
 use std::path::PathBuf;
@@ -69,6 +69,19 @@ enum Command {
         #[arg(long, env = "RUNBOOK_AUDIT_DIR", value_name = "DIR")]
         audit_dir: Option<PathBuf>,
     },
+    /// Turn a recorded session into a Markdown timeline, an asciicast (v2) or a JSON array.
+    Export {
+        /// A session id, a unique prefix of one, or a log file's path.
+        session: String,
+        /// md: post-mortem timeline; cast: recording for asciinema; json: the log's records.
+        #[arg(long, value_parser = ["md", "cast", "json"])]
+        format: String,
+        /// Write to FILE instead of stdout.
+        #[arg(long, short, value_name = "FILE")]
+        output: Option<PathBuf>,
+        #[arg(long, env = "RUNBOOK_AUDIT_DIR", value_name = "DIR")]
+        audit_dir: Option<PathBuf>,
+    },
     /// List the runbooks found, with their titles.
     List,
     /// Validate runbooks: exit 0 when all are valid, 2 when any is invalid.
@@ -88,6 +101,11 @@ enum Command {
         #[arg(long)]
         watch: bool,
     },
+    /// Sign a gate role from your own terminal, as a second person, while someone drives the session.
+    ///
+    /// Writes the request next to the session log (recorded as your OS user)
+    /// and waits for the driver to record it: exit 0 signed, 1 rejected or no answer.
+    Sign(sign::SignArgs),
     /// Print a runbook's outline: sections, steps and their kinds.
     Show {
         #[arg(value_name = "NAME|PATH")]
@@ -109,7 +127,7 @@ struct RunFlags {
     /// Who is driving (default: $USER).
     #[arg(long, value_name = "NAME")]
     operator: Option<String>,
-    /// Answer confirmations automatically (recorded as automatic); gates are GO, sign-offs need --signoff.
+    /// Answer confirmations automatically (recorded as automatic); gates are GO, sign-offs need --signoff or a follower.
     #[arg(long)]
     yes: bool,
     /// Line-oriented dialogue on stdin/stdout instead of the full-screen view.
@@ -124,6 +142,9 @@ struct RunFlags {
     /// Sign a sign-off role by name under --yes (repeatable).
     #[arg(long = "signoff", value_name = "ROLE=NAME")]
     signoffs: Vec<String>,
+    /// Under --yes, how long a sign-off gate waits for followers' `runbook sign` (default 5m).
+    #[arg(long, value_name = "DURATION")]
+    signoff_timeout: Option<String>,
     /// Where session logs go (default: the user's state directory).
     #[arg(long, env = "RUNBOOK_AUDIT_DIR", value_name = "DIR")]
     audit_dir: Option<PathBuf>,
@@ -138,6 +159,7 @@ impl RunFlags {
             dry_run: self.dry_run,
             skip_waits: self.skip_waits,
             signoffs: self.signoffs.clone(),
+            signoff_timeout: self.signoff_timeout.clone(),
             audit_dir: self.audit_dir.clone(),
             section: self.section.clone(),
             plain: self.plain,
@@ -169,12 +191,21 @@ fn dispatch(command: Command, search: &SearchPath) -> i32 {
         }),
         Command::Follow(args) => follow::follow(&args),
         Command::Replay(args) => replay::replay(&args),
+        Command::Export {
+            session,
+            format,
+            output,
+            audit_dir,
+        } => with_dir(audit_dir, |dir| {
+            export::export(&dir, &session, &format, output.as_deref())
+        }),
         Command::List => inspect::list(search, &mut out),
         Command::Check { targets } => inspect::check(&targets, search, &mut out, &mut err),
         Command::Show { target, json } => inspect::show(&target, json, search, &mut out, &mut err),
         Command::Health { target, watch } => {
             health::health(&target, watch, search, &mut out, &mut err)
         }
+        Command::Sign(args) => sign::sign(&args, &mut out, &mut err),
     }
 }
 

@@ -278,7 +278,7 @@ fn follow_dash_reads_the_log_from_standard_input() {
         out.contains("deploy-api     ▌ error: replica 2 failed readiness"),
         "{out}"
     );
-    assert!(out.contains("gate_decided     GO (automatic)"), "{out}");
+    assert!(out.contains("gate_decided     decision: GO automatically (--yes)"), "{out}");
     assert!(
         out.contains("steps: 6 done, 1 failed, 1 not reached"),
         "{out}"
@@ -352,11 +352,11 @@ fn replaying_the_recorded_fixture_ends_where_the_live_run_ends() {
     assert_eq!(plain.status.code(), Some(0));
     let out = text(&plain.stdout);
     assert!(
-        out.contains("+00:00.964  deploy-api     step_finished    exit 3 after 0.3s · FAILED"),
+        out.contains("+00:00.964  deploy-api     step_finished    FAILED: exit 3 after 314ms"),
         "{out}"
     );
     assert!(
-        out.contains("rollback_entered step deploy-api failed (exit 3); on_fail=rollback"),
+        out.contains("rollback_entered ROLLBACK entered: step deploy-api failed (exit 3); on_fail=rollback"),
         "{out}"
     );
     assert_eq!(

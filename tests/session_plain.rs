@@ -214,7 +214,8 @@ fn signoff_gates_under_yes_need_named_signers() {
         "s.md",
         "# S\n## Sign-off\n- [ ] Engineering Lead\n- [ ] SRE\n",
     );
-    let out = sb.run(&["run", "s.md", "--plain", "--yes"]);
+    // Without `--signoff` the gate waits for followers; here not at all.
+    let out = sb.run(&["run", "s.md", "--plain", "--yes", "--signoff-timeout", "0s"]);
     assert_eq!(out.status.code(), Some(1));
     assert!(
         text(&out.stdout).contains("--signoff 'Engineering Lead=NAME'"),

@@ -208,6 +208,60 @@ fn signoffs_are_asked_role_by_role_then_decided() {
 }
 
 #[test]
+fn roles_a_follower_signed_are_skipped_and_a_signed_gate_waits_for_enter() {
+    let rb = runbook();
+    let at = SessionState::fold(&rb, &[])
+        .position("3#1")
+        .expect("sign-off");
+    let signed = |role: &str| {
+        Event::new(
+            Some("3#1"),
+            Body::Signed {
+                role: role.into(),
+                name: "Bob".into(),
+                os_user: "bob".into(),
+                via: "follower@laptop".into(),
+                request: Some("n".into()),
+            },
+        )
+    };
+    let mut events = vec![
+        Event::new(Some("3#1"), Body::Jumped { to: "3#1".into() }),
+        signed("SRE"),
+    ];
+    let mut app = App::new(at);
+    let mut keys = vec![KeyCode::Enter];
+    keys.extend(typed("Ana"));
+    let effects = press(&mut app, &events, &keys, false);
+    assert_eq!(
+        effects,
+        vec![
+            Effect::Sign {
+                index: at,
+                role: "Lead".into(),
+                name: "Ana".into()
+            },
+            Effect::Decide {
+                index: at,
+                decision: Decision::Go
+            },
+        ]
+    );
+    events.push(signed("Lead"));
+    let mut app = App::new(at);
+    let keys = [KeyCode::Enter, KeyCode::Char('x'), KeyCode::Enter];
+    let effects = press(&mut app, &events, &keys, false);
+    assert_eq!(
+        effects,
+        vec![Effect::Decide {
+            index: at,
+            decision: Decision::Go
+        }],
+        "only Enter records GO"
+    );
+}
+
+#[test]
 fn enter_on_another_step_asks_to_jump() {
     let mut app = App::new(0);
     let effects = press(
@@ -280,4 +334,39 @@ fn search_selects_the_next_matching_step() {
     let rb = runbook();
     assert_eq!(app.selected, SessionState::fold(&rb, &[]).steps.len() - 1);
     assert!(!app.follow_walk);
+}
+
+#[test]
+fn a_rollback_prompt_is_answered_with_b_or_c() {
+    let mut events = checked();
+    events.push(Event::new(
+        None,
+        Body::RollbackPrompted {
+            checks: vec!["errors".into()],
+            reason: "rollback_if: errors critical for 2s".into(),
+        },
+    ));
+    let mut app = App::new(0);
+    assert_eq!(
+        press(&mut app, &events, &[KeyCode::Char('b')], false),
+        vec![Effect::EnterRollback {
+            reason: "rollback_if: errors critical for 2s (rollback prompt accepted)".into()
+        }]
+    );
+    let mut app = App::new(0);
+    assert!(press(&mut app, &events, &[KeyCode::Char('b')], true).is_empty());
+    assert!(
+        app.message
+            .as_deref()
+            .is_some_and(|m| m.contains("x cancels"))
+    );
+    let mut app = App::new(0);
+    let mut keys = vec![KeyCode::Char('c')];
+    keys.extend(typed("known spike"));
+    assert_eq!(
+        press(&mut app, &events, &keys, false),
+        vec![Effect::DeclineRollback {
+            reason: "known spike".into()
+        }]
+    );
 }

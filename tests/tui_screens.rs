@@ -298,6 +298,7 @@ fn signoff_dialog() {
             name: "Ana Ruiz".into(),
             os_user: "ana".into(),
             via: "driver".into(),
+            request: None,
         },
     ));
     let mut app = fresh_app();
@@ -311,6 +312,7 @@ fn signoff_dialog() {
         role: String::new(),
         name: String::new(),
         os_user: String::new(),
+        via: String::new(),
     };
 }
 
@@ -397,4 +399,35 @@ fn health_panel_shows_status_value_trend_and_reason() {
     let text = screen_with_health(&after_check(), &fresh_app(), 140, 30, None, &health);
     assert!(text.contains("health: 1 OK · 1 WARN · 1 DOWN"), "{text}");
     insta::assert_snapshot!("health_140x30", text);
+}
+
+#[test]
+fn rollback_prompt_raised_by_a_health_check() {
+    let mut events = after_check();
+    events.push(ev(
+        None,
+        Body::RollbackPrompted {
+            checks: vec!["error-rate".into()],
+            reason: "rollback_if: error-rate critical for 2s".into(),
+        },
+    ));
+    let health = vec![check(
+        "error-rate",
+        Status::Crit,
+        "0.091",
+        Some("above crit 0.05"),
+        &[0.002, 0.06, 0.091],
+    )];
+    let text = screen_with_health(&events, &fresh_app(), 120, 30, None, &health);
+    assert!(text.contains("ROLL BACK?"), "{text}");
+    assert!(text.contains("error-rate critical for 2s"), "{text}");
+    insta::assert_snapshot!("rollback_prompt_120x30", text);
+    events.push(ev(
+        None,
+        Body::RollbackDeclined {
+            reason: "a known spike".into(),
+        },
+    ));
+    let answered = screen_with_health(&events, &fresh_app(), 120, 30, None, &health);
+    assert!(!answered.contains("ROLL BACK?"), "{answered}");
 }

@@ -1,6 +1,7 @@
 //! `runbook run --plain` and `runbook resume`: set a session up, walk it, end it.
 
 use super::inspect::EXIT_INVALID;
+use crate::doc::duration::parse_duration;
 use crate::doc::model::Runbook;
 use crate::doc::resolve::SearchPath;
 use crate::plain::dialogue::{Dialogue, Reply};
@@ -8,8 +9,8 @@ use crate::plain::input::Input;
 use crate::plain::printer::Printer;
 use crate::plain::walk::{WalkEnd, WalkOptions, walk};
 use crate::session::engine::Engine;
-use crate::session::event::{Body, Outcome};
-use crate::session::log::{SyncPolicy, sessions_dir};
+use crate::session::event::Outcome;
+use crate::session::log::sessions_dir;
 use crate::session::params::{self, Source, parse_assignment};
 use crate::session::setup::{self, Driver};
 use crate::session::state::SessionState;
@@ -18,6 +19,9 @@ use std::path::PathBuf;
 
 /// Exit code when the audit log cannot be written.
 pub const EXIT_AUDIT: i32 = 3;
+
+/// How long `--yes` waits at a sign-off gate for followers unless told otherwise.
+pub const DEFAULT_SIGNOFF_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5 * 60);
 
 /// The options `run` and `resume` share.
 #[derive(Debug, Clone, Default)]
@@ -28,6 +32,8 @@ pub struct RunArgs {
     pub dry_run: bool,
     pub skip_waits: bool,
     pub signoffs: Vec<String>,
+    /// Under `--yes`, how long a sign-off gate waits for followers (`5m` when not given).
+    pub signoff_timeout: Option<String>,
     pub audit_dir: Option<PathBuf>,
     pub section: Option<String>,
     /// The line dialogue even on a terminal.
@@ -59,11 +65,16 @@ fn walk_options(args: &RunArgs) -> Result<WalkOptions, String> {
         .iter()
         .map(|s| parse_assignment(s).map_err(|e| format!("--signoff: {e}")))
         .collect::<Result<_, _>>()?;
+    let signoff_timeout = match &args.signoff_timeout {
+        Some(text) => parse_duration(text).map_err(|e| format!("--signoff-timeout: {e}"))?,
+        None => DEFAULT_SIGNOFF_TIMEOUT,
+    };
     Ok(WalkOptions {
         yes: args.yes,
         dry_run: args.dry_run,
         skip_waits: args.skip_waits,
         signoffs,
+        signoff_timeout,
         pty_size: (120, 40),
     })
 }
@@ -159,6 +170,7 @@ pub fn run(target: &str, args: &RunArgs, search: &SearchPath) -> i32 {
     ));
     if engine
         .start_session(
+            &driver.operator,
             opts.yes,
             opts.dry_run,
             opts.skip_waits,
@@ -251,6 +263,7 @@ fn finish(
     args: &RunArgs,
     operator: &str,
 ) -> i32 {
+    engine.start_health();
     let end = if full_screen(args) {
         match crate::tui::runtime::run(engine, opts, operator, d.input.signals()) {
             Ok(end) => end,
@@ -397,8 +410,12 @@ fn resume_with(session: &std::path::Path, args: &RunArgs, driver: Driver, d: &mu
         .clone()
         .map(PathBuf::from)
         .unwrap_or_else(|| std::env::current_dir().unwrap_or_else(|_| PathBuf::from("/")));
-    let interrupted = reopened.state.running;
     let dropped = reopened.dropped_bytes;
+    // Logs from before the driver was recorded in `session_started` name it only in the header.
+    let previous = match &reopened.state.driver {
+        Some(driver) => driver.clone(),
+        None => reopened.header.operator.clone(),
+    };
     let mut engine = match start_engine(
         &runbook,
         reopened.writer,
@@ -416,7 +433,7 @@ fn resume_with(session: &std::path::Path, args: &RunArgs, driver: Driver, d: &mu
         driver.operator,
         engine.log_path().display()
     ));
-    if record_resume(&mut engine, &driver, dropped, interrupted).is_err() {
+    if engine.record_resume(&driver, &previous, dropped).is_err() {
         return audit_failure(&mut engine, d);
     }
     let code = finish(&mut engine, d, &opts, args, &driver.operator);
@@ -434,39 +451,4 @@ fn restore_env(env: &mut BTreeMap<String, String>, state: &SessionState) {
     for name in &state.env_unset {
         env.remove(name);
     }
-}
-
-fn record_resume(
-    engine: &mut Engine,
-    driver: &Driver,
-    dropped: u64,
-    interrupted: Option<usize>,
-) -> Result<(), crate::session::log::AuditError> {
-    if dropped > 0 {
-        engine.record(
-            None,
-            Body::LogRepaired {
-                dropped_bytes: dropped,
-            },
-            SyncPolicy::Now,
-        )?;
-    }
-    let body = Body::SessionResumed {
-        operator: driver.operator.clone(),
-        host: driver.host.clone(),
-        pid: std::process::id(),
-        torn_bytes_dropped: dropped,
-    };
-    engine.record(None, body, SyncPolicy::Now)?;
-    if let Some(index) = interrupted {
-        let id = engine.step_id(index);
-        engine.record(
-            Some(&id),
-            Body::StepInterrupted {
-                reason: "the session stopped while this step was running".into(),
-            },
-            SyncPolicy::Now,
-        )?;
-    }
-    Ok(())
 }

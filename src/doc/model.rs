@@ -61,6 +61,24 @@ pub struct Step {
     pub kind: StepKind,
 }
 
+impl Step {
+    /// The step in a few words: its name, first command, check text, gate title….
+    /// `text` renders the runbook's words (parameters, masking), `command` a command line.
+    pub fn label(&self, text: &dyn Fn(&str) -> String, command: &dyn Fn(&str) -> String) -> String {
+        match &self.kind {
+            StepKind::Run(run) => match &self.name {
+                Some(name) => name.clone(),
+                None => format!("$ {}", command(run.first_command())),
+            },
+            StepKind::Check(c) => text(&c.text),
+            StepKind::Wait(w) => format!("wait {}", super::duration::format_duration(w.duration)),
+            StepKind::Gate(g) if !g.signoffs.is_empty() => format!("sign-off: {}", text(&g.title)),
+            StepKind::Gate(g) => format!("gate: {}", text(&g.title)),
+            StepKind::Note(n) => format!("note: {}", text(&n.text)),
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub enum StepKind {
     Run(RunStep),
@@ -118,6 +136,15 @@ impl RunStep {
             retries: 0,
             expect_exit: 0,
         }
+    }
+
+    /// The first line that is not blank or a comment.
+    pub fn first_command(&self) -> &str {
+        self.script
+            .lines()
+            .map(str::trim)
+            .find(|l| !l.is_empty() && !l.starts_with('#'))
+            .unwrap_or("(comments only)")
     }
 }
 

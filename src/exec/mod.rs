@@ -22,6 +22,7 @@
 
 mod error;
 mod groups;
+mod priority;
 mod pump;
 mod shell;
 mod spawn;
@@ -36,6 +37,7 @@ use std::time::{Duration, Instant};
 
 pub use error::ExecError;
 pub use groups::{ProcessGroups, terminate_group};
+pub use priority::bulk_thread;
 pub use types::{
     DEFAULT_DRAIN, DEFAULT_GRACE, EVENT_BACKLOG, ExecEvent, Exit, IoMode, Limits, Outcome,
     RunRequest, Stream,
@@ -139,7 +141,10 @@ fn launch(
         .map_err(ExecError::Thread)?;
     thread::Builder::new()
         .name("step-supervise".to_owned())
-        .spawn(move || supervisor.run())
+        .spawn(move || {
+            priority::bulk_thread();
+            supervisor.run()
+        })
         .map_err(ExecError::Thread)?;
     Ok(())
 }

@@ -78,6 +78,7 @@ pub(crate) fn spawn_reader(
     thread::Builder::new()
         .name(format!("step-{stream:?}").to_lowercase())
         .spawn(move || {
+            super::priority::bulk_thread();
             pump(&mut reader, stream, &outbox);
             let _ = control.send(Control::Eof);
         })

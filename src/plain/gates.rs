@@ -1,8 +1,7 @@
-//! Gates in the plain walk: Go/No-Go decisions and sign-offs by name.
+//! Go/No-Go gates in the plain walk: the criteria shown, the operator's decision.
 
 use super::dialogue::{Dialogue, Reply};
-use super::walk::{Flow, WalkOptions, interrupted, record, rollback_or_abort};
-use crate::doc::model::GateStep;
+use super::walk::{Flow, WalkOptions, record, rollback_or_abort};
 use crate::session::engine::Engine;
 use crate::session::event::{Decision, Outcome};
 
@@ -27,6 +26,7 @@ pub fn decision_gate(
                 ('n', "[n]ote"),
                 ('b', "[b]ack out"),
                 ('a', "[a]bort"),
+                ('q', super::walk::QUIT),
             ],
         ) {
             Reply::Chose('g') => {
@@ -68,7 +68,7 @@ fn after_no_go(engine: &mut Engine, d: &mut Dialogue, index: usize) -> Flow {
     }
 }
 
-fn show_criteria(engine: &Engine, d: &mut Dialogue, index: usize) {
+pub(super) fn show_criteria(engine: &Engine, d: &mut Dialogue, index: usize) {
     let crate::doc::model::StepKind::Gate(gate) = &engine.refs[index].step.kind else {
         return;
     };
@@ -81,77 +81,4 @@ fn show_criteria(engine: &Engine, d: &mut Dialogue, index: usize) {
         }
         d.say(&format!("    • {}", engine.display(&c.text)));
     }
-}
-
-/// A sign-off gate: every role signed by name (`--signoff ROLE=NAME`, or asked).
-pub fn signoff_gate(
-    engine: &mut Engine,
-    d: &mut Dialogue,
-    opts: &WalkOptions,
-    index: usize,
-    gate: &GateStep,
-) -> Flow {
-    show_criteria(engine, d, index);
-    let unsigned: Vec<_> = gate
-        .signoffs
-        .iter()
-        .filter(|s| {
-            !engine.state.steps[index]
-                .signers
-                .iter()
-                .any(|signer| signer.role == s.role)
-        })
-        .collect();
-    if opts.yes {
-        let missing: Vec<&str> = unsigned
-            .iter()
-            .filter(|s| !opts.signoffs.iter().any(|(role, _)| role == &s.role))
-            .map(|s| s.role.as_str())
-            .collect();
-        if !missing.is_empty() {
-            let wanted: Vec<String> = missing
-                .iter()
-                .map(|r| format!("--signoff '{r}=NAME'"))
-                .collect();
-            return Flow::End(
-                Outcome::Failed,
-                format!(
-                    "sign-off gate `{}` needs a signer for each role: {}",
-                    gate.title,
-                    wanted.join(" ")
-                ),
-            );
-        }
-    }
-    for signoff in unsigned {
-        if signoff.distinct {
-            return Flow::End(
-                Outcome::Failed,
-                format!(
-                    "`{}` must be signed by a second person from their own terminal, not by the driver ({})",
-                    signoff.role, engine.os_user
-                ),
-            );
-        }
-        let given = opts
-            .signoffs
-            .iter()
-            .find(|(role, _)| role == &signoff.role)
-            .map(|(_, name)| name.clone());
-        let name = match given {
-            Some(name) => name,
-            None => match d.ask_text(&format!("Name signing as {}:", signoff.role), None) {
-                Reply::Chose(name) => name,
-                Reply::Interrupted(sig) => return interrupted(sig),
-                Reply::NoAnswer => return Reply::<char>::NoAnswer.into(),
-            },
-        };
-        let os_user = engine.os_user.clone();
-        let _ = engine.sign(index, &signoff.role, &name, &os_user, "driver");
-        d.say(&format!(
-            "  ✍ {} signed by {name} ({os_user})",
-            signoff.role
-        ));
-    }
-    record(engine, |e| e.decide_gate(index, Decision::Go, opts.yes))
 }

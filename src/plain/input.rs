@@ -75,6 +75,11 @@ impl Input {
         self.pending
     }
 
+    /// Whether standard input is known to be closed (nobody can answer).
+    pub fn is_closed(&self) -> bool {
+        self.closed
+    }
+
     /// Waits for the next line, a closed stdin, or a signal.
     pub fn answer(&mut self) -> Answer {
         self.wait(None)

@@ -2,6 +2,9 @@
 
 pub mod dialogue;
 mod gates;
+mod health;
 pub mod input;
 pub mod printer;
+mod run_step;
+mod signoffs;
 pub mod walk;

@@ -4,6 +4,7 @@
 use super::intake::{Intake, Opened, Taken};
 use super::scan::{self, Line};
 use super::source::{Got, LogSource, Polled};
+use crate::doc::model::StepKind;
 use crate::session::log::SessionLock;
 use std::io::{self, Read};
 use std::path::{Path, PathBuf};
@@ -161,16 +162,19 @@ impl Follower {
             let reason = watch.state.end_reason.as_deref().unwrap_or("");
             return format!(
                 "session ended: {} — {reason}",
-                super::describe::outcome_word(outcome)
+                outcome.word()
             );
         }
-        let who = format!("{}@{}", watch.operator, watch.host);
-        let quiet_text = super::describe::span(quiet);
+        let who = format!("{}@{}", watch.operator(), watch.host);
+        let quiet_text = crate::doc::duration::format_duration(Duration::from_secs(quiet.as_secs()));
         if closed {
             return format!("the stream ended (EOF) before the session did · last driver {who}");
         }
         if let Some(left) = &watch.left {
             return format!("{left} left the session; it can be resumed — still following");
+        }
+        if let Some(hint) = signoff_hint(opened) {
+            return format!("following {who} · {hint}");
         }
         match driver {
             Some(false) if quiet >= QUIET => format!(
@@ -180,6 +184,24 @@ impl Follower {
             _ => format!("following {who} · {} events", watch.records),
         }
     }
+}
+
+/// At an open sign-off gate: how a follower signs its next role.
+fn signoff_hint(opened: &Opened) -> Option<String> {
+    let state = &opened.watch().state;
+    let step = state.current()?;
+    let refs = opened.runbook.steps();
+    let StepKind::Gate(gate) = &refs.get(state.cursor)?.step.kind else {
+        return None;
+    };
+    let role = gate
+        .signoffs
+        .iter()
+        .find(|s| !step.signers.iter().any(|x| x.role == s.role))?;
+    Some(format!(
+        "the gate waits for sign-off: runbook sign {} --role '{}' --name YOUR-NAME",
+        opened.header.session_id, role.role
+    ))
 }
 
 /// `12.3 MB`.

@@ -9,7 +9,6 @@
 //!          replay ─► index (offsets, times, marks) ─► player (clock, seek, checkpoints)
 //! ```
 
-pub mod describe;
 pub mod follow;
 pub mod index;
 pub mod intake;

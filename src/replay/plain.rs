@@ -1,7 +1,8 @@
 //! `--plain` follow and replay: one line per event (time, session time, step,
 //! kind, a short payload) and command output as its own text lines.
 
-use super::describe::{kind, payload};
+use crate::export::{describe, gate_details};
+use crate::session::event::Body;
 use super::scan::{Line, Scan, Scanned};
 use crate::exec::Stream;
 use crate::session::state::SessionState;
@@ -20,6 +21,13 @@ pub struct Printer<W: Write> {
     /// from the start (rotation, truncation) does not print twice.
     printed: Option<(String, u64)>,
     session: Option<String>,
+}
+
+/// The record kind of a body (`step_started`, …).
+fn kind(body: &Body) -> String {
+    crate::session::event::Event::new(None, body.clone())
+        .kind_and_data()
+        .0
 }
 
 /// `+03:07.250`: session time.
@@ -110,8 +118,12 @@ impl<W: Write> Printer<W> {
                     self.out,
                     "{when}  {step:<STEP_WIDTH$} {:<16} {}",
                     kind(body),
-                    payload(body)
-                )
+                    describe(body).unwrap_or_default()
+                )?;
+                for detail in gate_details(body) {
+                    writeln!(self.out, "{:w$}{detail}", "", w = when.len() + STEP_WIDTH + 20)?;
+                }
+                Ok(())
             }
             Scan::Unknown(kind) => {
                 writeln!(
@@ -178,6 +190,12 @@ impl<W: Write> Printer<W> {
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn kinds_are_the_records_kinds() {
+        let body = Body::Note { text: "x".into() };
+        assert_eq!(kind(&body), "note");
+    }
 
     #[test]
     fn session_time_is_fixed_width() {

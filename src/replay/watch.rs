@@ -31,8 +31,9 @@ pub struct Seen {
 #[derive(Debug, Clone)]
 pub struct Watch {
     pub state: SessionState,
-    /// Who drives now (the header's operator, then whoever resumed).
-    pub operator: String,
+    /// Who started the session (the header's operator).
+    pub started_by: String,
+    /// Where the driver runs (the header's host, then whoever resumed or took over).
     pub host: String,
     /// The driver quit without ending the session (until someone resumes it).
     pub left: Option<String>,
@@ -57,7 +58,7 @@ impl Watch {
         Watch {
             started_mono: vec![None; state.steps.len()],
             state,
-            operator: header.operator.clone(),
+            started_by: header.operator.clone(),
             host: header.host.clone(),
             left: None,
             resumes: 0,
@@ -68,6 +69,11 @@ impl Watch {
             last_step: None,
             health: BTreeMap::new(),
         }
+    }
+
+    /// Who drives now: the fold's driver (start, resume, handover), else the header's operator.
+    pub fn operator(&self) -> &str {
+        self.state.driver.as_deref().unwrap_or(&self.started_by)
     }
 
     /// Recorded wall-clock time at session time `mono_ms`.
@@ -85,8 +91,8 @@ impl Watch {
     /// What only a viewer keeps, from an event that is not output.
     fn note(&mut self, step: Option<usize>, body: &Body, mono_ms: u64) {
         match body {
-            Body::SessionResumed { operator, host, .. } => {
-                self.operator.clone_from(operator);
+            Body::DriverChanged { host, .. } => self.host.clone_from(host),
+            Body::SessionResumed { host, .. } => {
                 self.host.clone_from(host);
                 self.left = None;
                 self.resumes += 1;

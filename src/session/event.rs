@@ -28,6 +28,9 @@ pub enum Body {
         /// The runbook's text (secrets masked), so follow, replay and export need only the log.
         #[serde(default)]
         source: String,
+        /// Who drives the session (also in the header; here so the fold knows the driver).
+        #[serde(default)]
+        operator: String,
     },
     SessionResumed {
         operator: String,
@@ -89,11 +92,16 @@ pub enum Body {
         early: bool,
         reason: String,
     },
+    /// A role signed by name: `via` is `driver` (the driver's terminal) or
+    /// `follower@HOST`; `os_user` is the driver's user, or the owner of the follower's sidecar file.
     Signed {
         role: String,
         name: String,
         os_user: String,
         via: String,
+        /// The follower's request nonce (absent for the driver's own sign-offs).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        request: Option<String>,
     },
     GateDecided {
         decision: Decision,
@@ -115,6 +123,15 @@ pub enum Body {
     RollbackEntered {
         reason: String,
     },
+    /// A health check's `rollback_if` held: the operator is asked to roll back.
+    RollbackPrompted {
+        checks: Vec<String>,
+        reason: String,
+    },
+    /// The operator chose to stay on the forward path after a rollback prompt.
+    RollbackDeclined {
+        reason: String,
+    },
     HealthChanged {
         check: String,
         from: String,
@@ -126,6 +143,23 @@ pub enum Body {
         set: BTreeMap<String, String>,
         unset: Vec<String>,
         cwd: Option<String>,
+    },
+    /// A sign-off that was not accepted (unknown gate or role, already signed,
+    /// gate not open, `distinct` role signed by the driver's own OS user, unreadable request).
+    SignoffRejected {
+        role: String,
+        name: String,
+        os_user: String,
+        via: String,
+        reason: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        request: Option<String>,
+    },
+    /// Another operator took over the session (recorded after `session_resumed`).
+    DriverChanged {
+        from: String,
+        to: String,
+        host: String,
     },
 }
 
@@ -141,16 +175,7 @@ pub enum Outcome {
 }
 
 impl Outcome {
-    /// The process exit code for this outcome (PRODUCT.md §5).
-    pub fn exit_code(self) -> i32 {
-        match self {
-            Outcome::Completed => 0,
-            Outcome::RolledBack | Outcome::Failed | Outcome::Aborted => 1,
-            Outcome::Interrupted => 130,
-        }
-    }
-
-    /// The outcome in words: `completed`, `rolled back`, …
+    /// The outcome in words, e.g. `rolled back`.
     pub fn word(self) -> &'static str {
         match self {
             Outcome::Completed => "completed",
@@ -158,6 +183,15 @@ impl Outcome {
             Outcome::Failed => "failed",
             Outcome::Aborted => "aborted",
             Outcome::Interrupted => "interrupted",
+        }
+    }
+
+    /// The process exit code for this outcome (PRODUCT.md §5).
+    pub fn exit_code(self) -> i32 {
+        match self {
+            Outcome::Completed => 0,
+            Outcome::RolledBack | Outcome::Failed | Outcome::Aborted => 1,
+            Outcome::Interrupted => 130,
         }
     }
 }
@@ -175,6 +209,9 @@ pub struct Signer {
     pub role: String,
     pub name: String,
     pub os_user: String,
+    /// `driver`, or `follower@HOST` (empty in logs written before it was recorded).
+    #[serde(default)]
+    pub via: String,
 }
 
 impl Event {

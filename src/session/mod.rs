@@ -9,4 +9,5 @@ pub mod params;
 pub mod policy;
 pub mod recorded;
 pub mod setup;
+pub mod signoff;
 pub mod state;

@@ -3,15 +3,18 @@
 
 use super::event::Event;
 use super::log::{
-    AuditError, AuditWriter, Header, HeaderDraft, LockError, Record, RunbookRef, SessionLock,
-    SystemClock, VerifyReport, new_session_id, read_records, verify,
+    AuditError, AuditWriter, Header, HeaderDraft, LockError, Record, RecordReader, RunbookRef,
+    SessionLock, SystemClock, VerifyReport, new_session_id, read_records, verify,
 };
 use super::mask::is_secret;
 use super::state::SessionState;
 use crate::doc::model::Runbook;
+use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
+use std::fs::File;
+use std::io::BufReader;
 use std::path::{Path, PathBuf};
 
 /// Who is driving, from where, and where logs go.
@@ -116,18 +119,73 @@ pub struct Recorded {
 
 /// Reads a log's header and typed events (a torn final line is left out).
 pub fn read_log(path: &Path) -> Result<Recorded, SetupError> {
-    let mut header = None;
-    let mut events = Vec::new();
-    for record in read_records(path)? {
-        match record {
-            Ok(Record::Header(h)) => header = Some(h),
-            Ok(Record::Event(e)) => events.extend(Event::from_record(&e.kind, e.step, &e.data)),
-            Err(AuditError::Torn { .. }) => break,
-            Err(e) => return Err(e.into()),
+    let mut stream = open_log(path)?;
+    let events = stream
+        .by_ref()
+        .map(|stamped| stamped.map(|s| s.event))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(Recorded {
+        header: stream.header,
+        events,
+    })
+}
+
+/// One event read back, with its place and time in the session.
+#[derive(Debug, Clone)]
+pub struct Stamped {
+    pub seq: u64,
+    pub ts: DateTime<Utc>,
+    pub mono_ms: u64,
+    pub event: Event,
+}
+
+/// A log read one event at a time: the header, then typed events in order.
+/// Kinds this version does not know are passed over; a torn final line ends
+/// the stream and sets [`LogStream::torn`].
+pub struct LogStream {
+    pub header: Header,
+    pub torn: bool,
+    records: RecordReader<BufReader<File>>,
+}
+
+/// Opens a log and reads its header.
+pub fn open_log(path: &Path) -> Result<LogStream, SetupError> {
+    let mut records = read_records(path)?;
+    match records.next() {
+        Some(Ok(Record::Header(header))) => Ok(LogStream {
+            header,
+            torn: false,
+            records,
+        }),
+        Some(Err(e)) if !matches!(e, AuditError::Torn { .. }) => Err(e.into()),
+        _ => Err(SetupError::NoHeader(path.to_path_buf())),
+    }
+}
+
+impl Iterator for LogStream {
+    type Item = Result<Stamped, SetupError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        loop {
+            let record = match self.records.next()? {
+                Ok(Record::Event(record)) => record,
+                Ok(Record::Header(_)) => continue,
+                Err(AuditError::Torn { .. }) => {
+                    self.torn = true;
+                    return None;
+                }
+                Err(e) => return Some(Err(e.into())),
+            };
+            if let Some(event) = Event::from_record(&record.kind, record.step, &record.data) {
+                return Some(Ok(Stamped {
+                    seq: record.seq,
+                    ts: record.ts,
+                    mono_ms: record.mono_ms,
+                    event,
+                }));
+            }
         }
     }
-    let header = header.ok_or_else(|| SetupError::NoHeader(path.to_path_buf()))?;
-    Ok(Recorded { header, events })
 }
 
 /// A session being resumed: lock held, chain verified, torn tail repaired.

@@ -22,6 +22,34 @@ pub enum Status {
 }
 
 impl Status {
+    /// Every status, in the order a summary lists them.
+    pub const ALL: [Status; 9] = [
+        Status::Done,
+        Status::Failed,
+        Status::Skipped,
+        Status::TimedOut,
+        Status::Cancelled,
+        Status::Interrupted,
+        Status::NoGo,
+        Status::Running,
+        Status::Pending,
+    ];
+
+    /// The status in words, e.g. `timed out`, `not reached`.
+    pub fn word(self) -> &'static str {
+        match self {
+            Status::Pending => "not reached",
+            Status::Running => "running",
+            Status::Done => "done",
+            Status::Failed => "failed",
+            Status::Skipped => "skipped",
+            Status::TimedOut => "timed out",
+            Status::Cancelled => "cancelled",
+            Status::Interrupted => "interrupted",
+            Status::NoGo => "NO-GO",
+        }
+    }
+
     /// Whether the step is settled and the walk may move past it.
     pub fn is_settled(self) -> bool {
         matches!(self, Status::Done | Status::Skipped)
@@ -40,11 +68,20 @@ pub struct StepState {
     pub duration_ms: Option<u64>,
     pub reason: Option<String>,
     pub signers: Vec<Signer>,
+    /// Sign-offs that were not accepted, with why.
+    pub rejections: Vec<Rejection>,
     pub decision: Option<Decision>,
     pub notes: Vec<String>,
     pub tail: OutputTail,
     /// For a running wait: when it runs out.
     pub wait_ends_at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+/// A sign-off that was not accepted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rejection {
+    pub signer: Signer,
+    pub reason: String,
 }
 
 /// The last [`TAIL_BYTES`] (or a little more: whole chunks are dropped, never
@@ -112,6 +149,8 @@ pub struct SessionState {
     pub cursor: usize,
     pub in_rollback: bool,
     pub rollback_reason: Option<String>,
+    /// Why a `rollback_if` prompt is open, until the operator rolls back or declines.
+    pub rollback_prompt: Option<String>,
     pub running: Option<usize>,
     pub env_set: BTreeMap<String, String>,
     pub env_unset: Vec<String>,
@@ -121,6 +160,8 @@ pub struct SessionState {
     pub health: BTreeMap<String, String>,
     pub session_notes: Vec<String>,
     pub events: u64,
+    /// The operator driving the session now (from start, resume and driver changes).
+    pub driver: Option<String>,
 }
 
 impl SessionState {
@@ -139,6 +180,7 @@ impl SessionState {
                 duration_ms: None,
                 reason: None,
                 signers: Vec::new(),
+                rejections: Vec::new(),
                 decision: None,
                 notes: Vec::new(),
                 tail: OutputTail::default(),
@@ -157,6 +199,7 @@ impl SessionState {
             cursor: 0,
             in_rollback: false,
             rollback_reason: None,
+            rollback_prompt: None,
             running: None,
             env_set: BTreeMap::new(),
             env_unset: Vec::new(),
@@ -166,6 +209,7 @@ impl SessionState {
             health: BTreeMap::new(),
             session_notes: Vec::new(),
             events: 0,
+            driver: None,
         };
         state.cursor = state.first_in_region();
         state
@@ -236,15 +280,25 @@ impl SessionState {
                 self.end_reason = Some(reason.clone());
                 self.running = None;
             }
-            (Body::SessionResumed { .. }, _) => {
+            (Body::SessionResumed { operator, .. }, _) => {
                 self.outcome = None;
                 self.end_reason = None;
+                self.driver = Some(operator.clone());
             }
+            (Body::SessionStarted { operator, .. }, _) if !operator.is_empty() => {
+                self.driver = Some(operator.clone());
+            }
+            (Body::DriverChanged { to, .. }, _) => self.driver = Some(to.clone()),
             (Body::RollbackEntered { reason }, _) => {
                 self.in_rollback = true;
                 self.rollback_reason = Some(reason.clone());
+                self.rollback_prompt = None;
                 self.cursor = self.first_in_region();
             }
+            (Body::RollbackPrompted { reason, .. }, _) => {
+                self.rollback_prompt = Some(reason.clone());
+            }
+            (Body::RollbackDeclined { .. }, _) => self.rollback_prompt = None,
             (Body::EnvChanged { set, unset, cwd }, _) => {
                 for (k, v) in set {
                     self.env_unset.retain(|u| u != k);
@@ -344,6 +398,7 @@ impl SessionState {
                 role,
                 name,
                 os_user,
+                via,
                 ..
             } => {
                 step.signers.retain(|s| &s.role != role);
@@ -351,8 +406,25 @@ impl SessionState {
                     role: role.clone(),
                     name: name.clone(),
                     os_user: os_user.clone(),
+                    via: via.clone(),
                 });
             }
+            Body::SignoffRejected {
+                role,
+                name,
+                os_user,
+                via,
+                reason,
+                ..
+            } => step.rejections.push(Rejection {
+                signer: Signer {
+                    role: role.clone(),
+                    name: name.clone(),
+                    os_user: os_user.clone(),
+                    via: via.clone(),
+                },
+                reason: reason.clone(),
+            }),
             Body::GateDecided { decision, .. } => {
                 step.decision = Some(*decision);
                 step.status = if *decision == Decision::Go {
@@ -368,5 +440,98 @@ impl SessionState {
             Body::Jumped { .. } => self.cursor = i,
             _ => {}
         }
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    fn runbook() -> Runbook {
+        let text = "title: T\nsteps:\n  - gate: Sign-off\n    name: approve\n    signoffs: [Lead, {role: SRE, distinct: true}]\n";
+        crate::doc::load_str(text, std::path::Path::new("t.yaml")).unwrap()
+    }
+
+    fn started(operator: &str) -> Event {
+        Event::new(
+            None,
+            Body::SessionStarted {
+                title: "T".into(),
+                steps: 1,
+                yes: false,
+                dry_run: false,
+                skip_waits: false,
+                source: String::new(),
+                operator: operator.into(),
+            },
+        )
+    }
+
+    #[test]
+    fn the_fold_keeps_the_current_driver() {
+        let rb = runbook();
+        let resumed = Event::new(
+            None,
+            Body::SessionResumed {
+                operator: "bob".into(),
+                host: "h".into(),
+                pid: 1,
+                torn_bytes_dropped: 0,
+            },
+        );
+        let changed = Event::new(
+            None,
+            Body::DriverChanged {
+                from: "ana".into(),
+                to: "bob".into(),
+                host: "h".into(),
+            },
+        );
+        let left = Event::new(
+            None,
+            Body::DriverLeft {
+                operator: "ana".into(),
+            },
+        );
+        let state = SessionState::fold(&rb, [&started("ana")]);
+        assert_eq!(state.driver.as_deref(), Some("ana"));
+        let state = SessionState::fold(&rb, [&started("ana"), &left, &resumed, &changed]);
+        assert_eq!(state.driver.as_deref(), Some("bob"));
+        assert_eq!(SessionState::fold(&rb, [&started("")]).driver, None);
+    }
+
+    #[test]
+    fn signers_keep_where_they_signed_from_and_rejections_are_kept() {
+        let rb = runbook();
+        let signed = Event::new(
+            Some("approve"),
+            Body::Signed {
+                role: "Lead".into(),
+                name: "Bob".into(),
+                os_user: "bob".into(),
+                via: "follower@laptop".into(),
+                request: Some("n1".into()),
+            },
+        );
+        let rejected = Event::new(
+            Some("approve"),
+            Body::SignoffRejected {
+                role: "SRE".into(),
+                name: "Ana".into(),
+                os_user: "ana".into(),
+                via: "driver".into(),
+                reason: "a second person signs SRE".into(),
+                request: None,
+            },
+        );
+        let state = SessionState::fold(&rb, [&signed, &rejected]);
+        let step = &state.steps[0];
+        assert_eq!(step.signers.len(), 1);
+        assert_eq!(step.signers[0].via, "follower@laptop");
+        assert_eq!(step.rejections.len(), 1);
+        assert_eq!(step.rejections[0].signer.role, "SRE");
+        assert_eq!(step.rejections[0].reason, "a second person signs SRE");
+        assert_eq!(step.status, Status::Pending, "a rejection signs nothing");
     }
 }

@@ -48,6 +48,10 @@ pub enum Effect {
     EnterRollback {
         reason: String,
     },
+    /// Stay on the forward path after a `rollback_if` prompt.
+    DeclineRollback {
+        reason: String,
+    },
     Jump {
         index: usize,
     },
@@ -126,6 +130,11 @@ pub fn handle_key(app: &mut App, key: KeyEvent, ctx: &Ctx) -> Vec<Effect> {
     if app.search.is_some() {
         search_key(app, key, ctx);
         return Vec::new();
+    }
+    if let Some(prompt) = &ctx.state.rollback_prompt
+        && let Some(effects) = rollback_prompt_key(app, key, ctx, prompt)
+    {
+        return effects;
     }
     if app.hold {
         app.hold = false;
@@ -209,6 +218,29 @@ fn rollback(app: &mut App, ctx: &Ctx) -> Vec<Effect> {
         app.dialog = Some(Dialog::reason(Purpose::Rollback));
     }
     Vec::new()
+}
+
+/// Keys of the `rollback_if` prompt; `None` lets other keys (moving, quitting, cancelling) through.
+fn rollback_prompt_key(
+    app: &mut App,
+    key: KeyEvent,
+    ctx: &Ctx,
+    prompt: &str,
+) -> Option<Vec<Effect>> {
+    match key.code {
+        KeyCode::Char('b') if ctx.running => {
+            app.message = Some("a step is running: x cancels it, then b rolls back".into());
+            Some(Vec::new())
+        }
+        KeyCode::Char('b') => Some(vec![Effect::EnterRollback {
+            reason: format!("{prompt} (rollback prompt accepted)"),
+        }]),
+        KeyCode::Char('c') => {
+            app.dialog = Some(Dialog::reason(Purpose::DeclineRollback));
+            Some(Vec::new())
+        }
+        _ => None,
+    }
 }
 
 fn jump(app: &mut App, ctx: &Ctx) {

@@ -1,6 +1,6 @@
 //! `--yes` in the full-screen view: the next action the autopilot takes, with
-//! the same rules as `--plain --yes` (checks and gates answered, sign-offs only
-//! with `--signoff`), or why it has to stop for the operator.
+//! the same rules as `--plain --yes` (checks and gates answered, sign-offs
+//! with `--signoff` or from followers, waited for), or why it has to stop for the operator.
 
 use super::app::Effect;
 use crate::doc::model::{StepKind, StepRef};
@@ -44,24 +44,29 @@ pub fn next(refs: &[StepRef], state: &SessionState, signoffs: &[(String, String)
         }
         (StepKind::Gate(gate), _) => {
             let mut effects = Vec::new();
+            let mut missing = false;
             for role in gate
                 .signoffs
                 .iter()
                 .filter(|s| !step.signers.iter().any(|x| x.role == s.role))
             {
+                // A `distinct` role is never signed from the driver's side: a follower signs it.
                 match signoffs.iter().find(|(r, _)| r == &role.role) {
                     Some((_, name)) if !role.distinct => effects.push(Effect::Sign {
                         index,
                         role: role.role.clone(),
                         name: name.clone(),
                     }),
-                    _ => {
-                        return Next::Stop(format!(
-                            "sign-off `{}` needs {} — Enter to sign",
-                            gate.title, role.role
-                        ));
-                    }
+                    _ => missing = true,
                 }
+            }
+            if missing {
+                // Waits for the operator (Enter) or a follower (`runbook sign`) to sign the rest.
+                return if effects.is_empty() {
+                    Next::Idle
+                } else {
+                    Next::Act(effects)
+                };
             }
             effects.push(Effect::Decide {
                 index,
@@ -69,5 +74,55 @@ pub fn next(refs: &[StepRef], state: &SessionState, signoffs: &[(String, String)
             });
             Next::Act(effects)
         }
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use crate::session::event::{Body, Event};
+
+    fn signed(role: &str, via: &str) -> Event {
+        Event::new(
+            Some("approve"),
+            Body::Signed {
+                role: role.into(),
+                name: "X".into(),
+                os_user: "x".into(),
+                via: via.into(),
+                request: None,
+            },
+        )
+    }
+
+    #[test]
+    fn sign_off_gates_wait_for_followers_and_never_sign_a_distinct_role() {
+        let text = "title: T\nsteps:\n  - gate: Approve\n    name: approve\n    signoffs: [Lead, {role: SRE, distinct: true}]\n";
+        let rb = crate::doc::load_str(text, std::path::Path::new("t.yaml")).unwrap();
+        let refs = rb.steps();
+        let given = [
+            ("Lead".to_string(), "Ana".to_string()),
+            ("SRE".into(), "Ana".into()),
+        ];
+        let mut state = SessionState::new(&rb);
+        assert_eq!(
+            next(&refs, &state, &given),
+            Next::Act(vec![Effect::Sign {
+                index: 0,
+                role: "Lead".into(),
+                name: "Ana".into()
+            }])
+        );
+        state.apply(&signed("Lead", "driver"));
+        assert_eq!(next(&refs, &state, &given), Next::Idle, "waits for SRE");
+        state.apply(&signed("SRE", "follower@laptop"));
+        assert_eq!(
+            next(&refs, &state, &given),
+            Next::Act(vec![Effect::Decide {
+                index: 0,
+                decision: Decision::Go
+            }])
+        );
     }
 }

@@ -1,7 +1,7 @@
 //! Dialogs: what they hold while open and what their keys do.
 
 use super::app::{App, Ctx, Effect};
-use crate::doc::model::{GateStep, StepKind};
+use crate::doc::model::{GateStep, Signoff, StepKind};
 use crate::session::event::Decision;
 use crate::session::state::StepState;
 use crossterm::event::{KeyCode, KeyEvent};
@@ -13,6 +13,7 @@ pub enum Purpose {
     MarkDone(usize),
     EndWait(usize),
     Rollback,
+    DeclineRollback,
     Note(Option<usize>),
     Abort,
 }
@@ -24,6 +25,7 @@ impl Purpose {
             Purpose::MarkDone(_) => "Why is this step done?",
             Purpose::EndWait(_) => "Why end the wait early?",
             Purpose::Rollback => "Why roll back?",
+            Purpose::DeclineRollback => "Why stay on the forward path?",
             Purpose::Note(_) => "Note:",
             Purpose::Abort => "Why abort the session?",
         }
@@ -196,6 +198,7 @@ fn reason(app: &mut App, key: KeyEvent, purpose: Purpose, mut text: String) -> V
             reason: given,
         }],
         Purpose::Rollback => vec![Effect::EnterRollback { reason: given }],
+        Purpose::DeclineRollback => vec![Effect::DeclineRollback { reason: given }],
         Purpose::Abort => {
             app.quit = true;
             vec![Effect::Abort { reason: given }]
@@ -246,18 +249,17 @@ fn signoff(
         return Vec::new();
     };
     let Some(signoff) = gate.signoffs.get(role) else {
-        return vec![Effect::Decide {
-            index,
-            decision: Decision::Go,
-        }];
-    };
-    if signoff.distinct {
-        app.message = Some(format!(
-            "{} must be signed by a second person from their own terminal",
-            signoff.role
-        ));
+        // Every role is signed: Enter records GO.
+        if key.code == KeyCode::Enter {
+            return vec![Effect::Decide {
+                index,
+                decision: Decision::Go,
+            }];
+        }
+        app.dialog = Some(Dialog::Signoff { index, role, name });
         return Vec::new();
-    }
+    };
+    // A `distinct` role typed here is recorded as rejected (the driver is not a second person).
     let Some(done) = edit(&mut name, key) else {
         app.dialog = Some(Dialog::Signoff { index, role, name });
         return Vec::new();
@@ -275,10 +277,17 @@ fn signoff(
         role: signoff.role.clone(),
         name: done,
     }];
-    if role + 1 < gate.signoffs.len() {
+    let signed = |r: &Signoff| {
+        ctx.state
+            .steps
+            .get(index)
+            .is_some_and(|s| s.signers.iter().any(|x| x.role == r.role))
+    };
+    let next = (role + 1..gate.signoffs.len()).find(|&r| !signed(&gate.signoffs[r]));
+    if let Some(next) = next {
         app.dialog = Some(Dialog::Signoff {
             index,
-            role: role + 1,
+            role: next,
             name: String::new(),
         });
     } else {

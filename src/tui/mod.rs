@@ -4,6 +4,7 @@ pub mod app;
 pub mod autopilot;
 pub mod browse;
 pub mod dialog;
+mod followers;
 pub mod keys;
 pub mod markdown;
 pub mod runtime;

@@ -30,7 +30,6 @@ struct Session<'o> {
     operator: String,
     end: Option<WalkEnd>,
     keys: KeyReader,
-    monitor: crate::health::Monitor,
 }
 
 /// Runs the walk full-screen until the operator quits; restores the terminal on every path.
@@ -49,11 +48,6 @@ pub fn run(
         operator: operator.to_string(),
         end: None,
         keys: KeyReader::start()?,
-        monitor: crate::health::Monitor::start(
-            engine.runbook.meta.health.clone(),
-            engine.env.clone(),
-            engine.cwd.clone(),
-        ),
     };
     let result = event_loop(engine, &mut session, &mut screen, signals);
     screen.leave();
@@ -82,7 +76,8 @@ fn event_loop(
             return Ok(end);
         }
         dirty |= autopilot(engine, s, screen)?;
-        dirty |= record_health(engine, s);
+        dirty |= !engine.poll_health().is_empty();
+        dirty |= signoffs(engine, s);
         let timeout = if engine.running().is_some() || dirty {
             Duration::ZERO
         } else {
@@ -110,13 +105,9 @@ fn event_loop(
     }
 }
 
-/// Health status changes become audit events; whether there were any.
-fn record_health(engine: &mut Engine, s: &Session) -> bool {
-    let changes = s.monitor.take_changes();
-    for change in &changes {
-        let _ = engine.health_changed(change);
-    }
-    !changes.is_empty()
+/// Sign-offs from followers' terminals (and the driver's own) shown; whether anything changed.
+fn signoffs(engine: &mut Engine, s: &mut Session) -> bool {
+    super::followers::poll(engine, &mut s.app)
 }
 
 /// Moves the running step and waits forward; whether anything changed.
@@ -152,19 +143,12 @@ fn advance(engine: &mut Engine, s: &mut Session, screen: &mut Screen) -> std::io
 }
 
 fn end_due_wait(engine: &mut Engine) -> bool {
-    let due = engine.state.running.and_then(|i| {
-        engine
-            .state
-            .steps
-            .get(i)
-            .and_then(|s| s.wait_ends_at.map(|t| (i, t)))
-    });
-    match due {
-        Some((index, ends)) if chrono::Utc::now() >= ends => {
-            let _ = engine.end_wait(index, false, "waited the full time");
+    match engine.due_wait_end() {
+        Some(end) => {
+            let _ = engine.end_wait(end.index, end.early, &end.reason);
             true
         }
-        _ => false,
+        None => false,
     }
 }
 
@@ -206,8 +190,10 @@ fn on_run_end(
 }
 
 fn autopilot(engine: &mut Engine, s: &mut Session, screen: &mut Screen) -> std::io::Result<bool> {
-    let ready =
-        s.app.dialog.is_none() && engine.running().is_none() && !engine.state.walk_finished();
+    let ready = s.app.dialog.is_none()
+        && engine.running().is_none()
+        && !engine.state.walk_finished()
+        && engine.state.rollback_prompt.is_none();
     let done_in_doc = matches!(engine.refs.get(engine.state.cursor).map(|r| &r.step.kind), Some(StepKind::Check(c)) if c.done);
     if ready && done_in_doc && engine.state.running.is_none() {
         let _ = engine.mark_done(engine.state.cursor, "marked done in the runbook");
@@ -287,6 +273,7 @@ fn apply(
         Effect::Decide { index, decision } => engine.decide_gate(index, decision, auto),
         Effect::Note { index, text } => engine.note(index, &text),
         Effect::EnterRollback { reason } => engine.enter_rollback(&reason),
+        Effect::DeclineRollback { reason } => engine.decline_rollback(&reason),
         Effect::Jump { index } => engine.jump(index),
         Effect::Cancel => {
             engine.cancel_running("cancelled by the operator");
@@ -357,7 +344,7 @@ fn start_run(
     s.app.scroll = 0;
     if interactive && !s.opts.dry_run {
         s.keys.pause();
-        s.monitor.set_paused(true);
+        engine.pause_health(true);
         screen.suspend()?;
         let begun = engine.begin_run(index, auto, false, screen.pty_size());
         if let Ok(Begun::Running) = begun {
@@ -368,7 +355,7 @@ fn start_run(
         }
         screen.resume()?;
         s.keys.resume();
-        s.monitor.set_paused(false);
+        engine.pause_health(false);
         return Ok(());
     }
     match engine.begin_run(index, auto, s.opts.dry_run, screen.pty_size()) {
@@ -383,7 +370,7 @@ fn start_run(
 
 fn draw(engine: &Engine, s: &Session, screen: &mut Screen) -> std::io::Result<()> {
     let now = chrono::Utc::now();
-    let health = s.monitor.snapshot();
+    let health = engine.health_snapshot();
     let view = View {
         runbook: engine.runbook,
         refs: &engine.refs,

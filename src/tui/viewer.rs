@@ -179,7 +179,7 @@ pub fn draw(
         app,
         now: times.now,
         elapsed: times.elapsed,
-        operator: &watch.operator,
+        operator: watch.operator(),
         mode,
         running_for: times.running_for,
         params: &opened.params,

@@ -42,7 +42,10 @@ impl Journal {
         let counter = Arc::clone(&queued);
         let thread = std::thread::Builder::new()
             .name("audit-log".into())
-            .spawn(move || write_loop(writer, &rx, &shared, &counter))?;
+            .spawn(move || {
+                crate::exec::bulk_thread();
+                write_loop(writer, &rx, &shared, &counter)
+            })?;
         Ok(Journal {
             tx,
             queued,

@@ -3,8 +3,11 @@
 //! drivers (`--plain`, the TUI) decide *when* to act, never *how* it is recorded.
 
 mod batch;
+mod handover;
+mod health;
 mod journal;
 mod run;
+mod signoff;
 
 use super::event::{Body, Decision, Event, Outcome, Signer};
 use super::log::{AuditError, AuditWriter, EventDraft, SyncPolicy};
@@ -17,7 +20,9 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::Duration;
 
+pub use health::WaitEnd;
 pub use run::{Begun, RunEnd, Running};
+pub use signoff::{SignoffNews, origin};
 
 /// How long a step's process group gets between TERM and KILL.
 pub const GRACE: Duration = Duration::from_secs(2);
@@ -35,9 +40,15 @@ pub struct Engine<'r> {
     declared_secrets: Vec<String>,
     pub groups: ProcessGroups,
     running: Option<Running>,
+    /// Follower sign-off requests and what became of sign-offs.
+    signoffs: signoff::Desk,
     pub os_user: String,
     /// Parameter values, for `{{name}}` in titles and prose.
     pub params: BTreeMap<String, String>,
+    /// The runbook's health checks, once started.
+    health: Option<crate::health::Monitor>,
+    /// Checks whose `rollback_if` already raised a prompt in this critical spell.
+    rollback_raised: std::collections::BTreeSet<String>,
 }
 
 impl<'r> Engine<'r> {
@@ -51,6 +62,7 @@ impl<'r> Engine<'r> {
     ) -> std::io::Result<Self> {
         let declared_secrets = runbook.meta.env.secret.clone();
         let secrets = Secrets::from_env(&env, &declared_secrets);
+        let signoffs = signoff::Desk::open(writer.path());
         Ok(Engine {
             runbook,
             refs: runbook.steps(),
@@ -63,8 +75,11 @@ impl<'r> Engine<'r> {
             declared_secrets,
             groups: ProcessGroups::default(),
             running: None,
+            signoffs,
             os_user: os_user(),
             params: BTreeMap::new(),
+            health: None,
+            rollback_raised: Default::default(),
         })
     }
 
@@ -125,6 +140,7 @@ impl<'r> Engine<'r> {
 
     pub fn start_session(
         &mut self,
+        operator: &str,
         yes: bool,
         dry_run: bool,
         skip_waits: bool,
@@ -137,6 +153,7 @@ impl<'r> Engine<'r> {
             dry_run,
             skip_waits,
             source: self.secrets.mask_str(source),
+            operator: operator.to_string(),
         };
         self.record(None, body, SyncPolicy::Now)
     }
@@ -195,24 +212,6 @@ impl<'r> Engine<'r> {
         )
     }
 
-    /// A role signed by name, on this machine (`via` = "driver") or from a follower.
-    pub fn sign(
-        &mut self,
-        index: usize,
-        role: &str,
-        name: &str,
-        os_user: &str,
-        via: &str,
-    ) -> Result<(), AuditError> {
-        let body = Body::Signed {
-            role: role.into(),
-            name: self.secrets.mask_str(name),
-            os_user: os_user.into(),
-            via: via.into(),
-        };
-        self.record_step(index, body, SyncPolicy::Now)
-    }
-
     /// A gate decision, with the criteria and the signers as they stand.
     pub fn decide_gate(
         &mut self,
@@ -220,6 +219,9 @@ impl<'r> Engine<'r> {
         decision: Decision,
         auto: bool,
     ) -> Result<(), AuditError> {
+        if decision == Decision::Go && self.refuse_go(index).is_some() {
+            return Ok(());
+        }
         let criteria = match self.refs.get(index).map(|r| &r.step.kind) {
             Some(crate::doc::model::StepKind::Gate(gate)) => {
                 gate.criteria.iter().map(|c| c.text.clone()).collect()
@@ -232,12 +234,13 @@ impl<'r> Engine<'r> {
             .get(index)
             .map(|s| s.signers.clone())
             .unwrap_or_default();
+        let evidence = self.gate_evidence(index);
         let body = Body::GateDecided {
             decision,
             auto,
             criteria,
             signers,
-            evidence: BTreeMap::new(),
+            evidence,
         };
         self.record_step(index, body, SyncPolicy::Now)
     }
@@ -281,18 +284,6 @@ impl<'r> Engine<'r> {
         )
     }
 
-    /// A health check changed status (samples that change nothing are not recorded).
-    pub fn health_changed(&mut self, change: &crate::health::Change) -> Result<(), AuditError> {
-        let body = Body::HealthChanged {
-            check: change.check.clone(),
-            from: change.from.as_str().to_string(),
-            to: change.to.as_str().to_string(),
-            value: change.value.clone(),
-            reason: change.reason.as_ref().map(|r| self.mask(r)),
-        };
-        self.record(None, body, SyncPolicy::Lazy)
-    }
-
     /// Whether the runbook has any rollback step to go to.
     pub fn has_rollback(&self) -> bool {
         self.state.steps.iter().any(|s| s.rollback)
@@ -301,6 +292,7 @@ impl<'r> Engine<'r> {
     /// Ends the session: stops every process group still alive, then records the end.
     pub fn end(&mut self, outcome: Outcome, reason: &str) -> Result<(), AuditError> {
         self.stop_running("the session is ending");
+        self.stop_health();
         let live = self.groups.live().len();
         self.groups.terminate_all(GRACE);
         let reason = if live > 0 {

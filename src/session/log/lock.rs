@@ -82,13 +82,21 @@ impl SessionLock {
 
     /// Whether some process holds the lock right now (for listings).
     pub fn is_held(log_path: &Path) -> bool {
-        let Ok(file) = File::open(Self::lock_path(log_path)) else {
-            return false;
+        Self::probe(log_path).unwrap_or(false)
+    }
+
+    /// Like [`SessionLock::is_held`], but `None` when this user cannot tell
+    /// (the lock file exists but cannot be opened, e.g. another user's session).
+    pub fn probe(log_path: &Path) -> Option<bool> {
+        let file = match File::open(Self::lock_path(log_path)) {
+            Ok(file) => file,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Some(false),
+            Err(_) => return None,
         };
         match FileExt::try_lock_shared(&file) {
-            Ok(()) => false,
-            Err(TryLockError::WouldBlock) => true,
-            Err(TryLockError::Error(_)) => false,
+            Ok(()) => Some(false),
+            Err(TryLockError::WouldBlock) => Some(true),
+            Err(TryLockError::Error(_)) => None,
         }
     }
 

@@ -16,6 +16,65 @@
 //! While a driver holds the session, the sidecar `<session-id>.lock` carries
 //! an exclusive `flock` ([`SessionLock`]).
 //!
+//! A directory with the setgid bit is a *shared* sessions directory: logs in
+//! it are created 0640, so the directory's group can follow and sign (see
+//! below). Nothing else changes with it.
+//!
+//! # Sign-off sidecars
+//!
+//! A second person signs a gate role from their own terminal (`runbook
+//! sign`, [`crate::session::signoff::request`]) by appending a request to
+//! *their own* sidecar next to the log:
+//!
+//! ```text
+//! <session-id>.<uid>.signoffs      e.g. deploy-day7-20261122T0903Z-3f2a.1001.signoffs
+//! ```
+//!
+//! where `<uid>` is the numeric id of the OS user writing it. The file is
+//! created with `O_CREAT|O_EXCL|O_NOFOLLOW`, mode 0644, by that user; a
+//! writer appends only to a file it owns. Each line is one JSON object,
+//! written with one `write` and ended by `\n`:
+//!
+//! ```json
+//! {"step":"approve","role":"SRE","name":"Bob Li","host":"laptop-7","pid":4242,"ts":"2026-11-22T09:41:03.120Z","nonce":"9f2c4e0a7b1d3e55"}
+//! ```
+//!
+//! `step` may be `null` (the gate the driver is at when it reads the
+//! request); `host`, `pid` and `ts` are what the follower says, kept for the
+//! record, never trusted. Unknown keys are ignored.
+//!
+//! The driver tails every `<session-id>.<digits>.signoffs` (stat for size,
+//! read only new *complete* lines; at most every 150 ms, new files found
+//! every 500 ms). Requests already in a sidecar when a driver takes the
+//! session (start or resume) are not read: a request is meant for the driver
+//! that holds the session when it is written (`runbook sign` refuses a
+//! session nobody holds). Each request is judged when it is read and
+//! answered in the log by one event carrying its nonce in `data.request`:
+//!
+//! - `signed {role, name, os_user, via: "follower@<host>", request}`, or
+//! - `signoff_rejected {role, name, os_user, via, reason, request}` — an
+//!   unknown step or role, a gate that is not the current one or already
+//!   decided, a role already signed, an empty name, a line that is not a
+//!   request, or a `distinct: true` role asked for by the driver's own OS user.
+//!
+//! **Who signed.** `os_user` is the owner of the sidecar file as the driver
+//! sees it (`fstat` on the open file; uid → user name), never text the
+//! follower typed: one file per OS user is what makes requests from
+//! different users attributable. Symlinks, FIFOs and other non-regular files
+//! are skipped. The driver's own sign-offs are recorded with `via: "driver"`
+//! and the driver's OS user.
+//!
+//! **Permissions.** In the default sessions directory (0700, the driver's
+//! own) only the driver's OS user can write a sidecar or read the log: a
+//! second terminal of the same user works, and is exactly who a `distinct`
+//! role rejects. For a second OS user the directory must be shared: a group
+//! both belong to, and a directory such as `install -d -m 3770 -g oncall
+//! /srv/runbook/sessions` (setgid: files get the group, and logs are created
+//! 0640 so the follower can read the answer; sticky: nobody removes or
+//! renames another user's files), used by both through `--audit-dir` or
+//! `RUNBOOK_AUDIT_DIR`. The follower creates its own sidecar there; the
+//! driver needs only to read it (0644).
+//!
 //! # Line 1: the header
 //!
 //! ```json
@@ -92,6 +151,7 @@ pub use output::{decode_output, encode_output, split_utf8_boundary};
 pub use reader::{Line, LineReader, RecordReader, read_records};
 pub use record::{
     ChainHash, Event, EventDraft, FORMAT, Header, HeaderDraft, MAX_LINE_BYTES, Record, RunbookRef,
+    TS_FORMAT,
 };
 pub use repair::{RepairReport, TornKind, repair};
 pub use sessions::{

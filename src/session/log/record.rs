@@ -181,7 +181,7 @@ fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(de: D) -> Result<T, D
 }
 
 /// RFC 3339 UTC with exactly three fraction digits.
-const TS_FORMAT: &str = "%Y-%m-%dT%H:%M:%S%.3fZ";
+pub const TS_FORMAT: &str = "%Y-%m-%dT%H:%M:%S%.3fZ";
 
 /// Write the header object (without `hash`) into `buf`, keys in the
 /// documented order.

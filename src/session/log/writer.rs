@@ -77,8 +77,9 @@ impl std::fmt::Debug for AuditWriter {
 }
 
 impl AuditWriter {
-    /// Create `<dir>/<session_id>.jsonl` (it must not exist; mode 0600,
-    /// missing directories 0700), write and sync the header.
+    /// Create `<dir>/<session_id>.jsonl` (it must not exist; mode 0600, or
+    /// 0640 in a shared directory — one with the setgid bit; missing
+    /// directories 0700), write and sync the header.
     pub fn create(
         dir: &Path,
         session_id: &str,
@@ -88,7 +89,7 @@ impl AuditWriter {
         check_session_id(session_id)?;
         private_dir(dir).map_err(AuditError::io(dir))?;
         let path = dir.join(format!("{session_id}.jsonl"));
-        let file = new_private_file(&path).map_err(AuditError::io(&path))?;
+        let file = new_log_file(&path, shared_dir(dir)).map_err(AuditError::io(&path))?;
         let writer = AuditWriter::with_sink(Box::new(file), path, session_id, header, clock)?;
         File::open(dir)
             .and_then(|d| d.sync_all())
@@ -339,10 +340,32 @@ fn private_dir(dir: &Path) -> io::Result<()> {
     builder.create(dir)
 }
 
-fn new_private_file(path: &Path) -> io::Result<File> {
+/// A sessions directory with the setgid bit is shared by a team (its group).
+fn shared_dir(dir: &Path) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        std::fs::metadata(dir).is_ok_and(|m| m.mode() & 0o2000 != 0)
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = dir;
+        false
+    }
+}
+
+/// The log file: private, or readable by the directory's group when `shared`.
+fn new_log_file(path: &Path, shared: bool) -> io::Result<File> {
     let mut options = OpenOptions::new();
     options.append(true).create_new(true);
     #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    options.open(path)
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, if shared { 0o640 } else { 0o600 });
+    let file = options.open(path)?;
+    #[cfg(unix)]
+    if shared {
+        // The umask must not take the group's read access away.
+        use std::os::unix::fs::PermissionsExt;
+        file.set_permissions(std::fs::Permissions::from_mode(0o640))?;
+    }
+    Ok(file)
 }

@@ -114,6 +114,19 @@ fn files_are_private_and_never_overwritten() {
     assert_eq!(lines(&path).len(), 2);
 }
 
+#[cfg(unix)]
+#[test]
+fn a_shared_directory_gives_its_group_read_access() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let shared = dir.path().join("team");
+    std::fs::create_dir(&shared).unwrap();
+    std::fs::set_permissions(&shared, std::fs::Permissions::from_mode(0o2770)).unwrap();
+    let path = write_log(&shared, "day7-s", 1);
+    let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o640);
+}
+
 #[test]
 fn session_id_must_be_a_plain_file_name() {
     let dir = tempfile::tempdir().unwrap();

@@ -78,6 +78,9 @@ pub fn keys_now(view: &View) -> Vec<(&'static str, &'static str)> {
     }
     let state = view.state;
     let mut keys = Vec::new();
+    if state.rollback_prompt.is_some() {
+        keys.extend([("b", "roll back now"), ("c", "continue (asks why)")]);
+    }
     let running = state
         .running
         .is_some_and(|i| state.steps.get(i).is_some_and(|s| s.kind == "run"));

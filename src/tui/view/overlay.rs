@@ -2,6 +2,7 @@
 
 use super::View;
 use crate::doc::model::{GateStep, StepKind};
+use crate::session::event::Signer;
 use crate::session::state::StepState;
 use crate::tui::dialog::{Dialog, Purpose};
 use ratatui::Frame;
@@ -16,7 +17,29 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &View) {
     } else if let Some(dialog) = &view.app.dialog {
         let (title, lines, colour) = dialog_content(view, dialog);
         boxed(frame, area, title, lines, colour);
+    } else if let Some(reason) = &view.state.rollback_prompt {
+        boxed(
+            frame,
+            area,
+            "ROLL BACK?",
+            rollback_prompt_lines(reason),
+            Color::Red,
+        );
     }
+}
+
+/// The prompt a `rollback_if` raises: prominent, and it stays until answered.
+fn rollback_prompt_lines(reason: &str) -> Vec<Line<'static>> {
+    let bold_red = Style::new().fg(Color::Red).add_modifier(Modifier::BOLD);
+    vec![
+        Line::from(Span::styled(
+            "A health check asks for a rollback.",
+            bold_red,
+        )),
+        Line::from(reason.to_string()),
+        Line::default(),
+        Line::from("b: roll back now    c: continue on the forward path (asks why)"),
+    ]
 }
 
 fn boxed(frame: &mut Frame, area: Rect, title: &str, lines: Vec<Line<'static>>, colour: Color) {
@@ -213,7 +236,7 @@ pub fn gate_lines(view: &View, gate: &GateStep, step: &StepState) -> Vec<Line<'s
         let signer = step.signers.iter().find(|x| x.role == s.role);
         let line = match signer {
             Some(x) => Line::from(Span::styled(
-                format!("  ✍ {}: {} ({})", s.role, x.name, x.os_user),
+                format!("  ✍ {}: {} ({})", s.role, x.name, signed_from(x)),
                 Style::new().fg(Color::Green),
             )),
             None => Line::from(format!(
@@ -228,6 +251,18 @@ pub fn gate_lines(view: &View, gate: &GateStep, step: &StepState) -> Vec<Line<'s
         };
         lines.push(line);
     }
+    if let Some(last) = step.rejections.last() {
+        lines.push(Line::from(Span::styled(
+            format!(
+                "  ✗ {} by {} ({}) rejected: {}",
+                last.signer.role,
+                last.signer.name,
+                signed_from(&last.signer),
+                last.reason
+            ),
+            Style::new().fg(Color::Red),
+        )));
+    }
     if let Some(decision) = step.decision {
         lines.push(Line::from(Span::styled(
             format!("decided: {decision:?}"),
@@ -237,6 +272,15 @@ pub fn gate_lines(view: &View, gate: &GateStep, step: &StepState) -> Vec<Line<'s
     lines
 }
 
+/// `ana` for the driver's own sign-off, `bob via follower@host` for a follower's.
+fn signed_from(signer: &Signer) -> String {
+    if signer.via.is_empty() || signer.via == "driver" {
+        signer.os_user.clone()
+    } else {
+        format!("{} via {}", signer.os_user, signer.via)
+    }
+}
+
 fn signoff_content(
     view: &View,
     index: usize,
@@ -244,12 +288,22 @@ fn signoff_content(
     name: &str,
 ) -> (&'static str, Vec<Line<'static>>, Color) {
     let mut lines = gate_of(view, index);
-    if let Some(StepKind::Gate(gate)) = view.refs.get(index).map(|r| &r.step.kind)
-        && let Some(s) = gate.signoffs.get(role)
-    {
-        lines.push(Line::default());
-        lines.push(Line::from(format!("Name signing as {}:", s.role)));
-        lines.push(input_line(name));
+    let Some(StepKind::Gate(gate)) = view.refs.get(index).map(|r| &r.step.kind) else {
+        return ("Sign-off", lines, Color::Yellow);
+    };
+    lines.push(Line::default());
+    match gate.signoffs.get(role) {
+        Some(s) => {
+            lines.push(Line::from(format!("Name signing as {}:", s.role)));
+            if s.distinct {
+                lines.push(Line::from(Span::styled(
+                    "A second person signs this from their own terminal (runbook sign).",
+                    Style::new().fg(Color::DarkGray),
+                )));
+            }
+            lines.push(input_line(name));
+        }
+        None => lines.push(Line::from("Every role is signed. Enter records GO.")),
     }
     ("Sign-off", lines, Color::Yellow)
 }

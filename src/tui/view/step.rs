@@ -125,7 +125,7 @@ fn body(view: &View, r: &StepRef, step: &StepState) -> Vec<Line<'static>> {
             };
             vec![Line::from(format!("{mark} {}", view.text(&check.text)))]
         }
-        StepKind::Wait(wait) => wait_lines(view, step, wait.duration, &wait.until),
+        StepKind::Wait(wait) => wait_lines(view, step, wait),
         StepKind::Gate(gate) => super::overlay::gate_lines(view, gate, step),
         StepKind::Note(note) => vec![Line::from(view.text(&note.text))],
     }
@@ -137,14 +137,25 @@ fn body(view: &View, r: &StepRef, step: &StepState) -> Vec<Line<'static>> {
 fn wait_lines(
     view: &View,
     step: &StepState,
-    length: std::time::Duration,
-    until: &[String],
+    wait: &crate::doc::model::WaitStep,
 ) -> Vec<Line<'static>> {
-    let mut lines = vec![Line::from(format!("⏱ wait {}", format_duration(length)))];
-    if !until.is_empty() {
+    let mut lines = vec![Line::from(format!(
+        "⏱ wait {}",
+        format_duration(wait.duration)
+    ))];
+    if !wait.until.is_empty() {
+        let (is, has) = if wait.until.len() == 1 {
+            ("is", "has")
+        } else {
+            ("are", "have")
+        };
+        let when = match wait.stable_for {
+            Some(stable) => format!("{has} been OK for {}", format_duration(stable)),
+            None => format!("{is} OK"),
+        };
         lines.push(Line::from(format!(
-            "  ends early once {} stay OK",
-            until.join(", ")
+            "  ends early once {} {when}",
+            wait.until.join(", ")
         )));
     }
     if let Some(ends) = step.wait_ends_at {

@@ -1,4 +1,4 @@
-//! The title bar: runbook, current section, UTC clock, elapsed time, operator, mode.
+//! The title bar: runbook, current section, UTC clock, elapsed time, driver, mode.
 
 use super::{View, short_duration};
 use ratatui::Frame;
@@ -28,7 +28,7 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &View) {
         "{health} {} UTC · {} · {} · {}{rollback} ",
         view.now.format("%H:%M:%S"),
         short_duration(view.elapsed),
-        view.operator,
+        view.state.driver.as_deref().unwrap_or(view.operator),
         view.mode
     );
     let left_budget = (area.width as usize).saturating_sub(right.chars().count() + 1);

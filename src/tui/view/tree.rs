@@ -2,7 +2,7 @@
 
 use super::title::clip;
 use super::{View, status_mark};
-use crate::doc::model::{Section, StepKind, StepRef};
+use crate::doc::model::{Section, StepRef};
 use crate::session::state::Status;
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -137,23 +137,6 @@ fn step_line(view: &View, i: usize, r: &StepRef, width: usize) -> Line<'static> 
 
 /// A step in a few words.
 pub fn step_label(view: &View, r: &StepRef) -> String {
-    match &r.step.kind {
-        StepKind::Run(run) => {
-            let first = run
-                .script
-                .lines()
-                .map(str::trim)
-                .find(|l| !l.is_empty() && !l.starts_with('#'))
-                .unwrap_or("(comments only)");
-            match &r.step.name {
-                Some(name) => name.clone(),
-                None => format!("$ {}", view.secrets.mask_str(first)),
-            }
-        }
-        StepKind::Check(c) => view.text(&c.text),
-        StepKind::Wait(w) => format!("wait {}", crate::doc::duration::format_duration(w.duration)),
-        StepKind::Gate(g) if !g.signoffs.is_empty() => format!("sign-off: {}", view.text(&g.title)),
-        StepKind::Gate(g) => format!("gate: {}", view.text(&g.title)),
-        StepKind::Note(n) => format!("note: {}", view.text(&n.text)),
-    }
+    r.step
+        .label(&|t| view.text(t), &|c| view.secrets.mask_str(c))
 }

@@ -1,0 +1,250 @@
+//! The asciicast export (format v2): the session as a terminal recording that any asciinema
+//! player shows — per step a banner and `$ command`, its output at the moments it was
+//! recorded, its exit status — with markers at each step, gate decision, rollback and the
+//! session end so a player can seek by step.
+//!
+//! Line 1 is the header `{"version":2,"width":…,"height":…,"timestamp":…,"title":…}`; each
+//! later line is `[seconds, "o", text]` or `[seconds, "m", label]`, seconds taken from the
+//! events' monotonic `mono_ms`, so times never go backwards.
+
+use super::describe::{decision_word, describe, gate_details};
+use super::{Blocks, ExportError, Exported, Session};
+use crate::session::event::{Body, Stream};
+use crate::session::log::decode_output;
+use crate::session::setup::Stamped;
+use serde::Serialize;
+use std::io::{self, Write};
+
+/// The terminal size the recording is played in.
+pub const WIDTH: u16 = 120;
+pub const HEIGHT: u16 = 36;
+
+const BOLD: &str = "\x1b[1m";
+const DIM: &str = "\x1b[2m";
+const RED: &str = "\x1b[31m";
+const GREEN: &str = "\x1b[32m";
+const YELLOW: &str = "\x1b[33m";
+const BANNER: &str = "\x1b[1;36m";
+const ALARM: &str = "\x1b[1;31m";
+const RESET: &str = "\x1b[0m";
+
+pub(crate) fn write(mut session: Session, out: &mut dyn Write) -> Result<Exported, ExportError> {
+    write_header(&session, out)?;
+    let mut cast = Cast {
+        out,
+        blocks: Blocks::default(),
+        at_line_start: true,
+        after_cr: false,
+    };
+    while let Some(stamped) = session.next_event()? {
+        cast.event(&session, &stamped)?;
+    }
+    Ok(session.exported())
+}
+
+/// Line 1, keys in the order the asciicast v2 documentation lists them.
+#[derive(Serialize)]
+struct Header {
+    version: u8,
+    width: u16,
+    height: u16,
+    timestamp: i64,
+    title: String,
+}
+
+fn write_header(session: &Session, out: &mut dyn Write) -> io::Result<()> {
+    let header = Header {
+        version: 2,
+        width: WIDTH,
+        height: HEIGHT,
+        timestamp: session.header.started.timestamp(),
+        title: format!("{} — {}", session.title, session.header.session_id),
+    };
+    write_line(out, &header)
+}
+
+fn write_line(out: &mut dyn Write, value: &impl Serialize) -> io::Result<()> {
+    serde_json::to_writer(&mut *out, value).map_err(io::Error::from)?;
+    out.write_all(b"\n")
+}
+
+/// The recording being written.
+struct Cast<'w> {
+    out: &'w mut dyn Write,
+    blocks: Blocks,
+    /// The terminal's cursor is at the start of a line.
+    at_line_start: bool,
+    /// The last output byte was `\r` (a `\n` after it is already a terminal line end).
+    after_cr: bool,
+}
+
+impl Cast<'_> {
+    fn event(&mut self, session: &Session, stamped: &Stamped) -> io::Result<()> {
+        let at = stamped.mono_ms;
+        let body = &stamped.event.body;
+        if let Body::Output { stream, chunk } = body {
+            let bytes = decode_output(chunk).unwrap_or_default();
+            return self.output(session, at, *stream, &bytes);
+        }
+        let opened = self.blocks.enter(stamped);
+        if let Some(step) = &opened {
+            self.banner(session, at, step)?;
+        }
+        self.tell(session, at, body)?;
+        match marker(session, stamped, opened.is_some()) {
+            Some(label) => self.emit(at, "m", &label),
+            None => Ok(()),
+        }
+    }
+
+    fn banner(&mut self, session: &Session, at: u64, step: &str) -> io::Result<()> {
+        let place = match session.step(step) {
+            Some(info) if info.rollback => format!(" · {} · ROLLBACK", info.section),
+            Some(info) => format!(" · {}", info.section),
+            None => String::new(),
+        };
+        let title = session.step_title(step);
+        self.line(at, "", "")?;
+        self.line(at, BANNER, &format!("── {title}{place} ──"))
+    }
+
+    /// Says what happened, styled by what it means.
+    fn tell(&mut self, session: &Session, at: u64, body: &Body) -> io::Result<()> {
+        if let Body::SessionStarted { title, .. } = body {
+            return self.title(session, at, title);
+        }
+        let Some(text) = describe(body) else {
+            return Ok(());
+        };
+        let style = match body {
+            Body::StepFinished { ok: true, .. } => GREEN,
+            Body::StepFinished { .. } | Body::StepTimedOut { .. } => RED,
+            Body::RollbackEntered { .. } | Body::RollbackPrompted { .. } => ALARM,
+            Body::GateDecided { .. } | Body::SessionEnded { .. } => BOLD,
+            Body::Signed { .. } | Body::Note { .. } | Body::StepSkipped { .. } => YELLOW,
+            _ => DIM,
+        };
+        let mark = match body {
+            Body::StepFinished { ok: true, .. } => "✔ ",
+            Body::StepFinished { .. } => "✘ ",
+            _ => "# ",
+        };
+        self.line(at, style, &format!("{mark}{text}"))?;
+        for detail in gate_details(body) {
+            self.line(at, DIM, &format!("#   {detail}"))?;
+        }
+        if let Body::StepStarted { script, .. } = body {
+            self.command(at, script)?;
+        }
+        Ok(())
+    }
+
+    fn title(&mut self, session: &Session, at: u64, title: &str) -> io::Result<()> {
+        let header = &session.header;
+        self.line(at, BOLD, title)?;
+        self.line(
+            at,
+            DIM,
+            &format!(
+                "# session {} · {} on {} · started {}",
+                header.session_id,
+                header.operator,
+                header.host,
+                super::date_time(&header.started)
+            ),
+        )
+    }
+
+    /// `$ first line`, then `> ` before each further line, as a shell echoes a script.
+    fn command(&mut self, at: u64, script: &str) -> io::Result<()> {
+        for (i, line) in script.trim_end().lines().enumerate() {
+            let prompt = if i == 0 { "$ " } else { "> " };
+            self.line(at, BOLD, &format!("{prompt}{line}"))?;
+        }
+        Ok(())
+    }
+
+    /// Command output as recorded; pipe output gets terminal line ends, stderr is red.
+    fn output(
+        &mut self,
+        session: &Session,
+        at: u64,
+        stream: Stream,
+        bytes: &[u8],
+    ) -> io::Result<()> {
+        let text = String::from_utf8_lossy(bytes);
+        let tty = stream == Stream::Pty
+            || self
+                .blocks
+                .current()
+                .and_then(|id| session.step(id))
+                .is_some_and(|info| info.tty);
+        let shown = if tty {
+            text.into_owned()
+        } else {
+            self.terminal_line_ends(&text)
+        };
+        if shown.is_empty() {
+            return Ok(());
+        }
+        self.at_line_start = shown.ends_with('\n');
+        match stream {
+            Stream::Stderr => self.emit(at, "o", &format!("{RED}{shown}{RESET}")),
+            _ => self.emit(at, "o", &shown),
+        }
+    }
+
+    /// `\n` not preceded by `\r` (also across chunks) becomes `\r\n`.
+    fn terminal_line_ends(&mut self, text: &str) -> String {
+        let mut out = String::with_capacity(text.len() + text.len() / 16);
+        for c in text.chars() {
+            if c == '\n' && !self.after_cr {
+                out.push('\r');
+            }
+            out.push(c);
+            self.after_cr = c == '\r';
+        }
+        out
+    }
+
+    /// A whole line of our own, on a line of its own.
+    fn line(&mut self, at: u64, style: &str, text: &str) -> io::Result<()> {
+        let fresh = if self.at_line_start { "" } else { "\r\n" };
+        let text = if style.is_empty() {
+            format!("{fresh}{text}\r\n")
+        } else {
+            format!("{fresh}{style}{text}{RESET}\r\n")
+        };
+        self.at_line_start = true;
+        self.after_cr = false;
+        self.emit(at, "o", &text)
+    }
+
+    fn emit(&mut self, at: u64, code: &str, data: &str) -> io::Result<()> {
+        let seconds = at as f64 / 1000.0;
+        write_line(self.out, &(seconds, code, data))
+    }
+}
+
+/// The marker a player seeks to for this event: its own moment (a retry, a gate decision,
+/// rollback, the end…), else the step's title when the event opens the step's block.
+fn marker(session: &Session, stamped: &Stamped, opened: bool) -> Option<String> {
+    let step = stamped.event.step.as_deref().unwrap_or_default();
+    let moment = match &stamped.event.body {
+        Body::SessionStarted { title, .. } => Some(format!("start: {title}")),
+        Body::StepStarted { attempt, .. } if *attempt > 1 => {
+            Some(format!("{} (attempt {attempt})", session.step_title(step)))
+        }
+        Body::GateDecided { decision, .. } => Some(format!(
+            "{}: {}",
+            session.step_title(step),
+            decision_word(*decision)
+        )),
+        Body::RollbackEntered { reason } => Some(format!("ROLLBACK: {reason}")),
+        Body::RollbackPrompted { reason, .. } => Some(format!("rollback suggested: {reason}")),
+        Body::SessionResumed { operator, .. } => Some(format!("resumed by {operator}")),
+        Body::SessionEnded { outcome, .. } => Some(format!("end: {}", outcome.word())),
+        _ => None,
+    };
+    moment.or_else(|| opened.then(|| session.step_title(step)))
+}

@@ -1,0 +1,318 @@
+//! Events told in plain words, one line each (plus a gate's details), shared by the
+//! Markdown timeline and the asciicast so both say the same thing the same way.
+
+use super::millis;
+use crate::session::event::{Body, Decision};
+use std::collections::BTreeMap;
+
+/// One line for an event; `None` for output, which each format shows its own way.
+pub(crate) fn describe(body: &Body) -> Option<String> {
+    Some(match body {
+        Body::Output { .. } => return None,
+        Body::SessionStarted { .. }
+        | Body::SessionResumed { .. }
+        | Body::SessionEnded { .. }
+        | Body::LogRepaired { .. }
+        | Body::DriverLeft { .. } => session(body)?,
+        Body::StepStarted { .. }
+        | Body::StepFinished { .. }
+        | Body::StepTimedOut { .. }
+        | Body::StepCancelled { .. }
+        | Body::StepInterrupted { .. } => run(body)?,
+        Body::RollbackEntered { reason } => format!("ROLLBACK entered: {reason}"),
+        Body::RollbackPrompted { reason, .. } => format!("ROLLBACK SUGGESTED by health: {reason}"),
+        Body::RollbackDeclined { reason } => {
+            format!("rollback prompt declined; stayed on the forward path: {reason}")
+        }
+        Body::HealthChanged { .. } | Body::EnvChanged { .. } => surroundings(body)?,
+        _ => walk(body)?,
+    })
+}
+
+fn session(body: &Body) -> Option<String> {
+    Some(match body {
+        Body::SessionStarted {
+            title,
+            steps,
+            yes,
+            dry_run,
+            skip_waits,
+            ..
+        } => {
+            let flags = mode_flags(*yes, *dry_run, *skip_waits);
+            let flags = if flags.is_empty() {
+                String::new()
+            } else {
+                format!("; {flags}")
+            };
+            let plural = if *steps == 1 { "" } else { "s" };
+            format!("session started: {title} ({steps} step{plural}{flags})")
+        }
+        Body::SessionResumed {
+            operator,
+            host,
+            pid,
+            torn_bytes_dropped,
+        } => {
+            let dropped = match torn_bytes_dropped {
+                0 => String::new(),
+                n => format!("; a torn line of {n} bytes was dropped"),
+            };
+            format!("session resumed by {operator} on {host} (pid {pid}){dropped}")
+        }
+        Body::SessionEnded { outcome, reason } => {
+            format!("session ended: {} — {reason}", outcome.word())
+        }
+        Body::LogRepaired { dropped_bytes } => {
+            format!("log repaired: a torn final line of {dropped_bytes} bytes was dropped")
+        }
+        Body::DriverLeft { operator } => {
+            format!("{operator} left the session; it could be resumed")
+        }
+        _ => return None,
+    })
+}
+
+fn run(body: &Body) -> Option<String> {
+    Some(match body {
+        Body::StepStarted {
+            attempt,
+            cwd,
+            auto,
+            dry_run: true,
+            ..
+        } => format!(
+            "attempt {attempt} walked, not run (--dry-run){} in {cwd}",
+            by(*auto)
+        ),
+        Body::StepStarted {
+            attempt, cwd, auto, ..
+        } => format!("attempt {attempt} started{} in {cwd}", by(*auto)),
+        Body::StepFinished { .. } => finished(body)?,
+        Body::StepTimedOut { after_ms } => format!(
+            "timed out after {}; its process group was stopped",
+            millis(*after_ms)
+        ),
+        Body::StepCancelled { reason } => format!("cancelled: {reason}"),
+        Body::StepInterrupted { reason } => format!("interrupted: {reason}"),
+        _ => return None,
+    })
+}
+
+fn finished(body: &Body) -> Option<String> {
+    let Body::StepFinished {
+        exit_code,
+        signal,
+        duration_ms,
+        ok,
+        lingering,
+    } = body
+    else {
+        return None;
+    };
+    let took = millis(*duration_ms);
+    let status = match (exit_code, signal) {
+        (_, Some(signal)) => format!("killed by signal {signal}"),
+        (Some(code), None) => format!("exit {code}"),
+        (None, None) => "no exit status".to_string(),
+    };
+    let verdict = if *ok { "ok" } else { "FAILED" };
+    let lingering = if *lingering {
+        "; background processes outlived it and were stopped"
+    } else {
+        ""
+    };
+    Some(format!("{verdict}: {status} after {took}{lingering}"))
+}
+
+fn walk(body: &Body) -> Option<String> {
+    Some(match body {
+        Body::StepSkipped { reason } => format!("skipped: {reason}"),
+        Body::StepMarkedDone { reason } => format!("marked done: {reason}"),
+        Body::CheckConfirmed { auto } => format!("check confirmed{}", by(*auto)),
+        Body::WaitStarted {
+            seconds,
+            until,
+            ends_at,
+        } => {
+            let length = millis((seconds * 1000.0) as u64);
+            let until = if until.is_empty() {
+                String::new()
+            } else {
+                format!(", or earlier once {} hold healthy", until.join(", "))
+            };
+            format!(
+                "wait {length} started, to run out at {}{until}",
+                super::clock(ends_at)
+            )
+        }
+        Body::WaitEnded {
+            early: true,
+            reason,
+        } => format!("wait ended early: {reason}"),
+        Body::WaitEnded { reason, .. } => format!("wait ended: {reason}"),
+        Body::Signed {
+            role,
+            name,
+            os_user,
+            via,
+            ..
+        } => format!("{role} signed by {name} (OS user {os_user}, via {via})"),
+        Body::GateDecided { decision, auto, .. } => {
+            format!("decision: {}{}", decision_word(*decision), by(*auto))
+        }
+        Body::Note { text } => format!("note: {text}"),
+        Body::SignoffRejected {
+            role,
+            name,
+            os_user,
+            via,
+            reason,
+            ..
+        } => format!(
+            "sign-off for {role} by {name} (OS user {os_user}, via {via}) rejected: {reason}"
+        ),
+        Body::DriverChanged { from, to, host } => {
+            format!("the driver changed from {from} to {to} (on {host})")
+        }
+        Body::Jumped { to } => format!("the operator moved to {to}"),
+        _ => return None,
+    })
+}
+
+fn surroundings(body: &Body) -> Option<String> {
+    Some(match body {
+        Body::HealthChanged {
+            check,
+            from,
+            to,
+            value,
+            reason,
+        } => {
+            let value = value.as_ref().map_or(String::new(), |v| format!(" ({v})"));
+            let reason = reason.as_ref().map_or(String::new(), |r| format!(" — {r}"));
+            format!("health {check}: {from} → {to}{value}{reason}")
+        }
+        Body::EnvChanged { set, unset, cwd } => env_change(set, unset, cwd.as_deref()),
+        _ => return None,
+    })
+}
+
+fn env_change(set: &BTreeMap<String, String>, unset: &[String], cwd: Option<&str>) -> String {
+    let mut parts: Vec<String> = set.iter().map(|(k, v)| format!("{k}={v}")).collect();
+    parts.extend(unset.iter().map(|k| format!("unset {k}")));
+    if let Some(cwd) = cwd {
+        parts.push(format!("cwd {cwd}"));
+    }
+    format!("environment: {}", parts.join(", "))
+}
+
+/// A gate decision's criteria, signers and evidence, one line each.
+pub(crate) fn gate_details(body: &Body) -> Vec<String> {
+    let Body::GateDecided {
+        criteria,
+        signers,
+        evidence,
+        ..
+    } = body
+    else {
+        return Vec::new();
+    };
+    let criteria = criteria.iter().map(|c| format!("criterion: {c}"));
+    let signers = signers
+        .iter()
+        .map(|s| format!("signed: {} — {} (OS user {})", s.role, s.name, s.os_user));
+    let evidence = evidence.iter().map(|(check, state)| {
+        let state = state
+            .as_str()
+            .map_or_else(|| state.to_string(), str::to_string);
+        format!("evidence: {check} = {state}")
+    });
+    criteria.chain(signers).chain(evidence).collect()
+}
+
+/// How a session was run, e.g. `--yes, --skip-waits`.
+pub(crate) fn mode_flags(yes: bool, dry_run: bool, skip_waits: bool) -> String {
+    [
+        (yes, "--yes"),
+        (dry_run, "--dry-run"),
+        (skip_waits, "--skip-waits"),
+    ]
+    .iter()
+    .filter(|(on, _)| *on)
+    .map(|(_, flag)| *flag)
+    .collect::<Vec<_>>()
+    .join(", ")
+}
+
+pub(crate) fn decision_word(decision: Decision) -> &'static str {
+    match decision {
+        Decision::Go => "GO",
+        Decision::NoGo => "NO-GO",
+    }
+}
+
+fn by(auto: bool) -> &'static str {
+    if auto {
+        " automatically (--yes)"
+    } else {
+        " by the operator"
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::session::event::Signer;
+
+    #[test]
+    fn a_failed_run_says_how_it_ended() {
+        let body = Body::StepFinished {
+            exit_code: Some(3),
+            signal: None,
+            duration_ms: 1200,
+            ok: false,
+            lingering: false,
+        };
+        assert_eq!(
+            describe(&body).as_deref(),
+            Some("FAILED: exit 3 after 1.2s")
+        );
+    }
+
+    #[test]
+    fn gate_details_list_criteria_then_signers() {
+        let body = Body::GateDecided {
+            decision: Decision::Go,
+            auto: false,
+            criteria: vec!["Error rate < 0.1%".into()],
+            signers: vec![Signer {
+                role: "SRE".into(),
+                name: "Bo".into(),
+                os_user: "bo".into(),
+                via: "driver".into(),
+            }],
+            evidence: BTreeMap::new(),
+        };
+        assert_eq!(
+            describe(&body).as_deref(),
+            Some("decision: GO by the operator")
+        );
+        assert_eq!(
+            gate_details(&body),
+            [
+                "criterion: Error rate < 0.1%",
+                "signed: SRE — Bo (OS user bo)"
+            ]
+        );
+    }
+
+    #[test]
+    fn output_is_left_to_each_format() {
+        let body = Body::Output {
+            stream: crate::session::event::Stream::Stdout,
+            chunk: serde_json::json!({"text": "x"}),
+        };
+        assert_eq!(describe(&body), None);
+    }
+}
