@@ -5,11 +5,11 @@
 
 mod support;
 
+use nix::sys::signal::{Signal, kill, killpg};
+use nix::unistd::Pid;
 use serde_json::Value;
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use nix::sys::signal::{Signal, kill, killpg};
-use nix::unistd::Pid;
 use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 use support::{Sandbox, events, records, text};
@@ -278,7 +278,10 @@ fn follow_dash_reads_the_log_from_standard_input() {
         out.contains("deploy-api     ▌ error: replica 2 failed readiness"),
         "{out}"
     );
-    assert!(out.contains("gate_decided     decision: GO automatically (--yes)"), "{out}");
+    assert!(
+        out.contains("gate_decided     decision: GO automatically (--yes)"),
+        "{out}"
+    );
     assert!(
         out.contains("steps: 6 done, 1 failed, 1 not reached"),
         "{out}"
@@ -356,7 +359,9 @@ fn replaying_the_recorded_fixture_ends_where_the_live_run_ends() {
         "{out}"
     );
     assert!(
-        out.contains("rollback_entered ROLLBACK entered: step deploy-api failed (exit 3); on_fail=rollback"),
+        out.contains(
+            "rollback_entered ROLLBACK entered: step deploy-api failed (exit 3); on_fail=rollback"
+        ),
         "{out}"
     );
     assert_eq!(

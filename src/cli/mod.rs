@@ -1,7 +1,7 @@
 //! The subcommands' work, callable from `main.rs` and from tests.
 
-pub mod follow;
 pub mod export;
+pub mod follow;
 pub mod health;
 pub mod inspect;
 pub mod outline;

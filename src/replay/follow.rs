@@ -160,13 +160,11 @@ impl Follower {
         let watch = opened.watch();
         if let Some(outcome) = watch.state.outcome {
             let reason = watch.state.end_reason.as_deref().unwrap_or("");
-            return format!(
-                "session ended: {} — {reason}",
-                outcome.word()
-            );
+            return format!("session ended: {} — {reason}", outcome.word());
         }
         let who = format!("{}@{}", watch.operator(), watch.host);
-        let quiet_text = crate::doc::duration::format_duration(Duration::from_secs(quiet.as_secs()));
+        let quiet_text =
+            crate::doc::duration::format_duration(Duration::from_secs(quiet.as_secs()));
         if closed {
             return format!("the stream ended (EOF) before the session did · last driver {who}");
         }

@@ -1,10 +1,10 @@
 //! `--plain` follow and replay: one line per event (time, session time, step,
 //! kind, a short payload) and command output as its own text lines.
 
-use crate::export::{describe, gate_details};
-use crate::session::event::Body;
 use super::scan::{Line, Scan, Scanned};
 use crate::exec::Stream;
+use crate::export::{describe, gate_details};
+use crate::session::event::Body;
 use crate::session::state::SessionState;
 use std::collections::BTreeMap;
 use std::io::{self, Write};
@@ -121,7 +121,12 @@ impl<W: Write> Printer<W> {
                     describe(body).unwrap_or_default()
                 )?;
                 for detail in gate_details(body) {
-                    writeln!(self.out, "{:w$}{detail}", "", w = when.len() + STEP_WIDTH + 20)?;
+                    writeln!(
+                        self.out,
+                        "{:w$}{detail}",
+                        "",
+                        w = when.len() + STEP_WIDTH + 20
+                    )?;
                 }
                 Ok(())
             }
