@@ -2,9 +2,9 @@
 //! ratatui's TestBackend: the replay at several points of its timeline, and a
 //! follower part-way through the session.
 
+mod screen;
+
 use chrono::{DateTime, TimeZone, Utc};
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
 use runbook::replay::follow::Follower;
 use runbook::replay::player::Player;
 use runbook::replay::{Feed, Transport};
@@ -18,30 +18,13 @@ fn fixture() -> PathBuf {
 }
 
 /// The screen as text, one line per row.
-fn screen(
-    feed: &mut dyn Feed,
-    app: &mut App,
-    width: u16,
-    height: u16,
-    now: DateTime<Utc>,
-) -> String {
+fn shot(feed: &mut dyn Feed, app: &mut App, width: u16, height: u16, now: DateTime<Utc>) -> String {
     if let Some(opened) = feed.opened() {
         viewer::sync_selection(app, opened.watch());
     }
-    let mut terminal = Terminal::new(TestBackend::new(width, height)).expect("terminal");
-    terminal
-        .draw(|frame| viewer::draw(frame, feed, app, now, Instant::now()))
-        .expect("draw");
-    let buffer = terminal.backend().buffer().clone();
-    let mut text = String::new();
-    for y in 0..buffer.area.height {
-        let line: String = (0..buffer.area.width)
-            .map(|x| buffer[(x, y)].symbol().to_string())
-            .collect();
-        text.push_str(line.trim_end());
-        text.push('\n');
-    }
-    text
+    screen::render(width, height, |frame| {
+        viewer::draw(frame, feed, app, now, Instant::now())
+    })
 }
 
 /// A replay of the fixture, fully indexed, at `events` applied.
@@ -63,7 +46,7 @@ fn now() -> DateTime<Utc> {
 fn replay_at_the_start_playing() {
     let mut player = replay_at(0);
     player.playing = true;
-    let text = screen(&mut player, &mut App::new(0), 120, 40, now());
+    let text = shot(&mut player, &mut App::new(0), 120, 40, now());
     assert!(
         text.contains("REPLAY") && text.contains("▶ playing 1× · event 0 of 21"),
         "{text}"
@@ -74,7 +57,7 @@ fn replay_at_the_start_playing() {
 #[test]
 fn replay_mid_step_with_output() {
     let mut player = replay_at(6);
-    let text = screen(&mut player, &mut App::new(0), 120, 40, now());
+    let text = shot(&mut player, &mut App::new(0), 120, 40, now());
     assert!(
         text.contains("check 2 ok") && !text.contains("check 3 ok"),
         "{text}"
@@ -85,7 +68,7 @@ fn replay_mid_step_with_output() {
 #[test]
 fn replay_at_the_gate() {
     let mut player = replay_at(10);
-    let text = screen(&mut player, &mut App::new(0), 120, 40, now());
+    let text = shot(&mut player, &mut App::new(0), 120, 40, now());
     assert!(text.contains("Any sev-1 open"), "{text}");
     insta::assert_snapshot!("replay_gate_120x40", text);
 }
@@ -94,7 +77,7 @@ fn replay_at_the_gate() {
 fn replay_at_the_failure_shows_no_walk_keys() {
     let mut player = replay_at(15);
     let mut app = App::new(0);
-    let text = screen(&mut player, &mut app, 120, 40, now());
+    let text = shot(&mut player, &mut app, 120, 40, now());
     assert!(
         text.contains("✗ exit 3") && !text.contains("r retry"),
         "{text}"
@@ -105,7 +88,7 @@ fn replay_at_the_failure_shows_no_walk_keys() {
 #[test]
 fn replay_at_the_end_and_narrow() {
     let mut player = replay_at(21);
-    let text = screen(&mut player, &mut App::new(0), 120, 40, now());
+    let text = shot(&mut player, &mut App::new(0), 120, 40, now());
     assert!(
         text.contains("■ end of the replay · session rolled back"),
         "{text}"
@@ -113,7 +96,7 @@ fn replay_at_the_end_and_narrow() {
     insta::assert_snapshot!("replay_end_120x40", text);
     insta::assert_snapshot!(
         "replay_end_80x24",
-        screen(&mut player, &mut App::new(0), 80, 24, now())
+        shot(&mut player, &mut App::new(0), 80, 24, now())
     );
 }
 
@@ -124,7 +107,7 @@ fn replay_help_lists_the_transport_keys() {
     app.help = true;
     insta::assert_snapshot!(
         "replay_help_100x30",
-        screen(&mut player, &mut app, 100, 30, now())
+        shot(&mut player, &mut app, 100, 30, now())
     );
 }
 
@@ -143,14 +126,14 @@ fn follow_part_way_through_the_session() {
         .single()
         .expect("time")
         + chrono::Duration::milliseconds(900);
-    let screen = screen(&mut follower, &mut App::new(0), 120, 40, at);
+    let text = shot(&mut follower, &mut App::new(0), 120, 40, at);
     assert!(
-        screen.contains("FOLLOW") && screen.contains("following ana@vm · 13 events"),
-        "{screen}"
+        text.contains("FOLLOW") && text.contains("following ana@vm · 13 events"),
+        "{text}"
     );
     assert!(
-        screen.contains("deploying api v2.3.1") && !screen.contains("▌error"),
-        "{screen}"
+        text.contains("deploying api v2.3.1") && !text.contains("▌error"),
+        "{text}"
     );
-    insta::assert_snapshot!("follow_120x40", screen);
+    insta::assert_snapshot!("follow_120x40", text);
 }

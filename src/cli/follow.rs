@@ -31,7 +31,15 @@ pub struct FollowArgs {
     /// session ends (or the stream does).
     #[arg(long)]
     pub plain: bool,
-    /// Print nothing but the final folded state, as JSON, once the session ends.
+    #[command(flatten)]
+    pub log: LogFlags,
+}
+
+/// What follow and replay share: where logs are, and the final state as JSON.
+#[derive(clap::Args, Debug, Clone)]
+pub struct LogFlags {
+    /// Print nothing but the final folded state, as JSON, once the log is read
+    /// (for follow: once the session ends).
     #[arg(long)]
     pub json_state: bool,
     /// Where session logs are (default: the user's state directory).
@@ -60,8 +68,8 @@ fn open(args: &FollowArgs) -> Result<Follower, String> {
         Some("-") => {
             Follower::pipe(std::io::stdin()).map_err(|e| format!("cannot read standard input: {e}"))
         }
-        Some(arg) => session_path(args.audit_dir.as_deref(), arg).map(|p| Follower::file(&p)),
-        None => latest(args.audit_dir.as_deref()).map(|p| Follower::file(&p)),
+        Some(arg) => session_path(args.log.audit_dir.as_deref(), arg).map(|p| Follower::file(&p)),
+        None => latest(args.log.audit_dir.as_deref()).map(|p| Follower::file(&p)),
     }
 }
 
@@ -77,13 +85,18 @@ pub fn follow(args: &FollowArgs) -> i32 {
         Err(e) => return fail(format!("cannot watch for signals: {e}")),
     };
     let stdin_free = std::io::stdin().is_terminal() || args.session.as_deref() == Some("-");
-    if !args.plain && !args.json_state && std::io::stdout().is_terminal() && stdin_free {
+    if !args.plain && !args.log.json_state && std::io::stdout().is_terminal() && stdin_free {
         return match crate::tui::viewer::run(&mut follower, &signals) {
             Ok(()) => 0,
             Err(e) => fail(format!("the terminal failed: {e}")),
         };
     }
-    match print_log(&mut follower, args.json_state, Until::SessionEnds, &signals) {
+    match print_log(
+        &mut follower,
+        args.log.json_state,
+        Until::SessionEnds,
+        &signals,
+    ) {
         Ok(outcome) => outcome.map_or(0, |o| o.exit_code()),
         Err(code) => code,
     }

@@ -1,12 +1,11 @@
 //! `runbook replay`: a recorded session played back with its real timing —
 //! full-screen with a timeline, or printed at once with `--plain`.
 
-use super::follow::{Until, print_log, session_path};
+use super::follow::{LogFlags, Until, print_log, session_path};
 use crate::replay::follow::Follower;
 use crate::replay::player::{MAX_SPEED, MIN_SPEED, Player};
 use crate::signals::Signals;
 use std::io::IsTerminal;
-use std::path::PathBuf;
 
 #[derive(clap::Args, Debug, Clone)]
 pub struct ReplayArgs {
@@ -19,12 +18,8 @@ pub struct ReplayArgs {
     /// Print the timeline (one line per event, with its times) at once and exit.
     #[arg(long)]
     pub plain: bool,
-    /// Print nothing but the final folded state, as JSON.
-    #[arg(long)]
-    pub json_state: bool,
-    /// Where session logs are (default: the user's state directory).
-    #[arg(long, env = "RUNBOOK_AUDIT_DIR", value_name = "DIR")]
-    pub audit_dir: Option<PathBuf>,
+    #[command(flatten)]
+    pub log: LogFlags,
 }
 
 fn fail(message: impl std::fmt::Display) -> i32 {
@@ -40,7 +35,7 @@ pub fn replay(args: &ReplayArgs) -> i32 {
             args.speed
         ));
     }
-    let path = match session_path(args.audit_dir.as_deref(), &args.session) {
+    let path = match session_path(args.log.audit_dir.as_deref(), &args.session) {
         Ok(path) => path,
         Err(e) => return fail(e),
     };
@@ -49,9 +44,14 @@ pub fn replay(args: &ReplayArgs) -> i32 {
         Err(e) => return fail(format!("cannot watch for signals: {e}")),
     };
     let terminal = std::io::stdin().is_terminal() && std::io::stdout().is_terminal();
-    if args.plain || args.json_state || !terminal {
+    if args.plain || args.log.json_state || !terminal {
         let mut follower = Follower::file(&path);
-        return match print_log(&mut follower, args.json_state, Until::EndOfFile, &signals) {
+        return match print_log(
+            &mut follower,
+            args.log.json_state,
+            Until::EndOfFile,
+            &signals,
+        ) {
             Ok(_) => 0,
             Err(code) => code,
         };
