@@ -19,10 +19,12 @@ use std::time::Duration;
 fn rank(kind: MarkKind) -> u8 {
     match kind {
         MarkKind::Step => 1,
-        MarkKind::Resumed | MarkKind::Left | MarkKind::End => 2,
+        MarkKind::Resumed | MarkKind::Left => 2,
         MarkKind::Gate { .. } => 3,
         MarkKind::Failure => 4,
         MarkKind::Rollback => 5,
+        // The end is always the last cell.
+        MarkKind::End => 6,
     }
 }
 
@@ -67,26 +69,39 @@ fn label(t: &Timeline) -> String {
 const NUDGE: usize = 3;
 
 /// The bar's cells: strongest marks placed first, each in its own cell or,
-/// when that is taken, the nearest free one within [`NUDGE`] cells, so a
-/// failure stays visible next to the rollback that followed it.
+/// when that is taken, the nearest free one within [`NUDGE`] cells on the
+/// side that keeps time order (earlier marks move left, later ones right),
+/// so a failure stays visible next to the rollback that followed it.
 fn cells(t: &Timeline, width: usize) -> Vec<Option<MarkKind>> {
-    let mut cells: Vec<Option<MarkKind>> = vec![None; width];
+    let mut cells: Vec<Option<(MarkKind, u64)>> = vec![None; width];
     let mut marks: Vec<_> = t.marks.iter().collect();
     marks.sort_by_key(|m| std::cmp::Reverse(rank(m.kind)));
     for mark in marks {
         let home = cell_of(mark.mono_ms, t.end_mono, width);
-        if cells[home].is_some_and(|held| held == mark.kind) {
-            continue;
-        }
-        let free = (0..=NUDGE)
-            .flat_map(|d| [home.checked_sub(d), Some(home + d)])
+        let later = match cells[home] {
+            None => {
+                cells[home] = Some((mark.kind, mark.mono_ms));
+                continue;
+            }
+            Some((kind, _)) if kind == mark.kind => continue,
+            Some((_, mono)) => mark.mono_ms >= mono,
+        };
+        let free = (1..=NUDGE)
+            .map(|d| {
+                if later {
+                    home.checked_add(d)
+                } else {
+                    home.checked_sub(d)
+                }
+            })
+            .take_while(|c| c.is_some_and(|c| c < width))
             .flatten()
-            .find(|&c| c < width && cells[c].is_none());
+            .find(|&c| cells[c].is_none());
         if let Some(cell) = free {
-            cells[cell] = Some(mark.kind);
+            cells[cell] = Some((mark.kind, mark.mono_ms));
         }
     }
-    cells
+    cells.into_iter().map(|c| c.map(|(kind, _)| kind)).collect()
 }
 
 pub fn draw(frame: &mut Frame, area: Rect, t: &Timeline) {
@@ -124,6 +139,35 @@ pub fn draw(frame: &mut Frame, area: Rect, t: &Timeline) {
 mod tests {
     use super::*;
     use crate::replay::index::Mark;
+
+    #[test]
+    fn the_end_stays_last_and_earlier_marks_move_left() {
+        let marks = [
+            Mark {
+                event: 0,
+                mono_ms: 995,
+                kind: MarkKind::Gate { go: true },
+            },
+            Mark {
+                event: 1,
+                mono_ms: 1000,
+                kind: MarkKind::End,
+            },
+        ];
+        let t = Timeline {
+            marks: &marks,
+            end_mono: 1000,
+            at_mono: 0,
+            speed: 1.0,
+            playing: false,
+            indexed: None,
+            event: 0,
+            events: 2,
+        };
+        let cells = cells(&t, 10);
+        assert_eq!(cells[9], Some(MarkKind::End));
+        assert_eq!(cells[8], Some(MarkKind::Gate { go: true }));
+    }
 
     #[test]
     fn marks_land_in_their_cells_and_the_strongest_wins() {
