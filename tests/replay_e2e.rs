@@ -1,10 +1,12 @@
 //! `runbook replay` and `runbook follow` full-screen in a real pseudo-terminal:
 //! transport keys move through the recorded fixture, the view is read-only,
-//! and the terminal is given back intact.
+//! and the terminal is given back intact (after `q` and after SIGTERM).
 
 mod pty;
 mod support;
 
+use nix::sys::signal::{Signal, kill};
+use nix::unistd::Pid;
 use pty::Term;
 use std::path::{Path, PathBuf};
 use support::Sandbox;
@@ -61,8 +63,12 @@ fn follow_shows_a_finished_session_and_quits_cleanly() {
     term.send("?");
     term.wait_for("stop following (the session goes on)");
     term.send("x");
-    term.send("q");
+    term.wait_until("help closed", |s| {
+        !s.contains("stop following (the session goes on)")
+    });
+    // A terminating signal gives the terminal back too, and says so in the exit code.
+    kill(Pid::from_raw(term.pid()), Signal::SIGTERM).expect("SIGTERM");
     let exit = term.wait_exit();
-    assert_eq!(exit.code(), Some(0));
+    assert_eq!(exit.code(), Some(130));
     exit.assert_terminal_restored();
 }

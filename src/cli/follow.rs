@@ -8,6 +8,7 @@ use crate::replay::{CATCH_UP_BUDGET, POLL};
 use crate::session::event::Outcome;
 use crate::session::log::{list_sessions, resolve_session, sessions_dir};
 use crate::signals::Signals;
+use crate::tui::viewer::Closed;
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
@@ -87,7 +88,7 @@ pub fn follow(args: &FollowArgs) -> i32 {
     let stdin_free = std::io::stdin().is_terminal() || args.session.as_deref() == Some("-");
     if !args.plain && !args.log.json_state && std::io::stdout().is_terminal() && stdin_free {
         return match crate::tui::viewer::run(&mut follower, &signals) {
-            Ok(()) => 0,
+            Ok(closed) => closed_code(closed),
             Err(e) => fail(format!("the terminal failed: {e}")),
         };
     }
@@ -99,6 +100,14 @@ pub fn follow(args: &FollowArgs) -> i32 {
     ) {
         Ok(outcome) => outcome.map_or(0, |o| o.exit_code()),
         Err(code) => code,
+    }
+}
+
+/// Exit code of the read-only screen: 0 when quit, 130 when a signal ended it.
+pub fn closed_code(closed: Closed) -> i32 {
+    match closed {
+        Closed::Quit => 0,
+        Closed::Signal(_) => 130,
     }
 }
 

@@ -61,7 +61,7 @@ pub fn replay(args: &ReplayArgs) -> i32 {
         Err(e) => return fail(e),
     };
     match crate::tui::viewer::run(&mut player, &signals) {
-        Ok(()) => 0,
+        Ok(closed) => super::follow::closed_code(closed),
         Err(e) => fail(format!("the terminal failed: {e}")),
     }
 }

@@ -25,15 +25,29 @@ const FRAME: Duration = Duration::from_millis(16);
 /// How long a message (a refused key, "no later step") stays in the footer.
 const MESSAGE_FOR: Duration = Duration::from_secs(3);
 
-/// Shows `feed` full-screen until `q`; restores the terminal on every path.
-pub fn run(feed: &mut dyn Feed, signals: &Signals) -> std::io::Result<()> {
+/// How the read-only screen ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Closed {
+    /// `q` or Ctrl-C.
+    Quit,
+    /// SIGTERM, SIGHUP or SIGINT from outside.
+    Signal(i32),
+}
+
+/// Shows `feed` full-screen until `q` or a terminating signal; restores the
+/// terminal on every path.
+pub fn run(feed: &mut dyn Feed, signals: &Signals) -> std::io::Result<Closed> {
     let mut screen = Screen::enter()?;
     let result = event_loop(feed, &mut screen, signals);
     screen.leave();
     result
 }
 
-fn event_loop(feed: &mut dyn Feed, screen: &mut Screen, signals: &Signals) -> std::io::Result<()> {
+fn event_loop(
+    feed: &mut dyn Feed,
+    screen: &mut Screen,
+    signals: &Signals,
+) -> std::io::Result<Closed> {
     let keys = KeyReader::start()?;
     let mut app = App::new(0);
     let mut last_draw: Option<Instant> = None;
@@ -41,8 +55,8 @@ fn event_loop(feed: &mut dyn Feed, screen: &mut Screen, signals: &Signals) -> st
     let mut last_second = Utc::now().timestamp();
     let mut shown_since: Option<(String, Instant)> = None;
     loop {
-        if signals.received().is_some() {
-            return Ok(());
+        if let Some(sig) = signals.received() {
+            return Ok(Closed::Signal(sig));
         }
         dirty |= feed.advance(Instant::now())?;
         let wait = if dirty {
@@ -58,7 +72,7 @@ fn event_loop(feed: &mut dyn Feed, screen: &mut Screen, signals: &Signals) -> st
                 Event::Key(key) if key.kind != KeyEventKind::Release => {
                     pressed = true;
                     if on_key(feed, &mut app, key)? {
-                        return Ok(());
+                        return Ok(Closed::Quit);
                     }
                 }
                 Event::Resize(..) => pressed = true,
