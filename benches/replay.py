@@ -67,7 +67,7 @@ def generate(workdir, lines):
         f.write(RUNBOOK.format(lines=lines))
     audit = os.path.join(workdir, "audit")
     subprocess.run([BINARY, "run", runbook, "--plain", "--yes", "--audit-dir", audit],
-                   stdout=subprocess.DEVNULL, check=True)
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
     (log,) = [os.path.join(audit, n) for n in os.listdir(audit) if n.endswith(".jsonl")]
     verify = subprocess.run([BINARY, "verify", log], capture_output=True, text=True)
     if verify.returncode != 0:
