@@ -1,6 +1,8 @@
 //! The `runbook` command line: parses arguments and hands each subcommand to `runbook::cli`.
 
 use clap::{Args, Parser, Subcommand};
+use runbook::cli::follow::{self, FollowArgs};
+use runbook::cli::replay::{self, ReplayArgs};
 use runbook::cli::run::{self, RunArgs};
 use runbook::cli::{export, health, inspect, sessions, sign};
 use runbook::doc::resolve::SearchPath;
@@ -57,6 +59,10 @@ enum Command {
         #[arg(long, env = "RUNBOOK_AUDIT_DIR", value_name = "DIR")]
         audit_dir: Option<PathBuf>,
     },
+    /// Watch a session live from another terminal, read-only (exit: the session's own code).
+    Follow(FollowArgs),
+    /// Play a recorded session back with its real timing.
+    Replay(ReplayArgs),
     /// Check a session log's hash chain and structure: exit 0 intact, 1 altered or corrupt.
     Verify {
         session: String,
@@ -183,6 +189,8 @@ fn dispatch(command: Command, search: &SearchPath) -> i32 {
         Command::Verify { session, audit_dir } => with_dir(audit_dir, |dir| {
             sessions::verify_session(&dir, &session, &mut out)
         }),
+        Command::Follow(args) => follow::follow(&args),
+        Command::Replay(args) => replay::replay(&args),
         Command::Export {
             session,
             format,

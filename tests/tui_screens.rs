@@ -1,8 +1,8 @@
 //! Every screen state, rendered with ratatui's TestBackend at 80×24 and 200×50.
 
+mod screen;
+
 use chrono::{DateTime, TimeZone, Utc};
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
 use runbook::doc::load_str;
 use runbook::doc::model::Runbook;
 use runbook::health::{CheckState, Sample, Status};
@@ -155,18 +155,7 @@ fn render(
         autopilot: false,
         health,
     };
-    let mut terminal = Terminal::new(TestBackend::new(width, height)).expect("terminal");
-    terminal.draw(|frame| draw(frame, &view)).expect("draw");
-    let buffer = terminal.backend().buffer().clone();
-    let mut text = String::new();
-    for y in 0..buffer.area.height {
-        let line: String = (0..buffer.area.width)
-            .map(|x| buffer[(x, y)].symbol().to_string())
-            .collect();
-        text.push_str(line.trim_end());
-        text.push('\n');
-    }
-    text
+    screen::render(width, height, |frame| draw(frame, &view))
 }
 
 fn both_sizes(name: &str, events: &[Event], app: &App, running_for: Option<Duration>) {

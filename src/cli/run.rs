@@ -296,20 +296,7 @@ fn finish(
 }
 
 fn summary(engine: &Engine, d: &mut Dialogue) {
-    use crate::session::state::Status;
-    let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
-    for step in &engine.state.steps {
-        let word = match step.status {
-            Status::Done => "done",
-            Status::Skipped => "skipped",
-            Status::Failed | Status::TimedOut | Status::Cancelled | Status::NoGo => "failed",
-            Status::Interrupted | Status::Running => "interrupted",
-            Status::Pending => "not reached",
-        };
-        *counts.entry(word).or_default() += 1;
-    }
-    let parts: Vec<String> = counts.iter().map(|(w, n)| format!("{n} {w}")).collect();
-    d.say(&format!("steps: {}", parts.join(", ")));
+    d.say(&engine.state.tally());
 }
 
 fn audit_failure(engine: &mut Engine, d: &mut Dialogue) -> i32 {

@@ -15,6 +15,9 @@ mod md;
 #[allow(clippy::unwrap_used)]
 mod tests;
 
+/// Events in plain words, as exports, `follow --plain` and `replay --plain` all say them.
+pub(crate) use describe::{describe, gate_details};
+
 use crate::doc::model::{Format as DocFormat, Metadata, Runbook, StepKind};
 use crate::session::log::{AuditError, Header};
 use crate::session::recorded::{RecordedError, runbook_of};

@@ -113,6 +113,21 @@ impl OutputTail {
         }
     }
 
+    /// Counts `bytes` of output that arrived but are older than anything the
+    /// tail will keep: what pushing them and then at least [`TAIL_BYTES`] more
+    /// would leave behind. Readers of long logs use it to skip decoding output
+    /// that would only be dropped again.
+    pub fn skip(&mut self, bytes: u64) {
+        self.total += bytes;
+        self.bytes = 0;
+        self.segments.clear();
+    }
+
+    /// Bytes held now (a little over [`TAIL_BYTES`] at most).
+    pub fn held(&self) -> usize {
+        self.bytes
+    }
+
     /// The tail as text (invalid UTF-8 shown as �).
     pub fn text(&self) -> String {
         let all: Vec<u8> = self
@@ -207,6 +222,23 @@ impl SessionState {
             state.apply(event);
         }
         state
+    }
+
+    /// How the steps stand, in one line: `steps: 5 done, 1 skipped, 2 not reached`.
+    pub fn tally(&self) -> String {
+        let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
+        for step in &self.steps {
+            let word = match step.status {
+                Status::Done => "done",
+                Status::Skipped => "skipped",
+                Status::Failed | Status::TimedOut | Status::Cancelled | Status::NoGo => "failed",
+                Status::Interrupted | Status::Running => "interrupted",
+                Status::Pending => "not reached",
+            };
+            *counts.entry(word).or_default() += 1;
+        }
+        let parts: Vec<String> = counts.iter().map(|(w, n)| format!("{n} {w}")).collect();
+        format!("steps: {}", parts.join(", "))
     }
 
     /// Index of a step id.

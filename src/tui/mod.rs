@@ -2,6 +2,7 @@
 
 pub mod app;
 pub mod autopilot;
+pub mod browse;
 pub mod dialog;
 mod followers;
 pub mod keys;
@@ -9,3 +10,4 @@ pub mod markdown;
 pub mod runtime;
 pub mod terminal;
 pub mod view;
+pub mod viewer;

@@ -12,6 +12,15 @@ use ratatui::widgets::Paragraph;
 
 pub fn draw(frame: &mut Frame, area: Rect, view: &View) {
     let message = match (&view.app.message, &view.app.search) {
+        (_, Some(_)) | (Some(_), None) => status_line(view, ""),
+        (None, None) => autopilot_line(view),
+    };
+    bar(frame, area, message, &keys_now(view));
+}
+
+/// The message line: search being typed, else the latest message, else `status` (dim).
+pub fn status_line(view: &View, status: &str) -> Line<'static> {
+    match (&view.app.message, &view.app.search) {
         (_, Some(search)) => Line::from(vec![
             Span::styled("/", Style::new().fg(Color::Cyan)),
             Span::raw(search.clone()),
@@ -21,11 +30,18 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &View) {
             text.clone(),
             Style::new().fg(Color::Yellow).add_modifier(Modifier::BOLD),
         )),
-        (None, None) => autopilot_line(view),
-    };
+        (None, None) => Line::from(Span::styled(
+            status.to_string(),
+            Style::new().fg(Color::Magenta),
+        )),
+    }
+}
+
+/// A message line over a row of keys (as many as fit).
+pub fn bar(frame: &mut Frame, area: Rect, message: Line<'static>, keys_now: &[(&str, &str)]) {
     let mut keys: Vec<Span> = Vec::new();
     let mut used = 0;
-    for (key, what) in keys_now(view) {
+    for (key, what) in keys_now {
         let width = key.chars().count() + what.chars().count() + 5;
         if used + width > area.width as usize {
             break;

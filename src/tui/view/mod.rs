@@ -9,7 +9,9 @@
 //! ├────────────────┴────────────────────────────────────────┴──────────────────┤
 //! └ footer: the keys that apply now ────────────────────────────────────────────┘
 //! ```
-//! Narrow terminals drop the side panel first, then the tree.
+//! Narrow terminals drop the side panel first, then the tree. Follow and
+//! replay draw the same screen read-only ([`draw_readonly`]): their own status
+//! line and keys in the footer and, for a replay, a timeline row above it.
 
 mod footer;
 pub mod health;
@@ -17,6 +19,7 @@ mod output;
 mod overlay;
 mod side;
 mod step;
+pub mod timeline;
 mod title;
 mod tree;
 
@@ -54,6 +57,11 @@ pub struct View<'a> {
 }
 
 impl View<'_> {
+    /// `hint` on the live screen, nothing on a read-only one (follow, replay).
+    pub fn walk_hint<'h>(&self, hint: &'h str) -> &'h str {
+        if self.mode == "LIVE" { hint } else { "" }
+    }
+
     /// Runbook text as people see it: parameters filled in, secrets masked.
     pub fn text(&self, raw: &str) -> String {
         self.secrets
@@ -81,7 +89,54 @@ pub fn draw(frame: &mut Frame, view: &View) {
     ])
     .areas(area);
     title::draw(frame, title_area, view);
-    let (tree_width, side_width) = columns(area.width);
+    draw_body(frame, body, view);
+    footer::draw(frame, footer_area, view);
+    overlay::draw(frame, body_with_margin(area), view);
+}
+
+/// What a read-only screen (follow, replay) shows instead of the walk's keys.
+pub struct ReadOnly<'a> {
+    /// Where the session and the log stand.
+    pub status: String,
+    /// The keys that apply now, most useful first.
+    pub keys: Vec<(&'static str, &'static str)>,
+    /// Every key, for `?`.
+    pub help: &'a [(&'static str, &'static str)],
+    /// A replay's timeline.
+    pub timeline: Option<crate::replay::Timeline<'a>>,
+}
+
+/// Draws one frame of a read-only screen: the same title, tree, step and side
+/// panels, a timeline row for a replay, and the viewer's own footer.
+pub fn draw_readonly(frame: &mut Frame, view: &View, extra: &ReadOnly) {
+    let area = frame.area();
+    let timeline_rows = u16::from(extra.timeline.is_some());
+    let [title_area, body, timeline_area, footer_area] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Min(3),
+        Constraint::Length(timeline_rows),
+        Constraint::Length(2),
+    ])
+    .areas(area);
+    title::draw(frame, title_area, view);
+    draw_body(frame, body, view);
+    if let Some(line) = &extra.timeline {
+        timeline::draw(frame, timeline_area, line);
+    }
+    footer::bar(
+        frame,
+        footer_area,
+        footer::status_line(view, &extra.status),
+        &extra.keys,
+    );
+    if view.app.help {
+        overlay::help(frame, body_with_margin(area), extra.help);
+    }
+}
+
+/// Tree, step and side panels across `body`.
+fn draw_body(frame: &mut Frame, body: Rect, view: &View) {
+    let (tree_width, side_width) = columns(body.width);
     let [tree_area, step_area, side_area] = Layout::horizontal([
         Constraint::Length(tree_width),
         Constraint::Min(20),
@@ -95,8 +150,6 @@ pub fn draw(frame: &mut Frame, view: &View) {
     if side_width > 0 {
         side::draw(frame, side_area, view);
     }
-    footer::draw(frame, footer_area, view);
-    overlay::draw(frame, body_with_margin(area), view);
 }
 
 fn body_with_margin(area: Rect) -> Rect {

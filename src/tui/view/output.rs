@@ -110,17 +110,24 @@ fn status_line(view: &View, step: &StepState) -> Line<'static> {
         Status::Failed => match step.exit_code {
             Some(code) => (
                 format!(
-                    "✗ exit {code} · {duration} — r retry · s skip · m mark done · b roll back"
+                    "✗ exit {code} · {duration}{}",
+                    view.walk_hint(" — r retry · s skip · m mark done · b roll back")
                 ),
                 Color::Red,
             ),
             None => (
-                format!("✗ killed by a signal · {duration} — r retry · s skip · b roll back"),
+                format!(
+                    "✗ killed by a signal · {duration}{}",
+                    view.walk_hint(" — r retry · s skip · b roll back")
+                ),
                 Color::Red,
             ),
         },
         Status::Interrupted => (
-            "! interrupted — r run again · m mark done · s skip".to_string(),
+            format!(
+                "! interrupted{}",
+                view.walk_hint(" — r run again · m mark done · s skip")
+            ),
             Color::Magenta,
         ),
         _ => (String::new(), Color::Gray),

@@ -14,7 +14,7 @@ use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph, Wrap};
 
 pub fn draw(frame: &mut Frame, area: Rect, view: &View) {
     if view.app.help {
-        boxed(frame, area, "Keys", help_lines(), Color::Blue);
+        help(frame, area, LIVE_KEYS);
     } else if let Some(dialog) = &view.app.dialog {
         let (title, lines, colour) = dialog_content(view, dialog);
         boxed(frame, area, title, lines, colour);
@@ -341,34 +341,38 @@ fn signoff_content(
     ("Sign-off", lines, Color::Yellow)
 }
 
-fn help_lines() -> Vec<Line<'static>> {
-    let rows: &[(&str, &str)] = &[
-        (
-            "Enter",
-            "act on the current step: run, decide, sign, start a wait",
-        ),
-        ("Space", "tick the current check"),
-        ("s / m", "skip (with a reason) / mark done (with a reason)"),
-        ("r", "retry a failed, cancelled or interrupted run step"),
-        ("x", "cancel the running step (its whole process group)"),
-        ("e", "end a running wait early (with a reason)"),
-        (
-            "b",
-            "roll back: open the rollback procedure (with a reason)",
-        ),
-        ("n", "add a note to the selected step"),
-        (
-            "j k ↓ ↑ g G",
-            "select steps; Enter on another step jumps there (recorded)",
-        ),
-        (".", "back to the current step"),
-        ("PgUp PgDn ^u ^d", "scroll output; f follows the tail again"),
-        ("/", "search steps"),
-        ("p", "pause or resume the autopilot (--yes)"),
-        ("q / Ctrl-C", "quit: leave (resumable) or abort"),
-        ("?", "this help; any key closes it"),
-    ];
-    rows.iter()
+/// Every key of the walk, for `?`.
+const LIVE_KEYS: &[(&str, &str)] = &[
+    (
+        "Enter",
+        "act on the current step: run, decide, sign, start a wait",
+    ),
+    ("Space", "tick the current check"),
+    ("s / m", "skip (with a reason) / mark done (with a reason)"),
+    ("r", "retry a failed, cancelled or interrupted run step"),
+    ("x", "cancel the running step (its whole process group)"),
+    ("e", "end a running wait early (with a reason)"),
+    (
+        "b",
+        "roll back: open the rollback procedure (with a reason)",
+    ),
+    ("n", "add a note to the selected step"),
+    (
+        "j k ↓ ↑ g G",
+        "select steps; Enter on another step jumps there (recorded)",
+    ),
+    (".", "back to the current step"),
+    ("PgUp PgDn ^u ^d", "scroll output; f follows the tail again"),
+    ("/", "search steps"),
+    ("p", "pause or resume the autopilot (--yes)"),
+    ("q / Ctrl-C", "quit: leave (resumable) or abort"),
+    ("?", "this help; any key closes it"),
+];
+
+/// The help box listing `rows` of key and what it does.
+pub fn help(frame: &mut Frame, area: Rect, rows: &[(&str, &str)]) {
+    let lines = rows
+        .iter()
         .map(|(key, what)| {
             Line::from(vec![
                 Span::styled(
@@ -378,5 +382,6 @@ fn help_lines() -> Vec<Line<'static>> {
                 Span::raw(what.to_string()),
             ])
         })
-        .collect()
+        .collect();
+    boxed(frame, area, "Keys", lines, Color::Blue);
 }

@@ -1,0 +1,81 @@
+//! The folded state as data (`--json-state`) and as a closing summary for
+//! `--plain`: what a follower, a replay and the driver must agree on.
+
+use crate::session::state::{SessionState, Status};
+use serde_json::{Value, json};
+
+fn status_word(status: Status) -> &'static str {
+    match status {
+        Status::Pending => "pending",
+        Status::Running => "running",
+        Status::Done => "done",
+        Status::Failed => "failed",
+        Status::Skipped => "skipped",
+        Status::TimedOut => "timed_out",
+        Status::Cancelled => "cancelled",
+        Status::Interrupted => "interrupted",
+        Status::NoGo => "no_go",
+    }
+}
+
+/// The last non-empty line of a step's output tail.
+fn last_output_line(text: &str) -> Option<&str> {
+    text.lines().rev().find(|l| !l.trim().is_empty())
+}
+
+/// Everything the fold decided, as one JSON object.
+pub fn state_json(state: &SessionState) -> Value {
+    let steps: Vec<Value> = state
+        .steps
+        .iter()
+        .map(|s| {
+            let tail = s.tail.text();
+            json!({
+                "id": s.id,
+                "kind": s.kind,
+                "rollback": s.rollback,
+                "status": status_word(s.status),
+                "attempts": s.attempts,
+                "exit_code": s.exit_code,
+                "duration_ms": s.duration_ms,
+                "reason": s.reason,
+                "decision": s.decision,
+                "signers": s.signers.iter().map(|x| json!({"role": x.role, "name": x.name})).collect::<Vec<_>>(),
+                "notes": s.notes,
+                "output_bytes": s.tail.total,
+                "output_last_line": last_output_line(&tail),
+            })
+        })
+        .collect();
+    json!({
+        "title": state.title,
+        "outcome": state.outcome,
+        "end_reason": state.end_reason,
+        "in_rollback": state.in_rollback,
+        "rollback_reason": state.rollback_reason,
+        "current": state.current().map(|s| s.id.clone()),
+        "running": state.running.and_then(|i| state.steps.get(i)).map(|s| s.id.clone()),
+        "events": state.events,
+        "health": state.health,
+        "env_set": state.env_set,
+        "env_unset": state.env_unset,
+        "cwd": state.cwd,
+        "notes": state.session_notes,
+        "steps": steps,
+    })
+}
+
+/// Closing lines for `--plain`: how it ended and how each step stands.
+pub fn closing_lines(state: &SessionState) -> Vec<String> {
+    let mut lines = Vec::new();
+    lines.push(match state.outcome {
+        Some(outcome) => format!(
+            "session {}: {}",
+            outcome.word(),
+            state.end_reason.as_deref().unwrap_or("")
+        ),
+        None => "session not ended".to_string(),
+    });
+    lines.push(state.tally());
+    lines
+}

@@ -1,0 +1,270 @@
+//! The read-only screen for follow and replay: the walk's view fed by a
+//! [`Feed`] instead of an engine. It takes in what is new, reads keys in
+//! batches (they move around, never act), and redraws at most ~60 times a
+//! second and only when something changed (once a second for the clock).
+
+use super::app::{App, Ctx};
+use super::browse::{self, Browse, FOLLOW_KEYS, REPLAY_KEYS};
+use super::keys::KeyReader;
+use super::terminal::Screen;
+use super::view::{self, ReadOnly, View};
+use crate::health::{CheckState, Sample, Status};
+use crate::replay::Feed;
+use crate::replay::intake::Opened;
+use crate::signals::Signals;
+use chrono::{DateTime, Utc};
+use crossterm::event::{Event, KeyEventKind};
+use ratatui::Frame;
+use ratatui::layout::Alignment;
+use ratatui::style::{Color, Style};
+use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+const FRAME: Duration = Duration::from_millis(16);
+/// How long a message (a refused key, "no later step") stays in the footer.
+const MESSAGE_FOR: Duration = Duration::from_secs(3);
+
+/// How the read-only screen ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Closed {
+    /// `q` or Ctrl-C.
+    Quit,
+    /// SIGTERM, SIGHUP or SIGINT from outside.
+    Signal(i32),
+}
+
+/// Shows `feed` full-screen until `q` or a terminating signal; restores the
+/// terminal on every path.
+pub fn run(feed: &mut dyn Feed, signals: &Signals) -> std::io::Result<Closed> {
+    let mut screen = Screen::enter()?;
+    let result = event_loop(feed, &mut screen, signals);
+    screen.leave();
+    result
+}
+
+fn event_loop(
+    feed: &mut dyn Feed,
+    screen: &mut Screen,
+    signals: &Signals,
+) -> std::io::Result<Closed> {
+    let keys = KeyReader::start()?;
+    let mut app = App::new(0);
+    let mut last_draw: Option<Instant> = None;
+    let mut dirty = true;
+    let mut last_second = Utc::now().timestamp();
+    let mut shown_since: Option<(String, Instant)> = None;
+    loop {
+        if let Some(sig) = signals.received() {
+            return Ok(Closed::Signal(sig));
+        }
+        dirty |= feed.advance(Instant::now())?;
+        let wait = if dirty {
+            Duration::ZERO
+        } else {
+            feed.wake_in()
+        };
+        let mut pressed = false;
+        let mut wait_for = wait;
+        while let Some(event) = keys.next(wait_for) {
+            wait_for = Duration::ZERO;
+            match event {
+                Event::Key(key) if key.kind != KeyEventKind::Release => {
+                    pressed = true;
+                    if on_key(feed, &mut app, key)? {
+                        return Ok(Closed::Quit);
+                    }
+                }
+                Event::Resize(..) => pressed = true,
+                _ => {}
+            }
+        }
+        dirty |= pressed | expire_message(&mut app, &mut shown_since);
+        let second = Utc::now().timestamp();
+        let ticked = second != last_second;
+        last_second = second;
+        let due = pressed || last_draw.is_none_or(|t| t.elapsed() >= FRAME);
+        if (dirty && due) || ticked {
+            if let Some(opened) = feed.opened() {
+                sync_selection(&mut app, opened.watch());
+            }
+            let (now, instant) = (Utc::now(), Instant::now());
+            screen.draw(|frame| draw(frame, feed, &app, now, instant))?;
+            last_draw = Some(Instant::now());
+            dirty = false;
+        }
+    }
+}
+
+/// Keeps the selection on the walk's current step while following it; once
+/// the walk is over, on the last step anything happened to.
+pub fn sync_selection(app: &mut App, watch: &crate::replay::watch::Watch) {
+    app.sync_selection(&watch.state);
+    if app.follow_walk
+        && !app.hold
+        && watch.state.walk_finished()
+        && let Some(step) = watch.last_step
+    {
+        app.selected = step;
+    }
+}
+
+/// Clears a message that has been shown long enough; whether it did.
+fn expire_message(app: &mut App, shown_since: &mut Option<(String, Instant)>) -> bool {
+    let Some(message) = app.message.clone() else {
+        *shown_since = None;
+        return false;
+    };
+    match shown_since {
+        Some((shown, since)) if *shown == message => {
+            if since.elapsed() < MESSAGE_FOR {
+                return false;
+            }
+            app.message = None;
+            *shown_since = None;
+            true
+        }
+        _ => {
+            *shown_since = Some((message, Instant::now()));
+            false
+        }
+    }
+}
+
+/// One key; whether to quit.
+fn on_key(
+    feed: &mut dyn Feed,
+    app: &mut App,
+    key: crossterm::event::KeyEvent,
+) -> std::io::Result<bool> {
+    let replay = feed.timeline().is_some();
+    let browse = match feed.opened() {
+        Some(opened) => {
+            let refs = opened.runbook.steps();
+            let ctx = Ctx {
+                refs: &refs,
+                state: &opened.watch().state,
+                running: opened.watch().state.running.is_some(),
+            };
+            browse::key(app, key, &ctx, replay)
+        }
+        None if key.code == crossterm::event::KeyCode::Char('q') => Browse::Quit,
+        None => Browse::Shown,
+    };
+    match browse {
+        Browse::Quit => return Ok(true),
+        Browse::Transport(t) => {
+            if let Some(message) = feed.transport(t)? {
+                app.message = Some(message);
+            }
+            app.follow_walk = true;
+            app.scroll = 0;
+        }
+        Browse::Shown => {}
+    }
+    Ok(false)
+}
+
+/// Draws one frame of `feed` (`now` is the wall clock, `instant` the monotonic one).
+pub fn draw(
+    frame: &mut Frame,
+    feed: &mut dyn Feed,
+    app: &App,
+    now: DateTime<Utc>,
+    instant: Instant,
+) {
+    let status = feed.status(instant);
+    let times = feed.times(now);
+    let mode = feed.mode();
+    let timeline = feed.timeline();
+    let playing = timeline.as_ref().is_some_and(|t| t.playing);
+    let Some(opened) = feed.opened() else {
+        waiting(frame, mode, &status);
+        return;
+    };
+    let watch = opened.watch();
+    let refs = opened.runbook.steps();
+    let health = recorded_health(opened, times.elapsed, instant);
+    let terminals = HashMap::new();
+    let view = View {
+        runbook: &opened.runbook,
+        refs: &refs,
+        state: &watch.state,
+        app,
+        now: times.now,
+        elapsed: times.elapsed,
+        operator: watch.operator(),
+        mode,
+        running_for: times.running_for,
+        params: &opened.params,
+        secrets: &opened.secrets,
+        terminals: &terminals,
+        autopilot: false,
+        health: &health,
+    };
+    let replay = timeline.is_some();
+    let extra = ReadOnly {
+        status,
+        keys: browse::footer_keys(replay, playing),
+        help: if replay { REPLAY_KEYS } else { FOLLOW_KEYS },
+        timeline,
+    };
+    view::draw_readonly(frame, &view, &extra);
+}
+
+/// Before the session's first event: what is awaited.
+fn waiting(frame: &mut Frame, mode: &str, status: &str) {
+    let block = Block::new()
+        .borders(Borders::ALL)
+        .border_style(Style::new().fg(Color::DarkGray))
+        .title(format!(" runbook · {mode} "));
+    frame.render_widget(
+        Paragraph::new(format!("{status}\n\nq quits"))
+            .alignment(Alignment::Center)
+            .wrap(Wrap { trim: true })
+            .block(block),
+        frame.area(),
+    );
+}
+
+fn status_named(word: &str) -> Status {
+    match word {
+        "OK" => Status::Ok,
+        "WARN" => Status::Warn,
+        "CRIT" => Status::Crit,
+        "DOWN" => Status::Down,
+        _ => Status::Unknown,
+    }
+}
+
+/// The runbook's health checks as the log recorded them at session time `at`.
+fn recorded_health(opened: &Opened, at: Duration, now: Instant) -> Vec<CheckState> {
+    let watch = opened.watch();
+    let at_ms = u64::try_from(at.as_millis()).unwrap_or(u64::MAX);
+    opened
+        .runbook
+        .meta
+        .health
+        .iter()
+        .map(|check| {
+            let seen = watch.health.get(&check.name);
+            let status = seen.map_or(Status::Unknown, |s| status_named(&s.status));
+            let age = seen.map_or(at_ms, |s| at_ms.saturating_sub(s.since_mono));
+            CheckState {
+                name: check.name.clone(),
+                kind: check.probe.label(),
+                target: crate::health::target(&check.probe),
+                last: seen.map(|s| Sample {
+                    status,
+                    value: s.history.last().copied().flatten(),
+                    shown: s.value.clone().unwrap_or_default(),
+                    reason: s.reason.clone(),
+                }),
+                status,
+                since: now.checked_sub(Duration::from_millis(age)).unwrap_or(now),
+                history: seen.map(|s| s.history.clone()).unwrap_or_default(),
+                failures: 0,
+            }
+        })
+        .collect()
+}

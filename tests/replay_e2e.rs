@@ -1,0 +1,74 @@
+//! `runbook replay` and `runbook follow` full-screen in a real pseudo-terminal:
+//! transport keys move through the recorded fixture, the view is read-only,
+//! and the terminal is given back intact (after `q` and after SIGTERM).
+
+mod pty;
+mod support;
+
+use nix::sys::signal::{Signal, kill};
+use nix::unistd::Pid;
+use pty::Term;
+use std::path::{Path, PathBuf};
+use support::Sandbox;
+
+fn fixture() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/sessions/release-drill.jsonl")
+}
+
+#[test]
+fn replay_moves_through_the_fixture_with_its_keys() {
+    let sb = Sandbox::new();
+    let log = fixture().display().to_string();
+    let mut term = Term::spawn(&["replay", &log, "--speed", "0.25"], sb.path(), &[]);
+    term.wait_for("REPLAY");
+    term.wait_for("▶ playing 0.25×");
+    assert_eq!(term.modes(), (false, false), "the view runs in raw mode");
+    term.send("G");
+    term.wait_for("■ end of the replay · session rolled back");
+    term.wait_for("✓ rollback-api");
+    term.send("g");
+    term.wait_for("event 0 of 21");
+    term.wait_until("everything pending again", |s| {
+        s.contains("○ rollback-api") && s.contains("○ preflight")
+    });
+    term.send("]");
+    term.wait_for("event 2 of 21");
+    term.send("]]");
+    term.wait_for("event 4 of 21");
+    term.wait_for("▶ preflight");
+    // Walk keys do nothing here: Enter neither runs nor opens a dialog.
+    term.send("\r");
+    term.wait_for("read-only view: ? lists the keys");
+    assert!(!term.contents().contains("Run this step?"));
+    term.send(" ");
+    term.wait_for("▶ playing 0.25×");
+    term.send("++++");
+    term.wait_for("▶ 4×");
+    term.wait_for("■ end of the replay");
+    term.send("q");
+    let exit = term.wait_exit();
+    assert_eq!(exit.code(), Some(0));
+    exit.assert_terminal_restored();
+}
+
+#[test]
+fn follow_shows_a_finished_session_and_quits_cleanly() {
+    let sb = Sandbox::new();
+    let log = fixture().display().to_string();
+    let mut term = Term::spawn(&["follow", &log], sb.path(), &[]);
+    term.wait_for("FOLLOW");
+    term.wait_for("session ended: rolled back");
+    term.send("k");
+    term.wait_for("3#2 · Deploy");
+    term.send("?");
+    term.wait_for("stop following (the session goes on)");
+    term.send("x");
+    term.wait_until("help closed", |s| {
+        !s.contains("stop following (the session goes on)")
+    });
+    // A terminating signal gives the terminal back too, and says so in the exit code.
+    kill(Pid::from_raw(term.pid()), Signal::SIGTERM).expect("SIGTERM");
+    let exit = term.wait_exit();
+    assert_eq!(exit.code(), Some(130));
+    exit.assert_terminal_restored();
+}
