@@ -68,7 +68,4 @@ fn report(exported: &Exported) {
     }
 }
 
-fn fail(message: impl std::fmt::Display, code: i32) -> i32 {
-    super::stderr_line(&format!("error: {message}"));
-    code
-}
+use super::fail;

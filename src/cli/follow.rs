@@ -112,8 +112,7 @@ pub fn closed_code(closed: Closed) -> i32 {
 }
 
 fn fail(message: impl std::fmt::Display) -> i32 {
-    eprintln!("error: {message}");
-    EXIT_INVALID
+    super::fail(message, EXIT_INVALID)
 }
 
 /// When plain printing stops.

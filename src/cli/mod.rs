@@ -16,3 +16,9 @@ pub fn stderr_line(text: &str) {
     use std::io::Write;
     let _ = writeln!(std::io::stderr(), "{text}");
 }
+
+/// `error: MESSAGE` on stderr; returns the exit code to end with.
+pub fn fail(message: impl std::fmt::Display, code: i32) -> i32 {
+    stderr_line(&format!("error: {message}"));
+    code
+}

@@ -23,8 +23,7 @@ pub struct ReplayArgs {
 }
 
 fn fail(message: impl std::fmt::Display) -> i32 {
-    eprintln!("error: {message}");
-    2
+    super::fail(message, 2)
 }
 
 /// `runbook replay`: exit 0 once played (2 when the log cannot be read).

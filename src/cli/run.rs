@@ -40,10 +40,7 @@ pub struct RunArgs {
     pub plain: bool,
 }
 
-fn fail(message: impl std::fmt::Display, code: i32) -> i32 {
-    super::stderr_line(&format!("error: {message}"));
-    code
-}
+use super::fail;
 
 fn driver(args: &RunArgs) -> Result<Driver, String> {
     let operator = args
