@@ -72,3 +72,70 @@ fn follow_shows_a_finished_session_and_quits_cleanly() {
     assert_eq!(exit.code(), Some(130));
     exit.assert_terminal_restored();
 }
+
+#[test]
+fn a_follower_signs_a_role_from_the_follow_screen() {
+    let sb = Sandbox::new();
+    let runbook = sb.runbook(
+        "approve.yaml",
+        "title: Approval\nsections:\n  - title: Release\n    steps:\n      - gate: Release approval\n        signoffs: [Lead, SRE]\n      - run: echo shipped\n        name: ship\n",
+    );
+    let mut driver = sb
+        .command(&[
+            "run",
+            runbook.to_str().expect("path"),
+            "--plain",
+            "--yes",
+            "--signoff",
+            "Lead=Ana",
+            "--signoff-timeout",
+            "60s",
+        ])
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .expect("the driver starts");
+    let log = wait_for_log(&sb);
+    let audit = sb.audit_dir();
+    let mut term = Term::spawn(
+        &["follow", log.to_str().expect("path")],
+        sb.path(),
+        &[("RUNBOOK_AUDIT_DIR", audit.as_os_str())],
+    );
+    term.wait_for("FOLLOW");
+    term.wait_for("✍ Lead");
+    term.send("S");
+    term.wait_for("Name signing as SRE");
+    term.send("Bo Lee\r");
+    term.wait_for("asked the driver to record SRE signed by Bo Lee");
+    let status = driver.wait().expect("the driver ends");
+    assert_eq!(
+        status.code(),
+        Some(0),
+        "the walk went on once SRE was signed"
+    );
+    let recs = support::records(&log);
+    let signed = support::events(&recs, "signed");
+    let sre = signed
+        .iter()
+        .find(|e| e["data"]["role"] == "SRE")
+        .expect("SRE signed");
+    assert_eq!(sre["data"]["name"], "Bo Lee");
+    assert!(
+        sre["data"]["via"]
+            .as_str()
+            .is_some_and(|v| v.starts_with("follower@")),
+        "{sre}"
+    );
+    term.send("q");
+    term.wait_exit().assert_terminal_restored();
+}
+
+fn wait_for_log(sb: &Sandbox) -> PathBuf {
+    for _ in 0..200 {
+        if let Some(log) = sb.logs().into_iter().next() {
+            return log;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    panic!("the driver wrote no log");
+}

@@ -88,11 +88,19 @@ pub trait Feed {
     fn timeline(&self) -> Option<Timeline<'_>>;
     /// A replay key; a message to show, if any.
     fn transport(&mut self, t: Transport) -> io::Result<Option<String>>;
+    /// The live log file a follower can ask the driver to sign in (not for replays or stdin).
+    fn live_log(&self) -> Option<std::path::PathBuf> {
+        None
+    }
 }
 
 impl Feed for Follower {
     fn mode(&self) -> &'static str {
         "FOLLOW"
+    }
+
+    fn live_log(&self) -> Option<std::path::PathBuf> {
+        self.path()
     }
 
     fn advance(&mut self, _now: Instant) -> io::Result<bool> {

@@ -7,12 +7,18 @@ use crate::replay::Transport;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 /// What a key asks of the read-only screen.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Browse {
     Quit,
     /// Handled on the screen (selection, scrolling, search, help, a message).
     Shown,
     Transport(Transport),
+    /// A follower signs a role of the driver's current sign-off gate.
+    Sign {
+        step: String,
+        role: String,
+        name: String,
+    },
 }
 
 /// Every key of a follower's screen, for `?`.
@@ -21,6 +27,10 @@ pub const FOLLOW_KEYS: &[(&str, &str)] = &[
     (".", "back to the driver's current step"),
     ("PgUp PgDn ^u ^d", "scroll output; f follows the tail again"),
     ("/", "search steps"),
+    (
+        "S",
+        "sign a role of the driver's sign-off gate (as yourself)",
+    ),
     ("q / Ctrl-C", "stop following (the session goes on)"),
     ("?", "this help; any key closes it"),
 ];
@@ -101,6 +111,9 @@ pub fn key(app: &mut App, key: KeyEvent, ctx: &Ctx, replay: bool) -> Browse {
         // Closing help and typing a search never act on the session.
         let _ = handle_key(app, key, ctx);
         return Browse::Shown;
+    }
+    if !replay && let Some(browse) = super::countersign::key(app, key, ctx) {
+        return browse;
     }
     let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
     if key.code == KeyCode::Char('q') || (ctrl && key.code == KeyCode::Char('c')) {

@@ -3,6 +3,7 @@
 pub mod app;
 pub mod autopilot;
 pub mod browse;
+mod countersign;
 pub mod dialog;
 mod followers;
 pub mod keys;

@@ -160,9 +160,26 @@ fn on_key(
             app.follow_walk = true;
             app.scroll = 0;
         }
+        Browse::Sign { step, role, name } => {
+            app.message = Some(ask_to_sign(feed, &step, &role, &name))
+        }
         Browse::Shown => {}
     }
     Ok(false)
+}
+
+/// Writes the follower's sign-off request next to the log; what to tell the follower.
+fn ask_to_sign(feed: &dyn Feed, step: &str, role: &str, name: &str) -> String {
+    let Some(log) = feed.live_log() else {
+        return "this view reads the log from a stream: sign with `runbook sign` where the log is"
+            .into();
+    };
+    match crate::session::signoff::request(&log, Some(step), role, name) {
+        Ok(_) => {
+            format!("asked the driver to record {role} signed by {name}; the gate shows the answer")
+        }
+        Err(e) => format!("could not ask the driver: {e}"),
+    }
 }
 
 /// Draws one frame of `feed` (`now` is the wall clock, `instant` the monotonic one).

@@ -131,6 +131,8 @@ pub fn draw_readonly(frame: &mut Frame, view: &View, extra: &ReadOnly) {
     );
     if view.app.help {
         overlay::help(frame, body_with_margin(area), extra.help);
+    } else {
+        overlay::dialog(frame, body_with_margin(area), view);
     }
 }
 

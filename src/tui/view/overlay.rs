@@ -29,6 +29,14 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &View) {
     }
 }
 
+/// Only the open dialog, if any (a follower's sign-off prompt).
+pub fn dialog(frame: &mut Frame, area: Rect, view: &View) {
+    if let Some(dialog) = &view.app.dialog {
+        let (title, lines, colour) = dialog_content(view, dialog);
+        boxed(frame, area, title, lines, colour);
+    }
+}
+
 /// The prompt a `rollback_if` raises: prominent, and it stays until answered.
 fn rollback_prompt_lines(reason: &str) -> Vec<Line<'static>> {
     let bold_red = Style::new().fg(Color::Red).add_modifier(Modifier::BOLD);
