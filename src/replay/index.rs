@@ -201,7 +201,10 @@ fn marks_of(
         mark(MarkKind::Step);
     }
     match body {
-        Body::StepFinished { ok: false, .. } | Body::StepTimedOut { .. } => mark(MarkKind::Failure),
+        // A health check asking for a rollback is marked like a failure.
+        Body::StepFinished { ok: false, .. }
+        | Body::StepTimedOut { .. }
+        | Body::RollbackPrompted { .. } => mark(MarkKind::Failure),
         Body::GateDecided { decision, .. } => mark(MarkKind::Gate {
             go: *decision == Decision::Go,
         }),
