@@ -6,6 +6,7 @@ pub mod event;
 pub mod evidence;
 pub mod log;
 pub mod mask;
+pub mod output_tail;
 pub mod params;
 pub mod policy;
 pub mod recorded;
