@@ -19,6 +19,9 @@ use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 const FRAME: Duration = Duration::from_millis(16);
+/// Between frames while a step's output streams and no key was pressed: the terminal
+/// then has half the bytes to parse, which keeps it quick to show the next key press.
+const STREAMING_FRAME: Duration = Duration::from_millis(33);
 const PUMP_BUDGET: Duration = Duration::from_millis(4);
 
 /// Everything the loop keeps between iterations.
@@ -91,7 +94,12 @@ fn event_loop(
         let second = chrono::Utc::now().timestamp();
         let clock_ticked = second != last_second;
         last_second = second;
-        let due = pressed || last_draw.is_none_or(|t| t.elapsed() >= FRAME);
+        let frame = if engine.running().is_some() {
+            STREAMING_FRAME
+        } else {
+            FRAME
+        };
+        let due = pressed || last_draw.is_none_or(|t| t.elapsed() >= frame);
         if (dirty && due) || clock_ticked {
             s.app.sync_selection(&engine.state);
             draw(engine, s, screen)?;
