@@ -66,6 +66,10 @@ fn a_flapping_check_restarts_the_stable_period() {
         .into_iter()
         .rfind(|e| e["data"]["to"] == "OK" && e["data"]["from"] != "UNKNOWN")
         .expect("the check came back to OK during the wait");
+    assert!(
+        back_ok["data"]["observed"].is_string(),
+        "a status change says when the probe saw it: {back_ok}"
+    );
     let ended = events(&log, "wait_ended")[0];
     assert_eq!(ended["data"]["early"], true);
     assert!(

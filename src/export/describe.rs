@@ -188,6 +188,7 @@ fn surroundings(body: &Body) -> Option<String> {
             to,
             value,
             reason,
+            ..
         } => {
             let value = value.as_ref().map_or(String::new(), |v| format!(" ({v})"));
             let reason = reason.as_ref().map_or(String::new(), |r| format!(" — {r}"));

@@ -61,6 +61,7 @@ impl Tracked {
             to: next,
             value: (!sample.shown.is_empty()).then(|| sample.shown.clone()),
             reason: sample.reason.clone(),
+            at: chrono::Utc::now(),
         });
         if change.is_some() {
             state.status = next;

@@ -78,4 +78,6 @@ pub struct Change {
     pub to: Status,
     pub value: Option<String>,
     pub reason: Option<String>,
+    /// When the probe saw it (it may reach the audit log a little later).
+    pub at: chrono::DateTime<chrono::Utc>,
 }

@@ -138,6 +138,10 @@ pub enum Body {
         to: String,
         value: Option<String>,
         reason: Option<String>,
+        /// When the probe saw the change; the record's `ts` is when it was written, which
+        /// can be later (a `--plain` prompt waiting for an answer).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        observed: Option<chrono::DateTime<chrono::Utc>>,
     },
     EnvChanged {
         set: BTreeMap<String, String>,

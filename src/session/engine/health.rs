@@ -76,6 +76,7 @@ impl Engine<'_> {
             to: change.to.as_str().to_string(),
             value: change.value.clone(),
             reason: change.reason.as_ref().map(|r| self.mask(r)),
+            observed: Some(change.at),
         };
         self.record(None, body, SyncPolicy::Lazy)
     }
