@@ -1,6 +1,7 @@
 //! `runbook export`: sessions recorded by the real binary, exported as a Markdown
 //! timeline, an asciicast and JSON, and read back the way their users read them.
 
+mod pty;
 mod support;
 
 use serde_json::Value;
@@ -380,6 +381,49 @@ fn asciinema_converts_the_cast_to_text_with_every_step() {
     }
     assert!(screen.contains("$ echo \"building $VERSION\""), "{screen}");
     assert!(screen.contains("warning: cache cold"), "{screen}");
+}
+
+/// `asciinema play -m` stops at each step marker; `]` seeks to the next one.
+#[test]
+fn asciinema_play_seeks_from_step_to_step_by_its_markers() {
+    if !asciinema_available() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "asciinema is required in CI (cargo install --locked asciinema)"
+        );
+        return;
+    }
+    let sb = Sandbox::new();
+    let log = record_deploy(&sb);
+    let cast = sb.path().join("deploy.cast");
+    std::fs::write(&cast, export(&sb, &session_id(&log), "cast")).expect("write cast");
+    let cast = cast.display().to_string();
+    let mut player = pty::Term::spawn_program("asciinema", &["play", "-m", &cast], sb.path(), &[]);
+    // Paused at the first marker; each `]` seeks to the next one, so the step banners
+    // come into view one by one, in order, never two at a time.
+    player.wait_for("# session deploy-");
+    let banners: Vec<String> = ["build", "flaky", "1#3", "1#4", "1#5"]
+        .iter()
+        .map(|step| format!("── {step} "))
+        .collect();
+    let shown = |screen: &str| {
+        banners
+            .iter()
+            .filter(|b| screen.contains(b.as_str()))
+            .count()
+    };
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let mut seen = shown(&player.contents());
+    assert!(seen <= 1, "paused at the first marker");
+    while seen < banners.len() {
+        player.send("]");
+        player.wait_until("the next step after a seek", |s| shown(s) > seen);
+        std::thread::sleep(std::time::Duration::from_millis(200));
+        let now = shown(&player.contents());
+        assert_eq!(now, seen + 1, "one seek, one more step");
+        seen = now;
+    }
+    player.send("\x03");
 }
 
 fn asciinema_available() -> bool {

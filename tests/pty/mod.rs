@@ -71,6 +71,11 @@ impl Exit {
 impl Term {
     /// Starts the `runbook` binary with `args` in `dir`, with `env` added.
     pub fn spawn(args: &[&str], dir: &Path, env: &[(&str, &OsStr)]) -> Term {
+        Term::spawn_program(env!("CARGO_BIN_EXE_runbook"), args, dir, env)
+    }
+
+    /// Starts `program` (found on PATH) with `args` in `dir`, with `env` added.
+    pub fn spawn_program(program: &str, args: &[&str], dir: &Path, env: &[(&str, &OsStr)]) -> Term {
         let size = PtySize {
             rows: ROWS,
             cols: COLS,
@@ -85,7 +90,7 @@ impl Term {
             .custom_flags(OFlag::O_NOCTTY.bits())
             .open(&tty)
             .expect("open the terminal side");
-        let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_runbook"));
+        let mut cmd = CommandBuilder::new(program);
         cmd.args(args);
         cmd.cwd(dir);
         cmd.env("TERM", "xterm-256color");
