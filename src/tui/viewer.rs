@@ -202,7 +202,7 @@ pub fn draw(
     let watch = opened.watch();
     let refs = opened.runbook.steps();
     let health = recorded_health(opened, times.elapsed, instant);
-    let terminals = HashMap::new();
+    let terminals = tty_screen(&watch.state, app.selected, frame.area());
     let view = View {
         runbook: &opened.runbook,
         refs: &refs,
@@ -227,6 +227,33 @@ pub fn draw(
         timeline,
     };
     view::draw_readonly(frame, &view, &extra);
+}
+
+/// A `tty=true` step's recorded output played through a terminal emulator, as the driver saw
+/// it (progress bars redraw in place), sized like the live view's pseudo-terminal.
+fn tty_screen(
+    state: &crate::session::state::SessionState,
+    selected: usize,
+    area: ratatui::layout::Rect,
+) -> HashMap<usize, vt100::Parser> {
+    let Some(step) = state.steps.get(selected) else {
+        return HashMap::new();
+    };
+    let tail = &step.tail;
+    if !tail
+        .segments
+        .iter()
+        .any(|(stream, _)| *stream == crate::exec::Stream::Pty)
+    {
+        return HashMap::new();
+    }
+    let cols = area.width.saturating_sub(40).max(40);
+    let rows = area.height.saturating_sub(12).max(10);
+    let mut parser = vt100::Parser::new(rows, cols, 1000);
+    for (_, bytes) in &tail.segments {
+        parser.process(bytes);
+    }
+    HashMap::from([(selected, parser)])
 }
 
 /// Before the session's first event: what is awaited.
@@ -284,4 +311,43 @@ fn recorded_health(opened: &Opened, at: Duration, now: Instant) -> Vec<CheckStat
             }
         })
         .collect()
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use crate::session::event::{Body, Event, Stream};
+    use crate::session::state::SessionState;
+
+    #[test]
+    fn a_tty_steps_output_is_replayed_through_a_terminal() {
+        let rb = crate::doc::load_str(
+            "# T\n```bash {name=bar tty=true}\n./progress\n```\n```bash {name=plain}\necho hi\n```\n",
+            std::path::Path::new("t.md"),
+        )
+        .unwrap();
+        let output = |step: &str, stream, text: &str| {
+            Event::new(
+                Some(step),
+                Body::Output {
+                    stream,
+                    chunk: serde_json::json!({ "text": text }),
+                },
+            )
+        };
+        let events = [
+            output("bar", Stream::Pty, "10%\r50%\r100% done\r\n"),
+            output("plain", Stream::Stdout, "hi\n"),
+        ];
+        let state = SessionState::fold(&rb, &events);
+        let area = ratatui::layout::Rect::new(0, 0, 120, 40);
+        let screens = tty_screen(&state, 0, area);
+        let screen = screens.get(&0).unwrap().screen().contents();
+        assert_eq!(screen.lines().next(), Some("100% done"));
+        assert!(
+            tty_screen(&state, 1, area).is_empty(),
+            "pipes are shown as text"
+        );
+    }
 }
