@@ -1,7 +1,7 @@
 //! `cmd` checks: a shell command in its own process group, killed with its children on timeout.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{ExitStatus, Stdio};
 use std::sync::OnceLock;
 
@@ -59,7 +59,8 @@ impl Drop for GroupGuard {
 }
 
 async fn execute(run: &CmdRun<'_>) -> Result<(ExitStatus, String, String), ProbeError> {
-    let shell = shell();
+    // The same shell as the steps, so a check sees what a step would.
+    let shell = &crate::exec::shell().program;
     let spawn_error = |e: std::io::Error| ProbeError::Spawn {
         shell: shell.display().to_string(),
         message: e.to_string(),
@@ -105,18 +106,6 @@ async fn read_capped(stream: Option<impl AsyncRead + Unpin>, limit: usize) -> St
         kept.extend_from_slice(&buf[..n.min(room)]);
     }
     String::from_utf8_lossy(&kept).into_owned()
-}
-
-/// Bash if installed, else `sh`.
-fn shell() -> &'static Path {
-    static SHELL: OnceLock<PathBuf> = OnceLock::new();
-    SHELL.get_or_init(|| {
-        ["/bin/bash", "/usr/bin/bash", "/usr/local/bin/bash"]
-            .iter()
-            .map(PathBuf::from)
-            .find(|p| p.is_file())
-            .unwrap_or_else(|| PathBuf::from("/bin/sh"))
-    })
 }
 
 fn exit_reason(status: ExitStatus, stderr: &str) -> String {
