@@ -23,7 +23,13 @@ fn shot(feed: &mut dyn Feed, app: &mut App, width: u16, height: u16, now: DateTi
         viewer::sync_selection(app, opened.watch());
     }
     screen::render(width, height, |frame| {
-        viewer::draw(frame, feed, app, now, Instant::now())
+        viewer::draw(
+            frame,
+            feed,
+            app,
+            &mut viewer::TtyScreen::default(),
+            (now, Instant::now()),
+        )
     })
 }
 

@@ -47,13 +47,7 @@ impl Screen {
     /// Columns and rows for a `tty=true` step's pseudo-terminal: the output pane's size.
     pub fn pty_size(&self) -> (u16, u16) {
         let size = self.terminal.as_ref().and_then(|t| t.size().ok());
-        match size {
-            Some(s) => (
-                s.width.saturating_sub(40).max(40),
-                s.height.saturating_sub(12).max(10),
-            ),
-            None => (100, 30),
-        }
+        size.map_or((100, 30), |s| pty_size_for(s.width, s.height))
     }
 
     pub fn draw(&mut self, render: impl FnOnce(&mut Frame)) -> std::io::Result<()> {
@@ -62,6 +56,14 @@ impl Screen {
         }
         Ok(())
     }
+}
+
+/// Columns and rows of a `tty=true` step's terminal on a screen of this size.
+pub fn pty_size_for(width: u16, height: u16) -> (u16, u16) {
+    (
+        width.saturating_sub(40).max(40),
+        height.saturating_sub(12).max(10),
+    )
 }
 
 impl Drop for Screen {

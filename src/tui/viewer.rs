@@ -50,6 +50,7 @@ fn event_loop(
 ) -> std::io::Result<Closed> {
     let keys = KeyReader::start()?;
     let mut app = App::new(0);
+    let mut tty = TtyScreen::default();
     let mut last_draw: Option<Instant> = None;
     let mut dirty = true;
     let mut last_second = Utc::now().timestamp();
@@ -89,7 +90,7 @@ fn event_loop(
                 sync_selection(&mut app, opened.watch());
             }
             let (now, instant) = (Utc::now(), Instant::now());
-            screen.draw(|frame| draw(frame, feed, &app, now, instant))?;
+            screen.draw(|frame| draw(frame, feed, &app, &mut tty, (now, instant)))?;
             last_draw = Some(Instant::now());
             dirty = false;
         }
@@ -187,8 +188,8 @@ pub fn draw(
     frame: &mut Frame,
     feed: &mut dyn Feed,
     app: &App,
-    now: DateTime<Utc>,
-    instant: Instant,
+    tty: &mut TtyScreen,
+    (now, instant): (DateTime<Utc>, Instant),
 ) {
     let status = feed.status(instant);
     let times = feed.times(now);
@@ -202,7 +203,7 @@ pub fn draw(
     let watch = opened.watch();
     let refs = opened.runbook.steps();
     let health = recorded_health(opened, times.elapsed, instant);
-    let terminals = tty_screen(&watch.state, app.selected, frame.area());
+    let terminals = tty.update(&watch.state, app.selected, frame.area());
     let view = View {
         runbook: &opened.runbook,
         refs: &refs,
@@ -215,7 +216,7 @@ pub fn draw(
         running_for: times.running_for,
         params: &opened.params,
         secrets: &opened.secrets,
-        terminals: &terminals,
+        terminals,
         autopilot: false,
         health: &health,
     };
@@ -229,31 +230,68 @@ pub fn draw(
     view::draw_readonly(frame, &view, &extra);
 }
 
-/// A `tty=true` step's recorded output played through a terminal emulator, as the driver saw
-/// it (progress bars redraw in place), sized like the live view's pseudo-terminal.
-fn tty_screen(
-    state: &crate::session::state::SessionState,
-    selected: usize,
-    area: ratatui::layout::Rect,
-) -> HashMap<usize, vt100::Parser> {
-    let Some(step) = state.steps.get(selected) else {
-        return HashMap::new();
-    };
-    let tail = &step.tail;
-    if !tail
-        .segments
-        .iter()
-        .any(|(stream, _)| *stream == crate::exec::Stream::Pty)
-    {
-        return HashMap::new();
+/// A `tty=true` step's recorded output played through a terminal emulator, as the driver
+/// saw it (progress bars redraw in place), sized like the live view's pseudo-terminal. Kept
+/// between frames: output that arrived since is fed on; a new step, size or a shorter tail
+/// (a seek back) starts a fresh emulator.
+#[derive(Default)]
+pub struct TtyScreen {
+    screens: HashMap<usize, vt100::Parser>,
+    /// Step, bytes fed so far, size.
+    fed: Option<(usize, u64, (u16, u16))>,
+}
+
+impl TtyScreen {
+    pub fn update(
+        &mut self,
+        state: &crate::session::state::SessionState,
+        selected: usize,
+        area: ratatui::layout::Rect,
+    ) -> &HashMap<usize, vt100::Parser> {
+        let Some(tail) = state.steps.get(selected).map(|s| &s.tail) else {
+            return self.clear();
+        };
+        if !tail
+            .segments
+            .iter()
+            .any(|(stream, _)| *stream == crate::exec::Stream::Pty)
+        {
+            return self.clear();
+        }
+        let size = super::terminal::pty_size_for(area.width, area.height);
+        let bytes: Vec<u8> = tail
+            .segments
+            .iter()
+            .flat_map(|(_, d)| d.iter().copied())
+            .collect();
+        let new = match self.fed {
+            Some((step, fed, was)) if step == selected && was == size && tail.total >= fed => {
+                usize::try_from(tail.total - fed)
+                    .ok()
+                    .filter(|n| *n <= bytes.len())
+            }
+            _ => None,
+        };
+        let start = match new {
+            Some(n) => bytes.len() - n,
+            None => {
+                self.screens =
+                    HashMap::from([(selected, vt100::Parser::new(size.1, size.0, 1000))]);
+                0
+            }
+        };
+        if let Some(parser) = self.screens.get_mut(&selected) {
+            parser.process(&bytes[start..]);
+        }
+        self.fed = Some((selected, tail.total, size));
+        &self.screens
     }
-    let cols = area.width.saturating_sub(40).max(40);
-    let rows = area.height.saturating_sub(12).max(10);
-    let mut parser = vt100::Parser::new(rows, cols, 1000);
-    for (_, bytes) in &tail.segments {
-        parser.process(bytes);
+
+    fn clear(&mut self) -> &HashMap<usize, vt100::Parser> {
+        self.screens.clear();
+        self.fed = None;
+        &self.screens
     }
-    HashMap::from([(selected, parser)])
 }
 
 /// Before the session's first event: what is awaited.
@@ -342,12 +380,38 @@ mod tests {
         ];
         let state = SessionState::fold(&rb, &events);
         let area = ratatui::layout::Rect::new(0, 0, 120, 40);
-        let screens = tty_screen(&state, 0, area);
-        let screen = screens.get(&0).unwrap().screen().contents();
+        let mut tty = TtyScreen::default();
+        let screen = tty.update(&state, 0, area)[&0].screen().contents();
         assert_eq!(screen.lines().next(), Some("100% done"));
         assert!(
-            tty_screen(&state, 1, area).is_empty(),
+            tty.update(&state, 1, area).is_empty(),
             "pipes are shown as text"
         );
+    }
+
+    #[test]
+    fn output_that_arrives_later_is_fed_on_not_replayed() {
+        let rb = crate::doc::load_str(
+            "# T\n```bash {name=bar tty=true}\n./progress\n```\n",
+            std::path::Path::new("t.md"),
+        )
+        .unwrap();
+        let chunk = |text: &str| {
+            Event::new(
+                Some("bar"),
+                Body::Output {
+                    stream: Stream::Pty,
+                    chunk: serde_json::json!({ "text": text }),
+                },
+            )
+        };
+        let area = ratatui::layout::Rect::new(0, 0, 120, 40);
+        let mut state = SessionState::fold(&rb, &[chunk("line one\r\n")]);
+        let mut tty = TtyScreen::default();
+        tty.update(&state, 0, area);
+        state.apply(&chunk("line two\r\n"));
+        let screen = tty.update(&state, 0, area)[&0].screen().contents();
+        let rows: Vec<&str> = screen.lines().take(2).collect();
+        assert_eq!(rows, ["line one", "line two"]);
     }
 }
