@@ -142,7 +142,14 @@ impl Session {
             None => self.stream.next().transpose()?,
         };
         if let Some(stamped) = &next {
-            self.state.apply(&stamped.event);
+            // Exports read output from the events themselves; the fold's screen tail of
+            // each step would only decode it a second time.
+            if !matches!(
+                stamped.event.body,
+                crate::session::event::Body::Output { .. }
+            ) {
+                self.state.apply(&stamped.event);
+            }
             self.records += 1;
         }
         Ok(next)

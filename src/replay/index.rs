@@ -164,11 +164,6 @@ impl Index {
             .find(|m| m.kind == MarkKind::Step && m.event < before)
             .map(|m| m.event)
     }
-
-    /// The first event later than session time `mono_ms`.
-    pub fn first_after(&self, mono_ms: u64) -> usize {
-        self.monos.partition_point(|&m| m <= mono_ms)
-    }
 }
 
 fn marks_of(

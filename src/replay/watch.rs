@@ -215,11 +215,6 @@ impl Folder {
         }
     }
 
-    /// Output bytes taken in but not folded yet.
-    pub fn unsettled(&self) -> u64 {
-        self.pending.values().map(|w| w.kept).sum()
-    }
-
     /// Folds the output taken in since the last call.
     pub fn settle(&mut self) {
         let state = &mut self.watch.state;
