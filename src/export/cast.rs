@@ -7,7 +7,7 @@
 //! later line is `[seconds, "o", text]` or `[seconds, "m", label]`, seconds taken from the
 //! events' monotonic `mono_ms`, so times never go backwards.
 
-use super::describe::{decision_word, describe, gate_details};
+use super::describe::{describe, gate_details};
 use super::{Blocks, ExportError, Exported, Session};
 use crate::session::event::{Body, Stream};
 use crate::session::log::decode_output;
@@ -235,11 +235,9 @@ fn marker(session: &Session, stamped: &Stamped, opened: bool) -> Option<String> 
         Body::StepStarted { attempt, .. } if *attempt > 1 => {
             Some(format!("{} (attempt {attempt})", session.step_title(step)))
         }
-        Body::GateDecided { decision, .. } => Some(format!(
-            "{}: {}",
-            session.step_title(step),
-            decision_word(*decision)
-        )),
+        Body::GateDecided { decision, .. } => {
+            Some(format!("{}: {}", session.step_title(step), decision.word()))
+        }
         Body::RollbackEntered { reason } => Some(format!("ROLLBACK: {reason}")),
         Body::RollbackPrompted { reason, .. } => Some(format!("rollback suggested: {reason}")),
         Body::SessionResumed { operator, .. } => Some(format!("resumed by {operator}")),

@@ -2,7 +2,7 @@
 //! Markdown timeline and the asciicast so both say the same thing the same way.
 
 use super::millis;
-use crate::session::event::{Body, Decision};
+use crate::session::event::Body;
 use std::collections::BTreeMap;
 
 /// One line for an event; `None` for output, which each format shows its own way.
@@ -159,7 +159,7 @@ fn walk(body: &Body) -> Option<String> {
             ..
         } => format!("{role} signed by {name} (OS user {os_user}, via {via})"),
         Body::GateDecided { decision, auto, .. } => {
-            format!("decision: {}{}", decision_word(*decision), by(*auto))
+            format!("decision: {}{}", decision.word(), by(*auto))
         }
         Body::Note { text } => format!("note: {text}"),
         Body::SignoffRejected {
@@ -246,13 +246,6 @@ pub(crate) fn mode_flags(yes: bool, dry_run: bool, skip_waits: bool) -> String {
     .join(", ")
 }
 
-pub(crate) fn decision_word(decision: Decision) -> &'static str {
-    match decision {
-        Decision::Go => "GO",
-        Decision::NoGo => "NO-GO",
-    }
-}
-
 fn by(auto: bool) -> &'static str {
     if auto {
         " automatically (--yes)"
@@ -264,7 +257,7 @@ fn by(auto: bool) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::session::event::Signer;
+    use crate::session::event::{Decision, Signer};
 
     #[test]
     fn a_failed_run_says_how_it_ended() {

@@ -2,7 +2,7 @@
 //! and when, how it ended, every step's final state, then the timeline event by event
 //! with commands, exit statuses and folded output excerpts.
 
-use super::describe::{decision_word, describe, gate_details, mode_flags};
+use super::describe::{describe, gate_details, mode_flags};
 use super::excerpt::{Excerpt, fence_for, longest_backtick_run};
 use super::{Blocks, ExportError, Exported, Session, clock, date_time, millis, offset};
 use crate::session::event::Body;
@@ -322,7 +322,7 @@ fn status(step: &StepState) -> String {
         status => status.word().to_string(),
     };
     let decision = match step.decision {
-        Some(d) if step.status != Status::NoGo => format!(" ({})", decision_word(d)),
+        Some(d) if step.status != Status::NoGo => format!(" ({})", d.word()),
         _ => String::new(),
     };
     match &step.reason {

@@ -7,7 +7,7 @@ use crate::doc::duration::format_duration;
 use crate::doc::model::{Confirm, RunStep, StepKind};
 use crate::session::engine::{Begun, Engine, RunEnd};
 use crate::session::event::Outcome;
-use crate::session::policy::{AfterFailure, after_failure as after_failure_policy};
+use crate::session::policy::AfterFailure;
 use crate::session::state::Status;
 use std::time::Duration;
 
@@ -42,17 +42,25 @@ fn run_until_settled(
         if end.ok {
             return Flow::Next;
         }
-        let attempts = engine.state.steps[index].attempts;
-        let can_roll_back = engine.has_rollback() && !engine.state.in_rollback;
-        let policy = after_failure_policy(run, attempts, can_roll_back);
-        if policy == AfterFailure::Retry {
-            d.say(&format!(
-                "  retrying ({} of {} retries)",
-                attempts, run.retries
-            ));
-            continue;
+        match engine.after_failure(&end) {
+            AfterFailure::Retry => {
+                let attempts = engine.state.steps[index].attempts;
+                d.say(&format!(
+                    "  retrying ({attempts} of {} retries)",
+                    run.retries
+                ));
+            }
+            AfterFailure::Continue => return Flow::Next,
+            AfterFailure::Rollback => {
+                d.say("  on_fail=rollback: entering the rollback procedure");
+                return Flow::Next;
+            }
+            AfterFailure::Stop => {
+                if let Some(flow) = operator_decides(engine, d, opts, index, &end) {
+                    return flow;
+                }
+            }
         }
-        return after_failure(engine, d, opts, index, run, &end, policy);
     }
 }
 
@@ -178,37 +186,21 @@ fn report(engine: &Engine, d: &mut Dialogue, end: &RunEnd) {
     d.say(&line);
 }
 
-fn after_failure(
+/// A failure `on_fail` leaves to the operator (under `--yes` it ends the walk); `None`
+/// when the operator asks to run it again.
+fn operator_decides(
     engine: &mut Engine,
     d: &mut Dialogue,
     opts: &WalkOptions,
     index: usize,
-    run: &RunStep,
     end: &RunEnd,
-    policy: AfterFailure,
-) -> Flow {
+) -> Option<Flow> {
     let id = engine.step_id(index);
-    let what = match end.exit_code {
-        Some(code) if !end.timed_out => format!("exit {code}"),
-        _ if end.timed_out => "timed out".to_string(),
-        _ => "killed".to_string(),
-    };
-    match policy {
-        AfterFailure::Continue => {
-            return record(engine, |e| {
-                e.skip(index, &format!("failed ({what}); on_fail=continue"))
-            });
-        }
-        AfterFailure::Rollback => {
-            d.say("  on_fail=rollback: entering the rollback procedure");
-            return record(engine, |e| {
-                e.enter_rollback(&format!("step {id} failed ({what}); on_fail=rollback"))
-            });
-        }
-        AfterFailure::Retry | AfterFailure::Stop => {}
-    }
     if opts.yes {
-        return Flow::End(Outcome::Failed, format!("step {id} failed ({what})"));
+        return Some(Flow::End(
+            Outcome::Failed,
+            format!("step {id} failed ({})", end.failure()),
+        ));
     }
     loop {
         match d.choose(
@@ -223,21 +215,21 @@ fn after_failure(
                 ('q', QUIT),
             ],
         ) {
-            Reply::Chose('r') => return run_until_settled(engine, d, opts, index, run),
-            Reply::Chose('s') => return skip(engine, d, index),
+            Reply::Chose('r') => return None,
+            Reply::Chose('s') => return Some(skip(engine, d, index)),
             Reply::Chose('m') => {
-                return match d.ask_text("Why is it done?", None) {
+                return Some(match d.ask_text("Why is it done?", None) {
                     Reply::Chose(reason) => record(engine, |e| e.mark_done(index, &reason)),
                     Reply::Interrupted(sig) => interrupted(sig),
                     Reply::NoAnswer => Reply::<char>::NoAnswer.into(),
-                };
+                });
             }
             Reply::Chose(key) => {
                 if let Some(flow) = rollback_or_abort(engine, d, key, index) {
-                    return flow;
+                    return Some(flow);
                 }
             }
-            other => return other.into(),
+            other => return Some(other.into()),
         }
     }
 }

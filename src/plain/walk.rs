@@ -79,7 +79,8 @@ pub fn walk(engine: &mut Engine, d: &mut Dialogue, opts: &WalkOptions) -> WalkEn
             None => {}
         }
         if engine.state.walk_finished() {
-            return WalkEnd::Ended(finished_outcome(engine), finished_reason(engine));
+            let (outcome, reason) = engine.state.finished();
+            return WalkEnd::Ended(outcome, reason);
         }
         let index = engine.state.cursor;
         show_step(engine, d, index);
@@ -117,22 +118,6 @@ fn leave(engine: &mut Engine, d: &mut Dialogue) -> WalkEnd {
             WalkEnd::Left
         }
         Err(e) => WalkEnd::AuditFailed(e.to_string()),
-    }
-}
-
-fn finished_outcome(engine: &Engine) -> Outcome {
-    if engine.state.in_rollback {
-        Outcome::RolledBack
-    } else {
-        Outcome::Completed
-    }
-}
-
-fn finished_reason(engine: &Engine) -> String {
-    match (&engine.state.in_rollback, &engine.state.rollback_reason) {
-        (true, Some(reason)) => format!("rollback finished (entered because: {reason})"),
-        (true, None) => "rollback finished".into(),
-        _ => "all steps done".into(),
     }
 }
 

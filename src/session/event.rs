@@ -207,6 +207,16 @@ pub enum Decision {
     NoGo,
 }
 
+impl Decision {
+    /// `GO` or `NO-GO`, as people say it.
+    pub fn word(self) -> &'static str {
+        match self {
+            Decision::Go => "GO",
+            Decision::NoGo => "NO-GO",
+        }
+    }
+}
+
 /// Who signed a gate role.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Signer {

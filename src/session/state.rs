@@ -196,6 +196,18 @@ impl SessionState {
     }
 
     /// Whether the walk (forward, or rollback once entered) has no step left.
+    /// How a walk that has reached its end ends: completed, or rolled back (and why).
+    pub fn finished(&self) -> (Outcome, String) {
+        match (self.in_rollback, &self.rollback_reason) {
+            (true, Some(reason)) => (
+                Outcome::RolledBack,
+                format!("rollback finished (entered because: {reason})"),
+            ),
+            (true, None) => (Outcome::RolledBack, "rollback finished".into()),
+            (false, _) => (Outcome::Completed, "all steps done".into()),
+        }
+    }
+
     pub fn walk_finished(&self) -> bool {
         self.cursor >= self.steps.len()
     }

@@ -12,7 +12,7 @@ use crate::exec::Stream;
 use crate::plain::walk::{WalkEnd, WalkOptions};
 use crate::session::engine::{Begun, Engine, RunEnd};
 use crate::session::event::Outcome;
-use crate::session::policy::{AfterFailure, after_failure};
+use crate::session::policy::AfterFailure;
 use crate::signals::Signals;
 use crossterm::event::{Event, KeyEventKind};
 use std::collections::HashMap;
@@ -170,29 +170,15 @@ fn on_run_end(
     if end.ok || end.cancelled {
         return Ok(());
     }
-    let Some(StepKind::Run(run)) = engine.refs.get(end.index).map(|r| r.step.kind.clone()) else {
-        return Ok(());
-    };
-    let attempts = engine
-        .state
-        .steps
-        .get(end.index)
-        .map_or(1, |st| st.attempts);
-    let can_roll_back = engine.has_rollback() && !engine.state.in_rollback;
-    let id = engine.step_id(end.index);
-    match after_failure(&run, attempts, can_roll_back) {
+    match engine.after_failure(&end) {
         AfterFailure::Retry => apply(engine, s, screen, Effect::Run { index: end.index })?,
-        AfterFailure::Continue => {
-            let _ = engine.skip(end.index, "failed; on_fail=continue");
-        }
-        AfterFailure::Rollback => {
-            let _ = engine.enter_rollback(&format!("step {id} failed; on_fail=rollback"));
-        }
         AfterFailure::Stop => {
+            let id = engine.step_id(end.index);
             s.app.message = Some(format!(
                 "{id} failed: r retry · s skip · m mark done · b roll back"
             ))
         }
+        AfterFailure::Continue | AfterFailure::Rollback => {}
     }
     Ok(())
 }
@@ -298,19 +284,8 @@ fn apply(
             Ok(())
         }
         Effect::Finish => {
-            let outcome = if engine.state.in_rollback {
-                Outcome::RolledBack
-            } else {
-                Outcome::Completed
-            };
-            s.end = Some(WalkEnd::Ended(
-                outcome,
-                if outcome == Outcome::Completed {
-                    "all steps done".into()
-                } else {
-                    "rollback finished".into()
-                },
-            ));
+            let (outcome, reason) = engine.state.finished();
+            s.end = Some(WalkEnd::Ended(outcome, reason));
             Ok(())
         }
     };

@@ -9,6 +9,7 @@ use crate::session::event::{Body, Stream};
 use crate::session::log::encode_output;
 use crate::session::log::{AuditError, SyncPolicy};
 use crate::session::mask::{StreamMasker, is_secret};
+use crate::session::policy::{AfterFailure, after_failure};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
@@ -38,6 +39,18 @@ pub struct RunEnd {
     pub duration: Duration,
 }
 
+impl RunEnd {
+    /// How a failed run ended, in a few words: `exit 3`, `timed out`, `cancelled`, `killed by a signal`.
+    pub fn failure(&self) -> String {
+        match self.exit_code {
+            _ if self.timed_out => "timed out".into(),
+            _ if self.cancelled => "cancelled".into(),
+            Some(code) => format!("exit {code}"),
+            None => "killed by a signal".into(),
+        }
+    }
+}
+
 /// What `begin_run` did.
 pub enum Begun {
     Running,
@@ -54,6 +67,29 @@ fn slot(stream: Stream) -> usize {
 }
 
 impl Engine<'_> {
+    /// After a failed run: the policy every driver follows (retries, then `on_fail`), with
+    /// what `on_fail` asks for (a skip, or entering rollback) already recorded. Retrying and
+    /// stopping for the operator are left to the driver.
+    pub fn after_failure(&mut self, end: &RunEnd) -> AfterFailure {
+        let Some(StepKind::Run(run)) = self.refs.get(end.index).map(|r| &r.step.kind) else {
+            return AfterFailure::Stop;
+        };
+        let attempts = self.state.steps.get(end.index).map_or(1, |s| s.attempts);
+        let can_roll_back = self.has_rollback() && !self.state.in_rollback;
+        let policy = after_failure(run, attempts, can_roll_back);
+        let (id, what) = (self.step_id(end.index), end.failure());
+        let _ = match policy {
+            AfterFailure::Continue => {
+                self.skip(end.index, &format!("failed ({what}); on_fail=continue"))
+            }
+            AfterFailure::Rollback => {
+                self.enter_rollback(&format!("step {id} failed ({what}); on_fail=rollback"))
+            }
+            AfterFailure::Retry | AfterFailure::Stop => Ok(()),
+        };
+        policy
+    }
+
     /// The running step, if any.
     pub fn running(&self) -> Option<&Running> {
         self.running.as_ref()

@@ -110,7 +110,11 @@ fn gate_index(state: &SessionState, step: Option<&str>) -> Result<usize, String>
 fn not_open(state: &SessionState, index: usize) -> Option<String> {
     let step = &state.steps[index];
     if let Some(decision) = step.decision {
-        return Some(format!("`{}` is already decided ({decision:?})", step.id));
+        return Some(format!(
+            "`{}` is already decided ({})",
+            step.id,
+            decision.word()
+        ));
     }
     if state.cursor != index {
         let at = state

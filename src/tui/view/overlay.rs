@@ -277,7 +277,7 @@ pub fn gate_lines(view: &View, gate: &GateStep, step: &StepState) -> Vec<Line<'s
     }
     if let Some(decision) = step.decision {
         lines.push(Line::from(Span::styled(
-            format!("decided: {decision:?}"),
+            format!("decided: {}", decision.word()),
             Style::new().fg(Color::Yellow),
         )));
     }
