@@ -101,3 +101,68 @@ fn running_a_runbook_again_offers_to_resume_its_unfinished_session() {
         "completed"
     );
 }
+
+/// SIGKILL gives the driver no chance to stop its running step; `resume` stops what is left.
+#[test]
+fn resume_stops_what_a_killed_driver_left_running() {
+    let sb = Sandbox::new();
+    let pid_file = sb.path().join("bg.pid");
+    let runbook = sb.runbook(
+        "slow.md",
+        &format!(
+            "# Slow\n```bash {{name=slow}}\nsleep 300 & echo $! > {}\nsleep 300\n```\n",
+            pid_file.display()
+        ),
+    );
+    let mut driver = sb
+        .command(&["run", runbook.to_str().expect("path"), "--plain", "--yes"])
+        .stdout(Stdio::null())
+        .spawn()
+        .expect("the driver starts");
+    wait_for("the step's background process", || {
+        std::fs::read_to_string(&pid_file).is_ok_and(|s| s.ends_with('\n'))
+    });
+    driver.kill().expect("SIGKILL the driver");
+    driver.wait().expect("reaped");
+    let pid: i32 = std::fs::read_to_string(&pid_file)
+        .expect("pid")
+        .trim()
+        .parse()
+        .expect("a pid");
+    let alive = |pid: i32| nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), None).is_ok();
+    assert!(alive(pid), "SIGKILL left the step's process running");
+    let log = sb.only_log();
+    let id = log
+        .file_stem()
+        .and_then(|s| s.to_str())
+        .expect("id")
+        .to_string();
+    let mut resume = sb
+        .command(&["resume", &id, "--plain"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("resume starts");
+    resume
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(b"q\n")
+        .expect("answer");
+    let out = resume.wait_with_output().expect("resume ends");
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stdout));
+    wait_for("the leftover to be gone", || !alive(pid) || zombie(pid));
+    let recs = records(&log);
+    let interrupted = events(&recs, "step_interrupted");
+    let reason = interrupted[0]["data"]["reason"].as_str().expect("reason");
+    assert!(reason.contains("have been stopped"), "{reason}");
+}
+
+fn zombie(pid: i32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .map(|s| {
+            s.rsplit_once(')')
+                .is_some_and(|(_, rest)| rest.trim_start().starts_with('Z'))
+        })
+        .unwrap_or(true)
+}

@@ -22,6 +22,7 @@
 
 mod error;
 mod groups;
+pub mod leftover;
 mod priority;
 mod pump;
 mod shell;

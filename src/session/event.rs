@@ -64,6 +64,12 @@ pub enum Body {
         ok: bool,
         lingering: bool,
     },
+    /// The step's process group, so a `resume` after the driver was killed can stop it.
+    StepProcess {
+        pgid: i32,
+        /// The group leader's start time in clock ticks since boot.
+        leader_start: u64,
+    },
     StepTimedOut {
         after_ms: u64,
     },

@@ -74,6 +74,8 @@ pub struct StepState {
     pub tail: OutputTail,
     /// For a running wait: when it runs out.
     pub wait_ends_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// A running step's process group and its leader's start time.
+    pub process: Option<(i32, u64)>,
 }
 
 /// A sign-off that was not accepted.
@@ -129,6 +131,7 @@ impl SessionState {
                 notes: Vec::new(),
                 tail: OutputTail::default(),
                 wait_ends_at: None,
+                process: None,
             })
             .collect();
         let index = steps
@@ -308,6 +311,7 @@ impl SessionState {
             } => {
                 step.exit_code = *exit_code;
                 step.duration_ms = Some(*duration_ms);
+                step.process = None;
                 if *ok {
                     step.status = Status::Done;
                 } else if step.status == Status::Running {
@@ -319,6 +323,7 @@ impl SessionState {
                 }
             }
             Body::StepTimedOut { .. } => step.status = Status::TimedOut,
+            Body::StepProcess { pgid, leader_start } => step.process = Some((*pgid, *leader_start)),
             Body::StepCancelled { reason } => {
                 step.status = Status::Cancelled;
                 step.reason = Some(reason.clone());

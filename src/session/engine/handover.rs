@@ -36,9 +36,26 @@ impl Engine<'_> {
             self.record(None, body, SyncPolicy::Now)?;
         }
         if let Some(index) = interrupted {
-            let reason = "the session stopped while this step was running".into();
+            let mut reason = String::from("the session stopped while this step was running");
+            if let Some(stopped) = self.stop_leftovers(index) {
+                reason.push_str(&format!(
+                    "; {stopped} of its processes were still running and have been stopped"
+                ));
+            }
             self.record_step(index, Body::StepInterrupted { reason }, SyncPolicy::Now)?;
         }
         Ok(())
+    }
+
+    /// A driver killed mid-step (SIGKILL) could not stop the step: stops what is left of its
+    /// process group now; how many processes that was, if any.
+    fn stop_leftovers(&self, index: usize) -> Option<usize> {
+        let (pgid, leader_start) = self.state.steps.get(index)?.process?;
+        let count = crate::exec::leftover::members(pgid, leader_start);
+        if count == 0 {
+            return None;
+        }
+        crate::exec::terminate_group(pgid, super::GRACE);
+        Some(count)
     }
 }

@@ -148,6 +148,11 @@ impl Engine<'_> {
         let (tx, rx) = mpsc::sync_channel(exec::EVENT_BACKLOG);
         match exec::start(request, tx, &self.groups) {
             Ok(handle) => {
+                if let Some(leader_start) = exec::leftover::start_ticks(handle.pid()) {
+                    let pgid = handle.pgid();
+                    let body = Body::StepProcess { pgid, leader_start };
+                    let _ = self.record_step(index, body, SyncPolicy::Now);
+                }
                 self.running = Some(Running {
                     index,
                     handle,
