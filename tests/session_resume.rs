@@ -122,6 +122,12 @@ fn resume_stops_what_a_killed_driver_left_running() {
     wait_for("the step's background process", || {
         std::fs::read_to_string(&pid_file).is_ok_and(|s| s.ends_with('\n'))
     });
+    // The group is recorded just after the step starts; a kill before that leaves no trace.
+    wait_for("the step's process group in the log", || {
+        sb.logs()
+            .first()
+            .is_some_and(|log| !events(&records(log), "step_process").is_empty())
+    });
     driver.kill().expect("SIGKILL the driver");
     driver.wait().expect("reaped");
     let pid: i32 = std::fs::read_to_string(&pid_file)

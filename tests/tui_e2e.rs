@@ -114,6 +114,7 @@ fn walks_deploy_day7_and_leaves_the_terminal_as_it_found_it() {
             "check_confirmed",
             "check_confirmed",
             "step_started",
+            "step_process",
             "step_finished",
             "jumped",
             "gate_decided",
@@ -330,6 +331,7 @@ fn autopilot_walks_to_the_end_and_q_completes_the_session() {
         [
             "session_started",
             "step_started",
+            "step_process",
             "step_finished",
             "check_confirmed",
             "gate_decided",
