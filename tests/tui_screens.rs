@@ -75,7 +75,7 @@ fn output(step: &str, stream: Stream, text: &str) -> Event {
         Some(step),
         Body::Output {
             stream,
-            chunk: serde_json::json!({ "text": text }),
+            bytes: text.into(),
         },
     )
 }

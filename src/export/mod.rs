@@ -6,6 +6,9 @@
 //! with [`SessionState`] as they stream past, exactly as replay does; the JSON export
 //! passes the records through one at a time.
 
+// A new event kind or status must be handled wherever events are read: no `_ =>` on enums.
+#![deny(clippy::wildcard_enum_match_arm)]
+
 mod cast;
 mod describe;
 mod excerpt;

@@ -28,6 +28,18 @@ impl Status {
         }
     }
 
+    /// The status a word names (`OK`, `WARN`, …, as [`Status::as_str`] writes them); anything
+    /// else is UNKNOWN.
+    pub fn from_word(word: &str) -> Status {
+        match word {
+            "OK" => Status::Ok,
+            "WARN" => Status::Warn,
+            "CRIT" => Status::Crit,
+            "DOWN" => Status::Down,
+            _ => Status::Unknown,
+        }
+    }
+
     /// CRIT or DOWN: what `rollback_if` counts.
     pub fn is_critical(self) -> bool {
         matches!(self, Status::Crit | Status::Down)

@@ -153,8 +153,12 @@ impl Follower {
         let Some(opened) = self.opened() else {
             return match &self.intake {
                 Intake::Failed(reason) => format!("cannot show this session: {reason}"),
-                _ if closed => "the stream ended before the session started".into(),
-                _ => "waiting for the session to start…".into(),
+                Intake::Empty | Intake::Header(_) | Intake::Open(_) if closed => {
+                    "the stream ended before the session started".into()
+                }
+                Intake::Empty | Intake::Header(_) | Intake::Open(_) => {
+                    "waiting for the session to start…".into()
+                }
             };
         };
         let watch = opened.watch();

@@ -61,14 +61,14 @@ impl Intake {
     pub fn opened(&self) -> Option<&Opened> {
         match self {
             Intake::Open(opened) => Some(opened),
-            _ => None,
+            Intake::Empty | Intake::Header(_) | Intake::Failed(_) => None,
         }
     }
 
     pub fn opened_mut(&mut self) -> Option<&mut Opened> {
         match self {
             Intake::Open(opened) => Some(opened),
-            _ => None,
+            Intake::Empty | Intake::Header(_) | Intake::Failed(_) => None,
         }
     }
 
@@ -92,7 +92,7 @@ impl Intake {
                         opened.folder.take(event);
                         Taken::Read
                     }
-                    _ => Taken::Ignored,
+                    Intake::Empty | Intake::Header(_) | Intake::Failed(_) => Taken::Ignored,
                 }
             }
         }
@@ -107,12 +107,14 @@ impl Intake {
 /// The runbook from the first event (else from the file the header names).
 fn open(header: &Header, first: &Scan<'_>) -> Result<Opened, String> {
     let path = Path::new(&header.runbook.path);
-    let runbook = match first {
-        Scan::Event(Body::SessionStarted { source, .. }) if !source.is_empty() => {
-            crate::doc::load_str(source, path)
-                .map_err(|e| format!("the runbook recorded in the log does not load: {e}"))?
-        }
-        _ => runbook_of(header, &[]).map_err(|e| e.to_string())?,
+    let recorded = match first {
+        Scan::Event(Body::SessionStarted { source, .. }) => Some(source.as_str()),
+        Scan::Event(_) | Scan::Output { .. } | Scan::Unknown(_) => None,
+    };
+    let runbook = match recorded.filter(|source| !source.is_empty()) {
+        Some(source) => crate::doc::load_str(source, path)
+            .map_err(|e| format!("the runbook recorded in the log does not load: {e}"))?,
+        None => runbook_of(header, &[]).map_err(|e| e.to_string())?,
     };
     let params = header
         .params

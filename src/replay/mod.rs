@@ -9,6 +9,9 @@
 //!          replay ─► index (offsets, times, marks) ─► player (clock, seek, checkpoints)
 //! ```
 
+// A new event kind or status must be handled wherever events are read: no `_ =>` on enums.
+#![deny(clippy::wildcard_enum_match_arm)]
+
 pub mod follow;
 pub mod index;
 pub mod intake;

@@ -91,7 +91,9 @@ impl Player {
         let mut opened = match intake {
             Intake::Open(opened) => *opened,
             Intake::Failed(reason) => return Err(reason),
-            _ => return Err(format!("{} holds no session", path.display())),
+            Intake::Empty | Intake::Header(_) => {
+                return Err(format!("{} holds no session", path.display()));
+            }
         };
         opened.folder = Folder::new(opened.fresh());
         Ok(Player {

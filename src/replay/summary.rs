@@ -32,7 +32,7 @@ pub fn state_json(state: &SessionState) -> Value {
             let tail = s.tail.text();
             json!({
                 "id": s.id,
-                "kind": s.kind,
+                "kind": s.kind.word(),
                 "rollback": s.rollback,
                 "status": status_word(s.status),
                 "attempts": s.attempts,

@@ -6,7 +6,7 @@
 use super::scan::{Chunk, Scan, Scanned};
 use crate::doc::model::Runbook;
 use crate::exec::Stream;
-use crate::session::event::{Body, Event};
+use crate::session::event::{Body, Event, HealthStatus};
 use crate::session::log::Header;
 use crate::session::state::{SessionState, TAIL_BYTES};
 use chrono::{DateTime, Utc};
@@ -18,7 +18,7 @@ const HEALTH_HISTORY: usize = 60;
 /// A health check as the log tells it: its last status change.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Seen {
-    pub status: String,
+    pub status: HealthStatus,
     pub value: Option<String>,
     pub reason: Option<String>,
     /// Session time (`mono_ms`) of the change.
@@ -111,13 +111,13 @@ impl Watch {
                 ..
             } => {
                 let seen = self.health.entry(check.clone()).or_insert_with(|| Seen {
-                    status: String::new(),
+                    status: HealthStatus::Unknown,
                     value: None,
                     reason: None,
                     since_mono: mono_ms,
                     history: Vec::new(),
                 });
-                seen.status.clone_from(to);
+                seen.status = *to;
                 seen.value.clone_from(value);
                 seen.reason.clone_from(reason);
                 seen.since_mono = mono_ms;
@@ -126,7 +126,28 @@ impl Watch {
                 }
                 seen.history.push(value.as_deref().and_then(leading_number));
             }
-            _ => {}
+            Body::SessionStarted { .. }
+            | Body::SessionEnded { .. }
+            | Body::LogRepaired { .. }
+            | Body::Output { .. }
+            | Body::StepFinished { .. }
+            | Body::StepProcess { .. }
+            | Body::StepTimedOut { .. }
+            | Body::StepCancelled { .. }
+            | Body::StepInterrupted { .. }
+            | Body::StepSkipped { .. }
+            | Body::StepMarkedDone { .. }
+            | Body::CheckConfirmed { .. }
+            | Body::WaitEnded { .. }
+            | Body::Signed { .. }
+            | Body::GateDecided { .. }
+            | Body::Note { .. }
+            | Body::Jumped { .. }
+            | Body::RollbackEntered { .. }
+            | Body::RollbackPrompted { .. }
+            | Body::RollbackDeclined { .. }
+            | Body::EnvChanged { .. }
+            | Body::SignoffRejected { .. } => {}
         }
     }
 }
@@ -177,7 +198,7 @@ impl Folder {
         }
         let ts = match &line.body {
             Scan::Event(_) => line.ts(),
-            _ => None,
+            Scan::Output { .. } | Scan::Unknown(_) => None,
         };
         match line.body {
             Scan::Output { stream, chunk } => match step {
@@ -231,7 +252,7 @@ impl Folder {
                     step: Some(id.clone()),
                     body: Body::Output {
                         stream,
-                        chunk: chunk.to_value(),
+                        bytes: chunk.decode().into(),
                     },
                 });
             }

@@ -23,7 +23,7 @@ pub fn after_failure(run: &RunStep, attempts: u32, can_roll_back: bool) -> After
     match run.on_fail {
         OnFail::Continue => AfterFailure::Continue,
         OnFail::Rollback if can_roll_back => AfterFailure::Rollback,
-        _ => AfterFailure::Stop,
+        OnFail::Rollback | OnFail::Stop => AfterFailure::Stop,
     }
 }
 

@@ -1,8 +1,8 @@
 //! The session state: a pure fold over events. Live running, resume, follow and
 //! replay all build what they show with [`SessionState::apply`], nothing else.
 
-use super::event::{Body, Decision, Event, Outcome, Signer};
-use crate::doc::model::Runbook;
+use super::event::{Body, Decision, Event, HealthStatus, Outcome, Signer};
+use crate::doc::model::{Runbook, StepKind};
 use std::collections::{BTreeMap, HashMap};
 
 pub use super::output_tail::{OutputTail, TAIL_BYTES};
@@ -55,11 +55,44 @@ impl Status {
     }
 }
 
+/// What kind of step a step is, as the fold keeps it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Run,
+    Check,
+    Wait,
+    Gate,
+    Note,
+}
+
+impl Kind {
+    pub fn of(kind: &StepKind) -> Kind {
+        match kind {
+            StepKind::Run(_) => Kind::Run,
+            StepKind::Check(_) => Kind::Check,
+            StepKind::Wait(_) => Kind::Wait,
+            StepKind::Gate(_) => Kind::Gate,
+            StepKind::Note(_) => Kind::Note,
+        }
+    }
+
+    /// `run`, `check`, `wait`, `gate` or `note`, as `show --json` and the screen say it.
+    pub fn word(self) -> &'static str {
+        match self {
+            Kind::Run => "run",
+            Kind::Check => "check",
+            Kind::Wait => "wait",
+            Kind::Gate => "gate",
+            Kind::Note => "note",
+        }
+    }
+}
+
 /// What the fold knows about one step.
 #[derive(Debug, Clone)]
 pub struct StepState {
     pub id: String,
-    pub kind: &'static str,
+    pub kind: Kind,
     pub rollback: bool,
     pub status: Status,
     pub attempts: u32,
@@ -103,7 +136,7 @@ pub struct SessionState {
     pub cwd: Option<String>,
     pub outcome: Option<Outcome>,
     pub end_reason: Option<String>,
-    pub health: BTreeMap<String, String>,
+    pub health: BTreeMap<String, HealthStatus>,
     pub session_notes: Vec<String>,
     pub events: u64,
     /// The operator driving the session now (from start, resume and driver changes).
@@ -118,7 +151,7 @@ impl SessionState {
             .iter()
             .map(|r| StepState {
                 id: r.id(),
-                kind: r.step.kind.label(),
+                kind: Kind::of(&r.step.kind),
                 rollback: r.rollback,
                 status: Status::Pending,
                 attempts: 0,
@@ -272,11 +305,33 @@ impl SessionState {
                 }
             }
             (Body::HealthChanged { check, to, .. }, _) => {
-                self.health.insert(check.clone(), to.clone());
+                self.health.insert(check.clone(), *to);
             }
             (Body::Note { text }, None) => self.session_notes.push(text.clone()),
             (body, Some(i)) => self.apply_to_step(i, body),
-            _ => {}
+            // Step events naming a step this runbook does not have, and bookkeeping.
+            (
+                Body::SessionStarted { .. }
+                | Body::LogRepaired { .. }
+                | Body::DriverLeft { .. }
+                | Body::StepStarted { .. }
+                | Body::Output { .. }
+                | Body::StepFinished { .. }
+                | Body::StepProcess { .. }
+                | Body::StepTimedOut { .. }
+                | Body::StepCancelled { .. }
+                | Body::StepInterrupted { .. }
+                | Body::StepSkipped { .. }
+                | Body::StepMarkedDone { .. }
+                | Body::CheckConfirmed { .. }
+                | Body::WaitStarted { .. }
+                | Body::WaitEnded { .. }
+                | Body::Signed { .. }
+                | Body::GateDecided { .. }
+                | Body::Jumped { .. }
+                | Body::SignoffRejected { .. },
+                None,
+            ) => {}
         }
     }
 
@@ -299,10 +354,7 @@ impl SessionState {
                 self.running = Some(i);
                 self.cursor = i;
             }
-            Body::Output { stream, chunk } => step.tail.push(
-                *stream,
-                crate::session::log::decode_output(chunk).unwrap_or_default(),
-            ),
+            Body::Output { stream, bytes } => step.tail.push(*stream, bytes.as_slice()),
             Body::StepFinished {
                 exit_code,
                 duration_ms,
@@ -399,7 +451,18 @@ impl SessionState {
             }
             Body::Note { text } => step.notes.push(text.clone()),
             Body::Jumped { .. } => self.cursor = i,
-            _ => {}
+            // Session-wide events are folded by `apply`.
+            Body::SessionStarted { .. }
+            | Body::SessionResumed { .. }
+            | Body::SessionEnded { .. }
+            | Body::LogRepaired { .. }
+            | Body::DriverLeft { .. }
+            | Body::RollbackEntered { .. }
+            | Body::RollbackPrompted { .. }
+            | Body::RollbackDeclined { .. }
+            | Body::HealthChanged { .. }
+            | Body::EnvChanged { .. }
+            | Body::DriverChanged { .. } => {}
         }
     }
 }

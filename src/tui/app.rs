@@ -5,7 +5,7 @@
 use super::dialog::{Dialog, Purpose};
 use crate::doc::model::{Confirm, StepKind, StepRef};
 use crate::session::event::Decision;
-use crate::session::state::{SessionState, Status};
+use crate::session::state::{Kind, SessionState, Status};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 /// What the operator asked the session to do.
@@ -348,7 +348,7 @@ fn end_wait(app: &mut App, ctx: &Ctx) -> Vec<Effect> {
         .state
         .steps
         .get(index)
-        .is_some_and(|s| s.kind == "wait" && s.status == Status::Running);
+        .is_some_and(|s| s.kind == Kind::Wait && s.status == Status::Running);
     if waiting {
         app.dialog = Some(Dialog::reason(Purpose::EndWait(index)));
     } else {

@@ -309,16 +309,6 @@ fn waiting(frame: &mut Frame, mode: &str, status: &str) {
     );
 }
 
-fn status_named(word: &str) -> Status {
-    match word {
-        "OK" => Status::Ok,
-        "WARN" => Status::Warn,
-        "CRIT" => Status::Crit,
-        "DOWN" => Status::Down,
-        _ => Status::Unknown,
-    }
-}
-
 /// The runbook's health checks as the log recorded them at session time `at`.
 fn recorded_health(opened: &Opened, at: Duration, now: Instant) -> Vec<CheckState> {
     let watch = opened.watch();
@@ -330,7 +320,7 @@ fn recorded_health(opened: &Opened, at: Duration, now: Instant) -> Vec<CheckStat
         .iter()
         .map(|check| {
             let seen = watch.health.get(&check.name);
-            let status = seen.map_or(Status::Unknown, |s| status_named(&s.status));
+            let status = seen.map_or(Status::Unknown, |s| s.status);
             let age = seen.map_or(at_ms, |s| at_ms.saturating_sub(s.since_mono));
             CheckState {
                 name: check.name.clone(),
@@ -370,7 +360,7 @@ mod tests {
                 Some(step),
                 Body::Output {
                     stream,
-                    chunk: serde_json::json!({ "text": text }),
+                    bytes: text.into(),
                 },
             )
         };
@@ -401,7 +391,7 @@ mod tests {
                 Some("bar"),
                 Body::Output {
                     stream: Stream::Pty,
-                    chunk: serde_json::json!({ "text": text }),
+                    bytes: text.into(),
                 },
             )
         };

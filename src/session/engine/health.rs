@@ -72,8 +72,8 @@ impl Engine<'_> {
     pub fn health_changed(&mut self, change: &Change) -> Result<(), AuditError> {
         let body = Body::HealthChanged {
             check: change.check.clone(),
-            from: change.from.as_str().to_string(),
-            to: change.to.as_str().to_string(),
+            from: change.from,
+            to: change.to,
             value: change.value.clone(),
             reason: change.reason.as_ref().map(|r| self.mask(r)),
             observed: Some(change.at),

@@ -6,7 +6,6 @@ use super::batch::OutputBatch;
 use crate::doc::model::StepKind;
 use crate::exec::{self, ExecEvent, Exit, IoMode, Outcome as ExecOutcome, RunRequest, RunningStep};
 use crate::session::event::{Body, Stream};
-use crate::session::log::encode_output;
 use crate::session::log::{AuditError, SyncPolicy};
 use crate::session::mask::{StreamMasker, is_secret};
 use crate::session::policy::{AfterFailure, after_failure};
@@ -180,12 +179,11 @@ impl Engine<'_> {
         message: Option<String>,
     ) -> Result<RunEnd, AuditError> {
         if let Some(message) = message {
-            let chunk = encode_output(self.mask(&message).as_bytes());
             self.record_step(
                 index,
                 Body::Output {
                     stream: Stream::Stderr,
-                    chunk,
+                    bytes: self.mask(&message).as_bytes().into(),
                 },
                 SyncPolicy::Lazy,
             )?;
@@ -319,8 +317,8 @@ impl Engine<'_> {
     }
 
     fn record_output(&mut self, index: usize, stream: Stream, bytes: &[u8]) {
-        let chunk = encode_output(bytes);
-        let _ = self.record_step(index, Body::Output { stream, chunk }, SyncPolicy::Lazy);
+        let bytes = bytes.into();
+        let _ = self.record_step(index, Body::Output { stream, bytes }, SyncPolicy::Lazy);
     }
 
     /// Writes output that has waited its 100 ms.
