@@ -177,83 +177,14 @@ fn section_lines(section: &Section, path: &[usize], inherited_rollback: bool, ou
     }
 }
 
-/// One line describing a step: its kind marker and what it does.
+/// One line describing a step: its kind marker and what it does (its kind's own line).
 pub fn step_summary(step: &Step) -> String {
-    match &step.kind {
-        StepKind::Run(run) => {
-            let lines: Vec<&str> = run
-                .script
-                .lines()
-                .map(str::trim)
-                .filter(|l| !l.is_empty() && !l.starts_with('#'))
-                .collect();
-            let first = lines.first().copied().unwrap_or("(comments only)");
-            let more = if lines.len() > 1 {
-                format!("  (+{} more)", lines.len() - 1)
-            } else {
-                String::new()
-            };
-            let timeout = run
-                .timeout
-                .map(|t| format!(" timeout {}", format_duration(t)))
-                .unwrap_or_default();
-            let danger = if run.confirm == Confirm::Danger {
-                " DANGER"
-            } else {
-                ""
-            };
-            format!(
-                "$ {}{more}  [{}{timeout}{danger}]",
-                clip(first, 70),
-                run.lang
-            )
-        }
-        StepKind::Check(check) => {
-            let mark = if check.done { "[x]" } else { "[ ]" };
-            format!(
-                "{}{mark} {}",
-                "  ".repeat(check.depth as usize),
-                clip(&check.text, 80)
-            )
-        }
-        StepKind::Wait(wait) => {
-            let until = if wait.until.is_empty() {
-                String::new()
-            } else {
-                format!(" until {} OK", wait.until.join(", "))
-            };
-            format!("⏱ wait {}{until}", format_duration(wait.duration))
-        }
-        StepKind::Gate(gate) if !gate.signoffs.is_empty() => {
-            format!(
-                "✍ sign-off: {} ({})",
-                gate.title,
-                plural(gate.signoffs.len(), "role")
-            )
-        }
-        StepKind::Gate(gate) => {
-            format!(
-                "◆ gate: {} ({})",
-                gate.title,
-                plural(gate.criteria.len(), "criterion")
-            )
-        }
-        StepKind::Note(note) => format!("ℹ {}", clip(&note.text, 80)),
-    }
+    crate::session::kinds::rules(&step.kind).outline()
 }
 
 fn gate_lines(gate: &GateStep, indent: &str, out: &mut String) {
-    let mut group: Option<&str> = None;
-    for c in &gate.criteria {
-        if c.group.as_deref() != group {
-            group = c.group.as_deref();
-            let _ = writeln!(out, "{indent}{}:", group.unwrap_or("criteria"));
-        }
-        let _ = writeln!(out, "{indent}  • {}", clip(&c.text, 80));
-    }
-    for s in &gate.signoffs {
-        let distinct = if s.distinct { " (a second person)" } else { "" };
-        let _ = writeln!(out, "{indent}  ✍ {}{distinct}", s.role);
+    for line in crate::session::kinds::outline_details(gate, indent) {
+        let _ = writeln!(out, "{line}");
     }
 }
 
@@ -268,12 +199,4 @@ pub fn plural(n: usize, word: &str) -> String {
     } else {
         format!("{n} {many}")
     }
-}
-
-fn clip(text: &str, max: usize) -> String {
-    if text.chars().count() <= max {
-        return text.to_string();
-    }
-    let cut: String = text.chars().take(max - 1).collect();
-    format!("{cut}…")
 }

@@ -7,11 +7,14 @@ use crate::doc::resolve::SearchPath;
 use crate::plain::dialogue::{Dialogue, Reply};
 use crate::plain::input::Input;
 use crate::plain::printer::Printer;
-use crate::plain::walk::{WalkEnd, WalkOptions, walk};
+use crate::plain::walk::{LineQueue, WalkEnd, walk};
+use crate::session::conductor::{Pace, Policy};
 use crate::session::engine::Engine;
 use crate::session::event::Outcome;
+use crate::session::executor::{LocalExecutor, Place};
 use crate::session::log::sessions_dir;
 use crate::session::params::{self, Source, parse_assignment};
+use crate::session::queue::Inputs;
 use crate::session::setup::{self, Driver};
 use crate::session::state::SessionState;
 use std::collections::BTreeMap;
@@ -56,7 +59,7 @@ fn driver(args: &RunArgs) -> Result<Driver, String> {
     })
 }
 
-fn walk_options(args: &RunArgs) -> Result<WalkOptions, String> {
+fn walk_options(args: &RunArgs) -> Result<Policy, String> {
     let signoffs = args
         .signoffs
         .iter()
@@ -66,14 +69,42 @@ fn walk_options(args: &RunArgs) -> Result<WalkOptions, String> {
         Some(text) => parse_duration(text).map_err(|e| format!("--signoff-timeout: {e}"))?,
         None => DEFAULT_SIGNOFF_TIMEOUT,
     };
-    Ok(WalkOptions {
+    Ok(Policy {
         yes: args.yes,
+        paused: false,
         dry_run: args.dry_run,
         skip_waits: args.skip_waits,
         signoffs,
         signoff_timeout,
-        pty_size: (120, 40),
+        pace: if full_screen(args) {
+            Pace::StepByStep
+        } else {
+            Pace::Continuous
+        },
     })
+}
+
+/// The driver of the walk, with its queue: the line dialogue or the full screen.
+enum Driving {
+    Plain(LineQueue),
+    Screen(crate::tui::runtime::KeyQueue),
+}
+
+impl Driving {
+    fn for_args(args: &RunArgs) -> Driving {
+        if full_screen(args) {
+            Driving::Screen(crate::tui::runtime::KeyQueue::new())
+        } else {
+            Driving::Plain(LineQueue::new())
+        }
+    }
+
+    fn inputs(&self) -> Inputs {
+        match self {
+            Driving::Plain(queue) => queue.inputs(),
+            Driving::Screen(queue) => queue.inputs(),
+        }
+    }
 }
 
 fn load(target: &str, search: &SearchPath) -> Result<(Runbook, Vec<u8>), String> {
@@ -148,11 +179,12 @@ pub fn run(target: &str, args: &RunArgs, search: &SearchPath) -> i32 {
         Err(e) => return fail(e, EXIT_AUDIT),
     };
     let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("/"));
+    let driving = Driving::for_args(args);
     let mut engine = match start_engine(
         &runbook,
         opened.writer,
         SessionState::new(&runbook),
-        (env, cwd),
+        (Place { env, cwd }, driving.inputs(), opts),
         params,
         &mut d,
     ) {
@@ -166,13 +198,7 @@ pub fn run(target: &str, args: &RunArgs, search: &SearchPath) -> i32 {
         engine.log_path().display()
     ));
     if engine
-        .start_session(
-            &driver.operator,
-            opts.yes,
-            opts.dry_run,
-            opts.skip_waits,
-            &String::from_utf8_lossy(&source),
-        )
+        .start_session(&driver.operator, &String::from_utf8_lossy(&source))
         .is_err()
     {
         return audit_failure(&mut engine, &mut d);
@@ -180,7 +206,7 @@ pub fn run(target: &str, args: &RunArgs, search: &SearchPath) -> i32 {
     if let Some(code) = start_section(&mut engine, args.section.as_deref()) {
         return code;
     }
-    let code = finish(&mut engine, &mut d, &opts, args, &driver.operator);
+    let code = finish(&mut engine, &mut d, &driving, &driver.operator);
     drop(opened.lock);
     code
 }
@@ -190,17 +216,19 @@ fn start_engine<'r>(
     runbook: &'r Runbook,
     writer: crate::session::log::AuditWriter,
     state: SessionState,
-    (env, cwd): (BTreeMap<String, String>, PathBuf),
+    (place, inputs, policy): (Place, Inputs, Policy),
     params: BTreeMap<String, String>,
     d: &mut Dialogue,
 ) -> Result<Engine<'r>, i32> {
-    let mut engine = Engine::new(runbook, writer, state, env, cwd).map_err(|e| {
+    let executor = Box::new(LocalExecutor::new());
+    let mut engine = Engine::new(runbook, writer, state, place, inputs, executor).map_err(|e| {
         fail(
             format!("cannot start the audit log writer: {e}"),
             EXIT_AUDIT,
         )
     })?;
     engine.params = params;
+    engine.policy = policy;
     introduce(&engine, d);
     Ok(engine)
 }
@@ -253,24 +281,22 @@ fn full_screen(args: &RunArgs) -> bool {
 }
 
 /// Walks to the end (full-screen or plain), records the end, prints where the log is.
-fn finish(
-    engine: &mut Engine,
-    d: &mut Dialogue,
-    opts: &WalkOptions,
-    args: &RunArgs,
-    operator: &str,
-) -> i32 {
-    engine.start_health();
-    let end = if full_screen(args) {
-        match crate::tui::runtime::run(engine, opts, operator, d.input.signals()) {
-            Ok(end) => end,
-            Err(e) => WalkEnd::Ended(Outcome::Failed, format!("the terminal failed: {e}")),
+fn finish(engine: &mut Engine, d: &mut Dialogue, driving: &Driving, operator: &str) -> i32 {
+    engine.start_background();
+    let end = match driving {
+        Driving::Screen(queue) => {
+            match crate::tui::runtime::run(engine, queue, operator, d.input.signals()) {
+                Ok(end) => end,
+                Err(e) => WalkEnd::Ended(Outcome::Failed, format!("the terminal failed: {e}")),
+            }
         }
-    } else {
-        walk(engine, d, opts)
+        Driving::Plain(queue) => walk(engine, d, queue),
     };
     match end {
         WalkEnd::Left => {
+            if engine.record_leave(operator).is_err() {
+                return audit_failure(engine, d);
+            }
             let _ = d.out.flush();
             super::stderr_line(&format!(
                 "session left unfinished; resume it with: runbook resume {}",
@@ -298,8 +324,7 @@ fn summary(engine: &Engine, d: &mut Dialogue) {
 
 fn audit_failure(engine: &mut Engine, d: &mut Dialogue) -> i32 {
     let error = engine.audit_error().unwrap_or("unknown error").to_string();
-    engine.cancel_running("the audit log cannot be written");
-    engine.groups.terminate_all(crate::session::engine::GRACE);
+    engine.abandon();
     d.say(&format!("\nAUDIT LOG FAILURE: {error}\nThe audit log {} can no longer be written, so no further step will run.", engine.log_path().display()));
     EXIT_AUDIT
 }
@@ -413,11 +438,12 @@ fn resume_with(session: &std::path::Path, args: &RunArgs, driver: Driver, d: &mu
         Some(driver) => driver.clone(),
         None => reopened.header.operator.clone(),
     };
+    let driving = Driving::for_args(args);
     let mut engine = match start_engine(
         &runbook,
         reopened.writer,
         reopened.state,
-        (env, cwd),
+        (Place { env, cwd }, driving.inputs(), opts),
         params,
         d,
     ) {
@@ -433,7 +459,7 @@ fn resume_with(session: &std::path::Path, args: &RunArgs, driver: Driver, d: &mu
     if engine.record_resume(&driver, &previous, dropped).is_err() {
         return audit_failure(&mut engine, d);
     }
-    let code = finish(&mut engine, d, &opts, args, &driver.operator);
+    let code = finish(&mut engine, d, &driving, &driver.operator);
     drop(reopened.lock);
     code
 }

@@ -26,5 +26,5 @@ pub use error::ProbeError;
 pub use monitor::Monitor;
 pub use probe::probe_once;
 pub use track::target;
-pub use types::{Change, CheckState, HISTORY, Sample, Status};
+pub use types::{Change, CheckState, HISTORY, Report, Sample, Sampled, Status};
 pub use verdict::{format_number, format_value};

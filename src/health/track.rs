@@ -76,6 +76,11 @@ impl Tracked {
         change
     }
 
+    /// Start of the current unbroken run of CRIT/DOWN.
+    pub fn critical_since(&self) -> Option<Instant> {
+        self.crit_since
+    }
+
     /// How long the check has been OK without a break.
     pub fn ok_for(&self, now: Instant) -> Option<Duration> {
         (self.state.status == Status::Ok).then(|| now.saturating_duration_since(self.state.since))

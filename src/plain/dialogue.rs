@@ -32,7 +32,9 @@ impl Dialogue {
             let _ = self
                 .out
                 .prompt(&format!("{question} {}: ", labels.join(" / ")));
-            match self.input.answer() {
+            let answer = self.input.answer();
+            self.out.answered();
+            match answer {
                 Answer::Line(line) => {
                     let typed = line.trim().to_lowercase();
                     let found = options.iter().find(|(key, label)| {
@@ -65,7 +67,9 @@ impl Dialogue {
     pub fn ask_text(&mut self, question: &str, fallback: Option<&str>) -> Reply<String> {
         loop {
             let _ = self.out.prompt(&format!("{question} "));
-            match self.input.answer() {
+            let answer = self.input.answer();
+            self.out.answered();
+            match answer {
                 Answer::Line(line) if !line.trim().is_empty() => {
                     return Reply::Chose(line.trim().to_string());
                 }

@@ -8,6 +8,8 @@ use std::io::{self, Write};
 pub struct Printer<W: Write> {
     out: io::BufWriter<W>,
     open_line: Option<Stream>,
+    /// A prompt is on screen, unanswered: what is printed next starts on a new line.
+    prompting: bool,
     /// The prefix for the last (step, stream) written, built once.
     prefix: (String, Stream, Vec<u8>),
 }
@@ -17,12 +19,14 @@ impl<W: Write> Printer<W> {
         Printer {
             out: io::BufWriter::with_capacity(256 * 1024, out),
             open_line: None,
+            prompting: false,
             prefix: (String::new(), Stream::Pty, Vec::new()),
         }
     }
 
     /// Writes one chunk of a step's output.
     pub fn output(&mut self, step: &str, stream: Stream, bytes: &[u8]) -> io::Result<()> {
+        self.leave_prompt()?;
         if self.prefix.0 != step || self.prefix.1 != stream || self.prefix.2.is_empty() {
             let mark = if stream == Stream::Stderr { '!' } else { '|' };
             self.prefix = (
@@ -58,6 +62,7 @@ impl<W: Write> Printer<W> {
 
     /// A line of the dialogue itself (ends any open output line first).
     pub fn line(&mut self, text: &str) -> io::Result<()> {
+        self.leave_prompt()?;
         self.end_open_line()?;
         writeln!(self.out, "{text}")?;
         self.out.flush()
@@ -65,9 +70,23 @@ impl<W: Write> Printer<W> {
 
     /// A prompt: no newline, flushed so the operator sees it.
     pub fn prompt(&mut self, text: &str) -> io::Result<()> {
+        self.leave_prompt()?;
         self.end_open_line()?;
         write!(self.out, "{text}")?;
+        self.prompting = true;
         self.out.flush()
+    }
+
+    /// The operator answered the prompt (their Enter ended its line).
+    pub fn answered(&mut self) {
+        self.prompting = false;
+    }
+
+    fn leave_prompt(&mut self) -> io::Result<()> {
+        if std::mem::take(&mut self.prompting) {
+            self.out.write_all(b"\n")?;
+        }
+        Ok(())
     }
 
     pub fn end_open_line(&mut self) -> io::Result<()> {

@@ -7,9 +7,9 @@ use super::dialog::Dialog;
 use crate::doc::model::StepKind;
 use crate::session::engine::{Engine, SignoffNews};
 
-/// Reads followers' requests and reports sign-offs; whether the screen changed.
-pub fn poll(engine: &mut Engine, app: &mut App) -> bool {
-    let news = engine.poll_signoffs();
+/// Shows what became of sign-offs (signed here or by a follower, rejected); whether the
+/// screen changed.
+pub fn show(engine: &Engine, app: &mut App, news: Vec<SignoffNews>) -> bool {
     let changed = !news.is_empty();
     // A refused GO only follows from what came before it: the rejection says more.
     let shown = news

@@ -1,7 +1,6 @@
 //! The full-screen view: the only module that draws with ratatui and reads keys with crossterm.
 
 pub mod app;
-pub mod autopilot;
 pub mod browse;
 mod countersign;
 pub mod dialog;

@@ -1,58 +1,81 @@
-//! The full-screen session: a loop that moves the running step forward, reads
-//! keys in batches, lets the autopilot act, and redraws at most ~60 times a
-//! second and only when something changed (once a second for the clock).
+//! The full-screen session: one loop that takes every arrival from the session's queue —
+//! engine inputs and keys alike — hands inputs to the engine and keys to the screen's key
+//! handler (whose commands go to the engine too), and redraws at most ~60 times a second
+//! (~30 while output streams) and only when something changed (once a second for the
+//! clock). The conductor walks; this presents what it asks and pauses the autopilot
+//! where the operator must decide.
 
-use super::app::{App, Ctx, Effect, handle_key};
-use super::autopilot::{self, Next};
+use super::app::{App, Ctx, handle_key};
 use super::keys::KeyReader;
 use super::terminal::Screen;
 use super::view::{self, View};
-use crate::doc::model::StepKind;
-use crate::exec::Stream;
-use crate::plain::walk::{WalkEnd, WalkOptions};
-use crate::session::engine::{Begun, Engine, RunEnd};
-use crate::session::event::Outcome;
-use crate::session::policy::AfterFailure;
+use crate::session::clock::Now;
+use crate::session::conductor::Next;
+use crate::session::engine::{Engine, Notice, WalkEnd};
+use crate::session::event::{Body, Event as SessionEvent, Outcome, Stream};
+use crate::session::input::{Command, Input};
+use crate::session::queue::{Arrival, Queue};
 use crate::signals::Signals;
-use crossterm::event::{Event, KeyEventKind};
+use crossterm::event::{Event, KeyCode, KeyEventKind};
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
+
+/// The full screen's queue: engine inputs and terminal events.
+pub type KeyQueue = Queue<Event>;
 
 const FRAME: Duration = Duration::from_millis(16);
 /// Between frames while a step's output streams and no key was pressed: the terminal
 /// then has half the bytes to parse, which keeps it quick to show the next key press.
 const STREAMING_FRAME: Duration = Duration::from_millis(33);
-const PUMP_BUDGET: Duration = Duration::from_millis(4);
+/// Arrivals taken in one go before the screen may be drawn again.
+const BATCH: usize = 256;
+/// The clock on screen moves once a second; an idle screen wakes that often.
+const IDLE: Duration = Duration::from_millis(250);
 
 /// Everything the loop keeps between iterations.
-struct Session<'o> {
+struct Session {
     app: App,
-    opts: &'o WalkOptions,
     terminals: HashMap<usize, vt100::Parser>,
     started: Instant,
     operator: String,
-    end: Option<WalkEnd>,
     keys: KeyReader,
+    dirty: bool,
+    pressed: bool,
+    last_draw: Option<Instant>,
+    last_second: i64,
+    /// The end the conductor announced, shown until the operator ends the session.
+    announced: Option<(Outcome, String)>,
 }
 
-/// Runs the walk full-screen until the operator quits; restores the terminal on every path.
+/// Runs the walk full-screen until the operator quits; every run has stopped and the
+/// terminal is restored when it returns.
 pub fn run(
     engine: &mut Engine,
-    opts: &WalkOptions,
+    queue: &KeyQueue,
     operator: &str,
     signals: &Signals,
 ) -> std::io::Result<WalkEnd> {
     let mut screen = Screen::enter()?;
+    engine.pty_size = screen.pty_size();
     let mut session = Session {
         app: App::new(engine.state.cursor),
-        opts,
         terminals: HashMap::new(),
         started: Instant::now(),
         operator: operator.to_string(),
-        end: None,
-        keys: KeyReader::start()?,
+        keys: KeyReader::start_into(queue.ui())?,
+        dirty: true,
+        pressed: false,
+        last_draw: None,
+        last_second: chrono::Utc::now().timestamp(),
+        announced: None,
     };
-    let result = event_loop(engine, &mut session, &mut screen, signals);
+    let result = event_loop(engine, &mut session, &mut screen, queue, signals);
+    let reason = match (&result, signals.received()) {
+        (_, Some(sig)) => format!("signal {sig} received"),
+        (Ok(WalkEnd::Left), None) => "the driver quit".into(),
+        _ => "the session is ending".into(),
+    };
+    engine.stop_runs(queue, &reason);
     screen.leave();
     result
 }
@@ -61,314 +84,247 @@ fn event_loop(
     engine: &mut Engine,
     s: &mut Session,
     screen: &mut Screen,
+    queue: &KeyQueue,
     signals: &Signals,
 ) -> std::io::Result<WalkEnd> {
-    let mut last_draw: Option<Instant> = None;
-    let mut dirty = true;
-    let mut last_second = chrono::Utc::now().timestamp();
     loop {
         if let Some(sig) = signals.received() {
-            engine.stop_running(&format!("signal {sig} received"));
             return Ok(WalkEnd::Ended(
                 Outcome::Interrupted,
                 format!("interrupted by signal {sig}"),
             ));
         }
-        dirty |= advance(engine, s, screen)?;
-        if let Some(end) = s.end.take() {
-            return Ok(end);
+        handle(engine, s, Input::Tick(Now::system()));
+        if let Some(end) = engine.ending() {
+            return Ok(end.clone());
         }
-        dirty |= autopilot(engine, s, screen)?;
-        dirty |= !engine.poll_health().is_empty();
-        dirty |= signoffs(engine, s);
-        let timeout = if engine.running().is_some() || dirty {
-            Duration::ZERO
-        } else {
-            Duration::from_millis(250)
-        };
-        let pressed = read_keys(engine, s, screen, timeout)?;
-        dirty |= pressed;
+        if let Some(error) = engine.audit_error() {
+            return Ok(WalkEnd::AuditFailed(error.to_string()));
+        }
+        if engine.terminal_wanted().is_some() {
+            hand_over(engine, s, screen)?;
+            continue;
+        }
+        if engine.take_terminal_back() {
+            screen.resume()?;
+            s.keys.resume();
+            s.dirty = true;
+        }
+        present(engine, s);
+        draw_if_due(engine, s, screen)?;
+        let mut wait = wait_for(engine, s);
+        for _ in 0..BATCH {
+            let Some(arrival) = queue.next(wait) else {
+                break;
+            };
+            wait = Duration::ZERO;
+            match arrival {
+                Arrival::Input(input) => handle(engine, s, input),
+                Arrival::Ui(event) => on_terminal_event(engine, s, screen, event),
+            }
+            if s.app.quit || s.pressed {
+                break;
+            }
+        }
         if s.app.quit {
-            return Ok(s.end.take().unwrap_or(WalkEnd::Left));
+            handle(engine, s, Input::Tick(Now::system()));
+            return Ok(engine.ending().cloned().unwrap_or(WalkEnd::Left));
         }
-        let second = chrono::Utc::now().timestamp();
-        let clock_ticked = second != last_second;
-        last_second = second;
-        let frame = if engine.running().is_some() {
+    }
+}
+
+/// How long to wait for the next arrival: not past the next frame when something is to
+/// be drawn, not past the next second for the clock.
+fn wait_for(engine: &Engine, s: &Session) -> Duration {
+    if engine.runs().any(|r| r.interactive) {
+        return IDLE;
+    }
+    if s.dirty {
+        let frame = if engine.running() {
             STREAMING_FRAME
         } else {
             FRAME
         };
-        let due = pressed || last_draw.is_none_or(|t| t.elapsed() >= frame);
-        if (dirty && due) || clock_ticked {
-            s.app.sync_selection(&engine.state);
-            draw(engine, s, screen)?;
-            last_draw = Some(Instant::now());
-            dirty = false;
-        } else if dirty && engine.running().is_none() {
-            std::thread::sleep(
-                FRAME.saturating_sub(last_draw.map(|t| t.elapsed()).unwrap_or_default()),
-            );
-        }
+        return s
+            .last_draw
+            .map_or(Duration::ZERO, |t| frame.saturating_sub(t.elapsed()));
     }
+    let into_second = chrono::Utc::now().timestamp_subsec_millis();
+    Duration::from_millis(u64::from(1000 - into_second.min(999))).min(IDLE)
 }
 
-/// Sign-offs from followers' terminals (and the driver's own) shown; whether anything changed.
-fn signoffs(engine: &mut Engine, s: &mut Session) -> bool {
-    super::followers::poll(engine, &mut s.app)
+/// Hands one input to the engine (with the autopilot paused while a dialog is open) and
+/// takes in what it recorded.
+fn handle(engine: &mut Engine, s: &mut Session, input: Input) {
+    engine.policy.paused = s.app.paused || s.app.dialog.is_some();
+    let events = engine.handle(input);
+    let notices = engine.take_notices();
+    s.dirty |= !events.is_empty() || !notices.is_empty();
+    for event in &events {
+        take_event(engine, s, event);
+    }
+    let news = notices
+        .into_iter()
+        .filter_map(|(_, notice)| match notice {
+            Notice::Signoff(news) => Some(news),
+            Notice::Retrying { .. } | Notice::OnFailRollback { .. } | Notice::WaitOver { .. } => {
+                None
+            }
+        })
+        .collect();
+    s.dirty |= super::followers::show(engine, &mut s.app, news);
 }
 
-/// Moves the running step and waits forward; whether anything changed.
-fn advance(engine: &mut Engine, s: &mut Session, screen: &mut Screen) -> std::io::Result<bool> {
-    if let Some(error) = engine.audit_error() {
-        s.end = Some(WalkEnd::AuditFailed(error.to_string()));
-        return Ok(true);
-    }
-    let Some(index) = engine.running().map(|r| r.index) else {
-        engine.tick();
-        return Ok(end_due_wait(engine));
+/// What the screen keeps from an event beyond the fold: a `tty=true` step's terminal, a
+/// finished step held in view.
+fn take_event(engine: &Engine, s: &mut Session, event: &SessionEvent) {
+    let Some(index) = event
+        .step
+        .as_deref()
+        .and_then(|id| engine.state.position(id))
+    else {
+        return;
     };
-    let (cols, rows) = screen.pty_size();
-    let terminals = &mut s.terminals;
-    let mut changed = false;
-    let end = engine.pump(PUMP_BUDGET, &mut |_, stream, bytes| {
-        changed = true;
-        if stream == Stream::Pty {
-            terminals
+    match &event.body {
+        Body::StepStarted { .. } => {
+            s.terminals.remove(&index);
+            s.app.scroll = 0;
+        }
+        Body::Output {
+            stream: Stream::Pty,
+            bytes,
+        } => {
+            let (cols, rows) = engine.pty_size;
+            s.terminals
                 .entry(index)
                 .or_insert_with(|| vt100::Parser::new(rows, cols, 1000))
-                .process(bytes);
+                .process(bytes.as_slice());
         }
-    });
-    if let Some(end) = end {
-        if !s.opts.yes || s.app.paused {
-            s.app.hold_on(end.index);
-        }
-        on_run_end(engine, s, screen, end)?;
-        changed = true;
-    }
-    Ok(changed)
-}
-
-fn end_due_wait(engine: &mut Engine) -> bool {
-    match engine.due_wait_end() {
-        Some(end) => {
-            let _ = engine.end_wait(end.index, end.early, &end.reason);
-            true
-        }
-        None => false,
+        Body::StepFinished { .. } if !engine.policy.autopilot() => s.app.hold_on(index),
+        _ => {}
     }
 }
 
-/// After a failure: retries, then `on_fail`, then the operator.
-fn on_run_end(
-    engine: &mut Engine,
-    s: &mut Session,
-    screen: &mut Screen,
-    end: RunEnd,
-) -> std::io::Result<()> {
-    if end.ok || end.cancelled {
-        return Ok(());
-    }
-    match engine.after_failure(&end) {
-        AfterFailure::Retry => apply(engine, s, screen, Effect::Run { index: end.index })?,
-        AfterFailure::Stop => {
-            let id = engine.step_id(end.index);
+/// What the conductor asks that the screen must say: a failed step, a prompt the
+/// autopilot cannot answer (it pauses), the end of the walk.
+fn present(engine: &mut Engine, s: &mut Session) {
+    match engine.next() {
+        Next::Ask(prompt) if engine.policy.autopilot() => {
+            let id = prompt.step().map(|i| engine.step_id(i)).unwrap_or_default();
+            if let Some(message) = prompt.hand_over(&id) {
+                s.app.paused = true;
+                s.app.message = Some(message);
+                s.dirty = true;
+            }
+        }
+        Next::Ask(crate::session::conductor::Prompt::Failed { index, .. })
+            if s.app.hold && s.app.selected == index && s.app.message.is_none() =>
+        {
+            let id = engine.step_id(index);
             s.app.message = Some(format!(
                 "{id} failed: r retry · s skip · m mark done · b roll back"
-            ))
+            ));
+            s.dirty = true;
         }
-        AfterFailure::Continue | AfterFailure::Rollback => {}
-    }
-    Ok(())
-}
-
-fn autopilot(engine: &mut Engine, s: &mut Session, screen: &mut Screen) -> std::io::Result<bool> {
-    let ready = s.app.dialog.is_none()
-        && engine.running().is_none()
-        && !engine.state.walk_finished()
-        && engine.state.rollback_prompt.is_none();
-    let done_in_doc = matches!(engine.refs.get(engine.state.cursor).map(|r| &r.step.kind), Some(StepKind::Check(c)) if c.done);
-    if ready && done_in_doc && engine.state.running.is_none() {
-        let _ = engine.mark_done(engine.state.cursor, "marked done in the runbook");
-        return Ok(true);
-    }
-    if !s.opts.yes || s.app.paused || !ready {
-        return Ok(false);
-    }
-    match autopilot::next(&engine.refs, &engine.state, &s.opts.signoffs) {
-        Next::Act(effects) => {
-            for effect in effects {
-                apply(engine, s, screen, effect)?;
+        Next::End(outcome, reason) if !engine.state.walk_finished() => {
+            if s.announced.as_ref() != Some(&(outcome, reason.clone())) {
+                s.app.message = Some(format!(
+                    "session {}: {reason} — q ends the session",
+                    outcome.word()
+                ));
+                s.announced = Some((outcome, reason));
+                s.dirty = true;
             }
-            Ok(true)
         }
-        Next::Stop(why) => {
-            s.app.paused = true;
-            s.app.message = Some(why);
-            Ok(true)
-        }
-        Next::Idle => Ok(false),
+        Next::Ask(_) | Next::Act(_) | Next::Await(_) | Next::End(..) => {}
     }
 }
 
-/// Reads every key that is waiting (at most `timeout` for the first).
-fn read_keys(
-    engine: &mut Engine,
-    s: &mut Session,
-    screen: &mut Screen,
-    timeout: Duration,
-) -> std::io::Result<bool> {
-    let mut changed = false;
-    let mut wait = timeout;
-    while let Some(event) = s.keys.next(wait) {
-        wait = Duration::ZERO;
-        match event {
-            Event::Key(key) if key.kind != KeyEventKind::Release => {
-                let effects = {
-                    let ctx = Ctx {
-                        refs: &engine.refs,
-                        state: &engine.state,
-                        running: engine.running().is_some(),
-                    };
-                    handle_key(&mut s.app, key, &ctx)
+fn on_terminal_event(engine: &mut Engine, s: &mut Session, screen: &Screen, event: Event) {
+    match event {
+        Event::Key(key) if key.kind != KeyEventKind::Release => {
+            s.pressed = true;
+            s.dirty = true;
+            let ended = matches!(engine.next(), Next::End(..));
+            if ended && key.code == KeyCode::Char('q') && s.app.dialog.is_none() {
+                s.app.quit = true;
+                handle(engine, s, Input::Command(Command::Finish));
+                return;
+            }
+            let effects = {
+                let ctx = Ctx {
+                    refs: &engine.refs,
+                    state: &engine.state,
+                    running: engine.running(),
                 };
-                for effect in effects {
-                    apply(engine, s, screen, effect)?;
-                }
-                changed = true;
+                handle_key(&mut s.app, key, &ctx)
+            };
+            for effect in effects {
+                handle(engine, s, Input::Command(effect));
             }
-            Event::Resize(..) => changed = true,
-            _ => {}
         }
+        Event::Resize(..) => {
+            engine.pty_size = screen.pty_size();
+            s.dirty = true;
+        }
+        _ => {}
     }
-    Ok(changed)
 }
 
-/// Carries out one effect on the engine (this is the only place the TUI acts).
-fn apply(
-    engine: &mut Engine,
-    s: &mut Session,
-    screen: &mut Screen,
-    effect: Effect,
-) -> std::io::Result<()> {
-    let auto = s.opts.yes && !s.app.paused;
-    let result = match effect {
-        Effect::Run { index } => return start_run(engine, s, screen, index, auto),
-        Effect::Skip { index, reason } => engine.skip(index, &reason),
-        Effect::MarkDone { index, reason } => engine.mark_done(index, &reason),
-        Effect::ConfirmCheck { index } => engine.confirm_check(index, auto),
-        Effect::StartWait { index } => start_wait(engine, s, index),
-        Effect::EndWait { index, reason } => engine.end_wait(index, true, &reason),
-        Effect::Sign { index, role, name } => {
-            let user = engine.os_user.clone();
-            engine.sign(index, &role, &name, &user, "driver")
-        }
-        Effect::Decide { index, decision } => engine.decide_gate(index, decision, auto),
-        Effect::Note { index, text } => engine.note(index, &text),
-        Effect::EnterRollback { reason } => engine.enter_rollback(&reason),
-        Effect::DeclineRollback { reason } => engine.decline_rollback(&reason),
-        Effect::Jump { index } => engine.jump(index),
-        Effect::Cancel => {
-            engine.cancel_running("cancelled by the operator");
-            Ok(())
-        }
-        Effect::Leave => {
-            let result = engine.leave(&s.operator);
-            s.end = Some(WalkEnd::Left);
-            s.app.quit = true;
-            return result.map_err(std::io::Error::other).or(Ok(()));
-        }
-        Effect::Abort { reason } => {
-            s.end = Some(WalkEnd::Ended(Outcome::Aborted, reason));
-            Ok(())
-        }
-        Effect::Finish => {
-            let (outcome, reason) = engine.state.finished();
-            s.end = Some(WalkEnd::Ended(outcome, reason));
-            Ok(())
-        }
-    };
-    if let Err(e) = result {
-        s.app.message = Some(format!("AUDIT LOG FAILURE: {e}"));
-    }
-    Ok(())
-}
-
-fn start_wait(
-    engine: &mut Engine,
-    s: &Session,
-    index: usize,
-) -> Result<(), crate::session::log::AuditError> {
-    let Some(StepKind::Wait(wait)) = engine.refs.get(index).map(|r| r.step.kind.clone()) else {
-        return Ok(());
-    };
-    engine.start_wait(index, wait.duration.as_secs_f64(), wait.until.clone())?;
-    if s.opts.skip_waits || s.opts.dry_run {
-        let why = if s.opts.dry_run {
-            "--dry-run"
-        } else {
-            "--skip-waits"
-        };
-        engine.end_wait(index, true, why)?;
-    }
-    Ok(())
-}
-
-fn start_run(
-    engine: &mut Engine,
-    s: &mut Session,
-    screen: &mut Screen,
-    index: usize,
-    auto: bool,
-) -> std::io::Result<()> {
-    let interactive = matches!(engine.refs.get(index).map(|r| &r.step.kind), Some(StepKind::Run(r)) if r.interactive);
-    s.terminals.remove(&index);
-    s.app.scroll = 0;
-    if interactive && !s.opts.dry_run {
-        s.keys.pause();
-        engine.pause_health(true);
-        screen.suspend()?;
-        let begun = engine.begin_run(index, auto, false, screen.pty_size());
-        if let Ok(Begun::Running) = begun {
-            while engine
-                .pump(Duration::from_millis(100), &mut |_, _, _| {})
-                .is_none()
-            {}
-        }
+/// An `interactive=true` step takes the terminal: the screen and the key reader step aside.
+fn hand_over(engine: &mut Engine, s: &mut Session, screen: &mut Screen) -> std::io::Result<()> {
+    s.keys.pause();
+    screen.suspend()?;
+    engine.hand_terminal();
+    let _ = engine.take_notices();
+    if engine.take_terminal_back() {
         screen.resume()?;
         s.keys.resume();
-        engine.pause_health(false);
+    }
+    s.dirty = true;
+    Ok(())
+}
+
+fn draw_if_due(engine: &Engine, s: &mut Session, screen: &mut Screen) -> std::io::Result<()> {
+    if engine.runs().any(|r| r.interactive) {
         return Ok(());
     }
-    match engine.begin_run(index, auto, s.opts.dry_run, screen.pty_size()) {
-        Ok(Begun::Ended(end)) => on_run_end(engine, s, screen, end),
-        Ok(Begun::Running) => Ok(()),
-        Err(e) => {
-            s.app.message = Some(format!("AUDIT LOG FAILURE: {e}"));
-            Ok(())
-        }
+    let second = chrono::Utc::now().timestamp();
+    let clock_ticked = second != s.last_second;
+    s.last_second = second;
+    let frame = if engine.running() && !s.pressed {
+        STREAMING_FRAME
+    } else {
+        FRAME
+    };
+    let due = s.pressed || s.last_draw.is_none_or(|t| t.elapsed() >= frame);
+    if (s.dirty && due) || clock_ticked {
+        s.app.sync_selection(&engine.state);
+        draw(engine, s, screen)?;
+        s.last_draw = Some(Instant::now());
+        s.dirty = false;
+        s.pressed = false;
     }
+    Ok(())
 }
 
 fn draw(engine: &Engine, s: &Session, screen: &mut Screen) -> std::io::Result<()> {
-    let now = chrono::Utc::now();
-    let health = engine.health_snapshot();
+    let now = engine.now();
     let view = View {
         runbook: engine.runbook,
         refs: &engine.refs,
         state: &engine.state,
         app: &s.app,
-        now,
+        now: chrono::Utc::now(),
         elapsed: s.started.elapsed(),
         operator: &s.operator,
         mode: "LIVE",
-        running_for: engine.running().map(|r| r.started.elapsed()),
+        running_for: engine.runs().next().map(|r| now.since(r.started)),
         params: &engine.params,
         secrets: &engine.secrets,
         terminals: &s.terminals,
-        autopilot: s.opts.yes,
-        health: &health,
+        autopilot: engine.policy.yes,
+        health: engine.health().states(),
     };
     screen.draw(|frame| view::draw(frame, &view))
 }

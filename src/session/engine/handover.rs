@@ -1,5 +1,5 @@
-//! Taking a session over: the resume itself, the change of driver, and the
-//! step a crash interrupted.
+//! Handing things over: a session taken over (the resume itself, the change of driver,
+//! the step a crash interrupted), and the terminal handed to an `interactive=true` step.
 
 use super::Engine;
 use crate::session::event::Body;
@@ -49,13 +49,54 @@ impl Engine<'_> {
 
     /// A driver killed mid-step (SIGKILL) could not stop the step: stops what is left of its
     /// process group now; how many processes that was, if any.
-    fn stop_leftovers(&self, index: usize) -> Option<usize> {
-        let (pgid, leader_start) = self.state.steps.get(index)?.process?;
-        let count = crate::exec::leftover::members(pgid, leader_start);
-        if count == 0 {
-            return None;
+    fn stop_leftovers(&mut self, index: usize) -> Option<usize> {
+        let process = self.state.steps.get(index)?.process?;
+        let count = self.executor.stop_leftover(process, super::GRACE);
+        (count > 0).then_some(count)
+    }
+}
+
+/// The terminal between the driver and an `interactive=true` step: the engine asks for
+/// it before such a step starts, the driver hands it over, and gets it back at the end.
+#[derive(Debug, Default)]
+pub(super) struct Terminal {
+    /// The step (and whether the autopilot started it) waiting for the terminal.
+    wanted: Option<(usize, bool)>,
+    handed: bool,
+    back: bool,
+}
+
+impl Terminal {
+    pub fn want(&mut self, index: usize, auto: bool) {
+        self.wanted = Some((index, auto));
+    }
+
+    pub fn wanted(&self) -> bool {
+        self.wanted.is_some()
+    }
+
+    pub fn wanted_step(&self) -> Option<usize> {
+        self.wanted.map(|(index, _)| index)
+    }
+
+    /// The driver handed it over: the step that waited.
+    pub fn hand(&mut self) -> Option<(usize, bool)> {
+        self.handed = true;
+        self.wanted.take()
+    }
+
+    pub fn handed(&self) -> bool {
+        self.handed
+    }
+
+    pub fn give_back(&mut self) {
+        if self.handed {
+            self.handed = false;
+            self.back = true;
         }
-        crate::exec::terminate_group(pgid, super::GRACE);
-        Some(count)
+    }
+
+    pub fn take_back(&mut self) -> bool {
+        std::mem::take(&mut self.back)
     }
 }

@@ -1,0 +1,88 @@
+//! What a live session runs beside the walk: the health monitor, and a thread that reads
+//! followers' sign-off requests from their sidecar files. Both report as inputs.
+
+use crate::doc::health::HealthCheck;
+use crate::health::Monitor;
+use crate::session::input::Input;
+use crate::session::queue::Inputs;
+use crate::session::signoff::Inbox;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+/// How often the followers' sidecars are read.
+const INBOX_EVERY: Duration = Duration::from_millis(150);
+
+/// The monitor and the inbox reader, once started.
+pub(super) struct Background {
+    /// Opened with the engine, so requests written before this driver held the session
+    /// are passed over; taken by the reader thread when it starts.
+    inbox: Option<Inbox>,
+    monitor: Option<Monitor>,
+    stop: Arc<AtomicBool>,
+    reader: Option<JoinHandle<()>>,
+}
+
+impl Background {
+    pub fn new(log_path: &Path) -> Self {
+        Background {
+            inbox: Some(Inbox::open(log_path)),
+            monitor: None,
+            stop: Arc::new(AtomicBool::new(false)),
+            reader: None,
+        }
+    }
+
+    pub fn start(
+        &mut self,
+        checks: Vec<HealthCheck>,
+        env: BTreeMap<String, String>,
+        cwd: PathBuf,
+        inputs: &Inputs,
+    ) {
+        let report = inputs.clone();
+        self.monitor = Some(Monitor::start_reporting(
+            checks,
+            env,
+            cwd,
+            Arc::new(move |sampled| {
+                report.send(Input::Health(Box::new(sampled)));
+            }),
+        ));
+        let Some(mut inbox) = self.inbox.take() else {
+            return;
+        };
+        let (stop, inputs) = (Arc::clone(&self.stop), inputs.clone());
+        self.reader = std::thread::Builder::new()
+            .name("signoff-inbox".into())
+            .spawn(move || {
+                while !stop.load(Ordering::SeqCst) {
+                    for incoming in inbox.poll() {
+                        inputs.send(Input::Signoff(incoming));
+                    }
+                    std::thread::sleep(INBOX_EVERY);
+                }
+            })
+            .ok();
+    }
+
+    pub fn pause_health(&self, paused: bool) {
+        if let Some(monitor) = &self.monitor {
+            monitor.set_paused(paused);
+        }
+    }
+
+    /// Stops probing and reading (idempotent).
+    pub fn stop(&mut self) {
+        if let Some(monitor) = self.monitor.take() {
+            monitor.stop();
+        }
+        self.stop.store(true, Ordering::SeqCst);
+        if let Some(reader) = self.reader.take() {
+            let _ = reader.join();
+        }
+    }
+}

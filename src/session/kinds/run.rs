@@ -1,0 +1,118 @@
+//! Run steps: started (after a confirmation unless `confirm=none`, or by the
+//! autopilot), retried while `retries` allow, then `on_fail` decides — or the operator.
+
+use super::{StepRules, clip};
+use crate::doc::duration::format_duration;
+use crate::doc::model::{Confirm, OnFail, RunStep};
+use crate::session::conductor::{Act, At, Next, Pace, Policy, Prompt};
+use crate::session::state::{Status, StepState};
+
+impl StepRules for RunStep {
+    fn next(&self, at: &At, policy: &Policy) -> Next {
+        let index = at.index;
+        let auto = policy.autopilot();
+        match at.step.status {
+            Status::Interrupted if auto => Next::Act(Act::Run {
+                index,
+                auto,
+                retry: false,
+            }),
+            Status::Interrupted => Next::Ask(Prompt::Run {
+                index,
+                confirm: self.confirm,
+                again: true,
+            }),
+            Status::Cancelled => Next::Ask(Prompt::Failed {
+                index,
+                failure: failure(at.step),
+            }),
+            Status::Failed | Status::TimedOut => after_failure(self, at, auto),
+            Status::Pending | Status::Running | Status::Done | Status::Skipped | Status::NoGo => {
+                let unasked = self.confirm == Confirm::None && policy.pace == Pace::Continuous;
+                if auto || (unasked && at.step.status == Status::Pending) {
+                    return Next::Act(Act::Run {
+                        index,
+                        auto,
+                        retry: false,
+                    });
+                }
+                Next::Ask(Prompt::Run {
+                    index,
+                    confirm: self.confirm,
+                    again: false,
+                })
+            }
+        }
+    }
+
+    fn outline(&self) -> String {
+        let lines: Vec<&str> = self
+            .script
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty() && !l.starts_with('#'))
+            .collect();
+        let first = lines.first().copied().unwrap_or("(comments only)");
+        let more = if lines.len() > 1 {
+            format!("  (+{} more)", lines.len() - 1)
+        } else {
+            String::new()
+        };
+        let timeout = self
+            .timeout
+            .map(|t| format!(" timeout {}", format_duration(t)))
+            .unwrap_or_default();
+        let danger = if self.confirm == Confirm::Danger {
+            " DANGER"
+        } else {
+            ""
+        };
+        format!(
+            "$ {}{more}  [{}{timeout}{danger}]",
+            clip(first, 70),
+            self.lang
+        )
+    }
+
+    fn terminal_output(&self) -> bool {
+        self.tty || self.interactive
+    }
+}
+
+/// After a failure: another attempt while `retries` allow, then what `on_fail` says;
+/// with neither, the operator decides.
+fn after_failure(run: &RunStep, at: &At, auto: bool) -> Next {
+    let index = at.index;
+    let what = failure(at.step);
+    if at.step.attempts <= run.retries {
+        return Next::Act(Act::Run {
+            index,
+            auto,
+            retry: true,
+        });
+    }
+    match run.on_fail {
+        OnFail::Continue => Next::Act(Act::Skip {
+            index,
+            reason: format!("failed ({what}); on_fail=continue"),
+        }),
+        OnFail::Rollback if at.here.can_roll_back() => Next::Act(Act::EnterRollback {
+            reason: format!("step {} failed ({what}); on_fail=rollback", at.id()),
+        }),
+        OnFail::Rollback | OnFail::Stop => Next::Ask(Prompt::Failed {
+            index,
+            failure: what,
+        }),
+    }
+}
+
+/// How a run ended badly, in a few words: `exit 3`, `timed out`, `cancelled`,
+/// `killed by a signal`.
+pub fn failure(step: &StepState) -> String {
+    match (step.status, step.exit_code) {
+        (Status::TimedOut, _) => "timed out".into(),
+        (Status::Cancelled, _) => "cancelled".into(),
+        (_, Some(code)) => format!("exit {code}"),
+        (_, None) => "killed by a signal".into(),
+    }
+}
