@@ -365,7 +365,6 @@ fn autopilot_gives_up_at_a_signoff_gate_after_the_signoff_timeout() {
             "1s",
         ],
     );
-    term.wait_for("autopilot (--yes)");
     term.wait_for("still needs a signer");
     term.send("q");
     let exit = term.wait_exit();

@@ -147,7 +147,7 @@ fn render(
         now: now(),
         elapsed: Duration::from_secs(754),
         operator: "ana",
-        mode: "LIVE",
+        mode: runbook::tui::view::Mode::Live,
         running_for,
         params: &params,
         secrets: &secrets,

@@ -87,13 +87,13 @@ fn walk_options(args: &RunArgs) -> Result<Policy, String> {
 /// The driver of the walk, with its queue: the line dialogue or the full screen.
 enum Driving {
     Plain(LineQueue),
-    Screen(crate::tui::runtime::KeyQueue),
+    Screen(crate::tui::live::KeyQueue),
 }
 
 impl Driving {
     fn for_args(args: &RunArgs) -> Driving {
         if full_screen(args) {
-            Driving::Screen(crate::tui::runtime::KeyQueue::new())
+            Driving::Screen(crate::tui::live::KeyQueue::new())
         } else {
             Driving::Plain(LineQueue::new())
         }
@@ -285,7 +285,7 @@ fn finish(engine: &mut Engine, d: &mut Dialogue, driving: &Driving, operator: &s
     engine.start_background();
     let end = match driving {
         Driving::Screen(queue) => {
-            match crate::tui::runtime::run(engine, queue, operator, d.input.signals()) {
+            match crate::tui::live::run(engine, queue, operator, d.input.signals()) {
                 Ok(end) => end,
                 Err(e) => WalkEnd::Ended(Outcome::Failed, format!("the terminal failed: {e}")),
             }
@@ -319,7 +319,7 @@ fn finish(engine: &mut Engine, d: &mut Dialogue, driving: &Driving, operator: &s
 }
 
 fn summary(engine: &Engine, d: &mut Dialogue) {
-    d.say(&engine.state.tally());
+    d.say(&engine.state().tally());
 }
 
 fn audit_failure(engine: &mut Engine, d: &mut Dialogue) -> i32 {

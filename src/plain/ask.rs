@@ -179,7 +179,7 @@ impl Walk<'_, '_> {
         ));
         let options = [('b', "[b]ack out (rollback)"), ('c', "[c]ontinue")];
         match self.choose("Roll back?", &options, asked) {
-            Got::Chose('b') if !self.engine.has_rollback() || self.engine.state.in_rollback => {
+            Got::Chose('b') if !self.engine.has_rollback() || self.engine.state().in_rollback => {
                 self.d.say("  there is no rollback to enter; continuing");
                 self.command(Command::DeclineRollback {
                     reason: "no rollback procedure to enter".into(),
@@ -263,7 +263,7 @@ impl Walk<'_, '_> {
                 self.d.say("  this runbook has no rollback steps");
                 None
             }
-            'b' if self.engine.state.in_rollback => {
+            'b' if self.engine.state().in_rollback => {
                 self.d.say("  already in rollback");
                 None
             }

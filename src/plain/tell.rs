@@ -44,7 +44,7 @@ fn tell_event(w: &mut Walk, event: &Event) {
     let index = event
         .step
         .as_deref()
-        .and_then(|id| w.engine.state.position(id));
+        .and_then(|id| w.engine.state().position(id));
     let id = event.step.as_deref().unwrap_or_default();
     if let Some(index) = index
         && opens_step(&event.body)
@@ -183,7 +183,7 @@ pub(super) fn header(w: &mut Walk, index: usize) {
     w.told.shown = Some(index);
     let engine = &*w.engine;
     let r = &engine.refs[index];
-    let id = &engine.state.steps[index].id;
+    let id = &engine.state().steps[index].id;
     let region = if r.rollback { " · ROLLBACK" } else { "" };
     let mut lines = vec![format!(
         "\n── {id} · {}{region} ──",
@@ -234,7 +234,7 @@ pub(super) fn roles(w: &mut Walk, index: usize) {
     let StepKind::Gate(gate) = &w.engine.refs[index].step.kind else {
         return;
     };
-    let signers = &w.engine.state.steps[index].signers;
+    let signers = &w.engine.state().steps[index].signers;
     let mut lines: Vec<String> = gate
         .signoffs
         .iter()

@@ -3,11 +3,12 @@
 //! stream started again (a rotated log followed with `tail -F`).
 
 use super::scan::{BadLine, Line, Scan};
-use super::watch::{Folder, Watch};
+use super::watch::Folder;
 use crate::doc::model::Runbook;
 use crate::session::event::Body;
 use crate::session::log::Header;
 use crate::session::mask::Secrets;
+use crate::session::projection::Projection;
 use crate::session::recorded::runbook_of;
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -24,13 +25,13 @@ pub struct Opened {
 }
 
 impl Opened {
-    pub fn watch(&self) -> &Watch {
-        &self.folder.watch
+    pub fn projection(&self) -> &Projection {
+        &self.folder.projection
     }
 
     /// A fresh fold of this session (nothing happened yet).
-    pub fn fresh(&self) -> Watch {
-        Watch::new(&self.runbook, &self.header)
+    pub fn fresh(&self) -> Projection {
+        Projection::new(&self.runbook, &self.header)
     }
 }
 
@@ -124,7 +125,7 @@ fn open(header: &Header, first: &Scan<'_>) -> Result<Opened, String> {
             (k.clone(), shown)
         })
         .collect();
-    let watch = Watch::new(&runbook, header);
+    let watch = Projection::new(&runbook, header);
     Ok(Opened {
         header: header.clone(),
         runbook,

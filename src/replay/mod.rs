@@ -23,6 +23,7 @@ pub mod source;
 pub mod summary;
 pub mod watch;
 
+use crate::session::projection::Mode;
 use chrono::{DateTime, Utc};
 use follow::Follower;
 use index::Mark;
@@ -78,7 +79,7 @@ pub struct Timeline<'a> {
 /// What the read-only screen asks of follow and replay.
 pub trait Feed {
     /// FOLLOW or REPLAY.
-    fn mode(&self) -> &'static str;
+    fn mode(&self) -> Mode;
     /// Takes in what is new (log growth, play time); whether the picture changed.
     fn advance(&mut self, now: Instant) -> io::Result<bool>;
     /// How long the screen may wait for keys before more is due: nothing
@@ -98,8 +99,8 @@ pub trait Feed {
 }
 
 impl Feed for Follower {
-    fn mode(&self) -> &'static str {
-        "FOLLOW"
+    fn mode(&self) -> Mode {
+        Mode::Follow
     }
 
     fn live_log(&self) -> Option<std::path::PathBuf> {
@@ -107,9 +108,9 @@ impl Feed for Follower {
     }
 
     fn advance(&mut self, _now: Instant) -> io::Result<bool> {
-        let before = self.opened().map(|o| o.watch().records);
+        let before = self.opened().map(|o| o.projection().records);
         let polled = self.poll(CATCH_UP_BUDGET, &mut |_| {})?;
-        let after = self.opened().map(|o| o.watch().records);
+        let after = self.opened().map(|o| o.projection().records);
         Ok(polled.bytes > 0 || before != after)
     }
 
@@ -126,7 +127,7 @@ impl Feed for Follower {
     }
 
     fn times(&self, now: DateTime<Utc>) -> Times {
-        let Some(watch) = self.opened().map(Opened::watch) else {
+        let Some(watch) = self.opened().map(Opened::projection) else {
             return Times {
                 now,
                 elapsed: Duration::ZERO,
@@ -144,7 +145,7 @@ impl Feed for Follower {
         Times {
             now,
             elapsed: Duration::from_millis(at),
-            running_for: player::running_for(watch, at),
+            running_for: watch.running_for(at),
         }
     }
 
@@ -164,8 +165,8 @@ impl Feed for Follower {
 }
 
 impl Feed for Player {
-    fn mode(&self) -> &'static str {
-        "REPLAY"
+    fn mode(&self) -> Mode {
+        Mode::Replay
     }
 
     fn advance(&mut self, now: Instant) -> io::Result<bool> {

@@ -18,6 +18,7 @@ pub mod mask;
 pub mod output_bytes;
 pub mod output_tail;
 pub mod params;
+pub mod projection;
 pub mod queue;
 pub mod recorded;
 pub mod setup;

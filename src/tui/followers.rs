@@ -38,7 +38,7 @@ fn refresh_dialog(engine: &Engine, app: &mut App) {
     let index = *index;
     let (Some(StepKind::Gate(gate)), Some(step)) = (
         engine.refs.get(index).map(|r| &r.step.kind),
-        engine.state.steps.get(index),
+        engine.state().steps.get(index),
     ) else {
         return;
     };
@@ -56,12 +56,12 @@ fn hint(engine: &Engine, app: &mut App) -> bool {
     if app.message.is_some() || app.dialog.is_some() || app.search.is_some() {
         return false;
     }
-    let index = engine.state.cursor;
+    let index = engine.state().cursor;
     let undecided = engine
-        .state
+        .state()
         .steps
         .get(index)
-        .is_some_and(|s| s.decision.is_none() && engine.state.running.is_none());
+        .is_some_and(|s| s.decision.is_none() && engine.state().running.is_none());
     let missing = engine.unsigned_roles(index);
     let Some(first) = missing.first().filter(|_| undecided) else {
         return false;

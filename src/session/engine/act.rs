@@ -41,7 +41,7 @@ impl Engine<'_> {
                 auto,
             } => self.decide_gate(index, decision, auto),
             Act::EnterRollback { reason } => {
-                let index = self.state.cursor;
+                let index = self.projection.state.cursor;
                 self.notice(Notice::OnFailRollback { index });
                 self.enter_rollback(&reason)
             }
@@ -52,7 +52,12 @@ impl Engine<'_> {
         let Some(StepKind::Run(run)) = self.refs.get(index).map(|r| &r.step.kind) else {
             return;
         };
-        let attempt = self.state.steps.get(index).map_or(0, |s| s.attempts);
+        let attempt = self
+            .projection
+            .state
+            .steps
+            .get(index)
+            .map_or(0, |s| s.attempts);
         self.notice(Notice::Retrying {
             index,
             attempt,
@@ -96,7 +101,9 @@ impl Engine<'_> {
             Command::Finish => {
                 let (outcome, reason) = match self.next() {
                     Next::End(outcome, reason) => (outcome, reason),
-                    Next::Act(_) | Next::Ask(_) | Next::Await(_) => self.state.finished(),
+                    Next::Act(_) | Next::Ask(_) | Next::Await(_) => {
+                        self.projection.state.finished()
+                    }
                 };
                 self.end_walk(WalkEnd::Ended(outcome, reason));
                 Ok(())

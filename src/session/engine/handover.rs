@@ -16,7 +16,7 @@ impl Engine<'_> {
         previous: &str,
         dropped_bytes: u64,
     ) -> Result<(), AuditError> {
-        let interrupted = self.state.running;
+        let interrupted = self.projection.state.running;
         if dropped_bytes > 0 {
             self.record(None, Body::LogRepaired { dropped_bytes }, SyncPolicy::Now)?;
         }
@@ -50,7 +50,7 @@ impl Engine<'_> {
     /// A driver killed mid-step (SIGKILL) could not stop the step: stops what is left of its
     /// process group now; how many processes that was, if any.
     fn stop_leftovers(&mut self, index: usize) -> Option<usize> {
-        let process = self.state.steps.get(index)?.process?;
+        let process = self.projection.state.steps.get(index)?.process?;
         let count = self.executor.stop_leftover(process, super::GRACE);
         (count > 0).then_some(count)
     }

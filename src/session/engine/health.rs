@@ -27,6 +27,8 @@ impl Engine<'_> {
         if let Some(change) = &sampled.change {
             let _ = self.health_changed(change);
         }
+        let at = self.session_ms();
+        self.projection.sample(sampled, at);
         self.raise_rollback_prompt();
     }
 
@@ -52,8 +54,8 @@ impl Engine<'_> {
             .into_iter()
             .filter(|(check, _)| !self.rollback_raised.contains(check))
             .collect();
-        let already_asked = self.state.rollback_prompt.is_some();
-        if fresh.is_empty() || already_asked || self.state.in_rollback {
+        let already_asked = self.projection.state.rollback_prompt.is_some();
+        if fresh.is_empty() || already_asked || self.projection.state.in_rollback {
             self.rollback_raised
                 .extend(fresh.into_iter().map(|(check, _)| check));
             return;

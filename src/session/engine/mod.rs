@@ -21,6 +21,7 @@ use super::executor::{Executor, Place, RunId};
 use super::health_board::HealthBoard;
 use super::input::Input;
 use super::mask::Secrets;
+use super::projection::Projection;
 use super::queue::Inputs;
 use super::state::SessionState;
 use crate::doc::model::{Runbook, StepRef};
@@ -74,7 +75,10 @@ pub enum Notice {
 pub struct Engine<'r> {
     pub runbook: &'r Runbook,
     pub refs: Vec<StepRef<'r>>,
-    pub state: SessionState,
+    /// The fold and what the screens show beside it, fed as events are recorded.
+    projection: Projection,
+    /// When this driver took the session: session time on screen counts from here.
+    started: Instant,
     /// How the walk is walked (`--yes`, `--dry-run`, …; the full screen pauses the autopilot).
     pub policy: Policy,
     journal: Journal,
@@ -128,7 +132,8 @@ impl<'r> Engine<'r> {
         let mut engine = Engine {
             runbook,
             refs: runbook.steps(),
-            state,
+            projection: Projection::of(state, &os_user(), &super::setup::host_name(), now.wall),
+            started: now.mono,
             policy: Policy::default(),
             journal: Journal::start(writer)?,
             audit_error: None,
@@ -177,10 +182,13 @@ impl<'r> Engine<'r> {
     }
 
     fn here(&self) -> Here<'_> {
-        let key = (self.state.cursor, self.state.in_rollback);
+        let key = (
+            self.projection.state.cursor,
+            self.projection.state.in_rollback,
+        );
         Here {
             refs: &self.refs,
-            state: &self.state,
+            state: &self.projection.state,
             health: &self.health,
             now: self.now,
             arrived: self
@@ -206,7 +214,10 @@ impl<'r> Engine<'r> {
     }
 
     fn note_arrival(&mut self) {
-        let key = (self.state.cursor, self.state.in_rollback);
+        let key = (
+            self.projection.state.cursor,
+            self.projection.state.in_rollback,
+        );
         if self.arrived.is_none_or(|(at, _)| at != key) {
             self.arrived = Some((key, self.now.mono));
         }
@@ -224,6 +235,26 @@ impl<'r> Engine<'r> {
     /// The engine's clock: the time of the last tick.
     pub fn now(&self) -> Now {
         self.now
+    }
+
+    /// The fold of everything recorded.
+    pub fn state(&self) -> &SessionState {
+        &self.projection.state
+    }
+
+    /// What the live screen shows: the fold, the timers, the health panel.
+    pub fn projection(&self) -> &Projection {
+        &self.projection
+    }
+
+    /// Session time now (the last tick), in milliseconds since this driver took the session.
+    pub fn session_ms(&self) -> u64 {
+        self.session_ms_at(self.now.mono)
+    }
+
+    /// Session time at `at`.
+    pub fn session_ms_at(&self, at: Instant) -> u64 {
+        u64::try_from(at.saturating_duration_since(self.started).as_millis()).unwrap_or(u64::MAX)
     }
 
     /// The health checks as last sampled.
@@ -277,7 +308,8 @@ impl<'r> Engine<'r> {
     }
 
     pub fn step_id(&self, index: usize) -> String {
-        self.state
+        self.projection
+            .state
             .steps
             .get(index)
             .map(|s| s.id.clone())
@@ -286,7 +318,7 @@ impl<'r> Engine<'r> {
 
     /// Whether the runbook has any rollback step to go to.
     pub fn has_rollback(&self) -> bool {
-        self.state.steps.iter().any(|s| s.rollback)
+        self.projection.state.steps.iter().any(|s| s.rollback)
     }
 
     /// A secret-masked copy of text for display.

@@ -17,7 +17,8 @@ impl Engine<'_> {
         sync: SyncPolicy,
     ) -> Result<(), AuditError> {
         let event = Event::new(step, body);
-        self.state.apply(&event);
+        let at = self.session_ms();
+        self.projection.apply(&event, at, Some(self.now.wall));
         let (kind, data) = event.clone().into_kind_and_data();
         self.out.push(event);
         let written = self.journal.append(EventDraft::new(kind, step, data), sync);
@@ -104,6 +105,7 @@ impl Engine<'_> {
             _ => (Vec::new(), Default::default()),
         };
         let signers: Vec<Signer> = self
+            .projection
             .state
             .steps
             .get(index)

@@ -60,7 +60,12 @@ impl Engine<'_> {
             return Ok(());
         };
         let cwd = self.step_cwd(run.cwd.as_deref());
-        let attempt = self.state.steps.get(index).map_or(1, |s| s.attempts + 1);
+        let attempt = self
+            .projection
+            .state
+            .steps
+            .get(index)
+            .map_or(1, |s| s.attempts + 1);
         let started = Body::StepStarted {
             attempt,
             script: self.mask(&run.script),

@@ -154,7 +154,7 @@ impl Engine<'_> {
             uid: nix::unistd::getuid().as_raw(),
             name: &self.os_user,
         };
-        let verdict = judge(&self.refs, &self.state, ask, driver);
+        let verdict = judge(&self.refs, &self.projection.state, ask, driver);
         self.record_verdict(verdict, ask, os_user, via, request)
     }
 
@@ -218,6 +218,7 @@ impl Engine<'_> {
             return Vec::new();
         };
         let signers = self
+            .projection
             .state
             .steps
             .get(index)
