@@ -27,6 +27,7 @@ impl Engine<'_> {
             torn_bytes_dropped: dropped_bytes,
         };
         self.record(None, body, SyncPolicy::Now)?;
+        self.walking = true;
         if previous != driver.operator {
             let body = Body::DriverChanged {
                 from: previous.to_string(),

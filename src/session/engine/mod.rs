@@ -77,8 +77,11 @@ pub struct Engine<'r> {
     pub refs: Vec<StepRef<'r>>,
     /// The fold and what the screens show beside it, fed as events are recorded.
     projection: Projection,
-    /// When this driver took the session: session time on screen counts from here.
+    /// When this driver took the session (its first tick): session time counts from here.
     started: Instant,
+    ticked: bool,
+    /// The session is recorded as started (or resumed): the walk may go.
+    walking: bool,
     /// How the walk is walked (`--yes`, `--dry-run`, …; the full screen pauses the autopilot).
     pub policy: Policy,
     journal: Journal,
@@ -134,6 +137,8 @@ impl<'r> Engine<'r> {
             refs: runbook.steps(),
             projection: Projection::of(state, &os_user(), &super::setup::host_name(), now.wall),
             started: now.mono,
+            ticked: false,
+            walking: false,
             policy: Policy::default(),
             journal: Journal::start(writer)?,
             audit_error: None,
@@ -201,6 +206,9 @@ impl<'r> Engine<'r> {
 
     /// Carries out what the conductor decides until it asks, waits or ends.
     fn drive(&mut self) {
+        if !self.walking {
+            return;
+        }
         for _ in 0..ACTS_PER_INPUT {
             self.note_arrival();
             if self.audit_error.is_some() || self.ending.is_some() || self.terminal.wanted() {
@@ -225,6 +233,9 @@ impl<'r> Engine<'r> {
 
     fn tick(&mut self, now: Now) {
         self.now = now;
+        if !std::mem::replace(&mut self.ticked, true) {
+            self.started = now.mono;
+        }
         self.flush_due_output();
         if let Some(e) = self.journal.error() {
             self.audit_error.get_or_insert(e);

@@ -49,6 +49,7 @@ impl Engine<'_> {
             source: self.secrets.mask_str(source),
             operator: operator.to_string(),
         };
+        self.walking = true;
         self.record(None, body, SyncPolicy::Now)
     }
 
