@@ -321,17 +321,8 @@ impl Walk<'_, '_> {
                 Got::Signal(sig) => return Got::Signal(sig),
                 Got::Changed => return Got::Changed,
             };
-            let typed = line.trim().to_lowercase();
-            let found = options.iter().find(|(key, label)| {
-                typed.starts_with(*key)
-                    && (typed.len() == 1
-                        || label
-                            .to_lowercase()
-                            .replace(['[', ']'], "")
-                            .starts_with(&typed))
-            });
-            match found {
-                Some((key, _)) => return Got::Chose(*key),
+            match super::dialogue::pick(&line, options) {
+                Some(key) => return Got::Chose(key),
                 None => {
                     let keys: Vec<String> = options.iter().map(|(k, _)| k.to_string()).collect();
                     self.d

@@ -122,9 +122,7 @@ fn tell_event(w: &mut Walk, event: &Event) {
         } if index.is_some_and(|i| w.engine.unsigned_roles(i).is_empty() && !is_signoff(w, i)) => {
             w.d.say("  GO (decided automatically: --yes)");
         }
-        other => {
-            let _: &Body = other;
-        }
+        _ => {}
     }
 }
 

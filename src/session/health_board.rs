@@ -6,7 +6,7 @@
 use super::evidence;
 use crate::doc::duration::format_duration;
 use crate::doc::health::{HealthCheck, RollbackIf};
-use crate::health::{CheckState, HISTORY, Sampled, Status, target};
+use crate::health::{CheckState, Sampled, Status, unknown};
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
@@ -29,19 +29,7 @@ impl HealthBoard {
     /// Every check UNKNOWN since `now`, until its first sample.
     pub fn new(checks: &[HealthCheck], now: Instant) -> Self {
         HealthBoard {
-            states: checks
-                .iter()
-                .map(|check| CheckState {
-                    name: check.name.clone(),
-                    kind: check.probe.label(),
-                    target: target(&check.probe),
-                    last: None,
-                    status: Status::Unknown,
-                    since: now,
-                    history: Vec::with_capacity(HISTORY),
-                    failures: 0,
-                })
-                .collect(),
+            states: checks.iter().map(|check| unknown(check, now)).collect(),
             spells: checks
                 .iter()
                 .map(|check| Spell {
