@@ -55,7 +55,9 @@ pub fn walk(engine: &mut Engine, d: &mut Dialogue, queue: &LineQueue) -> WalkEnd
         (WalkEnd::Left, None) => "the driver quit".to_string(),
         (WalkEnd::Ended(..) | WalkEnd::AuditFailed(_), None) => "the session is ending".into(),
     };
-    w.engine.stop_runs(queue, &reason);
+    let events = w.engine.wind_down(queue, &reason);
+    let notices = w.engine.take_notices();
+    super::tell::tell(&mut w, &events, notices);
     w.flush();
     if end == WalkEnd::Left {
         w.d.say("  left the session; it can be resumed (runbook resume)");

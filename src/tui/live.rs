@@ -20,6 +20,7 @@ use crate::signals::Signals;
 use chrono::{DateTime, Utc};
 use crossterm::event::{Event, KeyCode, KeyEvent};
 use ratatui::Frame;
+use std::collections::VecDeque;
 use std::time::{Duration, Instant};
 
 /// The full screen's queue: engine inputs and terminal events.
@@ -29,6 +30,8 @@ pub type KeyQueue = Queue<Event>;
 const BATCH: usize = 256;
 /// An idle screen wakes this often (the clock on screen moves once a second).
 const IDLE: Duration = Duration::from_millis(250);
+/// How often held output is offered to a writer that was behind.
+const HELD_RETRY: Duration = Duration::from_millis(2);
 
 /// The live walk: the engine, its queue, and what the screen keeps beyond the projection.
 struct Live<'e, 'r> {
@@ -37,6 +40,9 @@ struct Live<'e, 'r> {
     keys: KeyReader,
     operator: String,
     changed: bool,
+    /// Inputs taken off the queue while the audit log's writer was behind, kept in order
+    /// (output waits for the writer; keys do not wait for output).
+    held: VecDeque<Input>,
     /// The end the conductor announced, shown until the operator ends the session.
     announced: Option<(Outcome, String)>,
 }
@@ -59,9 +65,15 @@ pub fn run(
             keys,
             operator: operator.to_string(),
             changed: true,
+            held: VecDeque::new(),
             announced: None,
         };
-        run_loop(&mut live, &mut app, &mut screen, signals)
+        let closed = run_loop(&mut live, &mut app, &mut screen, signals);
+        // Nothing taken off the queue is lost: what waited for the log writer goes in now.
+        for input in std::mem::take(&mut live.held) {
+            live.engine.handle(input);
+        }
+        closed
     });
     let end = match result {
         Ok(Closed::Signal(sig)) => Ok(WalkEnd::Ended(
@@ -76,7 +88,7 @@ pub fn run(
         (Ok(WalkEnd::Left), None) => "the driver quit".into(),
         _ => "the session is ending".into(),
     };
-    engine.stop_runs(queue, &reason);
+    engine.wind_down(queue, &reason);
     screen.leave();
     end
 }
@@ -102,6 +114,15 @@ impl Live<'_, '_> {
             })
             .collect();
         self.changed |= super::followers::show(self.engine, app, news);
+    }
+
+    /// Hands the held inputs to the engine, in order, while its log writer keeps up.
+    fn release_held(&mut self, app: &mut App) {
+        while !self.held.is_empty() && !self.engine.log_backlogged() {
+            if let Some(input) = self.held.pop_front() {
+                self.handle(app, input);
+            }
+        }
     }
 
     /// A step that just finished stays in view until the next key (the operator at the wheel).
@@ -180,6 +201,7 @@ impl Source for Live<'_, '_> {
         app: &mut App,
         screen: &mut Screen,
     ) -> std::io::Result<bool> {
+        self.release_held(app);
         self.handle(app, Input::Tick(Now::system()));
         if self.engine.terminal_wanted().is_some() {
             self.hand_over(screen)?;
@@ -199,9 +221,23 @@ impl Source for Live<'_, '_> {
         }
         let mut wait = wait;
         for _ in 0..BATCH {
-            match self.queue.next(wait)? {
-                Arrival::Ui(event) => return Some(event),
-                Arrival::Input(input) => self.handle(app, input),
+            self.release_held(app);
+            let wait_now = if self.held.is_empty() {
+                wait
+            } else {
+                wait.min(HELD_RETRY)
+            };
+            match self.queue.next(wait_now) {
+                Some(Arrival::Ui(event)) => return Some(event),
+                Some(Arrival::Input(input)) => {
+                    if self.held.is_empty() && !self.engine.log_backlogged() {
+                        self.handle(app, input);
+                    } else {
+                        self.held.push_back(input);
+                    }
+                }
+                None if self.held.is_empty() || wait_now >= wait => return None,
+                None => {}
             }
             if self.changed || self.done() {
                 wait = Duration::ZERO;

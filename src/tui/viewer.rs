@@ -108,8 +108,9 @@ pub fn run_loop(
         } else {
             FRAME
         };
+        let until_frame = last_draw.map_or(Duration::ZERO, |t| frame.saturating_sub(t.elapsed()));
         let mut wait = if dirty {
-            last_draw.map_or(Duration::ZERO, |t| frame.saturating_sub(t.elapsed()))
+            until_frame.min(source.wake_in())
         } else {
             source.wake_in()
         };

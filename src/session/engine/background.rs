@@ -9,7 +9,7 @@ use crate::session::signoff::Inbox;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{self, RecvTimeoutError, Sender};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
@@ -22,7 +22,8 @@ pub(super) struct Background {
     /// are passed over; taken by the reader thread when it starts.
     inbox: Option<Inbox>,
     monitor: Option<Monitor>,
-    stop: Arc<AtomicBool>,
+    /// Dropping it wakes the reader, which then ends.
+    stop: Option<Sender<()>>,
     reader: Option<JoinHandle<()>>,
 }
 
@@ -31,7 +32,7 @@ impl Background {
         Background {
             inbox: Some(Inbox::open(log_path)),
             monitor: None,
-            stop: Arc::new(AtomicBool::new(false)),
+            stop: None,
             reader: None,
         }
     }
@@ -55,18 +56,19 @@ impl Background {
         let Some(mut inbox) = self.inbox.take() else {
             return;
         };
-        let (stop, inputs) = (Arc::clone(&self.stop), inputs.clone());
+        let (stop, stopped) = mpsc::channel::<()>();
+        let inputs = inputs.clone();
         self.reader = std::thread::Builder::new()
             .name("signoff-inbox".into())
             .spawn(move || {
-                while !stop.load(Ordering::SeqCst) {
+                while let Err(RecvTimeoutError::Timeout) = stopped.recv_timeout(INBOX_EVERY) {
                     for incoming in inbox.poll() {
                         inputs.send(Input::Signoff(incoming));
                     }
-                    std::thread::sleep(INBOX_EVERY);
                 }
             })
             .ok();
+        self.stop = Some(stop);
     }
 
     pub fn pause_health(&self, paused: bool) {
@@ -80,7 +82,7 @@ impl Background {
         if let Some(monitor) = self.monitor.take() {
             monitor.stop();
         }
-        self.stop.store(true, Ordering::SeqCst);
+        self.stop.take();
         if let Some(reader) = self.reader.take() {
             let _ = reader.join();
         }

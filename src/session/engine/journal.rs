@@ -67,8 +67,8 @@ impl Journal {
             .clone()
     }
 
-    /// Whether the queue is nearly full.
-    #[cfg(test)]
+    /// Whether the queue is nearly full: a caller that must not block (the
+    /// screen) should stop taking output until the writer catches up.
     pub fn busy(&self) -> bool {
         self.queued.load(Ordering::SeqCst) + 2 >= QUEUE
     }

@@ -298,6 +298,12 @@ impl<'r> Engine<'r> {
         self.journal.path().to_path_buf()
     }
 
+    /// Whether the audit log's writer is behind: a driver that must not block (the
+    /// screen) holds output back until it catches up, and takes keys meanwhile.
+    pub fn log_backlogged(&self) -> bool {
+        self.journal.busy()
+    }
+
     /// Why the audit log can no longer be written, if it cannot.
     pub fn audit_error(&self) -> Option<&str> {
         self.audit_error.as_deref()
@@ -342,19 +348,34 @@ impl<'r> Engine<'r> {
         self.mask(&super::params::interpolate(text, &self.params))
     }
 
-    /// Stops every run (TERM, grace, KILL) and takes in what they report until all have
-    /// ended or the grace period and a little more have passed. Inputs that arrive
-    /// meanwhile are handled; the driver's own (keys, lines) are dropped.
-    pub fn stop_runs<U: Send + 'static>(&mut self, queue: &super::queue::Queue<U>, reason: &str) {
+    /// The walk is over: stops every run (TERM, grace, KILL) and takes in what they report
+    /// until all have ended or the grace period and a little more have passed, then stops
+    /// the health checks and the sign-off inbox and takes in what they had reported. The
+    /// driver's own input (keys, lines) is dropped. Returns the events recorded meanwhile.
+    pub fn wind_down<U: Send + 'static>(
+        &mut self,
+        queue: &super::queue::Queue<U>,
+        reason: &str,
+    ) -> Vec<Event> {
+        use super::queue::Arrival;
+        // Nothing new starts while the walk winds down.
+        self.ending.get_or_insert(WalkEnd::Left);
         self.cancel_runs(reason);
+        let mut events = std::mem::take(&mut self.out);
         let deadline = Instant::now() + GRACE + Duration::from_secs(3);
         while self.running() && Instant::now() < deadline {
-            self.handle(Input::Tick(Now::system()));
-            if let Some(super::queue::Arrival::Input(input)) = queue.next(Duration::from_millis(50))
-            {
-                self.handle(input);
+            events.extend(self.handle(Input::Tick(Now::system())));
+            if let Some(Arrival::Input(input)) = queue.next(Duration::from_millis(50)) {
+                events.extend(self.handle(input));
             }
         }
+        self.background.stop();
+        while let Some(arrival) = queue.next(Duration::ZERO) {
+            if let Arrival::Input(input) = arrival {
+                events.extend(self.handle(input));
+            }
+        }
+        events
     }
 }
 
