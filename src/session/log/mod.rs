@@ -158,7 +158,7 @@ pub use sessions::{
     ResolveError, SESSION_END_KIND, SessionSummary, list_sessions, new_session_id, resolve_session,
     sessions_dir,
 };
-pub use verify::{VerifyReport, verify};
+pub use verify::{Checked, VerifyReport, verify, verify_observed};
 pub use writer::{AuditWriter, LAZY_SYNC_INTERVAL, LogSink, SyncPolicy};
 
 #[cfg(test)]
