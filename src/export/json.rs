@@ -78,7 +78,7 @@ fn write_record(record: &Record, out: &mut dyn Write) -> Result<(), ExportError>
     Ok(())
 }
 
-fn header_data(header: &Header) -> Value {
+pub(super) fn header_data(header: &Header) -> Value {
     json!({
         "format": header.format,
         "runbook": {"path": header.runbook.path, "sha256": header.runbook.sha256},

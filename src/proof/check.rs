@@ -57,6 +57,8 @@ pub struct ProofCheck {
     problems: Vec<String>,
     failures: Vec<String>,
     last_seq: u64,
+    /// The last line that is not itself a signature or a failure to seal.
+    last_recorded: u64,
 }
 
 impl ProofCheck {
@@ -76,6 +78,7 @@ impl ProofCheck {
             problems: Vec::new(),
             failures: Vec::new(),
             last_seq: 0,
+            last_recorded: 0,
         }
     }
 
@@ -87,6 +90,12 @@ impl ProofCheck {
                 0
             }
             Record::Event(event) => {
+                if !matches!(
+                    event.kind.as_str(),
+                    "chain_signed" | "signing_failed" | "anchor_failed"
+                ) {
+                    self.last_recorded = event.seq;
+                }
                 self.event(event);
                 event.seq
             }
@@ -240,7 +249,7 @@ impl ProofCheck {
                 ));
             }
         }
-        let Some(last) = self.claims.last() else {
+        let Some(covered) = self.claims.iter().map(|c| c.signed_seq).max() else {
             report.findings.push(match &self.against.allowed {
                 Some((name, _)) => {
                     report.problems.push(format!(
@@ -262,17 +271,16 @@ impl ProofCheck {
             None => "not checked against allowed signers (give --allowed-signers)".into(),
         };
         report.findings.push(format!(
-            "signed: {} signature{} by {}; {checked}; last signed head seq {}",
+            "signed: {} signature{} by {}; {checked}; last signed head seq {covered}",
             self.claims.len(),
             if self.claims.len() == 1 { "" } else { "s" },
             signers.into_iter().collect::<Vec<_>>().join(", "),
-            last.signed_seq
         ));
-        if last.seq < self.last_seq {
+        if covered < self.last_recorded {
             report.findings.push(format!(
                 "not covered by a signature: seq {} to {} (after the last signed head)",
-                last.seq + 1,
-                self.last_seq
+                covered + 1,
+                self.last_recorded
             ));
         }
     }

@@ -121,28 +121,13 @@ impl Prover {
     }
 }
 
-/// The warning an operator should see for a line sealing wrote, if it is one.
+/// The warning an operator should see for a line sealing wrote, if it is one (worded as
+/// exports and replays word it).
 pub fn warning(event: &Event) -> Option<String> {
     match &event.body {
-        Body::SigningFailed {
-            signed_seq, error, ..
-        } => Some(format!(
-            "the chain head (seq {signed_seq}) could not be signed: {error}"
-        )),
-        Body::AnchorFailed {
-            sink,
-            anchored_seq,
-            error,
-            required,
-            ..
-        } => Some(format!(
-            "anchor {sink} could not be written (seq {anchored_seq}){}: {error}",
-            if *required {
-                ", and it is required"
-            } else {
-                ""
-            }
-        )),
+        Body::SigningFailed { .. } | Body::AnchorFailed { .. } => {
+            crate::export::describe(&event.body)
+        }
         _ => None,
     }
 }
