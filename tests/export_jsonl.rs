@@ -26,11 +26,18 @@ fn every_line_names_its_session_and_driver_and_keeps_the_chain() {
     assert_eq!(out.status.code(), Some(0));
     let log = sb.only_log();
     let log_records = records(&log);
-    let id = log_records[0]["session_id"].as_str().expect("id").to_string();
+    let id = log_records[0]["session_id"]
+        .as_str()
+        .expect("id")
+        .to_string();
     let path = log.display().to_string();
 
     let lines = export(&sb, &["export", &path, "--format", "jsonl"]);
-    assert_eq!(lines.len(), log_records.len(), "one line per record, header included");
+    assert_eq!(
+        lines.len(),
+        log_records.len(),
+        "one line per record, header included"
+    );
     assert_eq!(lines[0]["kind"], "header");
     assert_eq!(lines[0]["hash"], log_records[0]["hash"]);
     for (line, record) in lines.iter().zip(&log_records) {
@@ -39,7 +46,9 @@ fn every_line_names_its_session_and_driver_and_keeps_the_chain() {
         assert_eq!(line["operator"], "ana");
         assert_eq!(line["host"], log_records[0]["host"]);
         if record.get("seq").is_some() {
-            for key in ["seq", "ts", "mono_ms", "kind", "step", "data", "prev", "hash"] {
+            for key in [
+                "seq", "ts", "mono_ms", "kind", "step", "data", "prev", "hash",
+            ] {
                 assert_eq!(line[key], record[key], "{key} as in the log");
             }
         }
@@ -66,7 +75,11 @@ fn after_a_handover_lines_name_the_new_driver() {
     let out = sb.run(&["run", "h.md", "--plain", "--operator", "ana"]);
     assert_ne!(out.status.code(), Some(0));
     let log = sb.only_log();
-    let id = log.file_stem().and_then(|s| s.to_str()).expect("id").to_string();
+    let id = log
+        .file_stem()
+        .and_then(|s| s.to_str())
+        .expect("id")
+        .to_string();
     let out = sb.run(&["resume", &id, "--plain", "--yes", "--operator", "bo"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stdout));
     let lines = export(&sb, &["export", &id, "--format", "jsonl"]);

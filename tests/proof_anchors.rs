@@ -128,8 +128,17 @@ fn heads_reach_udp_and_tcp_syslog_a_local_socket_and_a_file() {
         args.extend(["--anchor", sink]);
     }
     let out = sb.run(&args);
-    assert_eq!(out.status.code(), Some(1), "rolled back: {}", text(&out.stdout));
-    assert!(!text(&out.stdout).contains("warning"), "{}", text(&out.stdout));
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "rolled back: {}",
+        text(&out.stdout)
+    );
+    assert!(
+        !text(&out.stdout).contains("warning"),
+        "{}",
+        text(&out.stdout)
+    );
 
     let log = sb.only_log();
     let records = records(&log);
@@ -137,12 +146,22 @@ fn heads_reach_udp_and_tcp_syslog_a_local_socket_and_a_file() {
     let moments: BTreeSet<(String, u64, String)> = records
         .iter()
         .filter(|r| {
-            ["session_started", "gate_decided", "signed", "rollback_entered", "session_ended"]
-                .contains(&r["kind"].as_str().unwrap_or(""))
+            [
+                "session_started",
+                "gate_decided",
+                "signed",
+                "rollback_entered",
+                "session_ended",
+            ]
+            .contains(&r["kind"].as_str().unwrap_or(""))
         })
         .map(|r| {
             let seq = r["seq"].as_u64().expect("seq");
-            (session.clone(), seq, r["hash"].as_str().expect("hash").to_string())
+            (
+                session.clone(),
+                seq,
+                r["hash"].as_str().expect("hash").to_string(),
+            )
         })
         .collect();
     assert_eq!(moments.len(), 6);
@@ -152,16 +171,31 @@ fn heads_reach_udp_and_tcp_syslog_a_local_socket_and_a_file() {
         .lines()
         .map(str::to_string)
         .collect();
-    udp.set_read_timeout(Some(Duration::from_millis(300))).expect("timeout");
+    udp.set_read_timeout(Some(Duration::from_millis(300)))
+        .expect("timeout");
     let from_udp = datagrams(|buf| udp.recv(buf));
-    local.set_read_timeout(Some(Duration::from_millis(300))).expect("timeout");
+    local
+        .set_read_timeout(Some(Duration::from_millis(300)))
+        .expect("timeout");
     let from_local = datagrams(|buf| local.recv(buf));
     let from_tcp = tcp.frames();
-    let pid_free = |m: &String| m.starts_with("<13>1 ") && m.contains(" runbook ") && m.contains(" anchor - runbook-audit v1 ");
-    assert!(from_udp.iter().all(pid_free), "RFC 5424 over UDP: {from_udp:?}");
-    assert!(from_tcp.iter().all(pid_free), "RFC 5424 over TCP: {from_tcp:?}");
+    let pid_free = |m: &String| {
+        m.starts_with("<13>1 ")
+            && m.contains(" runbook ")
+            && m.contains(" anchor - runbook-audit v1 ")
+    };
     assert!(
-        from_local.iter().all(|m| m.starts_with("<13>") && m.contains(" runbook[")),
+        from_udp.iter().all(pid_free),
+        "RFC 5424 over UDP: {from_udp:?}"
+    );
+    assert!(
+        from_tcp.iter().all(pid_free),
+        "RFC 5424 over TCP: {from_tcp:?}"
+    );
+    assert!(
+        from_local
+            .iter()
+            .all(|m| m.starts_with("<13>") && m.contains(" runbook[")),
         "syslog(3) format locally: {from_local:?}"
     );
     for (sink, messages) in [
@@ -171,7 +205,10 @@ fn heads_reach_udp_and_tcp_syslog_a_local_socket_and_a_file() {
         ("local", &from_local),
     ] {
         let heads: BTreeSet<_> = messages.iter().map(|m| head_of(m)).collect();
-        assert_eq!(heads, moments, "{sink} got every moment's head, and only those");
+        assert_eq!(
+            heads, moments,
+            "{sink} got every moment's head, and only those"
+        );
         assert_eq!(messages.len(), 6, "{sink}: one line per moment");
     }
 
@@ -180,7 +217,10 @@ fn heads_reach_udp_and_tcp_syslog_a_local_socket_and_a_file() {
     assert!(said.contains("anchored: 6 heads in"), "{said}");
     // Lines as a syslog server stores them do as well.
     let syslog_file = sb.path().join("syslog");
-    let stored: String = from_udp.iter().map(|m| format!("Nov 22 09:41:03 loghost {m}\n")).collect();
+    let stored: String = from_udp
+        .iter()
+        .map(|m| format!("Nov 22 09:41:03 loghost {m}\n"))
+        .collect();
     std::fs::write(&syslog_file, stored).expect("syslog file");
     let (code, said) = verify(&sb, &log, Some(&syslog_file));
     assert_eq!(code, Some(0), "{said}");
@@ -191,7 +231,9 @@ fn a_log_cut_below_an_anchored_head_fails_with_the_lost_seq_and_without_anchors_
     let sb = Sandbox::new();
     let mut md = String::from("# Long\n");
     for i in 1..=8 {
-        md.push_str(&format!("## Step {i}\n```bash {{name=s{i}}}\necho step {i}\n```\n"));
+        md.push_str(&format!(
+            "## Step {i}\n```bash {{name=s{i}}}\necho step {i}\n```\n"
+        ));
     }
     md.push_str("## Go/No-Go\n- All steps printed\n");
     sb.runbook("long.md", &md);
@@ -214,7 +256,9 @@ fn a_log_cut_below_an_anchored_head_fails_with_the_lost_seq_and_without_anchors_
     let (code, said) = verify(&sb, &log, Some(&file));
     assert_eq!(code, Some(1), "{said}");
     assert!(
-        said.contains(&format!("cut short: anchored seq {ended}, log ends at {log_ends_at}")),
+        said.contains(&format!(
+            "cut short: anchored seq {ended}, log ends at {log_ends_at}"
+        )),
         "{said}"
     );
     // The limit, as documented: without its anchors a cut log looks like a crash.
@@ -229,18 +273,26 @@ fn an_unwritable_sink_warns_and_stops_the_walk_only_when_required() {
         "s.md",
         "# S\n## One\n```bash {name=one}\necho one\n```\n## Go/No-Go\n- One printed\n",
     );
-    let nowhere = format!("file:{}", sb.path().join("no/such/dir/anchors.log").display());
+    let nowhere = format!(
+        "file:{}",
+        sb.path().join("no/such/dir/anchors.log").display()
+    );
     let out = sb.run(&["run", "s.md", "--plain", "--yes", "--anchor", &nowhere]);
     let said = text(&out.stdout);
     assert_eq!(out.status.code(), Some(0), "{said}");
     assert!(
-        said.contains(&format!("warning: anchor {nowhere} could not be written (seq 1)")),
+        said.contains(&format!(
+            "warning: anchor {nowhere} could not be written (seq 1)"
+        )),
         "{said}"
     );
     let first = sb.only_log();
     let records_first = records(&first);
     assert_eq!(
-        records_first.iter().filter(|r| r["kind"] == "anchor_failed").count(),
+        records_first
+            .iter()
+            .filter(|r| r["kind"] == "anchor_failed")
+            .count(),
         3,
         "start, gate, end"
     );
@@ -248,7 +300,13 @@ fn an_unwritable_sink_warns_and_stops_the_walk_only_when_required() {
     std::fs::remove_file(&first).expect("clear");
 
     let out = sb.run(&[
-        "run", "s.md", "--plain", "--yes", "--anchor", &nowhere, "--anchor-required",
+        "run",
+        "s.md",
+        "--plain",
+        "--yes",
+        "--anchor",
+        &nowhere,
+        "--anchor-required",
     ]);
     let said = text(&out.stdout);
     assert_eq!(out.status.code(), Some(3), "{said}");
@@ -259,13 +317,29 @@ fn an_unwritable_sink_warns_and_stops_the_walk_only_when_required() {
         stopped.iter().all(|r| r["kind"] != "step_started"),
         "no step started: {stopped:?}"
     );
-    assert!(stopped.iter().any(|r| r["kind"] == "anchor_failed" && r["data"]["required"] == true));
+    assert!(
+        stopped
+            .iter()
+            .any(|r| r["kind"] == "anchor_failed" && r["data"]["required"] == true)
+    );
 
     // Once the anchor can be written, the session resumes and finishes.
     let good = sb.path().join("anchors.log");
     let anchor = format!("file:{}", good.display());
-    let id = log.file_stem().and_then(|s| s.to_str()).expect("id").to_string();
-    let out = sb.run(&["resume", &id, "--plain", "--yes", "--anchor", &anchor, "--anchor-required"]);
+    let id = log
+        .file_stem()
+        .and_then(|s| s.to_str())
+        .expect("id")
+        .to_string();
+    let out = sb.run(&[
+        "resume",
+        &id,
+        "--plain",
+        "--yes",
+        "--anchor",
+        &anchor,
+        "--anchor-required",
+    ]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stdout));
     assert!(records(&log).iter().any(|r| r["kind"] == "step_finished"));
     assert_eq!(verify(&sb, &log, Some(&good)).0, Some(0));

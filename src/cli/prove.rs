@@ -77,7 +77,7 @@ mod tests {
 
     #[test]
     fn flags_that_cannot_work_are_refused_before_the_session() {
-        let refused = |args: ProofArgs| ProofPlan::resolve(&args, "ana").err().expect("refused");
+        let refused = |args: ProofArgs| ProofPlan::resolve(&args, "ana").expect_err("refused");
         assert!(
             refused(ProofArgs {
                 anchors: vec!["carrier-pigeon".into()],

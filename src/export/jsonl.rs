@@ -14,7 +14,7 @@
 //! where).
 
 use super::{ExportError, Exported};
-use crate::session::log::{AuditError, Record, TS_FORMAT, read_records};
+use crate::session::log::{Record, TS_FORMAT};
 use serde::Serialize;
 use serde_json::Value;
 use std::io::Write;
@@ -68,18 +68,9 @@ pub(crate) fn write(
     out: &mut dyn Write,
     no_output: bool,
 ) -> Result<Exported, ExportError> {
-    let mut exported = Exported::default();
     let mut context = Context::default();
     let mut left_out = 0u64;
-    for record in read_records(log)? {
-        let record = match record {
-            Ok(record) => record,
-            Err(AuditError::Torn { .. }) => {
-                exported.torn = true;
-                break;
-            }
-            Err(e) => return Err(e.into()),
-        };
+    let mut exported = super::each_record(log, |record| {
         match &record {
             Record::Header(header) => {
                 context = Context {
@@ -100,7 +91,7 @@ pub(crate) fn write(
             }
             Record::Event(event) if no_output && event.kind == "output" => {
                 left_out += 1;
-                continue;
+                return Ok(false);
             }
             Record::Event(event) => {
                 context.follow(&event.kind, &event.data);
@@ -122,8 +113,8 @@ pub(crate) fn write(
                 )?;
             }
         }
-        exported.records += 1;
-    }
+        Ok(true)
+    })?;
     if left_out > 0 {
         exported
             .notes

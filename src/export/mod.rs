@@ -107,6 +107,29 @@ pub fn export_with(
     }
 }
 
+/// Hands each record of the log to `take` until the end or a torn final line (noted in
+/// the result); `take` says whether it exported the record.
+pub(crate) fn each_record(
+    log: &Path,
+    mut take: impl FnMut(crate::session::log::Record) -> Result<bool, ExportError>,
+) -> Result<Exported, ExportError> {
+    let mut exported = Exported::default();
+    for record in crate::session::log::read_records(log)? {
+        let record = match record {
+            Ok(record) => record,
+            Err(AuditError::Torn { .. }) => {
+                exported.torn = true;
+                break;
+            }
+            Err(e) => return Err(e.into()),
+        };
+        if take(record)? {
+            exported.records += 1;
+        }
+    }
+    Ok(exported)
+}
+
 /// What the timeline says about one step of the runbook.
 #[derive(Debug, Clone)]
 pub(crate) struct StepInfo {

@@ -75,7 +75,7 @@ fn a_line_that_cannot_be_read_is_named() {
             "is not YYYYMMDD",
         ),
     ] {
-        let error = AllowedSigners::parse(text).err().expect(text);
+        let error = AllowedSigners::parse(text).expect_err(text);
         assert!(error.contains(says), "{text:?}: {error}");
     }
 }

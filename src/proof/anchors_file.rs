@@ -97,7 +97,7 @@ mod tests {
         let dir = tempfile::tempdir().expect("dir");
         let path = dir.path().join("anchors");
         std::fs::write(&path, "x runbook-audit v1 s-1 12 short\n").expect("write");
-        let error = read(&path, "s-1").err().expect("malformed");
+        let error = read(&path, "s-1").expect_err("malformed");
         assert!(error.ends_with("line 1: an anchor of this session without a 64-digit hash"));
         assert!(
             read(&path, "s-2").is_ok(),

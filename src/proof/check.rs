@@ -160,7 +160,7 @@ impl ProofCheck {
             Body::SigningFailed {
                 signed_seq, error, ..
             } => self.failures.push(format!(
-                "seq {}: signing the head at seq {signed_seq} failed: {error}",
+                "warning: seq {}: signing the head at seq {signed_seq} failed: {error}",
                 event.seq
             )),
             Body::AnchorFailed {
@@ -169,7 +169,7 @@ impl ProofCheck {
                 error,
                 ..
             } => self.failures.push(format!(
-                "seq {}: anchoring seq {anchored_seq} to {sink} failed: {error}",
+                "warning: seq {}: anchoring seq {anchored_seq} to {sink} failed: {error}",
                 event.seq
             )),
             _ => {}

@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 const POLL: Duration = Duration::from_millis(5);
 
 /// What a child printed, once it exited with success.
+#[derive(Debug)]
 pub struct Finished {
     pub stdout: Vec<u8>,
 }
@@ -113,9 +114,7 @@ mod tests {
         assert_eq!(done.stdout, b"head\n");
         let mut failing = Command::new("sh");
         failing.args(["-c", "echo 'no such key' >&2; exit 3"]);
-        let error = run(failing, b"", Duration::from_secs(5))
-            .err()
-            .expect("a failure");
+        let error = run(failing, b"", Duration::from_secs(5)).expect_err("a failure");
         assert_eq!(error, "sh failed: no such key");
     }
 
@@ -129,9 +128,7 @@ mod tests {
             &format!("(sleep 1; touch {}) & sleep 30", marker.display()),
         ]);
         let begun = Instant::now();
-        let error = run(hanging, b"", Duration::from_millis(200))
-            .err()
-            .expect("a timeout");
+        let error = run(hanging, b"", Duration::from_millis(200)).expect_err("a timeout");
         assert!(error.contains("no answer"), "{error}");
         assert!(begun.elapsed() < Duration::from_secs(5));
         thread::sleep(Duration::from_millis(1500));

@@ -131,7 +131,7 @@ mod tests {
         );
         assert!(KeyChoice::parse(" ").is_err());
         let missing = KeyChoice::File("/nonexistent/key".into());
-        let error = Signer::new(&missing, "ana").err().expect("missing key");
+        let error = Signer::new(&missing, "ana").expect_err("missing key");
         assert!(error.contains("/nonexistent/key"), "{error}");
         let dir = tempfile::tempdir().expect("dir");
         let key = dir.path().join("k");

@@ -92,9 +92,7 @@ mod tests {
         append_file(&path, "one").expect("first");
         append_file(&path, "two").expect("second");
         assert_eq!(std::fs::read_to_string(&path).expect("read"), "one\ntwo\n");
-        let error = append_file(&dir.path().join("missing/x"), "one")
-            .err()
-            .expect("no directory");
+        let error = append_file(&dir.path().join("missing/x"), "one").expect_err("no directory");
         assert!(error.contains("No such file or directory"), "{error}");
     }
 }

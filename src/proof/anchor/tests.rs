@@ -58,7 +58,7 @@ fn bad_sinks_say_what_is_wrong() {
         ("ssh://a;b@vault/p", "not a user"),
         ("https://x", "use syslog"),
     ] {
-        let error = text.parse::<Anchor>().err().expect(text);
+        let error = text.parse::<Anchor>().expect_err(text);
         assert!(error.contains(says), "{text}: {error}");
     }
 }
