@@ -7,7 +7,6 @@ pub mod exec;
 pub mod export;
 pub mod health;
 pub mod plain;
-pub mod proof;
 pub mod replay;
 pub mod session;
 pub mod signals;

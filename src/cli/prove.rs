@@ -2,9 +2,9 @@
 //! `resume`: checked before a session starts, then handed to the engine as a
 //! [`Prover`] (PRODUCT.md §2.7).
 
-use crate::proof::Prover;
-use crate::proof::anchor::Anchor;
-use crate::proof::signer::{KeyChoice, Signer};
+use crate::session::proof::Prover;
+use crate::session::proof::anchor::Anchor;
+use crate::session::proof::signer::{KeyChoice, Signer};
 
 /// How a session proves itself, as the operator asked for it.
 ///
@@ -68,7 +68,7 @@ impl ProofPlan {
 
 /// Whether an audit failure is a required anchor that could not be written.
 pub fn is_anchor_failure(error: &str) -> bool {
-    error.contains(crate::proof::seal::REQUIRED_ANCHOR_FAILED)
+    error.contains(crate::session::proof::seal::REQUIRED_ANCHOR_FAILED)
 }
 
 #[cfg(test)]

@@ -1,12 +1,12 @@
 //! `runbook sessions` and `runbook verify`: what was recorded, and whether it was altered,
 //! signed by whom, and still holds every anchored head.
 
-use crate::proof::allowed::AllowedSigners;
-use crate::proof::anchors_file;
-use crate::proof::check::{Against, verify_with_proof};
 use crate::session::log::{
     Record, SessionSummary, VerifyReport, list_sessions, read_records, resolve_session,
 };
+use crate::session::proof::allowed::AllowedSigners;
+use crate::session::proof::anchors_file;
+use crate::session::proof::check::{Against, verify_with_proof};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 

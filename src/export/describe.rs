@@ -26,39 +26,9 @@ pub(crate) fn describe(body: &Body) -> Option<String> {
         }
         Body::HealthChanged { .. } | Body::EnvChanged { .. } => surroundings(body)?,
         Body::ChainSigned { .. } | Body::SigningFailed { .. } | Body::AnchorFailed { .. } => {
-            proof(body)?
+            crate::session::proof::describe(body)?
         }
         _ => walk(body)?,
-    })
-}
-
-/// Signatures and anchors (crate::proof).
-fn proof(body: &Body) -> Option<String> {
-    Some(match body {
-        Body::ChainSigned {
-            signed_seq,
-            principal,
-            fingerprint,
-            ..
-        } => format!("chain head seq {signed_seq} signed by {principal} ({fingerprint})"),
-        Body::SigningFailed {
-            signed_seq, error, ..
-        } => format!("the chain head (seq {signed_seq}) could not be signed: {error}"),
-        Body::AnchorFailed {
-            sink,
-            anchored_seq,
-            error,
-            required,
-            ..
-        } => format!(
-            "anchor {sink} could not be written (seq {anchored_seq}){}: {error}",
-            if *required {
-                ", and it is required"
-            } else {
-                ""
-            }
-        ),
-        _ => return None,
     })
 }
 

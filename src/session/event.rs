@@ -172,7 +172,7 @@ pub enum Body {
         host: String,
     },
     /// The chain head `(signed_seq, signed_hash)` signed with the operator's SSH key: SSHSIG,
-    /// namespace `runbook-audit`, over `runbook-audit v1 <session-id> <seq> <hash>\n` (crate::proof).
+    /// namespace `runbook-audit`, over `runbook-audit v1 <session-id> <seq> <hash>\n` (crate::session::proof).
     ChainSigned {
         signed_seq: u64,
         signed_hash: String,

@@ -9,9 +9,9 @@
 //! before the caller hears back, so a required anchor that fails stops the session the
 //! way a failed write does.
 
-use crate::proof::{Head, Prover};
 use crate::session::event::Event;
 use crate::session::log::{AuditError, AuditWriter, EventDraft, SyncPolicy};
+use crate::session::proof::{Head, Prover};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender, SyncSender};
@@ -187,7 +187,8 @@ fn write_one(
     shared: &Shared,
 ) -> Result<(), String> {
     let seq = writer.append(draft, sync).map_err(|e| e.to_string())?;
-    let Some(prover) = prover.filter(|p| p.is_active() && crate::proof::is_moment(&draft.kind))
+    let Some(prover) =
+        prover.filter(|p| p.is_active() && crate::session::proof::is_moment(&draft.kind))
     else {
         return Ok(());
     };

@@ -1,8 +1,8 @@
-//! The engine's side of signatures and anchors (crate::proof): attaching the prover to the
+//! The engine's side of signatures and anchors (crate::session::proof): attaching the prover to the
 //! log writer, and folding in what it wrote.
 
 use super::Engine;
-use crate::proof::Prover;
+use crate::session::proof::Prover;
 
 impl Engine<'_> {
     /// From now on, every moment worth proving is signed and anchored as `prover` says.
@@ -17,7 +17,7 @@ impl Engine<'_> {
         let mut warnings = Vec::new();
         for event in self.journal.take_proof_events() {
             self.state.apply(&event);
-            warnings.extend(crate::proof::seal::warning(&event));
+            warnings.extend(crate::session::proof::seal::warning(&event));
         }
         warnings
     }

@@ -90,10 +90,7 @@ impl ProofCheck {
                 0
             }
             Record::Event(event) => {
-                if !matches!(
-                    event.kind.as_str(),
-                    "chain_signed" | "signing_failed" | "anchor_failed"
-                ) {
+                if !super::is_proof_kind(&event.kind) {
                     self.last_recorded = event.seq;
                 }
                 self.event(event);

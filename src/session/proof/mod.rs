@@ -58,6 +58,46 @@ pub fn is_moment(kind: &str) -> bool {
     MOMENTS.contains(&kind)
 }
 
+/// The kinds of the lines sealing writes: they prove or report on the session, and are
+/// not part of what happened in it.
+pub const PROOF_KINDS: &[&str] = &["chain_signed", "signing_failed", "anchor_failed"];
+
+/// Whether a line of this kind was written by sealing.
+pub fn is_proof_kind(kind: &str) -> bool {
+    PROOF_KINDS.contains(&kind)
+}
+
+/// A sealing line in words, as the screen, exports and replays say it.
+pub fn describe(body: &crate::session::event::Body) -> Option<String> {
+    use crate::session::event::Body;
+    Some(match body {
+        Body::ChainSigned {
+            signed_seq,
+            principal,
+            fingerprint,
+            ..
+        } => format!("chain head seq {signed_seq} signed by {principal} ({fingerprint})"),
+        Body::SigningFailed {
+            signed_seq, error, ..
+        } => format!("the chain head (seq {signed_seq}) could not be signed: {error}"),
+        Body::AnchorFailed {
+            sink,
+            anchored_seq,
+            error,
+            required,
+            ..
+        } => format!(
+            "anchor {sink} could not be written (seq {anchored_seq}){}: {error}",
+            if *required {
+                ", and it is required"
+            } else {
+                ""
+            }
+        ),
+        _ => return None,
+    })
+}
+
 /// The head as text, without a newline: `runbook-audit v1 <session-id> <seq> <hash>`.
 pub fn head_text(session_id: &str, seq: u64, hash: &str) -> String {
     format!("{MARK} {session_id} {seq} {hash}")

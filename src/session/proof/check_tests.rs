@@ -1,10 +1,10 @@
 use super::*;
-use crate::proof::allowed::AllowedSigners;
-use crate::proof::anchors_file::Anchored;
-use crate::proof::test_keys::{public_line, sign};
 use crate::session::log::{
     AuditWriter, EventDraft, HeaderDraft, ManualClock, RunbookRef, SyncPolicy,
 };
+use crate::session::proof::allowed::AllowedSigners;
+use crate::session::proof::anchors_file::Anchored;
+use crate::session::proof::test_keys::{public_line, sign};
 use serde_json::json;
 use std::path::{Path, PathBuf};
 
@@ -54,9 +54,9 @@ impl Log {
 
     /// A `chain_signed` line by key `key` over `(seq, hash)` as given.
     fn signed(&mut self, key: u8, seq: u64, hash: &str, principal: &str) -> u64 {
-        let message = crate::proof::signed_message(SESSION, seq, hash);
-        let signature = sign(key, crate::proof::NAMESPACE, &message);
-        let fingerprint = crate::proof::test_keys::key(key)
+        let message = crate::session::proof::signed_message(SESSION, seq, hash);
+        let signature = sign(key, crate::session::proof::NAMESPACE, &message);
+        let fingerprint = crate::session::proof::test_keys::key(key)
             .public_key()
             .fingerprint(ssh_key::HashAlg::Sha256)
             .to_string();
@@ -174,9 +174,9 @@ fn a_signature_that_does_not_match_its_head_is_bad() {
     let mut log = Log::new(dir.path());
     log.notes(1);
     let hash = log.heads[1].clone();
-    let other = crate::proof::signed_message(SESSION, 1, &"0".repeat(64));
-    let signature = sign(1, crate::proof::NAMESPACE, &other);
-    let fingerprint = crate::proof::test_keys::key(1)
+    let other = crate::session::proof::signed_message(SESSION, 1, &"0".repeat(64));
+    let signature = sign(1, crate::session::proof::NAMESPACE, &other);
+    let fingerprint = crate::session::proof::test_keys::key(1)
         .public_key()
         .fingerprint(ssh_key::HashAlg::Sha256)
         .to_string();
@@ -185,7 +185,11 @@ fn a_signature_that_does_not_match_its_head_is_bad() {
         json!({"signed_seq": 1, "signed_hash": hash, "signature": signature,
                "fingerprint": fingerprint, "principal": "ana"}),
     );
-    let wrong_namespace = sign(1, "git", &crate::proof::signed_message(SESSION, 1, &hash));
+    let wrong_namespace = sign(
+        1,
+        "git",
+        &crate::session::proof::signed_message(SESSION, 1, &hash),
+    );
     log.append(
         "chain_signed",
         json!({"signed_seq": 1, "signed_hash": hash, "signature": wrong_namespace,

@@ -1,5 +1,5 @@
 use super::*;
-use crate::proof::test_keys::{key, public_line};
+use crate::session::proof::test_keys::{key, public_line};
 use proptest::prelude::*;
 
 fn when(text: &str) -> DateTime<Utc> {

@@ -121,13 +121,10 @@ impl Prover {
     }
 }
 
-/// The warning an operator should see for a line sealing wrote, if it is one (worded as
-/// exports and replays word it).
+/// The warning an operator should see for a line sealing wrote, if it is one.
 pub fn warning(event: &Event) -> Option<String> {
     match &event.body {
-        Body::SigningFailed { .. } | Body::AnchorFailed { .. } => {
-            crate::export::describe(&event.body)
-        }
+        Body::SigningFailed { .. } | Body::AnchorFailed { .. } => super::describe(&event.body),
         _ => None,
     }
 }
