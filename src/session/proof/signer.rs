@@ -49,9 +49,9 @@ impl Signer {
     /// Resolves the key before the session starts, so a missing file or an empty agent is
     /// an error on the command line rather than a warning at the first gate.
     pub fn new(choice: &KeyChoice, principal: &str) -> Result<Self, String> {
-        if principal.trim().is_empty() || principal.chars().any(char::is_whitespace) {
+        if principal.trim().is_empty() || principal.chars().any(char::is_control) {
             return Err(format!(
-                "signing principal {principal:?} must be one word without spaces"
+                "signing principal {principal:?} is empty or holds control characters (give --sign-principal)"
             ));
         }
         let (key, agent_key) = match choice {
@@ -77,7 +77,13 @@ impl Signer {
             // Never a passphrase prompt on the operator's screen: it fails instead.
             .env("SSH_ASKPASS_REQUIRE", "force")
             .env("SSH_ASKPASS", "false");
-        let done = child::run(command, message.as_bytes(), SIGN_LIMIT)?;
+        let done = child::run(command, message.as_bytes(), SIGN_LIMIT).map_err(|e| {
+            if e.contains("passphrase") {
+                format!("{e} (a passphrase-protected key must be loaded in ssh-agent: ssh-add)")
+            } else {
+                e
+            }
+        })?;
         let armored = String::from_utf8(done.stdout)
             .map_err(|_| "ssh-keygen wrote a signature that is not text".to_string())?;
         let signature = ssh_key::SshSig::from_pem(armored.trim_end())
@@ -136,6 +142,8 @@ mod tests {
         let dir = tempfile::tempdir().expect("dir");
         let key = dir.path().join("k");
         std::fs::write(&key, "x").expect("key");
-        assert!(Signer::new(&KeyChoice::File(key), "two words").is_err());
+        assert!(Signer::new(&KeyChoice::File(key.clone()), " ").is_err());
+        assert!(Signer::new(&KeyChoice::File(key.clone()), "ana\nbo").is_err());
+        assert!(Signer::new(&KeyChoice::File(key), "Ana Li").is_ok());
     }
 }
