@@ -66,9 +66,10 @@ impl ProofPlan {
     }
 }
 
-/// Whether an audit failure is a required anchor that could not be written.
-pub fn is_anchor_failure(error: &str) -> bool {
-    error.contains(crate::session::proof::seal::REQUIRED_ANCHOR_FAILED)
+/// When an audit failure is a required anchor that could not be written: what about it.
+pub fn anchor_failure(error: &str) -> Option<&str> {
+    let at = error.find(crate::session::proof::seal::REQUIRED_ANCHOR_FAILED)?;
+    Some(&error[at..])
 }
 
 #[cfg(test)]
@@ -116,6 +117,13 @@ mod tests {
         )
         .expect("fine");
         assert!(plan.prover("s-1", "h").is_active());
+        assert_eq!(
+            anchor_failure(
+                "audit log /x.jsonl: a required anchor could not be written: file:/y: gone"
+            ),
+            Some("a required anchor could not be written: file:/y: gone")
+        );
+        assert_eq!(anchor_failure("audit log /x.jsonl: disk full"), None);
         let nothing = ProofPlan::resolve(&ProofArgs::default(), "ana").expect("fine");
         assert!(!nothing.prover("s-1", "h").is_active());
     }

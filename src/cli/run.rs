@@ -323,8 +323,8 @@ fn audit_failure(engine: &mut Engine, d: &mut Dialogue) -> i32 {
     engine.cancel_running("the audit log cannot be written");
     engine.groups.terminate_all(crate::session::engine::GRACE);
     say_proof_news(engine, d);
-    if super::prove::is_anchor_failure(&error) {
-        d.say(&format!("\nANCHOR FAILURE: {error}\nThe session requires its anchors (--anchor-required), so no further step will run; resume it once the anchor can be written."));
+    if let Some(anchor) = super::prove::anchor_failure(&error) {
+        d.say(&format!("\nANCHOR FAILURE: {anchor}\nThe session requires its anchors (--anchor-required), so no further step will run; resume it once the anchor can be written."));
         return EXIT_AUDIT;
     }
     d.say(&format!("\nAUDIT LOG FAILURE: {error}\nThe audit log {} can no longer be written, so no further step will run.", engine.log_path().display()));
