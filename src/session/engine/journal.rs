@@ -93,22 +93,6 @@ impl Journal {
             .clone()
     }
 
-    /// Seals every later moment with `prover` (signatures, anchors).
-    pub fn attach(&self, prover: Prover) {
-        let _ = self.tx.send(Message::Prove(Box::new(prover)));
-    }
-
-    /// The lines the prover wrote since the last call.
-    pub fn take_proof_events(&self) -> Vec<Event> {
-        std::mem::take(
-            &mut *self
-                .shared
-                .proof_events
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner),
-        )
-    }
-
     /// Whether the queue is nearly full: a caller that must not block (the
     /// screen) should stop taking output until the writer catches up.
     pub fn busy(&self) -> bool {
@@ -142,6 +126,22 @@ impl Journal {
             Ok(Err(message)) => Err(failed(message)),
             Err(_) => Err(failed("the audit log writer stopped".into())),
         }
+    }
+
+    /// Seals every later moment with `prover` (signatures, anchors).
+    pub fn attach(&self, prover: Prover) {
+        let _ = self.tx.send(Message::Prove(Box::new(prover)));
+    }
+
+    /// The lines the prover wrote since the last call.
+    pub fn take_proof_events(&self) -> Vec<Event> {
+        std::mem::take(
+            &mut *self
+                .shared
+                .proof_events
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner),
+        )
     }
 }
 
