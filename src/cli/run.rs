@@ -41,9 +41,12 @@ pub struct RunArgs {
     pub section: Option<String>,
     /// The line dialogue even on a terminal.
     pub plain: bool,
+    /// Signatures and anchors (PRODUCT.md §2.7).
+    pub proof: super::prove::ProofArgs,
 }
 
 use super::fail;
+use super::prove::ProofPlan;
 
 fn driver(args: &RunArgs) -> Result<Driver, String> {
     let operator = args
@@ -166,6 +169,10 @@ pub fn run(target: &str, args: &RunArgs, search: &SearchPath) -> i32 {
     if let Some(code) = offer_resume(&runbook, args, &driver, &mut d) {
         return code;
     }
+    let plan = match ProofPlan::resolve(&args.proof, &driver.operator) {
+        Ok(plan) => plan,
+        Err(e) => return fail(e, EXIT_INVALID),
+    };
     let params = match resolve_params(&runbook, args, &mut d, &BTreeMap::new()) {
         Ok(p) => p,
         Err(e) => return fail(e, EXIT_INVALID),
@@ -191,6 +198,7 @@ pub fn run(target: &str, args: &RunArgs, search: &SearchPath) -> i32 {
         Ok(engine) => engine,
         Err(code) => return code,
     };
+    engine.attach_proof(plan.prover(&opened.session_id, &driver.host));
     d.say(&format!(
         "session {} · operator {} · audit log {}",
         opened.session_id,
@@ -292,11 +300,17 @@ fn finish(engine: &mut Engine, d: &mut Dialogue, driving: &Driving, operator: &s
         }
         Driving::Plain(queue) => walk(engine, d, queue),
     };
+    conclude(engine, d, end, operator)
+}
+
+/// Records how the walk ended and says so; the exit code.
+fn conclude(engine: &mut Engine, d: &mut Dialogue, end: WalkEnd, operator: &str) -> i32 {
     match end {
         WalkEnd::Left => {
             if engine.record_leave(operator).is_err() {
                 return audit_failure(engine, d);
             }
+            say_proof_news(engine, d);
             let _ = d.out.flush();
             super::stderr_line(&format!(
                 "session left unfinished; resume it with: runbook resume {}",
@@ -310,11 +324,19 @@ fn finish(engine: &mut Engine, d: &mut Dialogue, driving: &Driving, operator: &s
             if engine.end(outcome, &reason).is_err() {
                 return audit_failure(engine, d);
             }
+            say_proof_news(engine, d);
             d.say(&format!("\nsession {}: {reason}", outcome.word()));
             summary(engine, d);
             super::stderr_line(&format!("audit log: {}", engine.log_path().display()));
             outcome.exit_code()
         }
+    }
+}
+
+/// Warnings from signing and anchoring (a sink that failed) not shown yet.
+fn say_proof_news(engine: &mut Engine, d: &mut Dialogue) {
+    for warning in engine.proof_news() {
+        d.say(&format!("  warning: {warning}"));
     }
 }
 
@@ -325,6 +347,11 @@ fn summary(engine: &Engine, d: &mut Dialogue) {
 fn audit_failure(engine: &mut Engine, d: &mut Dialogue) -> i32 {
     let error = engine.audit_error().unwrap_or("unknown error").to_string();
     engine.abandon();
+    say_proof_news(engine, d);
+    if let Some(anchor) = super::prove::anchor_failure(&error) {
+        d.say(&format!("\nANCHOR FAILURE: {anchor}\nThe session requires its anchors (--anchor-required), so no further step will run; resume it once the anchor can be written."));
+        return EXIT_AUDIT;
+    }
     d.say(&format!("\nAUDIT LOG FAILURE: {error}\nThe audit log {} can no longer be written, so no further step will run.", engine.log_path().display()));
     EXIT_AUDIT
 }
@@ -370,6 +397,10 @@ pub fn resume(session: &std::path::Path, args: &RunArgs) -> i32 {
 fn resume_with(session: &std::path::Path, args: &RunArgs, driver: Driver, d: &mut Dialogue) -> i32 {
     let opts = match walk_options(args) {
         Ok(opts) => opts,
+        Err(e) => return fail(e, EXIT_INVALID),
+    };
+    let plan = match ProofPlan::resolve(&args.proof, &driver.operator) {
+        Ok(plan) => plan,
         Err(e) => return fail(e, EXIT_INVALID),
     };
     let header = match setup::read_log(session) {
@@ -433,6 +464,7 @@ fn resume_with(session: &std::path::Path, args: &RunArgs, driver: Driver, d: &mu
         .map(PathBuf::from)
         .unwrap_or_else(|| std::env::current_dir().unwrap_or_else(|_| PathBuf::from("/")));
     let dropped = reopened.dropped_bytes;
+    let session_id = reopened.header.session_id.clone();
     // Logs from before the driver was recorded in `session_started` name it only in the header.
     let previous = match &reopened.state.driver {
         Some(driver) => driver.clone(),
@@ -450,6 +482,7 @@ fn resume_with(session: &std::path::Path, args: &RunArgs, driver: Driver, d: &mu
         Ok(engine) => engine,
         Err(code) => return code,
     };
+    engine.attach_proof(plan.prover(&session_id, &driver.host));
     d.say(&format!(
         "resuming {} · operator {} · audit log {}",
         runbook.title,

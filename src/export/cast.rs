@@ -138,7 +138,10 @@ impl Cast<'_> {
             | Body::HealthChanged { .. }
             | Body::EnvChanged { .. }
             | Body::SignoffRejected { .. }
-            | Body::DriverChanged { .. } => DIM,
+            | Body::DriverChanged { .. }
+            | Body::ChainSigned { .. }
+            | Body::SigningFailed { .. }
+            | Body::AnchorFailed { .. } => DIM,
         };
         // A step's end is marked by how it went; every other event is a comment line.
         let mark = match body {
@@ -170,7 +173,10 @@ impl Cast<'_> {
             | Body::HealthChanged { .. }
             | Body::EnvChanged { .. }
             | Body::SignoffRejected { .. }
-            | Body::DriverChanged { .. } => "# ",
+            | Body::DriverChanged { .. }
+            | Body::ChainSigned { .. }
+            | Body::SigningFailed { .. }
+            | Body::AnchorFailed { .. } => "# ",
         };
         self.line(at, style, &format!("{mark}{text}"))?;
         for detail in gate_details(body) {
@@ -306,7 +312,10 @@ fn marker(session: &Session, stamped: &Stamped, opened: bool) -> Option<String> 
         | Body::HealthChanged { .. }
         | Body::EnvChanged { .. }
         | Body::SignoffRejected { .. }
-        | Body::DriverChanged { .. } => None,
+        | Body::DriverChanged { .. }
+        | Body::ChainSigned { .. }
+        | Body::SigningFailed { .. }
+        | Body::AnchorFailed { .. } => None,
     };
     moment.or_else(|| opened.then(|| session.step_title(step)))
 }

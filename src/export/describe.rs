@@ -121,6 +121,9 @@ pub(crate) fn describe(body: &Body) -> Option<String> {
             format!("the driver changed from {from} to {to} (on {host})")
         }
         Body::Jumped { to } => format!("the operator moved to {to}"),
+        Body::ChainSigned { .. } | Body::SigningFailed { .. } | Body::AnchorFailed { .. } => {
+            crate::session::proof::describe(body)?
+        }
     })
 }
 

@@ -75,7 +75,10 @@ impl Facts {
             | Body::HealthChanged { .. }
             | Body::EnvChanged { .. }
             | Body::SignoffRejected { .. }
-            | Body::DriverChanged { .. } => {}
+            | Body::DriverChanged { .. }
+            | Body::ChainSigned { .. }
+            | Body::SigningFailed { .. }
+            | Body::AnchorFailed { .. } => {}
         }
     }
 }
@@ -210,7 +213,10 @@ fn section_title(body: &Body) -> Option<String> {
         | Body::HealthChanged { .. }
         | Body::EnvChanged { .. }
         | Body::SignoffRejected { .. }
-        | Body::DriverChanged { .. } => return None,
+        | Body::DriverChanged { .. }
+        | Body::ChainSigned { .. }
+        | Body::SigningFailed { .. }
+        | Body::AnchorFailed { .. } => return None,
     })
 }
 

@@ -162,6 +162,7 @@ fn tell_notice(w: &mut Walk, notice: Notice) {
             }
             WaitOver::CutShort => {}
         },
+        Notice::Proof(warning) => w.d.say(&format!("  warning: {warning}")),
         Notice::Signoff(news) => {
             let mark = match news {
                 SignoffNews::Signed { .. } => '✍',

@@ -227,6 +227,9 @@ fn marks_of(
         | Body::HealthChanged { .. }
         | Body::EnvChanged { .. }
         | Body::SignoffRejected { .. }
-        | Body::DriverChanged { .. } => {}
+        | Body::DriverChanged { .. }
+        | Body::ChainSigned { .. }
+        | Body::SigningFailed { .. }
+        | Body::AnchorFailed { .. } => {}
     }
 }

@@ -19,6 +19,7 @@ pub mod output_bytes;
 pub mod output_tail;
 pub mod params;
 pub mod projection;
+pub mod proof;
 pub mod queue;
 pub mod recorded;
 pub mod setup;

@@ -268,7 +268,10 @@ impl Projection {
             | Body::RollbackPrompted { .. }
             | Body::RollbackDeclined { .. }
             | Body::EnvChanged { .. }
-            | Body::SignoffRejected { .. } => {}
+            | Body::SignoffRejected { .. }
+            | Body::ChainSigned { .. }
+            | Body::SigningFailed { .. }
+            | Body::AnchorFailed { .. } => {}
         }
     }
 }

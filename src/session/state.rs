@@ -329,7 +329,10 @@ impl SessionState {
                 | Body::Signed { .. }
                 | Body::GateDecided { .. }
                 | Body::Jumped { .. }
-                | Body::SignoffRejected { .. },
+                | Body::SignoffRejected { .. }
+                | Body::ChainSigned { .. }
+                | Body::SigningFailed { .. }
+                | Body::AnchorFailed { .. },
                 None,
             ) => {}
         }
@@ -462,7 +465,10 @@ impl SessionState {
             | Body::RollbackDeclined { .. }
             | Body::HealthChanged { .. }
             | Body::EnvChanged { .. }
-            | Body::DriverChanged { .. } => {}
+            | Body::DriverChanged { .. }
+            | Body::ChainSigned { .. }
+            | Body::SigningFailed { .. }
+            | Body::AnchorFailed { .. } => {}
         }
     }
 }

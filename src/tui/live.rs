@@ -104,15 +104,16 @@ impl Live<'_, '_> {
         for event in &events {
             self.take_event(app, event);
         }
-        let news = notices
-            .into_iter()
-            .filter_map(|(_, notice)| match notice {
-                Notice::Signoff(news) => Some(news),
+        let mut news = Vec::new();
+        for (_, notice) in notices {
+            match notice {
+                Notice::Signoff(item) => news.push(item),
+                Notice::Proof(warning) => app.message = Some(format!("warning: {warning}")),
                 Notice::Retrying { .. }
                 | Notice::OnFailRollback { .. }
-                | Notice::WaitOver { .. } => None,
-            })
-            .collect();
+                | Notice::WaitOver { .. } => {}
+            }
+        }
         self.changed |= super::followers::show(self.engine, app, news);
     }
 

@@ -10,6 +10,7 @@ mod batch;
 mod handover;
 mod health;
 mod journal;
+mod proof;
 mod record;
 mod run;
 mod signoff;
@@ -68,6 +69,8 @@ pub enum Notice {
     },
     /// What became of a sign-off.
     Signoff(SignoffNews),
+    /// Signing or anchoring the chain failed (the session goes on unless the anchor is required).
+    Proof(String),
 }
 
 /// A live session: the runbook, the log being written, the fold of what happened, the
@@ -178,6 +181,7 @@ impl<'r> Engine<'r> {
             Input::Command(command) => self.command(command),
         }
         self.drive();
+        self.take_proof();
         std::mem::take(&mut self.out)
     }
 
