@@ -207,9 +207,10 @@ impl Engine<'_> {
                 (index, news, body)
             }
         };
-        self.notice(super::Notice::Signoff(news));
         let id = index.map(|i| self.step_id(i));
-        self.record(id.as_deref(), body, SyncPolicy::Now)
+        let recorded = self.record(id.as_deref(), body, SyncPolicy::Now);
+        self.notice(super::Notice::Signoff(news));
+        recorded
     }
 
     /// The roles of the gate at `index` nobody has signed yet, in the runbook's order.
