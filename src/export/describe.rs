@@ -23,13 +23,7 @@ pub(crate) fn describe(body: &Body) -> Option<String> {
             host,
             pid,
             torn_bytes_dropped,
-        } => {
-            let dropped = match torn_bytes_dropped {
-                0 => String::new(),
-                n => format!("; a torn line of {n} bytes was dropped"),
-            };
-            format!("session resumed by {operator} on {host} (pid {pid}){dropped}")
-        }
+        } => resumed(operator, host, *pid, *torn_bytes_dropped),
         Body::SessionEnded { outcome, reason } => {
             format!("session ended: {} — {reason}", outcome.word())
         }
@@ -43,15 +37,16 @@ pub(crate) fn describe(body: &Body) -> Option<String> {
             attempt,
             cwd,
             auto,
-            dry_run: true,
+            dry_run,
             ..
-        } => format!(
-            "attempt {attempt} walked, not run (--dry-run){} in {cwd}",
-            by(*auto)
-        ),
-        Body::StepStarted {
-            attempt, cwd, auto, ..
-        } => format!("attempt {attempt} started{} in {cwd}", by(*auto)),
+        } => {
+            let how = if *dry_run {
+                "walked, not run (--dry-run)"
+            } else {
+                "started"
+            };
+            format!("attempt {attempt} {how}{} in {cwd}", by(*auto))
+        }
         Body::StepFinished {
             exit_code,
             signal,
@@ -77,11 +72,7 @@ pub(crate) fn describe(body: &Body) -> Option<String> {
             value,
             reason,
             ..
-        } => {
-            let value = value.as_ref().map_or(String::new(), |v| format!(" ({v})"));
-            let reason = reason.as_ref().map_or(String::new(), |r| format!(" — {r}"));
-            format!("health {check}: {from} → {to}{value}{reason}")
-        }
+        } => health(check, (*from, *to), value.as_deref(), reason.as_deref()),
         Body::EnvChanged { set, unset, cwd } => env_change(set, unset, cwd.as_deref()),
         Body::StepSkipped { reason } => format!("skipped: {reason}"),
         Body::StepMarkedDone { reason } => format!("marked done: {reason}"),
@@ -125,6 +116,28 @@ pub(crate) fn describe(body: &Body) -> Option<String> {
             crate::session::proof::describe(body)?
         }
     })
+}
+
+fn resumed(operator: &str, host: &str, pid: u32, dropped: u64) -> String {
+    let dropped = match dropped {
+        0 => String::new(),
+        n => format!("; a torn line of {n} bytes was dropped"),
+    };
+    format!("session resumed by {operator} on {host} (pid {pid}){dropped}")
+}
+
+fn health(
+    check: &str,
+    (from, to): (
+        crate::session::event::HealthStatus,
+        crate::session::event::HealthStatus,
+    ),
+    value: Option<&str>,
+    reason: Option<&str>,
+) -> String {
+    let value = value.map_or(String::new(), |v| format!(" ({v})"));
+    let reason = reason.map_or(String::new(), |r| format!(" — {r}"));
+    format!("health {check}: {from} → {to}{value}{reason}")
 }
 
 fn session_started(title: &str, steps: usize, flags: String) -> String {

@@ -282,6 +282,35 @@ mod health_word {
     }
 }
 
+impl Body {
+    /// Who signed, or tried to (`signed`, `signoff_rejected`).
+    pub fn signer(&self) -> Option<Signer> {
+        let (Body::Signed {
+            role,
+            name,
+            os_user,
+            via,
+            ..
+        }
+        | Body::SignoffRejected {
+            role,
+            name,
+            os_user,
+            via,
+            ..
+        }) = self
+        else {
+            return None;
+        };
+        Some(Signer {
+            role: role.clone(),
+            name: name.clone(),
+            os_user: os_user.clone(),
+            via: via.clone(),
+        })
+    }
+}
+
 impl Event {
     pub fn new(step: Option<&str>, body: Body) -> Self {
         Event {

@@ -410,45 +410,22 @@ impl SessionState {
                 self.running = None;
                 self.advance_past(i);
             }
-            Body::Signed {
-                role,
-                name,
-                os_user,
-                via,
-                ..
-            } => {
+            Body::Signed { role, .. } => {
                 step.signers.retain(|s| &s.role != role);
-                step.signers.push(Signer {
-                    role: role.clone(),
-                    name: name.clone(),
-                    os_user: os_user.clone(),
-                    via: via.clone(),
-                });
+                step.signers.extend(body.signer());
             }
-            Body::SignoffRejected {
-                role,
-                name,
-                os_user,
-                via,
-                reason,
-                ..
-            } => step.rejections.push(Rejection {
-                signer: Signer {
-                    role: role.clone(),
-                    name: name.clone(),
-                    os_user: os_user.clone(),
-                    via: via.clone(),
-                },
-                reason: reason.clone(),
-            }),
+            Body::SignoffRejected { reason, .. } => {
+                let rejection = body.signer().map(|signer| Rejection {
+                    signer,
+                    reason: reason.clone(),
+                });
+                step.rejections.extend(rejection);
+            }
             Body::GateDecided { decision, .. } => {
+                let go = *decision == Decision::Go;
                 step.decision = Some(*decision);
-                step.status = if *decision == Decision::Go {
-                    Status::Done
-                } else {
-                    Status::NoGo
-                };
-                if *decision == Decision::Go {
+                step.status = if go { Status::Done } else { Status::NoGo };
+                if go {
                     self.advance_past(i);
                 }
             }
