@@ -83,9 +83,69 @@ pub fn show(
     0
 }
 
-/// Lists every runbook found: name, title (or why it does not load), path.
-pub fn list(search: &SearchPath, out: &mut impl Write) -> i32 {
-    let found = search.available();
+/// One runbook found: its name, path, and title or why it does not load.
+struct Listed {
+    name: String,
+    path: String,
+    title: Option<String>,
+    /// How many problems `check` would report (0 when it loads).
+    errors: usize,
+    /// Why it does not load, in one line.
+    problem: Option<String>,
+}
+
+fn listed(search: &SearchPath) -> Vec<Listed> {
+    search
+        .available()
+        .into_iter()
+        .map(|f| {
+            let (title, errors, problem) = match load_path(&f.path) {
+                Ok(r) => (Some(r.title), 0, None),
+                Err(DocError::Invalid(e)) => {
+                    let n = e.diagnostics.len();
+                    let why = format!("invalid: {n} errors — run `runbook check {}`", f.name);
+                    (None, n, Some(why))
+                }
+                Err(e) => (None, 1, Some(format!("unreadable: {e}"))),
+            };
+            Listed {
+                name: f.name,
+                path: f.path.display().to_string(),
+                title,
+                errors,
+                problem,
+            }
+        })
+        .collect()
+}
+
+/// Lists every runbook found: name, title (or why it does not load), path; or the same as
+/// JSON (`{"schema": 1, "runbooks": [{"name", "title", "path", "valid", "errors", "problem"}]}`).
+pub fn list(search: &SearchPath, as_json: bool, out: &mut impl Write) -> i32 {
+    let found = listed(search);
+    if as_json {
+        let rows: Vec<serde_json::Value> = found
+            .iter()
+            .map(|f| {
+                serde_json::json!({
+                    "name": f.name, "title": f.title, "path": f.path,
+                    "valid": f.problem.is_none(), "errors": f.errors, "problem": f.problem,
+                })
+            })
+            .collect();
+        let dirs: Vec<String> = search
+            .dirs
+            .iter()
+            .map(|d| d.display().to_string())
+            .collect();
+        let json = serde_json::json!({ "schema": 1, "searched": dirs, "runbooks": rows });
+        let _ = writeln!(
+            out,
+            "{}",
+            serde_json::to_string_pretty(&json).unwrap_or_default()
+        );
+        return 0;
+    }
     if found.is_empty() {
         let dirs: Vec<String> = search
             .dirs
@@ -101,19 +161,14 @@ pub fn list(search: &SearchPath, out: &mut impl Write) -> i32 {
         .max()
         .unwrap_or(0)
         .max(4);
-    let rows: Vec<(String, String, String)> = found
+    let rows: Vec<(&str, String, &str)> = found
         .iter()
         .map(|f| {
-            let title = match load_path(&f.path) {
-                Ok(r) => r.title,
-                Err(DocError::Invalid(e)) => format!(
-                    "(invalid: {} errors — run `runbook check {}`)",
-                    e.diagnostics.len(),
-                    f.name
-                ),
-                Err(e) => format!("(unreadable: {e})"),
+            let title = match (&f.title, &f.problem) {
+                (Some(title), _) => title.clone(),
+                (None, problem) => format!("({})", problem.as_deref().unwrap_or("?")),
             };
-            (f.name.clone(), title, f.path.display().to_string())
+            (f.name.as_str(), title, f.path.as_str())
         })
         .collect();
     let title_width = rows

@@ -21,7 +21,7 @@ pub fn state_word(summary: &SessionSummary) -> String {
     "interrupted".into()
 }
 
-/// Lists sessions newest first (or as JSON).
+/// Lists sessions newest first (or as JSON: `{"schema": 1, "dir", "sessions": [...]}`).
 pub fn sessions(dir: &Path, as_json: bool, out: &mut impl Write) -> i32 {
     let list = match list_sessions(dir) {
         Ok(list) => list,
@@ -46,10 +46,12 @@ pub fn sessions(dir: &Path, as_json: bool, out: &mut impl Write) -> i32 {
                 })
             })
             .collect();
+        let json =
+            serde_json::json!({ "schema": 1, "dir": dir.display().to_string(), "sessions": rows });
         let _ = writeln!(
             out,
             "{}",
-            serde_json::to_string_pretty(&rows).unwrap_or_default()
+            serde_json::to_string_pretty(&json).unwrap_or_default()
         );
         return 0;
     }
@@ -100,7 +102,8 @@ pub fn newest_unfinished(dir: &Path, runbook: Option<&Path>) -> Option<SessionSu
 }
 
 /// Verifies one session's log: exit 0 intact, 1 altered or corrupt, 2 not found.
-pub fn verify_session(dir: &Path, arg: &str, out: &mut impl Write) -> i32 {
+/// With `as_json` the verdict is one JSON object (README: JSON output).
+pub fn verify_session(dir: &Path, arg: &str, as_json: bool, out: &mut impl Write) -> i32 {
     let path = match resolve_session(dir, arg) {
         Ok(path) => path,
         Err(e) => {
@@ -108,40 +111,85 @@ pub fn verify_session(dir: &Path, arg: &str, out: &mut impl Write) -> i32 {
             return 2;
         }
     };
-    match verify(&path) {
+    let report = verify(&path);
+    let code = if matches!(report, Ok(VerifyReport::Ok { .. })) {
+        0
+    } else {
+        1
+    };
+    let text = if as_json {
+        serde_json::to_string_pretty(&verdict_json(&path, &report)).unwrap_or_default()
+    } else {
+        verdict_text(&path, &report)
+    };
+    let _ = writeln!(out, "{}", text.trim_end());
+    code
+}
+
+fn verdict_text(
+    path: &Path,
+    report: &Result<VerifyReport, crate::session::log::AuditError>,
+) -> String {
+    match report {
         Ok(VerifyReport::Ok {
             events,
             torn_tail,
             last_hash,
         }) => {
-            let _ = writeln!(
-                out,
+            let mut text = format!(
                 "ok: {} — {events} events, hash chain intact, last hash {last_hash}",
                 path.display()
             );
-            if torn_tail {
-                let _ = writeln!(
-                    out,
-                    "note: the final line is torn (the session stopped mid-write); `runbook resume` drops it and records the drop"
+            if *torn_tail {
+                text.push_str(
+                    "\nnote: the final line is torn (the session stopped mid-write); `runbook resume` drops it and records the drop",
                 );
             }
-            0
+            text
         }
         Ok(VerifyReport::Tampered {
             first_bad_seq,
             line_no,
             reason,
-        }) => {
-            let _ = writeln!(
-                out,
-                "TAMPERED: {} — first bad seq {first_bad_seq} (line {line_no}): {reason}",
-                path.display()
-            );
-            1
-        }
-        Err(e) => {
-            let _ = writeln!(out, "CORRUPT: {} — {e}", path.display());
-            1
-        }
+        }) => format!(
+            "TAMPERED: {} — first bad seq {first_bad_seq} (line {line_no}): {reason}",
+            path.display()
+        ),
+        Err(e) => format!("CORRUPT: {} — {e}", path.display()),
     }
+}
+
+/// `{"schema": 1, "path", "session", "verdict": "ok"|"tampered"|"corrupt", ...}`.
+fn verdict_json(
+    path: &Path,
+    report: &Result<VerifyReport, crate::session::log::AuditError>,
+) -> serde_json::Value {
+    let session = path.file_stem().map(|s| s.to_string_lossy().into_owned());
+    let mut json = serde_json::json!({
+        "schema": 1,
+        "path": path.display().to_string(),
+        "session": session,
+    });
+    let details = match report {
+        Ok(VerifyReport::Ok {
+            events,
+            torn_tail,
+            last_hash,
+        }) => serde_json::json!({
+            "verdict": "ok", "events": events, "torn_tail": torn_tail,
+            "last_hash": last_hash.to_string(),
+        }),
+        Ok(VerifyReport::Tampered {
+            first_bad_seq,
+            line_no,
+            reason,
+        }) => serde_json::json!({
+            "verdict": "tampered", "first_bad_seq": first_bad_seq, "line": line_no, "reason": reason,
+        }),
+        Err(e) => serde_json::json!({ "verdict": "corrupt", "reason": e.to_string() }),
+    };
+    if let (Some(json), serde_json::Value::Object(details)) = (json.as_object_mut(), details) {
+        json.extend(details);
+    }
+    json
 }

@@ -33,7 +33,7 @@ fn probe_target(probe: &Probe) -> String {
         Probe::Tcp { address } => address.clone(),
         Probe::Cmd { command } => command.clone(),
         Probe::System(metric) => format!("{metric:?}").to_lowercase(),
-        Probe::Prometheus { url, query } => format!("{url} {query}"),
+        Probe::Prometheus { url, query, .. } => format!("{url} {query}"),
     }
 }
 
