@@ -10,9 +10,11 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 static COLOUR: AtomicBool = AtomicBool::new(true);
 
-/// Allows or forbids colour on every screen drawn from now on.
+/// Allows or forbids colour on every screen drawn from now on. crossterm reads `NO_COLOR`
+/// on its own; this overrides it, so `--color always` wins as a flag should.
 pub fn set_enabled(enabled: bool) {
     COLOUR.store(enabled, Ordering::Relaxed);
+    crossterm::style::force_color_output(enabled);
 }
 
 /// Whether screens are drawn in colour.
