@@ -137,9 +137,12 @@ fn bash_completes_runbook_names_and_session_ids() {
     let prefix = &id[..id.len() - 6];
     assert_eq!(
         bash_complete(&sb, &["runbook", "verify", prefix]),
-        [id.clone()]
+        [id.as_str()]
     );
-    assert_eq!(bash_complete(&sb, &["runbook", "replay", "rel"]), [id]);
+    assert_eq!(
+        bash_complete(&sb, &["runbook", "replay", "rel"]),
+        [id.as_str()]
+    );
 }
 
 #[test]

@@ -67,6 +67,8 @@ async fn disk(path: PathBuf) -> Result<f64, ProbeError> {
 }
 
 /// Used space as `df` counts it: used / (used + available to unprivileged users).
+// statvfs field widths differ between platforms (u32 on some BSDs): widen to u64 everywhere.
+#[allow(clippy::useless_conversion)]
 fn disk_use(path: &Path) -> Result<f64, ProbeError> {
     let stat = nix::sys::statvfs::statvfs(path)
         .map_err(|e| ProbeError::Metric(format!("{}: {}", path.display(), e.desc())))?;
