@@ -153,7 +153,9 @@ fn watch_loop(
         }
     };
     let monitor = Monitor::start(runbook.meta.health.clone(), env, cwd);
-    let clear = std::io::stdout().is_terminal();
+    // A dumb terminal cannot clear: frames follow each other instead.
+    let dumb = crate::config::settings::dumb_terminal(&crate::config::process_env);
+    let clear = std::io::stdout().is_terminal() && !dumb;
     let mut next = Instant::now() + REDRAW;
     let mut drawn = false;
     while signals.received().is_none() {

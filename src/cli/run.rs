@@ -261,7 +261,9 @@ fn finish(
     operator: &str,
 ) -> i32 {
     engine.start_health();
-    let end = if full_screen(args) {
+    let full = full_screen(args);
+    tracing::debug!(full_screen = full, log = %engine.log_path().display(), "walk starts");
+    let end = if full {
         match crate::tui::runtime::run(engine, opts, operator, d.input.signals()) {
             Ok(end) => end,
             Err(e) => WalkEnd::Ended(Outcome::Failed, format!("the terminal failed: {e}")),
@@ -269,6 +271,7 @@ fn finish(
     } else {
         walk(engine, d, opts)
     };
+    tracing::debug!(end = ?end, "walk ends");
     match end {
         WalkEnd::Left => {
             let _ = d.out.flush();
