@@ -32,12 +32,13 @@ fn script(sb: &Sandbox, shell: &str) -> std::path::PathBuf {
     path
 }
 
-/// Runs `body` in bash after sourcing the completion script, in the sandbox's environment.
-fn bash(sb: &Sandbox, body: &str) -> String {
-    let script = script(sb, "bash");
-    let program = format!("source {}\n{body}", script.display());
+/// Runs `program` in `shell` after sourcing its completion script, in the sandbox's
+/// environment (its own sessions, configuration and data directories).
+fn in_shell(sb: &Sandbox, shell: &str, program: &str) -> String {
+    let script = script(sb, shell);
+    let program = format!("source {}\n{program}", script.display());
     let cmd = sb.command(&[]);
-    let out = Command::new("bash")
+    let out = Command::new(shell)
         .args(["-c", &program])
         .current_dir(sb.path())
         .envs(
@@ -45,8 +46,8 @@ fn bash(sb: &Sandbox, body: &str) -> String {
                 .filter_map(|(k, v)| Some((k.to_owned(), v?.to_owned()))),
         )
         .output()
-        .expect("bash runs");
-    assert!(out.status.success(), "{}", text(&out.stderr));
+        .expect("the shell runs");
+    assert!(out.status.success(), "{shell}: {}", text(&out.stderr));
     text(&out.stdout)
 }
 
@@ -62,7 +63,7 @@ fn bash_complete(sb: &Sandbox, words: &[&str]) -> Vec<String> {
         words = quoted.join(" "),
         cword = words.len() - 1,
     );
-    bash(sb, &body)
+    in_shell(sb, "bash", &body)
         .lines()
         .filter(|l| !l.is_empty())
         .map(String::from)
@@ -167,22 +168,6 @@ fn fish_completes_runbook_names() {
         return;
     }
     let sb = Sandbox::new();
-    let script = script(&sb, "fish");
-    let program = format!("source {}; complete -C 'runbook dep'", script.display());
-    let cmd = sb.command(&[]);
-    let out = Command::new("fish")
-        .args(["-c", &program])
-        .current_dir(sb.path())
-        .envs(
-            cmd.get_envs()
-                .filter_map(|(k, v)| Some((k.to_owned(), v?.to_owned()))),
-        )
-        .output()
-        .expect("fish runs");
-    let offered = text(&out.stdout);
-    assert!(
-        offered.starts_with("deploy-day7"),
-        "{offered}{}",
-        text(&out.stderr)
-    );
+    let offered = in_shell(&sb, "fish", "complete -C 'runbook dep'");
+    assert!(offered.starts_with("deploy-day7"), "{offered}");
 }
