@@ -168,32 +168,7 @@ enum Command {
         dir: Option<PathBuf>,
     },
     /// Show the settings in effect and where each comes from (flag, env, config file, default).
-    Config(ConfigArgs),
-}
-
-#[derive(Args)]
-struct ConfigArgs {
-    /// Print every setting, its value and where it came from (the default).
-    #[arg(long)]
-    show: bool,
-    /// Print only the configuration file's path.
-    #[arg(long, conflicts_with_all = ["show", "json"])]
-    path: bool,
-    /// The settings as JSON (README: JSON output).
-    #[arg(long)]
-    json: bool,
-    /// As `run --operator`, to see it take precedence.
-    #[arg(long, value_name = "NAME")]
-    operator: Option<String>,
-    /// As `run --audit-dir`.
-    #[arg(long, value_name = "DIR")]
-    audit_dir: Option<PathBuf>,
-    /// As `run --signoff-timeout`.
-    #[arg(long, value_name = "DURATION")]
-    signoff_timeout: Option<String>,
-    /// As `run --plain`.
-    #[arg(long, require_equals = true, num_args = 0..=1, default_missing_value = "true")]
-    plain: Option<bool>,
+    Config(config_cmd::ConfigArgs),
 }
 
 #[derive(Args, Clone, Default)]
@@ -385,13 +360,7 @@ fn overrides_of(cli: &Cli) -> Overrides {
             audit_dir: args.log.audit_dir.clone(),
             ..plain(args.plain)
         },
-        Some(Command::Config(args)) => Overrides {
-            operator: args.operator.clone(),
-            audit_dir: args.audit_dir.clone(),
-            signoff_timeout: args.signoff_timeout.clone(),
-            color: None,
-            plain: args.plain,
-        },
+        Some(Command::Config(args)) => args.overrides(),
         Some(_) => Overrides::default(),
     }
 }
@@ -453,28 +422,16 @@ fn dispatch(command: Command, cx: &Context) -> i32 {
             sign::sign(&args, &mut out, &mut err)
         }
         Command::Examples => examples::list(search, cx.examples_dir.as_deref(), &mut out),
-        Command::Config(args) => show_config(&args, cx, &mut out),
+        Command::Config(args) => {
+            let extras = config_cmd::Extras {
+                path: None,
+                search: &cx.search.dirs,
+                debug_log: cx.debug_log.as_deref(),
+            };
+            config_cmd::config(&args, &cx.settings, extras, &mut out)
+        }
         Command::Completions { .. } | Command::Man { .. } | Command::Init { .. } => 2,
     }
-}
-
-fn show_config(args: &ConfigArgs, cx: &Context, out: &mut impl std::io::Write) -> i32 {
-    let path = config::config_path(&config::process_env);
-    if args.path {
-        let shown = path
-            .as_ref()
-            .map_or("(no configuration directory known)".into(), |p| {
-                p.display().to_string()
-            });
-        let _ = writeln!(out, "{shown}");
-        return 0;
-    }
-    let extras = config_cmd::Extras {
-        path: path.as_deref(),
-        search: &cx.search.dirs,
-        debug_log: cx.debug_log.as_deref(),
-    };
-    config_cmd::show(&cx.settings, &extras, args.json, out)
 }
 
 fn with_dir(audit_dir: Option<PathBuf>, body: impl FnOnce(PathBuf) -> i32) -> i32 {

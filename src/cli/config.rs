@@ -1,8 +1,67 @@
 //! `runbook config --show`: every setting's value and where it came from; `--path`: the file.
 
-use crate::config::{Setting, Settings};
+use crate::config::{Overrides, Setting, Settings};
 use std::io::Write;
 use std::path::{Path, PathBuf};
+
+/// What `runbook config` was asked.
+#[derive(Debug, clap::Args)]
+pub struct ConfigArgs {
+    /// Print every setting, its value and where it came from (the default).
+    #[arg(long)]
+    pub show: bool,
+    /// Print only the configuration file's path.
+    #[arg(long, conflicts_with_all = ["show", "json"])]
+    pub path: bool,
+    /// The settings as JSON (README: JSON output).
+    #[arg(long)]
+    pub json: bool,
+    /// As `run --operator`, to see it take precedence.
+    #[arg(long, value_name = "NAME")]
+    pub operator: Option<String>,
+    /// As `run --audit-dir`.
+    #[arg(long, value_name = "DIR")]
+    pub audit_dir: Option<PathBuf>,
+    /// As `run --signoff-timeout`.
+    #[arg(long, value_name = "DURATION")]
+    pub signoff_timeout: Option<String>,
+    /// As `run --plain`.
+    #[arg(long, require_equals = true, num_args = 0..=1, default_missing_value = "true")]
+    pub plain: Option<bool>,
+}
+
+impl ConfigArgs {
+    /// The flags given to `config`, to show their precedence.
+    pub fn overrides(&self) -> Overrides {
+        Overrides {
+            operator: self.operator.clone(),
+            audit_dir: self.audit_dir.clone(),
+            signoff_timeout: self.signoff_timeout.clone(),
+            color: None,
+            plain: self.plain,
+        }
+    }
+}
+
+/// `runbook config`: the file's path with `--path`, else the settings (`extras.path` is
+/// filled in here).
+pub fn config(args: &ConfigArgs, settings: &Settings, extras: Extras, out: &mut impl Write) -> i32 {
+    let path = crate::config::config_path(&crate::config::process_env);
+    if args.path {
+        let shown = path
+            .as_ref()
+            .map_or("(no configuration directory known)".into(), |p| {
+                p.display().to_string()
+            });
+        let _ = writeln!(out, "{shown}");
+        return 0;
+    }
+    let extras = Extras {
+        path: path.as_deref(),
+        ..extras
+    };
+    show(settings, &extras, args.json, out)
+}
 
 /// What `config --show` prints besides the settings.
 pub struct Extras<'a> {
