@@ -247,7 +247,9 @@ fn main() -> ExitCode {
         return ExitCode::from(runbook::cli::fail(message, 2) as u8);
     }
     let debug_log = diagnostics::start();
-    tracing::debug!(args = ?std::env::args().collect::<Vec<_>>(), "runbook started");
+    // The arguments themselves are not logged: `--param` may carry a secret.
+    let command = matches.subcommand_name().unwrap_or("run");
+    tracing::debug!(command, "runbook started");
     let code = start(cli, debug_log);
     tracing::debug!(code, "runbook ends");
     ExitCode::from(u8::try_from(code).unwrap_or(1))
@@ -309,8 +311,18 @@ fn start(cli: Cli, debug_log: Option<PathBuf>) -> i32 {
     let settings = Settings::resolve(&overrides, &file, &env);
     tracing::debug!(file = ?settings.file, operator = ?settings.operator.source, plain = ?settings.plain, color = ?settings.color, "settings");
     runbook::tui::colour::set_enabled(settings.colour_on(true));
-    let wants_examples = !matches!(cli.command, Some(Command::Config(_)));
-    let examples_dir = if wants_examples {
+    let resolves_names = matches!(
+        cli.command,
+        None | Some(
+            Command::Run { .. }
+                | Command::List { .. }
+                | Command::Check { .. }
+                | Command::Show { .. }
+                | Command::Health { .. }
+                | Command::Examples
+        )
+    );
+    let examples_dir = if resolves_names {
         examples::ready_dir()
     } else {
         examples::examples_dir()
