@@ -6,6 +6,7 @@ use clap_complete::engine::ArgValueCandidates;
 use clap_complete::env::CompleteEnv;
 use runbook::cli::completions::{self, COMPLETE_VAR, Shell};
 use runbook::cli::follow::{self, FollowArgs};
+use runbook::cli::prove::ProofArgs;
 use runbook::cli::replay::{self, ReplayArgs};
 use runbook::cli::run::{self, RunArgs};
 use runbook::cli::{config as config_cmd, diagnostics, examples, export, health, init, inspect};
@@ -83,24 +84,37 @@ enum Command {
     Follow(FollowArgs),
     /// Play a recorded session back with its real timing.
     Replay(ReplayArgs),
-    /// Check a session log's hash chain and structure: exit 0 intact, 1 altered or corrupt.
+    /// Check a session log's hash chain, structure, signatures and anchors: exit 0 intact,
+    /// 1 altered, corrupt, badly signed or cut short.
     Verify {
         #[arg(add = sessions_hint())]
         session: String,
         /// The verdict as JSON (README: JSON output).
         #[arg(long)]
         json: bool,
+        /// Check every signature against this file (git's allowed-signers format).
+        #[arg(long, value_name = "FILE")]
+        allowed_signers: Option<PathBuf>,
+        /// Check that the log holds every head anchored in this file (an anchor file, or
+        /// syslog lines).
+        #[arg(long, value_name = "FILE")]
+        anchors: Option<PathBuf>,
         #[arg(long, env = "RUNBOOK_AUDIT_DIR", value_name = "DIR")]
         audit_dir: Option<PathBuf>,
     },
-    /// Turn a recorded session into a Markdown timeline, an asciicast (v2) or a JSON array.
+    /// Turn a recorded session into a Markdown timeline, an asciicast (v2), a JSON array or
+    /// JSON Lines for log shippers.
     Export {
         /// A session id, a unique prefix of one, or a log file's path.
         #[arg(add = sessions_hint())]
         session: String,
-        /// md: post-mortem timeline; cast: recording for asciinema; json: the log's records.
-        #[arg(long, value_parser = ["md", "cast", "json"])]
+        /// md: post-mortem timeline; cast: recording for asciinema; json: the log's records;
+        /// jsonl: one object per event, with session, runbook, operator and host on each.
+        #[arg(long, value_parser = ["md", "cast", "json", "jsonl"])]
         format: String,
+        /// Leave step output out (jsonl).
+        #[arg(long)]
+        no_output: bool,
         /// Write to FILE instead of stdout.
         #[arg(long, short, value_name = "FILE")]
         output: Option<PathBuf>,
@@ -204,6 +218,20 @@ struct RunFlags {
     /// Where session logs go (default: the user's state directory).
     #[arg(long, env = "RUNBOOK_AUDIT_DIR", value_name = "DIR")]
     audit_dir: Option<PathBuf>,
+    /// Sign the chain head at each gate, sign-off, rollback and the end with this SSH key
+    /// (a private key, or a public key held by ssh-agent), or `agent` for the agent's first key.
+    #[arg(long, value_name = "FILE|agent")]
+    sign_key: Option<String>,
+    /// The principal the allowed-signers file names for the key (default: the operator).
+    #[arg(long, value_name = "NAME")]
+    sign_principal: Option<String>,
+    /// Also write each signed head to SINK (repeatable): syslog, syslog://HOST[:PORT],
+    /// syslog+tcp://HOST[:PORT], file:PATH, ssh://[USER@]HOST/PATH.
+    #[arg(long = "anchor", value_name = "SINK")]
+    anchors: Vec<String>,
+    /// Start no step while an anchor cannot be written (the session stops, resumable).
+    #[arg(long)]
+    anchor_required: bool,
 }
 
 impl RunFlags {
@@ -214,6 +242,8 @@ impl RunFlags {
             signoff_timeout: self.signoff_timeout.clone(),
             color: None,
             plain: self.plain,
+            sign_key: self.sign_key.clone(),
+            anchors: self.anchors.clone(),
         }
     }
 
@@ -230,6 +260,12 @@ impl RunFlags {
             audit_dir: settings.audit_dir.value.clone(),
             section: self.section.clone(),
             plain: settings.plain.value,
+            proof: ProofArgs {
+                sign_key: settings.sign_key.value.clone(),
+                sign_principal: self.sign_principal.clone(),
+                anchors: settings.anchors.value.clone(),
+                anchor_required: self.anchor_required,
+            },
         }
     }
 }
@@ -394,8 +430,18 @@ fn dispatch(command: Command, cx: &Context) -> i32 {
         Command::Sessions { json, .. } => {
             with_dir(audit_dir, |dir| sessions::sessions(&dir, json, &mut out))
         }
-        Command::Verify { session, json, .. } => with_dir(audit_dir, |dir| {
-            sessions::verify_session(&dir, &session, json, &mut out)
+        Command::Verify {
+            session,
+            json,
+            allowed_signers,
+            anchors,
+            ..
+        } => with_dir(audit_dir, |dir| {
+            let proof = sessions::ProofFiles {
+                allowed_signers,
+                anchors,
+            };
+            sessions::verify_session(&dir, &session, &proof, json, &mut out)
         }),
         Command::Follow(mut args) => {
             args.plain = cx.settings.plain.value;
@@ -410,10 +456,12 @@ fn dispatch(command: Command, cx: &Context) -> i32 {
         Command::Export {
             session,
             format,
+            no_output,
             output,
             ..
         } => with_dir(audit_dir, |dir| {
-            export::export(&dir, &session, &format, output.as_deref())
+            let options = export::ExportOptions { no_output };
+            export::export(&dir, &session, &format, output.as_deref(), options)
         }),
         Command::List { json } => inspect::list(search, json, &mut out),
         Command::Check { targets } => inspect::check(&targets, search, &mut out, &mut err),

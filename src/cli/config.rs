@@ -39,6 +39,8 @@ impl ConfigArgs {
             signoff_timeout: self.signoff_timeout.clone(),
             color: None,
             plain: self.plain,
+            sign_key: None,
+            anchors: Vec::new(),
         }
     }
 }
@@ -125,10 +127,7 @@ fn rows(s: &Settings) -> Vec<(&'static str, String, String)> {
         row(
             "sign_key",
             &s.sign_key,
-            s.sign_key
-                .value
-                .as_deref()
-                .map_or("-".into(), |p| p.display().to_string()),
+            s.sign_key.value.clone().unwrap_or_else(|| "-".into()),
         ),
         row(
             "anchors",

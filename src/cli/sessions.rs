@@ -1,8 +1,14 @@
-//! `runbook sessions` and `runbook verify`: what was recorded, and whether it was altered.
+//! `runbook sessions` and `runbook verify`: what was recorded, and whether it was altered,
+//! signed by whom, and still holds every anchored head.
 
-use crate::session::log::{SessionSummary, VerifyReport, list_sessions, resolve_session, verify};
+use crate::session::log::{
+    AuditError, Record, SessionSummary, VerifyReport, list_sessions, read_records, resolve_session,
+};
+use crate::session::proof::allowed::AllowedSigners;
+use crate::session::proof::anchors_file;
+use crate::session::proof::check::{Against, ProofReport, verify_with_proof};
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// A session's state in one word: running, completed, rolled_back, failed, aborted, interrupted.
 pub fn state_word(summary: &SessionSummary) -> String {
@@ -101,57 +107,90 @@ pub fn newest_unfinished(dir: &Path, runbook: Option<&Path>) -> Option<SessionSu
     })
 }
 
-/// Verifies one session's log: exit 0 intact, 1 altered or corrupt, 2 not found.
-/// With `as_json` the verdict is one JSON object (README: JSON output).
-pub fn verify_session(dir: &Path, arg: &str, as_json: bool, out: &mut impl Write) -> i32 {
-    let path = match resolve_session(dir, arg) {
-        Ok(path) => path,
-        Err(e) => {
-            super::stderr_line(&format!("error: {e}"));
-            return 2;
-        }
-    };
-    let report = verify(&path);
-    let code = if matches!(report, Ok(VerifyReport::Ok { .. })) {
-        0
-    } else {
-        1
-    };
-    let text = if as_json {
-        serde_json::to_string_pretty(&verdict_json(&path, &report)).unwrap_or_default()
-    } else {
-        verdict_text(&path, &report)
-    };
-    let _ = writeln!(out, "{}", text.trim_end());
-    code
+/// What `verify` checks beyond the chain.
+#[derive(Debug, Clone, Default)]
+pub struct ProofFiles {
+    /// `--allowed-signers FILE`
+    pub allowed_signers: Option<PathBuf>,
+    /// `--anchors FILE`
+    pub anchors: Option<PathBuf>,
 }
 
-fn verdict_text(
-    path: &Path,
-    report: &Result<VerifyReport, crate::session::log::AuditError>,
-) -> String {
-    match report {
-        Ok(VerifyReport::Ok {
-            events,
-            torn_tail,
-            last_hash,
-        }) => {
-            let mut text = format!(
-                "ok: {} — {events} events, hash chain intact, last hash {last_hash}",
-                path.display()
-            );
-            if *torn_tail {
-                text.push_str(
-                    "\nnote: the final line is torn (the session stopped mid-write); `runbook resume` drops it and records the drop",
-                );
-            }
-            text
+/// What `verify` found: the chain's verdict and, when it holds, the proof's.
+type Verdict = Result<(VerifyReport, Option<ProofReport>), AuditError>;
+
+/// Verifies one session's log — the chain, and its signatures and anchors: exit 0 intact,
+/// 1 altered, corrupt, badly signed or cut short, 2 not found or unreadable input. With
+/// `as_json` the verdict is one JSON object (README: JSON output).
+pub fn verify_session(
+    dir: &Path,
+    arg: &str,
+    proof: &ProofFiles,
+    as_json: bool,
+    out: &mut impl Write,
+) -> i32 {
+    let path = match resolve_session(dir, arg) {
+        Ok(path) => path,
+        Err(e) => return super::fail(e, 2),
+    };
+    let against = match against(&path, proof) {
+        Ok(against) => against,
+        Err(e) => return super::fail(e, 2),
+    };
+    let verdict = verify_with_proof(&path, against);
+    let intact = match &verdict {
+        Ok((VerifyReport::Ok { .. }, report)) => {
+            report.as_ref().is_none_or(|r| r.problems.is_empty())
         }
-        Ok(VerifyReport::Tampered {
-            first_bad_seq,
-            line_no,
-            reason,
-        }) => format!(
+        _ => false,
+    };
+    let text = if as_json {
+        serde_json::to_string_pretty(&verdict_json(&path, &verdict)).unwrap_or_default()
+    } else {
+        verdict_text(&path, &verdict)
+    };
+    let _ = writeln!(out, "{}", text.trim_end());
+    if intact { 0 } else { 1 }
+}
+
+fn verdict_text(path: &Path, verdict: &Verdict) -> String {
+    match verdict {
+        Ok((
+            VerifyReport::Ok {
+                events,
+                torn_tail,
+                last_hash,
+            },
+            report,
+        )) => {
+            let empty = ProofReport::default();
+            let report = report.as_ref().unwrap_or(&empty);
+            let mut lines = vec![if report.problems.is_empty() {
+                format!(
+                    "ok: {} — {events} events, hash chain intact, last hash {last_hash}",
+                    path.display()
+                )
+            } else {
+                format!(
+                    "FAILED: {} — hash chain intact ({events} events, last hash {last_hash}), but:",
+                    path.display()
+                )
+            }];
+            lines.extend(report.problems.iter().map(|p| format!("  {p}")));
+            if *torn_tail {
+                lines.push("note: the final line is torn (the session stopped mid-write); `runbook resume` drops it and records the drop".into());
+            }
+            lines.extend(report.findings.iter().cloned());
+            lines.join("\n")
+        }
+        Ok((
+            VerifyReport::Tampered {
+                first_bad_seq,
+                line_no,
+                reason,
+            },
+            _,
+        )) => format!(
             "TAMPERED: {} — first bad seq {first_bad_seq} (line {line_no}): {reason}",
             path.display()
         ),
@@ -159,31 +198,44 @@ fn verdict_text(
     }
 }
 
-/// `{"schema": 1, "path", "session", "verdict": "ok"|"tampered"|"corrupt", ...}`.
-fn verdict_json(
-    path: &Path,
-    report: &Result<VerifyReport, crate::session::log::AuditError>,
-) -> serde_json::Value {
+/// `{"schema": 1, "path", "session", "verdict": "ok"|"failed"|"tampered"|"corrupt", ...}`.
+fn verdict_json(path: &Path, verdict: &Verdict) -> serde_json::Value {
     let session = path.file_stem().map(|s| s.to_string_lossy().into_owned());
     let mut json = serde_json::json!({
         "schema": 1,
         "path": path.display().to_string(),
         "session": session,
     });
-    let details = match report {
-        Ok(VerifyReport::Ok {
-            events,
-            torn_tail,
-            last_hash,
-        }) => serde_json::json!({
-            "verdict": "ok", "events": events, "torn_tail": torn_tail,
-            "last_hash": last_hash.to_string(),
-        }),
-        Ok(VerifyReport::Tampered {
-            first_bad_seq,
-            line_no,
-            reason,
-        }) => serde_json::json!({
+    let details = match verdict {
+        Ok((
+            VerifyReport::Ok {
+                events,
+                torn_tail,
+                last_hash,
+            },
+            report,
+        )) => {
+            let empty = ProofReport::default();
+            let report = report.as_ref().unwrap_or(&empty);
+            let word = if report.problems.is_empty() {
+                "ok"
+            } else {
+                "failed"
+            };
+            serde_json::json!({
+                "verdict": word, "events": events, "torn_tail": torn_tail,
+                "last_hash": last_hash.to_string(),
+                "problems": report.problems, "findings": report.findings,
+            })
+        }
+        Ok((
+            VerifyReport::Tampered {
+                first_bad_seq,
+                line_no,
+                reason,
+            },
+            _,
+        )) => serde_json::json!({
             "verdict": "tampered", "first_bad_seq": first_bad_seq, "line": line_no, "reason": reason,
         }),
         Err(e) => serde_json::json!({ "verdict": "corrupt", "reason": e.to_string() }),
@@ -192,4 +244,40 @@ fn verdict_json(
         json.extend(details);
     }
     json
+}
+
+/// Reads the allowed signers and this session's anchors.
+fn against(log: &Path, proof: &ProofFiles) -> Result<Against, String> {
+    let allowed = match &proof.allowed_signers {
+        Some(file) => {
+            let text = std::fs::read_to_string(file)
+                .map_err(|e| format!("--allowed-signers {}: {e}", file.display()))?;
+            let parsed = AllowedSigners::parse(&text)
+                .map_err(|e| format!("--allowed-signers {}: {e}", file.display()))?;
+            Some((file.display().to_string(), parsed))
+        }
+        None => None,
+    };
+    let anchors = match &proof.anchors {
+        Some(file) => {
+            let session_id = session_id_of(log);
+            let found =
+                anchors_file::read(file, &session_id).map_err(|e| format!("--anchors {e}"))?;
+            Some((file.display().to_string(), found))
+        }
+        None => None,
+    };
+    Ok(Against { allowed, anchors })
+}
+
+/// The session id the log's header names (empty when it has no readable header: the
+/// chain check reports that).
+fn session_id_of(log: &Path) -> String {
+    let first = read_records(log)
+        .ok()
+        .and_then(|mut records| records.next());
+    match first {
+        Some(Ok(Record::Header(header))) => header.session_id,
+        _ => String::new(),
+    }
 }

@@ -58,9 +58,9 @@ pub struct Config {
     pub color: Option<ColorWhen>,
     /// The line dialogue instead of the full screen, by default.
     pub plain: Option<bool>,
-    /// Accepted for signing audit logs: the SSH key to sign with.
-    pub sign_key: Option<PathBuf>,
-    /// Accepted for signing audit logs: where log digests are anchored.
+    /// The SSH key sessions sign their chain heads with: a key file, or `agent` (as `--sign-key`).
+    pub sign_key: Option<String>,
+    /// Where signed heads are also written, as `--anchor` takes them (`syslog`, `file:PATH`, …).
     pub anchors: Option<Vec<String>>,
 }
 

@@ -74,7 +74,7 @@ impl Reader<'_> {
             "signoff_timeout" => config.signoff_timeout = self.duration(value),
             "color" => config.color = self.color(value),
             "plain" => config.plain = self.boolean(value, "plain"),
-            "sign_key" => config.sign_key = self.path(value, "sign_key"),
+            "sign_key" => config.sign_key = self.signing_key(value),
             "anchors" => config.anchors = self.strings(value, "anchors"),
             other => self.problem(
                 key.span(),
@@ -106,6 +106,19 @@ impl Reader<'_> {
     fn path(&mut self, value: &Spanned<Value>, key: &str) -> Option<PathBuf> {
         let text = self.text(value, key, "a path in quotes, e.g. \"~/runbook/sessions\"")?;
         Some(expand(&text, self.base))
+    }
+
+    /// `agent` as it is; a key file's path expanded like any other.
+    fn signing_key(&mut self, value: &Spanned<Value>) -> Option<String> {
+        let text = self.text(
+            value,
+            "sign_key",
+            "a key file, e.g. \"~/.ssh/id_ed25519\", or \"agent\"",
+        )?;
+        if text == "agent" {
+            return Some(text);
+        }
+        Some(expand(&text, self.base).to_string_lossy().into_owned())
     }
 
     fn strings(&mut self, value: &Spanned<Value>, key: &str) -> Option<Vec<String>> {
@@ -242,7 +255,7 @@ mod tests {
         let config = parsed(
             "operator = \"Ana Ruiz\"\naudit_dir = \"sessions\"\nrunbook_path = [\"/srv/rb\", \"more\"]\n\
              signoff_timeout = \"10m\"\ncolor = \"never\"\nplain = true\n\
-             sign_key = \"/keys/id_ed25519\"\nanchors = [\"git:ops/anchors\"]\n",
+             sign_key = \"/keys/id_ed25519\"\nanchors = [\"file:/var/log/heads\"]\n",
         )
         .expect("valid");
         assert_eq!(config.operator.as_deref(), Some("Ana Ruiz"));
@@ -257,8 +270,17 @@ mod tests {
         assert_eq!(config.signoff_timeout.as_deref(), Some("10m"));
         assert_eq!(config.color, Some(ColorWhen::Never));
         assert_eq!(config.plain, Some(true));
-        assert_eq!(config.sign_key, Some(PathBuf::from("/keys/id_ed25519")));
-        assert_eq!(config.anchors, Some(vec!["git:ops/anchors".to_string()]));
+        assert_eq!(config.sign_key.as_deref(), Some("/keys/id_ed25519"));
+        assert_eq!(
+            config.anchors,
+            Some(vec!["file:/var/log/heads".to_string()])
+        );
+        let agent = parsed("sign_key = \"agent\"\n").expect("valid");
+        assert_eq!(
+            agent.sign_key.as_deref(),
+            Some("agent"),
+            "not a path next to the file"
+        );
     }
 
     #[test]

@@ -56,6 +56,9 @@ pub struct Overrides {
     pub signoff_timeout: Option<String>,
     pub color: Option<ColorWhen>,
     pub plain: Option<bool>,
+    pub sign_key: Option<String>,
+    /// `--anchor` sinks (none given: empty).
+    pub anchors: Vec<String>,
 }
 
 /// Every setting, resolved.
@@ -71,9 +74,9 @@ pub struct Settings {
     pub signoff_timeout: Setting<String>,
     pub color: Setting<ColorWhen>,
     pub plain: Setting<bool>,
-    /// Accepted for signing (read by the signing commands).
-    pub sign_key: Setting<Option<PathBuf>>,
-    /// Accepted for signing (read by the signing commands).
+    /// The key sessions sign with (`--sign-key`): a key file or `agent`.
+    pub sign_key: Setting<Option<String>>,
+    /// Where signed heads are also written (`--anchor`).
     pub anchors: Setting<Vec<String>>,
 }
 
@@ -136,11 +139,22 @@ impl Settings {
                 config.plain,
             )
             .unwrap_or_else(|| Setting::new(false, Source::Default)),
-            sign_key: Setting::new(config.sign_key.clone(), file_or_default(&config.sign_key)),
-            anchors: Setting::new(
-                config.anchors.clone().unwrap_or_default(),
-                file_or_default(&config.anchors),
-            ),
+            sign_key: pick(
+                (flags.sign_key.clone(), "--sign-key"),
+                (None, ""),
+                config.sign_key.clone(),
+            )
+            .map(|s| Setting::new(Some(s.value), s.source))
+            .unwrap_or_else(|| Setting::new(None, Source::Default)),
+            anchors: pick(
+                (
+                    Some(flags.anchors.clone()).filter(|a| !a.is_empty()),
+                    "--anchor",
+                ),
+                (None, ""),
+                config.anchors.clone(),
+            )
+            .unwrap_or_else(|| Setting::new(Vec::new(), Source::Default)),
         }
     }
 
@@ -175,14 +189,6 @@ fn pick<T>(
     flag.map(|v| Setting::new(v, Source::Flag(flag_name)))
         .or_else(|| env.map(|v| Setting::new(v, Source::Env(env_name))))
         .or_else(|| file.map(|v| Setting::new(v, Source::File)))
-}
-
-fn file_or_default<T>(value: &Option<T>) -> Source {
-    if value.is_some() {
-        Source::File
-    } else {
-        Source::Default
-    }
 }
 
 /// `$USER`, else the OS user's name.
@@ -226,7 +232,7 @@ mod tests {
             color: Some(ColorWhen::Always),
             plain: Some(true),
             sign_key: Some("/keys/k".into()),
-            anchors: None,
+            anchors: Some(vec!["syslog".into()]),
         }
     }
 
@@ -256,7 +262,21 @@ mod tests {
         assert_eq!(s.signoff_timeout, Setting::new("10m".into(), Source::File));
         assert_eq!(s.runbook_path.source, Source::File);
         assert_eq!(s.sign_key.source, Source::File);
-        assert_eq!(s.anchors, Setting::new(Vec::new(), Source::Default));
+        assert_eq!(
+            s.anchors,
+            Setting::new(vec!["syslog".to_string()], Source::File)
+        );
+        let flags = Overrides {
+            sign_key: Some("agent".into()),
+            anchors: vec!["file:/tmp/heads".into()],
+            ..Overrides::default()
+        };
+        let s = Settings::resolve(&flags, &file(), &env);
+        assert_eq!(
+            s.sign_key,
+            Setting::new(Some("agent".into()), Source::Flag("--sign-key"))
+        );
+        assert_eq!(s.anchors.value, ["file:/tmp/heads"]);
     }
 
     #[test]
