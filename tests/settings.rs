@@ -309,3 +309,25 @@ fn the_manual_page_is_roff_with_every_subcommand() {
     assert_eq!(out.status.code(), Some(0));
     assert!(dir.join("runbook-run.1").is_file());
 }
+
+#[test]
+fn anchors_in_the_file_are_written_unless_the_command_line_names_its_own() {
+    let sb = Sandbox::new();
+    let from_file = sb.path().join("heads-from-file");
+    let from_flag = sb.path().join("heads-from-flag");
+    write_config(
+        &sb,
+        &format!("anchors = [\"file:{}\"]\n", from_file.display()),
+    );
+    sb.runbook("t.md", "# T\n\n- [ ] one\n");
+    let out = sb.run(&["run", "t.md", "--plain", "--yes"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let heads = std::fs::read_to_string(&from_file).expect("the file's anchor is written");
+    assert!(heads.contains("runbook-audit v1"), "{heads}");
+    let flag = format!("file:{}", from_flag.display());
+    let out = sb.run(&["run", "t.md", "--plain", "--yes", "--anchor", &flag]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(from_flag.is_file(), "the flag's anchor is written");
+    let after = std::fs::read_to_string(&from_file).expect("read");
+    assert_eq!(after, heads, "--anchor replaces the file's anchors");
+}
