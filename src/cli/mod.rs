@@ -5,6 +5,7 @@ pub mod follow;
 pub mod health;
 pub mod inspect;
 pub mod outline;
+pub mod outline_step;
 pub mod replay;
 pub mod run;
 pub mod sessions;
