@@ -353,3 +353,42 @@ fn without_errexit_the_script_goes_on_after_a_failure() {
     assert_eq!(went_on.outcome.exit, Exit::Code(0));
     assert_eq!(went_on.text(Stream::Stdout), "after\n");
 }
+
+#[test]
+fn a_placeholder_value_reaches_the_command_only_through_the_environment() {
+    use runbook::doc::shell::placeholder::rewrite;
+    let dir = tempdir();
+    let (script, found) = rewrite("touch marker-<release name>\necho done\n");
+    assert_eq!(found[0].env, "RELEASE_NAME");
+    let mut filled = request(&script, dir.path());
+    filled.env.insert(
+        "RELEASE_NAME".into(),
+        "$(touch pwned); `touch pwned2` x".into(),
+    );
+    let filled = run(filled);
+    assert_eq!(
+        filled.outcome.exit,
+        Exit::Code(0),
+        "{}",
+        filled.text(Stream::Stderr)
+    );
+    assert!(!dir.path().join("pwned").exists() && !dir.path().join("pwned2").exists());
+    assert!(
+        dir.path()
+            .join("marker-$(touch pwned); `touch pwned2` x")
+            .exists()
+    );
+
+    let unfilled = run(request(&script, dir.path()));
+    assert_ne!(unfilled.outcome.exit, Exit::Code(0));
+    assert!(
+        unfilled
+            .text(Stream::Stderr)
+            .contains("RELEASE_NAME: placeholder without a value")
+    );
+    assert_eq!(
+        unfilled.text(Stream::Stdout),
+        "",
+        "nothing after the unfilled placeholder ran"
+    );
+}

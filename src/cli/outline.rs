@@ -59,6 +59,9 @@ impl Counts {
         .filter(|(_, n)| *n > 0)
         .map(|(k, n)| format!("{n} {k}"))
         .collect();
+        if parts.is_empty() {
+            return plural(self.steps(), "step");
+        }
         format!("{} ({})", plural(self.steps(), "step"), parts.join(", "))
     }
 }

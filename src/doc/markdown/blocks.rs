@@ -70,6 +70,9 @@ fn is_session_lang(lang: &str) -> bool {
 
 /// Reads one block; decisions are warnings, malformed info strings errors.
 pub fn read(block: &Block, sink: &mut Sink) -> Reading {
+    if let Some(inner) = fence_inside_indented(block) {
+        return read(&inner, sink);
+    }
     let (info, lang, attrs) = match block.source {
         Source::Fenced(info) | Source::Html(info) => {
             let Some((lang, attrs)) = language_and_attrs(info, block.line, sink) else {
@@ -106,6 +109,40 @@ pub fn read(block: &Block, sink: &mut Sink) -> Reading {
         name,
         kind: StepKind::Run(run),
     }])
+}
+
+/// Indented code that is itself one fenced block — a mkdocs tab or admonition
+/// (`=== "Linux"` followed by an indented ```` ```bash ```` fence) — is that fence.
+fn fence_inside_indented<'a>(block: &Block<'a>) -> Option<Block<'a>> {
+    if block.source != Source::Indented {
+        return None;
+    }
+    let content = block.content.trim_end();
+    let (first, rest) = content.split_once('\n')?;
+    if !rest.contains('\n') {
+        return None;
+    }
+    let fence_char = first.chars().next().filter(|c| *c == '`' || *c == '~')?;
+    let fence_len = first.chars().take_while(|c| *c == fence_char).count();
+    let (body, last) = rest.rsplit_once('\n').unwrap_or(("", rest));
+    let closes = last.trim().len() >= fence_len && last.trim().chars().all(|c| c == fence_char);
+    if fence_len < 3
+        || !closes
+        || body
+            .lines()
+            .any(|l| l.trim_start().starts_with(&first[..fence_len]))
+    {
+        return None;
+    }
+    let body_start = first.len() + 1;
+    Some(Block {
+        source: Source::Fenced(first[fence_len..].trim()),
+        content: block
+            .content
+            .get(body_start..body_start + body.len() + 1)
+            .unwrap_or(body),
+        line: block.line,
+    })
 }
 
 /// Checks and waits instead of a command: a comments-only shell block, or task items in
@@ -200,7 +237,12 @@ fn tagged_shell(content: &str, lang: &str, line: u32, sink: &mut Sink) -> RunSte
             .iter()
             .filter(|l| matches!(l, TranscriptLine::Output(_)))
             .count();
-        sink.warn(line, 1, Code::Console, format!("a {lang} block whose commands carry prompts: read as a console transcript; prompts are dropped and {outputs} output line{} never run", if outputs == 1 { "" } else { "s" }));
+        let output = match outputs {
+            0 => String::new(),
+            1 => " and 1 output line is never run".to_string(),
+            n => format!(" and {n} output lines are never run"),
+        };
+        sink.warn(line, 1, Code::Console, format!("a {lang} block whose commands carry prompts: read as a console transcript; the prompts are dropped{output}"));
         return transcript_run(lines, lang);
     }
     if has_output_shaped_lines(content) && !parses(content) {

@@ -41,8 +41,11 @@ pub fn parses(script: &str) -> bool {
     parse(script).is_some_and(|tree| !tree.root_node().has_error())
 }
 
-/// Whether `script` (prompts removed) is confidently shell.
+/// Whether `script` (prompts removed) is confidently shell. Placeholders are judged as
+/// the variable references they become (`<lock-id>` is not a redirection).
 pub fn judge(script: &str) -> Verdict {
+    let (rewritten, _) = super::placeholder::rewrite(script);
+    let script = rewritten.as_str();
     if let Some(shape) = foreign_shape(script) {
         return Verdict::NotShell(format!("it reads as {shape}"));
     }

@@ -200,13 +200,19 @@ pub fn env_name(name: &str) -> String {
     }
 }
 
-/// A reference to `env` that reads as one word in `context`.
+/// What the shell says, and stops at, when a placeholder's variable is empty or unset: the
+/// command never runs with a hole where the value should be.
+pub const UNFILLED: &str = "placeholder without a value";
+
+/// A reference to `env` that reads as one word in `context`, and stops the script when
+/// the variable has no value.
 fn reference(env: &str, context: Context) -> String {
+    let variable = format!("${{{env}:?{UNFILLED}}}");
     match context {
-        Context::Double | Context::HeredocExpanding => format!("${{{env}}}"),
-        Context::Single => format!("'\"${{{env}}}\"'"),
-        Context::DollarSingle => format!("'\"${{{env}}}\"$'"),
-        Context::Unquoted | Context::Comment | Context::HeredocLiteral => format!("\"${{{env}}}\""),
+        Context::Double | Context::HeredocExpanding => variable,
+        Context::Single => format!("'\"{variable}\"'"),
+        Context::DollarSingle => format!("'\"{variable}\"$'"),
+        Context::Unquoted | Context::Comment | Context::HeredocLiteral => format!("\"{variable}\""),
     }
 }
 
@@ -225,7 +231,7 @@ mod tests {
         );
         assert_eq!(
             script,
-            "kubectl config use-context \"${CLUSTER_NAME}\"\ncurl -LO https://dl.k8s.io/v\"${CURRENT_VERSION}\"/kubectl\nhelm install app --version \"${PAGE_VERSION}\"\n"
+            "kubectl config use-context \"${CLUSTER_NAME:?placeholder without a value}\"\ncurl -LO https://dl.k8s.io/v\"${CURRENT_VERSION:?placeholder without a value}\"/kubectl\nhelm install app --version \"${PAGE_VERSION:?placeholder without a value}\"\n"
         );
         let envs: Vec<&str> = found.iter().map(|p| p.env.as_str()).collect();
         assert_eq!(envs, ["CLUSTER_NAME", "CURRENT_VERSION", "PAGE_VERSION"]);
@@ -237,7 +243,7 @@ mod tests {
             rewrite("echo \"tag v<VERSION>\" '<strong_password>' $'<x>'\n# <in-comment>\n");
         assert_eq!(
             script,
-            "echo \"tag v${VERSION}\" ''\"${STRONG_PASSWORD}\"'' $''\"${X}\"$''\n# <in-comment>\n"
+            "echo \"tag v${VERSION:?placeholder without a value}\" ''\"${STRONG_PASSWORD:?placeholder without a value}\"'' $''\"${X:?placeholder without a value}\"$''\n# <in-comment>\n"
         );
         assert!(
             found
@@ -272,6 +278,9 @@ mod tests {
     #[test]
     fn an_injection_payload_never_becomes_script_text() {
         let (script, _) = rewrite("ssh <host> uptime\n");
-        assert_eq!(script, "ssh \"${HOST}\" uptime\n");
+        assert_eq!(
+            script,
+            "ssh \"${HOST:?placeholder without a value}\" uptime\n"
+        );
     }
 }
