@@ -50,3 +50,39 @@ fn a_failing_first_command_fails_the_step_and_nothing_after_it_runs() {
         "after\n"
     );
 }
+
+#[test]
+fn a_garbled_document_is_shown_repaired_and_logged_with_the_files_own_hash() {
+    use sha2::{Digest, Sha256};
+    let sb = Sandbox::new();
+    let written = "# \u{f8ff}üöÄ Deploy\n\nStatus: ‚úÖ ready\n\n- [ ] Window announced\n";
+    let path = sb.runbook("garbled.md", written);
+    let out = sb.run(&["run", "garbled.md", "--plain", "--yes"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains("🚀 Deploy"),
+        "{}",
+        text(&out.stdout)
+    );
+    let header: serde_json::Value = serde_json::from_str(
+        std::fs::read_to_string(sb.only_log())
+            .expect("log")
+            .lines()
+            .next()
+            .expect("header"),
+    )
+    .expect("json");
+    let bytes = std::fs::read(path).expect("runbook");
+    let digest: String = Sha256::digest(&bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    assert_eq!(header["runbook"]["sha256"], digest.as_str());
+    let check = sb.run(&["check", "garbled.md"]);
+    assert!(
+        text(&check.stderr)
+            .contains("garbled.md:1:3: warning: the text is UTF-8 that was once read as Mac Roman"),
+        "{}",
+        text(&check.stderr)
+    );
+}

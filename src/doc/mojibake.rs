@@ -15,8 +15,8 @@ pub struct Repair {
     pub encoding: &'static str,
     /// How many garbled passages were repaired.
     pub passages: usize,
-    /// The first repaired passage: its line, as written and as repaired.
-    pub first: (u32, String, String),
+    /// The first repaired passage: its line and column, as written and as repaired.
+    pub first: (u32, u32, String, String),
 }
 
 const CANDIDATES: &[(&Encoding, &str)] =
@@ -43,12 +43,18 @@ fn repair_as(text: &str, encoding: &'static Encoding, name: &'static str) -> Opt
         let (ascii, tail) = rest.split_at(start);
         line += count_newlines(ascii);
         out.push_str(ascii);
+        let at = text.len() - tail.len();
         let end = tail.find(|c: char| c.is_ascii()).unwrap_or(tail.len());
         let (run, after) = tail.split_at(end);
         match undo(run, encoding) {
             Some(fixed) => {
                 garbled += 1;
-                first.get_or_insert_with(|| (line, run.to_string(), fixed.clone()));
+                first.get_or_insert_with(|| {
+                    let line_start = text[..at].rfind('\n').map_or(0, |i| i + 1);
+                    let col = text[line_start..at].chars().count() + 1;
+                    let col = u32::try_from(col).unwrap_or(u32::MAX);
+                    (line, col, run.to_string(), fixed.clone())
+                });
                 out.push_str(&fixed);
             }
             None => {
@@ -83,9 +89,10 @@ fn count_newlines(text: &str) -> u32 {
 
 /// The warning that says the document was repaired.
 pub fn report(repair: &Repair, sink: &mut Sink) {
-    let (line, written, fixed) = &repair.first;
-    sink.warn_line(
+    let (line, col, written, fixed) = &repair.first;
+    sink.warn(
         *line,
+        *col,
         Code::Mojibake,
         format!(
             "the text is UTF-8 that was once read as {} and saved again: {} garbled passage{} shown repaired (`{written}` → `{fixed}`); the file itself is unchanged",
@@ -108,7 +115,7 @@ mod tests {
         let win = repair("Status: âœ… COMPLETE\n").expect("garbled");
         assert_eq!(win.encoding, "Windows-1252");
         assert_eq!(win.text, "Status: ✅ COMPLETE\n");
-        assert_eq!(win.first, (1, "âœ…".to_string(), "✅".to_string()));
+        assert_eq!(win.first, (1, 9, "âœ…".to_string(), "✅".to_string()));
     }
 
     #[test]

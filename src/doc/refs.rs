@@ -42,6 +42,16 @@ impl Runbook {
         out
     }
 
+    /// Whether any section, at any depth, has a step.
+    pub fn has_steps(&self) -> bool {
+        fn any(sections: &[Section]) -> bool {
+            sections
+                .iter()
+                .any(|s| !s.steps.is_empty() || any(&s.sections))
+        }
+        any(&self.sections)
+    }
+
     /// Every section in document order, depth first, with its rollback flag as inherited.
     pub fn all_sections(&self) -> Vec<&Section> {
         let mut out = Vec::new();

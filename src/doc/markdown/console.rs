@@ -20,6 +20,9 @@ enum Prompt {
 
 /// The command after a prompt, if the line has one (`Some("")` for a prompt alone).
 fn prompted(line: &str) -> Option<(&str, Prompt)> {
+    if !line.contains(['$', '#']) {
+        return None;
+    }
     let t = line.trim_start();
     let t = strip_venv(t);
     if t == "$" || t.ends_with(['$', '#']) && t.len() > 1 && is_prompt_prefix(&t[..t.len() - 1]) {

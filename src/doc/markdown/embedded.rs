@@ -102,6 +102,9 @@ fn fence_open(line: &str) -> Option<(String, &str)> {
 /// A fence never closed that runs to the end of the file swallows everything after it
 /// (a later `## Rollback` and its commands would become part of this block): an error.
 pub fn check_fence_closed(text: &str, range: Range<usize>, line: u32, sink: &mut Sink) {
+    if range.end < text.trim_end().len() {
+        return;
+    }
     let Some(block) = text.get(range.clone()) else {
         return;
     };
@@ -117,7 +120,7 @@ pub fn check_fence_closed(text: &str, range: Range<usize>, line: u32, sink: &mut
             let t = last.trim();
             t.starts_with(fence.as_str()) && t.chars().all(|c| fence.starts_with(c))
         });
-    if closed || range.end < text.trim_end().len() {
+    if closed {
         return;
     }
     let swallowed = block

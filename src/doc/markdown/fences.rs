@@ -95,9 +95,19 @@ fn report_attr_error(e: &AttrError, info: &str, line: u32, sink: &mut Sink) {
     );
 }
 
-/// 1-based column where `info` starts on the fence line.
+/// 1-based column where `info` starts on the fence line: right after the fence, usually.
 fn column_of(line_text: &str, info: &str) -> u32 {
-    let byte = line_text.find(info).unwrap_or(0);
+    let after_fence = line_text.len()
+        - line_text
+            .trim_start()
+            .trim_start_matches(['`', '~'])
+            .trim_start()
+            .len();
+    let byte = if line_text[after_fence..].starts_with(info) {
+        after_fence
+    } else {
+        line_text.find(info).unwrap_or(0)
+    };
     char_count(&line_text[..byte]) + 1
 }
 

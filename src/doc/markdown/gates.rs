@@ -11,7 +11,7 @@ type Place = (Vec<usize>, usize);
 
 /// Moves late gates before the first forward command.
 pub fn place(runbook: &mut Runbook, sink: &mut Sink) {
-    if runbook.meta.gates_in_place {
+    if runbook.meta.gates_in_place || !has_forward_gate(&runbook.sections) {
         return;
     }
     let mut order: Vec<(Place, u32, Kind)> = Vec::new();
@@ -67,6 +67,17 @@ pub fn place(runbook: &mut Runbook, sink: &mut Sink) {
         }
         section.steps.insert(target_place.1 + offset, step);
     }
+}
+
+fn has_forward_gate(sections: &[Section]) -> bool {
+    sections.iter().any(|s| {
+        s.role == SectionRole::Forward
+            && (s
+                .steps
+                .iter()
+                .any(|step| matches!(step.kind, StepKind::Gate(_)))
+                || has_forward_gate(&s.sections))
+    })
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -20,8 +20,8 @@ pub struct Embedded {
 /// What the walk needs to know ahead.
 #[derive(Debug, Default)]
 pub struct Plan {
-    /// Steps of each code block, by the index of its `End` event.
-    code: HashMap<usize, Vec<Step>>,
+    /// Steps of each code block that has any, by the index of its `End` event, in order.
+    code: std::collections::VecDeque<(usize, Vec<Step>)>,
     /// Per section in document order (0 = before the first heading).
     tasks: Vec<bool>,
     /// `Start(Item)` indices of numbered items that contain a command.
@@ -31,8 +31,15 @@ pub struct Plan {
 }
 
 impl Plan {
-    pub fn code_steps(&self, end_index: usize) -> Option<&Vec<Step>> {
-        self.code.get(&end_index)
+    /// The steps of the code block ending at `end_index`; blocks are taken in order.
+    pub fn take_code_steps(&mut self, end_index: usize) -> Option<Vec<Step>> {
+        while self.code.front().is_some_and(|(i, _)| *i < end_index) {
+            self.code.pop_front();
+        }
+        match self.code.front() {
+            Some((i, _)) if *i == end_index => self.code.pop_front().map(|(_, steps)| steps),
+            _ => None,
+        }
     }
 
     /// Whether the section after `headings_seen` headings has task items.
@@ -96,7 +103,7 @@ pub fn scan(events: &[(Event<'_>, Range<usize>)], text: &str, sink: &mut Sink) -
                     let steps = code_block(&open, text, sink);
                     mark_items(&steps, &items, &mut plan.items_with_commands);
                     if let Some(steps) = steps {
-                        plan.code.insert(i, steps);
+                        plan.code.push_back((i, steps));
                     }
                 }
             }

@@ -45,10 +45,10 @@ pub struct TopRun {
     closed: bool,
 }
 
-pub struct Walker<'t, 'p> {
+pub struct Walker<'t> {
     pub builder: Builder<'t>,
     text: &'t str,
-    plan: &'p Plan,
+    plan: Plan,
     pub front: FrontMatter,
     pub first_h1: Option<String>,
     pub top: TopRun,
@@ -61,8 +61,8 @@ pub struct Walker<'t, 'p> {
     skip_until: usize,
 }
 
-impl<'t, 'p> Walker<'t, 'p> {
-    pub fn new(text: &'t str, plan: &'p Plan) -> Self {
+impl<'t> Walker<'t> {
+    pub fn new(text: &'t str, plan: Plan) -> Self {
         Walker {
             builder: Builder::new(text),
             text,
@@ -89,7 +89,9 @@ impl<'t, 'p> Walker<'t, 'p> {
         if range.start < self.skip_until {
             return;
         }
-        if let Some(embedded) = self.plan.embedded.get(&index) {
+        if !self.plan.embedded.is_empty()
+            && let Some(embedded) = self.plan.embedded.remove(&index)
+        {
             self.on_embedded(embedded, sink);
             return;
         }
@@ -109,8 +111,8 @@ impl<'t, 'p> Walker<'t, 'p> {
     }
 
     /// Liquid highlight blocks and fences inside HTML: their steps, in place.
-    fn on_embedded(&mut self, embedded: &Embedded, sink: &mut Sink) {
-        for (range, steps) in &embedded.blocks {
+    fn on_embedded(&mut self, embedded: Embedded, sink: &mut Sink) {
+        for (range, steps) in embedded.blocks {
             if !steps.is_empty() {
                 self.finish_item(range.start, sink);
                 self.builder.consume(range.start, range.end, sink);
@@ -120,11 +122,8 @@ impl<'t, 'p> Walker<'t, 'p> {
         self.skip_until = embedded.end;
     }
 
-    fn push_steps(&mut self, steps: &[Step]) {
-        steps
-            .iter()
-            .cloned()
-            .for_each(|s| self.builder.push_step(s));
+    fn push_steps(&mut self, steps: Vec<Step>) {
+        steps.into_iter().for_each(|s| self.builder.push_step(s));
     }
 
     fn on_start(&mut self, index: usize, tag: Tag<'_>, range: Range<usize>, sink: &mut Sink) {
@@ -176,7 +175,7 @@ impl<'t, 'p> Walker<'t, 'p> {
                 }
             }
             TagEnd::CodeBlock => {
-                if let Some(steps) = self.plan.code_steps(index) {
+                if let Some(steps) = self.plan.take_code_steps(index) {
                     self.builder.consume(range.start, range.end, sink);
                     self.push_steps(steps);
                 }
