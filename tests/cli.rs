@@ -123,8 +123,7 @@ fn check_of_several_files_fails_if_any_fails() {
     assert!(text(&out.stdout).contains("ok  tests/fixtures/seeds/000"));
 }
 
-#[test]
-fn show_json_follows_the_documented_contract() {
+fn show_json_of_seed_000() -> serde_json::Value {
     let out = runbook(
         &[
             "show",
@@ -135,7 +134,12 @@ fn show_json_follows_the_documented_contract() {
         None,
     );
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
-    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    serde_json::from_slice(&out.stdout).expect("json")
+}
+
+#[test]
+fn show_json_follows_the_documented_contract() {
+    let json = show_json_of_seed_000();
     assert_eq!(json["title"], "Phase 4: Production Deployment");
     assert!(
         json["path"]
@@ -203,16 +207,7 @@ fn show_json_follows_the_documented_contract() {
 
 #[test]
 fn show_json_says_how_each_step_was_read() {
-    let out = runbook(
-        &[
-            "show",
-            "--json",
-            "tests/fixtures/seeds/000_ebdede70e6c1452d.txt",
-        ],
-        &crate_dir(),
-        None,
-    );
-    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let json = show_json_of_seed_000();
     assert_eq!(json["schema"], 1);
     assert!(json["meta"].as_object().is_some_and(|m| m.is_empty()));
     let phase_a = &json["sections"][2]["sections"][0]["steps"][2];

@@ -102,7 +102,14 @@ pub fn read(block: &Block, sink: &mut Sink) -> Reading {
             _ if matches!(block.source, Source::Html(_)) => "a fence inside an HTML block",
             _ => "a shell-session transcript",
         };
-        sink.warn(block.line, 1, Code::Proposed, format!("commands in {origin} read as shell: a proposed step, run only when the operator confirms it (`--yes` does not)"));
+        sink.warn(
+            block.line,
+            1,
+            Code::Proposed,
+            format!(
+                "commands in {origin} read as shell: a proposed step, for the operator to confirm"
+            ),
+        );
     }
     Reading::Steps(vec![Step {
         line: block.line,
