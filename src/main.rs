@@ -131,10 +131,18 @@ enum Command {
     ///
     /// Prints one summary line per valid file (sections, steps by kind,
     /// rollback steps, gates) and, for invalid ones, every problem as
-    /// file:line:col with the offending line and what was expected.
+    /// file:line:col with the offending line and what was expected. Each
+    /// decision taken in reading a document (a proposed step, a moved gate,
+    /// checks from a numbered list…) is a `warning:` with file:line:col.
     Check {
         #[arg(required = true, value_name = "NAME|PATH", add = names_hint())]
         targets: Vec<String>,
+        /// Treat warnings (how the document was read) as errors: exit 2 when there are any.
+        #[arg(long)]
+        strict: bool,
+        /// Print one JSON document (schema 1) with every file's errors and warnings.
+        #[arg(long)]
+        json: bool,
     },
     /// Probe a runbook's health checks once and print them: exit 0 when all are OK, 1 otherwise.
     Health {
@@ -464,7 +472,14 @@ fn dispatch(command: Command, cx: &Context) -> i32 {
             export::export(&dir, &session, &format, output.as_deref(), options)
         }),
         Command::List { json } => inspect::list(search, json, &mut out),
-        Command::Check { targets } => inspect::check(&targets, search, &mut out, &mut err),
+        Command::Check {
+            targets,
+            strict,
+            json,
+        } => {
+            let options = inspect::CheckOptions { strict, json };
+            inspect::check(&targets, search, options, &mut out, &mut err)
+        }
         Command::Show { target, json } => inspect::show(&target, json, search, &mut out, &mut err),
         Command::Health {
             target,

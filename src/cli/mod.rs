@@ -11,6 +11,7 @@ pub mod init;
 pub mod inspect;
 pub mod man;
 pub mod outline;
+pub mod outline_step;
 pub mod prove;
 pub mod replay;
 pub mod run;
