@@ -2,6 +2,7 @@
 //! live output, health panels and a tamper-evident audit log.
 
 pub mod cli;
+pub mod config;
 pub mod doc;
 pub mod exec;
 pub mod export;

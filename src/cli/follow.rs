@@ -22,7 +22,8 @@ pub struct FollowArgs {
     #[arg(
         value_name = "SESSION|-",
         required_unless_present = "latest",
-        conflicts_with = "latest"
+        conflicts_with = "latest",
+        add = clap_complete::engine::ArgValueCandidates::new(super::completions::session_ids)
     )]
     pub session: Option<String>,
     /// Follow the newest session in the sessions directory.

@@ -1,5 +1,6 @@
 //! Text renderings of a runbook for the terminal: the `show` outline and the `check` summary.
 
+use super::outline_step::{gate_lines, step_summary};
 use crate::doc::duration::format_duration;
 use crate::doc::model::*;
 use std::fmt::Write;
@@ -58,6 +59,9 @@ impl Counts {
         .filter(|(_, n)| *n > 0)
         .map(|(k, n)| format!("{n} {k}"))
         .collect();
+        if parts.is_empty() {
+            return plural(self.steps(), "step");
+        }
         format!("{} ({})", plural(self.steps(), "step"), parts.join(", "))
     }
 }
@@ -81,6 +85,9 @@ pub fn outline(runbook: &Runbook) -> String {
     let c = Counts::of(runbook);
     let mut out = String::new();
     let _ = writeln!(out, "{}", runbook.title);
+    for subtitle in &runbook.subtitles {
+        let _ = writeln!(out, "  {subtitle}");
+    }
     let _ = writeln!(
         out,
         "{} · {} · {}",
@@ -92,6 +99,23 @@ pub fn outline(runbook: &Runbook) -> String {
     for (i, section) in runbook.sections.iter().enumerate() {
         section_lines(section, &[i], false, &mut out);
     }
+    if !runbook.warnings.is_empty() {
+        let _ = writeln!(
+            out,
+            "\n⚠ how it was read ({}):",
+            plural(runbook.warnings.len(), "decision")
+        );
+        for w in &runbook.warnings {
+            let _ = writeln!(
+                out,
+                "  :{}:{} {} [{}]",
+                w.line,
+                w.col,
+                w.message,
+                w.code.label()
+            );
+        }
+    }
     out
 }
 
@@ -102,6 +126,11 @@ fn meta_lines(meta: &Metadata, out: &mut String) {
             .as_deref()
             .map(|d| format!(" (default {d})"))
             .unwrap_or_default();
+        let default = if meta.param_is_secret(p) && p.default.is_some() {
+            " (default ***)".to_string()
+        } else {
+            default
+        };
         let _ = writeln!(out, "param  {} → ${}{default}", p.name, p.env_name());
     }
     if !meta.env.require.is_empty() {
@@ -118,6 +147,14 @@ fn meta_lines(meta: &Metadata, out: &mut String) {
             h.probe.label(),
             format_duration(h.every)
         );
+    }
+    if !meta.foreign.is_empty() {
+        let shown: Vec<String> = meta
+            .foreign
+            .iter()
+            .map(|(k, v)| format!("{k}: {}", clip(&crate::doc::json::foreign_value(k, v), 40)))
+            .collect();
+        let _ = writeln!(out, "meta   {}", shown.join(" · "));
     }
     for contact in &meta.contacts {
         let who = [&contact.name, &contact.phone, &contact.email, &contact.chat]
@@ -136,11 +173,11 @@ fn meta_lines(meta: &Metadata, out: &mut String) {
 }
 
 fn section_lines(section: &Section, path: &[usize], inherited_rollback: bool, out: &mut String) {
-    let rollback = inherited_rollback || section.rollback;
+    let rollback = inherited_rollback || section.is_rollback();
     let depth = path.len() - 1;
     let number: Vec<String> = path.iter().map(|i| (i + 1).to_string()).collect();
     let number = number.join(".");
-    let marker = if section.rollback && !inherited_rollback {
+    let marker = if section.is_rollback() && !inherited_rollback {
         "  ↺ ROLLBACK"
     } else {
         ""
@@ -177,26 +214,5 @@ fn section_lines(section: &Section, path: &[usize], inherited_rollback: bool, ou
     }
 }
 
-/// One line describing a step: its kind marker and what it does (its kind's own line).
-pub fn step_summary(step: &Step) -> String {
-    crate::session::kinds::rules(&step.kind).outline()
-}
-
-fn gate_lines(gate: &GateStep, indent: &str, out: &mut String) {
-    for line in crate::session::kinds::outline_details(gate, indent) {
-        let _ = writeln!(out, "{line}");
-    }
-}
-
-/// "1 role", "3 roles", "1 criterion", "10 criteria".
-pub fn plural(n: usize, word: &str) -> String {
-    let many = match word {
-        "criterion" => "criteria".to_string(),
-        _ => format!("{word}s"),
-    };
-    if n == 1 {
-        format!("1 {word}")
-    } else {
-        format!("{n} {many}")
-    }
-}
+pub(crate) use crate::session::kinds::clip;
+pub use crate::session::kinds::plural;

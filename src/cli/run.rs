@@ -291,6 +291,8 @@ fn full_screen(args: &RunArgs) -> bool {
 /// Walks to the end (full-screen or plain), records the end, prints where the log is.
 fn finish(engine: &mut Engine, d: &mut Dialogue, driving: &Driving, operator: &str) -> i32 {
     engine.start_background();
+    let full = matches!(driving, Driving::Screen(_));
+    tracing::debug!(full_screen = full, log = %engine.log_path().display(), "walk starts");
     let end = match driving {
         Driving::Screen(queue) => {
             match crate::tui::live::run(engine, queue, operator, d.input.signals()) {
@@ -300,6 +302,7 @@ fn finish(engine: &mut Engine, d: &mut Dialogue, driving: &Driving, operator: &s
         }
         Driving::Plain(queue) => walk(engine, d, queue),
     };
+    tracing::debug!(end = ?end, "walk ends");
     conclude(engine, d, end, operator)
 }
 

@@ -16,9 +16,10 @@ use std::time::Duration;
 #[derive(Debug, Clone, Default, clap::Args)]
 pub struct SignArgs {
     /// A session id, a unique prefix of one, or a log file's path.
+    #[arg(add = clap_complete::engine::ArgValueCandidates::new(super::completions::session_ids))]
     pub session: String,
     /// The role to sign, as the gate names it.
-    #[arg(long)]
+    #[arg(long, add = clap_complete::engine::ArgValueCandidates::new(super::completions::gate_roles))]
     pub role: String,
     /// Your name, as it should stand in the audit log.
     #[arg(long)]

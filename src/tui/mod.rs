@@ -2,6 +2,7 @@
 
 pub mod app;
 pub mod browse;
+pub mod colour;
 mod countersign;
 pub mod dialog;
 mod followers;

@@ -93,6 +93,7 @@ impl Engine<'_> {
             cwd,
             timeout: run.timeout,
             io,
+            errexit: run.errexit,
         };
         let id = RunId(self.next_run);
         self.next_run += 1;

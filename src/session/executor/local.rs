@@ -30,6 +30,7 @@ impl Executor for LocalExecutor {
             cwd: spec.cwd,
             timeout: spec.timeout,
             io: spec.io,
+            errexit: spec.errexit,
         };
         let (tx, rx) = mpsc::sync_channel(exec::EVENT_BACKLOG);
         let handle = exec::start(request, tx, &self.groups).map_err(|e| e.to_string())?;

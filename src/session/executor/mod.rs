@@ -36,6 +36,8 @@ pub struct RunSpec {
     pub cwd: PathBuf,
     pub timeout: Option<Duration>,
     pub io: IoMode,
+    /// Stop at the first failing command (`set -e -o pipefail`).
+    pub errexit: bool,
 }
 
 /// What the executor knows about a run it started.

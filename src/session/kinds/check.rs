@@ -2,7 +2,7 @@
 //! runbook itself (`- [x]`) is marked done as the walk passes.
 
 use super::{StepRules, clip};
-use crate::doc::model::CheckStep;
+use crate::doc::model::{CheckOrigin, CheckStep};
 use crate::session::conductor::{Act, At, Next, Policy, Prompt};
 
 impl StepRules for CheckStep {
@@ -22,8 +22,14 @@ impl StepRules for CheckStep {
 
     fn outline(&self) -> String {
         let mark = if self.done { "[x]" } else { "[ ]" };
+        let origin = match self.origin {
+            CheckOrigin::Task | CheckOrigin::Explicit => "",
+            CheckOrigin::List => "  ·from a numbered list",
+            CheckOrigin::Comment => "  ·from a comment",
+            CheckOrigin::Fence => "  ·from a fence",
+        };
         format!(
-            "{}{mark} {}",
+            "{}{mark} {}{origin}",
             "  ".repeat(self.depth as usize),
             clip(&self.text, 80)
         )

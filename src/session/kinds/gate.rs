@@ -2,7 +2,7 @@
 //! NO-GO the walk rolls back or is aborted. A gate with sign-off roles is a sign-off gate
 //! ([`super::signoff`]).
 
-use super::{StepRules, clip};
+use super::{StepRules, clip, plural};
 use crate::doc::model::GateStep;
 use crate::session::conductor::{Act, At, Next, Policy, Prompt};
 use crate::session::event::{Decision, Outcome};
@@ -31,18 +31,22 @@ impl StepRules for GateStep {
     }
 
     fn outline(&self) -> String {
-        if self.signoffs.is_empty() {
+        let what = if self.signoffs.is_empty() {
             format!(
                 "◆ gate: {} ({})",
                 self.title,
-                count(self.criteria.len(), "criterion", "criteria")
+                plural(self.criteria.len(), "criterion")
             )
         } else {
             format!(
                 "✍ sign-off: {} ({})",
                 self.title,
-                count(self.signoffs.len(), "role", "roles")
+                plural(self.signoffs.len(), "role")
             )
+        };
+        match self.moved_from_line {
+            Some(line) => format!("{what}  ⚠ moved here from :{line}"),
+            None => what,
         }
     }
 }
@@ -63,12 +67,4 @@ pub fn outline_details(gate: &GateStep, indent: &str) -> Vec<String> {
         lines.push(format!("{indent}  ✍ {}{distinct}", s.role));
     }
     lines
-}
-
-fn count(n: usize, one: &str, many: &str) -> String {
-    if n == 1 {
-        format!("1 {one}")
-    } else {
-        format!("{n} {many}")
-    }
 }

@@ -48,8 +48,21 @@ pub fn rules(kind: &StepKind) -> &dyn StepRules {
     }
 }
 
+/// "1 role", "3 roles", "1 criterion", "10 criteria".
+pub fn plural(n: usize, word: &str) -> String {
+    let many = match word {
+        "criterion" => "criteria".to_string(),
+        _ => format!("{word}s"),
+    };
+    if n == 1 {
+        format!("1 {word}")
+    } else {
+        format!("{n} {many}")
+    }
+}
+
 /// `text`, cut to `max` characters with an ellipsis.
-pub(crate) fn clip(text: &str, max: usize) -> String {
+pub fn clip(text: &str, max: usize) -> String {
     if text.chars().count() <= max {
         return text.to_string();
     }

@@ -1,11 +1,12 @@
 //! Run steps: started (after a confirmation unless `confirm=none`, or by the
 //! autopilot), retried while `retries` allow, then `on_fail` decides — or the operator.
 
-use super::{StepRules, clip};
+use super::{StepRules, clip, plural};
 use crate::doc::duration::format_duration;
-use crate::doc::model::{Confirm, OnFail, RunStep};
+use crate::doc::model::{Confirm, OnFail, RunStep, TranscriptLine};
 use crate::session::conductor::{Act, At, Next, Pace, Policy, Prompt};
 use crate::session::state::{Status, StepState};
+use std::fmt::Write;
 
 impl StepRules for RunStep {
     fn next(&self, at: &At, policy: &Policy) -> Next {
@@ -58,25 +59,55 @@ impl StepRules for RunStep {
         } else {
             String::new()
         };
-        let timeout = self
-            .timeout
-            .map(|t| format!(" timeout {}", format_duration(t)))
-            .unwrap_or_default();
-        let danger = if self.confirm == Confirm::Danger {
-            " DANGER"
-        } else {
-            ""
-        };
-        format!(
-            "$ {}{more}  [{}{timeout}{danger}]",
-            clip(first, 70),
-            self.lang
-        )
+        let mark = if self.proposed { "?$" } else { "$" };
+        let (tags, notes) = (outline_tags(self), outline_notes(self));
+        format!("{mark} {}{more}  [{tags}]{notes}", clip(first, 70))
     }
 
     fn terminal_output(&self) -> bool {
         self.tty || self.interactive
     }
+}
+
+/// The bracketed tags of a run step's outline line: its language and options.
+fn outline_tags(run: &RunStep) -> String {
+    let mut tags = run.lang.clone();
+    if let Some(t) = run.timeout {
+        let _ = write!(tags, " timeout {}", format_duration(t));
+    }
+    if run.confirm == Confirm::Danger {
+        tags.push_str(" DANGER");
+    }
+    if !run.errexit {
+        tags.push_str(" errexit=false");
+    }
+    if run.proposed {
+        tags.push_str(" PROPOSED");
+    }
+    tags
+}
+
+/// What an outline line says of how a run step was read: transcript output never run,
+/// placeholders it needs.
+fn outline_notes(run: &RunStep) -> String {
+    let outputs = run
+        .transcript
+        .iter()
+        .filter(|l| matches!(l, TranscriptLine::Output(_)))
+        .count();
+    let mut notes = String::new();
+    if outputs > 0 {
+        let _ = write!(notes, "  ·{} never run", plural(outputs, "output line"));
+    }
+    if !run.placeholders.is_empty() {
+        let names: Vec<&str> = run
+            .placeholders
+            .iter()
+            .map(|p| p.written.as_str())
+            .collect();
+        let _ = write!(notes, "  ·needs {}", names.join(", "));
+    }
+    notes
 }
 
 /// After a failure: another attempt while `retries` allow, then what `on_fail` says;

@@ -63,6 +63,11 @@ impl StepRules for WaitStep {
         } else {
             format!(" until {} OK", self.until.join(", "))
         };
-        format!("⏱ wait {}{until}", format_duration(self.duration))
+        let text = self
+            .text
+            .as_deref()
+            .map(|t| format!(" — {}", super::clip(t, 60)))
+            .unwrap_or_default();
+        format!("⏱ wait {}{until}{text}", format_duration(self.duration))
     }
 }
