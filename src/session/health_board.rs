@@ -51,6 +51,11 @@ impl HealthBoard {
         }
     }
 
+    /// Whether any check has not been sampled yet.
+    pub fn unsampled(&self) -> bool {
+        self.states.iter().any(|c| c.last.is_none())
+    }
+
     /// The checks as the health panel shows them.
     pub fn states(&self) -> &[CheckState] {
         &self.states

@@ -22,6 +22,7 @@ pub(super) struct Background {
     /// are passed over; taken by the reader thread when it starts.
     inbox: Option<Inbox>,
     monitor: Option<Monitor>,
+    longest_timeout: Duration,
     /// Dropping it wakes the reader, which then ends.
     stop: Option<Sender<()>>,
     reader: Option<JoinHandle<()>>,
@@ -32,6 +33,7 @@ impl Background {
         Background {
             inbox: Some(Inbox::open(log_path)),
             monitor: None,
+            longest_timeout: Duration::ZERO,
             stop: None,
             reader: None,
         }
@@ -45,6 +47,7 @@ impl Background {
         inputs: &Inputs,
     ) {
         let report = inputs.clone();
+        self.longest_timeout = checks.iter().map(|c| c.timeout).max().unwrap_or_default();
         self.monitor = Some(Monitor::start_reporting(
             checks,
             env,
@@ -69,6 +72,15 @@ impl Background {
             })
             .ok();
         self.stop = Some(stop);
+    }
+
+    /// How long a check's first probe may take: the longest timeout, once the monitor
+    /// runs (nothing when it does not).
+    pub fn first_sample_wait(&self) -> Duration {
+        if self.monitor.is_none() {
+            return Duration::ZERO;
+        }
+        self.longest_timeout
     }
 
     pub fn pause_health(&self, paused: bool) {

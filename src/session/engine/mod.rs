@@ -367,7 +367,12 @@ impl<'r> Engine<'r> {
         self.cancel_runs(reason);
         let mut events = std::mem::take(&mut self.out);
         let deadline = Instant::now() + GRACE + Duration::from_secs(3);
-        while self.running() && Instant::now() < deadline {
+        // A short session still records every check's first status: probes in flight
+        // get their timeout to answer.
+        let first_samples = Instant::now() + self.background.first_sample_wait();
+        while (self.running() && Instant::now() < deadline)
+            || (self.health.unsampled() && Instant::now() < first_samples)
+        {
             events.extend(self.handle(Input::Tick(Now::system())));
             if let Some(Arrival::Input(input)) = queue.next(Duration::from_millis(50)) {
                 events.extend(self.handle(input));
