@@ -106,6 +106,8 @@ enum Command {
     /// Writes the request next to the session log (recorded as your OS user)
     /// and waits for the driver to record it: exit 0 signed, 1 rejected or no answer.
     Sign(sign::SignArgs),
+    /// Say what keeps a session's processes within reach here: child subreaper, cgroup v2 per step.
+    Doctor,
     /// Print a runbook's outline: sections, steps and their kinds.
     Show {
         #[arg(value_name = "NAME|PATH")]
@@ -206,6 +208,7 @@ fn dispatch(command: Command, search: &SearchPath) -> i32 {
             health::health(&target, watch, search, &mut out, &mut err)
         }
         Command::Sign(args) => sign::sign(&args, &mut out, &mut err),
+        Command::Doctor => runbook::cli::doctor::doctor(&mut out),
     }
 }
 

@@ -1,5 +1,6 @@
 //! The subcommands' work, callable from `main.rs` and from tests.
 
+pub mod doctor;
 pub mod export;
 pub mod follow;
 pub mod health;

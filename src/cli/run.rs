@@ -201,6 +201,8 @@ fn start_engine<'r>(
         )
     })?;
     engine.params = params;
+    // Nothing a step starts may outlive the session: subreaper, and a cgroup per step.
+    engine.groups = crate::exec::ProcessGroups::for_session();
     introduce(&engine, d);
     Ok(engine)
 }

@@ -5,36 +5,19 @@
 //! field 22 of `/proc/PID/stat`): only processes of that group started no earlier than
 //! the leader count, so a recycled group id never makes us signal a stranger.
 
+use super::procfs::{self, Table};
+
 /// When the process started, in clock ticks since boot (Linux); `None` elsewhere or if gone.
 pub fn start_ticks(pid: u32) -> Option<u64> {
-    stat_fields(pid).and_then(|f| f.start)
+    procfs::read(pid).map(|p| p.start)
 }
 
 /// Processes now in group `pgid` that started at or after `leader_start`.
 pub fn members(pgid: i32, leader_start: u64) -> usize {
-    let Ok(entries) = std::fs::read_dir("/proc") else {
-        return 0;
-    };
-    entries
-        .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<u32>().ok())
-        .filter_map(stat_fields)
-        .filter(|f| f.pgrp == Some(pgid) && f.start.is_some_and(|s| s >= leader_start))
+    Table::scan()
+        .iter()
+        .filter(|p| p.pgrp == pgid && p.start >= leader_start && !p.dead)
         .count()
-}
-
-struct StatFields {
-    pgrp: Option<i32>,
-    start: Option<u64>,
-}
-
-fn stat_fields(pid: u32) -> Option<StatFields> {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    // The command name may hold spaces and parentheses: fields start after the last `)`.
-    let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
-    Some(StatFields {
-        pgrp: fields.get(2).and_then(|f| f.parse().ok()),
-        start: fields.get(19).and_then(|f| f.parse().ok()),
-    })
 }
 
 #[cfg(test)]

@@ -174,7 +174,7 @@ fn report(engine: &Engine, d: &mut Dialogue, end: &RunEnd) {
     let line = if end.ok {
         format!("  ✓ {id} exit {} · {took}", end.exit_code.unwrap_or(0))
     } else if end.timed_out {
-        format!("  ✗ {id} timed out after {took}; its process group was stopped")
+        format!("  ✗ {id} timed out after {took} and was stopped")
     } else if end.cancelled {
         format!("  ✗ {id} cancelled after {took}")
     } else {

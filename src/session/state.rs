@@ -323,7 +323,9 @@ impl SessionState {
                 }
             }
             Body::StepTimedOut { .. } => step.status = Status::TimedOut,
-            Body::StepProcess { pgid, leader_start } => step.process = Some((*pgid, *leader_start)),
+            Body::StepProcess {
+                pgid, leader_start, ..
+            } => step.process = Some((*pgid, *leader_start)),
             Body::StepCancelled { reason } => {
                 step.status = Status::Cancelled;
                 step.reason = Some(reason.clone());

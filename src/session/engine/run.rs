@@ -149,8 +149,11 @@ impl Engine<'_> {
         match exec::start(request, tx, &self.groups) {
             Ok(handle) => {
                 if let Some(leader_start) = exec::leftover::start_ticks(handle.pid()) {
-                    let pgid = handle.pgid();
-                    let body = Body::StepProcess { pgid, leader_start };
+                    let body = Body::StepProcess {
+                        pgid: handle.pgid(),
+                        leader_start,
+                        cgroup: handle.cgroup().map(|dir| dir.display().to_string()),
+                    };
                     let _ = self.record_step(index, body, SyncPolicy::Now);
                 }
                 self.running = Some(Running {
@@ -217,7 +220,7 @@ impl Engine<'_> {
         }
     }
 
-    /// Asks the running step's whole process group to stop (TERM, grace, KILL).
+    /// Asks the running step and every process it started to stop (TERM, grace, KILL).
     pub fn cancel_running(&mut self, reason: &str) {
         let Some(running) = &self.running else { return };
         let index = running.index;
