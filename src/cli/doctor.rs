@@ -36,6 +36,7 @@ fn trial_step(groups: &ProcessGroups) -> Result<String, String> {
         cwd: std::env::temp_dir(),
         timeout: Some(Duration::from_secs(10)),
         io: IoMode::Pipes,
+        secret_names: Vec::new(),
     };
     let (tx, rx) = mpsc::sync_channel(exec::EVENT_BACKLOG);
     exec::start(request, tx, groups).map_err(|e| e.to_string())?;
@@ -46,7 +47,7 @@ fn trial_step(groups: &ProcessGroups) -> Result<String, String> {
                 stream: Stream::Stdout,
                 bytes,
             }) => text.extend(bytes),
-            Ok(ExecEvent::Output { .. }) => {}
+            Ok(ExecEvent::Output { .. } | ExecEvent::Assigned { .. }) => {}
             Ok(ExecEvent::Finished(_)) => break,
             Err(_) => return Err("the trial step did not finish".into()),
         }

@@ -34,6 +34,7 @@ mod stop;
 mod supervise;
 mod terminal;
 mod types;
+mod watch;
 
 use std::path::{Path, PathBuf};
 use std::process::Child;
@@ -102,7 +103,9 @@ pub fn start_with(
     groups: &ProcessGroups,
 ) -> Result<RunningStep, ExecError> {
     let shell = shell::shell();
-    let scratch = Scratch::create(&req.script)?;
+    let bash = shell.name == "bash" && !matches!(req.io, IoMode::Inherit);
+    let watch = watch::Watch::for_script(&req.script, &req.secret_names, bash);
+    let scratch = Scratch::create(&req.script, watch)?;
     let started = Instant::now();
     let cgroup = groups.step_cgroup();
     let spawned = spawn::spawn(&req, shell, &scratch.argv(shell), cgroup.as_deref());
@@ -175,7 +178,11 @@ fn launch(
     control: &Sender<Control>,
 ) -> Result<(), ExecError> {
     for source in sources {
-        spawn_reader(source, supervisor.outbox.clone(), control.clone())
+        let filter = supervisor
+            .scratch
+            .watch()
+            .map(|w| watch::SecretFilter::new(&w.mark, supervisor.scratch.dir()));
+        spawn_reader(source, supervisor.outbox.clone(), control.clone(), filter)
             .map_err(ExecError::Thread)?;
     }
     let exited = control.clone();

@@ -144,6 +144,7 @@ impl Engine<'_> {
             cwd,
             timeout: run.timeout,
             io,
+            secret_names: self.declared_secrets.clone(),
         };
         let (tx, rx) = mpsc::sync_channel(exec::EVENT_BACKLOG);
         match exec::start(request, tx, &self.groups) {
@@ -276,6 +277,11 @@ impl Engine<'_> {
                     if Instant::now() >= deadline {
                         self.tick();
                         return None;
+                    }
+                }
+                Ok(ExecEvent::Assigned { name, value }) => {
+                    if is_secret(&name, &value, &self.declared_secrets) {
+                        self.secrets.add(&value);
                     }
                 }
                 Ok(ExecEvent::Finished(outcome)) => return Some(self.finish_run(outcome, show)),
