@@ -71,3 +71,21 @@ fn the_full_screen_never_shows_it_either() {
         screen.contains("connecting with ***")
     });
 }
+
+/// A declared secret shorter than 8 characters is masked where it stands alone, never
+/// inside another word (where the `***` would both mislead and give it away).
+#[test]
+fn a_short_declared_secret_does_not_mask_inside_words() {
+    let sb = Sandbox::new();
+    let book = "---\nenv:\n  secret: [DECLARED]\n---\n# Short\n\n```bash\necho \"declared: $DECLARED.\"\n```\n";
+    let path = sb.runbook("short.md", book).display().to_string();
+    let run = sb
+        .command(&["run", &path, "--plain", "--yes"])
+        .env("DECLARED", "dec")
+        .output()
+        .expect("runs");
+    let screen = text(&run.stdout);
+    assert!(screen.contains("declared: ***."), "{screen}");
+    let log = std::fs::read_to_string(sb.only_log()).expect("log");
+    assert!(log.contains("declared: ***."), "{log}");
+}
