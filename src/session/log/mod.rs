@@ -13,8 +13,12 @@
 //! per line, each line terminated by a single `\n` (0x0A). Lines are only
 //! ever appended; each line reaches the file through one `write` call.
 //!
-//! While a driver holds the session, the sidecar `<session-id>.lock` carries
-//! an exclusive `flock` ([`SessionLock`]).
+//! While a driver holds the session, the log file itself carries an exclusive
+//! `flock` ([`SessionLock`]); the sidecar `<session-id>.lock` only names the
+//! holder. The driver appends only while the file's end is where its last
+//! record ended, and checks at every sync that the file is still the one at
+//! the log's path: a log deleted, replaced or written by anyone else stops the
+//! session as an audit log failure.
 //!
 //! A directory with the setgid bit is a *shared* sessions directory: logs in
 //! it are created 0640, so the directory's group can follow and sign (see
@@ -133,6 +137,7 @@
 
 mod clock;
 mod error;
+mod guard;
 mod json;
 mod lock;
 mod output;
