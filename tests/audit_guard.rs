@@ -88,3 +88,47 @@ fn removing_the_lock_file_does_not_let_a_second_driver_in() {
     let verify = sb.run(&["verify", log.to_str().expect("utf8")]);
     assert_eq!(verify.status.code(), Some(0), "{}", text(&verify.stdout));
 }
+
+/// A full disk: the step ran to its end but its `step_finished` could not be written.
+/// `resume --yes` must not run it again: its end is unknown, so the operator decides.
+#[test]
+fn a_step_whose_end_was_not_recorded_is_never_rerun_by_resume_yes() {
+    let sb = Sandbox::new();
+    let runs = sb.path().join("runs");
+    sb.runbook(
+        "full.md",
+        &format!(
+            "# Full\n\n```bash {{name=migrate}}\necho ran >> '{}'\nhead -c 300000 /dev/zero | tr '\\0' x\n```\n\n- [ ] Dashboards green\n",
+            runs.display()
+        ),
+    );
+    // The log may grow to 32 KiB: the step's output fills it, so its end cannot be written.
+    let bin = env!("CARGO_BIN_EXE_runbook");
+    let full = std::process::Command::new("bash")
+        .args(["-c", r#"trap '' XFSZ; ulimit -f 32; exec "$0" "$@""#, bin])
+        .args(["run", "full.md", "--plain", "--yes"])
+        .current_dir(sb.path())
+        .env("RUNBOOK_AUDIT_DIR", sb.audit_dir())
+        .stdin(Stdio::null())
+        .output()
+        .expect("runs");
+    assert_eq!(full.status.code(), Some(3), "{}", text(&full.stdout));
+    assert_eq!(std::fs::read_to_string(&runs).expect("ran"), "ran\n");
+
+    let log = sb.only_log();
+    let resumed = sb.run(&["resume", log.to_str().expect("utf8"), "--plain", "--yes"]);
+    let said = text(&resumed.stdout);
+    assert_eq!(resumed.status.code(), Some(1), "{said}");
+    assert_eq!(
+        std::fs::read_to_string(&runs).expect("ran"),
+        "ran\n",
+        "resume --yes ran it again: {said}"
+    );
+    assert!(said.contains("runbook resume"), "{said}");
+    let recs = support::records(&log);
+    assert_eq!(support::events(&recs, "step_interrupted").len(), 1);
+    assert!(
+        support::events(&recs, "session_ended").is_empty(),
+        "left resumable"
+    );
+}
