@@ -59,7 +59,12 @@ fn latest(audit_dir: Option<&Path>) -> Result<PathBuf, String> {
     list_sessions(&dir)
         .map_err(|e| e.to_string())?
         .into_iter()
-        .next()
+        .find(|s| {
+            if let Some(problem) = &s.problem {
+                super::stderr_line(&format!("warning: skipped {}: {problem}", s.path.display()));
+            }
+            s.problem.is_none()
+        })
         .map(|s| s.path)
         .ok_or_else(|| format!("no sessions recorded in {}", dir.display()))
 }

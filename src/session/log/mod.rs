@@ -139,6 +139,7 @@ mod clock;
 mod error;
 mod guard;
 mod json;
+pub mod lines;
 mod lock;
 mod output;
 mod reader;
