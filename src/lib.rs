@@ -8,6 +8,7 @@ pub mod export;
 pub mod health;
 pub mod plain;
 pub mod replay;
+pub mod sanitize;
 pub mod session;
 pub mod signals;
 pub mod tui;

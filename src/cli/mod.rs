@@ -15,7 +15,7 @@ pub mod sign;
 /// gone, and a message nobody can read must not turn a clean end into a crash.
 pub fn stderr_line(text: &str) {
     use std::io::Write;
-    let _ = writeln!(std::io::stderr(), "{text}");
+    let _ = writeln!(std::io::stderr(), "{}", crate::sanitize::text(text));
 }
 
 /// `error: MESSAGE` on stderr; returns the exit code to end with.
