@@ -113,3 +113,35 @@ fn one_bad_log_does_not_hide_the_others() {
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     assert!(text(&out.stdout).contains("good"), "{}", text(&out.stdout));
 }
+
+/// A replay shows what the log says: when it was altered, the replay says so.
+#[test]
+fn a_tampered_log_replays_with_a_warning() {
+    let sb = Sandbox::new();
+    sb.runbook("t.md", "# T\n\n```bash\necho hello\n```\n");
+    assert_eq!(
+        sb.run(&["run", "t.md", "--plain", "--yes"]).status.code(),
+        Some(0)
+    );
+    let log = sb.only_log();
+    let original = std::fs::read_to_string(&log).expect("log");
+    std::fs::write(&log, original.replace("hello", "HELLO")).expect("tamper");
+    let log = log.display().to_string();
+    let out = sb.run(&["replay", &log, "--plain"]);
+    let shown = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{shown}");
+    assert!(shown.contains("HELLO"), "it still shows the log: {shown}");
+    let last = shown.lines().last().unwrap_or_default();
+    assert!(
+        last.starts_with("WARNING: this log does not verify"),
+        "{shown}"
+    );
+    assert!(
+        text(&out.stderr).contains("first bad seq"),
+        "{}",
+        text(&out.stderr)
+    );
+    let state = sb.run(&["replay", &log, "--json-state"]);
+    assert_eq!(state.status.code(), Some(1));
+    assert!(text(&state.stderr).contains("does not verify"));
+}
