@@ -11,4 +11,5 @@ pub mod replay;
 pub mod sanitize;
 pub mod session;
 pub mod signals;
+pub mod terminal_mark;
 pub mod tui;

@@ -171,6 +171,7 @@ impl RunFlags {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    runbook::terminal_mark::recover();
     let search = SearchPath::from_env();
     let code = match (cli.command, cli.target) {
         (Some(command), _) => dispatch(command, &search),
