@@ -64,8 +64,13 @@
 //! **Who signed.** `os_user` is the owner of the sidecar file as the driver
 //! sees it (`fstat` on the open file; uid → user name), never text the
 //! follower typed: one file per OS user is what makes requests from
-//! different users attributable. Symlinks, FIFOs and other non-regular files
-//! are skipped. The driver's own sign-offs are recorded with `via: "driver"`
+//! different users attributable. So a sidecar is read only when the open file
+//! (opened with `O_NOFOLLOW`, judged by `fstat`) is a regular file with one
+//! name, no group or other write bit, owned by the uid its name gives; any
+//! other (a symlink, a FIFO, a hard link, a file others may write) is answered
+//! once with `signoff_rejected` and never read. At most five requests per
+//! sidecar are judged in 10 s; one `signoff_rejected` sums up the rest of a
+//! burst. The driver's own sign-offs are recorded with `via: "driver"`
 //! and the driver's OS user.
 //!
 //! **Permissions.** In the default sessions directory (0700, the driver's
