@@ -2,6 +2,7 @@
 
 use clap::{Args, Parser, Subcommand};
 use runbook::cli::follow::{self, FollowArgs};
+use runbook::cli::prove::ProofArgs;
 use runbook::cli::replay::{self, ReplayArgs};
 use runbook::cli::run::{self, RunArgs};
 use runbook::cli::{export, health, inspect, sessions, sign};
@@ -63,19 +64,32 @@ enum Command {
     Follow(FollowArgs),
     /// Play a recorded session back with its real timing.
     Replay(ReplayArgs),
-    /// Check a session log's hash chain and structure: exit 0 intact, 1 altered or corrupt.
+    /// Check a session log's hash chain, structure, signatures and anchors: exit 0 intact,
+    /// 1 altered, corrupt, badly signed or cut short.
     Verify {
         session: String,
+        /// Check every signature against this file (git's allowed-signers format).
+        #[arg(long, value_name = "FILE")]
+        allowed_signers: Option<PathBuf>,
+        /// Check that the log holds every head anchored in this file (an anchor file, or
+        /// syslog lines).
+        #[arg(long, value_name = "FILE")]
+        anchors: Option<PathBuf>,
         #[arg(long, env = "RUNBOOK_AUDIT_DIR", value_name = "DIR")]
         audit_dir: Option<PathBuf>,
     },
-    /// Turn a recorded session into a Markdown timeline, an asciicast (v2) or a JSON array.
+    /// Turn a recorded session into a Markdown timeline, an asciicast (v2), a JSON array or
+    /// JSON Lines for log shippers.
     Export {
         /// A session id, a unique prefix of one, or a log file's path.
         session: String,
-        /// md: post-mortem timeline; cast: recording for asciinema; json: the log's records.
-        #[arg(long, value_parser = ["md", "cast", "json"])]
+        /// md: post-mortem timeline; cast: recording for asciinema; json: the log's records;
+        /// jsonl: one object per event, with session, runbook, operator and host on each.
+        #[arg(long, value_parser = ["md", "cast", "json", "jsonl"])]
         format: String,
+        /// Leave step output out (jsonl).
+        #[arg(long)]
+        no_output: bool,
         /// Write to FILE instead of stdout.
         #[arg(long, short, value_name = "FILE")]
         output: Option<PathBuf>,
@@ -150,6 +164,20 @@ struct RunFlags {
     /// Where session logs go (default: the user's state directory).
     #[arg(long, env = "RUNBOOK_AUDIT_DIR", value_name = "DIR")]
     audit_dir: Option<PathBuf>,
+    /// Sign the chain head at each gate, sign-off, rollback and the end with this SSH key
+    /// (a private key, or a public key held by ssh-agent), or `agent` for the agent's first key.
+    #[arg(long, value_name = "FILE|agent")]
+    sign_key: Option<String>,
+    /// The principal the allowed-signers file names for the key (default: the operator).
+    #[arg(long, value_name = "NAME")]
+    sign_principal: Option<String>,
+    /// Also write each signed head to SINK (repeatable): syslog, syslog://HOST[:PORT],
+    /// syslog+tcp://HOST[:PORT], file:PATH, ssh://[USER@]HOST/PATH.
+    #[arg(long = "anchor", value_name = "SINK")]
+    anchors: Vec<String>,
+    /// Start no step while an anchor cannot be written (the session stops, resumable).
+    #[arg(long)]
+    anchor_required: bool,
 }
 
 impl RunFlags {
@@ -165,6 +193,12 @@ impl RunFlags {
             audit_dir: self.audit_dir.clone(),
             section: self.section.clone(),
             plain: self.plain,
+            proof: ProofArgs {
+                sign_key: self.sign_key.clone(),
+                sign_principal: self.sign_principal.clone(),
+                anchors: self.anchors.clone(),
+                anchor_required: self.anchor_required,
+            },
         }
     }
 }
@@ -189,18 +223,29 @@ fn dispatch(command: Command, search: &SearchPath) -> i32 {
         Command::Sessions { json, audit_dir } => {
             with_dir(audit_dir, |dir| sessions::sessions(&dir, json, &mut out))
         }
-        Command::Verify { session, audit_dir } => with_dir(audit_dir, |dir| {
-            sessions::verify_session(&dir, &session, &mut out)
+        Command::Verify {
+            session,
+            allowed_signers,
+            anchors,
+            audit_dir,
+        } => with_dir(audit_dir, |dir| {
+            let proof = sessions::ProofFiles {
+                allowed_signers,
+                anchors,
+            };
+            sessions::verify_session(&dir, &session, &proof, &mut out)
         }),
         Command::Follow(args) => follow::follow(&args),
         Command::Replay(args) => replay::replay(&args),
         Command::Export {
             session,
             format,
+            no_output,
             output,
             audit_dir,
         } => with_dir(audit_dir, |dir| {
-            export::export(&dir, &session, &format, output.as_deref())
+            let options = export::ExportOptions { no_output };
+            export::export(&dir, &session, &format, output.as_deref(), options)
         }),
         Command::List => inspect::list(search, &mut out),
         Command::Check { targets } => inspect::check(&targets, search, &mut out, &mut err),

@@ -2,25 +2,37 @@
 //! on stdout or into a file.
 
 use super::inspect::EXIT_INVALID;
-use crate::export::{ExportError, Exported, Format, export as write_export};
+pub use crate::export::ExportOptions;
+use crate::export::{ExportError, Exported, Format, export_with};
 use crate::session::log::resolve_session;
 use std::io::{self, BufWriter, Write};
 use std::path::Path;
 
 /// Exports one session: exit 0 written, 1 the log could not be read or the export not
 /// written, 2 unknown session or format.
-pub fn export(dir: &Path, session: &str, format: &str, output: Option<&Path>) -> i32 {
+pub fn export(
+    dir: &Path,
+    session: &str,
+    format: &str,
+    output: Option<&Path>,
+    options: ExportOptions,
+) -> i32 {
     let format = match format.parse::<Format>() {
         Ok(format) => format,
         Err(e) => return fail(e, EXIT_INVALID),
     };
+    if options.no_output && format != Format::Jsonl {
+        return fail("--no-output applies to --format jsonl", EXIT_INVALID);
+    }
+    let write_export =
+        |log: &Path, format: Format, out: &mut dyn Write| export_with(log, format, options, out);
     let log = match resolve_session(dir, session) {
         Ok(log) => log,
         Err(e) => return fail(e, EXIT_INVALID),
     };
     let written = match output {
-        Some(file) => to_file(&log, format, file),
-        None => to_stdout(&log, format),
+        Some(file) => to_file(&log, format, file, &write_export),
+        None => to_stdout(&log, format, &write_export),
     };
     match written {
         Ok(exported) => {
@@ -32,7 +44,10 @@ pub fn export(dir: &Path, session: &str, format: &str, output: Option<&Path>) ->
     }
 }
 
-fn to_stdout(log: &Path, format: Format) -> Result<Exported, ExportError> {
+/// Writes one export of a log to a stream.
+type Writer<'a> = dyn Fn(&Path, Format, &mut dyn Write) -> Result<Exported, ExportError> + 'a;
+
+fn to_stdout(log: &Path, format: Format, write_export: &Writer) -> Result<Exported, ExportError> {
     let mut out = BufWriter::new(io::stdout().lock());
     let exported = write_export(log, format, &mut out)?;
     out.flush()?;
@@ -41,7 +56,12 @@ fn to_stdout(log: &Path, format: Format) -> Result<Exported, ExportError> {
 
 /// Writes beside `file` and renames it into place, so a failed export leaves no half file.
 /// The file is readable by its owner only, like the log it comes from.
-fn to_file(log: &Path, format: Format, file: &Path) -> Result<Exported, ExportError> {
+fn to_file(
+    log: &Path,
+    format: Format,
+    file: &Path,
+    write_export: &Writer,
+) -> Result<Exported, ExportError> {
     let dir = match file.parent() {
         Some(dir) if !dir.as_os_str().is_empty() => dir,
         _ => Path::new("."),

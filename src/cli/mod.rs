@@ -6,6 +6,7 @@ pub mod follow;
 pub mod health;
 pub mod inspect;
 pub mod outline;
+pub mod prove;
 pub mod replay;
 pub mod run;
 pub mod sessions;

@@ -38,9 +38,12 @@ pub struct RunArgs {
     pub section: Option<String>,
     /// The line dialogue even on a terminal.
     pub plain: bool,
+    /// Signatures and anchors (PRODUCT.md §2.7).
+    pub proof: super::prove::ProofArgs,
 }
 
 use super::fail;
+use super::prove::ProofPlan;
 
 fn driver(args: &RunArgs) -> Result<Driver, String> {
     let operator = args
@@ -135,6 +138,10 @@ pub fn run(target: &str, args: &RunArgs, search: &SearchPath) -> i32 {
     if let Some(code) = offer_resume(&runbook, args, &driver, &mut d) {
         return code;
     }
+    let plan = match ProofPlan::resolve(&args.proof, &driver.operator) {
+        Ok(plan) => plan,
+        Err(e) => return fail(e, EXIT_INVALID),
+    };
     let params = match resolve_params(&runbook, args, &mut d, &BTreeMap::new()) {
         Ok(p) => p,
         Err(e) => return fail(e, EXIT_INVALID),
@@ -159,6 +166,7 @@ pub fn run(target: &str, args: &RunArgs, search: &SearchPath) -> i32 {
         Ok(engine) => engine,
         Err(code) => return code,
     };
+    engine.attach_proof(plan.prover(&opened.session_id, &driver.host));
     d.say(&format!(
         "session {} · operator {} · audit log {}",
         opened.session_id,
@@ -271,8 +279,14 @@ fn finish(
     } else {
         walk(engine, d, opts)
     };
+    conclude(engine, d, end)
+}
+
+/// Records how the walk ended and says so; the exit code.
+fn conclude(engine: &mut Engine, d: &mut Dialogue, end: WalkEnd) -> i32 {
     match end {
         WalkEnd::Left => {
+            say_proof_news(engine, d);
             let _ = d.out.flush();
             super::stderr_line(&format!(
                 "session left unfinished; resume it with: runbook resume {}",
@@ -286,11 +300,19 @@ fn finish(
             if engine.end(outcome, &reason).is_err() {
                 return audit_failure(engine, d);
             }
+            say_proof_news(engine, d);
             d.say(&format!("\nsession {}: {reason}", outcome.word()));
             summary(engine, d);
             super::stderr_line(&format!("audit log: {}", engine.log_path().display()));
             outcome.exit_code()
         }
+    }
+}
+
+/// Warnings from signing and anchoring (a sink that failed) not shown yet.
+fn say_proof_news(engine: &mut Engine, d: &mut Dialogue) {
+    for warning in engine.proof_news() {
+        d.say(&format!("  warning: {warning}"));
     }
 }
 
@@ -302,6 +324,11 @@ fn audit_failure(engine: &mut Engine, d: &mut Dialogue) -> i32 {
     let error = engine.audit_error().unwrap_or("unknown error").to_string();
     engine.cancel_running("the audit log cannot be written");
     engine.groups.terminate_all(crate::session::engine::GRACE);
+    say_proof_news(engine, d);
+    if let Some(anchor) = super::prove::anchor_failure(&error) {
+        d.say(&format!("\nANCHOR FAILURE: {anchor}\nThe session requires its anchors (--anchor-required), so no further step will run; resume it once the anchor can be written."));
+        return EXIT_AUDIT;
+    }
     d.say(&format!("\nAUDIT LOG FAILURE: {error}\nThe audit log {} can no longer be written, so no further step will run.", engine.log_path().display()));
     EXIT_AUDIT
 }
@@ -347,6 +374,10 @@ pub fn resume(session: &std::path::Path, args: &RunArgs) -> i32 {
 fn resume_with(session: &std::path::Path, args: &RunArgs, driver: Driver, d: &mut Dialogue) -> i32 {
     let opts = match walk_options(args) {
         Ok(opts) => opts,
+        Err(e) => return fail(e, EXIT_INVALID),
+    };
+    let plan = match ProofPlan::resolve(&args.proof, &driver.operator) {
+        Ok(plan) => plan,
         Err(e) => return fail(e, EXIT_INVALID),
     };
     let header = match setup::read_log(session) {
@@ -410,6 +441,7 @@ fn resume_with(session: &std::path::Path, args: &RunArgs, driver: Driver, d: &mu
         .map(PathBuf::from)
         .unwrap_or_else(|| std::env::current_dir().unwrap_or_else(|_| PathBuf::from("/")));
     let dropped = reopened.dropped_bytes;
+    let session_id = reopened.header.session_id.clone();
     // Logs from before the driver was recorded in `session_started` name it only in the header.
     let previous = match &reopened.state.driver {
         Some(driver) => driver.clone(),
@@ -426,6 +458,7 @@ fn resume_with(session: &std::path::Path, args: &RunArgs, driver: Driver, d: &mu
         Ok(engine) => engine,
         Err(code) => return code,
     };
+    engine.attach_proof(plan.prover(&session_id, &driver.host));
     d.say(&format!(
         "resuming {} · operator {} · audit log {}",
         runbook.title,

@@ -1,8 +1,14 @@
-//! `runbook sessions` and `runbook verify`: what was recorded, and whether it was altered.
+//! `runbook sessions` and `runbook verify`: what was recorded, and whether it was altered,
+//! signed by whom, and still holds every anchored head.
 
-use crate::session::log::{SessionSummary, VerifyReport, list_sessions, resolve_session, verify};
+use crate::session::log::{
+    Record, SessionSummary, VerifyReport, list_sessions, read_records, resolve_session,
+};
+use crate::session::proof::allowed::AllowedSigners;
+use crate::session::proof::anchors_file;
+use crate::session::proof::check::{Against, verify_with_proof};
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// A session's state in one word: running, completed, rolled_back, failed, aborted, interrupted.
 pub fn state_word(summary: &SessionSummary) -> String {
@@ -107,39 +113,72 @@ pub fn newest_unfinished(dir: &Path, runbook: Option<&Path>) -> Option<SessionSu
     })
 }
 
-/// Verifies one session's log: exit 0 intact, 1 altered or corrupt, 2 not found.
-pub fn verify_session(dir: &Path, arg: &str, out: &mut impl Write) -> i32 {
+/// What `verify` checks beyond the chain.
+#[derive(Debug, Clone, Default)]
+pub struct ProofFiles {
+    /// `--allowed-signers FILE`
+    pub allowed_signers: Option<PathBuf>,
+    /// `--anchors FILE`
+    pub anchors: Option<PathBuf>,
+}
+
+/// Verifies one session's log — the chain, and its signatures and anchors: exit 0 intact,
+/// 1 altered, corrupt, badly signed or cut short, 2 not found or unreadable input.
+pub fn verify_session(dir: &Path, arg: &str, proof: &ProofFiles, out: &mut impl Write) -> i32 {
     let path = match resolve_session(dir, arg) {
         Ok(path) => path,
-        Err(e) => {
-            super::stderr_line(&format!("error: {e}"));
-            return 2;
-        }
+        Err(e) => return super::fail(e, 2),
     };
-    match verify(&path) {
-        Ok(VerifyReport::Ok {
-            events,
-            torn_tail,
-            last_hash,
-        }) => {
-            let _ = writeln!(
-                out,
-                "ok: {} — {events} events, hash chain intact, last hash {last_hash}",
-                path.display()
-            );
+    let against = match against(&path, proof) {
+        Ok(against) => against,
+        Err(e) => return super::fail(e, 2),
+    };
+    match verify_with_proof(&path, against) {
+        Ok((
+            VerifyReport::Ok {
+                events,
+                torn_tail,
+                last_hash,
+            },
+            report,
+        )) => {
+            let report = report.unwrap_or_default();
+            let intact = report.problems.is_empty();
+            let _ = if intact {
+                writeln!(
+                    out,
+                    "ok: {} — {events} events, hash chain intact, last hash {last_hash}",
+                    path.display()
+                )
+            } else {
+                writeln!(
+                    out,
+                    "FAILED: {} — hash chain intact ({events} events, last hash {last_hash}), but:",
+                    path.display()
+                )
+            };
+            for problem in &report.problems {
+                let _ = writeln!(out, "  {problem}");
+            }
             if torn_tail {
                 let _ = writeln!(
                     out,
                     "note: the final line is torn (the session stopped mid-write); `runbook resume` drops it and records the drop"
                 );
             }
-            0
+            for finding in &report.findings {
+                let _ = writeln!(out, "{finding}");
+            }
+            if intact { 0 } else { 1 }
         }
-        Ok(VerifyReport::Tampered {
-            first_bad_seq,
-            line_no,
-            reason,
-        }) => {
+        Ok((
+            VerifyReport::Tampered {
+                first_bad_seq,
+                line_no,
+                reason,
+            },
+            _,
+        )) => {
             let _ = writeln!(
                 out,
                 "TAMPERED: {} — first bad seq {first_bad_seq} (line {line_no}): {reason}",
@@ -151,5 +190,41 @@ pub fn verify_session(dir: &Path, arg: &str, out: &mut impl Write) -> i32 {
             let _ = writeln!(out, "CORRUPT: {} — {e}", path.display());
             1
         }
+    }
+}
+
+/// Reads the allowed signers and this session's anchors.
+fn against(log: &Path, proof: &ProofFiles) -> Result<Against, String> {
+    let allowed = match &proof.allowed_signers {
+        Some(file) => {
+            let text = std::fs::read_to_string(file)
+                .map_err(|e| format!("--allowed-signers {}: {e}", file.display()))?;
+            let parsed = AllowedSigners::parse(&text)
+                .map_err(|e| format!("--allowed-signers {}: {e}", file.display()))?;
+            Some((file.display().to_string(), parsed))
+        }
+        None => None,
+    };
+    let anchors = match &proof.anchors {
+        Some(file) => {
+            let session_id = session_id_of(log);
+            let found =
+                anchors_file::read(file, &session_id).map_err(|e| format!("--anchors {e}"))?;
+            Some((file.display().to_string(), found))
+        }
+        None => None,
+    };
+    Ok(Against { allowed, anchors })
+}
+
+/// The session id the log's header names (empty when it has no readable header: the
+/// chain check reports that).
+fn session_id_of(log: &Path) -> String {
+    let first = read_records(log)
+        .ok()
+        .and_then(|mut records| records.next());
+    match first {
+        Some(Ok(Record::Header(header))) => header.session_id,
+        _ => String::new(),
     }
 }

@@ -25,6 +25,9 @@ pub(crate) fn describe(body: &Body) -> Option<String> {
             format!("rollback prompt declined; stayed on the forward path: {reason}")
         }
         Body::HealthChanged { .. } | Body::EnvChanged { .. } => surroundings(body)?,
+        Body::ChainSigned { .. } | Body::SigningFailed { .. } | Body::AnchorFailed { .. } => {
+            crate::session::proof::describe(body)?
+        }
         _ => walk(body)?,
     })
 }

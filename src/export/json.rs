@@ -8,7 +8,7 @@
 //! (`runbook verify` checks the log itself). Output stays `{"stream", "text"|"b64"}`.
 
 use super::{ExportError, Exported};
-use crate::session::log::{AuditError, Header, Record, TS_FORMAT, read_records};
+use crate::session::log::{Header, Record, TS_FORMAT};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::{Value, json};
@@ -29,21 +29,14 @@ struct Element<'a> {
 }
 
 pub(crate) fn write(log: &Path, out: &mut dyn Write) -> Result<Exported, ExportError> {
-    let mut exported = Exported::default();
     out.write_all(b"[")?;
-    for record in read_records(log)? {
-        let record = match record {
-            Ok(record) => record,
-            Err(AuditError::Torn { .. }) => {
-                exported.torn = true;
-                break;
-            }
-            Err(e) => return Err(e.into()),
-        };
-        out.write_all(if exported.records == 0 { b"\n" } else { b",\n" })?;
+    let mut first = true;
+    let exported = super::each_record(log, |record| {
+        out.write_all(if first { b"\n" } else { b",\n" })?;
+        first = false;
         write_record(&record, out)?;
-        exported.records += 1;
-    }
+        Ok(true)
+    })?;
     out.write_all(b"\n]\n")?;
     Ok(exported)
 }
@@ -78,7 +71,7 @@ fn write_record(record: &Record, out: &mut dyn Write) -> Result<(), ExportError>
     Ok(())
 }
 
-fn header_data(header: &Header) -> Value {
+pub(super) fn header_data(header: &Header) -> Value {
     json!({
         "format": header.format,
         "runbook": {"path": header.runbook.path, "sha256": header.runbook.sha256},

@@ -1,5 +1,6 @@
 //! Exporting a recorded session: a Markdown timeline for the post-mortem, an asciicast v2
-//! recording for any asciinema player, or the log's records as one JSON array.
+//! recording for any asciinema player, the log's records as one JSON array, or as JSON
+//! Lines for log shippers.
 //!
 //! All three read the audit log as written: values were masked before they reached the
 //! log, and nothing here undoes that. The Markdown and asciicast exports fold the events
@@ -10,6 +11,7 @@ mod cast;
 mod describe;
 mod excerpt;
 mod json;
+mod jsonl;
 mod md;
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
@@ -37,6 +39,15 @@ pub enum Format {
     Cast,
     /// The records as one JSON array, header first.
     Json,
+    /// One JSON object per line, each with the session, runbook, operator and host.
+    Jsonl,
+}
+
+/// Choices that apply to some formats.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ExportOptions {
+    /// Leave step output out (`jsonl`).
+    pub no_output: bool,
 }
 
 impl std::str::FromStr for Format {
@@ -47,8 +58,9 @@ impl std::str::FromStr for Format {
             "md" | "markdown" => Ok(Format::Md),
             "cast" | "asciicast" => Ok(Format::Cast),
             "json" => Ok(Format::Json),
+            "jsonl" | "ndjson" => Ok(Format::Jsonl),
             other => Err(format!(
-                "unknown export format {other:?}; use md, cast or json"
+                "unknown export format {other:?}; use md, cast, json or jsonl"
             )),
         }
     }
@@ -77,11 +89,45 @@ pub struct Exported {
 
 /// Writes the session logged at `log` to `out` in `format`.
 pub fn export(log: &Path, format: Format, out: &mut dyn Write) -> Result<Exported, ExportError> {
+    export_with(log, format, ExportOptions::default(), out)
+}
+
+/// [`export`] with options.
+pub fn export_with(
+    log: &Path,
+    format: Format,
+    options: ExportOptions,
+    out: &mut dyn Write,
+) -> Result<Exported, ExportError> {
     match format {
         Format::Json => json::write(log, out),
+        Format::Jsonl => jsonl::write(log, out, options.no_output),
         Format::Md => md::write(Session::open(log)?, out),
         Format::Cast => cast::write(Session::open(log)?, out),
     }
+}
+
+/// Hands each record of the log to `take` until the end or a torn final line (noted in
+/// the result); `take` says whether it exported the record.
+pub(crate) fn each_record(
+    log: &Path,
+    mut take: impl FnMut(crate::session::log::Record) -> Result<bool, ExportError>,
+) -> Result<Exported, ExportError> {
+    let mut exported = Exported::default();
+    for record in crate::session::log::read_records(log)? {
+        let record = match record {
+            Ok(record) => record,
+            Err(AuditError::Torn { .. }) => {
+                exported.torn = true;
+                break;
+            }
+            Err(e) => return Err(e.into()),
+        };
+        if take(record)? {
+            exported.records += 1;
+        }
+    }
+    Ok(exported)
 }
 
 /// What the timeline says about one step of the runbook.

@@ -159,10 +159,11 @@ fn formats_parse_by_name() {
     assert_eq!("md".parse::<Format>(), Ok(Format::Md));
     assert_eq!("cast".parse::<Format>(), Ok(Format::Cast));
     assert_eq!("json".parse::<Format>(), Ok(Format::Json));
+    assert_eq!("jsonl".parse::<Format>(), Ok(Format::Jsonl));
     assert!(
         "html"
             .parse::<Format>()
             .unwrap_err()
-            .contains("md, cast or json")
+            .contains("md, cast, json or jsonl")
     );
 }

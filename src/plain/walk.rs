@@ -64,6 +64,9 @@ pub fn walk(engine: &mut Engine, d: &mut Dialogue, opts: &WalkOptions) -> WalkEn
         if let Some(sig) = d.input.interrupted() {
             return WalkEnd::Ended(Outcome::Interrupted, format!("interrupted by signal {sig}"));
         }
+        for warning in engine.proof_news() {
+            d.say(&format!("  warning: {warning}"));
+        }
         super::signoffs::report(d, engine.poll_signoffs());
         super::health::poll(engine, d);
         match super::health::rollback_prompt(engine, d, opts) {

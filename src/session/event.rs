@@ -174,6 +174,33 @@ pub enum Body {
         to: String,
         host: String,
     },
+    /// The chain head `(signed_seq, signed_hash)` signed with the operator's SSH key: SSHSIG,
+    /// namespace `runbook-audit`, over `runbook-audit v1 <session-id> <seq> <hash>\n` (crate::session::proof).
+    ChainSigned {
+        signed_seq: u64,
+        signed_hash: String,
+        /// The armored `-----BEGIN SSH SIGNATURE-----` text, as `ssh-keygen -Y sign` writes it.
+        signature: String,
+        /// `SHA256:…` of the key that signed.
+        fingerprint: String,
+        /// Who the allowed-signers file must list for that key.
+        principal: String,
+    },
+    /// The chain head could not be signed (key unreadable, agent gone): the session went on.
+    SigningFailed {
+        signed_seq: u64,
+        signed_hash: String,
+        error: String,
+    },
+    /// The chain head could not be written to an anchor sink. `required`: the session
+    /// stops here (`--anchor-required`), as when the log itself cannot be written.
+    AnchorFailed {
+        sink: String,
+        anchored_seq: u64,
+        anchored_hash: String,
+        error: String,
+        required: bool,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -9,6 +9,7 @@ pub mod mask;
 pub mod output_tail;
 pub mod params;
 pub mod policy;
+pub mod proof;
 pub mod recorded;
 pub mod setup;
 pub mod signoff;

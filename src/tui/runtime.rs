@@ -124,13 +124,20 @@ fn advance(engine: &mut Engine, s: &mut Session, screen: &mut Screen) -> std::io
         s.end = Some(WalkEnd::AuditFailed(error.to_string()));
         return Ok(true);
     }
+    let warned = match engine.proof_news().pop() {
+        Some(warning) => {
+            s.app.message = Some(format!("warning: {warning}"));
+            true
+        }
+        None => false,
+    };
     let Some(index) = engine.running().map(|r| r.index) else {
         engine.tick();
-        return Ok(end_due_wait(engine));
+        return Ok(end_due_wait(engine) || warned);
     };
     let (cols, rows) = screen.pty_size();
     let terminals = &mut s.terminals;
-    let mut changed = false;
+    let mut changed = warned;
     let end = engine.pump(PUMP_BUDGET, &mut |_, stream, bytes| {
         changed = true;
         if stream == Stream::Pty {

@@ -3,8 +3,15 @@
 //! before a command starts, at step boundaries) still wait until they are
 //! written and synced; output records (`Lazy`) are queued, with a bounded
 //! queue so a slow disk slows the step rather than growing memory.
+//!
+//! With a [`Prover`] attached, the writer also seals each moment worth proving (a gate
+//! decision, a sign-off, …): it signs and anchors the head right after writing that line,
+//! before the caller hears back, so a required anchor that fails stops the session the
+//! way a failed write does.
 
+use crate::session::event::Event;
 use crate::session::log::{AuditError, AuditWriter, EventDraft, SyncPolicy};
+use crate::session::proof::{Head, Prover};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender, SyncSender};
@@ -19,7 +26,25 @@ const SYNC_CHECK: Duration = Duration::from_millis(50);
 
 enum Message {
     Append(EventDraft, SyncPolicy, Option<Sender<Result<(), String>>>),
+    Prove(Box<Prover>),
     Close,
+}
+
+/// What the writer thread shares with the session.
+#[derive(Default)]
+struct Shared {
+    error: Mutex<Option<String>>,
+    /// Lines the prover wrote, for the session to fold and show.
+    proof_events: Mutex<Vec<Event>>,
+}
+
+impl Shared {
+    fn fail(&self, message: &str) {
+        self.error
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get_or_insert_with(|| message.to_string());
+    }
 }
 
 /// The session's audit log, written by a dedicated thread.
@@ -27,7 +52,7 @@ pub struct Journal {
     tx: SyncSender<Message>,
     /// Records queued and not yet written.
     queued: Arc<AtomicUsize>,
-    error: Arc<Mutex<Option<String>>>,
+    shared: Arc<Shared>,
     path: PathBuf,
     thread: Option<JoinHandle<()>>,
 }
@@ -35,21 +60,21 @@ pub struct Journal {
 impl Journal {
     pub fn start(writer: AuditWriter) -> std::io::Result<Self> {
         let (tx, rx) = mpsc::sync_channel(QUEUE);
-        let error = Arc::new(Mutex::new(None));
+        let shared = Arc::new(Shared::default());
         let path = writer.path().to_path_buf();
-        let shared = Arc::clone(&error);
+        let thread_shared = Arc::clone(&shared);
         let queued = Arc::new(AtomicUsize::new(0));
         let counter = Arc::clone(&queued);
         let thread = std::thread::Builder::new()
             .name("audit-log".into())
             .spawn(move || {
                 crate::exec::bulk_thread();
-                write_loop(writer, &rx, &shared, &counter)
+                write_loop(writer, &rx, &thread_shared, &counter)
             })?;
         Ok(Journal {
             tx,
             queued,
-            error,
+            shared,
             path,
             thread: Some(thread),
         })
@@ -61,7 +86,8 @@ impl Journal {
 
     /// Why the log can no longer be written, once it cannot.
     pub fn error(&self) -> Option<String> {
-        self.error
+        self.shared
+            .error
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .clone()
@@ -101,45 +127,94 @@ impl Journal {
             Err(_) => Err(failed("the audit log writer stopped".into())),
         }
     }
+
+    /// Seals every later moment with `prover` (signatures, anchors).
+    pub fn attach(&self, prover: Prover) {
+        let _ = self.tx.send(Message::Prove(Box::new(prover)));
+    }
+
+    /// The lines the prover wrote since the last call.
+    pub fn take_proof_events(&self) -> Vec<Event> {
+        std::mem::take(
+            &mut *self
+                .shared
+                .proof_events
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner),
+        )
+    }
 }
 
 fn write_loop(
     mut writer: AuditWriter,
     rx: &Receiver<Message>,
-    error: &Mutex<Option<String>>,
+    shared: &Shared,
     queued: &AtomicUsize,
 ) {
+    let mut prover: Option<Box<Prover>> = None;
     loop {
         match rx.recv_timeout(SYNC_CHECK) {
             Ok(Message::Append(draft, sync, ack)) => {
                 queued.fetch_sub(1, Ordering::SeqCst);
-                let result = writer
-                    .append(&draft, sync)
-                    .map(|_| ())
-                    .map_err(|e| e.to_string());
+                let result = write_one(&mut writer, &draft, sync, prover.as_deref(), shared);
                 if let Err(message) = &result {
-                    error
-                        .lock()
-                        .unwrap_or_else(PoisonError::into_inner)
-                        .get_or_insert_with(|| message.clone());
+                    shared.fail(message);
                 }
                 if let Some(ack) = ack {
                     let _ = ack.send(result);
                 }
             }
+            Ok(Message::Prove(attached)) => prover = Some(attached),
             Ok(Message::Close) | Err(RecvTimeoutError::Disconnected) => {
                 let _ = writer.sync();
                 return;
             }
             Err(RecvTimeoutError::Timeout) => {
                 if let Err(e) = writer.sync_if_due() {
-                    error
-                        .lock()
-                        .unwrap_or_else(PoisonError::into_inner)
-                        .get_or_insert_with(|| e.to_string());
+                    shared.fail(&e.to_string());
                 }
             }
         }
+    }
+}
+
+/// Writes one record, and seals it when it is a moment worth proving.
+fn write_one(
+    writer: &mut AuditWriter,
+    draft: &EventDraft,
+    sync: SyncPolicy,
+    prover: Option<&Prover>,
+    shared: &Shared,
+) -> Result<(), String> {
+    let seq = writer.append(draft, sync).map_err(|e| e.to_string())?;
+    let Some(prover) =
+        prover.filter(|p| p.is_active() && crate::session::proof::is_moment(&draft.kind))
+    else {
+        return Ok(());
+    };
+    let head = Head {
+        seq,
+        hash: writer.last_hash().as_str().to_string(),
+    };
+    let sealed = prover.seal(head, &mut |event: &Event| {
+        let (kind, data) = event.clone().into_kind_and_data();
+        let draft = EventDraft::new(kind, event.step.as_deref(), data);
+        let seq = writer
+            .append(&draft, SyncPolicy::Now)
+            .map_err(|e| e.to_string())?;
+        Ok(Head {
+            seq,
+            hash: writer.last_hash().as_str().to_string(),
+        })
+    })?;
+    shared
+        .proof_events
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .extend(sealed.events);
+    match sealed.fatal {
+        Some(fatal) => Err(fatal),
+        None => Ok(()),
     }
 }
 

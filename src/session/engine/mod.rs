@@ -6,6 +6,7 @@ mod batch;
 mod handover;
 mod health;
 mod journal;
+mod proof;
 mod run;
 mod signoff;
 

@@ -133,6 +133,14 @@
 //! after the edit. Comparing the last hash with a copy taken elsewhere — a
 //! follower's view, a ticket — closes that gap.)
 //!
+//! # Signatures and anchors
+//!
+//! A session may sign its chain head with an SSH key and write it to anchors off the
+//! machine ([`crate::session::proof`]): a `chain_signed` line follows each moment worth
+//! proving, holding an SSHSIG over `runbook-audit v1 <session-id> <seq> <hash>\n`;
+//! `signing_failed` and `anchor_failed` lines record what could not be done. `runbook
+//! verify --allowed-signers FILE --anchors FILE` checks both.
+//!
 //! # Torn lines
 //!
 //! A crash may leave a final line without `\n`, or a final line that is not
@@ -169,7 +177,7 @@ pub use sessions::{
     ResolveError, SESSION_END_KIND, SessionSummary, list_sessions, new_session_id, resolve_session,
     sessions_dir,
 };
-pub use verify::{VerifyReport, verify};
+pub use verify::{Checked, VerifyReport, verify, verify_observed};
 pub use writer::{AuditWriter, LAZY_SYNC_INTERVAL, LogSink, SyncPolicy};
 
 #[cfg(test)]

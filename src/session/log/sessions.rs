@@ -13,7 +13,7 @@ use super::error::AuditError;
 use super::lock::SessionLock;
 use super::reader::read_records;
 use super::record::{Header, Record};
-use super::tail::last_complete_line;
+use super::tail::{last_complete_line, last_newline_before, read_range};
 
 /// The event kind that closes a session (used to tell finished sessions
 /// from interrupted ones).
@@ -141,7 +141,7 @@ pub struct SessionSummary {
     pub last_data: Option<serde_json::Value>,
     /// A driver holds the session's lock right now.
     pub live: bool,
-    /// The last event is a [`SESSION_END_KIND`].
+    /// The last event (signatures and sealing failures after it aside) is a [`SESSION_END_KIND`].
     pub ended: bool,
     /// Why the log cannot be summed up (unreadable, a line over the limit): it is
     /// listed with this reason and otherwise left alone, never failing the others.
@@ -168,15 +168,10 @@ pub fn list_sessions(dir: &Path) -> Result<Vec<SessionSummary>, AuditError> {
 fn summarise(dir: &Path, id: String) -> SessionSummary {
     let path = dir.join(format!("{id}.{LOG_EXTENSION}"));
     match read_summary(&path) {
-        Ok((header, last)) => {
-            let (last_seq, last_kind, last_ts, last_data) = match last {
-                Some(Record::Event(event)) => (
-                    event.seq,
-                    Some(event.kind),
-                    Some(event.ts),
-                    Some(event.data),
-                ),
-                _ => (0, None, None, None),
+        Ok((header, last_seq, last)) => {
+            let (last_kind, last_ts, last_data) = match last {
+                Some(event) => (Some(event.kind), Some(event.ts), Some(event.data)),
+                None => (None, None, None),
             };
             SessionSummary {
                 live: SessionLock::is_held(&path),
@@ -206,8 +201,10 @@ fn summarise(dir: &Path, id: String) -> SessionSummary {
     }
 }
 
-/// The header (if line 1 is one) and the last complete line's record.
-fn read_summary(path: &Path) -> Result<(Option<Header>, Option<Record>), AuditError> {
+/// The header (if line 1 is one), the last seq, and the last event that says what happened.
+type Summed = (Option<Header>, u64, Option<super::Event>);
+
+fn read_summary(path: &Path) -> Result<Summed, AuditError> {
     let header = read_records(path)?
         .next()
         .and_then(Result::ok)
@@ -216,10 +213,38 @@ fn read_summary(path: &Path) -> Result<(Option<Header>, Option<Record>), AuditEr
             Record::Event(_) => None,
         });
     let mut file = File::open(path).map_err(AuditError::io(path))?;
-    let last = last_complete_line(&mut file)
-        .map_err(AuditError::io(path))?
-        .and_then(|(offset, line)| Record::parse(if offset == 0 { 1 } else { 2 }, &line).ok());
-    Ok((header, last))
+    let (last_seq, last) = last_recorded(&mut file).map_err(AuditError::io(path))?;
+    Ok((header, last_seq, last))
+}
+
+/// Lines a signed, anchored moment may leave after the session's last event: a
+/// signature and one failure per sink.
+const PROOF_TAIL_LINES: usize = 16;
+
+/// The seq of the last complete line, and the last event that is not a signature or a
+/// sealing failure (session::proof) — what happened last, e.g. the session's end.
+fn last_recorded(file: &mut File) -> io::Result<(u64, Option<super::Event>)> {
+    let Some((mut start, line)) = last_complete_line(file)? else {
+        return Ok((0, None));
+    };
+    let mut parsed = Record::parse(if start == 0 { 1 } else { 2 }, &line).ok();
+    let last_seq = match &parsed {
+        Some(Record::Event(event)) => event.seq,
+        _ => 0,
+    };
+    for _ in 0..PROOF_TAIL_LINES {
+        match parsed {
+            Some(Record::Event(event)) if crate::session::proof::is_proof_kind(&event.kind) => {
+                let end = start.saturating_sub(1);
+                start = last_newline_before(file, end)?.map_or(0, |nl| nl + 1);
+                let line = read_range(file, start, end)?;
+                parsed = Record::parse(if start == 0 { 1 } else { 2 }, &line).ok();
+            }
+            Some(Record::Event(event)) => return Ok((last_seq, Some(event))),
+            _ => return Ok((last_seq, None)),
+        }
+    }
+    Ok((last_seq, None))
 }
 
 /// File stems of the `*.jsonl` files directly in `dir`.

@@ -139,6 +139,30 @@ fn list_is_newest_first_with_live_and_ended_marks() {
 }
 
 #[test]
+fn signatures_and_anchor_failures_after_the_end_leave_the_session_ended() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut writer = AuditWriter::create(dir.path(), "signed", &header(), clock()).unwrap();
+    let end = json!({"outcome": "completed", "reason": "all steps done"});
+    for (kind, data) in [
+        ("session_started", json!({})),
+        ("chain_signed", json!({})),
+        (SESSION_END_KIND, end.clone()),
+        ("chain_signed", json!({})),
+        ("anchor_failed", json!({})),
+        ("anchor_failed", json!({})),
+    ] {
+        writer
+            .append(&EventDraft::new(kind, None, data), SyncPolicy::Now)
+            .unwrap();
+    }
+    let list = list_sessions(dir.path()).unwrap();
+    assert!(list[0].ended, "{:?}", list[0]);
+    assert_eq!(list[0].last_kind.as_deref(), Some(SESSION_END_KIND));
+    assert_eq!(list[0].last_data, Some(end));
+    assert_eq!(list[0].last_seq, 6);
+}
+
+#[test]
 fn list_of_a_missing_dir_is_empty_and_broken_logs_are_still_listed() {
     let dir = tempfile::tempdir().unwrap();
     assert!(list_sessions(&dir.path().join("none")).unwrap().is_empty());

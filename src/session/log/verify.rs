@@ -40,6 +40,22 @@ impl VerifyReport {
 /// Read the whole log and check it. I/O errors are `Err`; everything
 /// wrong with the content is `Ok(VerifyReport::Tampered { .. })`.
 pub fn verify(path: &Path) -> Result<VerifyReport, AuditError> {
+    verify_observed(path, &mut |_| {})
+}
+
+/// A line that checked out, as [`verify_observed`] hands it on.
+#[derive(Debug, Clone, Copy)]
+pub struct Checked<'a> {
+    pub record: &'a Record,
+    pub hash: &'a ChainHash,
+}
+
+/// [`verify`], handing every line that checks out to `observe` in order, so further
+/// checks (signatures, anchors) need no second read of the log.
+pub fn verify_observed(
+    path: &Path,
+    observe: &mut dyn FnMut(Checked<'_>),
+) -> Result<VerifyReport, AuditError> {
     let file = File::open(path).map_err(AuditError::io(path))?;
     let mut lines = LineReader::new(BufReader::with_capacity(256 * 1024, file));
     let mut chain = Chain::default();
@@ -55,7 +71,7 @@ pub fn verify(path: &Path) -> Result<VerifyReport, AuditError> {
         if !line.complete && line.line_no > 1 {
             return Ok(chain.finish(true));
         }
-        if let Err(reason) = chain.check(&line) {
+        if let Err(reason) = chain.check(&line, observe) {
             return Ok(chain.tampered(line.line_no, reason));
         }
     }
@@ -82,20 +98,28 @@ impl Default for Chain {
 }
 
 impl Chain {
-    fn check(&mut self, line: &Line<'_>) -> Result<(), String> {
+    fn check(
+        &mut self,
+        line: &Line<'_>,
+        observe: &mut dyn FnMut(Checked<'_>),
+    ) -> Result<(), String> {
         if !line.complete {
             return Err("the header line is incomplete".into());
         }
         let (body, hash) =
             split_sealed(line.bytes).ok_or("line does not end with a \"hash\" of 64 hex digits")?;
         let record = Record::parse(line.line_no, line.bytes).map_err(|e| e.to_string())?;
-        match record {
-            Record::Header(header) => check_header(&header)?,
-            Record::Event(event) => self.check_event(&event)?,
+        match &record {
+            Record::Header(header) => check_header(header)?,
+            Record::Event(event) => self.check_event(event)?,
         }
         if ChainHash::of(&self.prev, body) != hash {
             return Err("hash does not match the line's contents".into());
         }
+        observe(Checked {
+            record: &record,
+            hash: &hash,
+        });
         self.line_no = line.line_no;
         self.next_seq += 1;
         self.prev = hash;
