@@ -61,7 +61,12 @@ fn replay_and_follow_skip_a_line_over_the_limit_and_finish() {
         let out = finish_in_time(child, &what);
         // The added line breaks the hash chain: a replay says so (exit 1), follow does not check.
         let code = if args[0] == "replay" { 1 } else { 0 };
-        assert_eq!(out.status.code(), Some(code), "{what}: {}", text(&out.stderr));
+        assert_eq!(
+            out.status.code(),
+            Some(code),
+            "{what}: {}",
+            text(&out.stderr)
+        );
         let said = text(&out.stdout);
         if args.contains(&"--json-state") {
             assert!(said.contains("\"completed\""), "{what}: {said}");
