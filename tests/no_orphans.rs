@@ -176,13 +176,22 @@ fn runbook_with(sb: &Sandbox, attrs: &str, foreground: &str, after: &str) -> Str
     sb.runbook("escapes.md", &text).display().to_string()
 }
 
+/// `runbook run BOOK --plain --yes`, its processes marked with `mark`.
+fn run_plain(sb: &Sandbox, book: &str, mark: &str) -> std::process::Child {
+    sb.command(&["run", book, "--plain", "--yes"])
+        .env("RUNBOOK_ESCAPE_TEST", mark)
+        .stdout(Stdio::null())
+        .spawn()
+        .expect("runbook starts")
+}
+
 fn wait_for_file(path: &Path) {
     eventually(&path.display().to_string(), || path.exists());
 }
 
-#[test]
-fn a_normal_end_leaves_nothing_running() {
-    let _serial = serial();
+/// The escapes all in the background, then a normal end; checks nothing is left and
+/// returns the sandbox for more checks. With `user`, the binary runs as that user.
+fn normal_end(user: Option<(u32, u32)>) -> Sandbox {
     let sb = Sandbox::new();
     let mark = unique_mark(&sb);
     let _cleanup = Cleanup(mark.clone());
@@ -195,8 +204,15 @@ fn a_normal_end_leaves_nothing_running() {
             proceed.display()
         ),
     );
-    let mut child = sb
-        .command(&["run", &book, "--plain", "--yes"])
+    let args = ["run", book.as_str(), "--plain", "--yes"];
+    let mut command = match user {
+        Some(user) => {
+            sb.share_with(user);
+            sb.command_as(user, &args)
+        }
+        None => sb.command(&args),
+    };
+    let mut child = command
         .env("RUNBOOK_ESCAPE_TEST", &mark)
         .stdout(Stdio::null())
         .spawn()
@@ -205,6 +221,13 @@ fn a_normal_end_leaves_nothing_running() {
     fs::write(&proceed, "").expect("proceed");
     assert_eq!(child.wait().expect("exit").code(), Some(0));
     assert_nothing_left(&mark, "after a normal end");
+    sb
+}
+
+#[test]
+fn a_normal_end_leaves_nothing_running() {
+    let _serial = serial();
+    normal_end(None);
 }
 
 #[test]
@@ -223,12 +246,7 @@ fn a_timeout_ends_the_step_and_the_session_end_the_rest() {
             proceed.display()
         ),
     );
-    let mut child = sb
-        .command(&["run", &book, "--plain", "--yes"])
-        .env("RUNBOOK_ESCAPE_TEST", &mark)
-        .stdout(Stdio::null())
-        .spawn()
-        .expect("runbook starts");
+    let mut child = run_plain(&sb, &book, &mark);
     escapes_running(&mark);
     wait_for_file(&after);
     assert_step_processes_gone(&sb.only_log(), &mark, "after the step's timeout");
@@ -275,12 +293,7 @@ fn signal_mid_step(signal: Signal) {
     let mark = unique_mark(&sb);
     let _cleanup = Cleanup(mark.clone());
     let book = runbook(&sb, "timeout 900 sleep 9032", "true");
-    let mut child = sb
-        .command(&["run", &book, "--plain", "--yes"])
-        .env("RUNBOOK_ESCAPE_TEST", &mark)
-        .stdout(Stdio::null())
-        .spawn()
-        .expect("runbook starts");
+    let mut child = run_plain(&sb, &book, &mark);
     escapes_running(&mark);
     let pid = Pid::from_raw(i32::try_from(child.id()).expect("pid"));
     kill(pid, signal).expect("signal runbook");
@@ -306,33 +319,11 @@ fn without_a_cgroup_the_session_end_still_leaves_nothing() {
         return;
     };
     let _serial = serial();
-    let sb = Sandbox::new();
-    let mark = unique_mark(&sb);
-    let _cleanup = Cleanup(mark.clone());
-    let proceed = sb.path().join("proceed");
-    let book = runbook(
-        &sb,
-        "timeout 900 sleep 9032 &",
-        &format!(
-            "while [ ! -e '{}' ]; do sleep 0.05; done",
-            proceed.display()
-        ),
-    );
-    sb.share_with(user);
-    let mut child = sb
-        .command_as(user, &["run", &book, "--plain", "--yes"])
-        .env("RUNBOOK_ESCAPE_TEST", &mark)
-        .stdout(Stdio::null())
-        .spawn()
-        .expect("runbook starts");
-    escapes_running(&mark);
-    fs::write(&proceed, "").expect("proceed");
-    assert_eq!(child.wait().expect("exit").code(), Some(0));
+    let sb = normal_end(Some(user));
     let recs = records(&sb.only_log());
     let process = events(&recs, "step_process");
     assert!(
         process.iter().all(|e| e["data"]["cgroup"].is_null()),
         "an unprivileged user gets no cgroup here: {process:?}"
     );
-    assert_nothing_left(&mark, "after a normal end without a cgroup");
 }
