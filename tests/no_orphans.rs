@@ -10,6 +10,7 @@ mod pty;
 mod support;
 
 use nix::sys::signal::{Signal, kill};
+use nix::sys::wait::{WaitPidFlag, WaitStatus, waitpid};
 use nix::unistd::Pid;
 use pty::Term;
 use std::ffi::OsStr;
@@ -50,7 +51,15 @@ const ESCAPED: usize = 9;
 
 fn serial() -> MutexGuard<'static, ()> {
     nix::sys::prctl::set_child_subreaper(true).expect("PR_SET_CHILD_SUBREAPER");
-    SERIAL.lock().unwrap_or_else(PoisonError::into_inner)
+    let guard = SERIAL.lock().unwrap_or_else(PoisonError::into_inner);
+    // What a failed scenario left (killed by its cleanup) must not count against the next.
+    let any = Pid::from_raw(-1);
+    while let Ok(status) = waitpid(any, Some(WaitPidFlag::WNOHANG)) {
+        if status == WaitStatus::StillAlive {
+            break;
+        }
+    }
+    guard
 }
 
 fn unique_mark(sb: &Sandbox) -> String {
@@ -280,6 +289,9 @@ fn a_cancel_ends_the_step_and_quitting_the_rest() {
     term.send("y");
     term.wait_for("cancelled");
     assert_step_processes_gone(&sb.only_log(), &mark, "after a cancel");
+    eventually("the step's end in the log", || {
+        !events(&records(&sb.only_log()), "step_finished").is_empty()
+    });
     term.send("q");
     term.wait_for("l: leave");
     term.send("l");
