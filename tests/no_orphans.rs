@@ -53,13 +53,18 @@ fn serial() -> MutexGuard<'static, ()> {
     nix::sys::prctl::set_child_subreaper(true).expect("PR_SET_CHILD_SUBREAPER");
     let guard = SERIAL.lock().unwrap_or_else(PoisonError::into_inner);
     // What a failed scenario left (killed by its cleanup) must not count against the next.
+    reap_ours();
+    guard
+}
+
+/// Reaps the ended processes this test process was handed as their subreaper.
+fn reap_ours() {
     let any = Pid::from_raw(-1);
     while let Ok(status) = waitpid(any, Some(WaitPidFlag::WNOHANG)) {
         if status == WaitStatus::StillAlive {
             break;
         }
     }
-    guard
 }
 
 fn unique_mark(sb: &Sandbox) -> String {
@@ -338,4 +343,51 @@ fn without_a_cgroup_the_session_end_still_leaves_nothing() {
         process.iter().all(|e| e["data"]["cgroup"].is_null()),
         "an unprivileged user gets no cgroup here: {process:?}"
     );
+}
+
+/// SIGKILL gives the driver no chance at all; `resume` ends what the interrupted step
+/// left, processes that left its group included, when the step had a cgroup.
+#[test]
+fn resume_ends_what_a_killed_drivers_step_left_behind() {
+    let _serial = serial();
+    let sb = Sandbox::new();
+    let mark = unique_mark(&sb);
+    let _cleanup = Cleanup(mark.clone());
+    let book = runbook_with(&sb, "", "timeout 900 sleep 9032", "true");
+    let mut child = run_plain(&sb, &book, &mark);
+    escapes_running(&mark);
+    eventually("the step's processes in the log", || {
+        !events(&records(&sb.only_log()), "step_process").is_empty()
+    });
+    child.kill().expect("kill -9 the driver");
+    child.wait().expect("reaped");
+    let log = sb.only_log();
+    let with_cgroup = events(&records(&log), "step_process")[0]["data"]["cgroup"].is_string();
+    if !with_cgroup {
+        eprintln!("note: skipped — without a cgroup only the step's group is found again");
+        return;
+    }
+    assert!(
+        !marked("ESCAPE_STEP", &mark).is_empty(),
+        "SIGKILL left them"
+    );
+    let resumed = sb.run(&["resume", &log.display().to_string(), "--plain", "--yes"]);
+    assert_eq!(
+        resumed.status.code(),
+        Some(1),
+        "stops at the interrupted step"
+    );
+    // With the driver gone, its orphans were handed to this test: what resume ended is
+    // reaped here, and then nothing may be left.
+    eventually("the ended processes to be reaped", || {
+        reap_ours();
+        left_with_us().is_empty()
+    });
+    assert_nothing_left(&mark, "after resume");
+    let recs = records(&log);
+    let reason = events(&recs, "step_interrupted")[0]["data"]["reason"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    assert!(reason.contains("have been stopped"), "{reason}");
 }

@@ -165,6 +165,28 @@ fn unescape(field: &str) -> String {
         .replace("\\134", "\\")
 }
 
+/// Whether `path` is a step cgroup of a session whose process is gone: the only kind
+/// `resume` may end from what a log says (`…/runbook-<pid>-<start>/step-<n>`).
+pub fn is_orphaned_step(path: &Path) -> bool {
+    let step = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .and_then(|n| n.strip_prefix("step-"))
+        .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()));
+    let owner = path
+        .parent()
+        .and_then(Path::file_name)
+        .and_then(|n| n.to_str())
+        .and_then(|n| n.strip_prefix(SESSION_PREFIX))
+        .and_then(|rest| rest.split_once('-'))
+        .and_then(|(pid, start)| Some((pid.parse::<u32>().ok()?, start.parse::<u64>().ok()?)));
+    let Some((pid, start)) = owner else {
+        return false;
+    };
+    step && path.join("cgroup.procs").is_file()
+        && !super::procfs::read(pid).is_some_and(|p| p.start == start)
+}
+
 /// Removes empty session cgroups whose process is gone (a driver killed with SIGKILL
 /// cannot remove its own). Populated ones are left: they are not ours to end.
 fn remove_stale(parent: &Path) {
