@@ -184,7 +184,7 @@ pub fn is_orphaned_step(path: &Path) -> bool {
         return false;
     };
     step && path.join("cgroup.procs").is_file()
-        && !super::procfs::read(pid).is_some_and(|p| p.start == start)
+        && super::procfs::read(pid).is_none_or(|p| p.start != start)
 }
 
 /// Removes empty session cgroups whose process is gone (a driver killed with SIGKILL
