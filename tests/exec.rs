@@ -374,3 +374,24 @@ fn steps_that_cannot_set_a_secret_run_without_the_watch() {
     assert_eq!(run.text(Stream::Stdout), "plain\n");
     assert!(run.assigned.is_empty());
 }
+
+/// Names the script text does not spell out (`export $(cat .env | xargs)`) are found by
+/// reading the environment after such a command.
+#[test]
+fn a_secret_exported_under_a_computed_name_is_reported_before_it_is_printed() {
+    let dir = common::tempdir();
+    fs::write(dir.path().join(".env"), "API_TOKEN=tok-from-dotenv-123\n").expect(".env");
+    let script = "export $(cat .env | xargs); echo \"api=$API_TOKEN\"";
+    let run = common::run(common::request(script, dir.path()));
+    let printed = run
+        .output
+        .iter()
+        .position(|(_, b)| String::from_utf8_lossy(b).contains("api=tok"))
+        .expect("printed");
+    let reported = run
+        .assigned
+        .iter()
+        .find(|(_, n, v)| n == "API_TOKEN" && v == "tok-from-dotenv-123")
+        .unwrap_or_else(|| panic!("reported: {:?}", run.assigned));
+    assert!(reported.0 <= printed, "reported before it was printed");
+}

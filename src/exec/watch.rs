@@ -58,14 +58,16 @@ __runbook_watch() {
     done
     [[ -n $__rb_pairs ]] || return 0
     __runbook_n=$((__runbook_n + 1))
-    printf '%s' "$__rb_pairs" >"$__runbook_wdir/pairs-$BASHPID-$__runbook_n"
-    __runbook_report "pairs-$BASHPID-$__runbook_n"
+    local __rb_f="pairs-$BASHPID-$__runbook_n"
+    printf '%s' "$__rb_pairs" >"$__runbook_wdir/$__rb_f"
+    __runbook_report "$__rb_f"
     return 0
 }
 __runbook_watch_env() {
     __runbook_n=$((__runbook_n + 1))
-    "$__runbook_wenv" -0 >"$__runbook_wdir/pairs-$BASHPID-$__runbook_n" || return 0
-    __runbook_report "pairs-$BASHPID-$__runbook_n"
+    local __rb_f="pairs-$BASHPID-$__runbook_n"
+    "$__runbook_wenv" -0 >"$__runbook_wdir/$__rb_f" || return 0
+    __runbook_report "$__rb_f"
     return 0
 }
 set -o functrace
@@ -231,11 +233,10 @@ impl SecretFilter {
         }
     }
 
-    /// The pairs a marker points at; the file is removed once read.
+    /// The pairs a marker points at. The file stays (each stream's reader reads it, in
+    /// its own order) until the step's private directory goes at its end.
     fn read_pairs(&self, file: &str) -> Vec<Piece> {
-        let path = self.dir.join(file);
-        let bytes = fs::read(&path).unwrap_or_default();
-        let _ = fs::remove_file(&path);
+        let bytes = fs::read(self.dir.join(file)).unwrap_or_default();
         parse_env(&bytes)
             .into_iter()
             .map(|(name, value)| Piece::Variable { name, value })
@@ -301,9 +302,11 @@ mod tests {
                 Piece::Bytes(b"after s3cr3t".to_vec()),
             ]
         );
-        assert!(
-            !dir.path().join("pairs-7-1").exists(),
-            "read once, then removed"
+        let mut other_stream = filter(dir.path());
+        assert_eq!(
+            other_stream.feed(&marker("pairs-7-1")).len(),
+            1,
+            "the other stream's reader finds it too"
         );
     }
 
