@@ -118,6 +118,8 @@ pub struct RunStep {
     pub on_fail: OnFail,
     pub retries: u32,
     pub expect_exit: i32,
+    /// The hosts it runs on and in what batches (§8); none: here.
+    pub fleet: super::hosts::FleetOptions,
 }
 
 impl RunStep {
@@ -135,6 +137,7 @@ impl RunStep {
             on_fail: OnFail::Stop,
             retries: 0,
             expect_exit: 0,
+            fleet: Default::default(),
         }
     }
 
@@ -232,6 +235,8 @@ pub struct Metadata {
     pub env: EnvSpec,
     pub health: Vec<HealthCheck>,
     pub contacts: Vec<Contact>,
+    /// `hosts:` groups and the `inventory:` file (§8).
+    pub hosts: super::hosts::HostsSpec,
 }
 
 /// A parameter asked for at start and passed to commands as `$NAME`.

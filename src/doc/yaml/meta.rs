@@ -14,6 +14,8 @@ pub const META_KEYS: &[&str] = &[
     "env",
     "health",
     "contacts",
+    "hosts",
+    "inventory",
 ];
 
 /// Reads the metadata keys of a mapping (other keys are the caller's to check).
@@ -32,6 +34,7 @@ pub fn metadata(fields: &Fields, sink: &mut Sink) -> Metadata {
             .get("contacts")
             .map(|n| contacts(n, sink))
             .unwrap_or_default(),
+        hosts: crate::doc::hosts::hosts_spec(fields, sink),
     }
 }
 
