@@ -1,7 +1,7 @@
 //! Anchors appended to a file: here (`file:`, one `write` then `fsync`) or on another
 //! host over the system OpenSSH client (`ssh://`).
 
-use crate::session::proof::child;
+use crate::child;
 use std::io::Write;
 use std::path::Path;
 use std::process::Command;

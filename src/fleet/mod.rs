@@ -1,0 +1,30 @@
+//! Steps on many hosts over the system OpenSSH client (PRODUCT.md §8): which hosts a
+//! runbook reaches ([`inventory`]), checking them with `ssh -G` ([`check`]), one
+//! ControlMaster per host per session ([`control`]), and a step's run on one host —
+//! its script over stdin to `bash -s`, its output streamed, its exports and directory
+//! carried to the host's next step, its remote process group stopped on cancel, timeout
+//! or quit ([`run`], [`place`]).
+//!
+//! We spawn the system `ssh` ourselves rather than use the `openssh` crate: every call
+//! then is a plain `ssh` command line an operator can rerun by hand, carries `-F` and
+//! `BatchMode` like every other call, and names its socket as we need (`N-%n`, within
+//! the socket path limit); the crate's mux-protocol client would skip the `ssh` binary
+//! (and the operator's `-F`) for runs and would bring an async runtime into the runs'
+//! threads for no gain here.
+
+pub mod check;
+pub mod control;
+pub mod frames;
+pub mod inventory;
+pub mod place;
+pub mod plan;
+pub mod run;
+pub mod ssh;
+mod streams;
+pub mod wrapper;
+
+pub use control::{Closed, Connections, ConnectionsError, Stopped};
+pub use inventory::{Inventory, InventoryError};
+pub use place::{Change, Place, Start};
+pub use run::{EventSink, Failure, RemoteEvent, RemoteOutcome, RemoteRequest, RemoteRun};
+pub use ssh::SshSettings;
