@@ -106,6 +106,9 @@ enum Command {
     Check {
         #[arg(required = true, value_name = "NAME|PATH")]
         targets: Vec<String>,
+        /// Hosts are checked with `ssh -G -F FILE` instead of ~/.ssh/config.
+        #[arg(long, env = "RUNBOOK_SSH_CONFIG", value_name = "FILE")]
+        ssh_config: Option<PathBuf>,
     },
     /// Probe a runbook's health checks once and print them: exit 0 when all are OK, 1 otherwise.
     Health {
@@ -176,6 +179,9 @@ struct RunFlags {
     /// Start no step while an anchor cannot be written (the session stops, resumable).
     #[arg(long)]
     anchor_required: bool,
+    /// Every ssh call reads FILE instead of ~/.ssh/config (`ssh -F FILE`).
+    #[arg(long, env = "RUNBOOK_SSH_CONFIG", value_name = "FILE")]
+    ssh_config: Option<PathBuf>,
 }
 
 impl RunFlags {
@@ -196,6 +202,7 @@ impl RunFlags {
                 sign_principal: self.sign_principal.clone(),
                 anchors: self.anchors.clone(),
                 anchor_required: self.anchor_required,
+                ssh: runbook::fleet::SshSettings::with_config(self.ssh_config.clone()),
             },
         }
     }
@@ -245,7 +252,13 @@ fn dispatch(command: Command, search: &SearchPath) -> i32 {
             export::export(&dir, &session, &format, output.as_deref(), options)
         }),
         Command::List => inspect::list(search, &mut out),
-        Command::Check { targets } => inspect::check(&targets, search, &mut out, &mut err),
+        Command::Check {
+            targets,
+            ssh_config,
+        } => {
+            let ssh = runbook::fleet::SshSettings::with_config(ssh_config);
+            inspect::check(&targets, search, &ssh, &mut out, &mut err)
+        }
         Command::Show { target, json } => inspect::show(&target, json, search, &mut out, &mut err),
         Command::Health { target, watch } => {
             health::health(&target, watch, search, &mut out, &mut err)

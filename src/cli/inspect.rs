@@ -13,6 +13,7 @@ pub const EXIT_INVALID: i32 = 2;
 pub fn check(
     targets: &[String],
     search: &SearchPath,
+    ssh: &crate::fleet::SshSettings,
     out: &mut impl Write,
     err: &mut impl Write,
 ) -> i32 {
@@ -29,6 +30,7 @@ pub fn check(
         match load_path(&path) {
             Ok(runbook) => {
                 let _ = writeln!(out, "{}", summary_line(&runbook));
+                code = code.max(super::hosts::check_hosts(&runbook, ssh, out, err));
             }
             Err(DocError::Invalid(e)) => {
                 let _ = writeln!(err, "{e}");
@@ -75,7 +77,9 @@ pub fn show(
         }
     };
     let text = if as_json {
-        serde_json::to_string_pretty(&runbook_json(&runbook)).unwrap_or_default()
+        let mut json = runbook_json(&runbook);
+        super::hosts::StepHosts::of(&runbook).annotate(&mut json);
+        serde_json::to_string_pretty(&json).unwrap_or_default()
     } else {
         outline(&runbook)
     };

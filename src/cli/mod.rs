@@ -3,9 +3,11 @@
 pub mod export;
 pub mod follow;
 pub mod health;
+pub mod hosts;
 pub mod inspect;
 pub mod outline;
 pub mod prove;
+pub mod remote;
 pub mod replay;
 pub mod run;
 pub mod sessions;
