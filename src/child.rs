@@ -115,12 +115,23 @@ fn drain(pipe: Option<impl Read + Send + 'static>) -> thread::JoinHandle<Vec<u8>
 }
 
 fn kill_group(leader: u32) {
+    signal_group(leader, nix::sys::signal::Signal::SIGKILL);
+}
+
+/// Sends `signal` to the process group a child of ours leads.
+pub fn signal_group(leader: u32, signal: nix::sys::signal::Signal) {
     if let Ok(pid) = i32::try_from(leader) {
-        let _ = nix::sys::signal::killpg(
-            nix::unistd::Pid::from_raw(pid),
-            nix::sys::signal::Signal::SIGKILL,
-        );
+        let _ = nix::sys::signal::killpg(nix::unistd::Pid::from_raw(pid), signal);
     }
+}
+
+/// The last line of `text` that is not blank, trimmed ("" when there is none).
+pub fn last_line(text: &str) -> &str {
+    text.lines()
+        .rev()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or("")
+        .trim()
 }
 
 /// The last two lines of an error text, joined: what the tool said last is what went wrong.

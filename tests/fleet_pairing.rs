@@ -83,6 +83,18 @@ impl Drop for Running {
     }
 }
 
+/// Waits until no process on the host runs with `arg` (the log printer ends).
+fn gone(arg: &str) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !sshd::processes_with_arg(arg).is_empty() {
+        assert!(
+            Instant::now() < deadline,
+            "the log printer on the host outlived its reader"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
 fn this_user() -> String {
     nix::unistd::User::from_uid(nix::unistd::getuid())
         .expect("user lookup")
@@ -125,27 +137,56 @@ fn remote_flags<'a>(sshd: &'a Path, script: &'a Path) -> [&'a str; 4] {
     ]
 }
 
-#[test]
-fn a_partner_follows_and_signs_over_ssh_as_the_ssh_login() {
-    let sshd = Sshd::start(1);
-    let sb = Sandbox::new();
-    sb.runbook("deploy.md", DEPLOY);
-    let script = remote_runbook(&sb);
-    let config = sshd.config();
-    let flags = remote_flags(&config, &script);
-    let driver = Running::start(
-        &sb,
-        &[
+/// A loopback sshd, and a driver waiting at a sign-off gate for a follower.
+struct Scene {
+    sshd: Sshd,
+    sb: Sandbox,
+    script: PathBuf,
+    config: PathBuf,
+    driver: Running,
+    log: PathBuf,
+}
+
+impl Scene {
+    fn at_the_gate() -> Scene {
+        let sshd = Sshd::start(1);
+        let sb = Sandbox::new();
+        sb.runbook("deploy.md", DEPLOY);
+        let script = remote_runbook(&sb);
+        let config = sshd.config();
+        let args = [
             "run",
             "deploy.md",
             "--plain",
             "--yes",
             "--signoff-timeout",
             "60s",
-        ],
-    );
-    driver.wait_for("waiting for sign-off from a follower: SRE");
-    let log = sb.only_log();
+        ];
+        let driver = Running::start(&sb, &args);
+        driver.wait_for("waiting for sign-off from a follower: SRE");
+        let log = sb.only_log();
+        Scene {
+            sshd,
+            sb,
+            script,
+            config,
+            driver,
+            log,
+        }
+    }
+}
+
+#[test]
+fn a_partner_follows_and_signs_over_ssh_as_the_ssh_login() {
+    let Scene {
+        sshd: _sshd,
+        sb,
+        script,
+        config,
+        driver,
+        log,
+    } = Scene::at_the_gate();
+    let flags = remote_flags(&config, &script);
     let remote = format!("host01:{}", log.display());
     let mut args = vec!["follow", "--plain", remote.as_str()];
     args.extend(flags);
@@ -187,33 +228,19 @@ fn a_partner_follows_and_signs_over_ssh_as_the_ssh_login() {
         );
         assert!(call.contains(what), "{call}");
     }
-    let left = sshd::processes_with_arg(&format!("--print-log {}", log.display()));
-    assert!(
-        left.is_empty(),
-        "the remote log printer ended with the session: {left:?}"
-    );
+    gone(&format!("--print-log {}", log.display()));
 }
 
 #[test]
 fn a_follower_that_quits_leaves_nothing_printing_on_the_host() {
-    let sshd = Sshd::start(1);
-    let sb = Sandbox::new();
-    sb.runbook("deploy.md", DEPLOY);
-    let script = remote_runbook(&sb);
-    let config = sshd.config();
-    let driver = Running::start(
-        &sb,
-        &[
-            "run",
-            "deploy.md",
-            "--plain",
-            "--yes",
-            "--signoff-timeout",
-            "60s",
-        ],
-    );
-    driver.wait_for("waiting for sign-off from a follower: SRE");
-    let log = sb.only_log();
+    let Scene {
+        sshd: _sshd,
+        sb,
+        script,
+        config,
+        driver,
+        log,
+    } = Scene::at_the_gate();
     let id = log
         .file_stem()
         .expect("stem")
@@ -245,14 +272,7 @@ fn a_follower_that_quits_leaves_nothing_printing_on_the_host() {
     nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGTERM).expect("signal");
     let (code, _, _) = follower.finish();
     assert_eq!(code, 130);
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while !sshd::processes_with_arg(&printer).is_empty() {
-        assert!(
-            Instant::now() < deadline,
-            "the log printer on the host outlived its reader"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    gone(&printer);
     let mut args = vec!["sign", remote.as_str(), "--role", "SRE", "--name", "Ana"];
     args.extend(remote_flags(&extra, &script));
     assert_eq!(

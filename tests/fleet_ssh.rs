@@ -217,6 +217,17 @@ fn start_sleeper(
     (run, events, token)
 }
 
+/// Checked on the server: no process with the step's token, none in its group.
+fn assert_nothing_left(token: &str, outcome: &RemoteOutcome) {
+    let left = sshd::gone(token, Duration::from_secs(5));
+    assert!(left.is_empty(), "still running on the server: {left:?}");
+    let group = outcome.pgid.expect("pgid");
+    assert!(
+        sshd::group_members(group).is_empty(),
+        "the remote group {group} is gone"
+    );
+}
+
 #[test]
 fn cancel_stops_the_whole_remote_group_and_nothing_survives_on_the_server() {
     let sshd = Sshd::start(1);
@@ -227,13 +238,7 @@ fn cancel_stops_the_whole_remote_group_and_nothing_survives_on_the_server() {
     assert!(outcome.cancelled, "{outcome:?}");
     assert_eq!(outcome.exit, Exit::Signal(15), "TERM was enough");
     assert!(!outcome.success());
-    let left = sshd::gone(&token, Duration::from_secs(5));
-    assert!(left.is_empty(), "still running on the server: {left:?}");
-    let group = outcome.pgid.expect("pgid");
-    assert!(
-        sshd::group_members(group).is_empty(),
-        "the remote group {group} is gone"
-    );
+    assert_nothing_left(&token, &outcome);
 }
 
 #[test]
@@ -245,13 +250,7 @@ fn a_timeout_per_host_stops_its_group() {
     let outcome = events.finished();
     assert!(outcome.timed_out && !outcome.cancelled, "{outcome:?}");
     assert!(outcome.duration >= Duration::from_secs(2));
-    let left = sshd::gone(&token, Duration::from_secs(5));
-    assert!(left.is_empty(), "still running on the server: {left:?}");
-    let group = outcome.pgid.expect("pgid");
-    assert!(
-        sshd::group_members(group).is_empty(),
-        "the remote group {group} is gone"
-    );
+    assert_nothing_left(&token, &outcome);
 }
 
 #[test]
@@ -348,11 +347,5 @@ fn closing_the_session_stops_running_steps_on_their_hosts() {
     assert_eq!(closed.masters, 1);
     let outcome = events.finished();
     assert!(outcome.cancelled, "{outcome:?}");
-    let left = sshd::gone(&token, Duration::from_secs(5));
-    assert!(left.is_empty(), "still running on the server: {left:?}");
-    let group = outcome.pgid.expect("pgid");
-    assert!(
-        sshd::group_members(group).is_empty(),
-        "the remote group {group} is gone"
-    );
+    assert_nothing_left(&token, &outcome);
 }

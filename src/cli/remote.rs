@@ -122,24 +122,13 @@ impl RemoteLog {
         let status = match self.child.try_wait() {
             Ok(Some(status)) => Some(status),
             _ => {
-                if let Ok(pid) = i32::try_from(self.child.id()) {
-                    let _ = nix::sys::signal::killpg(
-                        nix::unistd::Pid::from_raw(pid),
-                        nix::sys::signal::Signal::SIGTERM,
-                    );
-                }
+                crate::child::signal_group(self.child.id(), nix::sys::signal::Signal::SIGTERM);
                 let _ = self.child.wait();
                 None
             }
         };
         let said = self.said.join().unwrap_or_default();
-        let said = said
-            .lines()
-            .rev()
-            .find(|l| !l.trim().is_empty())
-            .unwrap_or("")
-            .trim()
-            .to_string();
+        let said = crate::child::last_line(&said).to_string();
         match status {
             Some(status) if !status.success() => Some(if said.is_empty() {
                 format!("ssh ended with {status}")

@@ -395,13 +395,7 @@ impl Supervisor {
         let ssh_code = status.and_then(|s| s.code());
         let said = || {
             let text = String::from_utf8_lossy(&reports.before_start);
-            let last = text
-                .lines()
-                .rev()
-                .find(|l| !l.trim().is_empty())
-                .unwrap_or("")
-                .trim()
-                .to_string();
+            let last = crate::child::last_line(&text).to_string();
             if last.is_empty() {
                 format!(
                     "ssh exited with {}",
@@ -454,10 +448,5 @@ impl Supervisor {
 }
 
 fn kill_client(child: &mut Child) {
-    if let Ok(pid) = i32::try_from(child.id()) {
-        let _ = nix::sys::signal::killpg(
-            nix::unistd::Pid::from_raw(pid),
-            nix::sys::signal::Signal::SIGKILL,
-        );
-    }
+    crate::child::signal_group(child.id(), nix::sys::signal::Signal::SIGKILL);
 }

@@ -116,61 +116,64 @@ impl Drop for Sshd {
     }
 }
 
-/// Live (not zombie) processes whose environment holds `NAME=value` `token`, by pid.
-pub fn processes_with(token: &str) -> Vec<(i32, String)> {
+/// A process on this machine, as /proc shows it.
+pub struct Process {
+    pub pid: i32,
+    pub pgid: i32,
+    pub cmd: String,
+    environ: Vec<u8>,
+}
+
+/// Every live (not zombie) process we may look at.
+pub fn live_processes() -> Vec<Process> {
     let Ok(entries) = std::fs::read_dir("/proc") else {
         return Vec::new();
     };
-    let needle = token.as_bytes();
     entries
         .filter_map(|e| e.ok())
         .filter_map(|e| e.file_name().to_str()?.parse::<i32>().ok())
-        .filter(|pid| {
-            std::fs::read(format!("/proc/{pid}/environ"))
-                .is_ok_and(|env| env.split(|b| *b == 0).any(|entry| entry == needle))
-        })
         .filter_map(|pid| {
             let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-            let state = stat.rsplit_once(") ")?.1.chars().next()?;
+            let fields: Vec<&str> = stat.rsplit_once(") ")?.1.split(' ').collect();
+            let (state, pgid) = (*fields.first()?, fields.get(2)?.parse::<i32>().ok()?);
             let cmd = std::fs::read(format!("/proc/{pid}/cmdline")).ok()?;
             let cmd = String::from_utf8_lossy(&cmd).replace('\0', " ");
-            (state != 'Z').then_some((pid, cmd))
+            let environ = std::fs::read(format!("/proc/{pid}/environ")).unwrap_or_default();
+            (state != "Z").then_some(Process {
+                pid,
+                pgid,
+                cmd,
+                environ,
+            })
         })
         .collect()
 }
 
-/// Live (not zombie) members of process group `pgid`, by pid.
-pub fn group_members(pgid: i32) -> Vec<(i32, String)> {
-    let Ok(entries) = std::fs::read_dir("/proc") else {
-        return Vec::new();
-    };
-    entries
-        .filter_map(|e| e.ok())
-        .filter_map(|e| e.file_name().to_str()?.parse::<i32>().ok())
-        .filter_map(|pid| {
-            let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-            let after = stat.rsplit_once(") ")?.1;
-            let fields: Vec<&str> = after.split(' ').collect();
-            let (state, group) = (fields.first()?, fields.get(2)?.parse::<i32>().ok()?);
-            (group == pgid && *state != "Z").then(|| (pid, after.to_string()))
-        })
+fn matching(keep: impl Fn(&Process) -> bool) -> Vec<(i32, String)> {
+    live_processes()
+        .into_iter()
+        .filter(keep)
+        .map(|p| (p.pid, p.cmd))
         .collect()
+}
+
+/// Live processes whose environment holds `NAME=value` `token`, by pid.
+pub fn processes_with(token: &str) -> Vec<(i32, String)> {
+    matching(|p| {
+        p.environ
+            .split(|b| *b == 0)
+            .any(|entry| entry == token.as_bytes())
+    })
+}
+
+/// Live members of process group `pgid`, by pid.
+pub fn group_members(pgid: i32) -> Vec<(i32, String)> {
+    matching(|p| p.pgid == pgid)
 }
 
 /// Live processes whose command line contains `text`, by pid.
 pub fn processes_with_arg(text: &str) -> Vec<(i32, String)> {
-    let Ok(entries) = std::fs::read_dir("/proc") else {
-        return Vec::new();
-    };
-    entries
-        .filter_map(|e| e.ok())
-        .filter_map(|e| e.file_name().to_str()?.parse::<i32>().ok())
-        .filter_map(|pid| {
-            let cmd = std::fs::read(format!("/proc/{pid}/cmdline")).ok()?;
-            let cmd = String::from_utf8_lossy(&cmd).replace('\0', " ");
-            cmd.contains(text).then_some((pid, cmd))
-        })
-        .collect()
+    matching(|p| p.cmd.contains(text))
 }
 
 /// Waits until no live process carries `token` (they may take a moment to go).

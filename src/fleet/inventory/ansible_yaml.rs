@@ -112,18 +112,9 @@ impl Reader {
         };
         let entry = self.groups.entry(name.to_string()).or_default();
         entry.depth = entry.depth.max(depth);
-        let entries = match &node.value {
-            Value::Null => return Ok(()),
-            Value::Map(entries) => entries,
-            _ => {
-                return Err(invalid_at(
-                    node,
-                    &format!(
-                        "the group `{name}` must be a mapping with `hosts`, `children` or `vars`"
-                    ),
-                ));
-            }
-        };
+        let entries = entries_of(node, || {
+            format!("the group `{name}` must be a mapping with `hosts`, `children` or `vars`")
+        })?;
         for (key, value) in entries {
             match key.key_text().as_str() {
                 "hosts" => self.hosts_of(name, value)?,
@@ -148,16 +139,9 @@ impl Reader {
     }
 
     fn hosts_of(&mut self, group: &str, node: &Node) -> Result<(), NotDirect> {
-        let entries = match &node.value {
-            Value::Null => return Ok(()),
-            Value::Map(entries) => entries,
-            _ => {
-                return Err(invalid_at(
-                    node,
-                    &format!("`hosts` of `{group}` must map host names to their variables"),
-                ));
-            }
-        };
+        let entries = entries_of(node, || {
+            format!("`hosts` of `{group}` must map host names to their variables")
+        })?;
         for (key, value) in entries {
             let written = key.key_text();
             let found = pattern::entries(&written).map_err(|e| invalid_at(key, &e))?;
@@ -187,16 +171,9 @@ impl Reader {
     }
 
     fn children_of(&mut self, group: &str, node: &Node, depth: usize) -> Result<(), NotDirect> {
-        let entries = match &node.value {
-            Value::Null => return Ok(()),
-            Value::Map(entries) => entries,
-            _ => {
-                return Err(invalid_at(
-                    node,
-                    &format!("`children` of `{group}` must be a mapping of groups"),
-                ));
-            }
-        };
+        let entries = entries_of(node, || {
+            format!("`children` of `{group}` must be a mapping of groups")
+        })?;
         for (key, value) in entries {
             let child = key.key_text();
             if let Some(g) = self.groups.get_mut(group)
@@ -279,16 +256,9 @@ fn entry(name: &str, reach: Reach) -> HostEntry {
 
 /// The ssh-related variables of a `vars` mapping (or a host's mapping).
 fn reach(node: &Node, whose: &str) -> Result<Reach, NotDirect> {
-    let entries = match &node.value {
-        Value::Null => return Ok(Reach::default()),
-        Value::Map(entries) => entries,
-        _ => {
-            return Err(invalid_at(
-                node,
-                &format!("the variables of {whose} must be a mapping"),
-            ));
-        }
-    };
+    let entries = entries_of(node, || {
+        format!("the variables of {whose} must be a mapping")
+    })?;
     let mut reach = Reach::default();
     for (key, value) in entries {
         let key = key.key_text();
@@ -321,6 +291,15 @@ fn reach(node: &Node, whose: &str) -> Result<Reach, NotDirect> {
         }
     }
     Ok(reach)
+}
+
+/// A mapping's entries (none for an empty value), or `problem` as the error.
+fn entries_of(node: &Node, problem: impl FnOnce() -> String) -> Result<&[(Node, Node)], NotDirect> {
+    match &node.value {
+        Value::Null => Ok(&[]),
+        Value::Map(entries) => Ok(entries),
+        _ => Err(invalid_at(node, &problem())),
+    }
 }
 
 fn invalid_at(node: &Node, message: &str) -> NotDirect {
