@@ -9,7 +9,7 @@
 
 use super::control::{Connections, Inner, Slot, Stopped};
 use super::place::{Change, Start};
-use super::streams::{Reports, read_stderr, read_stdout};
+use super::streams::{Gate, Reports, read_stderr, read_stdout};
 use super::wrapper::{self, REMOTE_COMMAND, Wrapper};
 use crate::doc::hosts::HostEntry;
 use crate::exec::{Exit, Stream};
@@ -264,12 +264,13 @@ impl Supervisor {
                 });
         }
         let (stdout, stderr) = (child.stdout.take()?, child.stderr.take()?);
+        let gate = Arc::new(Gate::default());
         let out = {
-            let (sink, tx) = (Arc::clone(&self.sink), self.tx.clone());
+            let (sink, tx, gate) = (Arc::clone(&self.sink), self.tx.clone(), Arc::clone(&gate));
             thread::Builder::new()
                 .name("remote-stdout".into())
                 .stack_size(READER_STACK)
-                .spawn(move || read_stdout(stdout, &sink, &tx))
+                .spawn(move || read_stdout(stdout, &gate, &sink, &tx))
                 .ok()?
         };
         let err = {
@@ -282,7 +283,7 @@ impl Supervisor {
             thread::Builder::new()
                 .name("remote-stderr".into())
                 .stack_size(READER_STACK)
-                .spawn(move || read_stderr(stderr, &mark, &sink, &tx, &pgid))
+                .spawn(move || read_stderr(stderr, &mark, &gate, &sink, &tx, &pgid))
                 .ok()?
         };
         Some((out, err))

@@ -10,8 +10,12 @@ use std::io::Read;
 use std::process::{ChildStderr, ChildStdout};
 use std::sync::atomic::{AtomicI32, Ordering};
 use std::sync::mpsc::Sender;
+use std::sync::{Condvar, Mutex, PoisonError};
+use std::time::Duration;
 
 const READ_CHUNK: usize = 64 * 1024;
+/// How long stdout waits for the start report before it reads on.
+const GATE_PATIENCE: Duration = Duration::from_secs(1);
 
 /// What the stderr reader learnt.
 #[derive(Debug, Default)]
@@ -24,22 +28,60 @@ pub(super) struct Reports {
     pub end: Option<i32>,
 }
 
-pub(super) fn read_stdout(mut stdout: ChildStdout, sink: &EventSink, tx: &Sender<Msg>) {
+/// Opened once the remote shell reported its group (or stderr ended): stdout waits for
+/// it, so a run's `Started` always comes before its output.
+#[derive(Debug, Default)]
+pub(super) struct Gate {
+    open: Mutex<bool>,
+    opened: Condvar,
+}
+
+impl Gate {
+    fn open(&self) {
+        *self.open.lock().unwrap_or_else(PoisonError::into_inner) = true;
+        self.opened.notify_all();
+    }
+
+    /// Whether it is open, waiting up to `patience` for it.
+    fn wait(&self, patience: Duration) -> bool {
+        let open = self.open.lock().unwrap_or_else(PoisonError::into_inner);
+        let (open, _) = self
+            .opened
+            .wait_timeout_while(open, patience, |open| !*open)
+            .unwrap_or_else(PoisonError::into_inner);
+        *open
+    }
+}
+
+pub(super) fn read_stdout(
+    mut stdout: ChildStdout,
+    gate: &Gate,
+    sink: &EventSink,
+    tx: &Sender<Msg>,
+) {
     let mut buf = vec![0u8; READ_CHUNK];
+    let mut held: Vec<u8> = Vec::new();
     let mut listening = true;
     loop {
-        match stdout.read(&mut buf) {
-            Ok(0) | Err(_) => break,
-            Ok(n) if listening => {
-                listening = sink(RemoteEvent::Output {
-                    stream: Stream::Stdout,
-                    bytes: buf[..n].to_vec(),
-                });
-                if !listening {
-                    let _ = tx.send(Msg::Cancel);
-                }
+        let n = match stdout.read(&mut buf) {
+            Ok(0) | Err(_) => 0,
+            Ok(n) => n,
+        };
+        held.extend_from_slice(&buf[..n]);
+        // The report is on its way on stderr; a flood before it keeps being read, not waited on.
+        let ready = n == 0 || gate.wait(GATE_PATIENCE);
+        if ready && listening && !held.is_empty() {
+            let bytes = std::mem::take(&mut held);
+            listening = sink(RemoteEvent::Output {
+                stream: Stream::Stdout,
+                bytes,
+            });
+            if !listening {
+                let _ = tx.send(Msg::Cancel);
             }
-            Ok(_) => {}
+        }
+        if n == 0 {
+            break;
         }
     }
     let _ = tx.send(Msg::StdoutDone);
@@ -48,6 +90,7 @@ pub(super) fn read_stdout(mut stdout: ChildStdout, sink: &EventSink, tx: &Sender
 pub(super) fn read_stderr(
     mut stderr: ChildStderr,
     mark: &[u8],
+    gate: &Gate,
     sink: &EventSink,
     tx: &Sender<Msg>,
     pgid: &AtomicI32,
@@ -67,12 +110,17 @@ pub(super) fn read_stderr(
             deframer.push(&buf[..n], &mut frames);
         }
         for frame in frames.drain(..) {
+            let start = matches!(frame, Frame::Start { .. });
             take(frame, &mut reports, sink, tx, pgid);
+            if start {
+                gate.open();
+            }
         }
         if n == 0 {
             break;
         }
     }
+    gate.open();
     let _ = tx.send(Msg::StderrDone);
     reports
 }
