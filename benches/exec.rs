@@ -22,6 +22,7 @@ fn request(script: &str) -> RunRequest {
         cwd: std::env::temp_dir(),
         timeout: None,
         io: IoMode::Pipes,
+        errexit: false,
     }
 }
 

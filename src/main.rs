@@ -102,10 +102,18 @@ enum Command {
     ///
     /// Prints one summary line per valid file (sections, steps by kind,
     /// rollback steps, gates) and, for invalid ones, every problem as
-    /// file:line:col with the offending line and what was expected.
+    /// file:line:col with the offending line and what was expected. Each
+    /// decision taken in reading a document (a proposed step, a moved gate,
+    /// checks from a numbered list…) is a `warning:` with file:line:col.
     Check {
         #[arg(required = true, value_name = "NAME|PATH")]
         targets: Vec<String>,
+        /// Treat warnings (how the document was read) as errors: exit 2 when there are any.
+        #[arg(long)]
+        strict: bool,
+        /// Print one JSON document (schema 1) with every file's errors and warnings.
+        #[arg(long)]
+        json: bool,
         /// Hosts are checked with `ssh -G -F FILE` instead of ~/.ssh/config.
         #[arg(long, env = "RUNBOOK_SSH_CONFIG", value_name = "FILE")]
         ssh_config: Option<PathBuf>,
@@ -254,10 +262,13 @@ fn dispatch(command: Command, search: &SearchPath) -> i32 {
         Command::List => inspect::list(search, &mut out),
         Command::Check {
             targets,
+            strict,
+            json,
             ssh_config,
         } => {
             let ssh = runbook::fleet::SshSettings::with_config(ssh_config);
-            inspect::check(&targets, search, &ssh, &mut out, &mut err)
+            let options = inspect::CheckOptions { strict, json, ssh };
+            inspect::check(&targets, search, options, &mut out, &mut err)
         }
         Command::Show { target, json } => inspect::show(&target, json, search, &mut out, &mut err),
         Command::Health { target, watch } => {

@@ -28,6 +28,7 @@ fn peak_memory_does_not_grow_with_output_size() {
         cwd: std::env::temp_dir(),
         timeout: None,
         io: IoMode::Pipes,
+        errexit: false,
     };
     let before = peak_rss_kib();
     let (tx, rx) = mpsc::sync_channel(runbook::exec::EVENT_BACKLOG);

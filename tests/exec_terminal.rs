@@ -55,6 +55,7 @@ fn foreground_probe() {
         cwd: std::env::temp_dir(),
         timeout: None,
         io: IoMode::Inherit,
+        errexit: false,
     };
     let (tx, rx) = mpsc::sync_channel(runbook::exec::EVENT_BACKLOG);
     let step = start(req, tx, &ProcessGroups::default()).expect("step starts");

@@ -191,7 +191,7 @@ fn a_partner_follows_and_signs_over_ssh_as_the_ssh_login() {
     let mut args = vec!["follow", "--plain", remote.as_str()];
     args.extend(flags);
     let follower = Running::start(&sb, &args);
-    follower.wait_for("build");
+    follower.wait_for("session_started");
     let mut args = vec!["sign", remote.as_str(), "--role", "SRE", "--name", "Bob Li"];
     args.extend(flags);
     let signed = sb.run(&args);
@@ -199,7 +199,7 @@ fn a_partner_follows_and_signs_over_ssh_as_the_ssh_login() {
     assert_eq!(signed.status.code(), Some(0), "{out}{err}");
     let me = this_user();
     assert!(
-        out.contains(&format!("SRE signed at 2#1, recorded as OS user {me}")),
+        out.contains("✍ SRE signed at ") && out.contains(&format!(", recorded as OS user {me}\n")),
         "{out}"
     );
     let (code, _, _) = driver.finish();
@@ -261,7 +261,7 @@ fn a_follower_that_quits_leaves_nothing_printing_on_the_host() {
     let mut args = vec!["follow", "--plain", remote.as_str()];
     args.extend(remote_flags(&extra, &script));
     let follower = Running::start(&sb, &args);
-    follower.wait_for("build");
+    follower.wait_for("session_started");
     let printer = format!("--print-log {id}");
     assert_eq!(
         sshd::processes_with_arg(&printer).len(),

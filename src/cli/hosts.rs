@@ -7,7 +7,6 @@ use crate::doc::model::{Runbook, StepKind};
 use crate::fleet::check::resolve_all;
 use crate::fleet::{Inventory, SshSettings};
 use serde_json::Value;
-use std::io::Write;
 use std::path::Path;
 
 /// Hosts shown in an outline line before it says `…`.
@@ -124,17 +123,54 @@ impl StepHosts {
     }
 }
 
+/// What `check` found about a runbook's hosts.
+#[derive(Debug, Default)]
+pub struct HostsReport {
+    /// Hosts the steps reach, all asked about with `ssh -G`.
+    pub checked: usize,
+    /// Steps whose `on` cannot be resolved, hosts `ssh -G` refused: one line each.
+    pub errors: Vec<String>,
+    refused: usize,
+    path: String,
+}
+
+impl HostsReport {
+    /// Appends the summary line to `stdout` and the errors to `stderr`.
+    pub fn render(&self, stdout: &mut String, stderr: &mut String) {
+        for error in &self.errors {
+            stderr.push_str(error);
+            stderr.push('\n');
+        }
+        if self.checked > 0 {
+            let refused = if self.refused == 0 {
+                String::new()
+            } else {
+                format!(", {} refused", self.refused)
+            };
+            stdout.push_str(&format!(
+                "\nhosts  {} — {} checked with ssh -G{refused}",
+                self.path,
+                crate::cli::outline::plural(self.checked, "host")
+            ));
+        }
+    }
+
+    /// `check --json`: `{"checked": N, "errors": [...]}`.
+    pub fn json(&self) -> Value {
+        serde_json::json!({ "checked": self.checked, "errors": self.errors })
+    }
+}
+
 /// `check`'s part for hosts: every step's `on` resolves, and every host those steps reach
-/// passes `ssh -G`. Prints problems to `err`, a summary to `out`; the exit code.
-pub fn check_hosts(
-    runbook: &Runbook,
-    ssh: &SshSettings,
-    out: &mut impl Write,
-    err: &mut impl Write,
-) -> i32 {
+/// passes `ssh -G`.
+pub fn check_hosts(runbook: &Runbook, ssh: &SshSettings) -> HostsReport {
     let hosts = StepHosts::of(runbook);
     let mut reached: Vec<HostEntry> = Vec::new();
-    let mut code = 0;
+    let mut report = HostsReport {
+        path: runbook.path.display().to_string(),
+        ..HostsReport::default()
+    };
+    let path = runbook.path.display();
     for r in runbook.steps() {
         let StepKind::Run(run) = &r.step.kind else {
             continue;
@@ -150,47 +186,21 @@ pub fn check_hosts(
                     }
                 }
             }
-            Err(e) => {
-                let _ = writeln!(
-                    err,
-                    "{}:{}: error: step {}: {e}",
-                    runbook.path.display(),
-                    r.step.line,
-                    r.id()
-                );
-                code = super::inspect::EXIT_INVALID;
-            }
+            Err(e) => report.errors.push(format!(
+                "{path}:{}: error: step {}: {e}",
+                r.step.line,
+                r.id()
+            )),
         }
     }
-    if reached.is_empty() {
-        return code;
-    }
-    let mut refused = 0;
     for (host, result) in reached.iter().zip(resolve_all(ssh, &reached)) {
         if let Err(e) = result {
-            refused += 1;
-            let _ = writeln!(
-                err,
-                "{}: error: host {}: ssh -G: {e}",
-                runbook.path.display(),
-                host.name
-            );
+            report.refused += 1;
+            report
+                .errors
+                .push(format!("{path}: error: host {}: ssh -G: {e}", host.name));
         }
     }
-    let _ = writeln!(
-        out,
-        "hosts  {} — {} checked with ssh -G{}",
-        runbook.path.display(),
-        crate::cli::outline::plural(reached.len(), "host"),
-        if refused == 0 {
-            String::new()
-        } else {
-            format!(", {refused} refused")
-        }
-    );
-    if refused > 0 {
-        super::inspect::EXIT_INVALID
-    } else {
-        code
-    }
+    report.checked = reached.len();
+    report
 }

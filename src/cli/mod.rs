@@ -6,6 +6,7 @@ pub mod health;
 pub mod hosts;
 pub mod inspect;
 pub mod outline;
+pub mod outline_step;
 pub mod prove;
 pub mod remote;
 pub mod replay;

@@ -15,6 +15,7 @@ pub const RUN_OPTIONS: &[&str] = &[
     "on_fail",
     "retries",
     "expect_exit",
+    "errexit",
     "on",
     "serial",
     "max_fail",
@@ -63,8 +64,9 @@ pub fn apply_run_option(step: &mut RunStep, key: &str, value: &str, spot: Spot, 
         },
         "cwd" if value.trim().is_empty() => fail("`cwd` is empty".into(), "a directory path"),
         "cwd" => step.cwd = Some(value.to_string()),
-        "tty" | "interactive" => match parse_bool(value) {
+        "tty" | "interactive" | "errexit" => match parse_bool(value) {
             Some(b) if key == "tty" => step.tty = b,
+            Some(b) if key == "errexit" => step.errexit = b,
             Some(b) => step.interactive = b,
             None => fail(format!("`{key}` cannot be `{value}`"), "`true` or `false`"),
         },

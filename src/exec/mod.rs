@@ -97,7 +97,7 @@ pub fn start_with(
         pgid,
         sources,
         foreground,
-    } = spawn::spawn(&req, shell, &scratch.argv(shell))?;
+    } = spawn::spawn(&req, shell, &scratch.argv(shell, req.errexit))?;
     groups.register(pgid);
     let pid = child.id();
     let (control, control_rx) = mpsc::channel();

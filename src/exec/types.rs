@@ -26,6 +26,8 @@ pub struct RunRequest {
     pub cwd: PathBuf,
     pub timeout: Option<Duration>,
     pub io: IoMode,
+    /// Stop at the first failing command (`set -e -o pipefail`).
+    pub errexit: bool,
 }
 
 /// Where the step's input and output go.

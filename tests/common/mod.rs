@@ -27,6 +27,7 @@ pub fn request(script: &str, cwd: &Path) -> RunRequest {
         cwd: cwd.to_path_buf(),
         timeout: None,
         io: IoMode::Pipes,
+        errexit: false,
     }
 }
 

@@ -50,8 +50,10 @@ pub fn parse_info(info: &str) -> Result<(String, Vec<Attr>), AttrError> {
     Ok((lang, attrs))
 }
 
+/// Attributes in order; a key given twice is an error (which one would win is not obvious).
 fn parse_body(body: &str, base: usize) -> Result<Vec<Attr>, AttrError> {
-    let mut attrs = Vec::new();
+    let mut attrs: Vec<Attr> = Vec::new();
+    let mut seen: std::collections::HashSet<&str> = std::collections::HashSet::new();
     let bytes = body.as_bytes();
     let mut i = 0;
     while i < bytes.len() {
@@ -65,6 +67,14 @@ fn parse_body(body: &str, base: usize) -> Result<Vec<Attr>, AttrError> {
             i += 1;
         }
         let key = body[start..i].to_string();
+        if !seen.insert(&body[start..i]) {
+            return Err(AttrError {
+                offset: base + start,
+                len: key.len(),
+                message: format!("the attribute `{key}` is given twice"),
+                expected: "each attribute once".into(),
+            });
+        }
         if i >= bytes.len() || bytes[i] != b'=' {
             attrs.push(Attr {
                 value: "true".into(),
@@ -177,6 +187,13 @@ mod tests {
     fn plain_languages_have_no_attributes() {
         assert_eq!(parse_info("yaml"), Ok(("yaml".into(), vec![])));
         assert_eq!(parse_info(""), Ok(("".into(), vec![])));
+    }
+
+    #[test]
+    fn a_key_given_twice_is_an_error() {
+        let e = parse_info("bash {confirm=danger name=x confirm=none}").expect_err("duplicate");
+        assert_eq!(e.offset, "bash {confirm=danger name=x ".len());
+        assert!(e.message.contains("`confirm` is given twice"));
     }
 
     #[test]

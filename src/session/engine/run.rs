@@ -144,6 +144,7 @@ impl Engine<'_> {
             cwd,
             timeout: run.timeout,
             io,
+            errexit: run.errexit,
         };
         let (tx, rx) = mpsc::sync_channel(exec::EVENT_BACKLOG);
         match exec::start(request, tx, &self.groups) {
