@@ -63,6 +63,27 @@ fn check_resolves_every_reached_host_with_ssh_g_through_the_given_config() {
             && said.contains("Bad configuration option"),
         "{said}"
     );
+    let out = sb.run(&[
+        "check",
+        "--json",
+        "rolling.md",
+        "--ssh-config",
+        broken.to_str().expect("utf8"),
+    ]);
+    let json: Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(json["ok"], false);
+    assert_eq!(json["files"][0]["status"], "invalid");
+    assert_eq!(json["files"][0]["hosts"]["checked"], 3);
+    assert_eq!(
+        json["files"][0]["hosts"]["errors"].as_array().map(Vec::len),
+        Some(3)
+    );
+    let out = sb.run(&[
+        "check",
+        "rolling.md",
+        "--ssh-config",
+        broken.to_str().expect("utf8"),
+    ]);
     assert!(
         text(&out.stdout).contains("3 hosts checked with ssh -G, 3 refused"),
         "{}",
