@@ -143,6 +143,9 @@ enum Command {
         /// Print one JSON document (schema 1) with every file's errors and warnings.
         #[arg(long)]
         json: bool,
+        /// Hosts are checked with `ssh -G -F FILE` instead of ~/.ssh/config.
+        #[arg(long, env = "RUNBOOK_SSH_CONFIG", value_name = "FILE")]
+        ssh_config: Option<PathBuf>,
     },
     /// Probe a runbook's health checks once and print them: exit 0 when all are OK, 1 otherwise.
     Health {
@@ -240,6 +243,9 @@ struct RunFlags {
     /// Start no step while an anchor cannot be written (the session stops, resumable).
     #[arg(long)]
     anchor_required: bool,
+    /// Every ssh call reads FILE instead of ~/.ssh/config (`ssh -F FILE`).
+    #[arg(long, env = "RUNBOOK_SSH_CONFIG", value_name = "FILE")]
+    ssh_config: Option<PathBuf>,
 }
 
 impl RunFlags {
@@ -273,6 +279,7 @@ impl RunFlags {
                 sign_principal: self.sign_principal.clone(),
                 anchors: settings.anchors.value.clone(),
                 anchor_required: self.anchor_required,
+                ssh: runbook::fleet::SshSettings::with_config(self.ssh_config.clone()),
             },
         }
     }
@@ -476,8 +483,10 @@ fn dispatch(command: Command, cx: &Context) -> i32 {
             targets,
             strict,
             json,
+            ssh_config,
         } => {
-            let options = inspect::CheckOptions { strict, json };
+            let ssh = runbook::fleet::SshSettings::with_config(ssh_config);
+            let options = inspect::CheckOptions { strict, json, ssh };
             inspect::check(&targets, search, options, &mut out, &mut err)
         }
         Command::Show { target, json } => inspect::show(&target, json, search, &mut out, &mut err),

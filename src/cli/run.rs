@@ -83,6 +83,7 @@ fn load(target: &str, search: &SearchPath) -> Result<(Runbook, Vec<u8>), String>
     let path = search.resolve(target).map_err(|e| e.to_string())?;
     let bytes = std::fs::read(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
     let runbook = crate::doc::load_bytes(&bytes, &path).map_err(|e| e.to_string())?;
+    crate::fleet::refuse_remote_steps(&runbook)?;
     Ok((runbook, bytes))
 }
 
