@@ -23,6 +23,7 @@ fn request(script: &str) -> RunRequest {
         timeout: None,
         io: IoMode::Pipes,
         secret_names: Vec::new(),
+        errexit: false,
     }
 }
 

@@ -39,7 +39,10 @@ fn check_accepts_every_seed_and_prints_a_summary_per_file() {
         5,
         "{stdout}"
     );
-    assert!(stdout.contains("5 run, 29 check, 2 gate"), "{stdout}");
+    assert!(
+        stdout.contains("4 run, 37 check, 1 wait, 2 gate"),
+        "{stdout}"
+    );
 }
 
 #[test]
@@ -65,12 +68,53 @@ fn check_exits_2_with_located_errors_for_a_broken_runbook() {
 }
 
 #[test]
+fn check_prints_each_decision_as_a_located_warning_and_strict_makes_them_fail() {
+    let file = "tests/fixtures/warnings/front-matter-of-another-tool.md";
+    let out = runbook(&["check", file], &crate_dir(), None);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains(&format!("{file}:4:1: warning: `parms` is not a runbook key and is kept as meta, unused; did you mean `params`? [near-miss-key]")),
+        "{stderr}"
+    );
+    assert!(text(&out.stdout).starts_with(&format!("ok  {file}")));
+    let strict = runbook(&["check", "--strict", file], &crate_dir(), None);
+    assert_eq!(strict.status.code(), Some(2));
+    assert!(
+        text(&strict.stdout).starts_with("invalid  "),
+        "{}",
+        text(&strict.stdout)
+    );
+    let json = runbook(
+        &[
+            "check",
+            "--json",
+            file,
+            "tests/fixtures/invalid/unknown-attribute.md",
+        ],
+        &crate_dir(),
+        None,
+    );
+    assert_eq!(json.status.code(), Some(2));
+    let doc: serde_json::Value = serde_json::from_slice(&json.stdout).expect("json");
+    assert_eq!(doc["schema"], 1);
+    assert_eq!(doc["files"][0]["status"], "ok");
+    assert_eq!(doc["files"][0]["warnings"][1]["code"], "near-miss-key");
+    assert_eq!(doc["files"][1]["status"], "invalid");
+    assert_eq!(doc["files"][1]["errors"][0]["line"], 3);
+    assert!(
+        json.stderr.is_empty(),
+        "json mode prints everything on stdout"
+    );
+}
+
+#[test]
 fn check_of_several_files_fails_if_any_fails() {
     let out = runbook(
         &[
             "check",
             "tests/fixtures/seeds/000_ebdede70e6c1452d.txt",
-            "tests/fixtures/invalid/empty.md",
+            "tests/fixtures/invalid/unknown-attribute.md",
         ],
         &crate_dir(),
         None,
@@ -79,8 +123,7 @@ fn check_of_several_files_fails_if_any_fails() {
     assert!(text(&out.stdout).contains("ok  tests/fixtures/seeds/000"));
 }
 
-#[test]
-fn show_json_follows_the_documented_contract() {
+fn show_json_of_seed_000() -> serde_json::Value {
     let out = runbook(
         &[
             "show",
@@ -91,7 +134,12 @@ fn show_json_follows_the_documented_contract() {
         None,
     );
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
-    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    serde_json::from_slice(&out.stdout).expect("json")
+}
+
+#[test]
+fn show_json_follows_the_documented_contract() {
+    let json = show_json_of_seed_000();
     assert_eq!(json["title"], "Phase 4: Production Deployment");
     assert!(
         json["path"]
@@ -136,35 +184,102 @@ fn show_json_follows_the_documented_contract() {
             Some(false)
         )
     );
-    let gate = sections
-        .iter()
-        .find(|s| s["title"] == "Go/No-Go Decision Points")
-        .expect("gate section");
-    assert_eq!(gate["steps"][0]["kind"], "gate");
-    assert_eq!(
-        gate["steps"][0]["criteria"]
-            .as_array()
-            .expect("criteria")
-            .len(),
-        10
+    // Placed after every forward command, the gate and the sign-off are asked before the first.
+    let phase_a = &sections[2]["sections"][0];
+    assert_eq!(phase_a["title"], "Phase A: Infrastructure (Day 6)");
+    let gate = &phase_a["steps"][0];
+    assert_eq!(gate["kind"], "gate");
+    assert_eq!(gate["moved_from_line"], 147);
+    assert_eq!(gate["criteria"].as_array().expect("criteria").len(), 10);
+    assert_eq!(gate["signoffs"].as_array().expect("signoffs").len(), 0);
+    let signoff = &phase_a["steps"][1];
+    assert_eq!(signoff["moved_from_line"], 164);
+    assert_eq!(signoff["signoffs"].as_array().expect("roles").len(), 5);
+    assert_eq!(phase_a["steps"][2]["kind"], "run");
+    assert!(
+        sections
+            .iter()
+            .any(|s| s["title"] == "Go/No-Go Decision Points"
+                && s["steps"].as_array().is_some_and(Vec::is_empty)),
+        "the gate's section stays, with its prose"
     );
+}
+
+#[test]
+fn show_json_says_how_each_step_was_read() {
+    let json = show_json_of_seed_000();
+    assert_eq!(json["schema"], 1);
+    assert!(json["meta"].as_object().is_some_and(|m| m.is_empty()));
+    let phase_a = &json["sections"][2]["sections"][0]["steps"][2];
     assert_eq!(
-        gate["steps"][0]["signoffs"]
-            .as_array()
-            .expect("signoffs")
-            .len(),
-        0
+        (
+            &phase_a["origin"],
+            &phase_a["proposed"],
+            &phase_a["errexit"],
+            &phase_a["interactive"]
+        ),
+        (
+            &serde_json::json!("fence"),
+            &serde_json::json!(false),
+            &serde_json::json!(true),
+            &serde_json::json!(false)
+        )
     );
-    let signoff = sections
+    assert_eq!(phase_a["placeholders"], serde_json::json!([]));
+    let phase_c = &json["sections"][2]["sections"][2];
+    let origins: Vec<&str> = phase_c["steps"]
+        .as_array()
+        .expect("steps")
         .iter()
-        .find(|s| s["title"] == "Sign-offs Required")
-        .expect("sign-off section");
+        .map(|s| {
+            s["origin"]
+                .as_str()
+                .unwrap_or(s["kind"].as_str().unwrap_or(""))
+        })
+        .collect();
+    assert_eq!(origins, ["comment", "wait", "comment"]);
     assert_eq!(
-        signoff["steps"][0]["signoffs"]
-            .as_array()
-            .expect("roles")
-            .len(),
-        5
+        json["sections"][1]["sections"][1]["steps"][0]["origin"],
+        "fence"
+    );
+    assert_eq!(json["sections"][0]["role"], "forward");
+    let warnings = json["warnings"].as_array().expect("warnings");
+    assert!(warnings.iter().all(|w| w["line"].is_u64()
+        && w["col"].is_u64()
+        && w["code"].is_string()
+        && w["message"].is_string()));
+    assert!(
+        warnings
+            .iter()
+            .any(|w| w["code"] == "gate-moved" && w["line"] == 147)
+    );
+}
+
+#[test]
+fn show_json_never_prints_a_secret_param_default() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let file = dir.path().join("s.md");
+    std::fs::write(
+        &file,
+        "---\nparams:\n  db_password: {default: hunter2-long-value}\n  region: {default: eu-west-1}\napi_token: abc123secret\n---\n# S\n- [ ] ok\n",
+    )
+    .expect("write");
+    let out = runbook(
+        &["show", "--json", file.to_str().expect("utf8")],
+        dir.path(),
+        None,
+    );
+    let stdout = text(&out.stdout);
+    assert!(!stdout.contains("hunter2"), "{stdout}");
+    assert!(!stdout.contains("abc123secret"), "{stdout}");
+    let json: serde_json::Value = serde_json::from_str(&stdout).expect("json");
+    assert_eq!(json["params"][0]["default"], "***");
+    assert_eq!(json["params"][1]["default"], "eu-west-1");
+    assert_eq!(json["meta"]["api_token"], "***");
+    let outline = text(&runbook(&["show", file.to_str().expect("utf8")], dir.path(), None).stdout);
+    assert!(
+        !outline.contains("hunter2") && !outline.contains("abc123secret"),
+        "{outline}"
     );
 }
 

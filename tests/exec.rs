@@ -395,3 +395,90 @@ fn a_secret_exported_under_a_computed_name_is_reported_before_it_is_printed() {
         .unwrap_or_else(|| panic!("reported: {:?}", run.assigned));
     assert!(reported.0 <= printed, "reported before it was printed");
 }
+
+#[test]
+fn with_errexit_a_failing_command_fails_the_step_and_nothing_after_it_runs() {
+    let dir = tempdir();
+    let mut req = request("false; echo after", dir.path());
+    req.errexit = true;
+    let stopped = run(req);
+    assert_eq!(stopped.outcome.exit, Exit::Code(1));
+    assert_eq!(stopped.text(Stream::Stdout), "");
+    assert!(
+        stopped.outcome.env_after.is_some(),
+        "the environment is still captured"
+    );
+
+    let mut piped = request("false | cat; echo after", dir.path());
+    piped.errexit = true;
+    let piped = run(piped);
+    assert_eq!(
+        piped.outcome.exit,
+        Exit::Code(1),
+        "pipefail: a failing stage fails the pipeline"
+    );
+    assert_eq!(piped.text(Stream::Stdout), "");
+}
+
+#[test]
+fn without_errexit_the_script_goes_on_after_a_failure() {
+    let dir = tempdir();
+    let went_on = run(request("false; echo after", dir.path()));
+    assert_eq!(went_on.outcome.exit, Exit::Code(0));
+    assert_eq!(went_on.text(Stream::Stdout), "after\n");
+}
+
+#[test]
+fn a_placeholder_value_reaches_the_command_only_through_the_environment() {
+    use runbook::doc::shell::placeholder::rewrite;
+    let dir = tempdir();
+    let (script, found) = rewrite("touch marker-<release name>\necho done\n");
+    assert_eq!(found[0].env, "RELEASE_NAME");
+    let mut filled = request(&script, dir.path());
+    filled.env.insert(
+        "RELEASE_NAME".into(),
+        "$(touch pwned); `touch pwned2` x".into(),
+    );
+    let filled = run(filled);
+    assert_eq!(
+        filled.outcome.exit,
+        Exit::Code(0),
+        "{}",
+        filled.text(Stream::Stderr)
+    );
+    assert!(!dir.path().join("pwned").exists() && !dir.path().join("pwned2").exists());
+    assert!(
+        dir.path()
+            .join("marker-$(touch pwned); `touch pwned2` x")
+            .exists()
+    );
+
+    let unfilled = run(request(&script, dir.path()));
+    assert_ne!(unfilled.outcome.exit, Exit::Code(0));
+    assert!(
+        unfilled
+            .text(Stream::Stderr)
+            .contains("RELEASE_NAME: placeholder without a value")
+    );
+    assert_eq!(
+        unfilled.text(Stream::Stdout),
+        "",
+        "nothing after the unfilled placeholder ran"
+    );
+}
+
+/// The secret watch never trips `set -e`: the step runs as written, and still stops at
+/// its own first failing command.
+#[test]
+fn the_secret_watch_and_errexit_keep_out_of_each_others_way() {
+    let dir = tempdir();
+    let mut req = request(
+        "export DB_TOKEN=abcdefgh12; echo \"t=$DB_TOKEN\"; unset NOPE_KEY; echo on; false; echo after",
+        dir.path(),
+    );
+    req.errexit = true;
+    let run = run(req);
+    assert_eq!(run.outcome.exit, Exit::Code(1));
+    assert_eq!(run.text(Stream::Stdout), "t=abcdefgh12\non\n");
+    assert!(run.assigned.iter().any(|(_, n, _)| n == "DB_TOKEN"));
+}

@@ -29,6 +29,7 @@ fn peak_memory_does_not_grow_with_output_size() {
         timeout: None,
         io: IoMode::Pipes,
         secret_names: Vec::new(),
+        errexit: false,
     };
     let before = peak_rss_kib();
     let (tx, rx) = mpsc::sync_channel(runbook::exec::EVENT_BACKLOG);

@@ -56,6 +56,7 @@ fn foreground_probe() {
         timeout: None,
         io: IoMode::Inherit,
         secret_names: Vec::new(),
+        errexit: false,
     };
     let (tx, rx) = mpsc::sync_channel(runbook::exec::EVENT_BACKLOG);
     let step = start(req, tx, &ProcessGroups::default()).expect("step starts");

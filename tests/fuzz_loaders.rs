@@ -8,6 +8,10 @@ const SEEDS: &[&str] = &[
     include_str!("fixtures/seeds/000_ebdede70e6c1452d.txt"),
     include_str!("fixtures/seeds/002_0aca07e2130c2f31.txt"),
     include_str!("fixtures/seeds/003_163514e4c4b2b279.txt"),
+    include_str!("fixtures/real/k8s-kubeadm-upgrade.md"),
+    include_str!("fixtures/real/gitlab-patroni-scale-down.md"),
+    include_str!("fixtures/real/jekyll-highlight-upgrade.md"),
+    include_str!("fixtures/real/blog-user-host-prompts.md"),
 ];
 
 const YAML_SAMPLE: &str = "title: T\nparams:\n  version: {default: v1.0.0, pattern: '^v'}\nhealth:\n  - {name: api, http: http://127.0.0.1:1/health, every: 1s}\nsections:\n  - title: A\n    steps:\n      - run: echo hi\n        name: hi\n        timeout: 5s\n      - wait: 1m\n        until: [api]\n        stable_for: 10s\n      - gate: Go?\n        criteria: [a, b]\n        signoffs: [SRE, {role: Lead, distinct: true}]\nrollback:\n  - run: echo undo\n";
@@ -34,6 +38,22 @@ const MARKDOWN_PIECES: &[&str] = &[
     "```bash {\n```\n",
     "\n",
     "text with `code` and *em*\n",
+    "1. first step\n2. second step\n",
+    "```\nkubectl get pods -n <namespace>\n```\n",
+    "```bash\n$ cat <<EOF\n> a=<value>\n> EOF\nout\n# root prompt\n```\n",
+    "```sh\n# apt-get update\n# Wait 5 minutes\n```\n",
+    "```bash\n# Monitor for 1 hour\n\n# Check logs\n```\n",
+    "```yaml\n- [ ] fenced task\n```\n",
+    "{% highlight bash %}\nls {{site.version}}\n{% endhighlight %}\n",
+    "<details>\n```bash\necho in html\n```\n</details>\n",
+    "```shell-session\nuser@host:~$ echo '{{< skew currentVersion >}}'\n```\n",
+    "    === \"tab\"\n\n        ```bash\n        ls\n        ```\n",
+    "```bash {name=a name=b}\nx\n```\n",
+    "```bash\nunclosed fence\n",
+    "---\nweight: 3\nheath: x\n",
+    "# Title\n# Subtitle\n",
+    "Status: \u{e2}\u{153}\u{2026} done\n",
+    "| a |\n+---+\n",
 ];
 
 /// A mutation applied to real text: flip, insert or delete bytes at a position.

@@ -68,20 +68,46 @@ fn every_broken_runbook_has_its_exact_errors() {
 }
 
 #[test]
-fn foreign_yaml_names_the_first_unknown_key() {
-    let actions = errors_of(
-        &Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/invalid/github-actions.yaml"),
+fn foreign_yaml_is_named_for_what_it_is() {
+    for (file, what) in [
+        ("github-actions.yaml", "a GitHub Actions workflow"),
+        ("ansible-playbook.yml", "an Ansible playbook"),
+        (
+            "kubernetes-manifest.yaml",
+            "a Kubernetes manifest (kind: Deployment)",
+        ),
+        ("argo-rollout.yaml", "an Argo Rollout"),
+        ("rundeck-job.yaml", "a Rundeck job definition"),
+    ] {
+        let text = errors_of(
+            &Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("tests/fixtures/invalid")
+                .join(file),
+        );
+        let first = text.lines().next().expect("a line");
+        assert!(
+            first.ends_with(&format!(":1:1: error: this is {what}, not a runbook")),
+            "{first}"
+        );
+        assert_eq!(
+            text.matches(": error: ").count(),
+            1,
+            "one error, not a list of unknown keys"
+        );
+    }
+}
+
+#[test]
+fn an_unclosed_fence_that_swallows_a_heading_is_an_error_at_the_fence() {
+    let text = errors_of(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/invalid/unclosed-fence.md"),
     );
-    let first = actions.lines().next().expect("a line");
     assert!(
-        first.ends_with("unknown key `name` in a runbook"),
-        "{first}"
+        text.starts_with(
+            "tests/fixtures/invalid/unclosed-fence.md:5:1: error: this code block is never closed"
+        ),
+        "{text}"
     );
-    let ansible = errors_of(
-        &Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/invalid/ansible-playbook.yml"),
-    );
-    let first = ansible.lines().next().expect("a line");
-    assert!(first.ends_with("unknown key `hosts` in a step"), "{first}");
 }
 
 #[test]

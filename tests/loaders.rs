@@ -18,6 +18,14 @@ fn kinds(rb: &Runbook) -> Vec<&'static str> {
     rb.steps().iter().map(|r| r.step.kind.label()).collect()
 }
 
+/// Each step's section title and whether it is on the rollback path.
+fn rollback_flags(rb: &Runbook) -> Vec<(String, bool)> {
+    rb.steps()
+        .iter()
+        .map(|r| (r.section.title.clone(), r.rollback))
+        .collect()
+}
+
 fn run_at(rb: &Runbook, index: usize) -> RunStep {
     match &rb.steps()[index].step.kind {
         StepKind::Run(run) => run.clone(),
@@ -180,11 +188,7 @@ fn rollback_sections_are_flagged_and_inherited() {
     let rb = md(
         "# T\n## Deploy\n```bash\n./deploy\n```\n## Rollback Plan\n### Undo the deploy\n```bash\n./undo\n```\n## Rollback Readiness\n### Rollback steps tested\n- [ ] Undo script rehearsed\n",
     );
-    let flags: Vec<(String, bool)> = rb
-        .steps()
-        .iter()
-        .map(|r| (r.section.title.clone(), r.rollback))
-        .collect();
+    let flags = rollback_flags(&rb);
     assert_eq!(
         flags,
         [
@@ -337,5 +341,44 @@ fn http_checks_take_status_body_and_latency_limits() {
     assert_eq!(
         (check.fail_after, check.timeout),
         (3, Duration::from_secs(2))
+    );
+}
+
+#[test]
+fn the_title_heading_never_makes_the_runbook_a_rollback_section() {
+    let rb = md(
+        "# Rollback runbook for payments\n\n## Revert\n\n```bash\n./revert.sh\n```\n\n## Rollback\n\n```bash\n./undo-the-revert.sh\n```\n",
+    );
+    assert_eq!(rb.title, "Rollback runbook for payments");
+    let flags = rollback_flags(&rb);
+    assert_eq!(
+        flags,
+        [
+            ("Revert".to_string(), false),
+            ("Rollback".to_string(), true)
+        ]
+    );
+}
+
+#[test]
+fn gates_in_place_keeps_the_documents_order() {
+    let text = "# R\n## Deploy\n```bash\n./deploy.sh\n```\n## Go/No-Go\n- green\n";
+    let moved = md(text);
+    assert!(matches!(kinds(&moved).as_slice(), ["gate", "run"]));
+    let kept = md(&format!("---\ngates: in-place\n---\n{text}"));
+    assert!(matches!(kinds(&kept).as_slice(), ["run", "gate"]));
+    assert!(kept.warnings.is_empty(), "{:?}", kept.warnings);
+}
+
+#[test]
+fn a_numbered_item_holding_a_command_explains_it_rather_than_being_a_check() {
+    let rb = md(
+        "# R\n## Steps\n1. Stop the worker:\n\n   ```bash\n   systemctl stop worker\n   ```\n\n2. Tell the team\n",
+    );
+    assert_eq!(kinds(&rb), ["run", "check"]);
+    assert!(
+        rb.sections[0].prose[0].markdown.contains("Stop the worker"),
+        "{:?}",
+        rb.sections[0].prose
     );
 }

@@ -111,7 +111,7 @@ fn data<'a>(event: &'a Value, key: &str) -> &'a str {
     event["data"][key].as_str().unwrap_or_default()
 }
 
-const DEPLOY: &str = "# Deploy\n## Build\n```bash {name=build}\necho built\n```\n## Sign-off\n- [ ] SRE\n## After\n- [ ] Dashboards green\n";
+const DEPLOY: &str = "---\ngates: in-place\n---\n# Deploy\n## Build\n```bash {name=build}\necho built\n```\n## Sign-off\n- [ ] SRE\n## After\n- [ ] Dashboards green\n";
 
 #[test]
 fn a_follower_signs_the_gate_a_yes_driver_waits_at() {

@@ -315,7 +315,7 @@ fn autopilot_walks_to_the_end_and_q_completes_the_session() {
     let sb = Sandbox::new();
     let runbook = sb.runbook(
         "auto.md",
-        "# Auto\n## Build\n```bash {name=build}\necho built\n```\n- [ ] Artifacts uploaded\n## Go/No-Go\n- Build is green\n",
+        "---\ngates: in-place\n---\n# Auto\n## Build\n```bash {name=build}\necho built\n```\n- [ ] Artifacts uploaded\n## Go/No-Go\n- Build is green\n",
     );
     let mut term = open(&sb, &["run", &runbook.display().to_string(), "--yes"]);
     term.wait_for("autopilot (--yes)");

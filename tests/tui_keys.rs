@@ -9,7 +9,7 @@ use runbook::tui::app::{App, Ctx, Effect, handle_key};
 use runbook::tui::dialog::{Dialog, Purpose};
 use std::path::Path;
 
-const RUNBOOK: &str = "# K\n## A\n- [ ] ready\n```bash {name=drop-table confirm=danger}\n./drop.sh\n```\n```bash\n./deploy.sh\n```\n## Go/No-Go\n- green\n## Sign-off\n- [ ] Lead\n- [ ] SRE\n## Rollback\n```bash\n./undo.sh\n```\n";
+const RUNBOOK: &str = "---\ngates: in-place\n---\n# K\n## A\n- [ ] ready\n```bash {name=drop-table confirm=danger}\n./drop.sh\n```\n```bash\n./deploy.sh\n```\n## Go/No-Go\n- green\n## Sign-off\n- [ ] Lead\n- [ ] SRE\n## Rollback\n```bash\n./undo.sh\n```\n";
 
 fn runbook() -> Runbook {
     load_str(RUNBOOK, Path::new("k.md")).expect("valid")

@@ -24,6 +24,7 @@ contacts:
   - {role: DevOps Lead, name: Ana Ruiz, phone: '+1 555 0100'}
 env:
   require: [KUBECONFIG]
+gates: in-place
 ---
 # Day 7
 

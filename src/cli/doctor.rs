@@ -37,6 +37,7 @@ fn trial_step(groups: &ProcessGroups) -> Result<String, String> {
         timeout: Some(Duration::from_secs(10)),
         io: IoMode::Pipes,
         secret_names: Vec::new(),
+        errexit: false,
     };
     let (tx, rx) = mpsc::sync_channel(exec::EVENT_BACKLOG);
     exec::start(request, tx, groups).map_err(|e| e.to_string())?;

@@ -1,53 +1,138 @@
 //! `runbook check`, `runbook show` and `runbook list`.
 
-use super::outline::{outline, summary_line};
+use super::outline::{Counts, outline, plural, summary_line};
+use crate::doc::json::{SCHEMA, runbook_json, warnings_json};
 use crate::doc::resolve::SearchPath;
-use crate::doc::{DocError, json::runbook_json, load_path};
+use crate::doc::{DocError, load_path};
 use std::io::Write;
 
 /// Exit code for invalid input (PRODUCT.md §5).
 pub const EXIT_INVALID: i32 = 2;
 
-/// Validates each target; prints a summary line per valid file and the
-/// diagnostics of invalid ones. Returns the exit code.
+/// How `check` reports.
+#[derive(Debug, Clone, Default)]
+pub struct CheckOptions {
+    /// Warnings make the file invalid (exit 2).
+    pub strict: bool,
+    /// One JSON document on stdout instead of lines.
+    pub json: bool,
+    /// How hosts are checked (`ssh -G [-F FILE]`).
+    pub ssh: crate::fleet::SshSettings,
+}
+
+/// Validates each target; prints a summary line per valid file, the warnings that say how
+/// it was read, and the diagnostics of invalid ones. Returns the exit code.
 pub fn check(
     targets: &[String],
     search: &SearchPath,
+    options: CheckOptions,
     out: &mut impl Write,
     err: &mut impl Write,
 ) -> i32 {
     let mut code = 0;
+    let mut files = Vec::new();
     for target in targets {
-        let path = match search.resolve(target) {
-            Ok(path) => path,
-            Err(e) => {
-                let _ = writeln!(err, "error: {e}");
-                code = EXIT_INVALID;
-                continue;
+        let report = check_one(target, search, &options);
+        if !report.ok {
+            code = EXIT_INVALID;
+        }
+        if options.json {
+            files.push(report.json);
+        } else {
+            if !report.stderr.is_empty() {
+                let _ = write!(err, "{}", report.stderr);
             }
-        };
-        match load_path(&path) {
-            Ok(runbook) => {
-                let _ = writeln!(out, "{}", summary_line(&runbook));
-            }
-            Err(DocError::Invalid(e)) => {
-                let _ = writeln!(err, "{e}");
-                let n = e.diagnostics.len();
-                let _ = writeln!(
-                    out,
-                    "invalid  {} — {n} error{}",
-                    path.display(),
-                    if n == 1 { "" } else { "s" }
-                );
-                code = EXIT_INVALID;
-            }
-            Err(e) => {
-                let _ = writeln!(err, "error: {e}");
-                code = EXIT_INVALID;
+            if !report.stdout.is_empty() {
+                let _ = writeln!(out, "{}", report.stdout);
             }
         }
     }
+    if options.json {
+        let doc = serde_json::json!({"schema": SCHEMA, "ok": code == 0, "files": files});
+        let _ = writeln!(
+            out,
+            "{}",
+            serde_json::to_string_pretty(&doc).unwrap_or_default()
+        );
+    }
     code
+}
+
+/// What `check` says about one target, in both forms.
+struct Report {
+    ok: bool,
+    stdout: String,
+    stderr: String,
+    json: serde_json::Value,
+}
+
+fn check_one(target: &str, search: &SearchPath, options: &CheckOptions) -> Report {
+    let strict = options.strict;
+    use serde_json::json;
+    let failed = |path: String, message: String| Report {
+        ok: false,
+        stdout: String::new(),
+        stderr: format!("error: {message}\n"),
+        json: json!({"path": path, "status": "unreadable", "errors": [{"message": message}], "warnings": []}),
+    };
+    let path = match search.resolve(target) {
+        Ok(path) => path,
+        Err(e) => return failed(target.to_string(), e.to_string()),
+    };
+    match load_path(&path) {
+        Ok(runbook) => {
+            let warnings = runbook.warnings.len();
+            let ok = !(strict && warnings > 0);
+            let stderr: String = runbook
+                .warnings
+                .iter()
+                .map(|w| format!("{}\n", w.render(&path)))
+                .collect();
+            let mut stdout = summary_line(&runbook);
+            if warnings > 0 {
+                let verdict = if ok { "" } else { " (--strict: invalid)" };
+                stdout.push_str(&format!(" · {}{verdict}", plural(warnings, "warning")));
+            }
+            if !ok {
+                stdout = stdout.replacen("ok  ", "invalid  ", 1);
+            }
+            let counts = Counts::of(&runbook);
+            let hosts = super::hosts::check_hosts(&runbook, &options.ssh);
+            let ok = ok && hosts.errors.is_empty();
+            let mut stderr = stderr;
+            hosts.render(&mut stdout, &mut stderr);
+            Report {
+                ok,
+                stdout,
+                stderr,
+                json: json!({
+                    "path": path.display().to_string(), "status": if ok { "ok" } else { "invalid" },
+                    "title": runbook.title, "steps": counts.steps(), "errors": [],
+                    "warnings": warnings_json(&runbook.warnings), "hosts": hosts.json(),
+                }),
+            }
+        }
+        Err(DocError::Invalid(e)) => {
+            let n = e.diagnostics.len();
+            Report {
+                ok: false,
+                stdout: format!(
+                    "invalid  {} — {n} error{}",
+                    path.display(),
+                    if n == 1 { "" } else { "s" }
+                ),
+                stderr: format!("{e}\n"),
+                json: json!({
+                    "path": path.display().to_string(), "status": "invalid",
+                    "errors": e.diagnostics.iter().map(|d| json!({
+                        "line": d.line, "col": d.col, "message": d.message, "expected": d.expected,
+                    })).collect::<Vec<_>>(),
+                    "warnings": [],
+                }),
+            }
+        }
+        Err(e) => failed(path.display().to_string(), e.to_string()),
+    }
 }
 
 /// A NAME or PATH resolved and loaded; the error is what to print.
@@ -75,7 +160,9 @@ pub fn show(
         }
     };
     let text = if as_json {
-        serde_json::to_string_pretty(&runbook_json(&runbook)).unwrap_or_default()
+        let mut json = runbook_json(&runbook);
+        super::hosts::StepHosts::of(&runbook).annotate(&mut json);
+        serde_json::to_string_pretty(&json).unwrap_or_default()
     } else {
         outline(&runbook)
     };
@@ -83,9 +170,69 @@ pub fn show(
     0
 }
 
-/// Lists every runbook found: name, title (or why it does not load), path.
-pub fn list(search: &SearchPath, out: &mut impl Write) -> i32 {
-    let found = search.available();
+/// One runbook found: its name, path, and title or why it does not load.
+struct Listed {
+    name: String,
+    path: String,
+    title: Option<String>,
+    /// How many problems `check` would report (0 when it loads).
+    errors: usize,
+    /// Why it does not load, in one line.
+    problem: Option<String>,
+}
+
+fn listed(search: &SearchPath) -> Vec<Listed> {
+    search
+        .available()
+        .into_iter()
+        .map(|f| {
+            let (title, errors, problem) = match load_path(&f.path) {
+                Ok(r) => (Some(r.title), 0, None),
+                Err(DocError::Invalid(e)) => {
+                    let n = e.diagnostics.len();
+                    let why = format!("invalid: {n} errors — run `runbook check {}`", f.name);
+                    (None, n, Some(why))
+                }
+                Err(e) => (None, 1, Some(format!("unreadable: {e}"))),
+            };
+            Listed {
+                name: f.name,
+                path: f.path.display().to_string(),
+                title,
+                errors,
+                problem,
+            }
+        })
+        .collect()
+}
+
+/// Lists every runbook found: name, title (or why it does not load), path; or the same as
+/// JSON (`{"schema": 1, "runbooks": [{"name", "title", "path", "valid", "errors", "problem"}]}`).
+pub fn list(search: &SearchPath, as_json: bool, out: &mut impl Write) -> i32 {
+    let found = listed(search);
+    if as_json {
+        let rows: Vec<serde_json::Value> = found
+            .iter()
+            .map(|f| {
+                serde_json::json!({
+                    "name": f.name, "title": f.title, "path": f.path,
+                    "valid": f.problem.is_none(), "errors": f.errors, "problem": f.problem,
+                })
+            })
+            .collect();
+        let dirs: Vec<String> = search
+            .dirs
+            .iter()
+            .map(|d| d.display().to_string())
+            .collect();
+        let json = serde_json::json!({ "schema": 1, "searched": dirs, "runbooks": rows });
+        let _ = writeln!(
+            out,
+            "{}",
+            serde_json::to_string_pretty(&json).unwrap_or_default()
+        );
+        return 0;
+    }
     if found.is_empty() {
         let dirs: Vec<String> = search
             .dirs
@@ -101,19 +248,14 @@ pub fn list(search: &SearchPath, out: &mut impl Write) -> i32 {
         .max()
         .unwrap_or(0)
         .max(4);
-    let rows: Vec<(String, String, String)> = found
+    let rows: Vec<(&str, String, &str)> = found
         .iter()
         .map(|f| {
-            let title = match load_path(&f.path) {
-                Ok(r) => r.title,
-                Err(DocError::Invalid(e)) => format!(
-                    "(invalid: {} errors — run `runbook check {}`)",
-                    e.diagnostics.len(),
-                    f.name
-                ),
-                Err(e) => format!("(unreadable: {e})"),
+            let title = match (&f.title, &f.problem) {
+                (Some(title), _) => title.clone(),
+                (None, problem) => format!("({})", problem.as_deref().unwrap_or("?")),
             };
-            (f.name.clone(), title, f.path.display().to_string())
+            (f.name.as_str(), title, f.path.as_str())
         })
         .collect();
     let title_width = rows

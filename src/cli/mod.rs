@@ -1,12 +1,21 @@
 //! The subcommands' work, callable from `main.rs` and from tests.
 
+pub mod completions;
+pub mod config;
+pub mod diagnostics;
 pub mod doctor;
+pub mod examples;
 pub mod export;
 pub mod follow;
 pub mod health;
+pub mod hosts;
+pub mod init;
 pub mod inspect;
+pub mod man;
 pub mod outline;
+pub mod outline_step;
 pub mod prove;
+pub mod remote;
 pub mod replay;
 pub mod run;
 pub mod sessions;

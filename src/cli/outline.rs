@@ -1,5 +1,6 @@
 //! Text renderings of a runbook for the terminal: the `show` outline and the `check` summary.
 
+use super::outline_step::{gate_lines, step_summary};
 use crate::doc::duration::format_duration;
 use crate::doc::model::*;
 use std::fmt::Write;
@@ -58,6 +59,9 @@ impl Counts {
         .filter(|(_, n)| *n > 0)
         .map(|(k, n)| format!("{n} {k}"))
         .collect();
+        if parts.is_empty() {
+            return plural(self.steps(), "step");
+        }
         format!("{} ({})", plural(self.steps(), "step"), parts.join(", "))
     }
 }
@@ -81,6 +85,9 @@ pub fn outline(runbook: &Runbook) -> String {
     let c = Counts::of(runbook);
     let mut out = String::new();
     let _ = writeln!(out, "{}", runbook.title);
+    for subtitle in &runbook.subtitles {
+        let _ = writeln!(out, "  {subtitle}");
+    }
     let _ = writeln!(
         out,
         "{} · {} · {}",
@@ -89,8 +96,26 @@ pub fn outline(runbook: &Runbook) -> String {
         plural(c.rollback_steps, "rollback step")
     );
     meta_lines(&runbook.meta, &mut out);
+    let hosts = super::hosts::StepHosts::of(runbook);
     for (i, section) in runbook.sections.iter().enumerate() {
-        section_lines(section, &[i], false, &mut out);
+        section_lines(section, &[i], false, &hosts, &mut out);
+    }
+    if !runbook.warnings.is_empty() {
+        let _ = writeln!(
+            out,
+            "\n⚠ how it was read ({}):",
+            plural(runbook.warnings.len(), "decision")
+        );
+        for w in &runbook.warnings {
+            let _ = writeln!(
+                out,
+                "  :{}:{} {} [{}]",
+                w.line,
+                w.col,
+                w.message,
+                w.code.label()
+            );
+        }
     }
     out
 }
@@ -102,6 +127,11 @@ fn meta_lines(meta: &Metadata, out: &mut String) {
             .as_deref()
             .map(|d| format!(" (default {d})"))
             .unwrap_or_default();
+        let default = if meta.param_is_secret(p) && p.default.is_some() {
+            " (default ***)".to_string()
+        } else {
+            default
+        };
         let _ = writeln!(out, "param  {} → ${}{default}", p.name, p.env_name());
     }
     if !meta.env.require.is_empty() {
@@ -119,6 +149,35 @@ fn meta_lines(meta: &Metadata, out: &mut String) {
             format_duration(h.every)
         );
     }
+    for group in &meta.hosts.groups {
+        let mut names: Vec<&str> = group
+            .hosts
+            .iter()
+            .take(8)
+            .map(|h| h.name.as_str())
+            .collect();
+        if group.hosts.len() > names.len() {
+            names.push("…");
+        }
+        let _ = writeln!(
+            out,
+            "hosts  {} ({}): {}",
+            group.name,
+            group.hosts.len(),
+            names.join(", ")
+        );
+    }
+    if let Some(inventory) = &meta.hosts.inventory {
+        let _ = writeln!(out, "hosts  inventory {}", inventory.path);
+    }
+    if !meta.foreign.is_empty() {
+        let shown: Vec<String> = meta
+            .foreign
+            .iter()
+            .map(|(k, v)| format!("{k}: {}", clip(&crate::doc::json::foreign_value(k, v), 40)))
+            .collect();
+        let _ = writeln!(out, "meta   {}", shown.join(" · "));
+    }
     for contact in &meta.contacts {
         let who = [&contact.name, &contact.phone, &contact.email, &contact.chat]
             .into_iter()
@@ -135,12 +194,18 @@ fn meta_lines(meta: &Metadata, out: &mut String) {
     }
 }
 
-fn section_lines(section: &Section, path: &[usize], inherited_rollback: bool, out: &mut String) {
-    let rollback = inherited_rollback || section.rollback;
+fn section_lines(
+    section: &Section,
+    path: &[usize],
+    inherited_rollback: bool,
+    hosts: &super::hosts::StepHosts,
+    out: &mut String,
+) {
+    let rollback = inherited_rollback || section.is_rollback();
     let depth = path.len() - 1;
     let number: Vec<String> = path.iter().map(|i| (i + 1).to_string()).collect();
     let number = number.join(".");
-    let marker = if section.rollback && !inherited_rollback {
+    let marker = if section.is_rollback() && !inherited_rollback {
         "  ↺ ROLLBACK"
     } else {
         ""
@@ -168,92 +233,18 @@ fn section_lines(section: &Section, path: &[usize], inherited_rollback: bool, ou
         if let StepKind::Gate(gate) = &step.kind {
             gate_lines(gate, &format!("{indent}         "), out);
         }
+        if let StepKind::Run(run) = &step.kind
+            && run.fleet.is_remote()
+        {
+            let line = hosts.outline_line(&run.fleet.on, &run.fleet.describe());
+            let _ = writeln!(out, "{indent}         {line}");
+        }
     }
     let _ = rollback;
     for (i, child) in section.sections.iter().enumerate() {
         let mut child_path = path.to_vec();
         child_path.push(i);
-        section_lines(child, &child_path, rollback, out);
-    }
-}
-
-/// One line describing a step: its kind marker and what it does.
-pub fn step_summary(step: &Step) -> String {
-    match &step.kind {
-        StepKind::Run(run) => {
-            let lines: Vec<&str> = run
-                .script
-                .lines()
-                .map(str::trim)
-                .filter(|l| !l.is_empty() && !l.starts_with('#'))
-                .collect();
-            let first = lines.first().copied().unwrap_or("(comments only)");
-            let more = if lines.len() > 1 {
-                format!("  (+{} more)", lines.len() - 1)
-            } else {
-                String::new()
-            };
-            let timeout = run
-                .timeout
-                .map(|t| format!(" timeout {}", format_duration(t)))
-                .unwrap_or_default();
-            let danger = if run.confirm == Confirm::Danger {
-                " DANGER"
-            } else {
-                ""
-            };
-            format!(
-                "$ {}{more}  [{}{timeout}{danger}]",
-                clip(first, 70),
-                run.lang
-            )
-        }
-        StepKind::Check(check) => {
-            let mark = if check.done { "[x]" } else { "[ ]" };
-            format!(
-                "{}{mark} {}",
-                "  ".repeat(check.depth as usize),
-                clip(&check.text, 80)
-            )
-        }
-        StepKind::Wait(wait) => {
-            let until = if wait.until.is_empty() {
-                String::new()
-            } else {
-                format!(" until {} OK", wait.until.join(", "))
-            };
-            format!("⏱ wait {}{until}", format_duration(wait.duration))
-        }
-        StepKind::Gate(gate) if !gate.signoffs.is_empty() => {
-            format!(
-                "✍ sign-off: {} ({})",
-                gate.title,
-                plural(gate.signoffs.len(), "role")
-            )
-        }
-        StepKind::Gate(gate) => {
-            format!(
-                "◆ gate: {} ({})",
-                gate.title,
-                plural(gate.criteria.len(), "criterion")
-            )
-        }
-        StepKind::Note(note) => format!("ℹ {}", clip(&note.text, 80)),
-    }
-}
-
-fn gate_lines(gate: &GateStep, indent: &str, out: &mut String) {
-    let mut group: Option<&str> = None;
-    for c in &gate.criteria {
-        if c.group.as_deref() != group {
-            group = c.group.as_deref();
-            let _ = writeln!(out, "{indent}{}:", group.unwrap_or("criteria"));
-        }
-        let _ = writeln!(out, "{indent}  • {}", clip(&c.text, 80));
-    }
-    for s in &gate.signoffs {
-        let distinct = if s.distinct { " (a second person)" } else { "" };
-        let _ = writeln!(out, "{indent}  ✍ {}{distinct}", s.role);
+        section_lines(child, &child_path, rollback, hosts, out);
     }
 }
 
@@ -270,7 +261,7 @@ pub fn plural(n: usize, word: &str) -> String {
     }
 }
 
-fn clip(text: &str, max: usize) -> String {
+pub(crate) fn clip(text: &str, max: usize) -> String {
     if text.chars().count() <= max {
         return text.to_string();
     }

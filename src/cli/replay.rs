@@ -10,7 +10,10 @@ use std::io::IsTerminal;
 #[derive(clap::Args, Debug, Clone)]
 pub struct ReplayArgs {
     /// A session id, a unique prefix of one, or a log file's path.
-    #[arg(value_name = "SESSION")]
+    #[arg(
+        value_name = "SESSION",
+        add = clap_complete::engine::ArgValueCandidates::new(super::completions::session_ids)
+    )]
     pub session: String,
     /// Playback speed, 0.25 to 64 (`+`/`-` double or halve it while playing).
     #[arg(long, value_name = "X", default_value_t = 1.0)]

@@ -3,13 +3,18 @@
 pub mod diag;
 pub mod duration;
 pub mod health;
+pub mod hosts;
 pub mod json;
 pub mod markdown;
 pub mod model;
+pub mod mojibake;
 pub mod options;
+pub mod refs;
 pub mod resolve;
+pub mod shell;
 pub mod sink;
 pub mod validate;
+pub mod warning;
 pub mod yaml;
 
 use diag::{Diagnostic, LoadError};
@@ -62,9 +67,15 @@ pub fn load_bytes(bytes: &[u8], path: &Path) -> Result<Runbook, LoadError> {
     load_str(text.strip_prefix('\u{feff}').unwrap_or(text), path)
 }
 
-/// Parses and validates runbook text.
+/// Parses and validates runbook text. Text garbled by a wrong decoding (§1.4) is
+/// read repaired, with a warning; lines stay where they were.
 pub fn load_str(text: &str, path: &Path) -> Result<Runbook, LoadError> {
+    let repaired = mojibake::repair(text);
+    let text = repaired.as_ref().map_or(text, |r| r.text.as_str());
     let mut sink = Sink::new(text);
+    if let Some(repair) = &repaired {
+        mojibake::report(repair, &mut sink);
+    }
     let runbook = if is_yaml_path(path) {
         yaml::document::load(text, path, &mut sink)
     } else {
@@ -76,7 +87,12 @@ pub fn load_str(text: &str, path: &Path) -> Result<Runbook, LoadError> {
         validate::validate(runbook, &mut sink);
     }
     match runbook {
-        Some(runbook) if !sink.has_errors() => Ok(runbook),
+        Some(mut runbook) if !sink.has_errors() => {
+            let mut warnings = sink.warnings;
+            warnings.sort_by_key(|w| (w.line, w.col, w.code));
+            runbook.warnings = warnings;
+            Ok(runbook)
+        }
         _ => {
             let mut diagnostics = sink.diagnostics;
             diagnostics.sort_by_key(|d| (d.line, d.col));

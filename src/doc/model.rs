@@ -7,11 +7,15 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use super::health::HealthCheck;
+pub use super::refs::StepRef;
+pub use super::warning::Warning;
 
 /// A loaded runbook document.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Runbook {
     pub title: String,
+    /// `#` headings that follow the title with nothing between them (seed 002).
+    pub subtitles: Vec<String>,
     pub path: PathBuf,
     pub format: Format,
     /// Prose that comes before the first section (Markdown source).
@@ -19,6 +23,8 @@ pub struct Runbook {
     pub meta: Metadata,
     /// Forward sections and rollback sections, in document order.
     pub sections: Vec<Section>,
+    /// How the document was read: each decision taken on the author's behalf.
+    pub warnings: Vec<Warning>,
 }
 
 /// Which syntax a runbook was written in.
@@ -35,11 +41,47 @@ pub struct Section {
     pub line: u32,
     /// Heading depth in Markdown (1–6); nesting depth in YAML.
     pub level: u8,
-    /// Not on the forward path; reachable at any time through rollback.
-    pub rollback: bool,
+    /// Whether the section is on the forward path, and if not, what it is.
+    pub role: SectionRole,
     pub prose: Vec<Prose>,
     pub steps: Vec<Step>,
     pub sections: Vec<Section>,
+}
+
+impl Section {
+    /// Not on the forward path; reachable at any time through rollback.
+    pub fn is_rollback(&self) -> bool {
+        self.role == SectionRole::Rollback
+    }
+}
+
+/// What a section is in the walk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SectionRole {
+    /// On the forward path, walked in order.
+    #[default]
+    Forward,
+    /// The rollback procedure: off the forward path, reachable at any time.
+    Rollback,
+    /// Reference material (FAQ, troubleshooting): off the forward path, read on demand.
+    Reference,
+    /// Alternatives of which the operator picks one.
+    Choice,
+    /// One alternative of a choice.
+    Option,
+}
+
+impl SectionRole {
+    /// The role's name in `show --json`.
+    pub fn label(self) -> &'static str {
+        match self {
+            SectionRole::Forward => "forward",
+            SectionRole::Rollback => "rollback",
+            SectionRole::Reference => "reference",
+            SectionRole::Choice => "choice",
+            SectionRole::Option => "option",
+        }
+    }
 }
 
 /// Prose shown with a section, placed before `steps[before_step]`
@@ -118,6 +160,57 @@ pub struct RunStep {
     pub on_fail: OnFail,
     pub retries: u32,
     pub expect_exit: i32,
+    /// The hosts it runs on and in what batches (§8); none: here.
+    pub fleet: super::hosts::FleetOptions,
+    /// Stop at the first failing command (`set -e -o pipefail`); `errexit=false` opts out.
+    pub errexit: bool,
+    /// Where the commands were found in the document.
+    pub origin: RunOrigin,
+    /// Read as shell without the author saying so: only the operator's own confirmation runs it.
+    pub proposed: bool,
+    /// Values the document leaves to the reader (`<cluster-name>`); the script refers to
+    /// each through a quoted variable, filled from the environment.
+    pub placeholders: Vec<Placeholder>,
+}
+
+/// Where a run step's commands were found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RunOrigin {
+    /// A fence tagged as shell (`bash`, `sh`, …), or a Liquid `highlight` block.
+    Fence,
+    /// A fence without a language.
+    Unlabeled,
+    /// An indented code block.
+    Indented,
+    /// A transcript with prompts: only prompted lines run.
+    Console,
+    /// A command written as a comment.
+    Comment,
+}
+
+impl RunOrigin {
+    pub fn label(self) -> &'static str {
+        match self {
+            RunOrigin::Fence => "fence",
+            RunOrigin::Unlabeled => "unlabeled",
+            RunOrigin::Indented => "indented",
+            RunOrigin::Console => "console",
+            RunOrigin::Comment => "comment",
+        }
+    }
+}
+
+/// A value the document leaves to the operator, e.g. `<cluster-name>` or `{{page.version}}`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Placeholder {
+    /// The name as written inside its brackets (`cluster-name`).
+    pub name: String,
+    /// The environment variable the script reads it from (`CLUSTER_NAME`).
+    pub env: String,
+    /// The placeholder exactly as written (`<cluster-name>`).
+    pub written: String,
+    /// The name says it is a secret (`<strong_password>`): masked wherever it is shown.
+    pub secret: bool,
 }
 
 impl RunStep {
@@ -135,6 +228,11 @@ impl RunStep {
             on_fail: OnFail::Stop,
             retries: 0,
             expect_exit: 0,
+            fleet: Default::default(),
+            errexit: true,
+            origin: RunOrigin::Fence,
+            proposed: false,
+            placeholders: Vec::new(),
         }
     }
 
@@ -180,6 +278,35 @@ pub struct CheckStep {
     pub done: bool,
     /// Nesting depth of the task item (0 = top level).
     pub depth: u8,
+    /// What in the document made it a check.
+    pub origin: CheckOrigin,
+}
+
+/// What in the document became a check.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CheckOrigin {
+    /// A task item, `- [ ] text`.
+    Task,
+    /// An item of an ordered list in a section without task items.
+    List,
+    /// A comment paragraph of a shell block that holds no command.
+    Comment,
+    /// A task item inside a fence that is not shell.
+    Fence,
+    /// A `check:` written in the YAML step syntax.
+    Explicit,
+}
+
+impl CheckOrigin {
+    pub fn label(self) -> &'static str {
+        match self {
+            CheckOrigin::Task => "task",
+            CheckOrigin::List => "list",
+            CheckOrigin::Comment => "comment",
+            CheckOrigin::Fence => "fence",
+            CheckOrigin::Explicit => "explicit",
+        }
+    }
 }
 
 /// A timed wait, optionally ended early by healthy checks.
@@ -199,6 +326,8 @@ pub struct GateStep {
     pub signoffs: Vec<Signoff>,
     /// Health checks whose state is recorded with the decision.
     pub evidence: Vec<String>,
+    /// The document placed it after every forward command; it is asked before the first.
+    pub moved_from_line: Option<u32>,
 }
 
 /// One Go/No-Go criterion, with the group heading it was listed under
@@ -232,6 +361,12 @@ pub struct Metadata {
     pub env: EnvSpec,
     pub health: Vec<HealthCheck>,
     pub contacts: Vec<Contact>,
+    /// `hosts:` groups and the `inventory:` file (§8).
+    pub hosts: super::hosts::HostsSpec,
+    /// `gates: in-place`: gates stay where the document puts them.
+    pub gates_in_place: bool,
+    /// Front-matter keys of other tools (Hugo `weight`, an issue template's `about`), as written.
+    pub foreign: Vec<(String, serde_json::Value)>,
 }
 
 /// A parameter asked for at start and passed to commands as `$NAME`.
@@ -262,6 +397,21 @@ pub fn param_env_name(name: &str) -> String {
         .collect()
 }
 
+/// Whether a name says its value is a secret (`DB_PASSWORD`, `api-token`, `<strong_password>`).
+pub fn is_secret_name(name: &str) -> bool {
+    const PARTS: &[&str] = &["SECRET", "PASSWORD", "PASSWD", "TOKEN", "KEY", "CREDENTIAL"];
+    let upper = name.to_ascii_uppercase();
+    PARTS.iter().any(|p| upper.contains(p))
+}
+
+impl Metadata {
+    /// Whether a parameter's value must not be shown: its name says secret, or `env.secret`
+    /// lists its variable.
+    pub fn param_is_secret(&self, param: &Param) -> bool {
+        is_secret_name(&param.name) || self.env.secret.contains(&param.env_name())
+    }
+}
+
 /// Environment requirements.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct EnvSpec {
@@ -279,80 +429,4 @@ pub struct Contact {
     pub phone: Option<String>,
     pub email: Option<String>,
     pub chat: Option<String>,
-}
-
-/// A step together with its place in the runbook.
-#[derive(Debug, Clone)]
-pub struct StepRef<'a> {
-    /// Position in document order, counting every step.
-    pub index: usize,
-    /// Indices of the enclosing sections, outermost first (`[2, 0]` = 3rd section, its 1st child).
-    pub section_path: Vec<usize>,
-    pub section: &'a Section,
-    pub step: &'a Step,
-    /// Position of the step within its section (0-based).
-    pub position: usize,
-    /// Inside a rollback section.
-    pub rollback: bool,
-}
-
-impl StepRef<'_> {
-    /// A stable identifier: the step's name, else `S.S#N` from the section path and
-    /// the step's 1-based position in its section (e.g. `3.1#2`).
-    pub fn id(&self) -> String {
-        if let Some(name) = &self.step.name {
-            return name.clone();
-        }
-        let position = self.position;
-        let path: Vec<String> = self
-            .section_path
-            .iter()
-            .map(|i| (i + 1).to_string())
-            .collect();
-        format!("{}#{}", path.join("."), position + 1)
-    }
-}
-
-impl Runbook {
-    /// Every step in document order (rollback steps included, flagged).
-    pub fn steps(&self) -> Vec<StepRef<'_>> {
-        let mut out = Vec::new();
-        walk_sections(&self.sections, false, &mut Vec::new(), &mut out);
-        out
-    }
-
-    /// Every section in document order, depth first, with its rollback flag as inherited.
-    pub fn all_sections(&self) -> Vec<&Section> {
-        let mut out = Vec::new();
-        let mut stack: Vec<&Section> = self.sections.iter().rev().collect();
-        while let Some(section) = stack.pop() {
-            out.push(section);
-            stack.extend(section.sections.iter().rev());
-        }
-        out
-    }
-}
-
-fn walk_sections<'a>(
-    sections: &'a [Section],
-    inherited_rollback: bool,
-    path: &mut Vec<usize>,
-    out: &mut Vec<StepRef<'a>>,
-) {
-    for (i, section) in sections.iter().enumerate() {
-        path.push(i);
-        let rollback = inherited_rollback || section.rollback;
-        for (position, step) in section.steps.iter().enumerate() {
-            out.push(StepRef {
-                index: out.len(),
-                section_path: path.clone(),
-                section,
-                step,
-                position,
-                rollback,
-            });
-        }
-        walk_sections(&section.sections, rollback, path, out);
-        path.pop();
-    }
 }

@@ -15,6 +15,12 @@ pub const RUN_OPTIONS: &[&str] = &[
     "on_fail",
     "retries",
     "expect_exit",
+    "errexit",
+    "on",
+    "serial",
+    "max_fail",
+    "batch_gate",
+    "batch_wait",
 ];
 
 /// Where an option's value was written, for diagnostics.
@@ -58,8 +64,9 @@ pub fn apply_run_option(step: &mut RunStep, key: &str, value: &str, spot: Spot, 
         },
         "cwd" if value.trim().is_empty() => fail("`cwd` is empty".into(), "a directory path"),
         "cwd" => step.cwd = Some(value.to_string()),
-        "tty" | "interactive" => match parse_bool(value) {
+        "tty" | "interactive" | "errexit" => match parse_bool(value) {
             Some(b) if key == "tty" => step.tty = b,
+            Some(b) if key == "errexit" => step.errexit = b,
             Some(b) => step.interactive = b,
             None => fail(format!("`{key}` cannot be `{value}`"), "`true` or `false`"),
         },
@@ -86,6 +93,13 @@ pub fn apply_run_option(step: &mut RunStep, key: &str, value: &str, spot: Spot, 
                 "an exit code from 0 to 255",
             ),
         },
+        _ if super::hosts::FLEET_OPTIONS.contains(&key) => {
+            if let Err((message, expected)) =
+                super::hosts::apply_option(&mut step.fleet, key, value)
+            {
+                fail(message, &expected);
+            }
+        }
         _ => fail(
             format!("unknown option `{key}` for a run step"),
             &format!("one of: {}", RUN_OPTIONS.join(", ")),

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 /// Runs every whole-runbook check, reporting to `sink`.
 pub fn validate(runbook: &Runbook, sink: &mut Sink) {
     let steps = runbook.steps();
-    if steps.is_empty() {
+    if steps.is_empty() && runbook.format == Format::Yaml {
         sink.at_line(1, 1, 1, "the runbook has no steps", "at least one step: a shell code block (```bash), a task item (- [ ] ...), or a ```runbook block");
     }
     unique_step_names(&steps, sink);
@@ -15,6 +15,7 @@ pub fn validate(runbook: &Runbook, sink: &mut Sink) {
     health_references(runbook, &steps, sink);
     unique_health_names(runbook, sink);
     params(runbook, sink);
+    super::hosts::validate(runbook, &steps, sink);
 }
 
 fn whole_line(sink: &mut Sink, line: u32, message: String, expected: String) {

@@ -108,7 +108,12 @@ pub fn start_with(
     let scratch = Scratch::create(&req.script, watch)?;
     let started = Instant::now();
     let cgroup = groups.step_cgroup();
-    let spawned = spawn::spawn(&req, shell, &scratch.argv(shell), cgroup.as_deref());
+    let spawned = spawn::spawn(
+        &req,
+        shell,
+        &scratch.argv(shell, req.errexit),
+        cgroup.as_deref(),
+    );
     let Spawned {
         child,
         pgid,

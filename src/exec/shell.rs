@@ -17,17 +17,23 @@ use super::watch::Watch;
 
 /// Sources the step file in the wrapper's own shell and, on every way out (end of script,
 /// `exit`, `set -e`), writes `env -0` and `pwd` next to it. Its arguments are the private
-/// directory and the path of `env`; the user's text is never part of this string. The
-/// `__runbook_*` names are plain shell variables, so `env` does not list them.
+/// directory, the path of `env` and `1` when the step stops at its first failing command
+/// (`set -e`, and `pipefail` where the shell has it); the user's text is never part of this
+/// string. The `__runbook_*` names are plain shell variables, so `env` does not list them.
 const WRAPPER: &str = r#"__runbook_dir=$1
 __runbook_env_tool=$2
-shift 2
+__runbook_errexit=$3
+shift 3
 __runbook_save() {
     [ -z "${__runbook_saved-}" ] || return 0
     __runbook_saved=1
     "$__runbook_env_tool" -0 >"$__runbook_dir/env" && pwd >"$__runbook_dir/cwd"
 }
 trap '__runbook_status=$?; __runbook_save; exit "$__runbook_status"' EXIT
+if [ "$__runbook_errexit" = 1 ]; then
+    if (set -o pipefail) 2>/dev/null; then set -o pipefail; fi
+    set -e
+fi
 . "$__runbook_dir/step"
 __runbook_status=$?
 __runbook_save
@@ -119,9 +125,9 @@ impl Scratch {
         self.watch.as_ref()
     }
 
-    /// Arguments after the shell program: `-c WRAPPER $0 DIR ENV_TOOL` (the secret watch's
-    /// prelude before the wrapper when there is one).
-    pub fn argv(&self, shell: &Shell) -> Vec<OsString> {
+    /// Arguments after the shell program: `-c WRAPPER $0 DIR ENV_TOOL ERREXIT` (the secret
+    /// watch's prelude before the wrapper when there is one).
+    pub fn argv(&self, shell: &Shell, errexit: bool) -> Vec<OsString> {
         let text = match &self.watch {
             Some(_) => format!("{}{WRAPPER}", Watch::prelude()),
             None => WRAPPER.to_owned(),
@@ -132,6 +138,7 @@ impl Scratch {
             OsString::from(shell.name),
             self.dir.path().as_os_str().to_owned(),
             shell.env_tool.as_os_str().to_owned(),
+            OsString::from(if errexit { "1" } else { "0" }),
         ]
     }
 

@@ -29,6 +29,8 @@ pub struct RunRequest {
     /// Variables declared secret by the runbook: watched, with every secret-named one,
     /// so a value the step sets is masked before the step prints it ([`super::watch`]).
     pub secret_names: Vec<String>,
+    /// Stop at the first failing command (`set -e -o pipefail`).
+    pub errexit: bool,
 }
 
 /// Where the step's input and output go.

@@ -43,8 +43,8 @@ const PRELUDE: &str = r#"if [ -n "${BASH_VERSION-}" ] && [ -r "$1/watch" ]; then
 __runbook_wdir=$1 __runbook_wenv=$2 __runbook_seen= __runbook_cmd= __runbook_prev= __runbook_n=0
 exec {__runbook_o}>&1 {__runbook_e}>&2
 __runbook_report() {
-    printf '\033_runbook-secret:%s:%s\033\\' "$__runbook_mark" "$1" >&"$__runbook_o"
-    printf '\033_runbook-secret:%s:%s\033\\' "$__runbook_mark" "$1" >&"$__runbook_e"
+    printf '\033_runbook-secret:%s:%s\033\\' "$__runbook_mark" "$1" >&"$__runbook_o" || true
+    printf '\033_runbook-secret:%s:%s\033\\' "$__runbook_mark" "$1" >&"$__runbook_e" || true
 }
 __runbook_watch() {
     local __rb_w __rb_n __rb_pairs=

@@ -257,11 +257,13 @@ fn step_infos(runbook: &Runbook, params: &BTreeMap<String, String>) -> HashMap<S
 fn empty_runbook(header: &Header) -> Runbook {
     Runbook {
         title: header.session_id.clone(),
+        subtitles: Vec::new(),
         path: PathBuf::from(&header.runbook.path),
         format: DocFormat::Markdown,
         preamble: String::new(),
         meta: Metadata::default(),
         sections: Vec::new(),
+        warnings: Vec::new(),
     }
 }
 

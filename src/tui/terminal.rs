@@ -55,7 +55,13 @@ impl Screen {
 
     pub fn draw(&mut self, render: impl FnOnce(&mut Frame)) -> std::io::Result<()> {
         if let Some(terminal) = self.terminal.as_mut() {
-            terminal.draw(render)?;
+            let colour = super::colour::enabled();
+            terminal.draw(|frame| {
+                render(frame);
+                if !colour {
+                    super::colour::strip(frame.buffer_mut());
+                }
+            })?;
         }
         Ok(())
     }

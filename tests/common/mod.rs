@@ -28,6 +28,7 @@ pub fn request(script: &str, cwd: &Path) -> RunRequest {
         timeout: None,
         io: IoMode::Pipes,
         secret_names: Vec::new(),
+        errexit: false,
     }
 }
 

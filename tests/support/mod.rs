@@ -32,13 +32,20 @@ impl Sandbox {
         path
     }
 
-    /// A `runbook` command in this sandbox, with its own audit directory and no stdin.
+    /// A `runbook` command in this sandbox, with its own audit directory and no stdin;
+    /// the user's configuration file and data directory are left out.
     pub fn command(&self, args: &[&str]) -> Command {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_runbook"));
         cmd.args(args)
             .current_dir(self.path())
             .env("RUNBOOK_AUDIT_DIR", self.audit_dir())
+            .env("XDG_CONFIG_HOME", self.path().join("xdg-config"))
+            .env("XDG_DATA_HOME", self.path().join("xdg-data"))
+            .env("XDG_STATE_HOME", self.path().join("xdg-state"))
             .env_remove("RUNBOOK_PATH")
+            .env_remove("RUNBOOK_CONFIG")
+            .env_remove("RUNBOOK_OPERATOR")
+            .env_remove("RUNBOOK_LOG")
             .stdin(Stdio::null());
         cmd
     }
@@ -143,6 +150,9 @@ impl Sandbox {
         ])
         .args(args)
         .current_dir(self.path())
+        // That user's own home: the tester's may not be readable to them.
+        .env("HOME", self.path())
+        .env_remove("XDG_CONFIG_HOME")
         .env("RUNBOOK_AUDIT_DIR", self.audit_dir())
         .env_remove("RUNBOOK_PATH")
         .stdin(Stdio::null());

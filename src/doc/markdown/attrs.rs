@@ -50,8 +50,10 @@ pub fn parse_info(info: &str) -> Result<(String, Vec<Attr>), AttrError> {
     Ok((lang, attrs))
 }
 
+/// Attributes in order; a key given twice is an error (which one would win is not obvious).
 fn parse_body(body: &str, base: usize) -> Result<Vec<Attr>, AttrError> {
-    let mut attrs = Vec::new();
+    let mut attrs: Vec<Attr> = Vec::new();
+    let mut seen: std::collections::HashSet<&str> = std::collections::HashSet::new();
     let bytes = body.as_bytes();
     let mut i = 0;
     while i < bytes.len() {
@@ -65,6 +67,14 @@ fn parse_body(body: &str, base: usize) -> Result<Vec<Attr>, AttrError> {
             i += 1;
         }
         let key = body[start..i].to_string();
+        if !seen.insert(&body[start..i]) {
+            return Err(AttrError {
+                offset: base + start,
+                len: key.len(),
+                message: format!("the attribute `{key}` is given twice"),
+                expected: "each attribute once".into(),
+            });
+        }
         if i >= bytes.len() || bytes[i] != b'=' {
             attrs.push(Attr {
                 value: "true".into(),
@@ -75,7 +85,8 @@ fn parse_body(body: &str, base: usize) -> Result<Vec<Attr>, AttrError> {
             continue;
         }
         i += 1;
-        let (value, end) = parse_value(body, i, base)?;
+        let list = crate::doc::hosts::LIST_OPTIONS.contains(&key.as_str());
+        let (value, end) = parse_value(body, i, base, list)?;
         attrs.push(Attr {
             key,
             value,
@@ -87,7 +98,14 @@ fn parse_body(body: &str, base: usize) -> Result<Vec<Attr>, AttrError> {
     Ok(attrs)
 }
 
-fn parse_value(body: &str, start: usize, base: usize) -> Result<(String, usize), AttrError> {
+/// A `"quoted"` or bare value; a bare value ends at a blank or a comma, unless `list`
+/// (`on=web,db`), where commas are part of it.
+fn parse_value(
+    body: &str,
+    start: usize,
+    base: usize,
+    list: bool,
+) -> Result<(String, usize), AttrError> {
     let bytes = body.as_bytes();
     match bytes.get(start) {
         Some(&quote @ (b'"' | b'\'')) => match body[start + 1..].find(quote as char) {
@@ -104,7 +122,7 @@ fn parse_value(body: &str, start: usize, base: usize) -> Result<(String, usize),
         },
         _ => {
             let end = body[start..]
-                .find(|c: char| c.is_whitespace() || c == ',')
+                .find(|c: char| c.is_whitespace() || (c == ',' && !list))
                 .map_or(body.len(), |n| start + n);
             Ok((body[start..end].to_string(), end))
         }
@@ -148,9 +166,34 @@ mod tests {
     }
 
     #[test]
+    fn list_options_keep_their_commas() {
+        let (_, attrs) = parse_info("bash {on=web,db serial=1,25% tty,name=x}").expect("valid");
+        let pairs: Vec<(&str, &str)> = attrs
+            .iter()
+            .map(|a| (a.key.as_str(), a.value.as_str()))
+            .collect();
+        assert_eq!(
+            pairs,
+            [
+                ("on", "web,db"),
+                ("serial", "1,25%"),
+                ("tty", "true"),
+                ("name", "x")
+            ]
+        );
+    }
+
+    #[test]
     fn plain_languages_have_no_attributes() {
         assert_eq!(parse_info("yaml"), Ok(("yaml".into(), vec![])));
         assert_eq!(parse_info(""), Ok(("".into(), vec![])));
+    }
+
+    #[test]
+    fn a_key_given_twice_is_an_error() {
+        let e = parse_info("bash {confirm=danger name=x confirm=none}").expect_err("duplicate");
+        assert_eq!(e.offset, "bash {confirm=danger name=x ".len());
+        assert!(e.message.contains("`confirm` is given twice"));
     }
 
     #[test]

@@ -7,6 +7,7 @@
 use super::classify::{RollbackContext, is_go_no_go, is_signoff, rollback_context};
 use crate::doc::model::*;
 use crate::doc::sink::Sink;
+use crate::doc::warning::Code;
 
 /// A section still receiving content.
 struct Open {
@@ -17,13 +18,14 @@ struct Open {
     signoff_gate: Option<usize>,
 }
 
-/// A Go/No-Go gate collecting criteria from everything beneath its heading.
+/// A Go/No-Go gate collecting criteria from everything beneath its heading. Its step is
+/// placed when the heading opens, so it is asked before the section's commands.
 struct OpenGate {
     level: u8,
-    line: u32,
-    title: String,
+    /// Index in `stack` of the gate's section, and of the gate in its steps.
+    section: usize,
+    step: usize,
     group: Option<String>,
-    criteria: Vec<Criterion>,
 }
 
 pub struct Builder<'t> {
@@ -36,15 +38,7 @@ pub struct Builder<'t> {
 impl<'t> Builder<'t> {
     pub fn new(text: &'t str) -> Self {
         let root = Open {
-            section: Section {
-                title: String::new(),
-                line: 1,
-                level: 0,
-                rollback: false,
-                prose: Vec::new(),
-                steps: Vec::new(),
-                sections: Vec::new(),
-            },
+            section: empty_section(),
             context: RollbackContext::Unrelated,
             signoff: false,
             signoff_gate: None,
@@ -106,44 +100,44 @@ impl<'t> Builder<'t> {
         self.gate.is_some()
     }
 
-    /// A heading: a new section, or a criteria group inside an open gate.
+    /// A heading: a new section, or a criteria group inside an open gate. The document's
+    /// title heading is never a rollback section.
     pub fn heading(
         &mut self,
         level: u8,
         title: String,
         line: u32,
         range: (usize, usize),
-        sink: &Sink,
+        is_title: bool,
+        sink: &mut Sink,
     ) {
         self.consume(range.0, range.1, sink);
         if let Some(gate) = self.gate.as_mut().filter(|g| level > g.level) {
             gate.group = Some(title);
             return;
         }
-        self.close_gate();
+        self.close_gate(sink);
         while self.stack.len() > 1 && self.top().section.level >= level {
             self.pop_section();
         }
         let parent = self.top().context;
-        let context = rollback_context(&title, parent);
-        if is_go_no_go(&title) {
-            self.gate = Some(OpenGate {
-                level,
-                line,
-                title: title.clone(),
-                group: None,
-                criteria: Vec::new(),
-            });
-        }
+        let context = if is_title {
+            parent
+        } else {
+            rollback_context(&title, parent)
+        };
         let signoff = is_signoff(&title);
+        let go_no_go = is_go_no_go(&title);
         let section = Section {
-            title,
+            title: title.clone(),
             line,
             level,
-            rollback: context == RollbackContext::Rollback,
-            prose: Vec::new(),
-            steps: Vec::new(),
-            sections: Vec::new(),
+            role: if context == RollbackContext::Rollback {
+                SectionRole::Rollback
+            } else {
+                SectionRole::Forward
+            },
+            ..empty_section()
         };
         self.stack.push(Open {
             section,
@@ -151,6 +145,25 @@ impl<'t> Builder<'t> {
             signoff,
             signoff_gate: None,
         });
+        if go_no_go {
+            self.push_step(Step {
+                line,
+                name: None,
+                kind: StepKind::Gate(GateStep {
+                    title,
+                    criteria: Vec::new(),
+                    signoffs: Vec::new(),
+                    evidence: Vec::new(),
+                    moved_from_line: None,
+                }),
+            });
+            self.gate = Some(OpenGate {
+                level,
+                section: self.stack.len() - 1,
+                step: 0,
+                group: None,
+            });
+        }
     }
 
     pub fn push_step(&mut self, step: Step) {
@@ -159,13 +172,30 @@ impl<'t> Builder<'t> {
 
     /// A list item inside a Go/No-Go section.
     pub fn criterion(&mut self, text: String, line: u32) {
-        if let Some(gate) = &mut self.gate {
-            gate.criteria.push(Criterion {
-                text,
-                group: gate.group.clone(),
-                line,
-            });
+        let Some(gate) = &self.gate else { return };
+        let group = gate.group.clone();
+        if let Some(StepKind::Gate(step)) = self
+            .stack
+            .get_mut(gate.section)
+            .and_then(|open| open.section.steps.get_mut(gate.step))
+            .map(|s| &mut s.kind)
+        {
+            step.criteria.push(Criterion { text, group, line });
         }
+    }
+
+    /// An item of an ordered list in a section without task items: a manual check.
+    pub fn list_check(&mut self, text: String, depth: u8, line: u32) {
+        self.push_step(Step {
+            line,
+            name: None,
+            kind: StepKind::Check(CheckStep {
+                text,
+                done: false,
+                depth,
+                origin: CheckOrigin::List,
+            }),
+        });
     }
 
     /// A task item: a check, or a role when the section is a sign-off.
@@ -175,7 +205,12 @@ impl<'t> Builder<'t> {
             top.section.steps.push(Step {
                 line,
                 name: None,
-                kind: StepKind::Check(CheckStep { text, done, depth }),
+                kind: StepKind::Check(CheckStep {
+                    text,
+                    done,
+                    depth,
+                    origin: CheckOrigin::Task,
+                }),
             });
             return;
         }
@@ -196,6 +231,7 @@ impl<'t> Builder<'t> {
             criteria: Vec::new(),
             signoffs: vec![role],
             evidence: Vec::new(),
+            moved_from_line: None,
         };
         top.signoff_gate = Some(top.section.steps.len());
         top.section.steps.push(Step {
@@ -205,19 +241,21 @@ impl<'t> Builder<'t> {
         });
     }
 
-    fn close_gate(&mut self) {
-        if let Some(gate) = self.gate.take() {
-            let step = GateStep {
-                title: gate.title,
-                criteria: gate.criteria,
-                signoffs: Vec::new(),
-                evidence: Vec::new(),
-            };
-            self.push_step(Step {
-                line: gate.line,
-                name: None,
-                kind: StepKind::Gate(step),
-            });
+    /// Ends the open gate; commands its section holds are asked after it (said once).
+    fn close_gate(&mut self, sink: &mut Sink) {
+        let Some(gate) = self.gate.take() else { return };
+        let Some(open) = self.stack.get(gate.section) else {
+            return;
+        };
+        let steps = &open.section.steps;
+        let commands = steps
+            .iter()
+            .skip(gate.step + 1)
+            .filter(|s| matches!(s.kind, StepKind::Run(_)))
+            .count();
+        if commands > 0 {
+            let line = steps.get(gate.step).map_or(open.section.line, |s| s.line);
+            sink.warn_line(line, Code::GateFirst, format!("the Go/No-Go gate of this section is asked before its {commands} command{}, whatever their place under the heading", if commands == 1 { "" } else { "s" }));
         }
     }
 
@@ -231,24 +269,27 @@ impl<'t> Builder<'t> {
     }
 
     /// Closes everything; returns the root (level 0) holding top-level content.
-    pub fn finish(mut self, sink: &Sink) -> Section {
+    pub fn finish(mut self, sink: &mut Sink) -> Section {
         self.flush_prose(self.text.len(), sink);
-        self.close_gate();
+        self.close_gate(sink);
         while self.stack.len() > 1 {
             self.pop_section();
         }
-        match self.stack.pop() {
-            Some(root) => root.section,
-            None => Section {
-                title: String::new(),
-                line: 1,
-                level: 0,
-                rollback: false,
-                prose: vec![],
-                steps: vec![],
-                sections: vec![],
-            },
-        }
+        self.stack
+            .pop()
+            .map_or_else(empty_section, |root| root.section)
+    }
+}
+
+fn empty_section() -> Section {
+    Section {
+        title: String::new(),
+        line: 1,
+        level: 0,
+        role: SectionRole::Forward,
+        prose: Vec::new(),
+        steps: Vec::new(),
+        sections: Vec::new(),
     }
 }
 

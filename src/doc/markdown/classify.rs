@@ -1,4 +1,4 @@
-//! Rules that decide what a heading or a fenced block means in a runbook.
+//! Rules that decide what a heading means in a runbook.
 //!
 //! Rollback: a heading containing "rollback" (or "roll back") starts a rollback
 //! section — off the forward path — unless it is *about* rollback readiness
@@ -70,41 +70,6 @@ pub fn is_signoff(heading: &str) -> bool {
     lower.contains("sign-off") || lower.contains("signoff") || lower.contains("sign off")
 }
 
-/// Fence languages whose blocks are run.
-pub fn is_shell(lang: &str) -> bool {
-    matches!(
-        lang,
-        "bash" | "sh" | "shell" | "zsh" | "console" | "terminal"
-    )
-}
-
-/// Console transcripts: `$ ` lines are commands, the rest is expected output.
-pub fn is_console(lang: &str) -> bool {
-    matches!(lang, "console" | "terminal")
-}
-
-/// Splits a console transcript into commands and expected output; a command
-/// ending in `\` continues on the next line (written with or without a `> ` prompt).
-pub fn parse_console(text: &str) -> Vec<crate::doc::model::TranscriptLine> {
-    use crate::doc::model::TranscriptLine;
-    let mut lines: Vec<TranscriptLine> = Vec::new();
-    for raw in text.lines() {
-        if let Some(TranscriptLine::Command(previous)) = lines.last_mut()
-            && previous.ends_with('\\')
-        {
-            previous.push('\n');
-            previous.push_str(raw.strip_prefix("> ").unwrap_or(raw));
-            continue;
-        }
-        match raw.strip_prefix("$ ") {
-            Some(command) => lines.push(TranscriptLine::Command(command.to_string())),
-            None if raw.trim() == "$" => {}
-            None => lines.push(TranscriptLine::Output(raw.to_string())),
-        }
-    }
-    lines
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -163,22 +128,5 @@ mod tests {
         assert!(is_signoff("Technical Sign-off"));
         assert!(is_signoff("SIGNOFF"));
         assert!(!is_signoff("Signals"));
-    }
-
-    #[test]
-    fn console_blocks_split_commands_from_output() {
-        use crate::doc::model::TranscriptLine::*;
-        let lines =
-            parse_console("$ kubectl get pods\nNAME READY\napi 1/1\n$ echo a \\\n> b\na b\n");
-        assert_eq!(
-            lines,
-            vec![
-                Command("kubectl get pods".into()),
-                Output("NAME READY".into()),
-                Output("api 1/1".into()),
-                Command("echo a \\\nb".into()),
-                Output("a b".into()),
-            ]
-        );
     }
 }

@@ -1,92 +1,70 @@
-//! Fenced code blocks: shell fences become run steps, ```` ```runbook ```` fences
-//! explicit YAML steps, everything else stays content.
+//! A run step's options from a fence's info string, and ```` ```runbook ```` fences.
 
-use super::attrs::{AttrError, parse_info};
-use super::builder::Builder;
-use super::classify::{is_console, is_shell, parse_console};
+use super::attrs::{Attr, AttrError, parse_info};
 use crate::doc::model::*;
 use crate::doc::options::{RUN_OPTIONS, Spot, apply_run_option, check_step_name};
 use crate::doc::sink::Sink;
 use crate::doc::yaml::{node, steps::steps_from};
-use std::ops::Range;
 
-/// Handles one code block; `info` is `None` for indented blocks (always content).
-pub fn code_block(
-    range: Range<usize>,
-    info: Option<&str>,
-    content: &str,
-    builder: &mut Builder,
-    sink: &mut Sink,
-) {
-    let Some(info) = info else { return };
-    let line = sink.map.line_of(range.start);
-    let (lang, attrs) = match parse_info(info) {
-        Ok(parsed) => parsed,
+/// Unknown attributes reported per fence; more would only repeat the same long line.
+const MAX_UNKNOWN_REPORTED: usize = 10;
+
+/// The language and attributes of an info string; a malformed one is reported and `None`.
+pub fn language_and_attrs(info: &str, line: u32, sink: &mut Sink) -> Option<(String, Vec<Attr>)> {
+    match parse_info(info) {
+        Ok(parsed) => Some(parsed),
         Err(e) => {
             report_attr_error(&e, info, line, sink);
-            return;
+            None
         }
-    };
-    if lang == "runbook" {
-        let steps = runbook_steps(content, line, sink);
-        builder.consume(range.start, range.end, sink);
-        steps.into_iter().for_each(|s| builder.push_step(s));
-        return;
     }
-    if !is_shell(&lang) {
-        return;
-    }
-    let mut run = RunStep::new(content.to_string(), lang.clone());
-    if is_console(&lang) {
-        run.transcript = parse_console(content);
-        let commands: Vec<&str> = run
-            .transcript
-            .iter()
-            .filter_map(|l| match l {
-                TranscriptLine::Command(c) => Some(c.as_str()),
-                TranscriptLine::Output(_) => None,
-            })
-            .collect();
-        if commands.is_empty() {
-            return;
-        }
-        run.script = commands.join("\n") + "\n";
-    }
+}
+
+/// Applies the attributes to a run step; returns the step's name.
+pub fn apply_attrs(
+    run: &mut RunStep,
+    attrs: &[Attr],
+    info: &str,
+    line: u32,
+    sink: &mut Sink,
+) -> Option<String> {
     let mut name = None;
-    let info_col = if attrs.is_empty() {
-        0
-    } else {
-        column_of(sink.map.line_text(line), info)
-    };
-    for attr in &attrs {
+    if attrs.is_empty() {
+        return name;
+    }
+    let info_col = column_of(sink.map.line_text(line), info);
+    let (mut counted_to, mut chars, mut unknown) = (0usize, 0u32, 0);
+    for attr in attrs {
+        chars += char_count(info.get(counted_to..attr.offset).unwrap_or(""));
+        counted_to = attr.offset;
         let spot = Spot {
             line,
-            col: info_col + char_count(&info[..attr.offset]),
+            col: info_col + chars,
             width: u32::try_from(attr.len).unwrap_or(1),
         };
         if attr.key == "name" {
             name = check_step_name(&attr.value, spot, sink).then(|| attr.value.clone());
         } else if RUN_OPTIONS.contains(&attr.key.as_str()) {
-            apply_run_option(&mut run, &attr.key, &attr.value, spot, sink);
+            apply_run_option(run, &attr.key, &attr.value, spot, sink);
         } else {
             sink.at_line(
                 spot.line,
                 spot.col,
                 u32::try_from(attr.key.chars().count()).unwrap_or(1),
-                format!("unknown attribute `{}` on a {lang} block", attr.key),
+                format!("unknown attribute `{}` on a {} block", attr.key, run.lang),
                 format!("one of: {}", RUN_OPTIONS.join(", ")),
             );
+            unknown += 1;
+            if unknown == MAX_UNKNOWN_REPORTED {
+                return name;
+            }
         }
     }
-    builder.consume(range.start, range.end, sink);
-    builder.push_step(Step {
-        line,
-        name,
-        kind: StepKind::Run(run),
-    });
+    name
 }
 
-fn runbook_steps(content: &str, fence_line: u32, sink: &mut Sink) -> Vec<Step> {
+/// The steps of a ```` ```runbook ```` fence, positioned in the file.
+pub fn runbook_steps(content: &str, fence_line: u32, sink: &mut Sink) -> Vec<Step> {
     match node::parse(content) {
         Ok(mut root) => {
             root.shift(fence_line, 0);
@@ -117,9 +95,19 @@ fn report_attr_error(e: &AttrError, info: &str, line: u32, sink: &mut Sink) {
     );
 }
 
-/// 1-based column where `info` starts on the fence line.
+/// 1-based column where `info` starts on the fence line: right after the fence, usually.
 fn column_of(line_text: &str, info: &str) -> u32 {
-    let byte = line_text.find(info).unwrap_or(0);
+    let after_fence = line_text.len()
+        - line_text
+            .trim_start()
+            .trim_start_matches(['`', '~'])
+            .trim_start()
+            .len();
+    let byte = if line_text[after_fence..].starts_with(info) {
+        after_fence
+    } else {
+        line_text.find(info).unwrap_or(0)
+    };
     char_count(&line_text[..byte]) + 1
 }
 

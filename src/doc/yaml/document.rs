@@ -26,13 +26,25 @@ pub fn load(text: &str, path: &Path, sink: &mut Sink) -> Option<Runbook> {
             return None;
         }
     };
+    if let Some(what) = super::foreign::recognise(&root) {
+        sink.at_line(
+            1,
+            1,
+            1,
+            format!("this is {what}, not a runbook"),
+            "a runbook: `title:` and `sections:` (or `steps:`) — to run its commands, put them in `run:` steps of a runbook",
+        );
+        return None;
+    }
     let mut runbook = Runbook {
         title: file_title(path),
+        subtitles: Vec::new(),
         path: path.to_path_buf(),
         format: Format::Yaml,
         preamble: String::new(),
         meta: Metadata::default(),
         sections: Vec::new(),
+        warnings: Vec::new(),
     };
     match &root.value {
         Value::Seq(_) => runbook.sections.push(implicit_section(
@@ -122,7 +134,7 @@ fn section(node: &Node, level: u8, rollback: bool, sink: &mut Sink) -> Option<Se
         title,
         line: node.line,
         level,
-        rollback,
+        role: role_of(rollback),
         prose,
         steps,
         sections,
@@ -159,10 +171,18 @@ fn implicit_section(title: &str, line: u32, rollback: bool, steps: Vec<Step>) ->
         title: title.to_string(),
         line,
         level: 1,
-        rollback,
+        role: role_of(rollback),
         prose: Vec::new(),
         steps,
         sections: Vec::new(),
+    }
+}
+
+fn role_of(rollback: bool) -> SectionRole {
+    if rollback {
+        SectionRole::Rollback
+    } else {
+        SectionRole::Forward
     }
 }
 

@@ -14,6 +14,9 @@ pub const META_KEYS: &[&str] = &[
     "env",
     "health",
     "contacts",
+    "hosts",
+    "inventory",
+    "gates",
 ];
 
 /// Reads the metadata keys of a mapping (other keys are the caller's to check).
@@ -32,6 +35,25 @@ pub fn metadata(fields: &Fields, sink: &mut Sink) -> Metadata {
             .get("contacts")
             .map(|n| contacts(n, sink))
             .unwrap_or_default(),
+        hosts: crate::doc::hosts::hosts_spec(fields, sink),
+        gates_in_place: fields.get("gates").is_some_and(|n| gates_in_place(n, sink)),
+        foreign: Vec::new(),
+    }
+}
+
+/// `gates: in-place` keeps gates where the document puts them; `gates: moved` is the default.
+fn gates_in_place(node: &Node, sink: &mut Sink) -> bool {
+    match node.as_text().as_deref() {
+        Some("in-place") => true,
+        Some("moved") => false,
+        _ => {
+            sink.at_node(
+                node,
+                "`gates` must be `in-place` or `moved`",
+                "`gates: in-place` to keep Go/No-Go and sign-off gates where the document puts them",
+            );
+            false
+        }
     }
 }
 

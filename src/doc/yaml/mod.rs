@@ -2,6 +2,7 @@
 
 pub mod document;
 pub mod fields;
+pub mod foreign;
 pub mod health;
 pub mod meta;
 pub mod node;

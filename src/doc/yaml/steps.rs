@@ -82,6 +82,7 @@ pub fn step(node: &Node, sink: &mut Sink) -> Option<Step> {
             text: fields.text("check", sink)?,
             done: fields.bool("done", sink).unwrap_or(false),
             depth: 0,
+            origin: CheckOrigin::Explicit,
         }),
         "wait" => StepKind::Wait(wait_step(&fields, sink)?),
         "gate" => StepKind::Gate(gate_step(&fields, sink)?),
@@ -150,7 +151,7 @@ fn run_step(fields: &Fields, sink: &mut Sink) -> Option<RunStep> {
         if key == "run" || key == "name" || !RUN_OPTIONS.contains(&key.as_str()) {
             continue;
         }
-        if let Some(text) = expect_text(value, &key, sink) {
+        if let Some(text) = crate::doc::hosts::yaml_option_text(&key, value, sink) {
             apply_run_option(&mut step, &key, &text, spot(value), sink);
         }
     }
@@ -206,6 +207,7 @@ fn gate_step(fields: &Fields, sink: &mut Sink) -> Option<GateStep> {
         criteria,
         signoffs,
         evidence,
+        moved_from_line: None,
     })
 }
 

@@ -145,6 +145,7 @@ impl Engine<'_> {
             timeout: run.timeout,
             io,
             secret_names: self.declared_secrets.clone(),
+            errexit: run.errexit,
         };
         let (tx, rx) = mpsc::sync_channel(exec::EVENT_BACKLOG);
         match exec::start(request, tx, &self.groups) {
