@@ -143,6 +143,9 @@ enum Command {
         /// Print one JSON document (schema 1) with every file's errors and warnings.
         #[arg(long)]
         json: bool,
+        /// Hosts are checked with `ssh -G -F FILE` instead of ~/.ssh/config.
+        #[arg(long, env = "RUNBOOK_SSH_CONFIG", value_name = "FILE")]
+        ssh_config: Option<PathBuf>,
     },
     /// Probe a runbook's health checks once and print them: exit 0 when all are OK, 1 otherwise.
     Health {
@@ -160,6 +163,8 @@ enum Command {
     /// Writes the request next to the session log (recorded as your OS user)
     /// and waits for the driver to record it: exit 0 signed, 1 rejected or no answer.
     Sign(sign::SignArgs),
+    /// Say what keeps a session's processes within reach here: child subreaper, cgroup v2 per step.
+    Doctor,
     /// Print a runbook's outline: sections, steps and their kinds.
     Show {
         #[arg(value_name = "NAME|PATH", add = names_hint())]
@@ -240,6 +245,9 @@ struct RunFlags {
     /// Start no step while an anchor cannot be written (the session stops, resumable).
     #[arg(long)]
     anchor_required: bool,
+    /// Every ssh call reads FILE instead of ~/.ssh/config (`ssh -F FILE`).
+    #[arg(long, env = "RUNBOOK_SSH_CONFIG", value_name = "FILE")]
+    ssh_config: Option<PathBuf>,
 }
 
 impl RunFlags {
@@ -273,6 +281,7 @@ impl RunFlags {
                 sign_principal: self.sign_principal.clone(),
                 anchors: settings.anchors.value.clone(),
                 anchor_required: self.anchor_required,
+                ssh: runbook::fleet::SshSettings::with_config(self.ssh_config.clone()),
             },
         }
     }
@@ -286,6 +295,7 @@ fn main() -> ExitCode {
         .color(help_colour(std::env::args()))
         .get_matches();
     let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
+    runbook::terminal_mark::recover();
     if let Some(flag) = run_flag_before_subcommand(&matches) {
         let message = format!("`{flag}` belongs to `run`: give it after the runbook's NAME");
         return ExitCode::from(runbook::cli::fail(message, 2) as u8);
@@ -476,8 +486,10 @@ fn dispatch(command: Command, cx: &Context) -> i32 {
             targets,
             strict,
             json,
+            ssh_config,
         } => {
-            let options = inspect::CheckOptions { strict, json };
+            let ssh = runbook::fleet::SshSettings::with_config(ssh_config);
+            let options = inspect::CheckOptions { strict, json, ssh };
             inspect::check(&targets, search, options, &mut out, &mut err)
         }
         Command::Show { target, json } => inspect::show(&target, json, search, &mut out, &mut err),
@@ -506,6 +518,7 @@ fn dispatch(command: Command, cx: &Context) -> i32 {
             config_cmd::config(&args, &cx.settings, extras, &mut out)
         }
         Command::Completions { .. } | Command::Man { .. } | Command::Init { .. } => 2,
+        Command::Doctor => runbook::cli::doctor::doctor(&mut out),
     }
 }
 

@@ -10,12 +10,14 @@ use std::io::Write;
 pub const EXIT_INVALID: i32 = 2;
 
 /// How `check` reports.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct CheckOptions {
     /// Warnings make the file invalid (exit 2).
     pub strict: bool,
     /// One JSON document on stdout instead of lines.
     pub json: bool,
+    /// How hosts are checked (`ssh -G [-F FILE]`).
+    pub ssh: crate::fleet::SshSettings,
 }
 
 /// Validates each target; prints a summary line per valid file, the warnings that say how
@@ -30,7 +32,7 @@ pub fn check(
     let mut code = 0;
     let mut files = Vec::new();
     for target in targets {
-        let report = check_one(target, search, options.strict);
+        let report = check_one(target, search, &options);
         if !report.ok {
             code = EXIT_INVALID;
         }
@@ -64,7 +66,8 @@ struct Report {
     json: serde_json::Value,
 }
 
-fn check_one(target: &str, search: &SearchPath, strict: bool) -> Report {
+fn check_one(target: &str, search: &SearchPath, options: &CheckOptions) -> Report {
+    let strict = options.strict;
     use serde_json::json;
     let failed = |path: String, message: String| Report {
         ok: false,
@@ -94,6 +97,10 @@ fn check_one(target: &str, search: &SearchPath, strict: bool) -> Report {
                 stdout = stdout.replacen("ok  ", "invalid  ", 1);
             }
             let counts = Counts::of(&runbook);
+            let hosts = super::hosts::check_hosts(&runbook, &options.ssh);
+            let ok = ok && hosts.errors.is_empty();
+            let mut stderr = stderr;
+            hosts.render(&mut stdout, &mut stderr);
             Report {
                 ok,
                 stdout,
@@ -101,7 +108,7 @@ fn check_one(target: &str, search: &SearchPath, strict: bool) -> Report {
                 json: json!({
                     "path": path.display().to_string(), "status": if ok { "ok" } else { "invalid" },
                     "title": runbook.title, "steps": counts.steps(), "errors": [],
-                    "warnings": warnings_json(&runbook.warnings),
+                    "warnings": warnings_json(&runbook.warnings), "hosts": hosts.json(),
                 }),
             }
         }
@@ -153,7 +160,9 @@ pub fn show(
         }
     };
     let text = if as_json {
-        serde_json::to_string_pretty(&runbook_json(&runbook)).unwrap_or_default()
+        let mut json = runbook_json(&runbook);
+        super::hosts::StepHosts::of(&runbook).annotate(&mut json);
+        serde_json::to_string_pretty(&json).unwrap_or_default()
     } else {
         outline(&runbook)
     };

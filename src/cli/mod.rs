@@ -3,16 +3,19 @@
 pub mod completions;
 pub mod config;
 pub mod diagnostics;
+pub mod doctor;
 pub mod examples;
 pub mod export;
 pub mod follow;
 pub mod health;
+pub mod hosts;
 pub mod init;
 pub mod inspect;
 pub mod man;
 pub mod outline;
 pub mod outline_step;
 pub mod prove;
+pub mod remote;
 pub mod replay;
 pub mod run;
 pub mod sessions;
@@ -22,7 +25,7 @@ pub mod sign;
 /// gone, and a message nobody can read must not turn a clean end into a crash.
 pub fn stderr_line(text: &str) {
     use std::io::Write;
-    let _ = writeln!(std::io::stderr(), "{text}");
+    let _ = writeln!(std::io::stderr(), "{}", crate::sanitize::text(text));
 }
 
 /// `error: MESSAGE` on stderr; returns the exit code to end with.

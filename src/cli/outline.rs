@@ -96,8 +96,9 @@ pub fn outline(runbook: &Runbook) -> String {
         plural(c.rollback_steps, "rollback step")
     );
     meta_lines(&runbook.meta, &mut out);
+    let hosts = super::hosts::StepHosts::of(runbook);
     for (i, section) in runbook.sections.iter().enumerate() {
-        section_lines(section, &[i], false, &mut out);
+        section_lines(section, &[i], false, &hosts, &mut out);
     }
     if !runbook.warnings.is_empty() {
         let _ = writeln!(
@@ -148,6 +149,27 @@ fn meta_lines(meta: &Metadata, out: &mut String) {
             format_duration(h.every)
         );
     }
+    for group in &meta.hosts.groups {
+        let mut names: Vec<&str> = group
+            .hosts
+            .iter()
+            .take(8)
+            .map(|h| h.name.as_str())
+            .collect();
+        if group.hosts.len() > names.len() {
+            names.push("…");
+        }
+        let _ = writeln!(
+            out,
+            "hosts  {} ({}): {}",
+            group.name,
+            group.hosts.len(),
+            names.join(", ")
+        );
+    }
+    if let Some(inventory) = &meta.hosts.inventory {
+        let _ = writeln!(out, "hosts  inventory {}", inventory.path);
+    }
     if !meta.foreign.is_empty() {
         let shown: Vec<String> = meta
             .foreign
@@ -172,7 +194,13 @@ fn meta_lines(meta: &Metadata, out: &mut String) {
     }
 }
 
-fn section_lines(section: &Section, path: &[usize], inherited_rollback: bool, out: &mut String) {
+fn section_lines(
+    section: &Section,
+    path: &[usize],
+    inherited_rollback: bool,
+    hosts: &super::hosts::StepHosts,
+    out: &mut String,
+) {
     let rollback = inherited_rollback || section.is_rollback();
     let depth = path.len() - 1;
     let number: Vec<String> = path.iter().map(|i| (i + 1).to_string()).collect();
@@ -205,12 +233,18 @@ fn section_lines(section: &Section, path: &[usize], inherited_rollback: bool, ou
         if let StepKind::Gate(gate) = &step.kind {
             gate_lines(gate, &format!("{indent}         "), out);
         }
+        if let StepKind::Run(run) = &step.kind
+            && run.fleet.is_remote()
+        {
+            let line = hosts.outline_line(&run.fleet.on, &run.fleet.describe());
+            let _ = writeln!(out, "{indent}         {line}");
+        }
     }
     let _ = rollback;
     for (i, child) in section.sections.iter().enumerate() {
         let mut child_path = path.to_vec();
         child_path.push(i);
-        section_lines(child, &child_path, rollback, out);
+        section_lines(child, &child_path, rollback, hosts, out);
     }
 }
 

@@ -114,6 +114,7 @@ fn load(target: &str, search: &SearchPath) -> Result<(Runbook, Vec<u8>), String>
     let path = search.resolve(target).map_err(|e| e.to_string())?;
     let bytes = std::fs::read(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
     let runbook = crate::doc::load_bytes(&bytes, &path).map_err(|e| e.to_string())?;
+    crate::fleet::refuse_remote_steps(&runbook)?;
     Ok((runbook, bytes))
 }
 
@@ -228,7 +229,8 @@ fn start_engine<'r>(
     params: BTreeMap<String, String>,
     d: &mut Dialogue,
 ) -> Result<Engine<'r>, i32> {
-    let executor = Box::new(LocalExecutor::new());
+    // Nothing a step starts may outlive the session: subreaper, and a cgroup per step.
+    let executor = Box::new(LocalExecutor::for_session());
     let mut engine = Engine::new(runbook, writer, state, place, inputs, executor).map_err(|e| {
         fail(
             format!("cannot start the audit log writer: {e}"),

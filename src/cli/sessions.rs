@@ -12,6 +12,9 @@ use std::path::{Path, PathBuf};
 
 /// A session's state in one word: running, completed, rolled_back, failed, aborted, interrupted.
 pub fn state_word(summary: &SessionSummary) -> String {
+    if summary.problem.is_some() {
+        return "unreadable".into();
+    }
     if summary.live {
         return "running".into();
     }
@@ -49,6 +52,7 @@ pub fn sessions(dir: &Path, as_json: bool, out: &mut impl Write) -> i32 {
                     "events": s.last_seq,
                     "state": state_word(s),
                     "live": s.live,
+                    "problem": s.problem,
                 })
             })
             .collect();
@@ -79,6 +83,9 @@ pub fn sessions(dir: &Path, as_json: bool, out: &mut impl Write) -> i32 {
             ),
             None => ("(no header)".into(), "?".into(), "?".into()),
         };
+        if let Some(problem) = &s.problem {
+            super::stderr_line(&format!("warning: skipped {}: {problem}", s.path.display()));
+        }
         let _ = writeln!(
             out,
             "{:<44} {:<12} {:<12} {:<17} {:>7}  {runbook}",
@@ -97,7 +104,8 @@ pub fn sessions(dir: &Path, as_json: bool, out: &mut impl Write) -> i32 {
 pub fn newest_unfinished(dir: &Path, runbook: Option<&Path>) -> Option<SessionSummary> {
     let wanted = runbook.map(|p| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf()));
     list_sessions(dir).ok()?.into_iter().find(|s| {
-        !s.ended
+        s.problem.is_none()
+            && !s.ended
             && !s.live
             && wanted.as_ref().is_none_or(|w| {
                 s.header

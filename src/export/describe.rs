@@ -54,10 +54,9 @@ pub(crate) fn describe(body: &Body) -> Option<String> {
             ok,
             lingering,
         } => finished(*exit_code, *signal, *duration_ms, *ok, *lingering),
-        Body::StepTimedOut { after_ms } => format!(
-            "timed out after {}; its process group was stopped",
-            millis(*after_ms)
-        ),
+        Body::StepTimedOut { after_ms } => {
+            format!("timed out after {} and was stopped", millis(*after_ms))
+        }
         Body::StepCancelled { reason } => format!("cancelled: {reason}"),
         Body::StepInterrupted { reason } => format!("interrupted: {reason}"),
         Body::RollbackEntered { reason } => format!("ROLLBACK entered: {reason}"),
@@ -165,7 +164,7 @@ fn finished(
     };
     let verdict = if ok { "ok" } else { "FAILED" };
     let lingering = if lingering {
-        "; background processes outlived it and were stopped"
+        "; its background processes kept running (they are stopped when the session ends)"
     } else {
         ""
     };

@@ -78,7 +78,7 @@ fn tell_event(w: &mut Walk, event: &Event) {
             let line = match (ok, exit_code) {
                 (true, code) => format!("  ✓ {id} exit {} · {took}", code.unwrap_or(0)),
                 _ if index.is_some_and(|i| w.told.timed_out.contains(&i)) => {
-                    format!("  ✗ {id} timed out after {took}; its process group was stopped")
+                    format!("  ✗ {id} timed out after {took} and was stopped")
                 }
                 _ if index.is_some_and(|i| w.told.cancelled.contains(&i)) => {
                     format!("  ✗ {id} cancelled after {took}")

@@ -15,7 +15,6 @@
 pub mod follow;
 pub mod index;
 pub mod intake;
-pub mod lines;
 pub mod plain;
 pub mod player;
 pub mod scan;

@@ -6,10 +6,10 @@
 
 use super::index::Index;
 use super::intake::{Intake, Opened};
-use super::lines::{BLOCK_BYTES, Lines, Piece};
 use super::scan::{self, Line};
 use super::watch::Folder;
 use super::{Timeline, Times, Transport};
+use crate::session::log::lines::{BLOCK_BYTES, Lines, Piece};
 use crate::session::projection::Projection;
 use std::collections::BTreeMap;
 use std::fs::File;

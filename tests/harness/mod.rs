@@ -60,7 +60,12 @@ impl Executor for FakeExecutor {
         0
     }
 
-    fn stop_leftover(&mut self, _process: (i32, u64), _grace: Duration) -> usize {
+    fn stop_leftover(
+        &mut self,
+        _process: (i32, u64),
+        _cgroup: Option<&str>,
+        _grace: Duration,
+    ) -> usize {
         0
     }
 }

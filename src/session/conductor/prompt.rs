@@ -67,6 +67,10 @@ impl Prompt {
                 Stop::End(Outcome::Failed, format!("step {id} failed ({failure})"))
             }
             Prompt::NoGo { .. } => Stop::End(Outcome::Aborted, format!("NO-GO at {id}")),
+            Prompt::Run { again: true, .. } => Stop::Leave(format!(
+                "stopped at {id}: this step was running when the session stopped and its end \
+                 was not recorded; it is never run again automatically"
+            )),
             Prompt::Rollback { reason } => Stop::Leave(format!(
                 "stopped before the next step: {reason}. --yes never rolls back on its own; \
                  resume to decide (roll back or continue)"
@@ -91,6 +95,9 @@ impl Prompt {
                 "{id} failed: r retry · s skip · m mark done · b roll back"
             )),
             Prompt::NoGo { .. } => Some(format!("NO-GO at {id}: b roll back, or q to abort")),
+            Prompt::Run { again: true, .. } => Some(format!(
+                "{id} was running when the session stopped: Enter runs it again, m marks it done"
+            )),
             Prompt::Rollback { .. } => None,
             Prompt::Run { .. }
             | Prompt::Check { .. }

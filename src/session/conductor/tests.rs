@@ -195,3 +195,30 @@ fn the_pace_decides_whether_a_step_waits_for_enter() {
         })
     );
 }
+
+#[test]
+fn an_interrupted_step_is_left_to_the_operator_even_under_the_autopilot() {
+    let text = "title: T\nsteps:\n  - run: echo hi\n    name: once\n";
+    assert_eq!(
+        next_after(text, &[], &yes()),
+        Next::Act(Act::Run {
+            index: 0,
+            auto: true,
+            retry: false
+        })
+    );
+    let interrupted = Event::new(
+        Some("once"),
+        Body::StepInterrupted {
+            reason: "the disk was full".into(),
+        },
+    );
+    let Next::Ask(prompt) = next_after(text, &[interrupted], &yes()) else {
+        panic!("the operator decides");
+    };
+    assert!(matches!(prompt, Prompt::Run { again: true, .. }));
+    let Stop::Leave(why) = prompt.unanswered("once") else {
+        panic!("--yes leaves the session resumable");
+    };
+    assert!(why.contains("never run again automatically"), "{why}");
+}

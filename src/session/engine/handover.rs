@@ -49,10 +49,14 @@ impl Engine<'_> {
     }
 
     /// A driver killed mid-step (SIGKILL) could not stop the step: stops what is left of its
-    /// process group now; how many processes that was, if any.
+    /// process group and of its cgroup (when it had one) now; how many processes that was.
     fn stop_leftovers(&mut self, index: usize) -> Option<usize> {
-        let process = self.projection.state.steps.get(index)?.process?;
-        let count = self.executor.stop_leftover(process, super::GRACE);
+        let step = self.projection.state.steps.get(index)?;
+        let process = step.process?;
+        let cgroup = step.cgroup.clone();
+        let count = self
+            .executor
+            .stop_leftover(process, cgroup.as_deref(), super::GRACE);
         (count > 0).then_some(count)
     }
 }

@@ -153,14 +153,11 @@ impl Engine<'_> {
     /// then records the end. Runs are stopped first ([`Engine::stop_runs`]).
     pub fn end(&mut self, outcome: Outcome, reason: &str) -> Result<(), AuditError> {
         self.background.stop();
-        let live = self.executor.stop_all(super::GRACE);
-        let reason = if live > 0 {
-            format!(
-                "{reason}; stopped {live} background process group{}",
-                if live == 1 { "" } else { "s" }
-            )
-        } else {
-            reason.to_string()
+        let stopped = self.executor.stop_all(super::GRACE);
+        let reason = match stopped {
+            0 => reason.to_string(),
+            1 => format!("{reason}; stopped 1 background process"),
+            n => format!("{reason}; stopped {n} background processes"),
         };
         self.record(
             None,

@@ -93,6 +93,7 @@ impl Engine<'_> {
             cwd,
             timeout: run.timeout,
             io,
+            secret_names: self.declared_secrets.clone(),
             errexit: run.errexit,
         };
         let id = RunId(self.next_run);
@@ -100,7 +101,12 @@ impl Engine<'_> {
         match self.executor.start(id, spec, &self.inputs) {
             Ok(started) => {
                 if let Some((pgid, leader_start)) = started.process {
-                    let body = Body::StepProcess { pgid, leader_start };
+                    let cgroup = started.cgroup.clone();
+                    let body = Body::StepProcess {
+                        pgid,
+                        leader_start,
+                        cgroup,
+                    };
                     let _ = self.record_step(index, body, SyncPolicy::Now);
                 }
                 if run.interactive {
@@ -195,6 +201,11 @@ impl Engine<'_> {
             ExecEvent::Output { stream, bytes } => {
                 self.inputs.output_taken();
                 self.take_output(run, stream, &bytes);
+            }
+            ExecEvent::Assigned { name, value } => {
+                if is_secret(&name, &value, &self.declared_secrets) {
+                    self.secrets.add(&value);
+                }
             }
             ExecEvent::Finished(outcome) => self.finish_run(run, outcome),
         }

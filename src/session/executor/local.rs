@@ -20,6 +20,20 @@ impl LocalExecutor {
     pub fn new() -> Self {
         LocalExecutor::default()
     }
+
+    /// For a session: nothing a step starts may outlive it — this process becomes a child
+    /// subreaper and each run gets a cgroup where one can be created.
+    pub fn for_session() -> Self {
+        LocalExecutor {
+            groups: ProcessGroups::for_session(),
+            runs: BTreeMap::new(),
+        }
+    }
+
+    /// What keeps the session's processes within reach.
+    pub fn groups(&self) -> &ProcessGroups {
+        &self.groups
+    }
 }
 
 impl Executor for LocalExecutor {
@@ -30,6 +44,7 @@ impl Executor for LocalExecutor {
             cwd: spec.cwd,
             timeout: spec.timeout,
             io: spec.io,
+            secret_names: spec.secret_names,
             errexit: spec.errexit,
         };
         let (tx, rx) = mpsc::sync_channel(exec::EVENT_BACKLOG);
@@ -43,8 +58,9 @@ impl Executor for LocalExecutor {
             return Err(format!("cannot follow the step: {e}"));
         }
         let process = exec::leftover::start_ticks(handle.pid()).map(|t| (handle.pgid(), t));
+        let cgroup = handle.cgroup().map(|dir| dir.display().to_string());
         self.runs.insert(run, handle);
-        Ok(Started { process })
+        Ok(Started { process, cgroup })
     }
 
     fn cancel(&mut self, run: RunId) {
@@ -57,18 +73,18 @@ impl Executor for LocalExecutor {
         self.runs.remove(&run);
     }
 
-    fn stop_leftover(&mut self, (pgid, leader_start): (i32, u64), grace: Duration) -> usize {
-        let count = exec::leftover::members(pgid, leader_start);
-        if count > 0 {
-            exec::terminate_group(pgid, grace);
-        }
-        count
+    fn stop_leftover(
+        &mut self,
+        (pgid, leader_start): (i32, u64),
+        cgroup: Option<&str>,
+        grace: Duration,
+    ) -> usize {
+        let cgroup = cgroup.map(std::path::Path::new);
+        exec::leftover::stop_step(pgid, leader_start, cgroup, grace)
     }
 
     fn stop_all(&mut self, grace: Duration) -> usize {
-        let live = self.groups.live().len();
-        self.groups.terminate_all(grace);
-        live
+        self.groups.terminate_all(grace)
     }
 }
 
@@ -87,6 +103,11 @@ fn forward(run: RunId, rx: &Receiver<ExecEvent>, inputs: &Inputs) {
         match event {
             ExecEvent::Output { .. } => {
                 if !inputs.send_output(Input::Exec { run, event }) {
+                    return;
+                }
+            }
+            ExecEvent::Assigned { .. } => {
+                if !inputs.send(Input::Exec { run, event }) {
                     return;
                 }
             }

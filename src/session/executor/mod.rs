@@ -36,16 +36,21 @@ pub struct RunSpec {
     pub cwd: PathBuf,
     pub timeout: Option<Duration>,
     pub io: IoMode,
+    /// Names of variables declared secret: the run reports values assigned to them (and to
+    /// secret-looking names) as soon as they are set, so they are masked from the first byte.
+    pub secret_names: Vec<String>,
     /// Stop at the first failing command (`set -e -o pipefail`).
     pub errexit: bool,
 }
 
 /// What the executor knows about a run it started.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Started {
     /// The run's process group and its leader's start time (clock ticks since boot),
     /// recorded so a `resume` after the driver was killed can stop what is left of it.
     pub process: Option<(i32, u64)>,
+    /// The run's own cgroup, when it has one (recorded for the same reason).
+    pub cgroup: Option<String>,
 }
 
 /// Runs steps somewhere and reports what happens as inputs.
@@ -62,10 +67,16 @@ pub trait Executor {
     fn forget(&mut self, run: RunId);
 
     /// Stops everything any run started that is still alive (services a step left in the
-    /// background), within `grace`; how many process groups that was.
+    /// background), within `grace`; how many processes that was.
     fn stop_all(&mut self, grace: Duration) -> usize;
 
     /// Stops what is left of a run an earlier driver started and could not stop (it was
-    /// killed): `process` as [`Started::process`] recorded it; how many processes that was.
-    fn stop_leftover(&mut self, process: (i32, u64), grace: Duration) -> usize;
+    /// killed): `process` and `cgroup` as [`Started`] recorded them; how many processes
+    /// that was.
+    fn stop_leftover(
+        &mut self,
+        process: (i32, u64),
+        cgroup: Option<&str>,
+        grace: Duration,
+    ) -> usize;
 }

@@ -13,11 +13,9 @@ impl StepRules for RunStep {
         let index = at.index;
         let auto = policy.autopilot();
         match at.step.status {
-            Status::Interrupted if auto => Next::Act(Act::Run {
-                index,
-                auto,
-                retry: false,
-            }),
+            // It has no recorded end — it may have finished (a crash, a full disk that took
+            // its `step_finished`) — so running it again is the operator's call, never the
+            // autopilot's.
             Status::Interrupted => Next::Ask(Prompt::Run {
                 index,
                 confirm: self.confirm,
