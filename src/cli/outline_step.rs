@@ -86,6 +86,9 @@ fn run_summary(run: &RunStep) -> String {
     if run.proposed {
         tags.push_str(" PROPOSED");
     }
+    if run.interactive {
+        tags.push_str(" interactive");
+    }
     let outputs = run
         .transcript
         .iter()
@@ -105,6 +108,29 @@ fn run_summary(run: &RunStep) -> String {
     }
     let mark = if run.proposed { "?$" } else { "$" };
     format!("{mark} {}{more}  [{tags}]{notes}", clip(first, 70))
+}
+
+/// Where a step's sessions go and what the operator types there, indented under its line.
+pub fn elsewhere_lines(run: &RunStep, indent: &str, out: &mut String) {
+    for session in &run.elsewhere {
+        let typed = if session.typed_there.is_empty() {
+            ""
+        } else {
+            "; typed there, never run here:"
+        };
+        let _ = writeln!(
+            out,
+            "{indent}↪ `{}` opens {}{typed}",
+            clip(&session.opener, 60),
+            session.opens
+        );
+        for line in &session.typed_there {
+            let _ = writeln!(out, "{indent}    {}", clip(line, 76));
+        }
+        if session.left_open {
+            let _ = writeln!(out, "{indent}  (the block ends inside it)");
+        }
+    }
 }
 
 /// A gate's criteria (by group) and roles, indented under its line.
