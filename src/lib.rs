@@ -6,6 +6,7 @@ pub mod doc;
 pub mod exec;
 pub mod export;
 pub mod health;
+pub mod lint;
 pub mod plain;
 pub mod replay;
 pub mod session;

@@ -5,7 +5,7 @@ use runbook::cli::follow::{self, FollowArgs};
 use runbook::cli::prove::ProofArgs;
 use runbook::cli::replay::{self, ReplayArgs};
 use runbook::cli::run::{self, RunArgs};
-use runbook::cli::{export, health, inspect, sessions, sign};
+use runbook::cli::{export, health, inspect, lint, sessions, sign};
 use runbook::doc::resolve::SearchPath;
 use runbook::session::log::{resolve_session, sessions_dir};
 use std::path::PathBuf;
@@ -114,6 +114,26 @@ enum Command {
         /// Print one JSON document (schema 1) with every file's errors and warnings.
         #[arg(long)]
         json: bool,
+        /// Leave shellcheck out of the lint warnings even when it is on PATH.
+        #[arg(long)]
+        no_shellcheck: bool,
+    },
+    /// Lint runbooks: destructive steps without rollback or gate, waits and commands without
+    /// a bound, gates without criteria, empty rollback sections, secrets written out, an
+    /// overdue review, and shellcheck on every run step (when on PATH). Exit 0 no findings,
+    /// 1 findings, 2 invalid input.
+    Lint {
+        #[arg(required = true, value_name = "NAME|PATH")]
+        targets: Vec<String>,
+        /// text: file:line:col lines; json: one document (schema 1); sarif: SARIF 2.1.0.
+        #[arg(long, value_parser = ["text", "json", "sarif"], default_value = "text")]
+        format: String,
+        /// The same as `--format json`.
+        #[arg(long, conflicts_with = "format")]
+        json: bool,
+        /// Leave shellcheck out even when it is on PATH.
+        #[arg(long)]
+        no_shellcheck: bool,
     },
     /// Probe a runbook's health checks once and print them: exit 0 when all are OK, 1 otherwise.
     Health {
@@ -257,9 +277,31 @@ fn dispatch(command: Command, search: &SearchPath) -> i32 {
             targets,
             strict,
             json,
+            no_shellcheck,
         } => {
-            let options = inspect::CheckOptions { strict, json };
+            let options = inspect::CheckOptions {
+                strict,
+                json,
+                no_shellcheck,
+            };
             inspect::check(&targets, search, options, &mut out, &mut err)
+        }
+        Command::Lint {
+            targets,
+            format,
+            json,
+            no_shellcheck,
+        } => {
+            let format = match (json, format.as_str()) {
+                (true, _) | (_, "json") => lint::Format::Json,
+                (_, "sarif") => lint::Format::Sarif,
+                _ => lint::Format::Text,
+            };
+            let options = lint::LintOptions {
+                format,
+                no_shellcheck,
+            };
+            lint::lint(&targets, search, options, &mut out, &mut err)
         }
         Command::Show { target, json } => inspect::show(&target, json, search, &mut out, &mut err),
         Command::Health { target, watch } => {

@@ -1,9 +1,11 @@
 //! `runbook check`, `runbook show` and `runbook list`.
 
+use super::lint::{LoadFailure, Loaded, lint_loaded, load};
 use super::outline::{Counts, outline, plural, summary_line};
 use crate::doc::json::{SCHEMA, runbook_json, warnings_json};
 use crate::doc::resolve::SearchPath;
 use crate::doc::{DocError, load_path};
+use crate::lint::Finding;
 use std::io::Write;
 
 /// Exit code for invalid input (PRODUCT.md §5).
@@ -16,6 +18,8 @@ pub struct CheckOptions {
     pub strict: bool,
     /// One JSON document on stdout instead of lines.
     pub json: bool,
+    /// Leave shellcheck out of the lint warnings.
+    pub no_shellcheck: bool,
 }
 
 /// Validates each target; prints a summary line per valid file, the warnings that say how
@@ -29,8 +33,10 @@ pub fn check(
 ) -> i32 {
     let mut code = 0;
     let mut files = Vec::new();
-    for target in targets {
-        let report = check_one(target, search, options.strict);
+    let loaded: Vec<Loaded> = targets.iter().map(|t| load(t, search)).collect();
+    let (lints, _) = lint_loaded(&loaded, !options.no_shellcheck);
+    for (loaded, found) in loaded.into_iter().zip(lints) {
+        let report = check_one(loaded, &found.unwrap_or_default(), options.strict);
         if !report.ok {
             code = EXIT_INVALID;
         }
@@ -64,7 +70,7 @@ struct Report {
     json: serde_json::Value,
 }
 
-fn check_one(target: &str, search: &SearchPath, strict: bool) -> Report {
+fn check_one(loaded: Loaded, lints: &[Finding], strict: bool) -> Report {
     use serde_json::json;
     let failed = |path: String, message: String| Report {
         ok: false,
@@ -72,19 +78,17 @@ fn check_one(target: &str, search: &SearchPath, strict: bool) -> Report {
         stderr: format!("error: {message}\n"),
         json: json!({"path": path, "status": "unreadable", "errors": [{"message": message}], "warnings": []}),
     };
-    let path = match search.resolve(target) {
-        Ok(path) => path,
-        Err(e) => return failed(target.to_string(), e.to_string()),
-    };
-    match load_path(&path) {
-        Ok(runbook) => {
-            let warnings = runbook.warnings.len();
+    let Loaded { path, result } = loaded;
+    match result {
+        Ok((runbook, _)) => {
+            let warnings = runbook.warnings.len() + lints.len();
             let ok = !(strict && warnings > 0);
-            let stderr: String = runbook
+            let mut stderr: String = runbook
                 .warnings
                 .iter()
                 .map(|w| format!("{}\n", w.render(&path)))
                 .collect();
+            stderr.extend(lints.iter().map(|f| lint_warning(&path, f)));
             let mut stdout = summary_line(&runbook);
             if warnings > 0 {
                 let verdict = if ok { "" } else { " (--strict: invalid)" };
@@ -94,6 +98,12 @@ fn check_one(target: &str, search: &SearchPath, strict: bool) -> Report {
                 stdout = stdout.replacen("ok  ", "invalid  ", 1);
             }
             let counts = Counts::of(&runbook);
+            let mut all_warnings = warnings_json(&runbook.warnings);
+            all_warnings.extend(lints.iter().map(|f| {
+                json!({
+                    "line": f.line, "col": f.col, "code": f.rule.code(), "message": f.message,
+                })
+            }));
             Report {
                 ok,
                 stdout,
@@ -101,11 +111,11 @@ fn check_one(target: &str, search: &SearchPath, strict: bool) -> Report {
                 json: json!({
                     "path": path.display().to_string(), "status": if ok { "ok" } else { "invalid" },
                     "title": runbook.title, "steps": counts.steps(), "errors": [],
-                    "warnings": warnings_json(&runbook.warnings),
+                    "warnings": all_warnings,
                 }),
             }
         }
-        Err(DocError::Invalid(e)) => {
+        Err(LoadFailure::Doc(DocError::Invalid(e))) => {
             let n = e.diagnostics.len();
             Report {
                 ok: false,
@@ -126,6 +136,21 @@ fn check_one(target: &str, search: &SearchPath, strict: bool) -> Report {
         }
         Err(e) => failed(path.display().to_string(), e.to_string()),
     }
+}
+
+/// A lint finding as `check` prints it: a warning with the rule's code.
+fn lint_warning(path: &std::path::Path, f: &Finding) -> String {
+    let code = match &f.detail {
+        Some(detail) => format!("{} {detail}", f.rule.code()),
+        None => f.rule.code().to_string(),
+    };
+    format!(
+        "{}:{}:{}: warning: {} [{code}]\n",
+        path.display(),
+        f.line,
+        f.col,
+        f.message
+    )
 }
 
 /// A NAME or PATH resolved and loaded; the error is what to print.

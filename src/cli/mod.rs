@@ -4,6 +4,7 @@ pub mod export;
 pub mod follow;
 pub mod health;
 pub mod inspect;
+pub mod lint;
 pub mod outline;
 pub mod outline_step;
 pub mod prove;

@@ -3,13 +3,11 @@
 //! the line that leaves it (`exit`, `\q`): they are taken out of the script, never run here.
 //! A command that edits or asks makes the step need the terminal.
 
-use super::judge::parse;
 use super::openers::{Effect, TRIGGERS, basename, effect};
 use super::placeholder::variable_reference;
 use super::quote::Lexer;
 use crate::doc::model::{Elsewhere, Placeholder};
 use std::ops::Range;
-use tree_sitter::Node;
 
 /// What a block's script becomes once sessions elsewhere are taken out.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -138,80 +136,15 @@ fn first_effects(text: &str) -> (Option<Effect>, Option<Effect>) {
     if !has_trigger(text) {
         return (None, None);
     }
-    let Some(tree) = parse(text) else {
-        return (None, None);
-    };
     let mut found = (None, None);
-    visit(tree.root_node(), text.as_bytes(), &mut found);
+    for command in super::commands::read(text, false).commands {
+        match effect(&command.words, command.fed) {
+            Some(e @ Effect::Opens(_)) if found.0.is_none() => found.0 = Some(e),
+            Some(e @ Effect::Asks(_)) if found.1.is_none() => found.1 = Some(e),
+            _ => {}
+        }
+    }
     found
-}
-
-fn visit(node: Node, source: &[u8], found: &mut (Option<Effect>, Option<Effect>)) {
-    match node.kind() {
-        "command_substitution" | "process_substitution" => return,
-        "command" => {
-            let words = command_words(node, source);
-            match effect(&words, is_fed(node)) {
-                Some(e @ Effect::Opens(_)) if found.0.is_none() => found.0 = Some(e),
-                Some(e @ Effect::Asks(_)) if found.1.is_none() => found.1 = Some(e),
-                _ => {}
-            }
-        }
-        _ => {}
-    }
-    let mut cursor = node.walk();
-    for child in node.children(&mut cursor) {
-        visit(child, source, found);
-    }
-}
-
-/// The command's name and arguments, quotes removed; assignments and redirects left out.
-fn command_words(node: Node, source: &[u8]) -> Vec<String> {
-    let mut words = Vec::new();
-    let mut cursor = node.walk();
-    for child in node.named_children(&mut cursor) {
-        if matches!(
-            child.kind(),
-            "variable_assignment" | "file_redirect" | "heredoc_redirect" | "herestring_redirect"
-        ) {
-            continue;
-        }
-        if let Ok(text) = child.utf8_text(source) {
-            words.push(text.chars().filter(|c| *c != '"' && *c != '\'').collect());
-        }
-    }
-    words
-}
-
-/// Its standard input comes from a pipe, a file or a heredoc.
-fn is_fed(node: Node) -> bool {
-    let mut current = node;
-    for _ in 0..2 {
-        let Some(parent) = current.parent() else {
-            return false;
-        };
-        match parent.kind() {
-            "pipeline" => {
-                if parent.named_child(0).map(|n| n.id()) != Some(current.id()) {
-                    return true;
-                }
-            }
-            "redirected_statement" => {
-                let mut cursor = parent.walk();
-                let fed = parent.named_children(&mut cursor).any(|r| match r.kind() {
-                    "heredoc_redirect" | "herestring_redirect" => true,
-                    "file_redirect" => r.child(0).is_some_and(|op| op.kind() == "<"),
-                    _ => false,
-                });
-                if fed {
-                    return true;
-                }
-            }
-            _ => return false,
-        }
-        current = parent;
-    }
-    false
 }
 
 #[cfg(test)]

@@ -2,6 +2,7 @@
 //! heredocs run, and which words are placeholders for the operator to fill.
 
 mod asks;
+pub mod commands;
 pub mod elsewhere;
 pub mod judge;
 pub mod openers;
