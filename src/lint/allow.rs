@@ -87,9 +87,7 @@ fn walk(sections: &[Section], inherited: &[Rule], out: &mut HashMap<u32, Vec<Rul
             allowed.extend(allowed_in(&prose.markdown));
         }
         walk(&section.sections, &allowed, out);
-        out.entry(section.line)
-            .or_default()
-            .extend(allowed);
+        out.entry(section.line).or_default().extend(allowed);
     }
 }
 

@@ -5,6 +5,7 @@
 use crate::doc::model::*;
 use crate::doc::sink::Sink;
 use crate::doc::warning::Code;
+use aho_corasick::AhoCorasick;
 use regex::Regex;
 use std::sync::OnceLock;
 
@@ -110,8 +111,40 @@ fn goes_there_itself(script: &str) -> bool {
     })
 }
 
+/// The nouns of a place, looked for before the full pattern runs.
+const PLACES: &[&str] = &[
+    "node",
+    "host",
+    "server",
+    "machine",
+    "replica",
+    "primary",
+    "standby",
+    "member",
+    "instance",
+    "vm",
+    "bastion",
+    "pod",
+    "container",
+    "broker",
+    "worker",
+    "leader",
+    "controller",
+    "master",
+];
+
 /// The phrase of `text` that places a command on another host, if any.
 pub fn names_another_host(text: &str) -> Option<String> {
+    static NOUNS: OnceLock<Option<AhoCorasick>> = OnceLock::new();
+    let nouns = NOUNS.get_or_init(|| {
+        AhoCorasick::builder()
+            .ascii_case_insensitive(true)
+            .build(PLACES)
+            .ok()
+    });
+    if !nouns.as_ref().is_some_and(|n| n.is_match(text)) {
+        return None;
+    }
     static PATTERN: OnceLock<Option<Regex>> = OnceLock::new();
     let pattern = PATTERN.get_or_init(|| {
         Regex::new(

@@ -3,7 +3,7 @@
 //! the line that leaves it (`exit`, `\q`): they are taken out of the script, never run here.
 //! A command that edits or asks makes the step need the terminal.
 
-use super::openers::{Effect, TRIGGERS, basename, effect};
+use super::openers::{Effect, SUBCOMMAND_TRIGGERS, TRIGGERS, basename, effect};
 use super::placeholder::variable_reference;
 use super::quote::Lexer;
 use crate::doc::model::{Elsewhere, Placeholder};
@@ -91,11 +91,20 @@ fn as_written_words(text: String, placeholders: &[Placeholder]) -> String {
     })
 }
 
-/// Whether any word of the script names a command worth a closer look.
+/// Whether any word of the script names a command worth a closer look (for tools that
+/// matter only through some subcommands, with one of those).
 fn has_trigger(script: &str) -> bool {
-    script
-        .split(|c: char| !(c.is_ascii_alphanumeric() || "-_./".contains(c)))
-        .any(|w| TRIGGERS.contains(&basename(w)))
+    let words = || {
+        script
+            .split(|c: char| !(c.is_ascii_alphanumeric() || "-_./".contains(c)))
+            .map(basename)
+    };
+    words().any(
+        |w| match SUBCOMMAND_TRIGGERS.iter().find(|(name, _)| *name == w) {
+            Some((_, subcommands)) => words().any(|s| subcommands.contains(&s)),
+            None => TRIGGERS.contains(&w),
+        },
+    )
 }
 
 /// A line typed in the innermost open session; returns the depth after it.

@@ -12,6 +12,25 @@ pub enum Effect {
     Asks(String),
 }
 
+/// Tools that open sessions or ask only through some of their subcommands: a line naming
+/// one is worth parsing only when it also holds one of those words.
+pub const SUBCOMMAND_TRIGGERS: &[(&str, &[&str])] = &[
+    (
+        "kubectl",
+        &["exec", "rsh", "debug", "run", "attach", "edit"],
+    ),
+    ("oc", &["exec", "rsh", "debug", "run", "attach", "edit"]),
+    ("docker", &["exec", "run", "attach", "prune", "compose"]),
+    ("podman", &["exec", "run", "attach", "prune", "compose"]),
+    ("nerdctl", &["exec", "run", "attach"]),
+    ("docker-compose", &["exec", "run"]),
+    ("git", &["commit", "rebase", "add", "tag"]),
+    ("systemctl", &["edit"]),
+    ("crontab", &["-e"]),
+    ("terraform", &["apply", "destroy"]),
+    ("sudo", &["-i", "-s", "--login", "--shell", "su"]),
+];
+
 /// Command names worth parsing a line for: a line without any of them is neither.
 pub const TRIGGERS: &[&str] = &[
     "apt",
