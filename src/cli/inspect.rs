@@ -140,10 +140,7 @@ fn check_one(loaded: Loaded, lints: &[Finding], strict: bool) -> Report {
 
 /// A lint finding as `check` prints it: a warning with the rule's code.
 fn lint_warning(path: &std::path::Path, f: &Finding) -> String {
-    let code = match &f.detail {
-        Some(detail) => format!("{} {detail}", f.rule.code()),
-        None => f.rule.code().to_string(),
-    };
+    let code = crate::lint::report::code(f);
     format!(
         "{}:{}:{}: warning: {} [{code}]\n",
         path.display(),

@@ -136,5 +136,9 @@ mod tests {
         assert_eq!(after("1 month").as_deref(), Some("2025-02-28"));
         assert_eq!(after("1y").as_deref(), Some("2026-01-31"));
         assert!(after("soon").is_none() && after("0d").is_none() && after("5m").is_none());
+        assert!(
+            after("999999999y").is_none(),
+            "too far to add is no date, not a panic"
+        );
     }
 }

@@ -13,7 +13,7 @@ pub enum FileResult<'a> {
 }
 
 /// `code` as printed: `RB003`, or `RB001 SC2086` for shellcheck's.
-fn code(f: &Finding) -> String {
+pub fn code(f: &Finding) -> String {
     match &f.detail {
         Some(detail) => format!("{} {detail}", f.rule.code()),
         None => f.rule.code().to_string(),
