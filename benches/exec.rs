@@ -22,6 +22,7 @@ fn request(script: &str) -> RunRequest {
         cwd: std::env::temp_dir(),
         timeout: None,
         io: IoMode::Pipes,
+        secret_names: Vec::new(),
         errexit: false,
     }
 }
@@ -36,6 +37,7 @@ fn run(req: RunRequest) -> usize {
         match event {
             ExecEvent::Output { bytes: chunk, .. } => bytes += chunk.len(),
             ExecEvent::Finished(_) => break,
+            ExecEvent::Assigned { .. } => {}
         }
     }
     bytes

@@ -144,6 +144,7 @@ fn mixed(base: &str) -> Vec<HealthCheck> {
                     Probe::Prometheus {
                         url: base.to_string(),
                         query: "up".into(),
+                        headers: Vec::new(),
                     },
                 ),
             ]

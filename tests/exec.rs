@@ -310,6 +310,7 @@ fn a_slow_reader_gets_every_line_and_the_step_is_not_lingering() {
                 std::thread::sleep(std::time::Duration::from_millis(40));
             }
             runbook::exec::ExecEvent::Finished(outcome) => break outcome,
+            runbook::exec::ExecEvent::Assigned { .. } => {}
         }
     };
     let text = String::from_utf8(out).expect("utf8");
@@ -320,6 +321,79 @@ fn a_slow_reader_gets_every_line_and_the_step_is_not_lingering() {
     );
     assert_eq!(text.lines().last(), Some("300000"));
     assert!(!outcome.lingering);
+}
+
+/// A value the step's shell sets is reported before anything printed after it, and the
+/// report itself never shows in the output.
+#[test]
+fn a_secret_set_by_the_step_is_reported_before_it_is_printed() {
+    let dir = common::tempdir();
+    let script = "echo start\nexport DB_TOKEN=$(printf 's3cr3t-%s' value); echo \"with $DB_TOKEN\"\n\
+                  (API_KEY=k3y-in-a-subshell; echo \"sub $API_KEY\" >&2)\nset -x; echo traced";
+    let run = common::run(common::request(script, dir.path()));
+    let out = run.text(Stream::Stdout);
+    let err = run.text(Stream::Stderr);
+    assert!(
+        out.contains("with s3cr3t-value"),
+        "exec does not mask: {out}"
+    );
+    assert!(
+        !out.contains('\x1b') && !err.contains('\x1b'),
+        "no marker left: {out:?} {err:?}"
+    );
+    assert!(
+        !err.contains("__runbook_watch") && !err.contains("__runbook_prev"),
+        "the trap is not traced: {err}"
+    );
+    let chunk_with = |text: &str| {
+        run.output
+            .iter()
+            .position(|(_, b)| String::from_utf8_lossy(b).contains(text))
+            .expect("printed")
+    };
+    for (name, value, printed) in [
+        ("DB_TOKEN", "s3cr3t-value", "with s3cr3t-value"),
+        ("API_KEY", "k3y-in-a-subshell", "sub k3y-in-a-subshell"),
+    ] {
+        let reported = run
+            .assigned
+            .iter()
+            .find(|(_, n, v)| n == name && v == value)
+            .unwrap_or_else(|| panic!("{name} reported: {:?}", run.assigned));
+        assert!(
+            reported.0 <= chunk_with(printed),
+            "{name} reported before it was printed"
+        );
+    }
+}
+
+#[test]
+fn steps_that_cannot_set_a_secret_run_without_the_watch() {
+    let dir = common::tempdir();
+    let run = common::run(common::request("trap -p DEBUG; echo plain", dir.path()));
+    assert_eq!(run.text(Stream::Stdout), "plain\n");
+    assert!(run.assigned.is_empty());
+}
+
+/// Names the script text does not spell out (`export $(cat .env | xargs)`) are found by
+/// reading the environment after such a command.
+#[test]
+fn a_secret_exported_under_a_computed_name_is_reported_before_it_is_printed() {
+    let dir = common::tempdir();
+    fs::write(dir.path().join(".env"), "API_TOKEN=tok-from-dotenv-123\n").expect(".env");
+    let script = "export $(cat .env | xargs); echo \"api=$API_TOKEN\"";
+    let run = common::run(common::request(script, dir.path()));
+    let printed = run
+        .output
+        .iter()
+        .position(|(_, b)| String::from_utf8_lossy(b).contains("api=tok"))
+        .expect("printed");
+    let reported = run
+        .assigned
+        .iter()
+        .find(|(_, n, v)| n == "API_TOKEN" && v == "tok-from-dotenv-123")
+        .unwrap_or_else(|| panic!("reported: {:?}", run.assigned));
+    assert!(reported.0 <= printed, "reported before it was printed");
 }
 
 #[test]
@@ -391,4 +465,20 @@ fn a_placeholder_value_reaches_the_command_only_through_the_environment() {
         "",
         "nothing after the unfilled placeholder ran"
     );
+}
+
+/// The secret watch never trips `set -e`: the step runs as written, and still stops at
+/// its own first failing command.
+#[test]
+fn the_secret_watch_and_errexit_keep_out_of_each_others_way() {
+    let dir = tempdir();
+    let mut req = request(
+        "export DB_TOKEN=abcdefgh12; echo \"t=$DB_TOKEN\"; unset NOPE_KEY; echo on; false; echo after",
+        dir.path(),
+    );
+    req.errexit = true;
+    let run = run(req);
+    assert_eq!(run.outcome.exit, Exit::Code(1));
+    assert_eq!(run.text(Stream::Stdout), "t=abcdefgh12\non\n");
+    assert!(run.assigned.iter().any(|(_, n, _)| n == "DB_TOKEN"));
 }

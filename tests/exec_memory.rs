@@ -28,6 +28,7 @@ fn peak_memory_does_not_grow_with_output_size() {
         cwd: std::env::temp_dir(),
         timeout: None,
         io: IoMode::Pipes,
+        secret_names: Vec::new(),
         errexit: false,
     };
     let before = peak_rss_kib();
@@ -38,6 +39,7 @@ fn peak_memory_does_not_grow_with_output_size() {
         match event {
             ExecEvent::Output { bytes, .. } => received += bytes.len(),
             ExecEvent::Finished(_) => break,
+            ExecEvent::Assigned { .. } => {}
         }
     }
     assert_eq!(received, 400_000_000);

@@ -55,6 +55,7 @@ fn foreground_probe() {
         cwd: std::env::temp_dir(),
         timeout: None,
         io: IoMode::Inherit,
+        secret_names: Vec::new(),
         errexit: false,
     };
     let (tx, rx) = mpsc::sync_channel(runbook::exec::EVENT_BACKLOG);

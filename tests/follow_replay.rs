@@ -222,13 +222,39 @@ fn a_follower_keeps_following_across_a_crash_a_torn_line_and_a_resume() {
     drop(file);
     std::thread::sleep(Duration::from_millis(500));
     std::fs::write(sb.path().join("resumed"), "").expect("marker");
-    let resume = sb.run(&[
+    // `--yes` never runs the interrupted step again by itself: it stops for the operator.
+    let auto = sb.run(&[
         "resume",
         &log.display().to_string(),
         "--plain",
         "--yes",
         "--skip-waits",
     ]);
+    assert_eq!(auto.status.code(), Some(1), "{}", text(&auto.stdout));
+    assert!(
+        text(&auto.stdout).contains("never run again automatically"),
+        "{}",
+        text(&auto.stdout)
+    );
+    // The operator decides: run it again (and confirms the step after it).
+    let mut resume = sb
+        .command(&[
+            "resume",
+            &log.display().to_string(),
+            "--plain",
+            "--skip-waits",
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("resume");
+    resume
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(b"y\ny\n")
+        .expect("answers: run it again, then the next step");
+    let resume = resume.wait_with_output().expect("resumed");
     assert_eq!(resume.status.code(), Some(0), "{}", text(&resume.stdout));
     let (code, followed) = finish(follow, "the follower");
     assert_eq!(code, Some(0), "{followed}");

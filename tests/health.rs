@@ -98,6 +98,7 @@ fn prometheus_values_cross_warn_and_crit_and_errors_are_unknown() {
         Probe::Prometheus {
             url: server.url(""),
             query: query.into(),
+            headers: Vec::new(),
         },
     );
     (c.warn, c.crit) = (above(0.01), above(0.05));

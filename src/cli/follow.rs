@@ -1,6 +1,7 @@
 //! `runbook follow`: a session watched live from another terminal, read-only —
 //! full-screen, or line by line with `--plain` until the session ends.
 
+use super::remote::RemoteLog;
 use crate::replay::follow::Follower;
 use crate::replay::plain::Printer;
 use crate::replay::summary::state_json;
@@ -17,12 +18,14 @@ const EXIT_INVALID: i32 = 2;
 
 #[derive(clap::Args, Debug, Clone)]
 pub struct FollowArgs {
-    /// A session id, a unique prefix of one, a log file's path, or `-` for a
-    /// log arriving on standard input (`ssh host tail -n +1 -f X.jsonl | runbook follow -`).
+    /// A session id, a unique prefix of one, a log file's path, `-` for a log
+    /// arriving on standard input, or HOST:SESSION for a session on another machine
+    /// (read over ssh from `runbook follow --print-log SESSION` there).
     #[arg(
         value_name = "SESSION|-",
         required_unless_present = "latest",
-        conflicts_with = "latest"
+        conflicts_with = "latest",
+        add = clap_complete::engine::ArgValueCandidates::new(super::completions::session_ids)
     )]
     pub session: Option<String>,
     /// Follow the newest session in the sessions directory.
@@ -32,8 +35,14 @@ pub struct FollowArgs {
     /// session ends (or the stream does).
     #[arg(long)]
     pub plain: bool,
+    /// Print the log itself to stdout as it grows, until the session ends (what
+    /// HOST:SESSION runs on HOST).
+    #[arg(long, conflicts_with_all = ["plain", "latest"])]
+    pub print_log: bool,
     #[command(flatten)]
     pub log: LogFlags,
+    #[command(flatten)]
+    pub remote: super::remote::RemoteFlags,
 }
 
 /// What follow and replay share: where logs are, and the final state as JSON.
@@ -59,45 +68,69 @@ fn latest(audit_dir: Option<&Path>) -> Result<PathBuf, String> {
     list_sessions(&dir)
         .map_err(|e| e.to_string())?
         .into_iter()
-        .next()
+        .find(|s| {
+            if let Some(problem) = &s.problem {
+                super::stderr_line(&format!("warning: skipped {}: {problem}", s.path.display()));
+            }
+            s.problem.is_none()
+        })
         .map(|s| s.path)
         .ok_or_else(|| format!("no sessions recorded in {}", dir.display()))
 }
 
-fn open(args: &FollowArgs) -> Result<Follower, String> {
+fn open(args: &FollowArgs) -> Result<(Follower, Option<RemoteLog>), String> {
+    let local = |follower: Follower| (follower, None);
     match args.session.as_deref() {
-        Some("-") => {
-            Follower::pipe(std::io::stdin()).map_err(|e| format!("cannot read standard input: {e}"))
-        }
-        Some(arg) => session_path(args.log.audit_dir.as_deref(), arg).map(|p| Follower::file(&p)),
-        None => latest(args.log.audit_dir.as_deref()).map(|p| Follower::file(&p)),
+        Some("-") => Follower::pipe(std::io::stdin())
+            .map(local)
+            .map_err(|e| format!("cannot read standard input: {e}")),
+        Some(arg) => match super::remote::split_remote(arg) {
+            Some((host, session)) => RemoteLog::open(&host, &session, &args.remote)
+                .map(|(follower, remote)| (follower, Some(remote))),
+            None => {
+                session_path(args.log.audit_dir.as_deref(), arg).map(|p| local(Follower::file(&p)))
+            }
+        },
+        None => latest(args.log.audit_dir.as_deref()).map(|p| local(Follower::file(&p))),
     }
 }
 
 /// `runbook follow`: exit with the session's own code once it ends (0 when
 /// the stream ends first, 130 when interrupted).
 pub fn follow(args: &FollowArgs) -> i32 {
-    let mut follower = match open(args) {
-        Ok(follower) => follower,
-        Err(e) => return fail(e),
-    };
     let signals = match Signals::catch() {
         Ok(signals) => signals,
         Err(e) => return fail(format!("cannot watch for signals: {e}")),
     };
+    if args.print_log {
+        let arg = args.session.as_deref().unwrap_or("-");
+        return match session_path(args.log.audit_dir.as_deref(), arg) {
+            Ok(path) => super::remote::print_log(&path, &signals),
+            Err(e) => fail(e),
+        };
+    }
+    let (mut follower, remote) = match open(args) {
+        Ok(opened) => opened,
+        Err(e) => return fail(e),
+    };
+    let code = watch(args, &mut follower, &signals);
+    match remote.and_then(RemoteLog::close) {
+        Some(why) if follower.opened().is_none() || !follower.ended() => {
+            fail(format!("following over ssh: {why}"))
+        }
+        _ => code,
+    }
+}
+
+fn watch(args: &FollowArgs, follower: &mut Follower, signals: &Signals) -> i32 {
     let stdin_free = std::io::stdin().is_terminal() || args.session.as_deref() == Some("-");
     if !args.plain && !args.log.json_state && std::io::stdout().is_terminal() && stdin_free {
-        return match crate::tui::viewer::run(&mut follower, &signals) {
+        return match crate::tui::viewer::run(follower, signals) {
             Ok(closed) => closed_code(closed),
             Err(e) => fail(format!("the terminal failed: {e}")),
         };
     }
-    match print_log(
-        &mut follower,
-        args.log.json_state,
-        Until::SessionEnds,
-        &signals,
-    ) {
+    match print_log(follower, args.log.json_state, Until::SessionEnds, signals) {
         Ok(outcome) => outcome.map_or(0, |o| o.exit_code()),
         Err(code) => code,
     }

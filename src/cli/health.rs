@@ -30,10 +30,19 @@ pub struct Row {
     pub detail: String,
 }
 
+/// How `runbook health` reports.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Mode {
+    /// Keep probing and redraw every second until Ctrl-C.
+    pub watch: bool,
+    /// One probe of each, printed as JSON.
+    pub json: bool,
+}
+
 /// Probes once (exit 0 all OK, 1 otherwise) or, with `watch`, redraws until Ctrl-C.
 pub fn health(
     target_arg: &str,
-    watch: bool,
+    mode: Mode,
     search: &SearchPath,
     out: &mut impl Write,
     err: &mut impl Write,
@@ -45,12 +54,12 @@ pub fn health(
             return EXIT_INVALID;
         }
     };
-    if runbook.meta.health.is_empty() {
+    if runbook.meta.health.is_empty() && !mode.json {
         let _ = writeln!(out, "no health checks in {}", runbook.path.display());
         return 0;
     }
     let (env, cwd) = (check_env(&runbook), current_dir());
-    if watch {
+    if mode.watch {
         return watch_loop(&runbook, env, cwd, out, err);
     }
     let results = probe_once(&runbook.meta.health, &env, &cwd);
@@ -69,12 +78,48 @@ pub fn health(
             )
         })
         .collect();
-    let _ = write!(out, "{}", table(&rows));
+    if mode.json {
+        let json = rows_json(&runbook, &rows, &results);
+        let _ = writeln!(
+            out,
+            "{}",
+            serde_json::to_string_pretty(&json).unwrap_or_default()
+        );
+    } else {
+        let _ = write!(out, "{}", table(&rows));
+    }
     if rows.iter().all(|r| r.status == Status::Ok) {
         0
     } else {
         EXIT_UNHEALTHY
     }
+}
+
+/// `{"schema": 1, "runbook", "ok", "checks": [{"name", "kind", "target", "status", "value",
+/// "shown", "reason"}]}`; `status` is `ok`, `warn`, `crit`, `down` or `unknown`.
+fn rows_json(runbook: &Runbook, rows: &[Row], results: &[(String, Sample)]) -> serde_json::Value {
+    let checks: Vec<serde_json::Value> = rows
+        .iter()
+        .zip(results)
+        .zip(&runbook.meta.health)
+        .map(|((row, (_, sample)), check)| {
+            serde_json::json!({
+                "name": row.name,
+                "kind": row.kind,
+                "target": target(&check.probe),
+                "status": row.status,
+                "value": sample.value,
+                "shown": sample.shown,
+                "reason": sample.reason,
+            })
+        })
+        .collect();
+    serde_json::json!({
+        "schema": 1,
+        "runbook": runbook.path.display().to_string(),
+        "ok": rows.iter().all(|r| r.status == Status::Ok),
+        "checks": checks,
+    })
 }
 
 /// The inherited environment plus the defaults of parameters not set there.
@@ -108,7 +153,9 @@ fn watch_loop(
         }
     };
     let monitor = Monitor::start(runbook.meta.health.clone(), env, cwd);
-    let clear = std::io::stdout().is_terminal();
+    // A dumb terminal cannot clear: frames follow each other instead.
+    let dumb = crate::config::settings::dumb_terminal(&crate::config::process_env);
+    let clear = std::io::stdout().is_terminal() && !dumb;
     let mut next = Instant::now() + REDRAW;
     let mut drawn = false;
     while signals.received().is_none() {

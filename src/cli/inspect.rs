@@ -12,12 +12,14 @@ use std::io::Write;
 pub const EXIT_INVALID: i32 = 2;
 
 /// How `check` reports.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct CheckOptions {
     /// Warnings make the file invalid (exit 2).
     pub strict: bool,
     /// One JSON document on stdout instead of lines.
     pub json: bool,
+    /// How hosts are checked (`ssh -G [-F FILE]`).
+    pub ssh: crate::fleet::SshSettings,
     /// Leave shellcheck out of the lint warnings.
     pub no_shellcheck: bool,
 }
@@ -36,7 +38,7 @@ pub fn check(
     let loaded: Vec<Loaded> = targets.iter().map(|t| load(t, search)).collect();
     let (lints, _) = lint_loaded(&loaded, !options.no_shellcheck);
     for (loaded, found) in loaded.into_iter().zip(lints) {
-        let report = check_one(loaded, &found.unwrap_or_default(), options.strict);
+        let report = check_one(loaded, &found.unwrap_or_default(), &options);
         if !report.ok {
             code = EXIT_INVALID;
         }
@@ -70,7 +72,8 @@ struct Report {
     json: serde_json::Value,
 }
 
-fn check_one(loaded: Loaded, lints: &[Finding], strict: bool) -> Report {
+fn check_one(loaded: Loaded, lints: &[Finding], options: &CheckOptions) -> Report {
+    let strict = options.strict;
     use serde_json::json;
     let failed = |path: String, message: String| Report {
         ok: false,
@@ -104,6 +107,9 @@ fn check_one(loaded: Loaded, lints: &[Finding], strict: bool) -> Report {
                     "line": f.line, "col": f.col, "code": f.rule.code(), "message": f.message,
                 })
             }));
+            let hosts = super::hosts::check_hosts(&runbook, &options.ssh);
+            let ok = ok && hosts.errors.is_empty();
+            hosts.render(&mut stdout, &mut stderr);
             Report {
                 ok,
                 stdout,
@@ -111,7 +117,7 @@ fn check_one(loaded: Loaded, lints: &[Finding], strict: bool) -> Report {
                 json: json!({
                     "path": path.display().to_string(), "status": if ok { "ok" } else { "invalid" },
                     "title": runbook.title, "steps": counts.steps(), "errors": [],
-                    "warnings": all_warnings,
+                    "warnings": all_warnings, "hosts": hosts.json(),
                 }),
             }
         }
@@ -175,7 +181,9 @@ pub fn show(
         }
     };
     let text = if as_json {
-        serde_json::to_string_pretty(&runbook_json(&runbook)).unwrap_or_default()
+        let mut json = runbook_json(&runbook);
+        super::hosts::StepHosts::of(&runbook).annotate(&mut json);
+        serde_json::to_string_pretty(&json).unwrap_or_default()
     } else {
         outline(&runbook)
     };
@@ -183,9 +191,69 @@ pub fn show(
     0
 }
 
-/// Lists every runbook found: name, title (or why it does not load), path.
-pub fn list(search: &SearchPath, out: &mut impl Write) -> i32 {
-    let found = search.available();
+/// One runbook found: its name, path, and title or why it does not load.
+struct Listed {
+    name: String,
+    path: String,
+    title: Option<String>,
+    /// How many problems `check` would report (0 when it loads).
+    errors: usize,
+    /// Why it does not load, in one line.
+    problem: Option<String>,
+}
+
+fn listed(search: &SearchPath) -> Vec<Listed> {
+    search
+        .available()
+        .into_iter()
+        .map(|f| {
+            let (title, errors, problem) = match load_path(&f.path) {
+                Ok(r) => (Some(r.title), 0, None),
+                Err(DocError::Invalid(e)) => {
+                    let n = e.diagnostics.len();
+                    let why = format!("invalid: {n} errors — run `runbook check {}`", f.name);
+                    (None, n, Some(why))
+                }
+                Err(e) => (None, 1, Some(format!("unreadable: {e}"))),
+            };
+            Listed {
+                name: f.name,
+                path: f.path.display().to_string(),
+                title,
+                errors,
+                problem,
+            }
+        })
+        .collect()
+}
+
+/// Lists every runbook found: name, title (or why it does not load), path; or the same as
+/// JSON (`{"schema": 1, "runbooks": [{"name", "title", "path", "valid", "errors", "problem"}]}`).
+pub fn list(search: &SearchPath, as_json: bool, out: &mut impl Write) -> i32 {
+    let found = listed(search);
+    if as_json {
+        let rows: Vec<serde_json::Value> = found
+            .iter()
+            .map(|f| {
+                serde_json::json!({
+                    "name": f.name, "title": f.title, "path": f.path,
+                    "valid": f.problem.is_none(), "errors": f.errors, "problem": f.problem,
+                })
+            })
+            .collect();
+        let dirs: Vec<String> = search
+            .dirs
+            .iter()
+            .map(|d| d.display().to_string())
+            .collect();
+        let json = serde_json::json!({ "schema": 1, "searched": dirs, "runbooks": rows });
+        let _ = writeln!(
+            out,
+            "{}",
+            serde_json::to_string_pretty(&json).unwrap_or_default()
+        );
+        return 0;
+    }
     if found.is_empty() {
         let dirs: Vec<String> = search
             .dirs
@@ -201,19 +269,14 @@ pub fn list(search: &SearchPath, out: &mut impl Write) -> i32 {
         .max()
         .unwrap_or(0)
         .max(4);
-    let rows: Vec<(String, String, String)> = found
+    let rows: Vec<(&str, String, &str)> = found
         .iter()
         .map(|f| {
-            let title = match load_path(&f.path) {
-                Ok(r) => r.title,
-                Err(DocError::Invalid(e)) => format!(
-                    "(invalid: {} errors — run `runbook check {}`)",
-                    e.diagnostics.len(),
-                    f.name
-                ),
-                Err(e) => format!("(unreadable: {e})"),
+            let title = match (&f.title, &f.problem) {
+                (Some(title), _) => title.clone(),
+                (None, problem) => format!("({})", problem.as_deref().unwrap_or("?")),
             };
-            (f.name.clone(), title, f.path.display().to_string())
+            (f.name.as_str(), title, f.path.as_str())
         })
         .collect();
     let title_width = rows

@@ -1,13 +1,22 @@
 //! The subcommands' work, callable from `main.rs` and from tests.
 
+pub mod completions;
+pub mod config;
+pub mod diagnostics;
+pub mod doctor;
+pub mod examples;
 pub mod export;
 pub mod follow;
 pub mod health;
+pub mod hosts;
+pub mod init;
 pub mod inspect;
 pub mod lint;
+pub mod man;
 pub mod outline;
 pub mod outline_step;
 pub mod prove;
+pub mod remote;
 pub mod replay;
 pub mod run;
 pub mod sessions;
@@ -17,7 +26,7 @@ pub mod sign;
 /// gone, and a message nobody can read must not turn a clean end into a crash.
 pub fn stderr_line(text: &str) {
     use std::io::Write;
-    let _ = writeln!(std::io::stderr(), "{text}");
+    let _ = writeln!(std::io::stderr(), "{}", crate::sanitize::text(text));
 }
 
 /// `error: MESSAGE` on stderr; returns the exit code to end with.

@@ -115,8 +115,9 @@ pub fn outline(runbook: &Runbook) -> String {
     }
     let _ = writeln!(out);
     meta_lines(&runbook.meta, &mut out);
+    let hosts = super::hosts::StepHosts::of(runbook);
     for (i, section) in runbook.sections.iter().enumerate() {
-        section_lines(section, &[i], false, &mut out);
+        section_lines(section, &[i], false, &hosts, &mut out);
     }
     if !runbook.warnings.is_empty() {
         let _ = writeln!(
@@ -167,6 +168,27 @@ fn meta_lines(meta: &Metadata, out: &mut String) {
             format_duration(h.every)
         );
     }
+    for group in &meta.hosts.groups {
+        let mut names: Vec<&str> = group
+            .hosts
+            .iter()
+            .take(8)
+            .map(|h| h.name.as_str())
+            .collect();
+        if group.hosts.len() > names.len() {
+            names.push("…");
+        }
+        let _ = writeln!(
+            out,
+            "hosts  {} ({}): {}",
+            group.name,
+            group.hosts.len(),
+            names.join(", ")
+        );
+    }
+    if let Some(inventory) = &meta.hosts.inventory {
+        let _ = writeln!(out, "hosts  inventory {}", inventory.path);
+    }
     if !meta.foreign.is_empty() {
         let shown: Vec<String> = meta
             .foreign
@@ -210,7 +232,13 @@ fn section_mark(section: &Section, inherited_off_path: bool) -> String {
     }
 }
 
-fn section_lines(section: &Section, path: &[usize], inherited_off_path: bool, out: &mut String) {
+fn section_lines(
+    section: &Section,
+    path: &[usize],
+    inherited_off_path: bool,
+    hosts: &super::hosts::StepHosts,
+    out: &mut String,
+) {
     let off_path = inherited_off_path || section.is_rollback() || section.is_reference();
     let depth = path.len() - 1;
     let number: Vec<String> = path.iter().map(|i| (i + 1).to_string()).collect();
@@ -241,11 +269,17 @@ fn section_lines(section: &Section, path: &[usize], inherited_off_path: bool, ou
             StepKind::Run(run) => elsewhere_lines(run, &format!("{indent}         "), out),
             _ => {}
         }
+        if let StepKind::Run(run) = &step.kind
+            && run.fleet.is_remote()
+        {
+            let line = hosts.outline_line(&run.fleet.on, &run.fleet.describe());
+            let _ = writeln!(out, "{indent}         {line}");
+        }
     }
     for (i, child) in section.sections.iter().enumerate() {
         let mut child_path = path.to_vec();
         child_path.push(i);
-        section_lines(child, &child_path, off_path, out);
+        section_lines(child, &child_path, off_path, hosts, out);
     }
 }
 

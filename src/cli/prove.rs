@@ -21,6 +21,8 @@ pub struct ProofArgs {
     pub anchors: Vec<String>,
     /// No step starts while an anchor cannot be written.
     pub anchor_required: bool,
+    /// How `ssh://` anchors call ssh (`--ssh-config`).
+    pub ssh: crate::fleet::SshSettings,
 }
 
 /// What [`ProofArgs`] resolved to, before the session (and its id) exists.
@@ -38,7 +40,7 @@ impl ProofPlan {
         let anchors = args
             .anchors
             .iter()
-            .map(|text| text.parse::<Anchor>())
+            .map(|text| text.parse::<Anchor>().map(|a| a.with_ssh(&args.ssh)))
             .collect::<Result<Vec<_>, _>>()?;
         if args.anchor_required && anchors.is_empty() {
             return Err("--anchor-required needs at least one --anchor".into());

@@ -10,7 +10,10 @@ use std::io::IsTerminal;
 #[derive(clap::Args, Debug, Clone)]
 pub struct ReplayArgs {
     /// A session id, a unique prefix of one, or a log file's path.
-    #[arg(value_name = "SESSION")]
+    #[arg(
+        value_name = "SESSION",
+        add = clap_complete::engine::ArgValueCandidates::new(super::completions::session_ids)
+    )]
     pub session: String,
     /// Playback speed, 0.25 to 64 (`+`/`-` double or halve it while playing).
     #[arg(long, value_name = "X", default_value_t = 1.0)]
@@ -51,7 +54,7 @@ pub fn replay(args: &ReplayArgs) -> i32 {
             Until::EndOfFile,
             &signals,
         ) {
-            Ok(_) => 0,
+            Ok(_) => warn_if_altered(&path, !args.log.json_state),
             Err(code) => code,
         };
     }
@@ -63,4 +66,28 @@ pub fn replay(args: &ReplayArgs) -> i32 {
         Ok(closed) => super::follow::closed_code(closed),
         Err(e) => fail(format!("the terminal failed: {e}")),
     }
+}
+
+/// A replay shows what the log says; when the log does not verify, says so where the
+/// reader looks (after the closing lines, and on stderr) and exits 1.
+fn warn_if_altered(path: &std::path::Path, on_stdout: bool) -> i32 {
+    let problem = match crate::session::log::verify(path) {
+        Ok(crate::session::log::VerifyReport::Ok { .. }) => return 0,
+        Ok(crate::session::log::VerifyReport::Tampered {
+            first_bad_seq,
+            line_no,
+            reason,
+        }) => format!("first bad seq {first_bad_seq} (line {line_no}): {reason}"),
+        Err(e) => e.to_string(),
+    };
+    let warning = format!(
+        "WARNING: this log does not verify — {problem}; what was shown may not be what happened (runbook verify {})",
+        path.display()
+    );
+    if on_stdout {
+        use std::io::Write;
+        let _ = writeln!(std::io::stdout(), "{}", crate::sanitize::text(&warning));
+    }
+    super::stderr_line(&warning);
+    1
 }

@@ -83,6 +83,7 @@ fn load(target: &str, search: &SearchPath) -> Result<(Runbook, Vec<u8>), String>
     let path = search.resolve(target).map_err(|e| e.to_string())?;
     let bytes = std::fs::read(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
     let runbook = crate::doc::load_bytes(&bytes, &path).map_err(|e| e.to_string())?;
+    crate::fleet::refuse_remote_steps(&runbook)?;
     Ok((runbook, bytes))
 }
 
@@ -209,6 +210,8 @@ fn start_engine<'r>(
         )
     })?;
     engine.params = params;
+    // Nothing a step starts may outlive the session: subreaper, and a cgroup per step.
+    engine.groups = crate::exec::ProcessGroups::for_session();
     introduce(&engine, d);
     Ok(engine)
 }
@@ -269,7 +272,9 @@ fn finish(
     operator: &str,
 ) -> i32 {
     engine.start_health();
-    let end = if full_screen(args) {
+    let full = full_screen(args);
+    tracing::debug!(full_screen = full, log = %engine.log_path().display(), "walk starts");
+    let end = if full {
         match crate::tui::runtime::run(engine, opts, operator, d.input.signals()) {
             Ok(end) => end,
             Err(e) => WalkEnd::Ended(Outcome::Failed, format!("the terminal failed: {e}")),
@@ -277,6 +282,7 @@ fn finish(
     } else {
         walk(engine, d, opts)
     };
+    tracing::debug!(end = ?end, "walk ends");
     conclude(engine, d, end)
 }
 

@@ -2,16 +2,19 @@
 //! signed by whom, and still holds every anchored head.
 
 use crate::session::log::{
-    Record, SessionSummary, VerifyReport, list_sessions, read_records, resolve_session,
+    AuditError, Record, SessionSummary, VerifyReport, list_sessions, read_records, resolve_session,
 };
 use crate::session::proof::allowed::AllowedSigners;
 use crate::session::proof::anchors_file;
-use crate::session::proof::check::{Against, verify_with_proof};
+use crate::session::proof::check::{Against, ProofReport, verify_with_proof};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
 /// A session's state in one word: running, completed, rolled_back, failed, aborted, interrupted.
 pub fn state_word(summary: &SessionSummary) -> String {
+    if summary.problem.is_some() {
+        return "unreadable".into();
+    }
     if summary.live {
         return "running".into();
     }
@@ -27,7 +30,7 @@ pub fn state_word(summary: &SessionSummary) -> String {
     "interrupted".into()
 }
 
-/// Lists sessions newest first (or as JSON).
+/// Lists sessions newest first (or as JSON: `{"schema": 1, "dir", "sessions": [...]}`).
 pub fn sessions(dir: &Path, as_json: bool, out: &mut impl Write) -> i32 {
     let list = match list_sessions(dir) {
         Ok(list) => list,
@@ -49,13 +52,16 @@ pub fn sessions(dir: &Path, as_json: bool, out: &mut impl Write) -> i32 {
                     "events": s.last_seq,
                     "state": state_word(s),
                     "live": s.live,
+                    "problem": s.problem,
                 })
             })
             .collect();
+        let json =
+            serde_json::json!({ "schema": 1, "dir": dir.display().to_string(), "sessions": rows });
         let _ = writeln!(
             out,
             "{}",
-            serde_json::to_string_pretty(&rows).unwrap_or_default()
+            serde_json::to_string_pretty(&json).unwrap_or_default()
         );
         return 0;
     }
@@ -77,6 +83,9 @@ pub fn sessions(dir: &Path, as_json: bool, out: &mut impl Write) -> i32 {
             ),
             None => ("(no header)".into(), "?".into(), "?".into()),
         };
+        if let Some(problem) = &s.problem {
+            super::stderr_line(&format!("warning: skipped {}: {problem}", s.path.display()));
+        }
         let _ = writeln!(
             out,
             "{:<44} {:<12} {:<12} {:<17} {:>7}  {runbook}",
@@ -95,7 +104,8 @@ pub fn sessions(dir: &Path, as_json: bool, out: &mut impl Write) -> i32 {
 pub fn newest_unfinished(dir: &Path, runbook: Option<&Path>) -> Option<SessionSummary> {
     let wanted = runbook.map(|p| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf()));
     list_sessions(dir).ok()?.into_iter().find(|s| {
-        !s.ended
+        s.problem.is_none()
+            && !s.ended
             && !s.live
             && wanted.as_ref().is_none_or(|w| {
                 s.header
@@ -114,9 +124,19 @@ pub struct ProofFiles {
     pub anchors: Option<PathBuf>,
 }
 
+/// What `verify` found: the chain's verdict and, when it holds, the proof's.
+type Verdict = Result<(VerifyReport, Option<ProofReport>), AuditError>;
+
 /// Verifies one session's log — the chain, and its signatures and anchors: exit 0 intact,
-/// 1 altered, corrupt, badly signed or cut short, 2 not found or unreadable input.
-pub fn verify_session(dir: &Path, arg: &str, proof: &ProofFiles, out: &mut impl Write) -> i32 {
+/// 1 altered, corrupt, badly signed or cut short, 2 not found or unreadable input. With
+/// `as_json` the verdict is one JSON object (README: JSON output).
+pub fn verify_session(
+    dir: &Path,
+    arg: &str,
+    proof: &ProofFiles,
+    as_json: bool,
+    out: &mut impl Write,
+) -> i32 {
     let path = match resolve_session(dir, arg) {
         Ok(path) => path,
         Err(e) => return super::fail(e, 2),
@@ -125,7 +145,24 @@ pub fn verify_session(dir: &Path, arg: &str, proof: &ProofFiles, out: &mut impl 
         Ok(against) => against,
         Err(e) => return super::fail(e, 2),
     };
-    match verify_with_proof(&path, against) {
+    let verdict = verify_with_proof(&path, against);
+    let intact = match &verdict {
+        Ok((VerifyReport::Ok { .. }, report)) => {
+            report.as_ref().is_none_or(|r| r.problems.is_empty())
+        }
+        _ => false,
+    };
+    let text = if as_json {
+        serde_json::to_string_pretty(&verdict_json(&path, &verdict)).unwrap_or_default()
+    } else {
+        verdict_text(&path, &verdict)
+    };
+    let _ = writeln!(out, "{}", text.trim_end());
+    if intact { 0 } else { 1 }
+}
+
+fn verdict_text(path: &Path, verdict: &Verdict) -> String {
+    match verdict {
         Ok((
             VerifyReport::Ok {
                 events,
@@ -134,34 +171,25 @@ pub fn verify_session(dir: &Path, arg: &str, proof: &ProofFiles, out: &mut impl 
             },
             report,
         )) => {
-            let report = report.unwrap_or_default();
-            let intact = report.problems.is_empty();
-            let _ = if intact {
-                writeln!(
-                    out,
+            let empty = ProofReport::default();
+            let report = report.as_ref().unwrap_or(&empty);
+            let mut lines = vec![if report.problems.is_empty() {
+                format!(
                     "ok: {} — {events} events, hash chain intact, last hash {last_hash}",
                     path.display()
                 )
             } else {
-                writeln!(
-                    out,
+                format!(
                     "FAILED: {} — hash chain intact ({events} events, last hash {last_hash}), but:",
                     path.display()
                 )
-            };
-            for problem in &report.problems {
-                let _ = writeln!(out, "  {problem}");
+            }];
+            lines.extend(report.problems.iter().map(|p| format!("  {p}")));
+            if *torn_tail {
+                lines.push("note: the final line is torn (the session stopped mid-write); `runbook resume` drops it and records the drop".into());
             }
-            if torn_tail {
-                let _ = writeln!(
-                    out,
-                    "note: the final line is torn (the session stopped mid-write); `runbook resume` drops it and records the drop"
-                );
-            }
-            for finding in &report.findings {
-                let _ = writeln!(out, "{finding}");
-            }
-            if intact { 0 } else { 1 }
+            lines.extend(report.findings.iter().cloned());
+            lines.join("\n")
         }
         Ok((
             VerifyReport::Tampered {
@@ -170,19 +198,60 @@ pub fn verify_session(dir: &Path, arg: &str, proof: &ProofFiles, out: &mut impl 
                 reason,
             },
             _,
-        )) => {
-            let _ = writeln!(
-                out,
-                "TAMPERED: {} — first bad seq {first_bad_seq} (line {line_no}): {reason}",
-                path.display()
-            );
-            1
-        }
-        Err(e) => {
-            let _ = writeln!(out, "CORRUPT: {} — {e}", path.display());
-            1
-        }
+        )) => format!(
+            "TAMPERED: {} — first bad seq {first_bad_seq} (line {line_no}): {reason}",
+            path.display()
+        ),
+        Err(e) => format!("CORRUPT: {} — {e}", path.display()),
     }
+}
+
+/// `{"schema": 1, "path", "session", "verdict": "ok"|"failed"|"tampered"|"corrupt", ...}`.
+fn verdict_json(path: &Path, verdict: &Verdict) -> serde_json::Value {
+    let session = path.file_stem().map(|s| s.to_string_lossy().into_owned());
+    let mut json = serde_json::json!({
+        "schema": 1,
+        "path": path.display().to_string(),
+        "session": session,
+    });
+    let details = match verdict {
+        Ok((
+            VerifyReport::Ok {
+                events,
+                torn_tail,
+                last_hash,
+            },
+            report,
+        )) => {
+            let empty = ProofReport::default();
+            let report = report.as_ref().unwrap_or(&empty);
+            let word = if report.problems.is_empty() {
+                "ok"
+            } else {
+                "failed"
+            };
+            serde_json::json!({
+                "verdict": word, "events": events, "torn_tail": torn_tail,
+                "last_hash": last_hash.to_string(),
+                "problems": report.problems, "findings": report.findings,
+            })
+        }
+        Ok((
+            VerifyReport::Tampered {
+                first_bad_seq,
+                line_no,
+                reason,
+            },
+            _,
+        )) => serde_json::json!({
+            "verdict": "tampered", "first_bad_seq": first_bad_seq, "line": line_no, "reason": reason,
+        }),
+        Err(e) => serde_json::json!({ "verdict": "corrupt", "reason": e.to_string() }),
+    };
+    if let (Some(json), serde_json::Value::Object(details)) = (json.as_object_mut(), details) {
+        json.extend(details);
+    }
+    json
 }
 
 /// Reads the allowed signers and this session's anchors.

@@ -15,10 +15,12 @@ use std::time::Duration;
 /// What `runbook sign` was asked.
 #[derive(Debug, Clone, Default, clap::Args)]
 pub struct SignArgs {
-    /// A session id, a unique prefix of one, or a log file's path.
+    /// A session id, a unique prefix of one, a log file's path, or HOST:SESSION to sign on
+    /// another machine over ssh (as the ssh login's OS user).
+    #[arg(add = clap_complete::engine::ArgValueCandidates::new(super::completions::session_ids))]
     pub session: String,
     /// The role to sign, as the gate names it.
-    #[arg(long)]
+    #[arg(long, add = clap_complete::engine::ArgValueCandidates::new(super::completions::gate_roles))]
     pub role: String,
     /// Your name, as it should stand in the audit log.
     #[arg(long)]
@@ -35,6 +37,8 @@ pub struct SignArgs {
     /// Where session logs are (default: the user's state directory).
     #[arg(long, env = "RUNBOOK_AUDIT_DIR", value_name = "DIR")]
     pub audit_dir: Option<PathBuf>,
+    #[command(flatten)]
+    pub remote: super::remote::RemoteFlags,
 }
 
 /// How long `runbook sign` waits for the driver unless told otherwise.
@@ -42,6 +46,9 @@ pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Exit 0 signed (or written, with `--no-wait`), 1 rejected or no answer, 2 invalid input, 130 interrupted.
 pub fn sign(args: &SignArgs, out: &mut impl Write, err: &mut impl Write) -> i32 {
+    if let Some((host, session)) = super::remote::split_remote(&args.session) {
+        return super::remote::sign(&host, &session, args);
+    }
     let (log, timeout) = match prepare(args) {
         Ok(prepared) => prepared,
         Err(message) => {

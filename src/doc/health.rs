@@ -23,10 +23,18 @@ pub struct HealthCheck {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Probe {
     Http(HttpProbe),
-    Tcp { address: String },
-    Cmd { command: String },
+    Tcp {
+        address: String,
+    },
+    Cmd {
+        command: String,
+    },
     System(SystemMetric),
-    Prometheus { url: String, query: String },
+    Prometheus {
+        url: String,
+        query: String,
+        headers: Vec<Header>,
+    },
 }
 
 impl Probe {
@@ -52,6 +60,16 @@ pub struct HttpProbe {
     pub json_path: Option<String>,
     /// The value expected at `json_path` (compared as text); without it the value is the sample.
     pub expect_value: Option<String>,
+    pub headers: Vec<Header>,
+}
+
+/// A request header of an http or prometheus check. `${NAME}` in the value is read from
+/// the environment each time the check runs, so a token stays out of the runbook and its
+/// value is masked wherever a reason is shown.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Header {
+    pub name: String,
+    pub value: String,
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -29,6 +29,7 @@ pub fn runbook_json(runbook: &Runbook) -> Value {
         "contacts": runbook.meta.contacts.iter().map(|c| json!({
             "role": c.role, "name": c.name, "phone": c.phone, "email": c.email, "chat": c.chat,
         })).collect::<Vec<_>>(),
+        "hosts": super::hosts::spec_json(&runbook.meta.hosts),
         "gates": if runbook.meta.gates_in_place { "in-place" } else { "moved" },
         "meta": runbook.meta.foreign.iter().map(|(k, v)| (k.clone(), masked_meta(k, v))).collect::<serde_json::Map<_, _>>(),
         "preamble": runbook.preamble,
@@ -73,7 +74,7 @@ fn probe_target(probe: &Probe) -> String {
         Probe::Tcp { address } => address.clone(),
         Probe::Cmd { command } => command.clone(),
         Probe::System(metric) => format!("{metric:?}").to_lowercase(),
-        Probe::Prometheus { url, query } => format!("{url} {query}"),
+        Probe::Prometheus { url, query, .. } => format!("{url} {query}"),
     }
 }
 
@@ -159,6 +160,11 @@ fn step_json(step: &Step, id: &str) -> Value {
         }),
         StepKind::Note(note) => json!({ "text": note.text }),
     };
+    if let (StepKind::Run(run), Value::Object(target)) = (&step.kind, &mut value)
+        && let Value::Object(fleet) = super::hosts::options_json(&run.fleet)
+    {
+        target.extend(fleet);
+    }
     if let (Value::Object(target), Value::Object(more)) = (&mut value, extra) {
         target.extend(more);
     }

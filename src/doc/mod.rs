@@ -3,6 +3,7 @@
 pub mod diag;
 pub mod duration;
 pub mod health;
+pub mod hosts;
 pub mod json;
 pub mod markdown;
 pub mod model;

@@ -173,6 +173,8 @@ pub struct RunStep {
     pub on_fail: OnFail,
     pub retries: u32,
     pub expect_exit: i32,
+    /// The hosts it runs on and in what batches (§8); none: here.
+    pub fleet: super::hosts::FleetOptions,
     /// Stop at the first failing command (`set -e -o pipefail`); `errexit=false` opts out.
     pub errexit: bool,
     /// Where the commands were found in the document.
@@ -257,6 +259,7 @@ impl RunStep {
             on_fail: OnFail::Stop,
             retries: 0,
             expect_exit: 0,
+            fleet: Default::default(),
             errexit: true,
             origin: RunOrigin::Fence,
             proposed: false,
@@ -390,6 +393,8 @@ pub struct Metadata {
     pub env: EnvSpec,
     pub health: Vec<HealthCheck>,
     pub contacts: Vec<Contact>,
+    /// `hosts:` groups and the `inventory:` file (§8).
+    pub hosts: super::hosts::HostsSpec,
     /// `gates: in-place`: gates stay where the document puts them.
     pub gates_in_place: bool,
     /// Front-matter keys of other tools (Hugo `weight`, an issue template's `about`), as written.

@@ -16,6 +16,11 @@ pub const RUN_OPTIONS: &[&str] = &[
     "retries",
     "expect_exit",
     "errexit",
+    "on",
+    "serial",
+    "max_fail",
+    "batch_gate",
+    "batch_wait",
 ];
 
 /// Where an option's value was written, for diagnostics.
@@ -88,6 +93,13 @@ pub fn apply_run_option(step: &mut RunStep, key: &str, value: &str, spot: Spot, 
                 "an exit code from 0 to 255",
             ),
         },
+        _ if super::hosts::FLEET_OPTIONS.contains(&key) => {
+            if let Err((message, expected)) =
+                super::hosts::apply_option(&mut step.fleet, key, value)
+            {
+                fail(message, &expected);
+            }
+        }
         _ => fail(
             format!("unknown option `{key}` for a run step"),
             &format!("one of: {}", RUN_OPTIONS.join(", ")),

@@ -15,6 +15,7 @@ pub fn validate(runbook: &Runbook, sink: &mut Sink) {
     health_references(runbook, &steps, sink);
     unique_health_names(runbook, sink);
     params(runbook, sink);
+    super::hosts::validate(runbook, &steps, sink);
 }
 
 fn whole_line(sink: &mut Sink, line: u32, message: String, expected: String) {

@@ -1,157 +1,138 @@
-//! The process groups this session started, and ending them: SIGTERM, a grace period, SIGKILL.
+//! The steps this session started whose processes may still run, and ending them:
+//! SIGTERM, a grace period, SIGKILL — each step's process group, its cgroup where it
+//! has one, everything below its shell and, for a session, everything below the session.
 
-use std::collections::BTreeSet;
-use std::fs;
-use std::path::Path;
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
-use std::thread;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use nix::errno::Errno;
-use nix::sys::signal::{Signal, killpg};
-use nix::unistd::{Pid, getpgrp};
+use super::cgroup;
+use super::contain::{Containment, reap_adopted};
+use super::stop::{Scope, stop};
 
-const POLL: Duration = Duration::from_millis(10);
-/// How long to wait for SIGKILLed members to disappear.
-const KILL_SETTLE: Duration = Duration::from_millis(500);
-
-/// Registry of process groups this session started (shared, cheap to clone); used to
-/// terminate everything at session end or on SIGTERM/SIGINT/SIGHUP.
-#[derive(Clone, Default, Debug)]
-pub struct ProcessGroups {
-    inner: Arc<Mutex<BTreeSet<i32>>>,
+/// What a step started, as far as it can be tracked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct StepProcs {
+    pub pgid: i32,
+    /// The step's shell (its process group's leader) and when it started.
+    pub shell: (u32, u64),
+    /// The step's own cgroup, when it has one.
+    pub cgroup: Option<PathBuf>,
 }
 
-impl ProcessGroups {
-    pub(crate) fn register(&self, pgid: i32) {
-        self.lock().insert(pgid);
-    }
-
-    pub(crate) fn release(&self, pgid: i32) {
-        self.lock().remove(&pgid);
-    }
-
-    /// Registered groups that still have a live member; forgets the others.
-    pub fn live(&self) -> Vec<i32> {
-        let mut groups = self.lock();
-        groups.retain(|&pgid| group_alive(pgid));
-        groups.iter().copied().collect()
-    }
-
-    /// Ends every registered group, all in parallel within one `grace` period.
-    pub fn terminate_all(&self, grace: Duration) {
-        let groups = self.live();
-        terminate_groups(&groups, grace);
-        let mut registered = self.lock();
-        for pgid in groups {
-            registered.remove(&pgid);
+impl StepProcs {
+    pub fn scope(&self) -> Scope {
+        Scope {
+            groups: vec![self.pgid],
+            cgroups: self.cgroup.iter().cloned().collect(),
+            roots: vec![self.shell],
+            all_descendants: false,
         }
     }
 
-    fn lock(&self) -> MutexGuard<'_, BTreeSet<i32>> {
+    /// Whether any of its processes still runs.
+    pub fn alive(&self) -> bool {
+        self.cgroup.as_deref().is_some_and(cgroup::populated) || self.scope().alive()
+    }
+}
+
+/// Registry of the steps whose processes may still run (shared, cheap to clone); used to
+/// end everything at session end or on SIGTERM/SIGINT/SIGHUP.
+#[derive(Clone, Default, Debug)]
+pub struct ProcessGroups {
+    inner: Arc<Mutex<BTreeMap<i32, StepProcs>>>,
+    /// Set for a session ([`ProcessGroups::for_session`]).
+    containment: Option<Arc<Containment>>,
+}
+
+impl ProcessGroups {
+    /// For a session: this process becomes a child subreaper and each step gets a cgroup
+    /// where one can be created; ending everything then reaches every process below it.
+    pub fn for_session() -> Self {
+        ProcessGroups {
+            inner: Arc::default(),
+            containment: Some(Arc::new(Containment::enable())),
+        }
+    }
+
+    /// What keeps the session's processes within reach, when set up for a session.
+    pub fn containment(&self) -> Option<&Containment> {
+        self.containment.as_deref()
+    }
+
+    pub(crate) fn step_cgroup(&self) -> Option<PathBuf> {
+        self.containment.as_ref()?.step_cgroup()
+    }
+
+    pub(crate) fn register(&self, step: StepProcs) {
+        self.lock().insert(step.pgid, step);
+    }
+
+    /// Forgets a step whose processes have all ended, and its cgroup.
+    pub(crate) fn release(&self, pgid: i32) {
+        if let Some(step) = self.lock().remove(&pgid)
+            && let Some(dir) = step.cgroup
+        {
+            cgroup::remove(&dir);
+        }
+    }
+
+    /// Process groups of registered steps that still have a live process; forgets the others.
+    pub fn live(&self) -> Vec<i32> {
+        let steps: Vec<StepProcs> = self.lock().values().cloned().collect();
+        let (live, ended): (Vec<StepProcs>, Vec<StepProcs>) =
+            steps.into_iter().partition(StepProcs::alive);
+        for step in ended {
+            self.release(step.pgid);
+        }
+        live.into_iter().map(|s| s.pgid).collect()
+    }
+
+    /// Ends every registered step's processes — and, for a session, every process below
+    /// it — all within one `grace` period; returns how many processes were signalled.
+    pub fn terminate_all(&self, grace: Duration) -> usize {
+        let steps: Vec<StepProcs> = self.lock().values().cloned().collect();
+        let mut scope = Scope::default();
+        for step in &steps {
+            let one = step.scope();
+            scope.groups.extend(one.groups);
+            scope.cgroups.extend(one.cgroups);
+            scope.roots.extend(one.roots);
+        }
+        if let Some(containment) = &self.containment {
+            scope.all_descendants = containment.is_subreaper();
+            scope.cgroups.extend(containment.cgroup_dir());
+        }
+        let stopped = stop(&scope, grace);
+        if self.containment.is_some() {
+            let spared: BTreeSet<u32> = steps.iter().map(|s| s.shell.0).collect();
+            reap_adopted(&spared);
+        }
+        for step in steps {
+            self.release(step.pgid);
+        }
+        if let Some(dir) = self.containment.as_ref().and_then(|c| c.cgroup_dir()) {
+            cgroup::remove(&dir);
+        }
+        stopped
+    }
+
+    fn lock(&self) -> MutexGuard<'_, BTreeMap<i32, StepProcs>> {
         self.inner.lock().unwrap_or_else(PoisonError::into_inner)
     }
 }
 
 /// TERM the group, wait up to `grace` for it to empty, then KILL what is left.
 pub fn terminate_group(pgid: i32, grace: Duration) {
-    terminate_groups(&[pgid], grace);
+    let scope = Scope {
+        groups: vec![pgid],
+        ..Scope::default()
+    };
+    stop(&scope, grace);
 }
 
-fn terminate_groups(groups: &[i32], grace: Duration) {
-    let mut alive: Vec<i32> = groups.iter().copied().filter(|&g| group_alive(g)).collect();
-    for &pgid in &alive {
-        signal_group(pgid, Signal::SIGTERM);
-        // Stopped members only act on the TERM once continued.
-        signal_group(pgid, Signal::SIGCONT);
-    }
-    wait_until_gone(&mut alive, grace);
-    for &pgid in &alive {
-        signal_group(pgid, Signal::SIGKILL);
-    }
-    wait_until_gone(&mut alive, KILL_SETTLE);
-}
-
-fn wait_until_gone(groups: &mut Vec<i32>, limit: Duration) {
-    let deadline = Instant::now() + limit;
-    loop {
-        groups.retain(|&pgid| group_alive(pgid));
-        if groups.is_empty() || Instant::now() >= deadline {
-            return;
-        }
-        thread::sleep(POLL);
-    }
-}
-
-fn signal_group(pgid: i32, signal: Signal) {
-    if is_foreign(pgid) {
-        let _ = killpg(Pid::from_raw(pgid), signal);
-    }
-}
-
-/// A group we may signal: a real group that is not our own.
-fn is_foreign(pgid: i32) -> bool {
-    pgid > 1 && pgid != getpgrp().as_raw()
-}
-
-/// Whether the group has a member that is not a zombie. Zombies count as gone: their
-/// parent may be an init that never reaps them.
-pub(crate) fn group_alive(pgid: i32) -> bool {
-    if !is_foreign(pgid) {
-        return false;
-    }
-    match killpg(Pid::from_raw(pgid), None) {
-        Err(Errno::ESRCH) => false,
-        _ => has_live_member(pgid).unwrap_or(true),
-    }
-}
-
-/// Scans `/proc`; `None` when it cannot be read.
-fn has_live_member(pgid: i32) -> Option<bool> {
-    let entries = fs::read_dir("/proc").ok()?;
-    Some(entries.flatten().any(|entry| {
-        let is_pid = entry
-            .file_name()
-            .to_str()
-            .is_some_and(|name| name.parse::<u32>().is_ok());
-        is_pid && is_live_member(&entry.path(), pgid)
-    }))
-}
-
-fn is_live_member(proc_dir: &Path, pgid: i32) -> bool {
-    fs::read_to_string(proc_dir.join("stat"))
-        .ok()
-        .and_then(|stat| parse_stat(&stat))
-        .is_some_and(|(state, pgrp)| pgrp == pgid && !matches!(state, 'Z' | 'X'))
-}
-
-/// State and process group from `/proc/PID/stat` (the name in parentheses may hold anything).
-fn parse_stat(stat: &str) -> Option<(char, i32)> {
-    let rest = &stat[stat.rfind(')')? + 1..];
-    let mut fields = rest.split_whitespace();
-    let state = fields.next()?.chars().next()?;
-    let _ppid = fields.next()?;
-    let pgrp = fields.next()?.parse().ok()?;
-    Some((state, pgrp))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn parses_stat_with_odd_process_names() {
-        let stat = "4242 (we) ird) name) S 1 4240 4240 0 -1 4194560 0 0";
-        assert_eq!(parse_stat(stat), Some(('S', 4240)));
-        assert_eq!(parse_stat("garbage"), None);
-    }
-
-    #[test]
-    fn never_signals_own_or_special_groups() {
-        assert!(!is_foreign(0));
-        assert!(!is_foreign(1));
-        assert!(!is_foreign(-5));
-        assert!(!is_foreign(getpgrp().as_raw()));
-        assert!(!group_alive(getpgrp().as_raw()));
-    }
+/// Ends one step's processes (its timeout or cancel).
+pub(crate) fn terminate_step(step: &StepProcs, grace: Duration) {
+    stop(&step.scope(), grace);
 }

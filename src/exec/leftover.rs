@@ -5,36 +5,60 @@
 //! field 22 of `/proc/PID/stat`): only processes of that group started no earlier than
 //! the leader count, so a recycled group id never makes us signal a stranger.
 
+use std::path::Path;
+use std::time::Duration;
+
+use super::cgroup;
+use super::procfs::{self, Table};
+use super::stop::{Scope, stop};
+
 /// When the process started, in clock ticks since boot (Linux); `None` elsewhere or if gone.
 pub fn start_ticks(pid: u32) -> Option<u64> {
-    stat_fields(pid).and_then(|f| f.start)
+    procfs::read(pid).map(|p| p.start)
 }
 
 /// Processes now in group `pgid` that started at or after `leader_start`.
 pub fn members(pgid: i32, leader_start: u64) -> usize {
-    let Ok(entries) = std::fs::read_dir("/proc") else {
-        return 0;
-    };
-    entries
-        .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<u32>().ok())
-        .filter_map(stat_fields)
-        .filter(|f| f.pgrp == Some(pgid) && f.start.is_some_and(|s| s >= leader_start))
+    Table::scan()
+        .iter()
+        .filter(|p| p.pgrp == pgid && p.start >= leader_start && !p.dead)
         .count()
 }
 
-struct StatFields {
-    pgrp: Option<i32>,
-    start: Option<u64>,
-}
-
-fn stat_fields(pid: u32) -> Option<StatFields> {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    // The command name may hold spaces and parentheses: fields start after the last `)`.
-    let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
-    Some(StatFields {
-        pgrp: fields.get(2).and_then(|f| f.parse().ok()),
-        start: fields.get(19).and_then(|f| f.parse().ok()),
-    })
+/// Stops what is left of a killed driver's step: the members of its group started since
+/// its leader, and everything in its cgroup when the log names one this program made for
+/// a session whose process is gone. Returns how many processes were still running.
+pub fn stop_step(
+    pgid: i32,
+    leader_start: u64,
+    step_cgroup: Option<&Path>,
+    grace: Duration,
+) -> usize {
+    let step_cgroup = step_cgroup.filter(|dir| cgroup::is_orphaned_step(dir));
+    let in_group = members(pgid, leader_start);
+    let in_cgroup = step_cgroup.map_or(0, |dir| {
+        let table = Table::scan();
+        cgroup::members(dir)
+            .into_iter()
+            .filter(|&pid| table.get(pid).is_some_and(|p| !p.dead && p.pgrp != pgid))
+            .count()
+    });
+    if in_group + in_cgroup == 0 {
+        return 0;
+    }
+    let scope = Scope {
+        groups: if in_group > 0 { vec![pgid] } else { Vec::new() },
+        cgroups: step_cgroup.map(Path::to_path_buf).into_iter().collect(),
+        ..Scope::default()
+    };
+    stop(&scope, grace);
+    if let Some(dir) = step_cgroup {
+        cgroup::remove(dir);
+        if let Some(session) = dir.parent().filter(|s| !cgroup::populated(s)) {
+            cgroup::remove(session);
+        }
+    }
+    in_group + in_cgroup
 }
 
 #[cfg(test)]

@@ -20,17 +20,23 @@
 //! and sends `Finished`. The channel is unbounded, so the caller must keep receiving to
 //! keep memory flat.
 
+mod cgroup;
+pub mod contain;
 mod error;
 mod groups;
 pub mod leftover;
 mod priority;
+mod procfs;
 mod pump;
 mod shell;
 mod spawn;
+mod stop;
 mod supervise;
 mod terminal;
 mod types;
+mod watch;
 
+use std::path::{Path, PathBuf};
 use std::process::Child;
 use std::sync::mpsc::{self, Sender, SyncSender};
 use std::thread;
@@ -45,6 +51,7 @@ pub use types::{
     RunRequest, Stream,
 };
 
+use groups::StepProcs;
 use pump::{Outbox, Source, spawn_reader};
 use shell::Scratch;
 use spawn::Spawned;
@@ -55,6 +62,7 @@ use supervise::{Control, Supervisor};
 pub struct RunningStep {
     pid: u32,
     pgid: i32,
+    cgroup: Option<PathBuf>,
     control: Sender<Control>,
 }
 
@@ -65,6 +73,11 @@ impl RunningStep {
 
     pub fn pgid(&self) -> i32 {
         self.pgid
+    }
+
+    /// The step's own cgroup, when the session gives steps one.
+    pub fn cgroup(&self) -> Option<&Path> {
+        self.cgroup.as_deref()
     }
 
     /// Stops the step: SIGTERM to its group, SIGKILL after the grace period. No effect
@@ -90,16 +103,35 @@ pub fn start_with(
     groups: &ProcessGroups,
 ) -> Result<RunningStep, ExecError> {
     let shell = shell::shell();
-    let scratch = Scratch::create(&req.script)?;
+    let bash = shell.name == "bash" && !matches!(req.io, IoMode::Inherit);
+    let watch = watch::Watch::for_script(&req.script, &req.secret_names, bash);
+    let scratch = Scratch::create(&req.script, watch)?;
     let started = Instant::now();
+    let cgroup = groups.step_cgroup();
+    let spawned = spawn::spawn(
+        &req,
+        shell,
+        &scratch.argv(shell, req.errexit),
+        cgroup.as_deref(),
+    );
     let Spawned {
         child,
         pgid,
         sources,
         foreground,
-    } = spawn::spawn(&req, shell, &scratch.argv(shell, req.errexit))?;
-    groups.register(pgid);
+    } = spawned.inspect_err(|_| {
+        if let Some(dir) = &cgroup {
+            cgroup::remove(dir);
+        }
+    })?;
     let pid = child.id();
+    let shell_start = procfs::read(pid).map_or(0, |p| p.start);
+    let step = StepProcs {
+        pgid,
+        shell: (pid, shell_start),
+        cgroup: cgroup.filter(|dir| confirm_cgroup(dir, pid)),
+    };
+    groups.register(step.clone());
     let (control, control_rx) = mpsc::channel();
     let outbox = Outbox::new(events);
     let supervisor = Supervisor {
@@ -107,7 +139,7 @@ pub fn start_with(
         outbox: outbox.clone(),
         scratch,
         groups: groups.clone(),
-        pgid,
+        step: step.clone(),
         started,
         timeout: req.timeout,
         limits,
@@ -118,10 +150,30 @@ pub fn start_with(
     };
     launch(child, sources, supervisor, &control).inspect_err(|_| {
         outbox.close();
-        terminate_group(pgid, Duration::ZERO);
+        groups::terminate_step(&step, Duration::ZERO);
         groups.release(pgid);
     })?;
-    Ok(RunningStep { pid, pgid, control })
+    Ok(RunningStep {
+        pid,
+        pgid,
+        cgroup: step.cgroup,
+        control,
+    })
+}
+
+/// Makes sure the shell is in its cgroup (it moves itself first thing; this covers a
+/// shell that could not). A cgroup it cannot enter is given up: the step goes without.
+fn confirm_cgroup(dir: &Path, pid: u32) -> bool {
+    let ended = || procfs::read(pid).is_none_or(|p| p.dead);
+    match cgroup::move_into(dir, pid) {
+        Ok(()) => true,
+        // It got there itself and has already ended.
+        Err(_) if cgroup::populated(dir) || ended() => true,
+        Err(_) => {
+            cgroup::remove(dir);
+            false
+        }
+    }
 }
 
 fn launch(
@@ -131,7 +183,11 @@ fn launch(
     control: &Sender<Control>,
 ) -> Result<(), ExecError> {
     for source in sources {
-        spawn_reader(source, supervisor.outbox.clone(), control.clone())
+        let filter = supervisor
+            .scratch
+            .watch()
+            .map(|w| watch::SecretFilter::new(&w.mark, supervisor.scratch.dir()));
+        spawn_reader(source, supervisor.outbox.clone(), control.clone(), filter)
             .map_err(ExecError::Thread)?;
     }
     let exited = control.clone();

@@ -8,6 +8,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::thread;
 
 use super::supervise::Control;
+use super::watch::{Piece, SecretFilter};
 use super::{ExecEvent, Stream};
 
 const CHUNK: usize = 64 * 1024;
@@ -33,10 +34,13 @@ impl Outbox {
     }
 
     fn deliver(&self, stream: Stream, bytes: &[u8]) {
-        let event = ExecEvent::Output {
+        self.send(ExecEvent::Output {
             stream,
             bytes: bytes.to_vec(),
-        };
+        });
+    }
+
+    fn send(&self, event: ExecEvent) {
         self.waiting.fetch_add(1, Ordering::SeqCst);
         let open = self.events.lock().unwrap_or_else(PoisonError::into_inner);
         if let Some(events) = open.as_ref() {
@@ -69,28 +73,52 @@ impl Outbox {
 
 pub(crate) type Source = (Stream, Box<dyn Read + Send>);
 
-/// Reads `source` to its end on a new thread, then reports `Control::Eof`.
+/// Reads `source` to its end on a new thread, then reports `Control::Eof`. With a
+/// `filter`, the shell's secret markers are taken out and passed on in their place.
 pub(crate) fn spawn_reader(
     (stream, mut reader): Source,
     outbox: Outbox,
     control: Sender<Control>,
+    mut filter: Option<SecretFilter>,
 ) -> io::Result<()> {
     thread::Builder::new()
         .name(format!("step-{stream:?}").to_lowercase())
         .spawn(move || {
             super::priority::bulk_thread();
-            pump(&mut reader, stream, &outbox);
+            pump(&mut reader, stream, &outbox, filter.as_mut());
+            if let Some(rest) = filter.as_mut().map(SecretFilter::finish)
+                && !rest.is_empty()
+            {
+                outbox.deliver(stream, &rest);
+            }
             let _ = control.send(Control::Eof);
         })
         .map(drop)
 }
 
-fn pump(reader: &mut dyn Read, stream: Stream, outbox: &Outbox) {
+fn pump(
+    reader: &mut dyn Read,
+    stream: Stream,
+    outbox: &Outbox,
+    mut filter: Option<&mut SecretFilter>,
+) {
     let mut buf = vec![0; CHUNK];
     loop {
         match reader.read(&mut buf) {
             Ok(0) => return,
-            Ok(n) => outbox.deliver(stream, &buf[..n]),
+            Ok(n) => match filter.as_deref_mut() {
+                None => outbox.deliver(stream, &buf[..n]),
+                Some(filter) => {
+                    for piece in filter.feed(&buf[..n]) {
+                        match piece {
+                            Piece::Bytes(bytes) => outbox.deliver(stream, &bytes),
+                            Piece::Variable { name, value } => {
+                                outbox.send(ExecEvent::Assigned { name, value })
+                            }
+                        }
+                    }
+                }
+            },
             Err(err) if err.kind() == ErrorKind::Interrupted => {}
             // A pty master reports EIO once the last slave is closed: that is its end.
             Err(_) => return,

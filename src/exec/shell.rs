@@ -13,6 +13,7 @@ use std::sync::OnceLock;
 use tempfile::TempDir;
 
 use super::ExecError;
+use super::watch::Watch;
 
 /// Sources the step file in the wrapper's own shell and, on every way out (end of script,
 /// `exit`, `set -e`), writes `env -0` and `pwd` next to it. Its arguments are the private
@@ -93,10 +94,11 @@ fn find_program(dirs: &[PathBuf], name: &str) -> Option<PathBuf> {
 #[derive(Debug)]
 pub(crate) struct Scratch {
     dir: TempDir,
+    watch: Option<Watch>,
 }
 
 impl Scratch {
-    pub fn create(script: &str) -> Result<Self, ExecError> {
+    pub fn create(script: &str, watch: Option<Watch>) -> Result<Self, ExecError> {
         let base = private_base();
         let scratch_error = |source| ExecError::Scratch {
             dir: base.clone(),
@@ -108,14 +110,31 @@ impl Scratch {
             .tempdir_in(&base)
             .map_err(scratch_error)?;
         write_private(&dir.path().join("step"), script).map_err(scratch_error)?;
-        Ok(Scratch { dir })
+        if let Some(watch) = &watch {
+            write_private(&dir.path().join("watch"), &watch.file_text()).map_err(scratch_error)?;
+        }
+        Ok(Scratch { dir, watch })
     }
 
-    /// Arguments after the shell program: `-c WRAPPER $0 DIR ENV_TOOL ERREXIT`.
+    pub fn dir(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// The secret watch this step runs with, if any.
+    pub fn watch(&self) -> Option<&Watch> {
+        self.watch.as_ref()
+    }
+
+    /// Arguments after the shell program: `-c WRAPPER $0 DIR ENV_TOOL ERREXIT` (the secret
+    /// watch's prelude before the wrapper when there is one).
     pub fn argv(&self, shell: &Shell, errexit: bool) -> Vec<OsString> {
+        let text = match &self.watch {
+            Some(_) => format!("{}{WRAPPER}", Watch::prelude()),
+            None => WRAPPER.to_owned(),
+        };
         vec![
             OsString::from("-c"),
-            OsString::from(WRAPPER),
+            OsString::from(text),
             OsString::from(shell.name),
             self.dir.path().as_os_str().to_owned(),
             shell.env_tool.as_os_str().to_owned(),
@@ -225,7 +244,7 @@ mod tests {
 
     #[test]
     fn script_file_and_directory_are_private() {
-        let scratch = Scratch::create("echo hi").expect("scratch");
+        let scratch = Scratch::create("echo hi", None).expect("scratch");
         let mode = |path: &Path| fs::metadata(path).expect("metadata").permissions().mode() & 0o777;
         assert_eq!(mode(scratch.dir.path()), 0o700);
         assert_eq!(mode(&scratch.dir.path().join("step")), 0o600);

@@ -29,12 +29,27 @@ pub(crate) struct Spawned {
     pub foreground: Option<ForegroundGuard>,
 }
 
+/// Moves the shell into its step's cgroup before it can fork anything, then becomes it:
+/// `$0` is the cgroup's `cgroup.procs`, the rest the real command line. (Without `unsafe`
+/// there is no hook between fork and exec in which to do this in Rust.)
+const INTO_CGROUP: &str = r#"{ echo "$$" >"$0"; } 2>/dev/null; exec "$@""#;
+
+/// Starts the step's shell; with `cgroup`, inside that cgroup from its first instruction.
 pub(crate) fn spawn(
     req: &RunRequest,
     shell: &Shell,
     argv: &[OsString],
+    cgroup: Option<&Path>,
 ) -> Result<Spawned, ExecError> {
     check_cwd(&req.cwd)?;
+    let entered;
+    let argv = match cgroup {
+        Some(dir) => {
+            entered = into_cgroup(shell, dir, argv);
+            &entered
+        }
+        None => argv,
+    };
     match req.io {
         IoMode::Pipes => spawn_pipes(req, shell, argv),
         IoMode::Inherit => spawn_inherit(req, shell, argv),
@@ -50,6 +65,17 @@ pub(crate) fn spawn(
             },
         ),
     }
+}
+
+fn into_cgroup(shell: &Shell, cgroup: &Path, argv: &[OsString]) -> Vec<OsString> {
+    let mut wrapped = vec![
+        OsString::from("-c"),
+        OsString::from(INTO_CGROUP),
+        cgroup.join("cgroup.procs").into_os_string(),
+        shell.program.clone().into_os_string(),
+    ];
+    wrapped.extend(argv.iter().cloned());
+    wrapped
 }
 
 fn check_cwd(cwd: &Path) -> Result<(), ExecError> {

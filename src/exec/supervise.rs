@@ -7,7 +7,7 @@ use std::process::ExitStatus;
 use std::sync::mpsc::{Receiver, RecvTimeoutError};
 use std::time::{Duration, Instant};
 
-use super::groups::{group_alive, terminate_group};
+use super::groups::{StepProcs, terminate_step};
 use super::pump::Outbox;
 use super::shell::{Scratch, restore_managed};
 use super::terminal::ForegroundGuard;
@@ -41,7 +41,7 @@ pub(crate) struct Supervisor {
     pub outbox: Outbox,
     pub scratch: Scratch,
     pub groups: ProcessGroups,
-    pub pgid: i32,
+    pub step: StepProcs,
     pub started: Instant,
     pub timeout: Option<Duration>,
     pub limits: Limits,
@@ -58,7 +58,7 @@ impl Supervisor {
         let pipes_held = !self.drain();
         let outcome = self.outcome(&end, pipes_held);
         if !outcome.lingering {
-            self.groups.release(self.pgid);
+            self.groups.release(self.step.pgid);
         }
         let Supervisor {
             outbox, scratch, ..
@@ -99,11 +99,12 @@ impl Supervisor {
         Some(timeout.saturating_sub(self.started.elapsed()))
     }
 
-    /// Blocks for up to the grace period; the readers keep draining meanwhile.
+    /// Ends every process of the step (not only its group); blocks for up to the grace
+    /// period, the readers keep draining meanwhile.
     fn stop(&self, stop: &mut Option<Stop>, reason: Stop) {
         if stop.is_none() {
             *stop = Some(reason);
-            terminate_group(self.pgid, self.limits.grace);
+            terminate_step(&self.step, self.limits.grace);
         }
     }
 
@@ -142,7 +143,7 @@ impl Supervisor {
         let delivered = self.outbox.delivered();
         let progressed = delivered != *seen;
         *seen = delivered;
-        self.outbox.backed_up() || (progressed && !group_alive(self.pgid))
+        self.outbox.backed_up() || (progressed && !self.step.alive())
     }
 
     fn outcome(&self, end: &ShellEnd, pipes_held: bool) -> Outcome {
@@ -164,8 +165,8 @@ impl Supervisor {
             duration: end.duration,
             env_after,
             cwd_after,
-            lingering: pipes_held || group_alive(self.pgid),
-            pgid: self.pgid,
+            lingering: pipes_held || self.step.alive(),
+            pgid: self.step.pgid,
         }
     }
 }

@@ -26,6 +26,9 @@ pub struct RunRequest {
     pub cwd: PathBuf,
     pub timeout: Option<Duration>,
     pub io: IoMode,
+    /// Variables declared secret by the runbook: watched, with every secret-named one,
+    /// so a value the step sets is masked before the step prints it ([`super::watch`]).
+    pub secret_names: Vec<String>,
     /// Stop at the first failing command (`set -e -o pipefail`).
     pub errexit: bool,
 }
@@ -54,6 +57,12 @@ pub enum ExecEvent {
     Output {
         stream: Stream,
         bytes: Vec<u8>,
+    },
+    /// The step's shell set a variable that may be secret; output after this event was
+    /// printed after the assignment.
+    Assigned {
+        name: String,
+        value: String,
     },
     /// Always the last event of a step, sent exactly once.
     Finished(Outcome),

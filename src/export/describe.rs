@@ -92,10 +92,9 @@ fn run(body: &Body) -> Option<String> {
             attempt, cwd, auto, ..
         } => format!("attempt {attempt} started{} in {cwd}", by(*auto)),
         Body::StepFinished { .. } => finished(body)?,
-        Body::StepTimedOut { after_ms } => format!(
-            "timed out after {}; its process group was stopped",
-            millis(*after_ms)
-        ),
+        Body::StepTimedOut { after_ms } => {
+            format!("timed out after {} and was stopped", millis(*after_ms))
+        }
         Body::StepCancelled { reason } => format!("cancelled: {reason}"),
         Body::StepInterrupted { reason } => format!("interrupted: {reason}"),
         _ => return None,
@@ -121,7 +120,7 @@ fn finished(body: &Body) -> Option<String> {
     };
     let verdict = if *ok { "ok" } else { "FAILED" };
     let lingering = if *lingering {
-        "; background processes outlived it and were stopped"
+        "; its background processes kept running (they are stopped when the session ends)"
     } else {
         ""
     };

@@ -104,7 +104,7 @@ pub fn target(probe: &Probe) -> String {
         Probe::System(SystemMetric::Memory) => "memory".into(),
         Probe::System(SystemMetric::Load) => "load".into(),
         Probe::System(SystemMetric::Disk(path)) => format!("disk:{path}"),
-        Probe::Prometheus { url, query } => format!("{url} {query}"),
+        Probe::Prometheus { url, query, .. } => format!("{url} {query}"),
     }
 }
 

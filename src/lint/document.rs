@@ -116,7 +116,7 @@ fn due_after(period: &str) -> Option<AddPeriod> {
         }
         "mo" | "month" | "months" => Box::new(move |d| d.checked_add_months(Months::new(n))),
         "y" | "yr" | "year" | "years" => {
-            Box::new(move |d| d.checked_add_months(Months::new(n * 12)))
+            Box::new(move |d| d.checked_add_months(Months::new(n.checked_mul(12)?)))
         }
         _ => return None,
     };

@@ -1,6 +1,9 @@
 //! Step output for `--plain`: every line prefixed with the step id, `|` for
-//! stdout and `!` for stderr, written through one large buffer.
+//! stdout and `!` for stderr, written through one large buffer. Everything that
+//! reaches the terminal is sanitised first ([`crate::sanitize`]): colours pass, other
+//! escape sequences do not.
 
+use crate::sanitize::{self, Sanitizer};
 use crate::session::event::Stream;
 use std::io::{self, Write};
 
@@ -10,6 +13,9 @@ pub struct Printer<W: Write> {
     open_line: Option<Stream>,
     /// The prefix for the last (step, stream) written, built once.
     prefix: (String, Stream, Vec<u8>),
+    /// One per stream (stdout, stderr, pty): a sequence may be split across chunks.
+    sanitizers: [Sanitizer; 3],
+    scratch: Vec<u8>,
 }
 
 impl<W: Write> Printer<W> {
@@ -18,11 +24,26 @@ impl<W: Write> Printer<W> {
             out: io::BufWriter::with_capacity(256 * 1024, out),
             open_line: None,
             prefix: (String::new(), Stream::Pty, Vec::new()),
+            sanitizers: Default::default(),
+            scratch: Vec::new(),
         }
     }
 
     /// Writes one chunk of a step's output.
     pub fn output(&mut self, step: &str, stream: Stream, bytes: &[u8]) -> io::Result<()> {
+        let sanitizer = &mut self.sanitizers[stream as usize];
+        if sanitizer.passes_unchanged(bytes) {
+            return self.write_output(step, stream, bytes);
+        }
+        let mut safe = std::mem::take(&mut self.scratch);
+        safe.clear();
+        sanitizer.feed(bytes, &mut safe);
+        let written = self.write_output(step, stream, &safe);
+        self.scratch = safe;
+        written
+    }
+
+    fn write_output(&mut self, step: &str, stream: Stream, bytes: &[u8]) -> io::Result<()> {
         if self.prefix.0 != step || self.prefix.1 != stream || self.prefix.2.is_empty() {
             let mark = if stream == Stream::Stderr { '!' } else { '|' };
             self.prefix = (
@@ -59,14 +80,14 @@ impl<W: Write> Printer<W> {
     /// A line of the dialogue itself (ends any open output line first).
     pub fn line(&mut self, text: &str) -> io::Result<()> {
         self.end_open_line()?;
-        writeln!(self.out, "{text}")?;
+        writeln!(self.out, "{}", sanitize::text(text))?;
         self.out.flush()
     }
 
     /// A prompt: no newline, flushed so the operator sees it.
     pub fn prompt(&mut self, text: &str) -> io::Result<()> {
         self.end_open_line()?;
-        write!(self.out, "{text}")?;
+        write!(self.out, "{}", sanitize::text(text))?;
         self.out.flush()
     }
 
@@ -102,6 +123,21 @@ mod tests {
     fn lines_are_prefixed_even_when_split_across_chunks() {
         let text = printed(&[(Stream::Stdout, "one\ntw"), (Stream::Stdout, "o\nthree")]);
         assert_eq!(text, "  2#1 | one\n  2#1 | two\n  2#1 | three\ndone\n");
+    }
+
+    #[test]
+    fn escape_sequences_never_reach_the_terminal_even_split() {
+        let text = printed(&[
+            (Stream::Stdout, "\x1b]0;pwn"),
+            (Stream::Stdout, "ed\x07\x1b[2"),
+            (Stream::Stdout, "Jok \x1b[31mred\x1b[0m\n"),
+        ]);
+        assert_eq!(text, "  2#1 | ok \x1b[31mred\x1b[0m\ndone\n");
+        let mut buffer = Vec::new();
+        Printer::new(&mut buffer)
+            .line("title v1\x1b]52;c;ZXZpbA==\x07")
+            .expect("write");
+        assert_eq!(String::from_utf8(buffer).expect("utf8"), "title v1\n");
     }
 
     #[test]

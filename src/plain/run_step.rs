@@ -72,7 +72,14 @@ fn confirm_run(
     index: usize,
     run: &RunStep,
 ) -> Option<Flow> {
-    let interrupted_before = engine.state.steps[index].status == Status::Interrupted;
+    let status = engine.state.steps[index].status;
+    let interrupted_before = status == Status::Interrupted;
+    if opts.yes
+        && let Some(why) = crate::session::policy::autopilot_must_ask(status)
+    {
+        d.say(&format!("  stopped at {}: {why}", engine.step_id(index)));
+        return Some(Flow::Leave);
+    }
     if opts.yes || (run.confirm == Confirm::None && !interrupted_before) {
         return None;
     }
@@ -174,7 +181,7 @@ fn report(engine: &Engine, d: &mut Dialogue, end: &RunEnd) {
     let line = if end.ok {
         format!("  ✓ {id} exit {} · {took}", end.exit_code.unwrap_or(0))
     } else if end.timed_out {
-        format!("  ✗ {id} timed out after {took}; its process group was stopped")
+        format!("  ✗ {id} timed out after {took} and was stopped")
     } else if end.cancelled {
         format!("  ✗ {id} cancelled after {took}")
     } else {

@@ -2,9 +2,9 @@
 //! (byte offsets, not events), plus the marks the timeline shows. Built a
 //! block at a time between frames, so the first frame never waits for it.
 
-use super::lines::{BLOCK_BYTES, Lines, Piece};
 use super::scan::{self, Line, Scan};
 use crate::session::event::{Body, Decision};
+use crate::session::log::lines::{BLOCK_BYTES, Lines, Piece};
 use std::fs::File;
 use std::io;
 use std::path::Path;

@@ -12,7 +12,6 @@
 pub mod follow;
 pub mod index;
 pub mod intake;
-pub mod lines;
 pub mod plain;
 pub mod player;
 pub mod scan;

@@ -4,6 +4,7 @@
 use super::scan::{Line, Scan, Scanned};
 use crate::exec::Stream;
 use crate::export::{describe, gate_details};
+use crate::sanitize::SafeWrite;
 use crate::session::event::Body;
 use crate::session::state::SessionState;
 use std::collections::BTreeMap;
@@ -12,9 +13,10 @@ use std::io::{self, Write};
 /// Width of the step column.
 const STEP_WIDTH: usize = 14;
 
-/// Prints a log's lines as they are taken in.
+/// Prints a log's lines as they are taken in; what reaches the terminal is sanitised
+/// (colours pass, other escape sequences from the log do not).
 pub struct Printer<W: Write> {
-    out: W,
+    out: SafeWrite<W>,
     /// Output of a step whose last line has not ended yet.
     partial: BTreeMap<String, (Stream, Vec<u8>, String)>,
     /// The session printed so far and its last event, so a log read again
@@ -39,7 +41,7 @@ fn session_time(mono_ms: u64) -> String {
 impl<W: Write> Printer<W> {
     pub fn new(out: W) -> Self {
         Printer {
-            out,
+            out: SafeWrite::new(out),
             partial: BTreeMap::new(),
             printed: None,
             session: None,

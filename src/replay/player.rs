@@ -6,10 +6,10 @@
 
 use super::index::Index;
 use super::intake::{Intake, Opened};
-use super::lines::{BLOCK_BYTES, Lines, Piece};
 use super::scan::{self, Line};
 use super::watch::{Folder, Watch};
 use super::{Timeline, Times, Transport};
+use crate::session::log::lines::{BLOCK_BYTES, Lines, Piece};
 use std::collections::BTreeMap;
 use std::fs::File;
 use std::io::{self, Seek, SeekFrom};

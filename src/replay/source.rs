@@ -8,7 +8,7 @@
 //! what was read, or is replaced (another inode at the path), is read again
 //! from the start: [`Got::Restart`].
 
-use super::lines::{BLOCK_BYTES, Lines, Piece};
+use crate::session::log::lines::{BLOCK_BYTES, Lines, Piece};
 use std::fs::{self, File};
 use std::io::{self, Read, Seek, SeekFrom};
 use std::os::unix::fs::MetadataExt;
@@ -205,9 +205,13 @@ fn poll_file(
         return Ok(idle);
     };
     *size = meta.len();
-    // A partial line is read again, never kept: it may be cut and rewritten.
+    // A partial line is read again, never kept: it may be cut and rewritten. Reading it
+    // again does not count against the budget, or a line longer than the budget would
+    // be read again and again and never completed.
+    let again = lines.partial();
     lines.drop_partial();
     file.seek(SeekFrom::Start(lines.consumed()))?;
+    let budget = budget.saturating_add(again);
     let mut polled = idle;
     loop {
         let want = BLOCK_BYTES.min(budget.saturating_sub(polled.bytes));
@@ -329,6 +333,38 @@ mod tests {
         }
         assert_eq!(lines, [b"a".to_vec(), b"b".to_vec()]);
         assert_eq!(source.size(), 11);
+    }
+
+    #[test]
+    fn lines_longer_than_the_budget_or_the_limit_never_stall_a_reader() {
+        use crate::session::log::MAX_LINE_BYTES;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.jsonl");
+        let mut text = b"first\n".to_vec();
+        text.extend(vec![b'x'; 3 * BLOCK_BYTES]);
+        text.extend(b"\nsecond\n");
+        text.extend(vec![b'y'; MAX_LINE_BYTES + BLOCK_BYTES]);
+        text.extend(b"\nthird\n");
+        append(&path, &text);
+        let mut source = LogSource::file(&path);
+        let mut seen = Vec::new();
+        for _ in 0..64 {
+            let polled = source
+                .poll(BLOCK_BYTES, &mut |got| match got {
+                    Got::Line { bytes, .. } => seen.push(format!("{} bytes", bytes.len())),
+                    Got::Overlong { line_no } => seen.push(format!("overlong {line_no}")),
+                    Got::Restart(why) => seen.push(why.to_owned()),
+                })
+                .unwrap();
+            if !polled.more {
+                break;
+            }
+        }
+        let long = format!("{} bytes", 3 * BLOCK_BYTES);
+        assert_eq!(
+            seen,
+            ["5 bytes", long.as_str(), "6 bytes", "overlong 4", "5 bytes"]
+        );
     }
 
     #[test]

@@ -69,6 +69,9 @@ pub enum Body {
         pgid: i32,
         /// The group leader's start time in clock ticks since boot.
         leader_start: u64,
+        /// The step's own cgroup v2, when the session could give it one.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        cgroup: Option<String>,
     },
     StepTimedOut {
         after_ms: u64,

@@ -2,6 +2,18 @@
 //! retry while `retries` allow, then follow `on_fail`.
 
 use crate::doc::model::{OnFail, RunStep};
+use crate::session::state::Status;
+
+/// Why the autopilot (`--yes`) must leave a run step to the operator, if it must: one
+/// that was running when the session stopped has no recorded end — it may have finished
+/// (a crash, a full disk that took its `step_finished`), so running it again is the
+/// operator's call, never automatic.
+pub fn autopilot_must_ask(status: Status) -> Option<&'static str> {
+    (status == Status::Interrupted).then_some(
+        "this step was running when the session stopped and its end was not recorded; \
+         it is never run again automatically",
+    )
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AfterFailure {
@@ -30,6 +42,12 @@ pub fn after_failure(run: &RunStep, attempts: u32, can_roll_back: bool) -> After
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_autopilot_never_reruns_an_interrupted_step() {
+        assert!(autopilot_must_ask(Status::Interrupted).is_some());
+        assert_eq!(autopilot_must_ask(Status::Pending), None);
+    }
 
     fn run(retries: u32, on_fail: OnFail) -> RunStep {
         RunStep {

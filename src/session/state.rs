@@ -76,6 +76,8 @@ pub struct StepState {
     pub wait_ends_at: Option<chrono::DateTime<chrono::Utc>>,
     /// A running step's process group and its leader's start time.
     pub process: Option<(i32, u64)>,
+    /// A running step's own cgroup, when it had one.
+    pub cgroup: Option<String>,
 }
 
 /// A sign-off that was not accepted.
@@ -132,6 +134,7 @@ impl SessionState {
                 tail: OutputTail::default(),
                 wait_ends_at: None,
                 process: None,
+                cgroup: None,
             })
             .collect();
         let index = steps
@@ -312,6 +315,7 @@ impl SessionState {
                 step.exit_code = *exit_code;
                 step.duration_ms = Some(*duration_ms);
                 step.process = None;
+                step.cgroup = None;
                 if *ok {
                     step.status = Status::Done;
                 } else if step.status == Status::Running {
@@ -323,7 +327,14 @@ impl SessionState {
                 }
             }
             Body::StepTimedOut { .. } => step.status = Status::TimedOut,
-            Body::StepProcess { pgid, leader_start } => step.process = Some((*pgid, *leader_start)),
+            Body::StepProcess {
+                pgid,
+                leader_start,
+                cgroup,
+            } => {
+                step.process = Some((*pgid, *leader_start));
+                step.cgroup.clone_from(cgroup);
+            }
             Body::StepCancelled { reason } => {
                 step.status = Status::Cancelled;
                 step.reason = Some(reason.clone());

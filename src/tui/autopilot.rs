@@ -26,9 +26,15 @@ pub fn next(refs: &[StepRef], state: &SessionState, signoffs: &[(String, String)
         return Next::Idle;
     }
     match (&r.step.kind, step.status) {
-        (StepKind::Run(_), Status::Pending | Status::Interrupted) => {
-            Next::Act(vec![Effect::Run { index }])
+        (StepKind::Run(_), status)
+            if crate::session::policy::autopilot_must_ask(status).is_some() =>
+        {
+            Next::Stop(format!(
+                "{} was running when the session stopped: Enter runs it again, m marks it done",
+                step.id
+            ))
         }
+        (StepKind::Run(_), Status::Pending) => Next::Act(vec![Effect::Run { index }]),
         (StepKind::Run(_), _) => Next::Stop(format!(
             "{} failed: r retry · s skip · m mark done · b roll back",
             step.id
@@ -94,6 +100,25 @@ mod tests {
                 request: None,
             },
         )
+    }
+
+    #[test]
+    fn an_interrupted_step_is_left_to_the_operator() {
+        let text = "title: T\nsteps:\n  - run: echo hi\n    name: once\n";
+        let rb = crate::doc::load_str(text, std::path::Path::new("t.yaml")).unwrap();
+        let refs = rb.steps();
+        let mut state = SessionState::new(&rb);
+        assert_eq!(
+            next(&refs, &state, &[]),
+            Next::Act(vec![Effect::Run { index: 0 }])
+        );
+        state.apply(&Event::new(
+            Some("once"),
+            Body::StepInterrupted {
+                reason: "the disk was full".into(),
+            },
+        ));
+        assert!(matches!(next(&refs, &state, &[]), Next::Stop(_)));
     }
 
     #[test]

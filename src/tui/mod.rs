@@ -3,6 +3,7 @@
 pub mod app;
 pub mod autopilot;
 pub mod browse;
+pub mod colour;
 mod countersign;
 pub mod dialog;
 mod followers;

@@ -14,6 +14,7 @@ impl Screen {
     /// Raw mode, alternate screen, and a panic hook that restores both.
     pub fn enter() -> std::io::Result<Self> {
         let terminal = ratatui::try_init()?;
+        crate::terminal_mark::entered();
         Ok(Screen {
             terminal: Some(terminal),
         })
@@ -25,6 +26,7 @@ impl Screen {
         if let Some(mut terminal) = self.terminal.take() {
             let _ = terminal.show_cursor();
             let _ = ratatui::try_restore();
+            crate::terminal_mark::left();
             // Its drop would report a cursor it could not show on a vanished terminal.
             std::mem::forget(terminal);
         }
@@ -39,6 +41,7 @@ impl Screen {
     /// Takes the terminal back after [`Screen::suspend`] and redraws from scratch.
     pub fn resume(&mut self) -> std::io::Result<()> {
         let mut terminal = ratatui::try_init()?;
+        crate::terminal_mark::entered();
         terminal.clear()?;
         self.terminal = Some(terminal);
         Ok(())
@@ -52,7 +55,13 @@ impl Screen {
 
     pub fn draw(&mut self, render: impl FnOnce(&mut Frame)) -> std::io::Result<()> {
         if let Some(terminal) = self.terminal.as_mut() {
-            terminal.draw(render)?;
+            let colour = super::colour::enabled();
+            terminal.draw(|frame| {
+                render(frame);
+                if !colour {
+                    super::colour::strip(frame.buffer_mut());
+                }
+            })?;
         }
         Ok(())
     }

@@ -27,12 +27,15 @@ pub fn request(script: &str, cwd: &Path) -> RunRequest {
         cwd: cwd.to_path_buf(),
         timeout: None,
         io: IoMode::Pipes,
+        secret_names: Vec::new(),
         errexit: false,
     }
 }
 
 pub struct Run {
     pub output: Vec<(Stream, Vec<u8>)>,
+    /// Variables the shell reported, with how many output chunks came before each.
+    pub assigned: Vec<(usize, String, String)>,
     pub outcome: Outcome,
     /// From `start` until `Finished` arrived.
     pub elapsed: Duration,
@@ -53,9 +56,11 @@ impl Run {
 /// Collects events until `Finished`, and checks that nothing follows it.
 pub fn collect(rx: &Receiver<ExecEvent>, begun: Instant) -> Run {
     let mut output = Vec::new();
+    let mut assigned = Vec::new();
     loop {
         match rx.recv_timeout(PATIENCE).expect("step finishes") {
             ExecEvent::Output { stream, bytes } => output.push((stream, bytes)),
+            ExecEvent::Assigned { name, value } => assigned.push((output.len(), name, value)),
             ExecEvent::Finished(outcome) => {
                 let elapsed = begun.elapsed();
                 let after = rx.recv_timeout(Duration::from_millis(50));
@@ -66,6 +71,7 @@ pub fn collect(rx: &Receiver<ExecEvent>, begun: Instant) -> Run {
                 );
                 return Run {
                     output,
+                    assigned,
                     outcome,
                     elapsed,
                 };

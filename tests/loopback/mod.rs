@@ -155,6 +155,7 @@ pub fn http(url: String) -> Probe {
         expect_body: None,
         json_path: None,
         expect_value: None,
+        headers: Vec::new(),
     })
 }
 
@@ -166,6 +167,7 @@ pub fn http_json(url: String, path: &str, expect: Option<&str>) -> Probe {
         expect_body: None,
         json_path: Some(path.into()),
         expect_value: expect.map(String::from),
+        headers: Vec::new(),
     })
 }
 

@@ -32,13 +32,20 @@ impl Sandbox {
         path
     }
 
-    /// A `runbook` command in this sandbox, with its own audit directory and no stdin.
+    /// A `runbook` command in this sandbox, with its own audit directory and no stdin;
+    /// the user's configuration file and data directory are left out.
     pub fn command(&self, args: &[&str]) -> Command {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_runbook"));
         cmd.args(args)
             .current_dir(self.path())
             .env("RUNBOOK_AUDIT_DIR", self.audit_dir())
+            .env("XDG_CONFIG_HOME", self.path().join("xdg-config"))
+            .env("XDG_DATA_HOME", self.path().join("xdg-data"))
+            .env("XDG_STATE_HOME", self.path().join("xdg-state"))
             .env_remove("RUNBOOK_PATH")
+            .env_remove("RUNBOOK_CONFIG")
+            .env_remove("RUNBOOK_OPERATOR")
+            .env_remove("RUNBOOK_LOG")
             .stdin(Stdio::null());
         cmd
     }
@@ -91,4 +98,64 @@ pub fn output_of(records: &[Value], step: &str, stream: &str) -> String {
 
 pub fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// An unprivileged OS user for tests that need a second person: created with `useradd`
+/// when the tests run as root; `None` (and a note) otherwise.
+pub fn os_user(name: &str) -> Option<(u32, u32)> {
+    use nix::unistd::{Uid, User};
+    if !Uid::effective().is_root() {
+        eprintln!("note: skipped — creating the test user {name} needs root");
+        return None;
+    }
+    let lookup = || User::from_name(name).ok().flatten();
+    if lookup().is_none() {
+        // Two tests may race to create the same user; the loser finds it made.
+        let _ = Command::new("useradd")
+            .args([
+                "--system",
+                "--no-create-home",
+                "--shell",
+                "/usr/sbin/nologin",
+                name,
+            ])
+            .output();
+    }
+    let user = lookup()?;
+    Some((user.uid.as_raw(), user.gid.as_raw()))
+}
+
+impl Sandbox {
+    /// Lets `user` read and write the sandbox (the audit directory included).
+    pub fn share_with(&self, (uid, gid): (u32, u32)) {
+        let status = Command::new("chown")
+            .args(["-R", &format!("{uid}:{gid}")])
+            .arg(self.path())
+            .status()
+            .expect("chown");
+        assert!(status.success(), "chown the sandbox");
+    }
+
+    /// A `runbook` command run as `user` (its own uid and gid, no supplementary groups).
+    pub fn command_as(&self, (uid, gid): (u32, u32), args: &[&str]) -> Command {
+        let mut cmd = Command::new("setpriv");
+        cmd.args([
+            "--reuid",
+            &uid.to_string(),
+            "--regid",
+            &gid.to_string(),
+            "--clear-groups",
+            "--",
+            env!("CARGO_BIN_EXE_runbook"),
+        ])
+        .args(args)
+        .current_dir(self.path())
+        // That user's own home: the tester's may not be readable to them.
+        .env("HOME", self.path())
+        .env_remove("XDG_CONFIG_HOME")
+        .env("RUNBOOK_AUDIT_DIR", self.audit_dir())
+        .env_remove("RUNBOOK_PATH")
+        .stdin(Stdio::null());
+        cmd
+    }
 }

@@ -85,7 +85,8 @@ fn parse_body(body: &str, base: usize) -> Result<Vec<Attr>, AttrError> {
             continue;
         }
         i += 1;
-        let (value, end) = parse_value(body, i, base)?;
+        let list = crate::doc::hosts::LIST_OPTIONS.contains(&key.as_str());
+        let (value, end) = parse_value(body, i, base, list)?;
         attrs.push(Attr {
             key,
             value,
@@ -97,7 +98,14 @@ fn parse_body(body: &str, base: usize) -> Result<Vec<Attr>, AttrError> {
     Ok(attrs)
 }
 
-fn parse_value(body: &str, start: usize, base: usize) -> Result<(String, usize), AttrError> {
+/// A `"quoted"` or bare value; a bare value ends at a blank or a comma, unless `list`
+/// (`on=web,db`), where commas are part of it.
+fn parse_value(
+    body: &str,
+    start: usize,
+    base: usize,
+    list: bool,
+) -> Result<(String, usize), AttrError> {
     let bytes = body.as_bytes();
     match bytes.get(start) {
         Some(&quote @ (b'"' | b'\'')) => match body[start + 1..].find(quote as char) {
@@ -114,7 +122,7 @@ fn parse_value(body: &str, start: usize, base: usize) -> Result<(String, usize),
         },
         _ => {
             let end = body[start..]
-                .find(|c: char| c.is_whitespace() || c == ',')
+                .find(|c: char| c.is_whitespace() || (c == ',' && !list))
                 .map_or(body.len(), |n| start + n);
             Ok((body[start..end].to_string(), end))
         }
@@ -154,6 +162,24 @@ mod tests {
         assert_eq!(
             (attrs[1].key.as_str(), attrs[1].value.as_str()),
             ("tty", "true")
+        );
+    }
+
+    #[test]
+    fn list_options_keep_their_commas() {
+        let (_, attrs) = parse_info("bash {on=web,db serial=1,25% tty,name=x}").expect("valid");
+        let pairs: Vec<(&str, &str)> = attrs
+            .iter()
+            .map(|a| (a.key.as_str(), a.value.as_str()))
+            .collect();
+        assert_eq!(
+            pairs,
+            [
+                ("on", "web,db"),
+                ("serial", "1,25%"),
+                ("tty", "true"),
+                ("name", "x")
+            ]
         );
     }
 

@@ -18,12 +18,7 @@ struct Open {
 
 /// Warns on every step of `runbook` that prose or an open session places elsewhere.
 pub fn mark(runbook: &Runbook, sink: &mut Sink) {
-    let hint = if runbook
-        .meta
-        .foreign
-        .iter()
-        .any(|(k, _)| k == "hosts" || k == "inventory")
-    {
+    let hint = if !runbook.meta.hosts.is_empty() {
         "; this runbook has `hosts:` — say where it runs with `on=HOST` on its fence"
     } else {
         ""
@@ -52,7 +47,8 @@ fn visit_section(section: &Section, hint: &str, open: &mut Option<Open>, sink: &
         let StepKind::Run(run) = &step.kind else {
             continue;
         };
-        if let Some(session) = open.as_ref().filter(|_| run.elsewhere.is_empty()) {
+        let here = run.elsewhere.is_empty() && !run.fleet.is_remote();
+        if let Some(session) = open.as_ref().filter(|_| here) {
             sink.warn_line(step.line, Code::AfterElsewhere, format!(
                 "this block follows `{}` (line {}), which opens {} in a block of its own: if it is meant for there, put it in that block — as written it runs here, on this machine",
                 session.opener, session.line, session.opens
@@ -65,7 +61,7 @@ fn visit_section(section: &Section, hint: &str, open: &mut Option<Open>, sink: &
                 opens: session.opens.clone(),
             });
         }
-        if !run.elsewhere.is_empty() || goes_there_itself(&run.script) {
+        if !run.elsewhere.is_empty() || run.fleet.is_remote() || goes_there_itself(&run.script) {
             continue;
         }
         let intro = introduction(section, index);

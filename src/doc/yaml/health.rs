@@ -2,7 +2,9 @@
 
 use super::fields::{Fields, expect_text};
 use super::node::{Node, Value};
-use crate::doc::health::{HealthCheck, HttpProbe, Limit, Probe, RollbackIf, SystemMetric, Unit};
+use crate::doc::health::{
+    Header, HealthCheck, HttpProbe, Limit, Probe, RollbackIf, SystemMetric, Unit,
+};
 use crate::doc::sink::Sink;
 use std::time::Duration;
 
@@ -19,6 +21,7 @@ const COMMON_KEYS: &[&str] = &[
     "crit_ms",
     "fail_after",
     "rollback_if",
+    "headers",
 ];
 const HTTP_KEYS: &[&str] = &["expect_status", "expect_body", "json_path", "expect_value"];
 const DEFAULT_EVERY: Duration = Duration::from_secs(5);
@@ -115,6 +118,19 @@ fn probe(fields: &Fields, sink: &mut Sink) -> Option<Probe> {
 }
 
 fn probe_of(kind: &str, fields: &Fields, sink: &mut Sink) -> Option<Probe> {
+    let headers = match fields.get("headers") {
+        Some(node) if kind == "http" || kind == "prometheus" => headers(node, sink),
+        Some(_) => {
+            let at = fields.key_node("headers").unwrap_or(fields.node);
+            sink.at_node(
+                at,
+                "`headers` applies only to http and prometheus checks",
+                "remove it, or make this an http or prometheus check",
+            );
+            Vec::new()
+        }
+        None => Vec::new(),
+    };
     if kind != "http" {
         for key in HTTP_KEYS {
             if let Some(at) = fields.key_node(key) {
@@ -133,6 +149,7 @@ fn probe_of(kind: &str, fields: &Fields, sink: &mut Sink) -> Option<Probe> {
             expect_body: fields.text("expect_body", sink),
             json_path: fields.text("json_path", sink),
             expect_value: fields.text("expect_value", sink),
+            headers,
         })),
         "tcp" => {
             let address = fields.text("tcp", sink)?;
@@ -149,7 +166,7 @@ fn probe_of(kind: &str, fields: &Fields, sink: &mut Sink) -> Option<Probe> {
             command: fields.text("cmd", sink)?,
         }),
         "system" => system_metric(fields.get("system")?, sink).map(Probe::System),
-        _ => prometheus(fields.get("prometheus")?, sink),
+        _ => prometheus(fields.get("prometheus")?, headers, sink),
     }
 }
 
@@ -203,12 +220,86 @@ fn system_metric(node: &Node, sink: &mut Sink) -> Option<SystemMetric> {
     Some(metric)
 }
 
-fn prometheus(node: &Node, sink: &mut Sink) -> Option<Probe> {
+fn prometheus(node: &Node, headers: Vec<Header>, sink: &mut Sink) -> Option<Probe> {
     let fields = Fields::of(node, "a prometheus probe", sink)?;
     fields.reject_unknown(&["url", "query"], sink);
     let url = url(&fields, "url", sink)?;
     let query = fields.required_text("query", sink)?;
-    Some(Probe::Prometheus { url, query })
+    Some(Probe::Prometheus {
+        url,
+        query,
+        headers,
+    })
+}
+
+/// `headers: {Authorization: "Bearer ${API_TOKEN}"}`: names are HTTP tokens, values one
+/// line, and each `${NAME}` a well-formed variable name (read when the check runs).
+fn headers(node: &Node, sink: &mut Sink) -> Vec<Header> {
+    let Value::Map(entries) = &node.value else {
+        sink.at_node(
+            node,
+            "`headers` must be a mapping of header names to values",
+            "e.g. `headers: {Authorization: \"Bearer ${API_TOKEN}\"}`",
+        );
+        return Vec::new();
+    };
+    let mut headers = Vec::new();
+    for (key, value) in entries {
+        let name = key.key_text();
+        if name.is_empty() || !name.bytes().all(is_token_byte) {
+            sink.at_node(
+                key,
+                format!("`{name}` is not an HTTP header name"),
+                "letters, digits and !#$%&'*+-.^_`|~ only, e.g. Authorization",
+            );
+            continue;
+        }
+        let Some(text) = expect_text(value, &name, sink) else {
+            continue;
+        };
+        if let Err(problem) = check_header_value(&text) {
+            sink.at_node(
+                value,
+                format!("header `{name}`: {problem}"),
+                HEADER_VALUE_HELP,
+            );
+            continue;
+        }
+        headers.push(Header { name, value: text });
+    }
+    headers
+}
+
+const HEADER_VALUE_HELP: &str =
+    "one line of text; ${NAME} takes the value of the environment variable NAME";
+
+fn is_token_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)
+}
+
+/// A value is one line, and every `${` opens a variable name that is closed.
+fn check_header_value(text: &str) -> Result<(), String> {
+    if text.chars().any(|c| c.is_control() && c != '\t') {
+        return Err("a header value cannot hold line breaks or control characters".into());
+    }
+    let mut rest = text;
+    while let Some(start) = rest.find("${") {
+        let after = &rest[start + 2..];
+        let Some(end) = after.find('}') else {
+            return Err("`${` is not closed with `}`".into());
+        };
+        let name = &after[..end];
+        let valid = name
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+            && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+        if !valid {
+            return Err(format!("`${{{name}}}` is not a variable name"));
+        }
+        rest = &after[end + 1..];
+    }
+    Ok(())
 }
 
 fn limits(fields: &Fields, sink: &mut Sink) -> (Option<Limit>, Option<Limit>) {

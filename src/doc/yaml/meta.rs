@@ -14,6 +14,8 @@ pub const META_KEYS: &[&str] = &[
     "env",
     "health",
     "contacts",
+    "hosts",
+    "inventory",
     "gates",
 ];
 
@@ -37,6 +39,7 @@ pub fn metadata(fields: &Fields, sink: &mut Sink) -> Metadata {
             .get("contacts")
             .map(|n| contacts(n, sink))
             .unwrap_or_default(),
+        hosts: crate::doc::hosts::hosts_spec(fields, sink),
         gates_in_place: fields.get("gates").is_some_and(|n| gates_in_place(n, sink)),
         foreign: Vec::new(),
     }

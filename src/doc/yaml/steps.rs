@@ -151,7 +151,7 @@ fn run_step(fields: &Fields, sink: &mut Sink) -> Option<RunStep> {
         if key == "run" || key == "name" || !RUN_OPTIONS.contains(&key.as_str()) {
             continue;
         }
-        if let Some(text) = expect_text(value, &key, sink) {
+        if let Some(text) = crate::doc::hosts::yaml_option_text(&key, value, sink) {
             apply_run_option(&mut step, &key, &text, spot(value), sink);
         }
     }

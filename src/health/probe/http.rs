@@ -1,9 +1,13 @@
 //! `http` checks: status, body substring, a value at a JSON path, latency; and the shared client.
 
+use std::collections::BTreeMap;
 use std::sync::Once;
 use std::time::{Duration, Instant};
 
-use crate::doc::health::{HealthCheck, HttpProbe, Unit};
+use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
+
+use crate::doc::health::{Header, HealthCheck, HttpProbe, Unit};
+use crate::session::mask::Secrets;
 
 use super::super::error::{ProbeError, has_io_kind, root_cause};
 use super::super::verdict::{Reading, format_ms, has_value_limits};
@@ -28,14 +32,34 @@ pub fn client() -> Result<reqwest::Client, String> {
         .map_err(|e| root_cause(&e))
 }
 
+/// One request; header values never appear in the reason (they are masked in it).
 pub async fn probe(
     client: &reqwest::Client,
     probe: &HttpProbe,
     check: &HealthCheck,
+    env: &BTreeMap<String, String>,
+) -> Result<Reading, ProbeError> {
+    let headers = resolve_headers(&probe.headers, env)?;
+    let reading = request(client, probe, check, headers.map).await;
+    match &reading {
+        Ok(r) => tracing::debug!(check = %check.name, shown = %r.shown, "http probe"),
+        Err(e) => {
+            tracing::debug!(check = %check.name, reason = %headers.secrets.mask_str(&e.to_string()), "http probe failed")
+        }
+    }
+    reading.map_err(|e| masked(e, &headers.secrets))
+}
+
+async fn request(
+    client: &reqwest::Client,
+    probe: &HttpProbe,
+    check: &HealthCheck,
+    headers: HeaderMap,
 ) -> Result<Reading, ProbeError> {
     let started = Instant::now();
     let response = client
         .get(&probe.url)
+        .headers(headers)
         .timeout(check.timeout)
         .send()
         .await
@@ -114,6 +138,93 @@ async fn read_body(
         }
     }
     Ok(body)
+}
+
+/// Header values shorter than this are not masked (masking `1` would garble every reason).
+const MIN_MASKED_LEN: usize = 8;
+
+/// A check's headers ready to send, and the values that must not be shown.
+pub struct Resolved {
+    pub map: HeaderMap,
+    pub secrets: Secrets,
+}
+
+/// Fills `${NAME}` in each value from `env`; a variable that is not set is a reason
+/// (UNKNOWN), never an empty credential sent.
+pub fn resolve_headers(
+    headers: &[Header],
+    env: &BTreeMap<String, String>,
+) -> Result<Resolved, ProbeError> {
+    let mut resolved = Resolved {
+        map: HeaderMap::new(),
+        secrets: Secrets::default(),
+    };
+    for header in headers {
+        let (value, used) = expand(&header.value, env).map_err(|name| {
+            ProbeError::Metric(format!("header {}: ${name} is not set", header.name))
+        })?;
+        for secret in used.iter().chain([&value]) {
+            if secret.chars().count() >= MIN_MASKED_LEN {
+                resolved.secrets.add(secret);
+            }
+        }
+        let name = HeaderName::from_bytes(header.name.as_bytes())
+            .map_err(|_| ProbeError::Request(format!("`{}` is not a header name", header.name)))?;
+        let mut value = HeaderValue::from_str(&value).map_err(|_| {
+            ProbeError::Request(format!(
+                "header {}: the value is not valid in HTTP",
+                header.name
+            ))
+        })?;
+        value.set_sensitive(true);
+        resolved.map.append(name, value);
+    }
+    Ok(resolved)
+}
+
+/// `text` with each `${NAME}` replaced; also the values put in. `Err(NAME)`: not set.
+fn expand(text: &str, env: &BTreeMap<String, String>) -> Result<(String, Vec<String>), String> {
+    let (mut out, mut used, mut rest) = (String::new(), Vec::new(), text);
+    while let Some(start) = rest.find("${") {
+        let Some(len) = rest[start + 2..].find('}') else {
+            break;
+        };
+        let name = &rest[start + 2..start + 2 + len];
+        let value = env.get(name).ok_or_else(|| name.to_string())?;
+        out.push_str(&rest[..start]);
+        out.push_str(value);
+        used.push(value.clone());
+        rest = &rest[start + 3 + len..];
+    }
+    out.push_str(rest);
+    Ok((out, used))
+}
+
+/// The error with every secret value in its text replaced by `***`.
+pub fn masked(error: ProbeError, secrets: &Secrets) -> ProbeError {
+    if secrets.is_empty() {
+        return error;
+    }
+    let m = |text: String| secrets.mask_str(&text);
+    match error {
+        ProbeError::Connect(t) => ProbeError::Connect(m(t)),
+        ProbeError::Request(t) => ProbeError::Request(m(t)),
+        ProbeError::BodyMismatch(t) => ProbeError::BodyMismatch(m(t)),
+        ProbeError::PathMissing(t) => ProbeError::PathMissing(m(t)),
+        ProbeError::ValueMismatch {
+            path,
+            found,
+            expected,
+        } => ProbeError::ValueMismatch {
+            path: m(path),
+            found: m(found),
+            expected: m(expected),
+        },
+        ProbeError::Query(t) => ProbeError::Query(m(t)),
+        ProbeError::Metric(t) => ProbeError::Metric(m(t)),
+        ProbeError::Exit(t) => ProbeError::Exit(m(t)),
+        other => other,
+    }
 }
 
 /// A client error as the reason an operator reads.

@@ -56,7 +56,7 @@ impl Prober {
         state: &mut ProbeState,
     ) -> Result<Reading, ProbeError> {
         match &check.probe {
-            Probe::Http(probe) => http::probe(self.client()?, probe, check).await,
+            Probe::Http(probe) => http::probe(self.client()?, probe, check, &self.env).await,
             Probe::Tcp { address } => tcp::probe(address).await,
             Probe::Cmd { command } => {
                 let run = cmd::CmdRun {
@@ -67,8 +67,17 @@ impl Prober {
                 cmd::probe(&run, check).await
             }
             Probe::System(metric) => system::probe(metric, &mut state.system).await,
-            Probe::Prometheus { url, query } => {
-                prometheus::probe(self.client()?, url, query, check.timeout).await
+            Probe::Prometheus {
+                url,
+                query,
+                headers,
+            } => {
+                let query = prometheus::Query {
+                    base: url,
+                    query,
+                    headers,
+                };
+                prometheus::probe(self.client()?, &query, check.timeout, &self.env).await
             }
         }
     }

@@ -1,24 +1,50 @@
 //! `prometheus` checks: one instant query; the first result's value is the sample.
 
+use std::collections::BTreeMap;
 use std::time::Duration;
 
+use reqwest::header::HeaderMap;
 use serde_json::Value;
 
-use crate::doc::health::Unit;
+use crate::doc::health::{Header, Unit};
 
 use super::super::error::ProbeError;
 use super::super::verdict::Reading;
-use super::http::classify;
+use super::http::{classify, masked, resolve_headers};
 
+/// What one prometheus check asks: where, what, with which headers.
+pub struct Query<'q> {
+    pub base: &'q str,
+    pub query: &'q str,
+    pub headers: &'q [Header],
+}
+
+/// One instant query; header values never appear in the reason.
 pub async fn probe(
     client: &reqwest::Client,
-    base: &str,
-    query: &str,
+    query: &Query<'_>,
     timeout: Duration,
+    env: &BTreeMap<String, String>,
 ) -> Result<Reading, ProbeError> {
-    let url = query_url(base, query)?;
+    let headers = resolve_headers(query.headers, env)?;
+    let reading = ask(client, query, timeout, headers.map).await;
+    if let Err(e) = &reading {
+        let reason = headers.secrets.mask_str(&e.to_string());
+        tracing::debug!(query = query.query, %reason, "prometheus probe failed");
+    }
+    reading.map_err(|e| masked(e, &headers.secrets))
+}
+
+async fn ask(
+    client: &reqwest::Client,
+    query: &Query<'_>,
+    timeout: Duration,
+    headers: HeaderMap,
+) -> Result<Reading, ProbeError> {
+    let url = query_url(query.base, query.query)?;
     let response = client
         .get(url)
+        .headers(headers)
         .timeout(timeout)
         .send()
         .await

@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use sysinfo::{DiskRefreshKind, Disks, MINIMUM_CPU_UPDATE_INTERVAL, System};
+use sysinfo::{MINIMUM_CPU_UPDATE_INTERVAL, System};
 
 use crate::doc::health::{SystemMetric, Unit};
 
@@ -57,31 +57,34 @@ fn memory() -> Result<f64, ProbeError> {
     Ok(percent(system.used_memory(), total))
 }
 
-/// Disk use of the filesystem holding `path` (statfs can hang on network mounts: off the runtime).
+/// Disk use of the filesystem holding `path`. Only that filesystem is asked (statvfs on the
+/// path), so a hung network mount elsewhere cannot hold the check; the path itself may be
+/// one, so the call runs off the runtime, cut at the check's timeout.
 async fn disk(path: PathBuf) -> Result<f64, ProbeError> {
     tokio::task::spawn_blocking(move || disk_use(&path))
         .await
         .map_err(|e| ProbeError::Metric(format!("disk probe failed: {e}")))?
 }
 
+/// Used space as `df` counts it: used / (used + available to unprivileged users).
+// statvfs field widths differ between platforms (u32 on some BSDs): widen to u64 everywhere.
+#[allow(clippy::useless_conversion)]
 fn disk_use(path: &Path) -> Result<f64, ProbeError> {
-    let path = path
-        .canonicalize()
-        .map_err(|e| ProbeError::Metric(format!("{}: {e}", path.display())))?;
-    let disks = Disks::new_with_refreshed_list_specifics(DiskRefreshKind::nothing().with_storage());
-    let disk = disks
-        .iter()
-        .filter(|d| path.starts_with(d.mount_point()))
-        .max_by_key(|d| d.mount_point().as_os_str().len())
-        .ok_or_else(|| ProbeError::Metric(format!("no filesystem found for {}", path.display())))?;
-    let total = disk.total_space();
-    if total == 0 {
+    let stat = nix::sys::statvfs::statvfs(path)
+        .map_err(|e| ProbeError::Metric(format!("{}: {}", path.display(), e.desc())))?;
+    let fragment = u64::from(stat.fragment_size());
+    let blocks = u64::from(stat.blocks());
+    let free = u64::from(stat.blocks_free());
+    let available = u64::from(stat.blocks_available());
+    let used = blocks.saturating_sub(free).saturating_mul(fragment);
+    let usable = used.saturating_add(available.saturating_mul(fragment));
+    if usable == 0 {
         return Err(ProbeError::Metric(format!(
             "{} reports no size",
-            disk.mount_point().display()
+            path.display()
         )));
     }
-    Ok(percent(total.saturating_sub(disk.available_space()), total))
+    Ok(percent(used, usable))
 }
 
 fn percent(part: u64, whole: u64) -> f64 {

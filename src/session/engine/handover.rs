@@ -48,14 +48,12 @@ impl Engine<'_> {
     }
 
     /// A driver killed mid-step (SIGKILL) could not stop the step: stops what is left of its
-    /// process group now; how many processes that was, if any.
+    /// process group and of its cgroup (when it had one) now; how many processes that was.
     fn stop_leftovers(&self, index: usize) -> Option<usize> {
-        let (pgid, leader_start) = self.state.steps.get(index)?.process?;
-        let count = crate::exec::leftover::members(pgid, leader_start);
-        if count == 0 {
-            return None;
-        }
-        crate::exec::terminate_group(pgid, super::GRACE);
-        Some(count)
+        let step = self.state.steps.get(index)?;
+        let (pgid, leader_start) = step.process?;
+        let cgroup = step.cgroup.as_deref().map(std::path::Path::new);
+        let count = crate::exec::leftover::stop_step(pgid, leader_start, cgroup, super::GRACE);
+        (count > 0).then_some(count)
     }
 }

@@ -101,10 +101,9 @@ impl Journal {
 
     /// Appends a record; `Now` returns once it is written and synced.
     pub fn append(&self, draft: EventDraft, sync: SyncPolicy) -> Result<(), AuditError> {
-        if self.error().is_some() {
-            return Err(AuditError::Poisoned {
-                path: self.path.clone(),
-            });
+        if let Some(first) = self.error() {
+            // The first failure says why (a full disk, a log deleted or written by another).
+            return Err(AuditError::Failed(first));
         }
         let failed = |message: String| AuditError::Io {
             path: self.path.clone(),
@@ -123,7 +122,7 @@ impl Journal {
             .map_err(|_| failed("the audit log writer stopped".into()))?;
         match done.recv() {
             Ok(Ok(())) => Ok(()),
-            Ok(Err(message)) => Err(failed(message)),
+            Ok(Err(message)) => Err(AuditError::Failed(self.error().unwrap_or(message))),
             Err(_) => Err(failed("the audit log writer stopped".into())),
         }
     }

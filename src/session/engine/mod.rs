@@ -275,6 +275,7 @@ impl<'r> Engine<'r> {
     /// The driver quits; the session stays resumable. A running step is cancelled first.
     pub fn leave(&mut self, operator: &str) -> Result<(), AuditError> {
         self.stop_running("the driver quit");
+        self.stop_health();
         self.groups.terminate_all(GRACE);
         self.record(
             None,
@@ -290,19 +291,15 @@ impl<'r> Engine<'r> {
         self.state.steps.iter().any(|s| s.rollback)
     }
 
-    /// Ends the session: stops every process group still alive, then records the end.
+    /// Ends the session: stops every process still alive, then records the end.
     pub fn end(&mut self, outcome: Outcome, reason: &str) -> Result<(), AuditError> {
         self.stop_running("the session is ending");
         self.stop_health();
-        let live = self.groups.live().len();
-        self.groups.terminate_all(GRACE);
-        let reason = if live > 0 {
-            format!(
-                "{reason}; stopped {live} background process group{}",
-                if live == 1 { "" } else { "s" }
-            )
-        } else {
-            reason.to_string()
+        let stopped = self.groups.terminate_all(GRACE);
+        let reason = match stopped {
+            0 => reason.to_string(),
+            1 => format!("{reason}; stopped 1 background process"),
+            n => format!("{reason}; stopped {n} background processes"),
         };
         self.record(
             None,

@@ -144,14 +144,18 @@ impl Engine<'_> {
             cwd,
             timeout: run.timeout,
             io,
+            secret_names: self.declared_secrets.clone(),
             errexit: run.errexit,
         };
         let (tx, rx) = mpsc::sync_channel(exec::EVENT_BACKLOG);
         match exec::start(request, tx, &self.groups) {
             Ok(handle) => {
                 if let Some(leader_start) = exec::leftover::start_ticks(handle.pid()) {
-                    let pgid = handle.pgid();
-                    let body = Body::StepProcess { pgid, leader_start };
+                    let body = Body::StepProcess {
+                        pgid: handle.pgid(),
+                        leader_start,
+                        cgroup: handle.cgroup().map(|dir| dir.display().to_string()),
+                    };
                     let _ = self.record_step(index, body, SyncPolicy::Now);
                 }
                 self.running = Some(Running {
@@ -218,7 +222,7 @@ impl Engine<'_> {
         }
     }
 
-    /// Asks the running step's whole process group to stop (TERM, grace, KILL).
+    /// Asks the running step and every process it started to stop (TERM, grace, KILL).
     pub fn cancel_running(&mut self, reason: &str) {
         let Some(running) = &self.running else { return };
         let index = running.index;
@@ -274,6 +278,11 @@ impl Engine<'_> {
                     if Instant::now() >= deadline {
                         self.tick();
                         return None;
+                    }
+                }
+                Ok(ExecEvent::Assigned { name, value }) => {
+                    if is_secret(&name, &value, &self.declared_secrets) {
+                        self.secrets.add(&value);
                     }
                 }
                 Ok(ExecEvent::Finished(outcome)) => return Some(self.finish_run(outcome, show)),

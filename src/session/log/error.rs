@@ -14,6 +14,9 @@ pub enum AuditError {
         #[source]
         source: io::Error,
     },
+    /// An earlier write or sync failed, as it was reported then; nothing more is written.
+    #[error("{0}")]
+    Failed(String),
     /// An earlier write or fsync failed; nothing more is written.
     #[error("audit log {} can no longer be written (an earlier write failed)", path.display())]
     Poisoned { path: PathBuf },

@@ -1,4 +1,9 @@
-//! One driver per session: an exclusive `flock` on the sidecar `<session-id>.lock`, released on drop.
+//! One driver per session: an exclusive `flock` on the log file itself, released on drop.
+//!
+//! The lock lives on the log's inode, so removing any file cannot release it: deleting
+//! or replacing the log itself is noticed by its writer at the next sync, which stops
+//! the session ([`super::guard`]). The sidecar `<session-id>.lock` only says who holds
+//! the session, for the message a second driver gets; it is not the lock.
 
 use std::fs::{File, OpenOptions};
 use std::io::{self, Read, Seek, SeekFrom, Write};
@@ -32,7 +37,7 @@ pub enum LockError {
     },
 }
 
-/// Who holds a lock; written into the lock file for the error message.
+/// Who holds a lock; written into the sidecar for the error message.
 #[derive(Debug, Serialize, Deserialize)]
 struct Holder {
     pid: u32,
@@ -49,26 +54,26 @@ const RETRY_PAUSE: Duration = Duration::from_millis(10);
 #[derive(Debug)]
 pub struct SessionLock {
     // Keeps the flock alive: it is released when this file is closed.
-    _file: File,
+    _log: File,
     path: PathBuf,
 }
 
 impl SessionLock {
-    /// The sidecar lock file of a log: `X.jsonl` → `X.lock`.
+    /// The sidecar that names the holder: `X.jsonl` → `X.lock`.
     pub fn lock_path(log_path: &Path) -> PathBuf {
         log_path.with_extension("lock")
     }
 
-    /// Take the session's lock without blocking; `HeldBy` names the holder.
+    /// Take the session's lock (on the log itself) without blocking; `HeldBy` names the holder.
     pub fn acquire(log_path: &Path, operator: &str, host: &str) -> Result<SessionLock, LockError> {
-        let path = Self::lock_path(log_path);
         let io_err = |source| LockError::Io {
-            path: path.clone(),
+            path: log_path.to_path_buf(),
             source,
         };
-        let mut file = open_lock_file(&path).map_err(io_err)?;
-        try_lock_with_retry(&file).map_err(|err| match err {
-            TryLockError::WouldBlock => held_by(&mut file, &path),
+        let log = File::open(log_path).map_err(io_err)?;
+        let path = Self::lock_path(log_path);
+        try_lock_with_retry(&log).map_err(|err| match err {
+            TryLockError::WouldBlock => held_by(&path),
             TryLockError::Error(source) => io_err(source),
         })?;
         let holder = Holder {
@@ -76,8 +81,9 @@ impl SessionLock {
             operator: operator.to_owned(),
             host: host.to_owned(),
         };
-        write_holder(&mut file, &holder).map_err(io_err)?;
-        Ok(SessionLock { _file: file, path })
+        // Only for the message a second driver gets: the lock holds without it.
+        let _ = open_lock_file(&path).and_then(|mut file| write_holder(&mut file, &holder));
+        Ok(SessionLock { _log: log, path })
     }
 
     /// Whether some process holds the lock right now (for listings).
@@ -86,9 +92,9 @@ impl SessionLock {
     }
 
     /// Like [`SessionLock::is_held`], but `None` when this user cannot tell
-    /// (the lock file exists but cannot be opened, e.g. another user's session).
+    /// (the log cannot be opened, e.g. another user's private session).
     pub fn probe(log_path: &Path) -> Option<bool> {
-        let file = match File::open(Self::lock_path(log_path)) {
+        let file = match File::open(log_path) {
             Ok(file) => file,
             Err(e) if e.kind() == io::ErrorKind::NotFound => return Some(false),
             Err(_) => return None,
@@ -100,6 +106,7 @@ impl SessionLock {
         }
     }
 
+    /// The sidecar naming the holder.
     pub fn path(&self) -> &Path {
         &self.path
     }
@@ -134,10 +141,10 @@ fn write_holder(file: &mut File, holder: &Holder) -> io::Result<()> {
     file.write_all(&text)
 }
 
-fn held_by(file: &mut File, path: &Path) -> LockError {
+fn held_by(path: &Path) -> LockError {
     let mut text = String::new();
-    let holder = file
-        .read_to_string(&mut text)
+    let holder = File::open(path)
+        .and_then(|mut file| file.read_to_string(&mut text))
         .ok()
         .and_then(|_| serde_json::from_str::<Holder>(text.trim()).ok());
     LockError::HeldBy {
@@ -159,6 +166,7 @@ mod tests {
     fn second_handle_is_refused_with_holder_then_succeeds_after_drop() {
         let dir = tempfile::tempdir().unwrap();
         let log = dir.path().join("s1.jsonl");
+        std::fs::write(&log, "").unwrap();
         let first = SessionLock::acquire(&log, "ana", "bastion-1").unwrap();
         assert_eq!(first.path(), dir.path().join("s1.lock"));
         assert!(SessionLock::is_held(&log));
@@ -181,6 +189,18 @@ mod tests {
         assert!(!SessionLock::is_held(&log));
         let second = SessionLock::acquire(&log, "ben", "laptop").unwrap();
         drop(second);
+    }
+
+    #[test]
+    fn removing_the_sidecar_does_not_release_the_lock() {
+        let dir = tempfile::tempdir().unwrap();
+        let log = dir.path().join("s1.jsonl");
+        std::fs::write(&log, "").unwrap();
+        let first = SessionLock::acquire(&log, "ana", "bastion-1").unwrap();
+        std::fs::remove_file(first.path()).unwrap();
+        assert!(SessionLock::is_held(&log));
+        let err = SessionLock::acquire(&log, "ben", "laptop").unwrap_err();
+        assert!(matches!(err, LockError::HeldBy { .. }), "{err}");
     }
 
     #[test]

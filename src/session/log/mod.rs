@@ -13,8 +13,12 @@
 //! per line, each line terminated by a single `\n` (0x0A). Lines are only
 //! ever appended; each line reaches the file through one `write` call.
 //!
-//! While a driver holds the session, the sidecar `<session-id>.lock` carries
-//! an exclusive `flock` ([`SessionLock`]).
+//! While a driver holds the session, the log file itself carries an exclusive
+//! `flock` ([`SessionLock`]); the sidecar `<session-id>.lock` only names the
+//! holder. The driver appends only while the file's end is where its last
+//! record ended, and checks at every sync that the file is still the one at
+//! the log's path: a log deleted, replaced or written by anyone else stops the
+//! session as an audit log failure.
 //!
 //! A directory with the setgid bit is a *shared* sessions directory: logs in
 //! it are created 0640, so the directory's group can follow and sign (see
@@ -60,8 +64,13 @@
 //! **Who signed.** `os_user` is the owner of the sidecar file as the driver
 //! sees it (`fstat` on the open file; uid → user name), never text the
 //! follower typed: one file per OS user is what makes requests from
-//! different users attributable. Symlinks, FIFOs and other non-regular files
-//! are skipped. The driver's own sign-offs are recorded with `via: "driver"`
+//! different users attributable. So a sidecar is read only when the open file
+//! (opened with `O_NOFOLLOW`, judged by `fstat`) is a regular file with one
+//! name, no group or other write bit, owned by the uid its name gives; any
+//! other (a symlink, a FIFO, a hard link, a file others may write) is answered
+//! once with `signoff_rejected` and never read. At most five requests per
+//! sidecar are judged in 10 s; one `signoff_rejected` sums up the rest of a
+//! burst. The driver's own sign-offs are recorded with `via: "driver"`
 //! and the driver's OS user.
 //!
 //! **Permissions.** In the default sessions directory (0700, the driver's
@@ -141,7 +150,9 @@
 
 mod clock;
 mod error;
+mod guard;
 mod json;
+pub mod lines;
 mod lock;
 mod output;
 mod reader;

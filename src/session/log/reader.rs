@@ -1,7 +1,9 @@
 //! Streaming reads: complete lines only (a tail without `\n` is reported, never parsed), then records.
 
 use std::fs::File;
-use std::io::{self, BufRead, BufReader, Read};
+use std::io::{self, BufReader, Read};
+
+use super::lines::{Lines, Span};
 use std::path::{Path, PathBuf};
 
 use super::error::AuditError;
@@ -21,71 +23,65 @@ pub struct Line<'a> {
     pub complete: bool,
 }
 
-/// Splits a byte stream into lines, holding one line in memory at a time.
+/// Splits a byte stream into lines with [`Lines`], the splitter every log reader uses,
+/// holding at most one line (of at most [`MAX_LINE_BYTES`]) and one block in memory.
 ///
-/// After an incomplete line, calling [`LineReader::next_line`] again reads
-/// on from where the stream stopped, so a follower can poll a growing file.
+/// After an incomplete line, calling [`LineReader::next_line`] again reads on from where the
+/// stream stopped, so a follower can poll a growing file.
 #[derive(Debug)]
 pub struct LineReader<R> {
     inner: R,
-    buf: Vec<u8>,
-    line_no: u64,
-    start: u64,
-    holding_complete: bool,
+    lines: Lines,
 }
 
-impl<R: BufRead> LineReader<R> {
+/// Bytes read from the stream at a time.
+const READ_BLOCK_BYTES: usize = 256 * 1024;
+
+impl<R: Read> LineReader<R> {
     pub fn new(inner: R) -> Self {
         LineReader {
             inner,
-            buf: Vec::new(),
-            line_no: 0,
-            start: 0,
-            holding_complete: false,
+            lines: Lines::default(),
         }
     }
 
     /// The next line, `Ok(None)` at the end of the stream. A line longer
-    /// than [`MAX_LINE_BYTES`] is an `InvalidData` error.
+    /// than [`MAX_LINE_BYTES`] is an `InvalidData` error (and is skipped: the
+    /// next call goes on after it).
     pub fn next_line(&mut self) -> io::Result<Option<Line<'_>>> {
-        if self.holding_complete {
-            self.start += self.buf.len() as u64;
-            self.buf.clear();
-            self.holding_complete = false;
+        loop {
+            match self.lines.advance() {
+                Some(Span::Line {
+                    line_no,
+                    offset,
+                    from,
+                    len,
+                }) => {
+                    return Ok(Some(Line {
+                        line_no,
+                        offset,
+                        bytes: self.lines.span_bytes(from, len),
+                        complete: true,
+                    }));
+                }
+                Some(Span::Overlong { line_no }) => {
+                    return Err(io::Error::new(
+                        io::ErrorKind::InvalidData,
+                        format!("line {line_no} is longer than {MAX_LINE_BYTES} bytes"),
+                    ));
+                }
+                None => {}
+            }
+            if self.lines.fill(&mut self.inner, READ_BLOCK_BYTES)? == 0 {
+                let (line_no, offset, bytes) = self.lines.partial_line();
+                return Ok((!bytes.is_empty()).then_some(Line {
+                    line_no,
+                    offset,
+                    bytes,
+                    complete: false,
+                }));
+            }
         }
-        let starting = self.buf.is_empty();
-        let room = (MAX_LINE_BYTES + 1).saturating_sub(self.buf.len()) as u64;
-        (&mut self.inner)
-            .take(room)
-            .read_until(b'\n', &mut self.buf)?;
-        if self.buf.is_empty() {
-            return Ok(None);
-        }
-        if starting {
-            self.line_no += 1;
-        }
-        let complete = self.buf.last() == Some(&b'\n');
-        if !complete && self.buf.len() > MAX_LINE_BYTES {
-            return Err(io::Error::new(
-                io::ErrorKind::InvalidData,
-                format!(
-                    "line {} is longer than {MAX_LINE_BYTES} bytes",
-                    self.line_no
-                ),
-            ));
-        }
-        self.holding_complete = complete;
-        let bytes = if complete {
-            &self.buf[..self.buf.len() - 1]
-        } else {
-            &self.buf[..]
-        };
-        Ok(Some(Line {
-            line_no: self.line_no,
-            offset: self.start,
-            bytes,
-            complete,
-        }))
     }
 }
 
@@ -102,7 +98,7 @@ pub struct RecordReader<R> {
     finished: bool,
 }
 
-impl<R: BufRead> RecordReader<R> {
+impl<R: Read> RecordReader<R> {
     /// `source` names the stream in errors (a path, or `-` for stdin).
     pub fn new(inner: R, source: impl Into<PathBuf>) -> Self {
         RecordReader {
@@ -137,7 +133,7 @@ impl<R: BufRead> RecordReader<R> {
     }
 }
 
-impl<R: BufRead> Iterator for RecordReader<R> {
+impl<R: Read> Iterator for RecordReader<R> {
     type Item = Result<Record, AuditError>;
 
     fn next(&mut self) -> Option<Self::Item> {

@@ -143,6 +143,9 @@ pub struct SessionSummary {
     pub live: bool,
     /// The last event (signatures and sealing failures after it aside) is a [`SESSION_END_KIND`].
     pub ended: bool,
+    /// Why the log cannot be summed up (unreadable, a line over the limit): it is
+    /// listed with this reason and otherwise left alone, never failing the others.
+    pub problem: Option<String>,
 }
 
 /// Every `*.jsonl` in `dir`, newest first (by header start time, then id).
@@ -153,10 +156,7 @@ pub fn list_sessions(dir: &Path) -> Result<Vec<SessionSummary>, AuditError> {
         Err(err) if err.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
         Err(err) => return Err(AuditError::io(dir)(err)),
     };
-    let mut sessions = ids
-        .into_iter()
-        .map(|id| summarise(dir, id))
-        .collect::<Result<Vec<_>, _>>()?;
+    let mut sessions: Vec<SessionSummary> = ids.into_iter().map(|id| summarise(dir, id)).collect();
     sessions.sort_by(|a, b| {
         let started = |s: &SessionSummary| s.header.as_ref().map(|h| h.started);
         started(b).cmp(&started(a)).then_with(|| b.id.cmp(&a.id))
@@ -164,32 +164,57 @@ pub fn list_sessions(dir: &Path) -> Result<Vec<SessionSummary>, AuditError> {
     Ok(sessions)
 }
 
-fn summarise(dir: &Path, id: String) -> Result<SessionSummary, AuditError> {
+/// One log summed up; a log that cannot be read is a summary with its problem.
+fn summarise(dir: &Path, id: String) -> SessionSummary {
     let path = dir.join(format!("{id}.{LOG_EXTENSION}"));
-    let header = read_records(&path)?
+    match read_summary(&path) {
+        Ok((header, last_seq, last)) => {
+            let (last_kind, last_ts, last_data) = match last {
+                Some(event) => (Some(event.kind), Some(event.ts), Some(event.data)),
+                None => (None, None, None),
+            };
+            SessionSummary {
+                live: SessionLock::is_held(&path),
+                ended: last_kind.as_deref() == Some(SESSION_END_KIND),
+                id,
+                path,
+                header,
+                last_seq,
+                last_kind,
+                last_ts,
+                last_data,
+                problem: None,
+            }
+        }
+        Err(e) => SessionSummary {
+            id,
+            header: None,
+            last_seq: 0,
+            last_kind: None,
+            last_ts: None,
+            last_data: None,
+            live: false,
+            ended: false,
+            problem: Some(e.to_string()),
+            path,
+        },
+    }
+}
+
+/// The header (if line 1 is one), the last seq, and the last event that says what happened.
+type Summed = (Option<Header>, u64, Option<super::Event>);
+
+fn read_summary(path: &Path) -> Result<Summed, AuditError> {
+    let header = read_records(path)?
         .next()
         .and_then(Result::ok)
         .and_then(|record| match record {
             Record::Header(header) => Some(header),
             Record::Event(_) => None,
         });
-    let mut file = File::open(&path).map_err(AuditError::io(&path))?;
-    let (last_seq, last) = last_recorded(&mut file).map_err(AuditError::io(&path))?;
-    let (last_kind, last_ts, last_data) = match last {
-        Some(event) => (Some(event.kind), Some(event.ts), Some(event.data)),
-        None => (None, None, None),
-    };
-    Ok(SessionSummary {
-        live: SessionLock::is_held(&path),
-        ended: last_kind.as_deref() == Some(SESSION_END_KIND),
-        id,
-        path,
-        header,
-        last_seq,
-        last_kind,
-        last_ts,
-        last_data,
-    })
+    let mut file = File::open(path).map_err(AuditError::io(path))?;
+    let (last_seq, last) = last_recorded(&mut file).map_err(AuditError::io(path))?;
+    Ok((header, last_seq, last))
 }
 
 /// Lines a signed, anchored moment may leave after the session's last event: a

@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use super::clock::Clock;
 use super::error::AuditError;
+use super::guard::GuardedFile;
 use super::record::{
     ChainHash, EventDraft, HeaderDraft, MAX_LINE_BYTES, Record, Stamp, encode_event, encode_header,
     seal,
@@ -89,7 +90,9 @@ impl AuditWriter {
         check_session_id(session_id)?;
         private_dir(dir).map_err(AuditError::io(dir))?;
         let path = dir.join(format!("{session_id}.jsonl"));
-        let file = new_log_file(&path, shared_dir(dir)).map_err(AuditError::io(&path))?;
+        let file = new_log_file(&path, shared_dir(dir))
+            .and_then(|file| GuardedFile::new(file, &path))
+            .map_err(AuditError::io(&path))?;
         let writer = AuditWriter::with_sink(Box::new(file), path, session_id, header, clock)?;
         File::open(dir)
             .and_then(|d| d.sync_all())
@@ -150,6 +153,7 @@ impl AuditWriter {
                 return Err(AuditError::malformed(path, line_no, reason));
             }
         };
+        let file = GuardedFile::new(file, path).map_err(AuditError::io(path))?;
         let writer = AuditWriter {
             sink: Box::new(file),
             clock_origin: clock.mono_ms(),

@@ -27,7 +27,6 @@ pub mod allowed;
 pub mod anchor;
 pub mod anchors_file;
 pub mod check;
-mod child;
 pub mod seal;
 pub mod signer;
 #[cfg(test)]

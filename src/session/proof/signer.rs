@@ -6,7 +6,7 @@
 //! what `ssh-keygen -Y verify` accepts. A passphrase is never asked for: a protected key
 //! must be loaded in ssh-agent (`ssh-add`), otherwise signing fails with a warning.
 
-use super::child;
+use crate::child;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;

@@ -1,10 +1,11 @@
 //! The driver's side: finding the followers' sidecars and reading the requests
 //! appended to them, each attributed to the OS user that owns its file.
 
+use super::limit::{BURST, RateLimit, WINDOW};
 use super::tail::{Piece, Tail};
 use super::{Request, SIDECAR_SUFFIX, user_name};
-use std::collections::HashMap;
-use std::fs::{File, OpenOptions};
+use std::collections::{HashMap, HashSet};
+use std::fs::{File, Metadata, OpenOptions};
 use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -24,7 +25,7 @@ pub struct Incoming {
     /// Owner of the sidecar file: who made the request.
     pub uid: u32,
     pub os_user: String,
-    /// The request, or why the line is not one.
+    /// The request, or why the line (or the whole sidecar) is not one.
     pub request: Result<Request, String>,
 }
 
@@ -35,6 +36,10 @@ pub struct Inbox {
     prefix: String,
     /// By inode, so a file removed and made again is read afresh.
     files: HashMap<u64, Sidecar>,
+    /// Sidecars refused (by inode), each reported once.
+    refused: HashSet<u64>,
+    /// Refusals not handed out yet.
+    pending: Vec<Incoming>,
     last_poll: Option<Instant>,
     last_scan: Option<Instant>,
 }
@@ -42,8 +47,10 @@ pub struct Inbox {
 #[derive(Debug)]
 struct Sidecar {
     file: File,
+    name: String,
     uid: u32,
     tail: Tail,
+    limit: RateLimit,
 }
 
 impl Inbox {
@@ -60,6 +67,8 @@ impl Inbox {
                 .map_or_else(|| PathBuf::from("."), Path::to_path_buf),
             prefix: format!("{stem}."),
             files: HashMap::new(),
+            refused: HashSet::new(),
+            pending: Vec::new(),
             last_poll: None,
             last_scan: None,
         };
@@ -67,33 +76,46 @@ impl Inbox {
         inbox
     }
 
-    /// Requests appended since the last poll (nothing if polled again within 150 ms).
+    /// Requests appended since the last poll (nothing if polled again within 150 ms),
+    /// and sidecars refused since: each refusal once.
     pub fn poll(&mut self) -> Vec<Incoming> {
-        let now = Instant::now();
+        self.poll_at(Instant::now())
+    }
+
+    fn poll_at(&mut self, now: Instant) -> Vec<Incoming> {
         if self
             .last_poll
-            .is_some_and(|t| now.duration_since(t) < POLL_EVERY)
+            .is_some_and(|t| now.saturating_duration_since(t) < POLL_EVERY)
         {
             return Vec::new();
         }
         self.last_poll = Some(now);
         if self
             .last_scan
-            .is_none_or(|t| now.duration_since(t) >= SCAN_EVERY)
+            .is_none_or(|t| now.saturating_duration_since(t) >= SCAN_EVERY)
         {
             self.scan(false);
         }
-        let mut incoming = Vec::new();
-        for sidecar in self.files.values_mut() {
-            let Ok(pieces) = sidecar.tail.read(&sidecar.file, READ_BUDGET) else {
+        let mut incoming = std::mem::take(&mut self.pending);
+        let mut lost = Vec::new();
+        for (&ino, sidecar) in &mut self.files {
+            if let Some(reason) = sidecar
+                .file
+                .metadata()
+                .ok()
+                .and_then(|m| distrust(&m, sidecar.uid))
+            {
+                lost.push((ino, sidecar.name.clone(), reason));
                 continue;
-            };
-            incoming.extend(pieces.into_iter().map(|piece| Incoming {
-                uid: sidecar.uid,
-                os_user: user_name(sidecar.uid),
-                request: parse(piece),
-            }));
+            }
+            sidecar.read(now, &mut incoming);
         }
+        for (ino, name, reason) in lost {
+            if let Some(sidecar) = self.files.remove(&ino) {
+                self.refuse(ino, sidecar.uid, &name, &reason);
+            }
+        }
+        incoming.append(&mut self.pending);
         incoming
     }
 
@@ -106,43 +128,140 @@ impl Inbox {
         for entry in entries.flatten() {
             let name = entry.file_name();
             let Some(name) = name.to_str() else { continue };
+            let Some(uid) = self.sidecar_uid(name) else {
+                continue;
+            };
             // `DirEntry::metadata` does not follow symlinks.
             let Ok(meta) = entry.metadata() else { continue };
-            if !self.is_sidecar(name) || !meta.is_file() || self.files.contains_key(&meta.ino()) {
+            if self.files.contains_key(&meta.ino()) || self.refused.contains(&meta.ino()) {
                 continue;
             }
-            if let Some(sidecar) = open_sidecar(&entry.path(), meta.ino(), at_end) {
-                self.files.insert(meta.ino(), sidecar);
+            match open_sidecar(&entry.path(), meta.ino(), uid, at_end) {
+                Ok(sidecar) => {
+                    self.files.insert(meta.ino(), sidecar);
+                }
+                Err(reason) => self.refuse(meta.ino(), meta.uid(), name, &reason),
             }
         }
     }
 
-    /// `<session-id>.<uid>.signoffs`
-    fn is_sidecar(&self, name: &str) -> bool {
-        name.strip_prefix(&self.prefix)
-            .and_then(|rest| rest.strip_suffix(SIDECAR_SUFFIX))
-            .and_then(|rest| rest.strip_suffix('.'))
-            .is_some_and(|uid| !uid.is_empty() && uid.bytes().all(|b| b.is_ascii_digit()))
+    fn refuse(&mut self, ino: u64, owner: u32, name: &str, reason: &str) {
+        if self.refused.insert(ino) {
+            self.pending.push(Incoming {
+                uid: owner,
+                os_user: user_name(owner),
+                request: Err(format!(
+                    "sidecar {name} ignored: {reason}; a sign-off request must come from its owner's own file"
+                )),
+            });
+        }
+    }
+
+    /// The uid a sidecar's name gives: `<session-id>.<uid>.signoffs`.
+    fn sidecar_uid(&self, name: &str) -> Option<u32> {
+        let uid = name
+            .strip_prefix(&self.prefix)?
+            .strip_suffix(SIDECAR_SUFFIX)?
+            .strip_suffix('.')?;
+        if uid.is_empty() || !uid.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        uid.parse().ok()
     }
 }
 
-/// Opens a sidecar for reading — never through a symlink, never blocking on
-/// a FIFO — and takes its owner from the open file itself.
-fn open_sidecar(path: &Path, ino: u64, at_end: bool) -> Option<Sidecar> {
+impl Sidecar {
+    /// New complete lines, each judged if the sidecar's budget allows, and one summary
+    /// for each burst that did not.
+    fn read(&mut self, now: Instant, incoming: &mut Vec<Incoming>) {
+        let os_user = user_name(self.uid);
+        let summary = |ignored: usize| Incoming {
+            uid: self.uid,
+            os_user: os_user.clone(),
+            request: Err(format!(
+                "{ignored} more request{} from {} ignored: at most {BURST} are judged per {} s",
+                if ignored == 1 { "" } else { "s" },
+                self.name,
+                WINDOW.as_secs()
+            )),
+        };
+        if let Some(ignored) = self.limit.summary(now) {
+            incoming.push(summary(ignored));
+        }
+        let Ok(pieces) = self.tail.read(&self.file, READ_BUDGET) else {
+            return;
+        };
+        for piece in pieces {
+            if self.limit.admit(now) {
+                incoming.push(Incoming {
+                    uid: self.uid,
+                    os_user: os_user.clone(),
+                    request: parse(piece),
+                });
+            }
+        }
+    }
+}
+
+/// Why a sidecar cannot be trusted to say who wrote its requests; `None` when it can.
+/// One file per OS user is what makes a request attributable, so the file must be only
+/// its owner's: a regular file, no other name (a hard link could be another user's
+/// file), nobody else may write to it, and its owner is the uid its name gives.
+fn distrust(meta: &Metadata, named_uid: u32) -> Option<String> {
+    if !meta.is_file() {
+        return Some("it is not a regular file".into());
+    }
+    if meta.nlink() != 1 {
+        return Some(format!(
+            "it has {} names (a hard link may be another user's file)",
+            meta.nlink()
+        ));
+    }
+    if meta.mode() & 0o022 != 0 {
+        return Some(format!(
+            "others may write to it (mode {:o})",
+            meta.mode() & 0o7777
+        ));
+    }
+    if meta.uid() != named_uid {
+        return Some(format!(
+            "it belongs to uid {}, not to uid {named_uid} as its name says",
+            meta.uid()
+        ));
+    }
+    None
+}
+
+/// Opens a sidecar for reading — never through a symlink, never blocking on a FIFO —
+/// and judges it by the open file itself (`fstat`), not by its name.
+fn open_sidecar(path: &Path, ino: u64, named_uid: u32, at_end: bool) -> Result<Sidecar, String> {
     let file = OpenOptions::new()
         .read(true)
         .custom_flags(nix::libc::O_NOFOLLOW | nix::libc::O_NONBLOCK)
         .open(path)
-        .ok()?;
-    let meta = file.metadata().ok()?;
-    if !meta.is_file() || meta.ino() != ino {
-        return None;
+        .map_err(|e| match e.raw_os_error() {
+            Some(nix::libc::ELOOP) => "it is a symbolic link".to_owned(),
+            _ => format!("it cannot be opened ({e})"),
+        })?;
+    let meta = file
+        .metadata()
+        .map_err(|e| format!("it cannot be read ({e})"))?;
+    if meta.ino() != ino {
+        return Err("it was replaced while being opened".into());
+    }
+    if let Some(reason) = distrust(&meta, named_uid) {
+        return Err(reason);
     }
     let start = if at_end { meta.len() } else { 0 };
-    Some(Sidecar {
+    Ok(Sidecar {
+        name: path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default(),
         uid: meta.uid(),
         tail: Tail::at(start, MAX_REQUEST),
         file,
+        limit: RateLimit::new(),
     })
 }
 
@@ -164,6 +283,7 @@ fn parse(piece: Piece) -> Result<Request, String> {
 mod tests {
     use super::*;
     use std::io::Write;
+    use std::os::unix::fs::PermissionsExt;
 
     fn poll_now(inbox: &mut Inbox) -> Vec<Incoming> {
         inbox.last_poll = None;
@@ -211,6 +331,105 @@ mod tests {
                 .unwrap_err()
                 .starts_with("not a sign-off request"),
             "{got:?}"
+        );
+    }
+
+    fn refusal(got: &[Incoming]) -> String {
+        assert_eq!(got.len(), 1, "{got:?}");
+        got[0].request.clone().expect_err("a refusal")
+    }
+
+    #[test]
+    fn a_hard_linked_or_writable_sidecar_is_refused_once_and_never_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let log = dir.path().join("s1.jsonl");
+        let uid = nix::unistd::getuid().as_raw();
+        let mut inbox = Inbox::open(&log);
+        let elsewhere = dir.path().join("someone-elses-file");
+        std::fs::write(&elsewhere, "").unwrap();
+        let linked = dir.path().join(format!("s1.{uid}.signoffs"));
+        std::fs::hard_link(&elsewhere, &linked).unwrap();
+        std::fs::write(
+            &linked,
+            "{\"role\":\"SRE\",\"name\":\"Bob\",\"nonce\":\"1\"}\n",
+        )
+        .unwrap();
+        let reason = refusal(&poll_now(&mut inbox));
+        assert!(reason.contains("2 names"), "{reason}");
+        assert_eq!(poll_now(&mut inbox), vec![], "refused once, never read");
+
+        let dir = tempfile::tempdir().unwrap();
+        let log = dir.path().join("s2.jsonl");
+        let mut inbox = Inbox::open(&log);
+        let open_to_all = dir.path().join(format!("s2.{uid}.signoffs"));
+        std::fs::write(&open_to_all, "").unwrap();
+        std::fs::set_permissions(&open_to_all, std::fs::Permissions::from_mode(0o666)).unwrap();
+        let reason = refusal(&poll_now(&mut inbox));
+        assert!(
+            reason.contains("others may write to it (mode 666)"),
+            "{reason}"
+        );
+    }
+
+    #[test]
+    fn a_sidecar_that_turns_untrustworthy_is_dropped() {
+        let dir = tempfile::tempdir().unwrap();
+        let log = dir.path().join("s1.jsonl");
+        let mut inbox = Inbox::open(&log);
+        super::super::request(&log, None, "SRE", "Bob").unwrap();
+        assert_eq!(poll_now(&mut inbox).len(), 1);
+        let path = super::super::sidecar_path(&log, nix::unistd::getuid().as_raw());
+        std::fs::hard_link(&path, dir.path().join("second-name")).unwrap();
+        super::super::request(&log, None, "SRE", "Eve").unwrap_err();
+        let reason = refusal(&poll_now(&mut inbox));
+        assert!(reason.contains("2 names"), "{reason}");
+    }
+
+    #[test]
+    fn a_sidecar_owned_by_another_uid_than_its_name_is_refused() {
+        if !nix::unistd::Uid::effective().is_root() {
+            eprintln!("note: skipped — changing a file's owner needs root");
+            return;
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let log = dir.path().join("s1.jsonl");
+        let mut inbox = Inbox::open(&log);
+        let path = dir.path().join("s1.4242.signoffs");
+        std::fs::write(&path, "").unwrap();
+        std::os::unix::fs::chown(&path, Some(4343), None).unwrap();
+        let reason = refusal(&poll_now(&mut inbox));
+        assert!(reason.contains("uid 4343, not to uid 4242"), "{reason}");
+    }
+
+    #[test]
+    fn a_flood_is_judged_five_at_a_time_and_summed_up_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let log = dir.path().join("s1.jsonl");
+        let mut inbox = Inbox::open(&log);
+        let path = super::super::sidecar_path(&log, nix::unistd::getuid().as_raw());
+        super::super::request(&log, None, "SRE", "first").unwrap();
+        let mut file = std::fs::OpenOptions::new()
+            .append(true)
+            .open(&path)
+            .unwrap();
+        file.write_all(&b"garbage\n".repeat(2_000)).unwrap();
+        let t0 = Instant::now();
+        let mut got = Vec::new();
+        for i in 0..20 {
+            got.extend(inbox.poll_at(t0 + POLL_EVERY * (i + 1)));
+        }
+        assert_eq!(got.len(), BURST, "only a burst is judged: {got:?}");
+        assert_eq!(got.iter().filter(|i| i.request.is_ok()).count(), 1);
+        let later = inbox.poll_at(t0 + WINDOW * 2);
+        let reason = refusal(&later);
+        assert!(
+            reason.starts_with("1996 more requests from s1."),
+            "{reason}"
+        );
+        assert_eq!(
+            inbox.poll_at(t0 + WINDOW * 3),
+            vec![],
+            "one summary per burst"
         );
     }
 

@@ -12,6 +12,7 @@
 mod answer;
 mod inbox;
 mod judge;
+mod limit;
 mod request;
 mod tail;
 

@@ -25,6 +25,8 @@ pub enum SignoffError {
     NotOwned { path: PathBuf, owner: u32 },
     #[error("{} is not a regular file", path.display())]
     NotAFile { path: PathBuf },
+    #[error("{} cannot be trusted: {reason}; remove it and sign again", path.display())]
+    Untrusted { path: PathBuf, reason: String },
     #[error("the {0} is empty")]
     Empty(&'static str),
     #[error("the {0} is longer than {MAX_TEXT} characters")]
@@ -128,6 +130,23 @@ fn open_own(path: &Path) -> Result<File, SignoffError> {
             path: path.to_path_buf(),
             owner: meta.uid(),
         });
+    }
+    // The driver refuses such a file; say so here rather than write into it.
+    let untrusted = |reason: String| SignoffError::Untrusted {
+        path: path.to_path_buf(),
+        reason,
+    };
+    if meta.nlink() != 1 {
+        return Err(untrusted(format!(
+            "it has {} names (hard links)",
+            meta.nlink()
+        )));
+    }
+    if meta.mode() & 0o022 != 0 {
+        return Err(untrusted(format!(
+            "others may write to it (mode {:o})",
+            meta.mode() & 0o7777
+        )));
     }
     Ok(file)
 }

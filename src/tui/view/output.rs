@@ -103,7 +103,7 @@ fn status_line(view: &View, step: &StepState) -> Line<'static> {
             Color::Green,
         ),
         Status::TimedOut => (
-            format!("⏱ timed out after {duration}; its process group was stopped"),
+            format!("⏱ timed out after {duration} and was stopped"),
             Color::Red,
         ),
         Status::Cancelled => (format!("⊘ cancelled after {duration}"), Color::Red),

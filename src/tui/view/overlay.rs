@@ -153,7 +153,7 @@ fn dialog_content(view: &View, dialog: &Dialog) -> (&'static str, Vec<Line<'stat
         Dialog::CancelRun => (
             "Cancel?",
             vec![Line::from(
-                "Stop the running step's whole process group (TERM, then KILL)?",
+                "Stop the running step and every process it started (TERM, then KILL)?",
             )],
             Color::Red,
         ),
@@ -358,7 +358,7 @@ const LIVE_KEYS: &[(&str, &str)] = &[
     ("Space", "tick the current check"),
     ("s / m", "skip (with a reason) / mark done (with a reason)"),
     ("r", "retry a failed, cancelled or interrupted run step"),
-    ("x", "cancel the running step (its whole process group)"),
+    ("x", "cancel the running step (every process it started)"),
     ("e", "end a running wait early (with a reason)"),
     (
         "b",

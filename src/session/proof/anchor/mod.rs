@@ -7,7 +7,7 @@
 //! | `syslog://HOST[:PORT]`, `syslog+udp://…` | a syslog server over UDP (port 514) | one RFC 5424 datagram |
 //! | `syslog+tcp://HOST[:PORT]` | a syslog server over TCP (port 514) | RFC 5424, octet-counting framing (RFC 6587) |
 //! | `file:PATH` | a file (created 0600 if missing) | one appended line, then `fsync` |
-//! | `ssh://[USER@]HOST[:PORT]/PATH` | a file on another host | one line appended by `cat >>` over the system `ssh` (BatchMode) |
+//! | `ssh://[USER@]HOST[:PORT]/PATH` | a file on another host | one line appended by `cat >>` over the system `ssh` (BatchMode, `--ssh-config`) |
 //!
 //! In `ssh://host/var/log/x` the path is `/var/log/x`; `ssh://host/~/x` is `x` in the
 //! remote user's home. Every sink carries the same text: [`anchor_line`].
@@ -35,6 +35,8 @@ pub enum Anchor {
         port: Option<u16>,
         /// Absolute, or relative to the remote home.
         path: String,
+        /// How ssh is called (`--ssh-config`); not part of the sink's text.
+        ssh: crate::fleet::SshSettings,
     },
 }
 
@@ -68,8 +70,19 @@ impl Anchor {
                 destination,
                 port,
                 path,
-            } => remote::append_ssh(destination, *port, path, &anchor_line(stamp)),
+                ssh,
+            } => remote::append_ssh(ssh, destination, *port, path, &anchor_line(stamp)),
         }
+    }
+}
+
+impl Anchor {
+    /// The sink, its ssh calls made with `settings` (`-F FILE`).
+    pub fn with_ssh(mut self, settings: &crate::fleet::SshSettings) -> Self {
+        if let Anchor::Ssh { ssh, .. } = &mut self {
+            ssh.clone_from(settings);
+        }
+        self
     }
 }
 
@@ -137,6 +150,7 @@ impl fmt::Display for Anchor {
                 destination,
                 port,
                 path,
+                ..
             } => {
                 let port = port.map(|p| format!(":{p}")).unwrap_or_default();
                 let path = if path.starts_with('/') {
@@ -226,6 +240,7 @@ fn ssh(text: &str) -> Result<Anchor, String> {
         destination,
         port,
         path,
+        ssh: crate::fleet::SshSettings::default(),
     })
 }
 

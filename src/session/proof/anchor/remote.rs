@@ -1,7 +1,9 @@
 //! Anchors appended to a file: here (`file:`, one `write` then `fsync`) or on another
 //! host over the system OpenSSH client (`ssh://`).
 
-use crate::session::proof::child;
+use crate::child;
+use crate::fleet::SshSettings;
+use crate::fleet::ssh::shell_quote;
 use std::io::Write;
 use std::path::Path;
 use std::process::Command;
@@ -25,20 +27,22 @@ pub(super) fn append_file(path: &Path, line: &str) -> Result<(), String> {
         .map_err(|e| e.to_string())
 }
 
-/// `ssh -o BatchMode=yes [-p PORT] -- DESTINATION "cat >> 'PATH'"` with the line on stdin.
+/// `ssh [-F FILE] -o BatchMode=yes [-p PORT] -- DESTINATION "cat >> 'PATH'"` with the line
+/// on stdin.
 pub(super) fn append_ssh(
+    ssh: &SshSettings,
     destination: &str,
     port: Option<u16>,
     path: &str,
     line: &str,
 ) -> Result<(), String> {
-    let command = ssh_command(destination, port, path);
+    let command = ssh_command(ssh, destination, port, path);
     child::run(command, format!("{line}\n").as_bytes(), SSH_LIMIT).map(|_| ())
 }
 
-fn ssh_command(destination: &str, port: Option<u16>, path: &str) -> Command {
-    let mut command = Command::new("ssh");
-    command.args(["-o", "BatchMode=yes", "-o", "ConnectTimeout=10", "-T"]);
+fn ssh_command(ssh: &SshSettings, destination: &str, port: Option<u16>, path: &str) -> Command {
+    let mut command = ssh.command();
+    command.args(["-o", "ConnectTimeout=10", "-T"]);
     if let Some(port) = port {
         command.args(["-p", &port.to_string()]);
     }
@@ -46,13 +50,8 @@ fn ssh_command(destination: &str, port: Option<u16>, path: &str) -> Command {
     command
         .arg("--")
         .arg(destination)
-        .arg(format!("cat >> {}", single_quoted(path)));
+        .arg(format!("cat >> {}", shell_quote(path)));
     command
-}
-
-/// `text` as one POSIX shell word: inside single quotes nothing is special but `'` itself.
-fn single_quoted(text: &str) -> String {
-    format!("'{}'", text.replace('\'', r"'\''"))
 }
 
 #[cfg(test)]
@@ -61,9 +60,8 @@ mod tests {
 
     #[test]
     fn the_remote_path_is_one_quoted_word() {
-        assert_eq!(single_quoted("/var/log/a b"), "'/var/log/a b'");
-        assert_eq!(single_quoted("it's;rm -rf"), r"'it'\''s;rm -rf'");
-        let command = ssh_command("ops@vault", Some(2222), "anchors/$(x).log");
+        let ssh = SshSettings::with_config(Some("/srv/ssh_config".into()));
+        let command = ssh_command(&ssh, "ops@vault", Some(2222), "anchors/$(x).log");
         let args: Vec<String> = command
             .get_args()
             .map(|a| a.to_string_lossy().into_owned())
@@ -71,6 +69,8 @@ mod tests {
         assert_eq!(
             args,
             [
+                "-F",
+                "/srv/ssh_config",
                 "-o",
                 "BatchMode=yes",
                 "-o",

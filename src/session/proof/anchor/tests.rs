@@ -31,7 +31,8 @@ fn every_documented_form_parses_and_prints_back() {
         Anchor::Ssh {
             destination: "ops@vault".into(),
             port: Some(2222),
-            path: "a.log".into()
+            path: "a.log".into(),
+            ssh: crate::fleet::SshSettings::default(),
         }
     );
     assert_eq!(
@@ -110,7 +111,7 @@ proptest! {
         for anchor in [
             Anchor::Syslog { host: host.clone(), port, tcp },
             Anchor::File(path.clone().into()),
-            Anchor::Ssh { destination: host.clone(), port: Some(port), path: path.clone() },
+            Anchor::Ssh { destination: host.clone(), port: Some(port), path: path.clone(), ssh: Default::default() },
         ] {
             prop_assert_eq!(anchor.to_string().parse::<Anchor>(), Ok(anchor));
         }

@@ -1,7 +1,9 @@
 //! Complete lines out of a byte stream read in large blocks: a line is handed
 //! out only with its `\n`; a line longer than the log format allows is skipped.
+//! The one line splitter every log reader uses (verify, export, sessions, follow,
+//! replay): memory stays bounded by [`MAX_LINE_BYTES`] whatever a log holds.
 
-use crate::session::log::MAX_LINE_BYTES;
+use super::record::MAX_LINE_BYTES;
 use std::io::{self, Read};
 
 /// Bytes asked of the reader per fill.
@@ -66,9 +68,14 @@ impl Lines {
     }
 
     /// Forgets the partial line, so the caller can read it again from [`Lines::consumed`].
+    /// Inside an overlong line nothing is held: the skip goes on past what was read.
     pub fn drop_partial(&mut self) {
         self.buf.truncate(self.start);
-        self.skipping = false;
+    }
+
+    /// The bytes of the line not complete yet, its number and where it starts.
+    pub fn partial_line(&self) -> (u64, u64, &[u8]) {
+        (self.line_no + 1, self.consumed(), &self.buf[self.start..])
     }
 
     fn compact(&mut self) {
@@ -102,46 +109,86 @@ impl Lines {
 
     /// The next complete line (or skipped overlong one); `None` until more bytes come.
     pub fn next_piece(&mut self) -> Option<Piece<'_>> {
-        let rest = &self.buf[self.start..];
-        match memchr::memchr(b'\n', rest) {
-            Some(len) if self.skipping => {
-                self.skipping = false;
-                self.start += len + 1;
-                self.next_piece()
-            }
-            Some(len) if len > MAX_LINE_BYTES => {
-                self.line_no += 1;
-                self.start += len + 1;
-                Some(Piece::Overlong {
-                    line_no: self.line_no,
-                })
-            }
-            Some(len) => {
-                let offset = self.consumed();
-                self.line_no += 1;
-                let from = self.start;
-                self.start += len + 1;
-                Some(Piece::Line {
-                    line_no: self.line_no,
-                    offset,
-                    bytes: &self.buf[from..from + len],
-                })
-            }
-            None if self.skipping => {
-                self.start = self.buf.len();
-                None
-            }
-            None if rest.len() > MAX_LINE_BYTES => {
-                self.line_no += 1;
-                self.skipping = true;
-                self.start = self.buf.len();
-                Some(Piece::Overlong {
-                    line_no: self.line_no,
-                })
-            }
-            None => None,
+        match self.advance()? {
+            Span::Line {
+                line_no,
+                offset,
+                from,
+                len,
+            } => Some(Piece::Line {
+                line_no,
+                offset,
+                bytes: &self.buf[from..from + len],
+            }),
+            Span::Overlong { line_no } => Some(Piece::Overlong { line_no }),
         }
     }
+
+    /// Like [`Lines::next_piece`], but says where the line is instead of lending it, so
+    /// a caller can decide what to do before it borrows the bytes ([`Lines::span_bytes`]).
+    pub fn advance(&mut self) -> Option<Span> {
+        loop {
+            let rest = &self.buf[self.start..];
+            return match memchr::memchr(b'\n', rest) {
+                Some(len) if self.skipping => {
+                    self.skipping = false;
+                    self.start += len + 1;
+                    continue;
+                }
+                Some(len) if len > MAX_LINE_BYTES => {
+                    self.line_no += 1;
+                    self.start += len + 1;
+                    Some(Span::Overlong {
+                        line_no: self.line_no,
+                    })
+                }
+                Some(len) => {
+                    let offset = self.consumed();
+                    self.line_no += 1;
+                    let from = self.start;
+                    self.start += len + 1;
+                    Some(Span::Line {
+                        line_no: self.line_no,
+                        offset,
+                        from,
+                        len,
+                    })
+                }
+                None if self.skipping => {
+                    self.start = self.buf.len();
+                    None
+                }
+                None if rest.len() > MAX_LINE_BYTES => {
+                    self.line_no += 1;
+                    self.skipping = true;
+                    self.start = self.buf.len();
+                    Some(Span::Overlong {
+                        line_no: self.line_no,
+                    })
+                }
+                None => None,
+            };
+        }
+    }
+
+    /// The bytes of a line [`Lines::advance`] just handed out (valid until the next read).
+    pub fn span_bytes(&self, from: usize, len: usize) -> &[u8] {
+        &self.buf[from..from + len]
+    }
+}
+
+/// Where a line is, as [`Lines::advance`] found it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Span {
+    Line {
+        line_no: u64,
+        offset: u64,
+        from: usize,
+        len: usize,
+    },
+    Overlong {
+        line_no: u64,
+    },
 }
 
 #[cfg(test)]

@@ -1,5 +1,6 @@
-//! Running `ssh-keygen` or `ssh` for a moment: bytes in, output back, killed (with its
-//! whole process group) when it takes too long — nothing it starts outlives the call.
+//! Running a helper program for a moment (`ssh-keygen`, `ssh -G`, `ssh -O exit`,
+//! `ansible-inventory`): bytes in, output back, killed (with its whole process group)
+//! when it takes too long — nothing it starts outlives the call.
 
 use std::io::{Read, Write};
 use std::process::{Command, Stdio};
@@ -15,9 +16,42 @@ pub struct Finished {
     pub stdout: Vec<u8>,
 }
 
+/// How a child ended, whatever its status.
+#[derive(Debug)]
+pub struct Ended {
+    pub status: std::process::ExitStatus,
+    pub stdout: Vec<u8>,
+    pub stderr: Vec<u8>,
+}
+
+impl Ended {
+    /// The last lines of what it said on stderr, for an error message.
+    pub fn said(&self) -> String {
+        last_lines(String::from_utf8_lossy(&self.stderr).trim())
+    }
+}
+
 /// Runs `command` with `input` on its stdin; `Err` says why it failed (its stderr, its
 /// exit status, or the time it was given).
-pub fn run(mut command: Command, input: &[u8], limit: Duration) -> Result<Finished, String> {
+pub fn run(command: Command, input: &[u8], limit: Duration) -> Result<Finished, String> {
+    let program = command.get_program().to_string_lossy().into_owned();
+    let ended = run_to_end(command, input, limit)?;
+    if ended.status.success() {
+        return Ok(Finished {
+            stdout: ended.stdout,
+        });
+    }
+    let said = ended.said();
+    Err(if said.is_empty() {
+        format!("{program} failed ({})", ended.status)
+    } else {
+        format!("{program} failed: {said}")
+    })
+}
+
+/// Runs `command` with `input` on its stdin to its end; `Err` only when it could not
+/// start or did not end within `limit` (then its group is killed).
+pub fn run_to_end(mut command: Command, input: &[u8], limit: Duration) -> Result<Ended, String> {
     use std::os::unix::process::CommandExt;
     let program = command.get_program().to_string_lossy().into_owned();
     command
@@ -62,16 +96,10 @@ pub fn run(mut command: Command, input: &[u8], limit: Duration) -> Result<Finish
     let _ = writer.join();
     let stdout = stdout.join().unwrap_or_default();
     let stderr = stderr.join().unwrap_or_default();
-    let status = status?;
-    if status.success() {
-        return Ok(Finished { stdout });
-    }
-    let said = String::from_utf8_lossy(&stderr);
-    let said = said.trim();
-    Err(if said.is_empty() {
-        format!("{program} failed ({status})")
-    } else {
-        format!("{program} failed: {}", last_lines(said))
+    Ok(Ended {
+        status: status?,
+        stdout,
+        stderr,
     })
 }
 
@@ -87,12 +115,23 @@ fn drain(pipe: Option<impl Read + Send + 'static>) -> thread::JoinHandle<Vec<u8>
 }
 
 fn kill_group(leader: u32) {
+    signal_group(leader, nix::sys::signal::Signal::SIGKILL);
+}
+
+/// Sends `signal` to the process group a child of ours leads.
+pub fn signal_group(leader: u32, signal: nix::sys::signal::Signal) {
     if let Ok(pid) = i32::try_from(leader) {
-        let _ = nix::sys::signal::killpg(
-            nix::unistd::Pid::from_raw(pid),
-            nix::sys::signal::Signal::SIGKILL,
-        );
+        let _ = nix::sys::signal::killpg(nix::unistd::Pid::from_raw(pid), signal);
     }
+}
+
+/// The last line of `text` that is not blank, trimmed ("" when there is none).
+pub fn last_line(text: &str) -> &str {
+    text.lines()
+        .rev()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or("")
+        .trim()
 }
 
 /// The last two lines of an error text, joined: what the tool said last is what went wrong.

@@ -1,0 +1,49 @@
+//! Steps on many hosts over the system OpenSSH client (PRODUCT.md §8): which hosts a
+//! runbook reaches ([`inventory`]), checking them with `ssh -G` ([`check`]), one
+//! ControlMaster per host per session ([`control`]), and a step's run on one host —
+//! its script over stdin to `bash -s`, its output streamed, its exports and directory
+//! carried to the host's next step, its remote process group stopped on cancel, timeout
+//! or quit ([`run`], [`place`]).
+//!
+//! We spawn the system `ssh` ourselves rather than use the `openssh` crate: every call
+//! then is a plain `ssh` command line an operator can rerun by hand, carries `-F` and
+//! `BatchMode` like every other call, and names its socket as we need (`N-%n`, within
+//! the socket path limit); the crate's mux-protocol client would skip the `ssh` binary
+//! (and the operator's `-F`) for runs and would bring an async runtime into the runs'
+//! threads for no gain here.
+
+pub mod check;
+pub mod control;
+pub mod frames;
+pub mod inventory;
+pub mod place;
+pub mod plan;
+pub mod run;
+pub mod ssh;
+mod streams;
+pub mod wrapper;
+
+pub use control::{Closed, Connections, ConnectionsError, Stopped};
+pub use inventory::{Inventory, InventoryError};
+pub use place::{Change, Place, Start};
+pub use run::{EventSink, Failure, RemoteEvent, RemoteOutcome, RemoteRequest, RemoteRun};
+pub use ssh::SshSettings;
+
+/// Steps on hosts are not walked by sessions yet: a runbook that has any is refused before
+/// a session starts, so that no `on=` step ever runs on this machine by mistake.
+pub fn refuse_remote_steps(runbook: &crate::doc::model::Runbook) -> Result<(), String> {
+    let remote: Vec<String> = runbook
+        .steps()
+        .iter()
+        .filter(|r| matches!(&r.step.kind, crate::doc::model::StepKind::Run(run) if run.fleet.is_remote()))
+        .map(|r| r.id())
+        .collect();
+    if remote.is_empty() {
+        return Ok(());
+    }
+    Err(format!(
+        "{} runs steps on hosts ({}); sessions cannot walk steps on hosts yet — `runbook check` and `runbook show` read them",
+        runbook.path.display(),
+        remote.join(", ")
+    ))
+}
