@@ -9,6 +9,7 @@ pub mod exec;
 pub mod export;
 pub mod fleet;
 pub mod health;
+pub mod lint;
 pub mod plain;
 pub mod replay;
 pub mod sanitize;

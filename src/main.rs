@@ -10,7 +10,7 @@ use runbook::cli::prove::ProofArgs;
 use runbook::cli::replay::{self, ReplayArgs};
 use runbook::cli::run::{self, RunArgs};
 use runbook::cli::{config as config_cmd, diagnostics, examples, export, health, init, inspect};
-use runbook::cli::{man, sessions, sign};
+use runbook::cli::{lint, man, sessions, sign};
 use runbook::config::{self, ColorWhen, Overrides, Settings};
 use runbook::doc::resolve::SearchPath;
 use runbook::session::log::{resolve_session, sessions_dir};
@@ -146,6 +146,26 @@ enum Command {
         /// Hosts are checked with `ssh -G -F FILE` instead of ~/.ssh/config.
         #[arg(long, env = "RUNBOOK_SSH_CONFIG", value_name = "FILE")]
         ssh_config: Option<PathBuf>,
+        /// Leave shellcheck out of the lint warnings even when it is on PATH.
+        #[arg(long)]
+        no_shellcheck: bool,
+    },
+    /// Lint runbooks: destructive steps without rollback or gate, waits and commands without
+    /// a bound, gates without criteria, empty rollback sections, secrets written out, an
+    /// overdue review, and shellcheck on every run step (when on PATH). Exit 0 no findings,
+    /// 1 findings, 2 invalid input.
+    Lint {
+        #[arg(required = true, value_name = "NAME|PATH")]
+        targets: Vec<String>,
+        /// text: file:line:col lines; json: one document (schema 1); sarif: SARIF 2.1.0.
+        #[arg(long, value_parser = ["text", "json", "sarif"], default_value = "text")]
+        format: String,
+        /// The same as `--format json`.
+        #[arg(long, conflicts_with = "format")]
+        json: bool,
+        /// Leave shellcheck out even when it is on PATH.
+        #[arg(long)]
+        no_shellcheck: bool,
     },
     /// Probe a runbook's health checks once and print them: exit 0 when all are OK, 1 otherwise.
     Health {
@@ -487,10 +507,33 @@ fn dispatch(command: Command, cx: &Context) -> i32 {
             strict,
             json,
             ssh_config,
+            no_shellcheck,
         } => {
             let ssh = runbook::fleet::SshSettings::with_config(ssh_config);
-            let options = inspect::CheckOptions { strict, json, ssh };
+            let options = inspect::CheckOptions {
+                strict,
+                json,
+                ssh,
+                no_shellcheck,
+            };
             inspect::check(&targets, search, options, &mut out, &mut err)
+        }
+        Command::Lint {
+            targets,
+            format,
+            json,
+            no_shellcheck,
+        } => {
+            let format = match (json, format.as_str()) {
+                (true, _) | (_, "json") => lint::Format::Json,
+                (_, "sarif") => lint::Format::Sarif,
+                _ => lint::Format::Text,
+            };
+            let options = lint::LintOptions {
+                format,
+                no_shellcheck,
+            };
+            lint::lint(&targets, search, options, &mut out, &mut err)
         }
         Command::Show { target, json } => inspect::show(&target, json, search, &mut out, &mut err),
         Command::Health {

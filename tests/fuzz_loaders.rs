@@ -1,7 +1,9 @@
-//! Bad input never panics: arbitrary bytes and mutated real runbooks through both loaders.
+//! Bad input never panics: arbitrary bytes and mutated real runbooks through both loaders,
+//! and the lint rules on whatever loads.
 
 use proptest::prelude::*;
 use runbook::doc::load_bytes;
+use runbook::lint::{Document, Options, lint};
 use std::path::Path;
 
 const SEEDS: &[&str] = &[
@@ -12,6 +14,9 @@ const SEEDS: &[&str] = &[
     include_str!("fixtures/real/gitlab-patroni-scale-down.md"),
     include_str!("fixtures/real/jekyll-highlight-upgrade.md"),
     include_str!("fixtures/real/blog-user-host-prompts.md"),
+    include_str!("fixtures/real/docusaurus-tabs-deploy.md"),
+    include_str!("fixtures/real/patroni-replica-rebuild.md"),
+    include_str!("fixtures/lint/rb004-unbounded-wait.md"),
 ];
 
 const YAML_SAMPLE: &str = "title: T\nparams:\n  version: {default: v1.0.0, pattern: '^v'}\nhealth:\n  - {name: api, http: http://127.0.0.1:1/health, every: 1s}\nsections:\n  - title: A\n    steps:\n      - run: echo hi\n        name: hi\n        timeout: 5s\n      - wait: 1m\n        until: [api]\n        stable_for: 10s\n      - gate: Go?\n        criteria: [a, b]\n        signoffs: [SRE, {role: Lead, distinct: true}]\nrollback:\n  - run: echo undo\n";
@@ -54,6 +59,26 @@ const MARKDOWN_PIECES: &[&str] = &[
     "# Title\n# Subtitle\n",
     "Status: \u{e2}\u{153}\u{2026} done\n",
     "| a |\n+---+\n",
+    "### Option 1: apt\n",
+    "### Option 2\n",
+    "## Alternative: by hand\n",
+    "## If you use Helm\n",
+    "### AWS (EKS)\n",
+    "## FAQ\n",
+    "## Troubleshooting\n",
+    "{{< tabs name=\"x\" >}}\n{{% tab name=\"A\" %}}\n",
+    "{{% /tab %}}\n{{< /tabs >}}\n",
+    "=== \"Linux\"\n\n    ```bash\n    ls\n    ```\n",
+    "<Tabs>\n<TabItem value=\"a\" label=\"A\">\n\n",
+    "</TabItem>\n</Tabs>\n",
+    "{% tabs %}\n{% tab title=\"GCP\" %}\n",
+    "```bash\nssh db-1\nsudo -u postgres psql\n\\q\nexit\n```\n",
+    "```bash\noc debug node/<node>\n```\n",
+    "Run this on the replica node:\n",
+    "```bash\nkubectl delete ns x\nuntil curl -f x; do sleep 1; done\nkubectl logs -f y\nexport PGPASSWORD=abcd1234\n```\n",
+    "```bash\n# runbook: allow RB003 RB007\nrm -rf /tmp/x\n```\n",
+    "<!-- runbook: allow all -->\n",
+    "---\nlast_reviewed_on: 2020-01-01\nreview_in: 99999999999y\nlint: {allow: 7}\n---\n",
 ];
 
 /// A mutation applied to real text: flip, insert or delete bytes at a position.
@@ -78,12 +103,28 @@ fn mutate(text: &str, edits: &[(usize, u8, u8)]) -> Vec<u8> {
 
 fn load_both(bytes: &[u8]) {
     for name in ["fuzz.md", "fuzz.yaml"] {
-        if let Err(e) = load_bytes(bytes, Path::new(name)) {
-            assert!(
-                !e.diagnostics.is_empty(),
-                "an error names at least one problem"
-            );
-            let _ = e.to_string();
+        match load_bytes(bytes, Path::new(name)) {
+            Ok(runbook) => {
+                let text = String::from_utf8_lossy(bytes);
+                let options = Options {
+                    shellcheck: false,
+                    today: chrono::NaiveDate::from_ymd_opt(2026, 1, 1).expect("date"),
+                };
+                let _ = lint(
+                    &[Document {
+                        runbook: &runbook,
+                        text: &text,
+                    }],
+                    &options,
+                );
+            }
+            Err(e) => {
+                assert!(
+                    !e.diagnostics.is_empty(),
+                    "an error names at least one problem"
+                );
+                let _ = e.to_string();
+            }
         }
     }
 }

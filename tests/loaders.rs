@@ -382,3 +382,27 @@ fn a_numbered_item_holding_a_command_explains_it_rather_than_being_a_check() {
         rb.sections[0].prose
     );
 }
+
+#[test]
+fn prose_naming_another_host_is_warned_with_on_where_hosts_exist() {
+    let text = "---\nhosts:\n  db: [db-1, db-2]\n---\n\n# Restart\n\n## Replica\n\nRun this on the replica node:\n\n```bash\nsudo systemctl restart patroni\n```\n\nThen on the replica node again:\n\n```bash {on=db}\nsudo systemctl status patroni\n```\n";
+    let rb = md(text);
+    let warned: Vec<(u32, &str)> = rb
+        .warnings
+        .iter()
+        .filter(|w| w.code.label() == "other-host")
+        .map(|w| (w.line, w.message.as_str()))
+        .collect();
+    assert_eq!(
+        warned.len(),
+        1,
+        "{warned:?}: the step with `on=` goes there"
+    );
+    assert_eq!(warned[0].0, 12);
+    assert!(warned[0].1.contains("`on=HOST`"), "{}", warned[0].1);
+    let without_hosts = md(
+        "# Restart\n\n## Replica\n\nRun this on the replica node:\n\n```bash\nsudo systemctl restart patroni\n```\n",
+    );
+    let message = &without_hosts.warnings[0].message;
+    assert!(message.contains("it runs here, on this machine") && !message.contains("on=HOST"));
+}

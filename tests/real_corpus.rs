@@ -24,6 +24,13 @@ fn openshift_etcd_quota_alert() {
             ],
             never_run: &[28, 29, 36, 37, 48, 54, 66],
             placeholders: &[],
+            interactive: &[20],
+            elsewhere_warnings: &[
+                (26, "after-elsewhere"),
+                (34, "after-elsewhere"),
+                (64, "after-elsewhere"),
+            ],
+            ..Expected::default()
         },
     );
 }
@@ -46,6 +53,13 @@ fn openshift_node_filesystem_alert() {
             ],
             never_run: &[32, 35],
             placeholders: &["node"],
+            interactive: &[18, 24],
+            elsewhere_warnings: &[
+                (30, "after-elsewhere"),
+                (43, "after-elsewhere"),
+                (51, "after-elsewhere"),
+            ],
+            ..Expected::default()
         },
     );
 }
@@ -63,6 +77,7 @@ fn gitlab_patroni_scale_down() {
             ],
             never_run: &[32, 33],
             placeholders: &["database"],
+            ..Expected::default()
         },
     );
 }
@@ -82,6 +97,9 @@ fn gitlab_sidekiq_queue() {
             ],
             never_run: &[16, 25],
             placeholders: &["replicas"],
+            interactive: &[11],
+            elsewhere_warnings: &[(30, "after-elsewhere")],
+            ..Expected::default()
         },
     );
 }
@@ -111,6 +129,8 @@ fn kubernetes_operating_etcd() {
             ],
             never_run: &[30, 32, 51, 52],
             placeholders: &[],
+            elsewhere_warnings: &[(68, "other-host")],
+            ..Expected::default()
         },
     );
 }
@@ -144,6 +164,11 @@ fn kubernetes_kubeadm_upgrade() {
                 "node-to-drain",
                 "node-to-uncordon",
             ],
+            choices: &[(
+                16,
+                &["Ubuntu, Debian or HypriotOS", "CentOS, RHEL or Fedora"],
+            )],
+            ..Expected::default()
         },
     );
 }
@@ -164,6 +189,7 @@ fn etcd_disaster_recovery() {
             ],
             never_run: &[],
             placeholders: &[],
+            ..Expected::default()
         },
     );
 }
@@ -186,6 +212,8 @@ fn mkdocs_material_tabs() {
             ],
             never_run: &[13],
             placeholders: &[],
+            choices: &[(17, &["systemd hosts", "Kubernetes"])],
+            ..Expected::default()
         },
     );
 }
@@ -212,6 +240,7 @@ fn jekyll_liquid_highlight() {
             ],
             never_run: &[36, 37],
             placeholders: &["site.version"],
+            ..Expected::default()
         },
     );
 }
@@ -232,6 +261,7 @@ fn github_release_issue_template() {
             ],
             never_run: &[29, 30],
             placeholders: &["VERSION"],
+            ..Expected::default()
         },
     );
 }
@@ -248,6 +278,7 @@ fn prometheus_release_process() {
             ],
             never_run: &[28, 29],
             placeholders: &[],
+            ..Expected::default()
         },
     );
 }
@@ -273,6 +304,7 @@ fn vault_dr_promote() {
             ],
             never_run: &[13, 17, 25, 27],
             placeholders: &["dr_operation_token"],
+            ..Expected::default()
         },
     );
 }
@@ -288,6 +320,7 @@ fn console_sessions_with_output_tables() {
             ],
             never_run: &[7, 8, 11, 12, 20],
             placeholders: &[],
+            ..Expected::default()
         },
     );
 }
@@ -318,6 +351,7 @@ fn postgres_dr_failover_gate_first() {
             ],
             never_run: &[11],
             placeholders: &[],
+            ..Expected::default()
         },
     );
 }
@@ -334,6 +368,7 @@ fn stack_traces_and_logs_are_never_run() {
             )],
             never_run: &[8, 9, 17, 18, 20, 26],
             placeholders: &[],
+            ..Expected::default()
         },
     );
 }
@@ -357,6 +392,7 @@ fn terraform_hcl_is_never_run() {
             ],
             never_run: &[15, 16, 32, 33, 34, 42, 43],
             placeholders: &["workspace", "lock-id"],
+            ..Expected::default()
         },
     );
 }
@@ -369,6 +405,7 @@ fn obsidian_notes_with_nothing_to_run() {
             steps: &[],
             never_run: &[],
             placeholders: &[],
+            ..Expected::default()
         },
     );
 }
@@ -388,6 +425,7 @@ fn debian_root_prompts() {
             ],
             never_run: &[8, 9, 17, 18, 19],
             placeholders: &[],
+            ..Expected::default()
         },
     );
 }
@@ -408,6 +446,7 @@ fn fences_inside_html_details() {
             ],
             never_run: &[16],
             placeholders: &[],
+            ..Expected::default()
         },
     );
 }
@@ -435,6 +474,7 @@ fn comments_only_blocks_are_checks_and_waits() {
             ],
             never_run: &[],
             placeholders: &[],
+            ..Expected::default()
         },
     );
 }
@@ -455,6 +495,8 @@ fn tutorial_with_user_at_host_prompts() {
             ],
             never_run: &[9, 17, 18, 32, 33, 34],
             placeholders: &["your_domain"],
+            interactive: &[15],
+            ..Expected::default()
         },
     );
 }
@@ -482,6 +524,7 @@ fn late_go_no_go_and_signoff_move_before_the_first_command() {
             ],
             never_run: &[],
             placeholders: &[],
+            ..Expected::default()
         },
     );
 }
@@ -501,6 +544,128 @@ fn prometheus_operator_alert_runbook() {
             ],
             never_run: &[44, 46],
             placeholders: &[],
+            ..Expected::default()
+        },
+    );
+}
+
+#[test]
+fn postgres_upgrade_methods_a_condition_and_reference() {
+    assert_reads(
+        "postgres-major-upgrade.md",
+        &Expected {
+            steps: &[
+                (14, "check", "A fresh base backup exists"),
+                (15, "check", "The application is in maintenance mode"),
+                (21, "run", "sudo systemctl stop postgresql@15-main"),
+                (35, "run", "sudo -u postgres pg_dumpall -p 5432"),
+                (44, "run", "patronictl -c /etc/patroni/patroni.yml pause"),
+                (50, "run", "sudo -u postgres psql -p 5432 -c"),
+                (
+                    59,
+                    "run",
+                    "sudo -u postgres /usr/lib/postgresql/16/bin/pg_upgrade --check",
+                ),
+            ],
+            choices: &[
+                (
+                    17,
+                    &[
+                        "Method A: pg_upgrade in place",
+                        "Method B: dump and restore",
+                    ],
+                ),
+                (40, &["If you use Patroni"]),
+            ],
+            reference: &[54, 63, 69],
+            ..Expected::default()
+        },
+    );
+}
+
+#[test]
+fn patroni_replica_sessions_editors_and_other_hosts() {
+    assert_reads(
+        "patroni-replica-rebuild.md",
+        &Expected {
+            steps: &[
+                (16, "run", "ssh patroni-01.db.internal"),
+                (24, "run", "sudo gitlab-psql"),
+                (34, "run", "sudo systemctl stop patroni"),
+                (41, "run", "sudo vi /var/opt/gitlab/patroni/patroni.yml"),
+                (47, "run", "sudo systemctl start patroni"),
+                (53, "run", "kubectl -n db exec -it patroni-2 -- bash"),
+                (62, "run", "etcdctl defrag --cluster"),
+                (68, "run", "sudo gitlab-psql -c"),
+            ],
+            typed_there: &[18, 19, 26, 27, 55, 56],
+            interactive: &[16, 24, 41, 53],
+            elsewhere_warnings: &[(34, "other-host"), (62, "other-host")],
+            reference: &[66],
+            ..Expected::default()
+        },
+    );
+}
+
+#[test]
+fn docusaurus_tabs_and_either_or_headings() {
+    assert_reads(
+        "docusaurus-tabs-deploy.md",
+        &Expected {
+            steps: &[
+                (17, "run", "docker compose run --rm admin-tools"),
+                (24, "run", "helm upgrade workflow charts/workflow"),
+                (33, "run", "curl -fsS http://localhost:7243/health"),
+                (41, "run", "kubectl -n workflow rollout restart deployment"),
+                (47, "run", "for d in frontend history matching worker; do"),
+            ],
+            choices: &[
+                (14, &["Docker Compose", "Helm"]),
+                (
+                    37,
+                    &[
+                        "Either: restart every service at once",
+                        "Or: one service at a time",
+                    ],
+                ),
+            ],
+            ..Expected::default()
+        },
+    );
+}
+
+#[test]
+fn gitbook_tabs_and_an_alternative_after_them() {
+    assert_reads(
+        "gitbook-tabs-rotate-keys.md",
+        &Expected {
+            steps: &[
+                (12, "run", "aws secretsmanager rotate-secret"),
+                (18, "run", "gcloud secrets versions add webhook-signing"),
+                (28, "run", "openssl rand -hex 32"),
+                (34, "check", "Posted the rotation time"),
+            ],
+            choices: &[(10, &["AWS", "GCP", "Alternative: rotate by hand"])],
+            ..Expected::default()
+        },
+    );
+}
+
+#[test]
+fn kubeadm_reset_asks_and_editors_need_the_terminal() {
+    assert_reads(
+        "kubeadm-reset-node.md",
+        &Expected {
+            steps: &[
+                (11, "run", "kubectl drain worker-7"),
+                (19, "console(3)", "sudo kubeadm reset"),
+                (30, "run", "kubectl delete node worker-7"),
+                (37, "run", "git add inventory/production.ini"),
+            ],
+            never_run: &[21, 23],
+            interactive: &[19, 30, 37],
+            elsewhere_warnings: &[(19, "other-host")],
+            ..Expected::default()
         },
     );
 }

@@ -382,3 +382,75 @@ fn seed_outlines_are_stable() {
         );
     }
 }
+
+fn section_titled<'a>(rb: &'a Runbook, start: &str) -> &'a Section {
+    rb.all_sections()
+        .into_iter()
+        .find(|s| s.title.starts_with(start))
+        .unwrap_or_else(|| panic!("a section titled {start}…"))
+}
+
+#[test]
+fn seed_001_deployment_methods_are_a_choice_and_its_recovery_and_links_are_off_path() {
+    let rb = seed("001");
+    let methods = section_titled(&rb, "Deployment Methods");
+    assert_eq!(methods.role, SectionRole::Choice);
+    let options: Vec<(&str, SectionRole)> = methods
+        .sections
+        .iter()
+        .map(|s| (s.title.as_str(), s.role))
+        .collect();
+    assert_eq!(
+        options,
+        [
+            (
+                "Option 1: Docker Compose (Development/Staging)",
+                SectionRole::Option
+            ),
+            ("Option 2: Kubernetes (Production)", SectionRole::Option),
+            ("Option 3: Cloud-Specific Deployment", SectionRole::Option),
+        ]
+    );
+    let clouds = &methods.sections[2].sections[0];
+    assert_eq!(clouds.role, SectionRole::Choice);
+    assert_eq!(
+        clouds.sections.len(),
+        3,
+        "AWS, GCP and Azure are alternatives"
+    );
+    for title in ["Disaster Recovery", "Related Documentation"] {
+        assert_eq!(section_titled(&rb, title).role, SectionRole::Reference);
+    }
+    let recovery_steps: Vec<bool> = rb
+        .steps()
+        .iter()
+        .filter(|r| r.section.title == "Recovery Procedures")
+        .map(|r| r.reference && !r.rollback)
+        .collect();
+    assert_eq!(
+        recovery_steps, [true; 4],
+        "the recovery checks are reference"
+    );
+    assert_eq!(
+        section_titled(&rb, "Rollback Procedures").role,
+        SectionRole::Rollback
+    );
+}
+
+#[test]
+fn seed_004_commands_reference_is_reference() {
+    let rb = seed("004");
+    let commands = section_titled(&rb, "Commands Reference");
+    assert_eq!(commands.role, SectionRole::Reference);
+    let refs = rb.steps();
+    let logs_follow = refs
+        .iter()
+        .find(|r| matches!(&r.step.kind, StepKind::Run(run) if run.script.contains("logs -f")))
+        .expect("the `logs -f` step");
+    assert!(logs_follow.reference && !logs_follow.rollback);
+    assert_eq!(
+        refs.iter().filter(|r| r.reference).count(),
+        1,
+        "only the commands reference"
+    );
+}

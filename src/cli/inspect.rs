@@ -1,9 +1,11 @@
 //! `runbook check`, `runbook show` and `runbook list`.
 
+use super::lint::{LoadFailure, Loaded, lint_loaded, load};
 use super::outline::{Counts, outline, plural, summary_line};
 use crate::doc::json::{SCHEMA, runbook_json, warnings_json};
 use crate::doc::resolve::SearchPath;
 use crate::doc::{DocError, load_path};
+use crate::lint::Finding;
 use std::io::Write;
 
 /// Exit code for invalid input (PRODUCT.md §5).
@@ -18,6 +20,8 @@ pub struct CheckOptions {
     pub json: bool,
     /// How hosts are checked (`ssh -G [-F FILE]`).
     pub ssh: crate::fleet::SshSettings,
+    /// Leave shellcheck out of the lint warnings.
+    pub no_shellcheck: bool,
 }
 
 /// Validates each target; prints a summary line per valid file, the warnings that say how
@@ -31,8 +35,10 @@ pub fn check(
 ) -> i32 {
     let mut code = 0;
     let mut files = Vec::new();
-    for target in targets {
-        let report = check_one(target, search, &options);
+    let loaded: Vec<Loaded> = targets.iter().map(|t| load(t, search)).collect();
+    let (lints, _) = lint_loaded(&loaded, !options.no_shellcheck);
+    for (loaded, found) in loaded.into_iter().zip(lints) {
+        let report = check_one(loaded, &found.unwrap_or_default(), &options);
         if !report.ok {
             code = EXIT_INVALID;
         }
@@ -66,7 +72,7 @@ struct Report {
     json: serde_json::Value,
 }
 
-fn check_one(target: &str, search: &SearchPath, options: &CheckOptions) -> Report {
+fn check_one(loaded: Loaded, lints: &[Finding], options: &CheckOptions) -> Report {
     let strict = options.strict;
     use serde_json::json;
     let failed = |path: String, message: String| Report {
@@ -75,19 +81,17 @@ fn check_one(target: &str, search: &SearchPath, options: &CheckOptions) -> Repor
         stderr: format!("error: {message}\n"),
         json: json!({"path": path, "status": "unreadable", "errors": [{"message": message}], "warnings": []}),
     };
-    let path = match search.resolve(target) {
-        Ok(path) => path,
-        Err(e) => return failed(target.to_string(), e.to_string()),
-    };
-    match load_path(&path) {
-        Ok(runbook) => {
-            let warnings = runbook.warnings.len();
+    let Loaded { path, result } = loaded;
+    match result {
+        Ok((runbook, _)) => {
+            let warnings = runbook.warnings.len() + lints.len();
             let ok = !(strict && warnings > 0);
-            let stderr: String = runbook
+            let mut stderr: String = runbook
                 .warnings
                 .iter()
                 .map(|w| format!("{}\n", w.render(&path)))
                 .collect();
+            stderr.extend(lints.iter().map(|f| lint_warning(&path, f)));
             let mut stdout = summary_line(&runbook);
             if warnings > 0 {
                 let verdict = if ok { "" } else { " (--strict: invalid)" };
@@ -97,9 +101,14 @@ fn check_one(target: &str, search: &SearchPath, options: &CheckOptions) -> Repor
                 stdout = stdout.replacen("ok  ", "invalid  ", 1);
             }
             let counts = Counts::of(&runbook);
+            let mut all_warnings = warnings_json(&runbook.warnings);
+            all_warnings.extend(lints.iter().map(|f| {
+                json!({
+                    "line": f.line, "col": f.col, "code": f.rule.code(), "message": f.message,
+                })
+            }));
             let hosts = super::hosts::check_hosts(&runbook, &options.ssh);
             let ok = ok && hosts.errors.is_empty();
-            let mut stderr = stderr;
             hosts.render(&mut stdout, &mut stderr);
             Report {
                 ok,
@@ -108,11 +117,11 @@ fn check_one(target: &str, search: &SearchPath, options: &CheckOptions) -> Repor
                 json: json!({
                     "path": path.display().to_string(), "status": if ok { "ok" } else { "invalid" },
                     "title": runbook.title, "steps": counts.steps(), "errors": [],
-                    "warnings": warnings_json(&runbook.warnings), "hosts": hosts.json(),
+                    "warnings": all_warnings, "hosts": hosts.json(),
                 }),
             }
         }
-        Err(DocError::Invalid(e)) => {
+        Err(LoadFailure::Doc(DocError::Invalid(e))) => {
             let n = e.diagnostics.len();
             Report {
                 ok: false,
@@ -133,6 +142,18 @@ fn check_one(target: &str, search: &SearchPath, options: &CheckOptions) -> Repor
         }
         Err(e) => failed(path.display().to_string(), e.to_string()),
     }
+}
+
+/// A lint finding as `check` prints it: a warning with the rule's code.
+fn lint_warning(path: &std::path::Path, f: &Finding) -> String {
+    let code = crate::lint::report::code(f);
+    format!(
+        "{}:{}:{}: warning: {} [{code}]\n",
+        path.display(),
+        f.line,
+        f.col,
+        f.message
+    )
 }
 
 /// A NAME or PATH resolved and loaded; the error is what to print.

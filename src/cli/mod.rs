@@ -11,6 +11,7 @@ pub mod health;
 pub mod hosts;
 pub mod init;
 pub mod inspect;
+pub mod lint;
 pub mod man;
 pub mod outline;
 pub mod outline_step;

@@ -1,6 +1,6 @@
 //! Text renderings of a runbook for the terminal: the `show` outline and the `check` summary.
 
-use super::outline_step::{gate_lines, step_summary};
+use super::outline_step::{elsewhere_lines, gate_lines, step_summary};
 use crate::doc::duration::format_duration;
 use crate::doc::model::*;
 use std::fmt::Write;
@@ -15,18 +15,30 @@ pub struct Counts {
     pub gate: usize,
     pub note: usize,
     pub rollback_steps: usize,
+    /// Steps in reference sections (FAQ, troubleshooting), off the forward path.
+    pub reference_steps: usize,
+    /// Sections whose options are alternatives.
+    pub choices: usize,
     pub signoff_roles: usize,
 }
 
 impl Counts {
     pub fn of(runbook: &Runbook) -> Self {
+        let sections = runbook.all_sections();
         let mut counts = Counts {
-            sections: runbook.all_sections().len(),
+            sections: sections.len(),
+            choices: sections
+                .iter()
+                .filter(|s| s.role == SectionRole::Choice)
+                .count(),
             ..Counts::default()
         };
         for r in runbook.steps() {
             if r.rollback {
                 counts.rollback_steps += 1;
+            }
+            if r.reference {
+                counts.reference_steps += 1;
             }
             match &r.step.kind {
                 StepKind::Run(_) => counts.run += 1,
@@ -88,13 +100,20 @@ pub fn outline(runbook: &Runbook) -> String {
     for subtitle in &runbook.subtitles {
         let _ = writeln!(out, "  {subtitle}");
     }
-    let _ = writeln!(
+    let _ = write!(
         out,
         "{} · {} · {}",
         runbook.path.display(),
         c.steps_phrase(),
         plural(c.rollback_steps, "rollback step")
     );
+    if c.reference_steps > 0 {
+        let _ = write!(out, " · {}", plural(c.reference_steps, "reference step"));
+    }
+    if c.choices > 0 {
+        let _ = write!(out, " · {}", plural(c.choices, "choice"));
+    }
+    let _ = writeln!(out);
     meta_lines(&runbook.meta, &mut out);
     let hosts = super::hosts::StepHosts::of(runbook);
     for (i, section) in runbook.sections.iter().enumerate() {
@@ -194,22 +213,37 @@ fn meta_lines(meta: &Metadata, out: &mut String) {
     }
 }
 
+/// The mark after a section's title: where it stands in the walk. Off-path regions are
+/// marked where they start.
+fn section_mark(section: &Section, inherited_off_path: bool) -> String {
+    match section.role {
+        SectionRole::Rollback if !inherited_off_path => "  ↺ ROLLBACK".into(),
+        SectionRole::Reference if !inherited_off_path => "  ☰ REFERENCE".into(),
+        SectionRole::Choice => format!(
+            "  ◇ CHOICE — one of {}",
+            section
+                .sections
+                .iter()
+                .filter(|s| s.role == SectionRole::Option)
+                .count()
+        ),
+        SectionRole::Option => "  ◇ option".into(),
+        _ => String::new(),
+    }
+}
+
 fn section_lines(
     section: &Section,
     path: &[usize],
-    inherited_rollback: bool,
+    inherited_off_path: bool,
     hosts: &super::hosts::StepHosts,
     out: &mut String,
 ) {
-    let rollback = inherited_rollback || section.is_rollback();
+    let off_path = inherited_off_path || section.is_rollback() || section.is_reference();
     let depth = path.len() - 1;
     let number: Vec<String> = path.iter().map(|i| (i + 1).to_string()).collect();
     let number = number.join(".");
-    let marker = if section.is_rollback() && !inherited_rollback {
-        "  ↺ ROLLBACK"
-    } else {
-        ""
-    };
+    let marker = section_mark(section, inherited_off_path);
     let _ = writeln!(
         out,
         "\n{}§ {number} {}{marker}  :{}",
@@ -230,8 +264,10 @@ fn section_lines(
             step_summary(step),
             step.line
         );
-        if let StepKind::Gate(gate) = &step.kind {
-            gate_lines(gate, &format!("{indent}         "), out);
+        match &step.kind {
+            StepKind::Gate(gate) => gate_lines(gate, &format!("{indent}         "), out),
+            StepKind::Run(run) => elsewhere_lines(run, &format!("{indent}         "), out),
+            _ => {}
         }
         if let StepKind::Run(run) = &step.kind
             && run.fleet.is_remote()
@@ -240,11 +276,10 @@ fn section_lines(
             let _ = writeln!(out, "{indent}         {line}");
         }
     }
-    let _ = rollback;
     for (i, child) in section.sections.iter().enumerate() {
         let mut child_path = path.to_vec();
         child_path.push(i);
-        section_lines(child, &child_path, rollback, hosts, out);
+        section_lines(child, &child_path, off_path, hosts, out);
     }
 }
 

@@ -132,6 +132,9 @@ fn step_json(step: &Step, id: &str) -> Value {
             "proposed": run.proposed,
             "placeholders": run.placeholders.iter().map(|p| p.name.clone()).collect::<Vec<_>>(),
             "placeholder_env": run.placeholders.iter().map(|p| p.env.clone()).collect::<Vec<_>>(),
+            "elsewhere": run.elsewhere.iter().map(|e| json!({
+                "opener": e.opener, "opens": e.opens, "typed_there": e.typed_there, "left_open": e.left_open,
+            })).collect::<Vec<_>>(),
             "transcript": run.transcript.iter().map(|l| match l {
                 TranscriptLine::Command(c) => json!({"command": c}),
                 TranscriptLine::Output(o) => json!({"output": o}),

@@ -53,6 +53,11 @@ impl Section {
     pub fn is_rollback(&self) -> bool {
         self.role == SectionRole::Rollback
     }
+
+    /// Reference material (FAQ, troubleshooting): off the forward path, read on demand.
+    pub fn is_reference(&self) -> bool {
+        self.role == SectionRole::Reference
+    }
 }
 
 /// What a section is in the walk.
@@ -81,6 +86,14 @@ impl SectionRole {
             SectionRole::Choice => "choice",
             SectionRole::Option => "option",
         }
+    }
+
+    /// Walked forward: a plain section, a choice, or one of its options.
+    pub fn is_forward_path(self) -> bool {
+        matches!(
+            self,
+            SectionRole::Forward | SectionRole::Choice | SectionRole::Option
+        )
     }
 }
 
@@ -171,6 +184,24 @@ pub struct RunStep {
     /// Values the document leaves to the reader (`<cluster-name>`); the script refers to
     /// each through a quoted variable, filled from the environment.
     pub placeholders: Vec<Placeholder>,
+    /// Sessions the step opens on another machine, container, pod, chroot or console, each
+    /// with the lines the document means to be typed there (never run here).
+    pub elsewhere: Vec<Elsewhere>,
+}
+
+/// A command that opens a session elsewhere (`ssh host`, `oc debug node/x`, `psql`), and
+/// what the document has the operator type in that session.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Elsewhere {
+    /// The opening command as written.
+    pub opener: String,
+    /// Where it goes, in a few words: "a shell on `db-2`", "a psql console".
+    pub opens: String,
+    /// The block's lines after it, up to the line that leaves the session: typed there by
+    /// the operator, never run here.
+    pub typed_there: Vec<String>,
+    /// The block ends inside that session: the blocks after it may be meant for there too.
+    pub left_open: bool,
 }
 
 /// Where a run step's commands were found.
@@ -233,6 +264,7 @@ impl RunStep {
             origin: RunOrigin::Fence,
             proposed: false,
             placeholders: Vec::new(),
+            elsewhere: Vec::new(),
         }
     }
 

@@ -15,6 +15,8 @@ pub struct StepRef<'a> {
     pub position: usize,
     /// Inside a rollback section.
     pub rollback: bool,
+    /// Inside a reference section (FAQ, troubleshooting), outside any rollback section.
+    pub reference: bool,
 }
 
 impl StepRef<'_> {
@@ -38,7 +40,7 @@ impl Runbook {
     /// Every step in document order (rollback steps included, flagged).
     pub fn steps(&self) -> Vec<StepRef<'_>> {
         let mut out = Vec::new();
-        walk_sections(&self.sections, false, &mut Vec::new(), &mut out);
+        walk_sections(&self.sections, Region::default(), &mut Vec::new(), &mut out);
         out
     }
 
@@ -64,15 +66,26 @@ impl Runbook {
     }
 }
 
+/// Off-path regions a section lies in, inherited from its ancestors.
+#[derive(Debug, Clone, Copy, Default)]
+struct Region {
+    rollback: bool,
+    reference: bool,
+}
+
 fn walk_sections<'a>(
     sections: &'a [Section],
-    inherited_rollback: bool,
+    inherited: Region,
     path: &mut Vec<usize>,
     out: &mut Vec<StepRef<'a>>,
 ) {
     for (i, section) in sections.iter().enumerate() {
         path.push(i);
-        let rollback = inherited_rollback || section.is_rollback();
+        let rollback = inherited.rollback || section.is_rollback();
+        let region = Region {
+            rollback,
+            reference: !rollback && (inherited.reference || section.is_reference()),
+        };
         for (position, step) in section.steps.iter().enumerate() {
             out.push(StepRef {
                 index: out.len(),
@@ -80,10 +93,11 @@ fn walk_sections<'a>(
                 section,
                 step,
                 position,
-                rollback,
+                rollback: region.rollback,
+                reference: region.reference,
             });
         }
-        walk_sections(&section.sections, rollback, path, out);
+        walk_sections(&section.sections, region, path, out);
         path.pop();
     }
 }

@@ -62,6 +62,18 @@ pub enum Code {
     GateFirst,
     /// UTF-8 text that had been decoded as another encoding, repaired for display.
     Mojibake,
+    /// Sections or tabs that are alternatives: a choice between options.
+    Choice,
+    /// A section of reference material (FAQ, troubleshooting): off the forward path.
+    Reference,
+    /// A command that opens a session elsewhere: the lines after it are typed there.
+    Elsewhere,
+    /// A block that follows one ending inside a session elsewhere: it runs here.
+    AfterElsewhere,
+    /// An editor or a command that asks: the step needs the terminal.
+    Asks,
+    /// The prose says the step is meant for another host; it runs here.
+    OtherHost,
 }
 
 impl Code {
@@ -83,6 +95,12 @@ impl Code {
             Code::GateMoved => "gate-moved",
             Code::GateFirst => "gate-first",
             Code::Mojibake => "mojibake",
+            Code::Choice => "choice",
+            Code::Reference => "reference",
+            Code::Elsewhere => "elsewhere",
+            Code::AfterElsewhere => "after-elsewhere",
+            Code::Asks => "asks",
+            Code::OtherHost => "other-host",
         }
     }
 }

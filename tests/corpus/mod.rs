@@ -1,6 +1,8 @@
 //! Reading a real-style document and comparing it with the table of what an operator
 //! expects: every step in order, the blocks that are never run, the placeholders.
 
+mod shape;
+
 use runbook::doc::load_path;
 use runbook::doc::model::*;
 use std::path::PathBuf;
@@ -13,12 +15,23 @@ use std::path::PathBuf;
 pub type Row = (u32, &'static str, &'static str);
 
 /// What a document must read as.
+#[derive(Default)]
 pub struct Expected {
     pub steps: &'static [Row],
     /// Lines that are never run (config, output, traces, data), yet shown: as content or
     /// as a transcript's expected output.
     pub never_run: &'static [u32],
     pub placeholders: &'static [&'static str],
+    /// Each choice: the line of its heading or tab markup, and its options' titles.
+    pub choices: &'static [(u32, &'static [&'static str])],
+    /// Lines of the headings that start reference material (FAQ, troubleshooting).
+    pub reference: &'static [u32],
+    /// Lines after a command that opens a session elsewhere: typed there, never run here.
+    pub typed_there: &'static [u32],
+    /// Lines of the steps that run `interactive` (a session elsewhere, an editor, a question).
+    pub interactive: &'static [u32],
+    /// Warnings on steps the document places on another host: (line, code).
+    pub elsewhere_warnings: &'static [(u32, &'static str)],
 }
 
 pub fn load(file: &str) -> Runbook {
@@ -158,4 +171,5 @@ pub fn assert_reads(file: &str, expected: &Expected) {
         }
     }
     assert_eq!(placeholders, expected.placeholders, "{file}: placeholders");
+    shape::assert_shape(file, &rb, &text, expected);
 }

@@ -93,6 +93,7 @@ pub fn read(block: &Block, sink: &mut Sink) -> Reading {
         return Reading::Content;
     };
     let name = apply_attrs(&mut run, &attrs, info, block.line, sink);
+    super::where_run::read(&mut run, &attrs, block.line, sink);
     fill_placeholders(&mut run, block.line, sink);
     if run.proposed {
         let origin = match run.origin {

@@ -4,18 +4,69 @@
 //! steps or headings, so whatever Markdown the author wrote (tables, quotes,
 //! code samples) is kept exactly and rendered by the viewer.
 
-use super::classify::{RollbackContext, is_go_no_go, is_signoff, rollback_context};
+use super::classify::{RollbackContext, is_go_no_go, is_reference, is_signoff, rollback_context};
 use crate::doc::model::*;
 use crate::doc::sink::Sink;
 use crate::doc::warning::Code;
 
 /// A section still receiving content.
-struct Open {
-    section: Section,
+pub(super) struct Open {
+    pub(super) section: Section,
     context: RollbackContext,
     signoff: bool,
     /// Index in `section.steps` of the sign-off gate collecting roles.
     signoff_gate: Option<usize>,
+    /// A section no heading opened: a set of tabs, one tab, or what follows a set.
+    pub(super) synthetic: Option<Synthetic>,
+    /// For a synthetic section: the level of the heading it lives under.
+    pub(super) parent_level: u8,
+}
+
+/// What a section opened by something other than a heading is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Synthetic {
+    /// A set of tabs: a choice.
+    Choice,
+    /// One tab: an option.
+    Option,
+    /// The section's content after a set of tabs, so that it is walked after the choice.
+    Continued,
+}
+
+impl Open {
+    fn new(section: Section, context: RollbackContext) -> Self {
+        Open {
+            section,
+            context,
+            signoff: false,
+            signoff_gate: None,
+            synthetic: None,
+            parent_level: 0,
+        }
+    }
+
+    pub(super) fn synthetic(section: Section, synthetic: Synthetic, parent_level: u8) -> Self {
+        Open {
+            synthetic: Some(synthetic),
+            parent_level,
+            ..Open::new(section, RollbackContext::Unrelated)
+        }
+    }
+
+    /// Whether a heading of `level` ends this section.
+    fn closes_at(&self, level: u8) -> bool {
+        match self.synthetic {
+            None => self.section.level >= level,
+            Some(_) => self.parent_level >= level,
+        }
+    }
+
+    /// Nothing was put in it.
+    fn is_empty(&self) -> bool {
+        self.section.steps.is_empty()
+            && self.section.prose.is_empty()
+            && self.section.sections.is_empty()
+    }
 }
 
 /// A Go/No-Go gate collecting criteria from everything beneath its heading. Its step is
@@ -30,24 +81,23 @@ struct OpenGate {
 
 pub struct Builder<'t> {
     text: &'t str,
-    stack: Vec<Open>,
+    pub(super) stack: Vec<Open>,
     gate: Option<OpenGate>,
     cursor: usize,
+    /// A set of tabs just closed inside the section at this stack depth: what follows goes
+    /// to a continuation section, walked after the choice.
+    pub(super) continuation: Option<usize>,
 }
 
 impl<'t> Builder<'t> {
     pub fn new(text: &'t str) -> Self {
-        let root = Open {
-            section: empty_section(),
-            context: RollbackContext::Unrelated,
-            signoff: false,
-            signoff_gate: None,
-        };
+        let root = Open::new(empty_section(), RollbackContext::Unrelated);
         Builder {
             text,
             stack: vec![root],
             gate: None,
             cursor: 0,
+            continuation: None,
         }
     }
 
@@ -81,6 +131,7 @@ impl<'t> Builder<'t> {
             start
         };
         let markdown = dedent(self.text[from..upto].trim_end(), from == line_start);
+        self.ensure_continuation();
         let top = self.top();
         let before_step = top.section.steps.len();
         top.section.prose.push(Prose {
@@ -90,7 +141,7 @@ impl<'t> Builder<'t> {
         });
     }
 
-    fn top(&mut self) -> &mut Open {
+    pub(super) fn top(&mut self) -> &mut Open {
         let last = self.stack.len() - 1;
         &mut self.stack[last]
     }
@@ -117,33 +168,39 @@ impl<'t> Builder<'t> {
             return;
         }
         self.close_gate(sink);
-        while self.stack.len() > 1 && self.top().section.level >= level {
+        self.continuation = None;
+        while self.stack.len() > 1 && self.top().closes_at(level) {
             self.pop_section();
         }
         let parent = self.top().context;
+        let parent_reference = self.top().section.role == SectionRole::Reference;
         let context = if is_title {
             parent
         } else {
             rollback_context(&title, parent)
         };
+        let role = if parent_reference {
+            SectionRole::Reference
+        } else if context == RollbackContext::Rollback {
+            SectionRole::Rollback
+        } else if !is_title && is_reference(&title) {
+            sink.warn_line(line, Code::Reference, format!("\"{title}\" is reference material: off the forward path (like rollback), for reading on demand"));
+            SectionRole::Reference
+        } else {
+            SectionRole::Forward
+        };
         let signoff = is_signoff(&title);
-        let go_no_go = is_go_no_go(&title);
+        let go_no_go = is_go_no_go(&title) && role != SectionRole::Reference;
         let section = Section {
             title: title.clone(),
             line,
             level,
-            role: if context == RollbackContext::Rollback {
-                SectionRole::Rollback
-            } else {
-                SectionRole::Forward
-            },
+            role,
             ..empty_section()
         };
         self.stack.push(Open {
-            section,
-            context,
             signoff,
-            signoff_gate: None,
+            ..Open::new(section, context)
         });
         if go_no_go {
             self.push_step(Step {
@@ -167,6 +224,7 @@ impl<'t> Builder<'t> {
     }
 
     pub fn push_step(&mut self, step: Step) {
+        self.ensure_continuation();
         self.top().section.steps.push(step);
     }
 
@@ -200,6 +258,7 @@ impl<'t> Builder<'t> {
 
     /// A task item: a check, or a role when the section is a sign-off.
     pub fn task_item(&mut self, text: String, done: bool, depth: u8, line: u32) {
+        self.ensure_continuation();
         let top = self.top();
         if !top.signoff {
             top.section.steps.push(Step {
@@ -259,11 +318,13 @@ impl<'t> Builder<'t> {
         }
     }
 
-    fn pop_section(&mut self) {
+    pub(super) fn pop_section(&mut self) {
         if self.stack.len() <= 1 {
             return;
         }
-        if let Some(open) = self.stack.pop() {
+        if let Some(open) = self.stack.pop()
+            && !(open.synthetic.is_some() && open.is_empty())
+        {
             self.top().section.sections.push(open.section);
         }
     }
@@ -281,7 +342,7 @@ impl<'t> Builder<'t> {
     }
 }
 
-fn empty_section() -> Section {
+pub(super) fn empty_section() -> Section {
     Section {
         title: String::new(),
         line: 1,

@@ -47,6 +47,74 @@ pub fn rollback_context(heading: &str, parent: RollbackContext) -> RollbackConte
     }
 }
 
+/// Headings that are reference material in their own words (after numbering and emoji).
+const REFERENCE_TITLES: &[&str] = &[
+    "additional resources",
+    "common issues",
+    "disaster recovery",
+    "known issues",
+    "links",
+    "recovery",
+    "recovery procedure",
+    "recovery procedures",
+    "related",
+    "related docs",
+    "related documentation",
+    "related links",
+    "related runbooks",
+    "resources",
+    "useful links",
+];
+
+/// Words that make any heading reference material wherever they stand.
+const REFERENCE_WORDS: &[&str] = &[
+    "faq",
+    "frequently asked",
+    "troubleshoot",
+    "see also",
+    "quick links",
+    "further reading",
+    "glossary",
+    "disaster recovery",
+];
+
+/// A heading of reference material — FAQ, Troubleshooting, Reference, Commands Reference,
+/// Appendix, Related documentation, See also, Quick links, Disaster Recovery — read on
+/// demand, off the forward path.
+pub fn is_reference(heading: &str) -> bool {
+    let words = plain_words(heading);
+    let text = words.join(" ");
+    text.starts_with("appendix")
+        || words
+            .last()
+            .is_some_and(|w| *w == "reference" || *w == "references")
+        || REFERENCE_WORDS.iter().any(|w| text.contains(w))
+        || REFERENCE_TITLES.contains(&text.as_str())
+}
+
+/// A heading's words in lower case, without numbering (`6.`, `A)`), emoji or punctuation.
+pub fn plain_words(heading: &str) -> Vec<String> {
+    let lower = heading.to_lowercase();
+    let cleaned: String = lower
+        .chars()
+        .map(|c| {
+            if c.is_alphanumeric() || c == '\'' {
+                c
+            } else {
+                ' '
+            }
+        })
+        .collect();
+    let mut words: Vec<String> = cleaned.split_whitespace().map(str::to_string).collect();
+    while words
+        .first()
+        .is_some_and(|w| w.chars().all(|c| c.is_ascii_digit()))
+    {
+        words.remove(0);
+    }
+    words
+}
+
 /// A Go/No-Go heading: `Go/No-Go`, `go-no-go`, `Go No Go` (any case, any separators).
 pub fn is_go_no_go(heading: &str) -> bool {
     let normalized: String = heading
@@ -119,6 +187,36 @@ mod tests {
         }
         for heading in ["Go-Live Declaration", "GO Criteria", "No going back"] {
             assert!(!is_go_no_go(heading), "{heading}");
+        }
+    }
+
+    #[test]
+    fn reference_headings() {
+        for heading in [
+            "FAQ",
+            "Troubleshooting",
+            "Troubleshooting common problems",
+            "Reference",
+            "Commands Reference",
+            "Appendix A: flags",
+            "Related Documentation",
+            "See also",
+            "Quick Links",
+            "Disaster Recovery",
+            "6. Backup & Disaster Recovery ✅",
+            "Frequently Asked Questions",
+        ] {
+            assert!(is_reference(heading), "{heading}");
+        }
+        for heading in [
+            "Deployment Steps",
+            "Recover the primary",
+            "Referenced images",
+            "Diagnosis",
+            "Mitigation",
+            "Kubernetes resources",
+        ] {
+            assert!(!is_reference(heading), "{heading}");
         }
     }
 

@@ -6,7 +6,7 @@ use crate::doc::model::Metadata;
 use crate::doc::sink::Sink;
 use crate::doc::warning::Code;
 use crate::doc::yaml::fields::Fields;
-use crate::doc::yaml::meta::{META_KEYS, metadata};
+use crate::doc::yaml::meta::{LINT_KEYS, META_KEYS, metadata};
 use crate::doc::yaml::node::{self, Node, Value};
 
 /// What the front matter says.
@@ -57,7 +57,7 @@ pub fn front_matter(yaml: &str, offset: usize, sink: &mut Sink) -> FrontMatter {
     });
     front.meta.foreign = foreign
         .iter()
-        .map(|(k, v)| (k.key_text(), to_json(v)))
+        .map(|(k, v)| (k.key_text(), v.to_json()))
         .collect();
     front
 }
@@ -76,8 +76,12 @@ fn foreign_keys<'n>(fields: &Fields<'n>, sink: &mut Sink) -> Vec<(&'n Node, &'n 
             sink.warn(key.line, key.col, Code::NearMissKey, format!("`{text}` is not a runbook key and is kept as meta, unused; did you mean `{ours}`?"));
         }
     }
-    if let Some((first, _)) = foreign.first() {
-        let names: Vec<String> = foreign.iter().map(|(k, _)| k.key_text()).collect();
+    let unused: Vec<&(&Node, &Node)> = foreign
+        .iter()
+        .filter(|(k, _)| !LINT_KEYS.contains(&k.key_text().as_str()))
+        .collect();
+    if let Some((first, _)) = unused.first() {
+        let names: Vec<String> = unused.iter().map(|(k, _)| k.key_text()).collect();
         sink.warn(
             first.line,
             first.col,
@@ -98,24 +102,6 @@ fn near_miss(key: &str) -> Option<&'static str> {
         let allowed = if ours.len() >= 6 { 2 } else { 1 };
         strsim::damerau_levenshtein(&lower, ours) <= allowed
     })
-}
-
-fn to_json(node: &Node) -> serde_json::Value {
-    use serde_json::Value as J;
-    match &node.value {
-        Value::Null => J::Null,
-        Value::Bool(b) => J::Bool(*b),
-        Value::Int(i) => J::from(*i),
-        Value::Float(f) => serde_json::Number::from_f64(*f).map_or(J::Null, J::Number),
-        Value::Str(s) => J::String(s.clone()),
-        Value::Seq(items) => J::Array(items.iter().map(to_json).collect()),
-        Value::Map(entries) => J::Object(
-            entries
-                .iter()
-                .map(|(k, v)| (k.key_text(), to_json(v)))
-                .collect(),
-        ),
-    }
 }
 
 /// A `---` line opening front matter that is never closed: an error at line 1

@@ -16,6 +16,7 @@ pub fn place(runbook: &mut Runbook, sink: &mut Sink) {
     }
     let mut order: Vec<(Place, u32, Kind)> = Vec::new();
     collect(&runbook.sections, &mut Vec::new(), &mut order);
+    mark_gates_in_options(&runbook.sections, &mut order);
     let runs: Vec<usize> = (0..order.len())
         .filter(|&i| order[i].2 == Kind::Run)
         .collect();
@@ -33,7 +34,10 @@ pub fn place(runbook: &mut Runbook, sink: &mut Sink) {
     if late.is_empty() {
         return;
     }
-    let (target_place, target_line) = (order[target].0.clone(), order[target].1);
+    let (target_place, target_line) = (
+        outside_options(&runbook.sections, &order[target].0),
+        order[target].1,
+    );
     let why = if runs.is_empty() {
         format!(
             "comes after the deployment it approves: it is asked before the deployment starts (line {target_line})"
@@ -71,7 +75,7 @@ pub fn place(runbook: &mut Runbook, sink: &mut Sink) {
 
 fn has_forward_gate(sections: &[Section]) -> bool {
     sections.iter().any(|s| {
-        s.role == SectionRole::Forward
+        s.role.is_forward_path()
             && (s
                 .steps
                 .iter()
@@ -92,7 +96,7 @@ enum Kind {
 
 fn collect(sections: &[Section], path: &mut Vec<usize>, out: &mut Vec<(Place, u32, Kind)>) {
     for (i, section) in sections.iter().enumerate() {
-        if section.role != SectionRole::Forward {
+        if !section.role.is_forward_path() {
             continue;
         }
         path.push(i);
@@ -112,6 +116,36 @@ fn collect(sections: &[Section], path: &mut Vec<usize>, out: &mut Vec<(Place, u3
             collect(&section.sections, path, out);
         }
         path.pop();
+    }
+}
+
+/// A gate inside an option belongs to that alternative: it stays where it is.
+fn mark_gates_in_options(sections: &[Section], order: &mut [(Place, u32, Kind)]) {
+    for ((path, _), _, kind) in order.iter_mut() {
+        if *kind == Kind::Gate && option_depth(sections, path).is_some() {
+            *kind = Kind::Other;
+        }
+    }
+}
+
+/// How many sections deep the first option on `path` is.
+fn option_depth(sections: &[Section], path: &[usize]) -> Option<usize> {
+    let mut level = sections;
+    for (depth, &i) in path.iter().enumerate() {
+        let section = level.get(i)?;
+        if section.role == SectionRole::Option {
+            return Some(depth);
+        }
+        level = &section.sections;
+    }
+    None
+}
+
+/// A place inside an option is moved to the start of its choice: asked whichever is chosen.
+fn outside_options(sections: &[Section], place: &Place) -> Place {
+    match option_depth(sections, &place.0) {
+        Some(depth) => (place.0[..depth].to_vec(), 0),
+        None => place.clone(),
     }
 }
 

@@ -1,5 +1,6 @@
 //! The Markdown syntax of runbooks, on pulldown-cmark (CommonMark + GFM task lists and tables).
 
+mod alternatives;
 mod attrs;
 pub mod blocks;
 mod builder;
@@ -10,8 +11,11 @@ mod fences;
 mod front;
 mod gates;
 pub mod instructions;
+mod other_host;
 mod scan;
+mod tabs;
 mod walker;
+mod where_run;
 
 use front::FrontMatter;
 use pulldown_cmark::{Event, Options, Parser};
@@ -39,6 +43,7 @@ pub fn load(text: &str, path: &Path, sink: &mut Sink) -> Runbook {
     for (index, (event, range)) in events.into_iter().enumerate() {
         walker.on_event(index, event, range, sink);
     }
+    walker.flush_tab_marks(usize::MAX, sink);
     let Walker {
         builder,
         front,
@@ -48,7 +53,9 @@ pub fn load(text: &str, path: &Path, sink: &mut Sink) -> Runbook {
     } = walker;
     let root = builder.finish(sink);
     let mut runbook = assemble(root, front, first_h1, top, path, sink);
+    alternatives::mark(&mut runbook.sections, sink);
     gates::place(&mut runbook, sink);
+    other_host::mark(&runbook, sink);
     if !runbook.has_steps() {
         sink.warn(1, 1, Code::NothingToRun, "nothing to run or tick: no shell block, task item or numbered procedure; the document opens for reading");
     }

@@ -3,6 +3,7 @@
 //! is its explanation, not a check), and code outside Markdown fences (Liquid, HTML).
 
 use super::blocks::{Block, Reading, Source, read};
+use super::tabs::{TabKind, TabMark, marks_in, mkdocs_title};
 use crate::doc::model::{Step, StepKind};
 use crate::doc::sink::Sink;
 use pulldown_cmark::{CodeBlockKind, Event, Tag, TagEnd};
@@ -28,6 +29,8 @@ pub struct Plan {
     pub items_with_commands: HashSet<usize>,
     /// By the index of the event that opens the region.
     pub embedded: HashMap<usize, Embedded>,
+    /// Tab markup, in source order.
+    pub tab_marks: std::collections::VecDeque<TabMark>,
 }
 
 impl Plan {
@@ -64,9 +67,14 @@ pub fn scan(events: &[(Event<'_>, Range<usize>)], text: &str, sink: &mut Sink) -
     let mut items: Vec<(usize, bool)> = Vec::new();
     let mut code: Option<OpenCode> = None;
     let mut skip_until = 0;
+    let mut mkdocs = MkdocsTabs::default();
+    let mut marks = Vec::new();
     for (i, (event, range)) in events.iter().enumerate() {
         if range.start < skip_until {
             continue;
+        }
+        if let Event::Start(tag) = event {
+            mkdocs.on_block(tag, text, range.start, &mut marks);
         }
         match event {
             Event::Start(Tag::Heading { .. }) => plan.tasks.push(false),
@@ -112,9 +120,12 @@ pub fn scan(events: &[(Event<'_>, Range<usize>)], text: &str, sink: &mut Sink) -
                     skip_until = embedded.end;
                     mark_embedded(&embedded, &items, &mut plan.items_with_commands);
                     plan.embedded.insert(i, embedded);
+                } else {
+                    marks_in(text, range.clone(), &mut marks);
                 }
             }
             Event::Start(Tag::HtmlBlock) => {
+                marks_in(text, range.clone(), &mut marks);
                 if let Some(embedded) = super::embedded::html_fences(text, range.clone(), sink) {
                     skip_until = embedded.end;
                     mark_embedded(&embedded, &items, &mut plan.items_with_commands);
@@ -124,7 +135,60 @@ pub fn scan(events: &[(Event<'_>, Range<usize>)], text: &str, sink: &mut Sink) -
             _ => {}
         }
     }
+    mkdocs.close(text.len(), &mut marks);
+    plan.tab_marks = marks.into();
     plan
+}
+
+/// MkDocs content tabs have no closing markup: the set ends at the first block after a
+/// tab's indented content that is not another `=== "…"`.
+#[derive(Default)]
+struct MkdocsTabs {
+    open: bool,
+    /// A tab title was just seen: the indented block that follows is its content.
+    awaiting_content: bool,
+}
+
+impl MkdocsTabs {
+    fn on_block(&mut self, tag: &Tag<'_>, text: &str, at: usize, marks: &mut Vec<TabMark>) {
+        if !self.open {
+            if matches!(tag, Tag::Paragraph) && starts_mkdocs_tab(text, at) {
+                self.open = true;
+                self.awaiting_content = true;
+            }
+            return;
+        }
+        match tag {
+            Tag::Paragraph if starts_mkdocs_tab(text, at) => self.awaiting_content = true,
+            Tag::CodeBlock(CodeBlockKind::Indented) if self.awaiting_content => {
+                self.awaiting_content = false;
+            }
+            Tag::Paragraph
+            | Tag::Heading { .. }
+            | Tag::List(_)
+            | Tag::CodeBlock(_)
+            | Tag::HtmlBlock
+            | Tag::Table(_)
+            | Tag::BlockQuote(_)
+            | Tag::MetadataBlock(_) => self.close(at, marks),
+            _ => {}
+        }
+    }
+
+    fn close(&mut self, at: usize, marks: &mut Vec<TabMark>) {
+        if std::mem::take(&mut self.open) {
+            self.awaiting_content = false;
+            marks.push(TabMark {
+                range: at..at,
+                kind: TabKind::CloseSet,
+            });
+        }
+    }
+}
+
+fn starts_mkdocs_tab(text: &str, at: usize) -> bool {
+    let line = text.get(at..).and_then(|r| r.lines().next()).unwrap_or("");
+    mkdocs_title(line).is_some()
 }
 
 fn code_block(open: &OpenCode, text: &str, sink: &mut Sink) -> Option<Vec<Step>> {

@@ -86,6 +86,14 @@ impl<'t> Walker<'t> {
         range: Range<usize>,
         sink: &mut Sink,
     ) {
+        if !self.plan.tab_marks.is_empty() {
+            let at = if matches!(event, Event::End(_)) {
+                range.end
+            } else {
+                range.start
+            };
+            self.flush_tab_marks(at, sink);
+        }
         if range.start < self.skip_until {
             return;
         }
@@ -110,15 +118,33 @@ impl<'t> Walker<'t> {
         }
     }
 
+    /// Applies the tab markup that starts before `at`.
+    pub fn flush_tab_marks(&mut self, at: usize, sink: &mut Sink) {
+        while self
+            .plan
+            .tab_marks
+            .front()
+            .is_some_and(|m| m.range.start < at)
+        {
+            if let Some(mark) = self.plan.tab_marks.pop_front() {
+                self.finish_item(mark.range.start, sink);
+                let line = sink.map.line_of(mark.range.start);
+                self.builder.tab_mark(&mark, line, sink);
+            }
+        }
+    }
+
     /// Liquid highlight blocks and fences inside HTML: their steps, in place.
     fn on_embedded(&mut self, embedded: Embedded, sink: &mut Sink) {
         for (range, steps) in embedded.blocks {
+            self.flush_tab_marks(range.start, sink);
             if !steps.is_empty() {
                 self.finish_item(range.start, sink);
                 self.builder.consume(range.start, range.end, sink);
                 self.push_steps(steps);
             }
         }
+        self.flush_tab_marks(embedded.end, sink);
         self.skip_until = embedded.end;
     }
 

@@ -22,7 +22,8 @@ thread_local! {
     static PARSER: RefCell<Option<Parser>> = const { RefCell::new(None) };
 }
 
-fn parse(script: &str) -> Option<Tree> {
+/// The shell syntax tree of `script`, from this thread's parser.
+pub(super) fn parse(script: &str) -> Option<Tree> {
     PARSER.with(|cell| {
         let mut slot = cell.borrow_mut();
         if slot.is_none() {

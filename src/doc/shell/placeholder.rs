@@ -206,8 +206,13 @@ pub const UNFILLED: &str = "placeholder without a value";
 
 /// A reference to `env` that reads as one word in `context`, and stops the script when
 /// the variable has no value.
+/// `${ENV:?…}`: the expansion a placeholder becomes, before any quoting.
+pub fn variable_reference(env: &str) -> String {
+    format!("${{{env}:?{UNFILLED}}}")
+}
+
 fn reference(env: &str, context: Context) -> String {
-    let variable = format!("${{{env}:?{UNFILLED}}}");
+    let variable = variable_reference(env);
     match context {
         Context::Double | Context::HeredocExpanding => variable,
         Context::Single => format!("'\"{variable}\"'"),

@@ -1,7 +1,7 @@
 //! A whole YAML runbook: metadata, `sections:`, `steps:`, `rollback:`.
 
 use super::fields::Fields;
-use super::meta::{META_KEYS, metadata};
+use super::meta::{LINT_KEYS, META_KEYS, metadata};
 use super::node::{self, Node, Value};
 use super::steps::{is_step, steps_from};
 use crate::doc::model::*;
@@ -67,13 +67,22 @@ fn read_top(root: &Node, runbook: &mut Runbook, sink: &mut Sink) {
     let Some(fields) = Fields::of(root, "a runbook", sink) else {
         return;
     };
-    let accepted: Vec<&str> = META_KEYS.iter().chain(BODY_KEYS).copied().collect();
+    let accepted: Vec<&str> = META_KEYS
+        .iter()
+        .chain(BODY_KEYS)
+        .chain(LINT_KEYS)
+        .copied()
+        .collect();
     fields.reject_unknown(&accepted, sink);
     if let Some(title) = fields.text("title", sink) {
         runbook.title = title;
     }
     runbook.preamble = fields.text("description", sink).unwrap_or_default();
     runbook.meta = metadata(&fields, sink);
+    runbook.meta.foreign = LINT_KEYS
+        .iter()
+        .filter_map(|key| Some((key.to_string(), fields.get(key)?.to_json())))
+        .collect();
     if let Some(steps) = fields.get("steps") {
         let title = runbook.title.clone();
         runbook.sections.push(implicit_section(

@@ -19,6 +19,10 @@ pub const META_KEYS: &[&str] = &[
     "gates",
 ];
 
+/// Keys `runbook lint` reads (`lint: {allow: [RB003]}`, `last_reviewed_on`, `review_in`):
+/// kept as `meta` as written, judged by the linter, never a reason to refuse a document.
+pub const LINT_KEYS: &[&str] = &["lint", "last_reviewed_on", "review_in"];
+
 /// Reads the metadata keys of a mapping (other keys are the caller's to check).
 pub fn metadata(fields: &Fields, sink: &mut Sink) -> Metadata {
     Metadata {

@@ -82,6 +82,9 @@ fn outline_tags(run: &RunStep) -> String {
     if run.proposed {
         tags.push_str(" PROPOSED");
     }
+    if run.interactive {
+        tags.push_str(" interactive");
+    }
     tags
 }
 
