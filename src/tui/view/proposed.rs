@@ -1,0 +1,179 @@
+//! The dialogs about how a runbook was read: a proposed step shown whole with where it
+//! came from, a placeholder's value being typed (bullets for a secret), and the loader's
+//! warnings, scrolled to fit the screen.
+
+use super::View;
+use crate::doc::model::{Placeholder, StepKind};
+use crate::session::kinds::{plural, proposed_from};
+use ratatui::layout::Rect;
+use ratatui::style::{Color, Modifier, Style};
+use ratatui::text::{Line, Span};
+
+/// A dialog's title, lines and colour.
+pub type Content = (&'static str, Vec<Line<'static>>, Color);
+
+fn bold() -> Style {
+    Style::new().add_modifier(Modifier::BOLD)
+}
+
+fn dim() -> Style {
+    Style::new().fg(Color::DarkGray)
+}
+
+/// A proposed step: what it is, where it came from, every line of it.
+pub fn proposed(view: &View, index: usize) -> Content {
+    let Some(r) = view.refs.get(index) else {
+        return ("Proposed command", Vec::new(), Color::Magenta);
+    };
+    let StepKind::Run(run) = &r.step.kind else {
+        return ("Proposed command", Vec::new(), Color::Magenta);
+    };
+    let mut lines = vec![
+        Line::from(Span::styled(
+            format!("?$ {}.", proposed_from(run, r.step.line)),
+            bold().fg(Color::Magenta),
+        )),
+        Line::default(),
+    ];
+    lines.extend(view.secrets.mask_str(&run.script).lines().map(|l| {
+        Line::from(Span::styled(
+            format!("$ {l}"),
+            Style::new().fg(Color::Yellow),
+        ))
+    }));
+    lines.push(Line::default());
+    lines.push(Line::from(Span::styled(
+        "y runs it · n or Esc does not (Enter never runs a proposed command)",
+        bold(),
+    )));
+    ("Proposed command — run it?", lines, Color::Magenta)
+}
+
+/// A placeholder's value being typed.
+pub fn placeholder(view: &View, index: usize, placeholder: &Placeholder, text: &str) -> Content {
+    let id = view
+        .state
+        .steps
+        .get(index)
+        .map(|s| s.id.clone())
+        .unwrap_or_default();
+    let typed = if placeholder.secret {
+        "•".repeat(text.chars().count())
+    } else {
+        text.to_string()
+    };
+    let mut lines = vec![
+        Line::from(Span::styled(
+            format!("{id} needs a value for {}.", placeholder.written),
+            bold(),
+        )),
+        Line::from(format!(
+            "It reaches the command as ${} — never as shell text{}.",
+            placeholder.env,
+            if placeholder.secret {
+                "; a secret, masked everywhere"
+            } else {
+                ""
+            }
+        )),
+        Line::default(),
+    ];
+    lines.push(Line::from(vec![
+        Span::styled("> ", Style::new().fg(Color::Cyan)),
+        Span::raw(typed),
+        Span::styled("▏", Style::new().fg(Color::Cyan)),
+    ]));
+    lines.push(Line::from(Span::styled(
+        "Enter gives it (recorded, asked once per session), Esc: later.",
+        dim(),
+    )));
+    ("Placeholder value", lines, Color::Cyan)
+}
+
+/// The loader's warnings from `scroll` on, as many as fit in `area`.
+pub fn warnings(view: &View, scroll: u16, area: Rect) -> Content {
+    let runbook = view.runbook;
+    let all: Vec<String> = runbook
+        .warnings
+        .iter()
+        .map(|w| view.secrets.mask_str(&w.render(&runbook.path)))
+        .collect();
+    let first = usize::from(scroll).min(all.len().saturating_sub(1));
+    let width = usize::from(area.width.saturating_sub(6).min(74)).max(1);
+    let mut budget = usize::from(area.height.saturating_sub(10)).max(1);
+    let mut shown = Vec::new();
+    for text in all.iter().skip(first) {
+        let rows = text.chars().count().div_ceil(width).max(1);
+        if rows > budget && !shown.is_empty() {
+            break;
+        }
+        budget = budget.saturating_sub(rows);
+        shown.push(Line::from(text.clone()));
+    }
+    let last = first + shown.len();
+    let mut lines = vec![
+        Line::from(Span::styled(
+            format!(
+                "The runbook was read with {} the author did not spell out:",
+                plural(all.len(), "decision")
+            ),
+            bold(),
+        )),
+        Line::default(),
+    ];
+    lines.extend(shown);
+    lines.push(Line::default());
+    lines.push(Line::from(Span::styled(
+        format!(
+            "{}–{} of {} · ↑/↓ PgUp/PgDn scroll",
+            first + 1,
+            last,
+            all.len()
+        ),
+        dim(),
+    )));
+    lines.push(Line::from(Span::styled(
+        "Enter: acknowledge (recorded in the audit log) and start",
+        bold(),
+    )));
+    ("How this runbook was read", lines, Color::Yellow)
+}
+
+/// What the step view says of a run step beyond its commands: proposed and from where,
+/// the placeholders it reads and their values, whether it stops at its first failure.
+pub fn run_lines(view: &View, index: usize) -> Vec<Line<'static>> {
+    let Some(r) = view.refs.get(index) else {
+        return Vec::new();
+    };
+    let StepKind::Run(run) = &r.step.kind else {
+        return Vec::new();
+    };
+    let mut lines = Vec::new();
+    if run.proposed {
+        lines.push(Line::from(Span::styled(
+            format!("?$ {}", proposed_from(run, r.step.line)),
+            bold().fg(Color::Magenta),
+        )));
+    }
+    for p in &run.placeholders {
+        let value = match view.state.placeholders.get(&p.env) {
+            Some(filled) => Span::styled(
+                format!("= {}", view.secrets.mask_str(&filled.value)),
+                Style::new().fg(Color::Green),
+            ),
+            None => Span::styled(
+                "no value yet: asked before it runs",
+                Style::new().fg(Color::Yellow),
+            ),
+        };
+        lines.push(Line::from(vec![
+            Span::styled(format!("{} → ${} ", p.written, p.env), dim()),
+            value,
+        ]));
+    }
+    lines.push(Line::from(Span::styled(
+        crate::session::kinds::errexit_words(run),
+        dim(),
+    )));
+    lines
+}
