@@ -37,7 +37,9 @@ fn plain_yes_skips_a_proposed_step_and_records_why() {
     assert!(!marker.exists(), "--yes ran a proposed command");
     let stdout = text(&out.stdout);
     assert!(
-        stdout.contains("?$ PROPOSED command: read as shell from a fence without a language at line 5"),
+        stdout.contains(
+            "?$ PROPOSED command, read as shell from a fence without a language at line 5"
+        ),
         "{stdout}"
     );
     assert!(
@@ -70,7 +72,11 @@ fn run_proposed_lets_plain_yes_run_it_recorded_as_proposed() {
     assert_eq!(started[0]["step"], "1#1");
     assert_eq!(started[0]["data"]["proposed"], true);
     assert_eq!(started[0]["data"]["auto"], true);
-    assert_eq!(started[1]["data"].get("proposed"), None, "said only when true");
+    assert_eq!(
+        started[1]["data"].get("proposed"),
+        None,
+        "said only when true"
+    );
 }
 
 #[test]
@@ -86,7 +92,12 @@ fn the_operator_confirms_a_proposed_step_with_y_on_the_line_dialogue() {
         .expect("spawn");
     // Enter acknowledges the warnings, y runs the proposed step, y the shell step.
     let answers = b"\ny\ny\n";
-    child.stdin.take().expect("stdin").write_all(answers).expect("answers");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(answers)
+        .expect("answers");
     let out = child.wait_with_output().expect("finish");
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stdout));
     assert!(marker.exists());
@@ -140,7 +151,11 @@ fn an_unfilled_placeholder_stops_plain_yes_resumably_and_a_param_fills_it_throug
         "{}",
         text(&out.stdout)
     );
-    assert!(text(&out.stderr).contains("runbook resume"), "{}", both(&out));
+    assert!(
+        text(&out.stderr).contains("runbook resume"),
+        "{}",
+        both(&out)
+    );
     let log = sb.only_log();
     assert!(events(&records(&log), "step_started").is_empty());
     assert_eq!(events(&records(&log), "driver_left").len(), 1);
@@ -172,7 +187,8 @@ fn an_unfilled_placeholder_stops_plain_yes_resumably_and_a_param_fills_it_throug
         .unwrap_or_default()
         .to_string();
     assert!(
-        script.contains("\"${TARGET_NAME:?placeholder without a value}\"") && !script.contains("touch"),
+        script.contains("\"${TARGET_NAME:?placeholder without a value}\"")
+            && !script.contains("touch"),
         "{script}"
     );
     assert_eq!(
@@ -186,7 +202,14 @@ fn an_unfilled_placeholder_stops_plain_yes_resumably_and_a_param_fills_it_throug
 fn a_param_naming_neither_a_parameter_nor_a_placeholder_is_refused() {
     let sb = Sandbox::new();
     placeholder_runbook(&sb);
-    let out = sb.run(&["run", "placeholder.md", "--plain", "--yes", "--param", "colour=x"]);
+    let out = sb.run(&[
+        "run",
+        "placeholder.md",
+        "--plain",
+        "--yes",
+        "--param",
+        "colour=x",
+    ]);
     assert_eq!(out.status.code(), Some(2));
     assert!(
         text(&out.stderr).contains("it takes: target-name (placeholder)"),
@@ -216,11 +239,19 @@ fn a_value_typed_once_survives_the_resume_and_is_not_asked_again() {
         .expect("spawn");
     // Enter for the warnings, the value, y to run, then quit at the check.
     let answers = b"\neu-west-1\ny\nq\n";
-    child.stdin.take().expect("stdin").write_all(answers).expect("answers");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(answers)
+        .expect("answers");
     let out = child.wait_with_output().expect("finish");
     assert_eq!(out.status.code(), Some(1), "{}", text(&out.stdout));
     assert!(text(&out.stdout).contains("Value for <region>"));
-    assert_eq!(std::fs::read_to_string(&first).expect("first"), "eu-west-1\n");
+    assert_eq!(
+        std::fs::read_to_string(&first).expect("first"),
+        "eu-west-1\n"
+    );
     let log = sb.only_log();
 
     let out = sb.run(&["resume", &session_id(&log), "--plain", "--yes"]);
@@ -251,7 +282,10 @@ fn plain_yes_prints_the_warnings_once_and_records_them_acknowledged() {
     );
     assert!(stdout.contains("(acknowledged automatically: --yes)"));
     let recs = records(&sb.only_log());
-    assert_eq!(recs[2]["kind"], "warnings_acknowledged", "before the first step");
+    assert_eq!(
+        recs[2]["kind"], "warnings_acknowledged",
+        "before the first step"
+    );
     assert_eq!(recs[2]["data"]["auto"], true);
     assert!(
         recs[2]["data"]["warnings"][0]

@@ -108,7 +108,7 @@ pub(super) fn warning_lines(engine: &Engine) -> Vec<String> {
 pub(super) fn run_notes(engine: &Engine, run: &RunStep, line: u32) -> Vec<String> {
     let mut lines = Vec::new();
     if run.proposed {
-        lines.push(format!("  ?$ {}", proposed_from(run, line)));
+        lines.push(format!("  ?$ {}", proposed_from(engine.runbook, run, line)));
     }
     for p in unfilled_in(run, engine.state()) {
         lines.push(format!(

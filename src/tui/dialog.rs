@@ -144,7 +144,9 @@ pub fn dialog_key(app: &mut App, dialog: Dialog, key: KeyEvent, ctx: &Ctx) -> Ve
             placeholder,
             text,
         } => super::proposed::placeholder_key(app, key, index, placeholder, text),
-        Dialog::Warnings { scroll } => super::proposed::warnings_key(app, key, scroll),
+        Dialog::Warnings { scroll } => {
+            super::proposed::warnings_key(app, key, scroll, ctx.state.warnings)
+        }
     }
 }
 

@@ -53,7 +53,7 @@ pub fn placeholder_key(
 }
 
 /// Scrolling the warnings; Enter acknowledges them (recorded).
-pub fn warnings_key(app: &mut App, key: KeyEvent, scroll: u16) -> Vec<Effect> {
+pub fn warnings_key(app: &mut App, key: KeyEvent, scroll: u16, count: usize) -> Vec<Effect> {
     let scroll = match key.code {
         KeyCode::Enter => return vec![Effect::AcknowledgeWarnings],
         KeyCode::Char('q') => {
@@ -67,6 +67,9 @@ pub fn warnings_key(app: &mut App, key: KeyEvent, scroll: u16) -> Vec<Effect> {
         KeyCode::Home | KeyCode::Char('g') => 0,
         _ => scroll,
     };
-    app.dialog = Some(Dialog::Warnings { scroll });
+    let last = u16::try_from(count.saturating_sub(1)).unwrap_or(u16::MAX);
+    app.dialog = Some(Dialog::Warnings {
+        scroll: scroll.min(last),
+    });
     Vec::new()
 }

@@ -3,7 +3,8 @@
 //! commands the document did not mark as shell — the operator's own answer, which the
 //! autopilot never gives (`--plain --yes` skips it, recorded; `--run-proposed` runs it).
 
-use crate::doc::model::{Placeholder, RunOrigin, RunStep};
+use crate::doc::model::{Placeholder, RunOrigin, RunStep, Runbook};
+use crate::doc::warning::Code;
 use crate::session::conductor::{Act, At, Next, Pace, Policy, Prompt};
 use crate::session::state::SessionState;
 
@@ -76,12 +77,32 @@ pub fn origin_words(origin: RunOrigin) -> &'static str {
     }
 }
 
+/// Where a proposed step's commands were found, as the loader said it at `line` ("a
+/// fence inside an HTML block"); the origin's own words when it said nothing there.
+fn found_in(runbook: &Runbook, run: &RunStep, line: u32) -> String {
+    runbook
+        .warnings
+        .iter()
+        .filter(|w| w.line == line && w.code == Code::Proposed)
+        .find_map(|w| {
+            let rest = w.message.strip_prefix("commands in ")?;
+            Some(rest.split(" read as shell").next()?.to_string())
+        })
+        .unwrap_or_else(|| origin_words(run.origin).to_string())
+}
+
 /// What every presenter says of a proposed step: what it is and where it came from.
-pub fn proposed_from(run: &RunStep, line: u32) -> String {
+pub fn proposed_from(runbook: &Runbook, run: &RunStep, line: u32) -> String {
     format!(
-        "PROPOSED command: read as shell from {} at line {line}; the document does not mark it as a command, so it runs only when you confirm it",
-        origin_words(run.origin)
+        "PROPOSED command, read as shell from {} at line {line}: the document does not mark it as a command, so it runs only when you confirm it",
+        found_in(runbook, run, line)
     )
+}
+
+/// Where it came from in a few words, for the step view: "a fence inside an HTML block,
+/// line 8".
+pub fn proposed_short(runbook: &Runbook, run: &RunStep, line: u32) -> String {
+    format!("{}, line {line}", found_in(runbook, run, line))
 }
 
 /// Whether the step stops at its first failing command, in words for the step view.

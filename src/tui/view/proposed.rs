@@ -4,7 +4,7 @@
 
 use super::View;
 use crate::doc::model::{Placeholder, StepKind};
-use crate::session::kinds::{plural, proposed_from};
+use crate::session::kinds::{plural, proposed_from, proposed_short};
 use ratatui::layout::Rect;
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
@@ -30,7 +30,7 @@ pub fn proposed(view: &View, index: usize) -> Content {
     };
     let mut lines = vec![
         Line::from(Span::styled(
-            format!("?$ {}.", proposed_from(run, r.step.line)),
+            format!("?$ {}.", proposed_from(view.runbook, run, r.step.line)),
             bold().fg(Color::Magenta),
         )),
         Line::default(),
@@ -93,34 +93,49 @@ pub fn placeholder(view: &View, index: usize, placeholder: &Placeholder, text: &
 /// The loader's warnings from `scroll` on, as many as fit in `area`.
 pub fn warnings(view: &View, scroll: u16, area: Rect) -> Content {
     let runbook = view.runbook;
+    // The file is named in full in the heading; each line names it short to keep its width.
+    let short = runbook
+        .path
+        .file_name()
+        .map_or_else(|| runbook.path.clone(), std::path::PathBuf::from);
     let all: Vec<String> = runbook
         .warnings
         .iter()
-        .map(|w| view.secrets.mask_str(&w.render(&runbook.path)))
+        .map(|w| view.secrets.mask_str(&w.render(&short)))
         .collect();
-    let first = usize::from(scroll).min(all.len().saturating_sub(1));
-    let width = usize::from(area.width.saturating_sub(6).min(74)).max(1);
-    let mut budget = usize::from(area.height.saturating_sub(10)).max(1);
-    let mut shown = Vec::new();
-    for text in all.iter().skip(first) {
-        let rows = text.chars().count().div_ceil(width).max(1);
-        if rows > budget && !shown.is_empty() {
+    let width = usize::from(area.width.saturating_sub(4).min(76).saturating_sub(2)).max(1);
+    let budget = usize::from(area.height.saturating_sub(12)).max(1);
+    let wrapped: Vec<Vec<String>> = all.iter().map(|text| wrap(text, width)).collect();
+    let mut first = usize::from(scroll).min(all.len().saturating_sub(1));
+    // At the end of the list the page stays full: start earlier while the earlier ones fit.
+    let tail: usize = wrapped[first..].iter().map(Vec::len).sum();
+    let mut room = budget.saturating_sub(tail);
+    while first > 0 && wrapped[first - 1].len() <= room {
+        first -= 1;
+        room -= wrapped[first].len();
+    }
+    let mut left = budget;
+    let mut shown: Vec<Line<'static>> = Vec::new();
+    let mut count = 0;
+    for rows in &wrapped[first..] {
+        if rows.len() > left && count > 0 {
             break;
         }
-        budget = budget.saturating_sub(rows);
-        shown.push(Line::from(text.clone()));
+        left = left.saturating_sub(rows.len());
+        count += 1;
+        shown.extend(rows.iter().map(|r| Line::from(r.clone())));
     }
-    let last = first + shown.len();
-    let mut lines = vec![
-        Line::from(Span::styled(
-            format!(
-                "The runbook was read with {} the author did not spell out:",
-                plural(all.len(), "decision")
-            ),
-            bold(),
-        )),
-        Line::default(),
-    ];
+    let heading = format!(
+        "{} was read with {} the author did not spell out:",
+        runbook.path.display(),
+        plural(all.len(), "decision")
+    );
+    let last = first + count;
+    let mut lines: Vec<Line<'static>> = wrap(&heading, width)
+        .into_iter()
+        .map(|row| Line::from(Span::styled(row, bold())))
+        .collect();
+    lines.push(Line::default());
     lines.extend(shown);
     lines.push(Line::default());
     lines.push(Line::from(Span::styled(
@@ -139,6 +154,30 @@ pub fn warnings(view: &View, scroll: u16, area: Rect) -> Content {
     ("How this runbook was read", lines, Color::Yellow)
 }
 
+/// `text` wrapped at spaces to rows of at most `width` characters (a longer word is cut).
+fn wrap(text: &str, width: usize) -> Vec<String> {
+    let mut rows = Vec::new();
+    let mut row = String::new();
+    for word in text.split(' ') {
+        let mut word: Vec<char> = word.chars().collect();
+        let used = row.chars().count();
+        if used > 0 && used + 1 + word.len() > width {
+            rows.push(std::mem::take(&mut row));
+        }
+        while word.len() > width {
+            let rest = word.split_off(width);
+            rows.push(word.into_iter().collect());
+            word = rest;
+        }
+        if !row.is_empty() {
+            row.push(' ');
+        }
+        row.extend(word);
+    }
+    rows.push(row);
+    rows
+}
+
 /// What the step view says of a run step beyond its commands: proposed and from where,
 /// the placeholders it reads and their values, whether it stops at its first failure.
 pub fn run_lines(view: &View, index: usize) -> Vec<Line<'static>> {
@@ -151,8 +190,12 @@ pub fn run_lines(view: &View, index: usize) -> Vec<Line<'static>> {
     let mut lines = Vec::new();
     if run.proposed {
         lines.push(Line::from(Span::styled(
-            format!("?$ {}", proposed_from(run, r.step.line)),
+            "?$ PROPOSED command: runs only when you confirm it",
             bold().fg(Color::Magenta),
+        )));
+        lines.push(Line::from(Span::styled(
+            format!("   from {}", proposed_short(view.runbook, run, r.step.line)),
+            Style::new().fg(Color::Magenta),
         )));
     }
     for p in &run.placeholders {
