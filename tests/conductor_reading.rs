@@ -5,6 +5,8 @@
 //! command only through its environment; the loader's warnings are acknowledged before
 //! the first step, automatically only under `--plain --yes`.
 
+// Shared with tests/conductor.rs, which uses the rest of it.
+#[allow(dead_code)]
 mod harness;
 
 use crossterm::event::KeyCode;
@@ -94,7 +96,7 @@ fn scripts_started(h: &Harness) -> Vec<(String, BTreeMap<String, String>)> {
 #[test]
 fn plain_yes_skips_a_proposed_step_with_its_reason_and_runs_nothing_of_it() {
     let rb = load(RESTART);
-    let mut h = Harness::start(&rb, plain_yes(), Driver::Lines);
+    let h = Harness::start(&rb, plain_yes(), Driver::Lines);
     let skipped = h.of_kind("step_skipped");
     assert_eq!(
         skipped,

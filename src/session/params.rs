@@ -31,6 +31,9 @@ pub fn parse_assignment(arg: &str) -> Result<(String, String), ParamError> {
     }
 }
 
+/// `--param` values for declared parameters (in order), and for placeholders by name.
+pub type Split = (Vec<(String, String)>, BTreeMap<String, String>);
+
 /// `--param` values split between the runbook's declared parameters and its placeholders
 /// (`<cluster-name>` is named `cluster-name` or `CLUSTER_NAME`); a name that is neither is
 /// an error listing both. A declared parameter also fills a placeholder read from the same
@@ -38,7 +41,7 @@ pub fn parse_assignment(arg: &str) -> Result<(String, String), ParamError> {
 pub fn split_given(
     runbook: &Runbook,
     given: Vec<(String, String)>,
-) -> Result<(Vec<(String, String)>, BTreeMap<String, String>), ParamError> {
+) -> Result<Split, ParamError> {
     let placeholders = runbook.placeholders();
     let mut params = Vec::new();
     let mut filled = BTreeMap::new();
