@@ -23,6 +23,23 @@ fn proposed_runbook(sb: &Sandbox, marker: &Path) {
     );
 }
 
+/// Runs `args` with `answers` typed on its standard input.
+fn answered(sb: &Sandbox, args: &[&str], answers: &[u8]) -> Output {
+    let mut child = sb
+        .command(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(answers)
+        .expect("answers");
+    child.wait_with_output().expect("finish")
+}
+
 fn both(out: &Output) -> String {
     format!("{}{}", text(&out.stdout), text(&out.stderr))
 }
@@ -84,21 +101,8 @@ fn the_operator_confirms_a_proposed_step_with_y_on_the_line_dialogue() {
     let sb = Sandbox::new();
     let marker = sb.path().join("proposed-ran");
     proposed_runbook(&sb, &marker);
-    let mut child = sb
-        .command(&["run", "proposed.md", "--plain"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("spawn");
     // Enter acknowledges the warnings, y runs the proposed step, y the shell step.
-    let answers = b"\ny\ny\n";
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(answers)
-        .expect("answers");
-    let out = child.wait_with_output().expect("finish");
+    let out = answered(&sb, &["run", "proposed.md", "--plain"], b"\ny\ny\n");
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stdout));
     assert!(marker.exists());
     let stdout = text(&out.stdout);
@@ -231,21 +235,8 @@ fn a_value_typed_once_survives_the_resume_and_is_not_asked_again() {
             second.display()
         ),
     );
-    let mut child = sb
-        .command(&["run", "twice.md", "--plain"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("spawn");
     // Enter for the warnings, the value, y to run, then quit at the check.
-    let answers = b"\neu-west-1\ny\nq\n";
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(answers)
-        .expect("answers");
-    let out = child.wait_with_output().expect("finish");
+    let out = answered(&sb, &["run", "twice.md", "--plain"], b"\neu-west-1\ny\nq\n");
     assert_eq!(out.status.code(), Some(1), "{}", text(&out.stdout));
     assert!(text(&out.stdout).contains("Value for <region>"));
     assert_eq!(

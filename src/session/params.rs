@@ -38,10 +38,7 @@ pub type Split = (Vec<(String, String)>, BTreeMap<String, String>);
 /// (`<cluster-name>` is named `cluster-name` or `CLUSTER_NAME`); a name that is neither is
 /// an error listing both. A declared parameter also fills a placeholder read from the same
 /// variable, once its value is known (see [`placeholder_values`]).
-pub fn split_given(
-    runbook: &Runbook,
-    given: Vec<(String, String)>,
-) -> Result<Split, ParamError> {
+pub fn split_given(runbook: &Runbook, given: Vec<(String, String)>) -> Result<Split, ParamError> {
     let placeholders = runbook.placeholders();
     let mut params = Vec::new();
     let mut filled = BTreeMap::new();
