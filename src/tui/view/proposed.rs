@@ -205,7 +205,7 @@ pub fn run_lines(view: &View, index: usize) -> Vec<Line<'static>> {
                 Style::new().fg(Color::Green),
             ),
             None => Span::styled(
-                "no value yet: asked before it runs",
+                "not given yet",
                 Style::new().fg(Color::Yellow),
             ),
         };
