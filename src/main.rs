@@ -223,7 +223,8 @@ struct RunFlags {
     /// Start at the first step of this section (title text or number such as 3.2).
     #[arg(long, value_name = "S")]
     section: Option<String>,
-    /// A parameter value, passed to commands as $NAME (repeatable).
+    /// A parameter value, passed to commands as $NAME (repeatable); also the value of a
+    /// placeholder of that name (`<cluster-name>`: cluster-name=V or CLUSTER_NAME=V).
     #[arg(long = "param", value_name = "K=V")]
     params: Vec<String>,
     /// Who is driving (default: $RUNBOOK_OPERATOR, `operator` in the configuration, $USER).
@@ -242,6 +243,10 @@ struct RunFlags {
     /// End waits at once (recorded as such); for rehearsals and tests.
     #[arg(long)]
     skip_waits: bool,
+    /// Under --yes, run proposed steps too (commands the document did not mark as shell);
+    /// without it --yes never confirms them.
+    #[arg(long)]
+    run_proposed: bool,
     /// Sign a sign-off role by name under --yes (repeatable).
     #[arg(long = "signoff", value_name = "ROLE=NAME")]
     signoffs: Vec<String>,
@@ -291,6 +296,7 @@ impl RunFlags {
             yes: self.yes,
             dry_run: self.dry_run,
             skip_waits: self.skip_waits,
+            run_proposed: self.run_proposed,
             signoffs: self.signoffs.clone(),
             signoff_timeout: Some(settings.signoff_timeout.value.clone()),
             audit_dir: settings.audit_dir.value.clone(),

@@ -49,6 +49,7 @@ fn events() -> Vec<Event> {
             cwd: "/srv".into(),
             auto: false,
             dry_run: false,
+            proposed: false,
         }),
         step(Body::Output {
             stream: Stream::Stdout,

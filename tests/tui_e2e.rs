@@ -365,6 +365,9 @@ fn autopilot_gives_up_at_a_signoff_gate_after_the_signoff_timeout() {
             "1s",
         ],
     );
+    // The sign-off was moved before the build: the screen lists that first, for the operator.
+    term.wait_for("How this runbook was read");
+    term.send("\r");
     term.wait_for("still needs a signer");
     term.send("q");
     let exit = term.wait_exit();

@@ -90,6 +90,7 @@ fn started(step: &str) -> Event {
             cwd: "/srv".into(),
             auto: false,
             dry_run: false,
+            proposed: false,
         },
     )
 }

@@ -34,6 +34,8 @@ pub struct RunArgs {
     pub yes: bool,
     pub dry_run: bool,
     pub skip_waits: bool,
+    /// `--run-proposed`: under `--yes`, proposed steps run too.
+    pub run_proposed: bool,
     pub signoffs: Vec<String>,
     /// Under `--yes`, how long a sign-off gate waits for followers (`5m` when not given).
     pub signoff_timeout: Option<String>,
@@ -77,6 +79,7 @@ fn walk_options(args: &RunArgs) -> Result<Policy, String> {
         paused: false,
         dry_run: args.dry_run,
         skip_waits: args.skip_waits,
+        run_proposed: args.run_proposed,
         signoffs,
         signoff_timeout,
         pace: if full_screen(args) {
@@ -126,30 +129,48 @@ fn dialogue() -> Result<Dialogue, String> {
     })
 }
 
-/// Resolves parameters, asking on the dialogue unless `--yes`.
+/// Parameter values, and the placeholder values the command line gives.
+struct Values {
+    params: BTreeMap<String, String>,
+    placeholders: BTreeMap<String, String>,
+}
+
+/// Resolves parameters, asking on the dialogue unless `--yes`; `--param` names that are
+/// placeholders of the runbook are kept for the engine to record.
 fn resolve_params(
     runbook: &Runbook,
     args: &RunArgs,
     d: &mut Dialogue,
     known: &BTreeMap<String, String>,
-) -> Result<BTreeMap<String, String>, String> {
+) -> Result<Values, String> {
+    let mut from_line = Vec::new();
+    for arg in &args.params {
+        from_line.push(parse_assignment(arg).map_err(|e| format!("--param: {e}"))?);
+    }
+    let (from_line, given_placeholders) =
+        params::split_given(runbook, from_line).map_err(|e| e.to_string())?;
     let mut given: Vec<(String, String)> =
         known.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
-    for arg in &args.params {
-        given.push(parse_assignment(arg).map_err(|e| format!("--param: {e}"))?);
-    }
-    if args.yes {
-        return params::resolve(runbook, &given, Source::Defaults).map_err(|e| e.to_string());
-    }
-    let mut ask = |p: &crate::doc::model::Param, default: Option<&str>| -> Option<String> {
-        let label = p.prompt.clone().unwrap_or_else(|| p.name.clone());
-        let shown = default.map(|v| format!(" [{v}]")).unwrap_or_default();
-        match d.ask_text(&format!("{label}{shown}:"), Some("")) {
-            Reply::Chose(value) => Some(value),
-            _ => None,
-        }
+    given.extend(from_line);
+    let resolved = if args.yes {
+        params::resolve(runbook, &given, Source::Defaults)
+    } else {
+        let mut ask = |p: &crate::doc::model::Param, default: Option<&str>| -> Option<String> {
+            let label = p.prompt.clone().unwrap_or_else(|| p.name.clone());
+            let shown = default.map(|v| format!(" [{v}]")).unwrap_or_default();
+            match d.ask_text(&format!("{label}{shown}:"), Some("")) {
+                Reply::Chose(value) => Some(value),
+                _ => None,
+            }
+        };
+        params::resolve(runbook, &given, Source::Ask(&mut ask))
     };
-    params::resolve(runbook, &given, Source::Ask(&mut ask)).map_err(|e| e.to_string())
+    let params = resolved.map_err(|e| e.to_string())?;
+    let placeholders = params::placeholder_values(runbook, &given_placeholders, &params);
+    Ok(Values {
+        params,
+        placeholders,
+    })
 }
 
 fn inherited_env() -> BTreeMap<String, String> {
@@ -174,8 +195,11 @@ pub fn run(target: &str, args: &RunArgs, search: &SearchPath) -> i32 {
         Ok(plan) => plan,
         Err(e) => return fail(e, EXIT_INVALID),
     };
-    let params = match resolve_params(&runbook, args, &mut d, &BTreeMap::new()) {
-        Ok(p) => p,
+    let Values {
+        params,
+        placeholders,
+    } = match resolve_params(&runbook, args, &mut d, &BTreeMap::new()) {
+        Ok(values) => values,
         Err(e) => return fail(e, EXIT_INVALID),
     };
     let env = match params::starting_env(&runbook, inherited_env(), &params) {
@@ -212,6 +236,7 @@ pub fn run(target: &str, args: &RunArgs, search: &SearchPath) -> i32 {
     {
         return audit_failure(&mut engine, &mut d);
     }
+    engine.give_placeholders(&placeholders);
     if let Some(code) = start_section(&mut engine, args.section.as_deref()) {
         return code;
     }
@@ -453,8 +478,11 @@ fn resume_with(session: &std::path::Path, args: &RunArgs, driver: Driver, d: &mu
                 .map(|v| (k.clone(), v.to_string()))
         })
         .collect();
-    let params = match resolve_params(&runbook, args, d, &known) {
-        Ok(p) => p,
+    let Values {
+        params,
+        placeholders,
+    } = match resolve_params(&runbook, args, d, &known) {
+        Ok(values) => values,
         Err(e) => return fail(e, EXIT_INVALID),
     };
     let mut env = match params::starting_env(&runbook, inherited_env(), &params) {
@@ -497,6 +525,7 @@ fn resume_with(session: &std::path::Path, args: &RunArgs, driver: Driver, d: &mu
     if engine.record_resume(&driver, &previous, dropped).is_err() {
         return audit_failure(&mut engine, d);
     }
+    engine.give_placeholders(&placeholders);
     let code = finish(&mut engine, d, &driving, &driver.operator);
     drop(reopened.lock);
     code

@@ -27,6 +27,23 @@ pub struct Runbook {
     pub warnings: Vec<Warning>,
 }
 
+impl Runbook {
+    /// Every placeholder of its run steps, each once (by the variable it is read from).
+    pub fn placeholders(&self) -> Vec<&Placeholder> {
+        let mut seen: Vec<&Placeholder> = Vec::new();
+        for r in self.steps() {
+            if let StepKind::Run(run) = &r.step.kind {
+                for p in &run.placeholders {
+                    if !seen.iter().any(|s| s.env == p.env) {
+                        seen.push(p);
+                    }
+                }
+            }
+        }
+        seen
+    }
+}
+
 /// Which syntax a runbook was written in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
@@ -123,6 +140,8 @@ impl Step {
         match &self.kind {
             StepKind::Run(run) => match &self.name {
                 Some(name) => name.clone(),
+                // `?$`: a proposed command, which runs only on the operator's own word.
+                None if run.proposed => format!("?$ {}", command(run.first_command())),
                 None => format!("$ {}", command(run.first_command())),
             },
             StepKind::Check(c) => text(&c.text),

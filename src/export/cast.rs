@@ -139,6 +139,8 @@ impl Cast<'_> {
             | Body::EnvChanged { .. }
             | Body::SignoffRejected { .. }
             | Body::DriverChanged { .. }
+            | Body::PlaceholderFilled { .. }
+            | Body::WarningsAcknowledged { .. }
             | Body::ChainSigned { .. }
             | Body::SigningFailed { .. }
             | Body::AnchorFailed { .. } => DIM,
@@ -174,6 +176,8 @@ impl Cast<'_> {
             | Body::EnvChanged { .. }
             | Body::SignoffRejected { .. }
             | Body::DriverChanged { .. }
+            | Body::PlaceholderFilled { .. }
+            | Body::WarningsAcknowledged { .. }
             | Body::ChainSigned { .. }
             | Body::SigningFailed { .. }
             | Body::AnchorFailed { .. } => "# ",
@@ -313,6 +317,8 @@ fn marker(session: &Session, stamped: &Stamped, opened: bool) -> Option<String> 
         | Body::EnvChanged { .. }
         | Body::SignoffRejected { .. }
         | Body::DriverChanged { .. }
+        | Body::PlaceholderFilled { .. }
+        | Body::WarningsAcknowledged { .. }
         | Body::ChainSigned { .. }
         | Body::SigningFailed { .. }
         | Body::AnchorFailed { .. } => None,

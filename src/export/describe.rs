@@ -38,6 +38,7 @@ pub(crate) fn describe(body: &Body) -> Option<String> {
             cwd,
             auto,
             dry_run,
+            proposed,
             ..
         } => {
             let how = if *dry_run {
@@ -45,7 +46,13 @@ pub(crate) fn describe(body: &Body) -> Option<String> {
             } else {
                 "started"
             };
-            format!("attempt {attempt} {how}{} in {cwd}", by(*auto))
+            let what = if *proposed { "proposed command: " } else { "" };
+            let who = if *proposed && *auto {
+                " automatically (--yes --run-proposed)"
+            } else {
+                by(*auto)
+            };
+            format!("{what}attempt {attempt} {how}{who} in {cwd}")
         }
         Body::StepFinished {
             exit_code,
@@ -111,6 +118,18 @@ pub(crate) fn describe(body: &Body) -> Option<String> {
             format!("the driver changed from {from} to {to} (on {host})")
         }
         Body::Jumped { to } => format!("the operator moved to {to}"),
+        Body::PlaceholderFilled {
+            placeholder,
+            env,
+            value,
+            via,
+            ..
+        } => format!("placeholder {placeholder} = {value} (as ${env}, given by {via})"),
+        Body::WarningsAcknowledged { warnings, auto } => format!(
+            "{} of how the runbook was read acknowledged{}",
+            crate::session::kinds::plural(warnings.len(), "warning"),
+            by(*auto)
+        ),
         Body::ChainSigned { .. } | Body::SigningFailed { .. } | Body::AnchorFailed { .. } => {
             crate::session::proof::describe(body)?
         }

@@ -76,6 +76,8 @@ impl Facts {
             | Body::EnvChanged { .. }
             | Body::SignoffRejected { .. }
             | Body::DriverChanged { .. }
+            | Body::PlaceholderFilled { .. }
+            | Body::WarningsAcknowledged { .. }
             | Body::ChainSigned { .. }
             | Body::SigningFailed { .. }
             | Body::AnchorFailed { .. } => {}
@@ -214,6 +216,8 @@ fn section_title(body: &Body) -> Option<String> {
         | Body::EnvChanged { .. }
         | Body::SignoffRejected { .. }
         | Body::DriverChanged { .. }
+        | Body::PlaceholderFilled { .. }
+        | Body::WarningsAcknowledged { .. }
         | Body::ChainSigned { .. }
         | Body::SigningFailed { .. }
         | Body::AnchorFailed { .. } => return None,

@@ -78,6 +78,7 @@ impl Log {
             cwd: "/srv".into(),
             auto: true,
             dry_run: false,
+            proposed: false,
         };
         self.add(Some(step), body);
     }

@@ -8,9 +8,9 @@ use crate::session::event::{Decision, Outcome};
 use crate::session::input::Command;
 
 /// What answering a prompt came to: commands were given (`None`), or the walk ends.
-type Asked = Option<WalkEnd>;
+pub(super) type Asked = Option<WalkEnd>;
 
-fn no_answer() -> Asked {
+pub(super) fn no_answer() -> Asked {
     Some(WalkEnd::Ended(
         Outcome::Aborted,
         "no answer: standard input closed".into(),
@@ -51,6 +51,11 @@ impl Walk<'_, '_> {
                 })
             }
             Prompt::NoGo { index } => self.ask_no_go(*index, &asked),
+            Prompt::Proposed { index } => self.ask_proposed(*index, &asked),
+            Prompt::Placeholder { index, placeholder } => {
+                self.ask_placeholder(*index, placeholder, &asked)
+            }
+            Prompt::Warnings => self.ask_warnings(&asked),
             Prompt::Signoff { index, role } => self.ask_signer(*index, role.as_ref(), &asked),
             Prompt::Failed { index, .. } => self.ask_failed(*index, &asked),
             Prompt::Rollback { reason } => self.ask_rollback(reason, &asked),
@@ -222,7 +227,7 @@ impl Walk<'_, '_> {
     /// Asks until one of `own` is chosen (`Ok`), handling the keys every step has
     /// (skip — when `skippable` —, note, back out, abort, quit) on the way; `Err` when the
     /// walk moved on.
-    fn choose_with_step_keys(
+    pub(super) fn choose_with_step_keys(
         &mut self,
         index: usize,
         question: &str,

@@ -5,5 +5,6 @@ mod ask;
 pub mod dialogue;
 pub mod input;
 pub mod printer;
+mod proposed;
 mod tell;
 pub mod walk;

@@ -110,6 +110,22 @@ fn tell_event(w: &mut Walk, event: &Event) {
         Body::RollbackPrompted { reason, .. } => {
             w.d.say(&format!("  !! ROLLBACK SUGGESTED — {reason}"));
         }
+        Body::StepSkipped { reason } => w.d.say(&format!("  ↷ {id} skipped: {reason}")),
+        Body::PlaceholderFilled {
+            placeholder,
+            env,
+            value,
+            via,
+            ..
+        } => w.d.say(&format!(
+            "  {placeholder} = {value} (given to commands as ${env}, from {via})"
+        )),
+        Body::WarningsAcknowledged { auto: true, .. } => {
+            for line in super::proposed::warning_lines(w.engine) {
+                w.d.say(&line);
+            }
+            w.d.say("  (acknowledged automatically: --yes)");
+        }
         Body::WaitStarted { ends_at, .. } => {
             if let Some(index) = index {
                 announce_wait(w, index, ends_at);
@@ -203,6 +219,7 @@ pub(super) fn header(w: &mut Walk, index: usize) {
             for line in engine.mask(&run.script).lines() {
                 lines.push(format!("    {line}"));
             }
+            lines.extend(super::proposed::run_notes(engine, run, r.step.line));
         }
         StepKind::Check(check) => lines.push(format!("  [ ] {}", engine.display(&check.text))),
         StepKind::Note(note) => lines.push(format!("  note: {}", engine.display(&note.text))),

@@ -212,6 +212,9 @@ impl Walk<'_, '_> {
 
     /// Under `--yes` nobody answers: the prompt says how the session stops.
     fn nobody_answers(&mut self, prompt: &Prompt) -> WalkEnd {
+        if let Some(index) = prompt.step() {
+            super::tell::header(self, index);
+        }
         let id = prompt
             .step()
             .map(|i| self.engine.step_id(i))

@@ -228,6 +228,8 @@ fn marks_of(
         | Body::EnvChanged { .. }
         | Body::SignoffRejected { .. }
         | Body::DriverChanged { .. }
+        | Body::PlaceholderFilled { .. }
+        | Body::WarningsAcknowledged { .. }
         | Body::ChainSigned { .. }
         | Body::SigningFailed { .. }
         | Body::AnchorFailed { .. } => {}

@@ -53,6 +53,10 @@ pub enum Body {
         cwd: String,
         auto: bool,
         dry_run: bool,
+        /// A proposed command (read as shell without the author saying so), run after the
+        /// operator's own confirmation or `--run-proposed`.
+        #[serde(default, skip_serializing_if = "is_false")]
+        proposed: bool,
     },
     Output {
         stream: Stream,
@@ -179,6 +183,23 @@ pub enum Body {
         to: String,
         host: String,
     },
+    /// A value for a placeholder of the runbook's commands (`<cluster-name>`), given once
+    /// per session; it reaches commands only as the environment variable `env`. `value`
+    /// is masked when the name says secret (`secret`), and a resumed session asks for it
+    /// again. `via`: `operator` (asked at the step that needed it) or `--param`.
+    PlaceholderFilled {
+        placeholder: String,
+        env: String,
+        value: String,
+        secret: bool,
+        via: String,
+    },
+    /// The operator saw how the runbook was read (the loader's warnings) before the first
+    /// step; `auto` under `--plain --yes`, where they were printed.
+    WarningsAcknowledged {
+        warnings: Vec<String>,
+        auto: bool,
+    },
     /// The chain head `(signed_seq, signed_hash)` signed with the operator's SSH key: SSHSIG,
     /// namespace `runbook-audit`, over `runbook-audit v1 <session-id> <seq> <hash>\n` (crate::session::proof).
     ChainSigned {
@@ -267,6 +288,10 @@ pub struct Signer {
     /// `driver`, or `follower@HOST` (empty in logs written before it was recorded).
     #[serde(default)]
     pub via: String,
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
 }
 
 /// A health status as the log writes it (`OK`, `WARN`, `CRIT`, `DOWN`, `UNKNOWN`); a word

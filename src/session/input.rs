@@ -72,6 +72,14 @@ pub enum Command {
     Jump {
         index: usize,
     },
+    /// A value for the placeholder step `index` reads from `$env` (asked once per session).
+    FillPlaceholder {
+        index: usize,
+        env: String,
+        value: String,
+    },
+    /// The operator has read the loader's warnings.
+    AcknowledgeWarnings,
     /// Stop the running step (its whole process group).
     Cancel,
     /// Quit; the session stays resumable.

@@ -31,6 +31,71 @@ pub fn parse_assignment(arg: &str) -> Result<(String, String), ParamError> {
     }
 }
 
+/// `--param` values for declared parameters (in order), and for placeholders by name.
+pub type Split = (Vec<(String, String)>, BTreeMap<String, String>);
+
+/// `--param` values split between the runbook's declared parameters and its placeholders
+/// (`<cluster-name>` is named `cluster-name` or `CLUSTER_NAME`); a name that is neither is
+/// an error listing both. A declared parameter also fills a placeholder read from the same
+/// variable, once its value is known (see [`placeholder_values`]).
+pub fn split_given(runbook: &Runbook, given: Vec<(String, String)>) -> Result<Split, ParamError> {
+    let placeholders = runbook.placeholders();
+    let mut params = Vec::new();
+    let mut filled = BTreeMap::new();
+    for (name, value) in given {
+        let is_param = runbook.meta.params.iter().any(|p| p.name == name);
+        let is_placeholder = placeholders.iter().any(|p| p.name == name || p.env == name);
+        if is_placeholder {
+            filled.insert(name.clone(), value.clone());
+        }
+        if is_param || !is_placeholder {
+            params.push((name, value));
+        }
+    }
+    let unknown = params
+        .iter()
+        .find(|(name, _)| !runbook.meta.params.iter().any(|p| &p.name == name));
+    if let Some((name, _)) = unknown {
+        let mut names: Vec<String> = runbook.meta.params.iter().map(|p| p.name.clone()).collect();
+        names.extend(
+            placeholders
+                .iter()
+                .map(|p| format!("{} (placeholder)", p.name)),
+        );
+        let list = if names.is_empty() {
+            "none".to_string()
+        } else {
+            names.join(", ")
+        };
+        return Err(ParamError::Unknown(name.clone(), list));
+    }
+    Ok((params, filled))
+}
+
+/// The placeholder values given on the command line, plus each declared parameter's
+/// value for a placeholder read from the same variable.
+pub fn placeholder_values(
+    runbook: &Runbook,
+    given: &BTreeMap<String, String>,
+    params: &BTreeMap<String, String>,
+) -> BTreeMap<String, String> {
+    let mut values = given.clone();
+    for placeholder in runbook.placeholders() {
+        let from_param = runbook
+            .meta
+            .params
+            .iter()
+            .find(|p| p.env_name() == placeholder.env)
+            .and_then(|p| params.get(&p.name));
+        let explicit =
+            values.contains_key(&placeholder.name) || values.contains_key(&placeholder.env);
+        if let (Some(value), false) = (from_param, explicit) {
+            values.insert(placeholder.env.clone(), value.clone());
+        }
+    }
+    values
+}
+
 /// Where values the command line did not give come from.
 pub enum Source<'a> {
     /// Take defaults without asking (`--yes`, or no terminal).

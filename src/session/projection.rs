@@ -269,6 +269,8 @@ impl Projection {
             | Body::RollbackDeclined { .. }
             | Body::EnvChanged { .. }
             | Body::SignoffRejected { .. }
+            | Body::PlaceholderFilled { .. }
+            | Body::WarningsAcknowledged { .. }
             | Body::ChainSigned { .. }
             | Body::SigningFailed { .. }
             | Body::AnchorFailed { .. } => {}

@@ -143,6 +143,20 @@ pub struct SessionState {
     pub events: u64,
     /// The operator driving the session now (from start, resume and driver changes).
     pub driver: Option<String>,
+    /// Placeholder values given so far, by environment name, as recorded (secrets masked).
+    pub placeholders: BTreeMap<String, Filled>,
+    /// How many loader warnings the runbook has, and whether the operator acknowledged them.
+    pub warnings: usize,
+    pub warnings_acknowledged: bool,
+}
+
+/// A placeholder's value as the log holds it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Filled {
+    pub placeholder: String,
+    /// Masked when `secret`.
+    pub value: String,
+    pub secret: bool,
 }
 
 impl SessionState {
@@ -193,6 +207,9 @@ impl SessionState {
             session_notes: Vec::new(),
             events: 0,
             driver: None,
+            placeholders: BTreeMap::new(),
+            warnings: runbook.warnings.len(),
+            warnings_acknowledged: false,
         };
         state.cursor = state.first_in_region();
         state
@@ -247,6 +264,16 @@ impl SessionState {
         }
     }
 
+    /// Whether the placeholder read from `$env` has a value this driver can pass on.
+    pub fn filled(&self, env: &str) -> bool {
+        self.placeholders.contains_key(env)
+    }
+
+    /// The runbook was read with warnings nobody acknowledged yet.
+    pub fn warnings_pending(&self) -> bool {
+        self.warnings > 0 && !self.warnings_acknowledged
+    }
+
     pub fn walk_finished(&self) -> bool {
         self.cursor >= self.steps.len()
     }
@@ -279,7 +306,27 @@ impl SessionState {
                 self.outcome = None;
                 self.end_reason = None;
                 self.driver = Some(operator.clone());
+                // The log holds secret values masked: the new driver is asked again.
+                self.placeholders.retain(|_, filled| !filled.secret);
             }
+            (
+                Body::PlaceholderFilled {
+                    placeholder,
+                    env,
+                    value,
+                    secret,
+                    ..
+                },
+                _,
+            ) => {
+                let filled = Filled {
+                    placeholder: placeholder.clone(),
+                    value: value.clone(),
+                    secret: *secret,
+                };
+                self.placeholders.insert(env.clone(), filled);
+            }
+            (Body::WarningsAcknowledged { .. }, _) => self.warnings_acknowledged = true,
             (Body::SessionStarted { operator, .. }, _) if !operator.is_empty() => {
                 self.driver = Some(operator.clone());
             }
@@ -454,6 +501,8 @@ impl SessionState {
             | Body::HealthChanged { .. }
             | Body::EnvChanged { .. }
             | Body::DriverChanged { .. }
+            | Body::PlaceholderFilled { .. }
+            | Body::WarningsAcknowledged { .. }
             | Body::ChainSigned { .. }
             | Body::SigningFailed { .. }
             | Body::AnchorFailed { .. } => {}

@@ -247,6 +247,10 @@ fn with_current(app: &mut App, ctx: &Ctx, dialog: impl FnOnce(usize) -> Dialog) 
 
 /// Enter on the current step: the answer to what its kind asks, or the dialog for it.
 fn act(app: &mut App, ctx: &Ctx) -> Vec<Effect> {
+    if ctx.state.warnings_pending() {
+        app.dialog = Some(Dialog::Warnings { scroll: 0 });
+        return Vec::new();
+    }
     let index = ctx.state.cursor;
     let (Some(step), Some(next)) = (ctx.state.steps.get(index), ctx.step_prompt()) else {
         app.message = Some("the walk is over: q ends the session".into());
@@ -295,7 +299,15 @@ fn act(app: &mut App, ctx: &Ctx) -> Vec<Effect> {
                 app.dialog = Some(Dialog::first_signoff(index, gate, step));
             }
         }
-        Prompt::Rollback { .. } => {}
+        Prompt::Proposed { .. } => app.dialog = Some(Dialog::Proposed { index }),
+        Prompt::Placeholder { placeholder, .. } => {
+            app.dialog = Some(Dialog::Placeholder {
+                index,
+                placeholder,
+                text: String::new(),
+            })
+        }
+        Prompt::Rollback { .. } | Prompt::Warnings => {}
     }
     Vec::new()
 }

@@ -1,7 +1,7 @@
 //! Dialogs: what they hold while open and what their keys do.
 
 use super::app::{App, Ctx, Effect};
-use crate::doc::model::{GateStep, Signoff, StepKind};
+use crate::doc::model::{GateStep, Placeholder, Signoff, StepKind};
 use crate::session::event::Decision;
 use crate::session::state::StepState;
 use crossterm::event::{KeyCode, KeyEvent};
@@ -65,6 +65,20 @@ pub enum Dialog {
     Quit {
         running: bool,
     },
+    /// A proposed step: said what it is and shown whole; only `y` runs it.
+    Proposed {
+        index: usize,
+    },
+    /// A value for a placeholder (shown as bullets when the name says secret).
+    Placeholder {
+        index: usize,
+        placeholder: Placeholder,
+        text: String,
+    },
+    /// How the runbook was read, before the first step; Enter acknowledges.
+    Warnings {
+        scroll: u16,
+    },
 }
 
 impl Dialog {
@@ -93,6 +107,10 @@ impl Dialog {
 /// Handles a key while `dialog` is open (it was taken out of `app`; put back to stay open).
 pub fn dialog_key(app: &mut App, dialog: Dialog, key: KeyEvent, ctx: &Ctx) -> Vec<Effect> {
     if key.code == KeyCode::Esc {
+        // The warnings are acknowledged before the first step: Esc does not close them.
+        if let Dialog::Warnings { .. } = dialog {
+            app.dialog = Some(dialog);
+        }
         return Vec::new();
     }
     match dialog {
@@ -120,6 +138,15 @@ pub fn dialog_key(app: &mut App, dialog: Dialog, key: KeyEvent, ctx: &Ctx) -> Ve
         Dialog::NoGo { index } => no_go(app, key, index),
         Dialog::Signoff { index, role, name } => signoff(app, key, ctx, index, role, name),
         Dialog::Quit { running } => quit(app, key, running),
+        Dialog::Proposed { index } => super::proposed::proposed_key(app, key, index),
+        Dialog::Placeholder {
+            index,
+            placeholder,
+            text,
+        } => super::proposed::placeholder_key(app, key, index, placeholder, text),
+        Dialog::Warnings { scroll } => {
+            super::proposed::warnings_key(app, key, scroll, ctx.state.warnings)
+        }
     }
 }
 

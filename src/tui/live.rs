@@ -5,6 +5,7 @@
 //! what it asks and pauses the autopilot where the operator must decide.
 
 use super::app::{App, Ctx, handle_key};
+use super::dialog::Dialog;
 use super::keys::KeyReader;
 use super::terminal::Screen;
 use super::view::{self, Mode, View};
@@ -146,6 +147,13 @@ impl Live<'_, '_> {
     /// answer (it pauses), a failed step, the end of the walk.
     fn present(&mut self, app: &mut App) {
         match self.engine.next() {
+            // How the runbook was read, before the first step: the dialog opens by itself.
+            Next::Ask(Prompt::Warnings) => {
+                if app.dialog.is_none() {
+                    app.dialog = Some(Dialog::Warnings { scroll: 0 });
+                    self.changed = true;
+                }
+            }
             Next::Ask(prompt) if self.engine.policy.autopilot() => {
                 let id = prompt
                     .step()

@@ -9,6 +9,7 @@ mod followers;
 pub mod keys;
 pub mod live;
 pub mod markdown;
+mod proposed;
 pub mod terminal;
 mod tty;
 pub mod view;

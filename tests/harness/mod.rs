@@ -245,6 +245,8 @@ impl<'r> Harness<'r> {
             Driver::Lines => self.handle(Input::Command(lines)),
             Driver::Keys => {
                 for code in keys {
+                    // As the screen does before every frame: the selection follows the walk.
+                    self.app.sync_selection(self.engine.state());
                     let commands = {
                         let ctx = Ctx {
                             refs: &self.engine.refs,

@@ -12,7 +12,8 @@
 //!
 //! What happens at a step is its kind's business ([`crate::session::kinds`]); the
 //! order of precedence is here: a running step first, then an open rollback prompt,
-//! then the end of the walk, then the step at the cursor.
+//! then the loader's warnings (acknowledged once, before the first step), then the end
+//! of the walk, then the step at the cursor.
 
 mod policy;
 mod prompt;
@@ -81,6 +82,8 @@ pub enum Act {
     EnterRollback {
         reason: String,
     },
+    /// `--plain --yes`: the loader's warnings were printed; recorded as acknowledged.
+    AcknowledgeWarnings,
 }
 
 /// Why a wait ends without the operator.
@@ -170,6 +173,14 @@ pub fn next(here: &Here, policy: &Policy) -> Next {
         return Next::Ask(Prompt::Rollback {
             reason: reason.clone(),
         });
+    }
+    if state.warnings_pending() {
+        // The line dialogue prints them; the full screen's dialog waits for the operator.
+        return if policy.autopilot() && policy.pace == Pace::Continuous {
+            Next::Act(Act::AcknowledgeWarnings)
+        } else {
+            Next::Ask(Prompt::Warnings)
+        };
     }
     match here.at(state.cursor) {
         Some(at) if !state.walk_finished() => {

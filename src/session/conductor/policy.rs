@@ -15,6 +15,9 @@ pub struct Policy {
     pub dry_run: bool,
     /// `--skip-waits`: waits end at once (recorded).
     pub skip_waits: bool,
+    /// `--run-proposed`: the autopilot runs proposed steps too (without it, `--yes` never
+    /// confirms a command the document did not mark as shell).
+    pub run_proposed: bool,
     /// `--signoff ROLE=NAME`: who signs which role, signed when the walk reaches the gate.
     pub signoffs: Vec<(String, String)>,
     /// Under the autopilot, how long a sign-off gate waits for followers before the run fails.
@@ -63,6 +66,7 @@ impl Default for Policy {
             paused: false,
             dry_run: false,
             skip_waits: false,
+            run_proposed: false,
             signoffs: Vec::new(),
             signoff_timeout: Duration::from_secs(5 * 60),
             pace: Pace::StepByStep,

@@ -2,7 +2,7 @@
 //! choices, the full screen opens a dialog for it; both answer with a
 //! [`Command`](crate::session::input::Command).
 
-use crate::doc::model::{Confirm, Signoff};
+use crate::doc::model::{Confirm, Placeholder, Signoff};
 use crate::session::event::Outcome;
 
 /// What the walk waits for the operator to decide.
@@ -16,6 +16,17 @@ pub enum Prompt {
         /// The step was running when the session stopped: run it again, or mark it done.
         again: bool,
     },
+    /// Run this proposed step (commands read as shell without the author saying so)? Only
+    /// the operator's own answer runs it; `--yes` never does.
+    Proposed { index: usize },
+    /// The step needs a value for this placeholder (asked once per session).
+    Placeholder {
+        index: usize,
+        placeholder: Placeholder,
+    },
+    /// The runbook was read with warnings: the operator acknowledges them before the
+    /// first step.
+    Warnings,
     /// Is this check done?
     Check { index: usize },
     /// A note was shown (the full screen waits for Enter).
@@ -49,6 +60,8 @@ impl Prompt {
     pub fn step(&self) -> Option<usize> {
         match self {
             Prompt::Run { index, .. }
+            | Prompt::Proposed { index }
+            | Prompt::Placeholder { index, .. }
             | Prompt::Check { index }
             | Prompt::Note { index }
             | Prompt::Wait { index }
@@ -56,7 +69,7 @@ impl Prompt {
             | Prompt::NoGo { index }
             | Prompt::Signoff { index, .. }
             | Prompt::Failed { index, .. } => Some(*index),
-            Prompt::Rollback { .. } => None,
+            Prompt::Rollback { .. } | Prompt::Warnings => None,
         }
     }
 
@@ -75,7 +88,14 @@ impl Prompt {
                 "stopped before the next step: {reason}. --yes never rolls back on its own; \
                  resume to decide (roll back or continue)"
             )),
+            Prompt::Placeholder { placeholder, .. } => Stop::Leave(format!(
+                "stopped at {id}: it needs a value for {} (${}), which --yes cannot give; \
+                 pass --param {}=VALUE and resume",
+                placeholder.written, placeholder.env, placeholder.name
+            )),
             Prompt::Run { .. }
+            | Prompt::Proposed { .. }
+            | Prompt::Warnings
             | Prompt::Check { .. }
             | Prompt::Note { .. }
             | Prompt::Wait { .. }
@@ -98,7 +118,15 @@ impl Prompt {
             Prompt::Run { again: true, .. } => Some(format!(
                 "{id} was running when the session stopped: Enter runs it again, m marks it done"
             )),
-            Prompt::Rollback { .. } => None,
+            Prompt::Proposed { .. } => Some(format!(
+                "{id} is a proposed command: --yes never runs it — Enter to review it, s to skip"
+            )),
+            Prompt::Placeholder { placeholder, .. } => Some(format!(
+                "{id} needs a value for {}: Enter to give it",
+                placeholder.written
+            )),
+            // The warnings dialog opens by itself; the autopilot goes on once it is answered.
+            Prompt::Rollback { .. } | Prompt::Warnings => None,
             Prompt::Run { .. }
             | Prompt::Check { .. }
             | Prompt::Note { .. }

@@ -129,6 +129,7 @@ fn failures_retry_then_follow_on_fail_then_ask() {
                     cwd: "/".into(),
                     auto: true,
                     dry_run: false,
+                    proposed: false,
                 },
             ),
             Event::new(

@@ -45,6 +45,7 @@ impl Engine<'_> {
                 self.notice(Notice::OnFailRollback { index });
                 self.enter_rollback(&reason)
             }
+            Act::AcknowledgeWarnings => self.acknowledge_warnings(true),
         };
     }
 
@@ -86,6 +87,10 @@ impl Engine<'_> {
             Command::EnterRollback { reason } => self.enter_rollback(&reason),
             Command::DeclineRollback { reason } => self.decline_rollback(&reason),
             Command::Jump { index } => self.jump(index),
+            Command::FillPlaceholder { index, env, value } => {
+                self.fill_placeholder(index, &env, &value)
+            }
+            Command::AcknowledgeWarnings => self.acknowledge_warnings(false),
             Command::Cancel => {
                 self.cancel_runs("cancelled by the operator");
                 Ok(())

@@ -10,6 +10,7 @@ mod batch;
 mod handover;
 mod health;
 mod journal;
+mod placeholders;
 mod proof;
 mod record;
 mod run;
@@ -31,6 +32,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
+pub use placeholders::Via;
 pub use run::Run;
 pub use signoff::{SignoffNews, origin};
 
@@ -105,6 +107,9 @@ pub struct Engine<'r> {
     pub os_user: String,
     /// Parameter values, for `{{name}}` in titles and prose.
     pub params: BTreeMap<String, String>,
+    /// Placeholder values this driver has (by environment name): given to the runs that
+    /// read them, only through their environment.
+    placeholder_values: BTreeMap<String, String>,
     /// The walk's position and when it got there (the sign-off timeout counts from it).
     arrived: Option<((usize, bool), Instant)>,
     ending: Option<WalkEnd>,
@@ -158,6 +163,7 @@ impl<'r> Engine<'r> {
             rollback_raised: BTreeSet::new(),
             os_user: os_user(),
             params: BTreeMap::new(),
+            placeholder_values: BTreeMap::new(),
             arrived: None,
             ending: None,
             terminal: handover::Terminal::default(),
@@ -167,6 +173,7 @@ impl<'r> Engine<'r> {
             pty_size: (120, 40),
         };
         engine.sign_command = engine.sign_command("ROLE");
+        engine.restore_placeholders();
         Ok(engine)
     }
 

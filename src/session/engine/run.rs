@@ -72,6 +72,7 @@ impl Engine<'_> {
             cwd: cwd.display().to_string(),
             auto,
             dry_run: self.policy.dry_run,
+            proposed: run.proposed,
         };
         self.record_step(index, started, SyncPolicy::Now)?;
         if self.policy.dry_run {
@@ -89,7 +90,7 @@ impl Engine<'_> {
         };
         let spec = RunSpec {
             script: run.script.clone(),
-            env: self.place.env.clone(),
+            env: self.with_placeholders(&run.placeholders, self.place.env.clone()),
             cwd,
             timeout: run.timeout,
             io,

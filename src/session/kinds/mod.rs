@@ -8,11 +8,15 @@
 mod check;
 mod gate;
 mod note;
+mod proposed;
 mod run;
 mod signoff;
 mod wait;
 
 pub use gate::outline_details;
+pub use proposed::{
+    NOT_CONFIRMED, errexit_words, origin_words, proposed_from, proposed_short, unfilled_in,
+};
 pub use run::failure;
 
 use super::conductor::{At, Next, Policy, Until};

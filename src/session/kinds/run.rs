@@ -1,5 +1,6 @@
 //! Run steps: started (after a confirmation unless `confirm=none`, or by the
 //! autopilot), retried while `retries` allow, then `on_fail` decides — or the operator.
+//! Placeholder values and proposed steps are guarded in [`super::proposed`].
 
 use super::{StepRules, clip, plural};
 use crate::doc::duration::format_duration;
@@ -10,38 +11,8 @@ use std::fmt::Write;
 
 impl StepRules for RunStep {
     fn next(&self, at: &At, policy: &Policy) -> Next {
-        let index = at.index;
-        let auto = policy.autopilot();
-        match at.step.status {
-            // It has no recorded end — it may have finished (a crash, a full disk that took
-            // its `step_finished`) — so running it again is the operator's call, never the
-            // autopilot's.
-            Status::Interrupted => Next::Ask(Prompt::Run {
-                index,
-                confirm: self.confirm,
-                again: true,
-            }),
-            Status::Cancelled => Next::Ask(Prompt::Failed {
-                index,
-                failure: failure(at.step),
-            }),
-            Status::Failed | Status::TimedOut => after_failure(self, at, auto),
-            Status::Pending | Status::Running | Status::Done | Status::Skipped | Status::NoGo => {
-                let unasked = self.confirm == Confirm::None && policy.pace == Pace::Continuous;
-                if auto || (unasked && at.step.status == Status::Pending) {
-                    return Next::Act(Act::Run {
-                        index,
-                        auto,
-                        retry: false,
-                    });
-                }
-                Next::Ask(Prompt::Run {
-                    index,
-                    confirm: self.confirm,
-                    again: false,
-                })
-            }
-        }
+        let next = walk_on(self, at, policy);
+        super::proposed::needs_values(self, at, policy, next)
     }
 
     fn outline(&self) -> String {
@@ -64,6 +35,45 @@ impl StepRules for RunStep {
 
     fn terminal_output(&self) -> bool {
         self.tty || self.interactive
+    }
+}
+
+/// What the walk does at a run step, before its placeholders are looked at.
+fn walk_on(run: &RunStep, at: &At, policy: &Policy) -> Next {
+    let index = at.index;
+    let auto = policy.autopilot();
+    match at.step.status {
+        // It has no recorded end — it may have finished (a crash, a full disk that took
+        // its `step_finished`) — so running it again is the operator's call, never the
+        // autopilot's.
+        Status::Interrupted => Next::Ask(Prompt::Run {
+            index,
+            confirm: run.confirm,
+            again: true,
+        }),
+        Status::Cancelled => Next::Ask(Prompt::Failed {
+            index,
+            failure: failure(at.step),
+        }),
+        Status::Failed | Status::TimedOut => after_failure(run, at, auto),
+        Status::Pending | Status::Running | Status::Done | Status::Skipped | Status::NoGo => {
+            if run.proposed {
+                return super::proposed::proposed(at, policy);
+            }
+            let unasked = run.confirm == Confirm::None && policy.pace == Pace::Continuous;
+            if auto || (unasked && at.step.status == Status::Pending) {
+                return Next::Act(Act::Run {
+                    index,
+                    auto,
+                    retry: false,
+                });
+            }
+            Next::Ask(Prompt::Run {
+                index,
+                confirm: run.confirm,
+                again: false,
+            })
+        }
     }
 }
 

@@ -197,7 +197,9 @@ impl ProofCheck {
             | Body::HealthChanged { .. }
             | Body::EnvChanged { .. }
             | Body::SignoffRejected { .. }
-            | Body::DriverChanged { .. } => {}
+            | Body::DriverChanged { .. }
+            | Body::PlaceholderFilled { .. }
+            | Body::WarningsAcknowledged { .. } => {}
         }
     }
 

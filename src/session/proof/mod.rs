@@ -121,7 +121,9 @@ pub fn describe(body: &crate::session::event::Body) -> Option<String> {
         | Body::HealthChanged { .. }
         | Body::EnvChanged { .. }
         | Body::SignoffRejected { .. }
-        | Body::DriverChanged { .. } => return None,
+        | Body::DriverChanged { .. }
+        | Body::PlaceholderFilled { .. }
+        | Body::WarningsAcknowledged { .. } => return None,
     })
 }
 

@@ -154,5 +154,8 @@ fn dialog_keys(dialog: &Dialog) -> Vec<(&'static str, &'static str)> {
             ("a", "abort session"),
             ("s/Esc", "stay"),
         ],
+        Dialog::Proposed { .. } => vec![("y", "run it"), ("n/Esc", "not now")],
+        Dialog::Placeholder { .. } => vec![("Enter", "give the value"), ("Esc", "later")],
+        Dialog::Warnings { .. } => vec![("Enter", "acknowledge"), ("↑/↓ PgUp/PgDn", "scroll")],
     }
 }

@@ -17,6 +17,7 @@ mod footer;
 pub mod health;
 mod output;
 mod overlay;
+mod proposed;
 mod side;
 mod step;
 pub mod timeline;

@@ -16,7 +16,7 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &View) {
     if view.app.help {
         help(frame, area, LIVE_KEYS);
     } else if let Some(dialog) = &view.app.dialog {
-        let (title, lines, colour) = dialog_content(view, dialog);
+        let (title, lines, colour) = dialog_content(view, dialog, area);
         boxed(frame, area, title, lines, colour);
     } else if let Some(reason) = &view.state.rollback_prompt {
         boxed(
@@ -32,7 +32,7 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &View) {
 /// Only the open dialog, if any (a follower's sign-off prompt).
 pub fn dialog(frame: &mut Frame, area: Rect, view: &View) {
     if let Some(dialog) = &view.app.dialog {
-        let (title, lines, colour) = dialog_content(view, dialog);
+        let (title, lines, colour) = dialog_content(view, dialog, area);
         boxed(frame, area, title, lines, colour);
     }
 }
@@ -81,7 +81,11 @@ fn boxed(frame: &mut Frame, area: Rect, title: &str, lines: Vec<Line<'static>>, 
     );
 }
 
-fn dialog_content(view: &View, dialog: &Dialog) -> (&'static str, Vec<Line<'static>>, Color) {
+fn dialog_content(
+    view: &View,
+    dialog: &Dialog,
+    area: Rect,
+) -> (&'static str, Vec<Line<'static>>, Color) {
     let step_id = |i: usize| {
         view.state
             .steps
@@ -174,6 +178,13 @@ fn dialog_content(view: &View, dialog: &Dialog) -> (&'static str, Vec<Line<'stat
             ],
             Color::Yellow,
         ),
+        Dialog::Proposed { index } => super::proposed::proposed(view, *index),
+        Dialog::Placeholder {
+            index,
+            placeholder,
+            text,
+        } => super::proposed::placeholder(view, *index, placeholder, text),
+        Dialog::Warnings { scroll } => super::proposed::warnings(view, *scroll, area),
     }
 }
 

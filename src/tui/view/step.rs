@@ -118,6 +118,7 @@ fn body(view: &View, r: &StepRef, step: &StepState) -> Vec<Line<'static>> {
             if !flags.is_empty() {
                 lines.push(Line::from(Span::styled(flags.join(" · "), dim)));
             }
+            lines.extend(super::proposed::run_lines(view, view.app.selected));
             lines
         }
         StepKind::Check(check) => {
