@@ -210,10 +210,24 @@ fn start_engine<'r>(
         )
     })?;
     engine.params = params;
-    // Nothing a step starts may outlive the session: subreaper, and a cgroup per step.
-    engine.groups = crate::exec::ProcessGroups::for_session();
+    engine.groups = session_groups(&engine.log_path());
     introduce(&engine, d);
     Ok(engine)
+}
+
+/// Nothing a step starts may outlive the session (subreaper, and a cgroup per step), and
+/// its private files live in the session's private directory, gone with the session.
+fn session_groups(log: &std::path::Path) -> crate::exec::ProcessGroups {
+    use crate::exec::private::PrivateDir;
+    use crate::session::log::SessionLock;
+    let groups = crate::exec::ProcessGroups::for_session();
+    match PrivateDir::for_session(log, |log| SessionLock::probe(log) != Some(false)) {
+        Ok(dir) => groups.with_private_dir(dir),
+        Err(e) => {
+            tracing::warn!(error = %e, "no private directory for the session: each step makes its own");
+            groups
+        }
+    }
 }
 
 /// The title (parameters filled in) and what the runbook says before its first section.

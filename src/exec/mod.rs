@@ -26,6 +26,7 @@ mod error;
 mod groups;
 pub mod leftover;
 mod priority;
+pub mod private;
 mod procfs;
 mod pump;
 mod shell;
@@ -105,7 +106,7 @@ pub fn start_with(
     let shell = shell::shell();
     let bash = shell.name == "bash" && !matches!(req.io, IoMode::Inherit);
     let watch = watch::Watch::for_script(&req.script, &req.secret_names, bash);
-    let scratch = Scratch::create(&req.script, watch)?;
+    let scratch = Scratch::create(&req.script, watch, &groups.private_base())?;
     let started = Instant::now();
     let cgroup = groups.step_cgroup();
     let spawned = spawn::spawn(
@@ -182,11 +183,12 @@ fn launch(
     supervisor: Supervisor,
     control: &Sender<Control>,
 ) -> Result<(), ExecError> {
+    let shelf = watch::Shelf::default();
     for source in sources {
         let filter = supervisor
             .scratch
             .watch()
-            .map(|w| watch::SecretFilter::new(&w.mark, supervisor.scratch.dir()));
+            .map(|w| watch::SecretFilter::new(&w.mark, supervisor.scratch.dir(), shelf.clone()));
         spawn_reader(source, supervisor.outbox.clone(), control.clone(), filter)
             .map_err(ExecError::Thread)?;
     }
