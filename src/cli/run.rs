@@ -459,6 +459,7 @@ fn resume_with(session: &std::path::Path, args: &RunArgs, driver: Driver, d: &mu
         .map(PathBuf::from)
         .unwrap_or_else(|| std::env::current_dir().unwrap_or_else(|_| PathBuf::from("/")));
     let dropped = reopened.dropped_bytes;
+    let earlier_steps = reopened.earlier_steps;
     let session_id = reopened.header.session_id.clone();
     // Logs from before the driver was recorded in `session_started` name it only in the header.
     let previous = match &reopened.state.driver {
@@ -476,6 +477,7 @@ fn resume_with(session: &std::path::Path, args: &RunArgs, driver: Driver, d: &mu
         Ok(engine) => engine,
         Err(code) => return code,
     };
+    engine.groups.inherit(earlier_steps);
     engine.attach_proof(plan.prover(&session_id, &driver.host));
     d.say(&format!(
         "resuming {} · operator {} · audit log {}",

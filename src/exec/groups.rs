@@ -10,6 +10,7 @@ use std::time::Duration;
 
 use super::cgroup;
 use super::contain::{Containment, reap_adopted};
+use super::leftover::{self, Recorded};
 use super::private::PrivateDir;
 use super::stop::{Scope, stop};
 
@@ -48,6 +49,8 @@ pub struct ProcessGroups {
     containment: Option<Arc<Containment>>,
     /// Where the session's steps keep their private files ([`ProcessGroups::with_private_dir`]).
     private: Option<Arc<PrivateDir>>,
+    /// Steps earlier drivers of this session started ([`ProcessGroups::inherit`]).
+    inherited: Arc<Mutex<Vec<Recorded>>>,
 }
 
 impl ProcessGroups {
@@ -58,7 +61,17 @@ impl ProcessGroups {
             inner: Arc::default(),
             containment: Some(Arc::new(Containment::enable())),
             private: None,
+            inherited: Arc::default(),
         }
+    }
+
+    /// Takes on the steps earlier drivers of this session started (their `step_process`
+    /// records): services they left running end with this session, as its own do.
+    pub fn inherit(&self, steps: Vec<Recorded>) {
+        self.inherited
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .extend(steps);
     }
 
     /// Steps keep their private files in `dir`, which goes when the session's processes do.
@@ -125,7 +138,20 @@ impl ProcessGroups {
             scope.all_descendants = containment.is_subreaper();
             scope.cgroups.extend(containment.cgroup_dir());
         }
+        let inherited = std::mem::take(
+            &mut *self
+                .inherited
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner),
+        );
+        let earlier = leftover::scope_of(&inherited);
+        scope.groups.extend(&earlier.groups);
+        scope.cgroups.extend(earlier.cgroups.iter().cloned());
         let stopped = stop(&scope, grace);
+        earlier
+            .cgroups
+            .iter()
+            .for_each(|dir| leftover::remove_cgroup(dir));
         if self.containment.is_some() {
             let spared: BTreeSet<u32> = steps.iter().map(|s| s.shell.0).collect();
             reap_adopted(&spared);
