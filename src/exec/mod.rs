@@ -10,10 +10,10 @@
 //! duct is built for pipelines and captured output. Its `kill` signals only the children
 //! it started, not their process group, and it does not give us the pgid we need for
 //! group signals and terminal hand-over. `tokio::process` would add a runtime to get three
-//! blocking reads per step. For `IoMode::Pty`, portable-pty only opens the pseudo-terminal
+//! blocking reads per step. For `IoMode::Pty`, pty-process only opens the pseudo-terminal
 //! and makes the shell its session leader (that needs pre-exec code, which we cannot write
-//! without `unsafe`). Its child is downcast back to a std `Child`, so all three modes wait,
-//! signal and drain the same way.
+//! without `unsafe`). Its child is a std `Child`, so all three modes wait, signal and drain
+//! the same way.
 //!
 //! Threads per step: one reader per output stream sends `Output` events straight to the
 //! caller's channel; a waiter reaps the shell; a supervisor enforces timeout and cancel
@@ -147,7 +147,6 @@ pub fn start_with(
         open_streams: sources.len(),
         foreground,
         env_before: req.env,
-        pty: matches!(req.io, IoMode::Pty { .. }),
     };
     launch(child, sources, supervisor, &control).inspect_err(|_| {
         outbox.close();

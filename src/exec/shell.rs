@@ -42,8 +42,6 @@ exit "$__runbook_status"
 
 /// Variables the shell itself sets or bumps on start-up; they keep the caller's value.
 const SHELL_MANAGED: &[&str] = &["SHLVL", "_"];
-/// portable-pty always sets `SHELL` for the child.
-const PTY_MANAGED: &[&str] = &["SHLVL", "_", "SHELL"];
 
 const FALLBACK_DIRS: &[&str] = &["/usr/local/bin", "/usr/bin", "/bin"];
 
@@ -197,10 +195,8 @@ pub(crate) fn parse_env(bytes: &[u8]) -> BTreeMap<String, String> {
 pub(crate) fn restore_managed(
     after: &mut BTreeMap<String, String>,
     before: &BTreeMap<String, String>,
-    pty: bool,
 ) {
-    let keys = if pty { PTY_MANAGED } else { SHELL_MANAGED };
-    for &key in keys {
+    for &key in SHELL_MANAGED {
         match before.get(key) {
             Some(value) => after.insert(key.to_owned(), value.clone()),
             None => after.remove(key),
@@ -230,12 +226,10 @@ mod tests {
             ("_".to_owned(), "/usr/bin/env".to_owned()),
             ("SHELL".to_owned(), "/bin/bash".to_owned()),
         ]);
-        restore_managed(&mut after, &before, false);
+        restore_managed(&mut after, &before);
         assert_eq!(after.get("SHLVL").map(String::as_str), Some("3"));
         assert!(!after.contains_key("_"));
-        assert!(after.contains_key("SHELL"));
-        restore_managed(&mut after, &before, true);
-        assert!(!after.contains_key("SHELL"));
+        assert!(after.contains_key("SHELL"), "the step's own");
     }
 
     #[test]
