@@ -17,7 +17,8 @@ import tempfile
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-BINARY = os.path.join(ROOT, "target", "release", "runbook")
+# RUNBOOK_BENCH_BINARY compares another build under the same load (e.g. before/after a change).
+BINARY = os.environ.get("RUNBOOK_BENCH_BINARY") or os.path.join(ROOT, "target", "release", "runbook")
 
 
 def timed(argv, env=None, stdout=subprocess.DEVNULL):
@@ -47,7 +48,8 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args()
-    subprocess.run(["cargo", "build", "--release", "--quiet"], cwd=ROOT, check=True)
+    if not os.environ.get("RUNBOOK_BENCH_BINARY"):
+        subprocess.run(["cargo", "build", "--release", "--quiet"], cwd=ROOT, check=True)
     with tempfile.TemporaryDirectory() as workdir:
         bare = [timed(["sh", "-c", "seq 1 3000000 | cat"])[0] for _ in range(args.runs)]
         print(f"bare `seq 1 3000000 | cat`:          median {statistics.median(bare):.3f} s")

@@ -33,7 +33,8 @@ import tempfile
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-BINARY = os.path.join(ROOT, "target", "release", "runbook")
+# RUNBOOK_BENCH_BINARY compares another build under the same load (e.g. before/after a change).
+BINARY = os.environ.get("RUNBOOK_BENCH_BINARY") or os.path.join(ROOT, "target", "release", "runbook")
 DAY7 = os.path.join(ROOT, "runbooks", "deploy-day7.md")
 WIDTH, HEIGHT = 120, 40
 FLOOD_POLL = 0.005  # seconds between captures while timing a flood
@@ -354,7 +355,8 @@ def main():
         (2, 1, 1, 8, 1, 5) if args.quick else (5, 3, 3, 20, 3, 20)
     )
     signal.signal(signal.SIGTERM, lambda *_: sys.exit("terminated"))
-    subprocess.run(["cargo", "build", "--release", "--quiet"], cwd=ROOT, check=True)
+    if not os.environ.get("RUNBOOK_BENCH_BINARY"):
+        subprocess.run(["cargo", "build", "--release", "--quiet"], cwd=ROOT, check=True)
     load = os.getloadavg()[0]
     print(f"{os.cpu_count()} cores, load average {load:.2f}"
           + ("  (busy machine: figures will be noisy)" if load > 0.5 else ""))

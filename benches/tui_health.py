@@ -88,7 +88,8 @@ def main():
     parser.add_argument("--quick", action="store_true", help="5 s CPU window, 8 presses")
     args = parser.parse_args()
     window, press_count = (5, 8) if args.quick else (20, 20)
-    subprocess.run(["cargo", "build", "--release", "--quiet"], cwd=tui.ROOT, check=True)
+    if not os.environ.get("RUNBOOK_BENCH_BINARY"):
+        subprocess.run(["cargo", "build", "--release", "--quiet"], cwd=tui.ROOT, check=True)
     print(f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f}")
     server, hung = serve(), silent_listener()
     tmux = tui.Tmux()

@@ -52,11 +52,11 @@ fn events() -> Vec<Event> {
         }),
         step(Body::Output {
             stream: Stream::Stdout,
-            chunk: serde_json::json!({ "text": "\u{1b}[32mreplica 1/3 ready\u{1b}[0m\n" }),
+            bytes: "\u{1b}[32mreplica 1/3 ready\u{1b}[0m\n".into(),
         }),
         step(Body::Output {
             stream: Stream::Stderr,
-            chunk: serde_json::json!({ "text": "error: connection refused\n" }),
+            bytes: "error: connection refused\n".into(),
         }),
         step(Body::StepFinished {
             exit_code: Some(3),
@@ -91,7 +91,7 @@ fn the_screen_without_colour_keeps_its_marks_and_reverses_what_colour_set_apart(
             .expect("time"),
         elapsed: Duration::from_secs(754),
         operator: "ana",
-        mode: "LIVE",
+        mode: runbook::tui::view::Mode::Live,
         running_for: None,
         params: &params,
         secrets: &secrets,

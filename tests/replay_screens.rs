@@ -20,7 +20,7 @@ fn fixture() -> PathBuf {
 /// The screen as text, one line per row.
 fn shot(feed: &mut dyn Feed, app: &mut App, width: u16, height: u16, now: DateTime<Utc>) -> String {
     if let Some(opened) = feed.opened() {
-        viewer::sync_selection(app, opened.watch());
+        viewer::sync_selection(app, opened.projection());
     }
     screen::render(width, height, |frame| {
         viewer::draw(

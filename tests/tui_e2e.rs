@@ -347,3 +347,40 @@ fn autopilot_walks_to_the_end_and_q_completes_the_session() {
         "completed"
     );
 }
+
+#[test]
+fn autopilot_gives_up_at_a_signoff_gate_after_the_signoff_timeout() {
+    let sb = Sandbox::new();
+    let runbook = sb.runbook(
+        "gate.md",
+        "# Gate\n## Build\n```bash {name=build}\necho built\n```\n## Sign-off\n- [ ] SRE\n## After\n- [ ] Dashboards green\n",
+    );
+    let mut term = open(
+        &sb,
+        &[
+            "run",
+            &runbook.display().to_string(),
+            "--yes",
+            "--signoff-timeout",
+            "1s",
+        ],
+    );
+    term.wait_for("still needs a signer");
+    term.send("q");
+    let exit = term.wait_exit();
+    assert_eq!(exit.code(), Some(1), "a sign-off nobody gave fails the run");
+    exit.assert_terminal_restored();
+    let recs = records(&sb.only_log());
+    assert!(events(&recs, "gate_decided").is_empty(), "nothing decided");
+    assert!(
+        events(&recs, "check_confirmed").is_empty(),
+        "the walk stopped"
+    );
+    let ended = &events(&recs, "session_ended")[0]["data"];
+    assert_eq!(ended["outcome"], "failed");
+    let reason = ended["reason"].as_str().unwrap_or_default();
+    assert!(
+        reason.contains("still needs a signer for each role after waiting 1s: SRE"),
+        "{reason}"
+    );
+}

@@ -76,7 +76,7 @@ fn output(step: &str, stream: Stream, text: &str) -> Event {
         Some(step),
         Body::Output {
             stream,
-            chunk: serde_json::json!({ "text": text }),
+            bytes: text.into(),
         },
     )
 }
@@ -148,7 +148,7 @@ fn render(
         now: now(),
         elapsed: Duration::from_secs(754),
         operator: "ana",
-        mode: "LIVE",
+        mode: runbook::tui::view::Mode::Live,
         running_for,
         params: &params,
         secrets: &secrets,

@@ -198,7 +198,7 @@ pub fn print_log(
             std::thread::sleep(POLL);
         }
     }
-    let Some(state) = follower.opened().map(|o| &o.watch().state) else {
+    let Some(state) = follower.opened().map(|o| &o.projection().state) else {
         return Err(fail("the log holds no session"));
     };
     if json_state {

@@ -248,23 +248,5 @@ fn section_lines(
     }
 }
 
-/// "1 role", "3 roles", "1 criterion", "10 criteria".
-pub fn plural(n: usize, word: &str) -> String {
-    let many = match word {
-        "criterion" => "criteria".to_string(),
-        _ => format!("{word}s"),
-    };
-    if n == 1 {
-        format!("1 {word}")
-    } else {
-        format!("{n} {many}")
-    }
-}
-
-pub(crate) fn clip(text: &str, max: usize) -> String {
-    if text.chars().count() <= max {
-        return text.to_string();
-    }
-    let cut: String = text.chars().take(max - 1).collect();
-    format!("{cut}…")
-}
+pub(crate) use crate::session::kinds::clip;
+pub use crate::session::kinds::plural;

@@ -7,11 +7,14 @@ use crate::doc::resolve::SearchPath;
 use crate::plain::dialogue::{Dialogue, Reply};
 use crate::plain::input::Input;
 use crate::plain::printer::Printer;
-use crate::plain::walk::{WalkEnd, WalkOptions, walk};
+use crate::plain::walk::{LineQueue, WalkEnd, walk};
+use crate::session::conductor::{Pace, Policy};
 use crate::session::engine::Engine;
 use crate::session::event::Outcome;
+use crate::session::executor::{LocalExecutor, Place};
 use crate::session::log::sessions_dir;
 use crate::session::params::{self, Source, parse_assignment};
+use crate::session::queue::Inputs;
 use crate::session::setup::{self, Driver};
 use crate::session::state::SessionState;
 use std::collections::BTreeMap;
@@ -59,7 +62,7 @@ fn driver(args: &RunArgs) -> Result<Driver, String> {
     })
 }
 
-fn walk_options(args: &RunArgs) -> Result<WalkOptions, String> {
+fn walk_options(args: &RunArgs) -> Result<Policy, String> {
     let signoffs = args
         .signoffs
         .iter()
@@ -69,14 +72,42 @@ fn walk_options(args: &RunArgs) -> Result<WalkOptions, String> {
         Some(text) => parse_duration(text).map_err(|e| format!("--signoff-timeout: {e}"))?,
         None => DEFAULT_SIGNOFF_TIMEOUT,
     };
-    Ok(WalkOptions {
+    Ok(Policy {
         yes: args.yes,
+        paused: false,
         dry_run: args.dry_run,
         skip_waits: args.skip_waits,
         signoffs,
         signoff_timeout,
-        pty_size: (120, 40),
+        pace: if full_screen(args) {
+            Pace::StepByStep
+        } else {
+            Pace::Continuous
+        },
     })
+}
+
+/// The driver of the walk, with its queue: the line dialogue or the full screen.
+enum Driving {
+    Plain(LineQueue),
+    Screen(crate::tui::live::KeyQueue),
+}
+
+impl Driving {
+    fn for_args(args: &RunArgs) -> Driving {
+        if full_screen(args) {
+            Driving::Screen(crate::tui::live::KeyQueue::new())
+        } else {
+            Driving::Plain(LineQueue::new())
+        }
+    }
+
+    fn inputs(&self) -> Inputs {
+        match self {
+            Driving::Plain(queue) => queue.inputs(),
+            Driving::Screen(queue) => queue.inputs(),
+        }
+    }
 }
 
 fn load(target: &str, search: &SearchPath) -> Result<(Runbook, Vec<u8>), String> {
@@ -156,12 +187,14 @@ pub fn run(target: &str, args: &RunArgs, search: &SearchPath) -> i32 {
         Err(e) => return fail(e, EXIT_AUDIT),
     };
     let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("/"));
+    let driving = Driving::for_args(args);
     let mut engine = match start_engine(
         &runbook,
         opened.writer,
         SessionState::new(&runbook),
-        (env, cwd),
+        (Place { env, cwd }, driving.inputs(), opts),
         params,
+        Vec::new(),
         &mut d,
     ) {
         Ok(engine) => engine,
@@ -175,13 +208,7 @@ pub fn run(target: &str, args: &RunArgs, search: &SearchPath) -> i32 {
         engine.log_path().display()
     ));
     if engine
-        .start_session(
-            &driver.operator,
-            opts.yes,
-            opts.dry_run,
-            opts.skip_waits,
-            &String::from_utf8_lossy(&source),
-        )
+        .start_session(&driver.operator, &String::from_utf8_lossy(&source))
         .is_err()
     {
         return audit_failure(&mut engine, &mut d);
@@ -189,7 +216,7 @@ pub fn run(target: &str, args: &RunArgs, search: &SearchPath) -> i32 {
     if let Some(code) = start_section(&mut engine, args.section.as_deref()) {
         return code;
     }
-    let code = finish(&mut engine, &mut d, &opts, args, &driver.operator);
+    let code = finish(&mut engine, &mut d, &driving, &driver.operator);
     drop(opened.lock);
     code
 }
@@ -199,18 +226,22 @@ fn start_engine<'r>(
     runbook: &'r Runbook,
     writer: crate::session::log::AuditWriter,
     state: SessionState,
-    (env, cwd): (BTreeMap<String, String>, PathBuf),
+    (place, inputs, policy): (Place, Inputs, Policy),
     params: BTreeMap<String, String>,
+    earlier_steps: Vec<crate::exec::leftover::Recorded>,
     d: &mut Dialogue,
 ) -> Result<Engine<'r>, i32> {
-    let mut engine = Engine::new(runbook, writer, state, env, cwd).map_err(|e| {
+    let groups = session_groups(writer.path());
+    groups.inherit(earlier_steps);
+    let executor = Box::new(LocalExecutor::for_session(groups));
+    let mut engine = Engine::new(runbook, writer, state, place, inputs, executor).map_err(|e| {
         fail(
             format!("cannot start the audit log writer: {e}"),
             EXIT_AUDIT,
         )
     })?;
     engine.params = params;
-    engine.groups = session_groups(&engine.log_path());
+    engine.policy = policy;
     introduce(&engine, d);
     Ok(engine)
 }
@@ -278,32 +309,30 @@ fn full_screen(args: &RunArgs) -> bool {
 }
 
 /// Walks to the end (full-screen or plain), records the end, prints where the log is.
-fn finish(
-    engine: &mut Engine,
-    d: &mut Dialogue,
-    opts: &WalkOptions,
-    args: &RunArgs,
-    operator: &str,
-) -> i32 {
-    engine.start_health();
-    let full = full_screen(args);
+fn finish(engine: &mut Engine, d: &mut Dialogue, driving: &Driving, operator: &str) -> i32 {
+    engine.start_background();
+    let full = matches!(driving, Driving::Screen(_));
     tracing::debug!(full_screen = full, log = %engine.log_path().display(), "walk starts");
-    let end = if full {
-        match crate::tui::runtime::run(engine, opts, operator, d.input.signals()) {
-            Ok(end) => end,
-            Err(e) => WalkEnd::Ended(Outcome::Failed, format!("the terminal failed: {e}")),
+    let end = match driving {
+        Driving::Screen(queue) => {
+            match crate::tui::live::run(engine, queue, operator, d.input.signals()) {
+                Ok(end) => end,
+                Err(e) => WalkEnd::Ended(Outcome::Failed, format!("the terminal failed: {e}")),
+            }
         }
-    } else {
-        walk(engine, d, opts)
+        Driving::Plain(queue) => walk(engine, d, queue),
     };
     tracing::debug!(end = ?end, "walk ends");
-    conclude(engine, d, end)
+    conclude(engine, d, end, operator)
 }
 
 /// Records how the walk ended and says so; the exit code.
-fn conclude(engine: &mut Engine, d: &mut Dialogue, end: WalkEnd) -> i32 {
+fn conclude(engine: &mut Engine, d: &mut Dialogue, end: WalkEnd, operator: &str) -> i32 {
     match end {
         WalkEnd::Left => {
+            if engine.record_leave(operator).is_err() {
+                return audit_failure(engine, d);
+            }
             say_proof_news(engine, d);
             let _ = d.out.flush();
             super::stderr_line(&format!(
@@ -335,13 +364,12 @@ fn say_proof_news(engine: &mut Engine, d: &mut Dialogue) {
 }
 
 fn summary(engine: &Engine, d: &mut Dialogue) {
-    d.say(&engine.state.tally());
+    d.say(&engine.state().tally());
 }
 
 fn audit_failure(engine: &mut Engine, d: &mut Dialogue) -> i32 {
     let error = engine.audit_error().unwrap_or("unknown error").to_string();
-    engine.cancel_running("the audit log cannot be written");
-    engine.groups.terminate_all(crate::session::engine::GRACE);
+    engine.abandon();
     say_proof_news(engine, d);
     if let Some(anchor) = super::prove::anchor_failure(&error) {
         d.say(&format!("\nANCHOR FAILURE: {anchor}\nThe session requires its anchors (--anchor-required), so no further step will run; resume it once the anchor can be written."));
@@ -466,18 +494,19 @@ fn resume_with(session: &std::path::Path, args: &RunArgs, driver: Driver, d: &mu
         Some(driver) => driver.clone(),
         None => reopened.header.operator.clone(),
     };
+    let driving = Driving::for_args(args);
     let mut engine = match start_engine(
         &runbook,
         reopened.writer,
         reopened.state,
-        (env, cwd),
+        (Place { env, cwd }, driving.inputs(), opts),
         params,
+        earlier_steps,
         d,
     ) {
         Ok(engine) => engine,
         Err(code) => return code,
     };
-    engine.groups.inherit(earlier_steps);
     engine.attach_proof(plan.prover(&session_id, &driver.host));
     d.say(&format!(
         "resuming {} · operator {} · audit log {}",
@@ -488,7 +517,7 @@ fn resume_with(session: &std::path::Path, args: &RunArgs, driver: Driver, d: &mu
     if engine.record_resume(&driver, &previous, dropped).is_err() {
         return audit_failure(&mut engine, d);
     }
-    let code = finish(&mut engine, d, &opts, args, &driver.operator);
+    let code = finish(&mut engine, d, &driving, &driver.operator);
     drop(reopened.lock);
     code
 }

@@ -10,7 +10,6 @@
 use super::describe::{describe, gate_details};
 use super::{Blocks, ExportError, Exported, Session};
 use crate::session::event::{Body, Stream};
-use crate::session::log::decode_output;
 use crate::session::setup::Stamped;
 use serde::Serialize;
 use std::io::{self, Write};
@@ -82,9 +81,8 @@ impl Cast<'_> {
     fn event(&mut self, session: &Session, stamped: &Stamped) -> io::Result<()> {
         let at = stamped.mono_ms;
         let body = &stamped.event.body;
-        if let Body::Output { stream, chunk } = body {
-            let bytes = decode_output(chunk).unwrap_or_default();
-            return self.output(session, at, *stream, &bytes);
+        if let Body::Output { stream, bytes } = body {
+            return self.output(session, at, *stream, bytes.as_slice());
         }
         let opened = self.blocks.enter(stamped);
         if let Some(step) = &opened {
@@ -122,12 +120,63 @@ impl Cast<'_> {
             Body::RollbackEntered { .. } | Body::RollbackPrompted { .. } => ALARM,
             Body::GateDecided { .. } | Body::SessionEnded { .. } => BOLD,
             Body::Signed { .. } | Body::Note { .. } | Body::StepSkipped { .. } => YELLOW,
-            _ => DIM,
+            Body::SessionStarted { .. }
+            | Body::SessionResumed { .. }
+            | Body::LogRepaired { .. }
+            | Body::StepStarted { .. }
+            | Body::Output { .. }
+            | Body::StepProcess { .. }
+            | Body::StepCancelled { .. }
+            | Body::StepInterrupted { .. }
+            | Body::StepMarkedDone { .. }
+            | Body::CheckConfirmed { .. }
+            | Body::WaitStarted { .. }
+            | Body::WaitEnded { .. }
+            | Body::Jumped { .. }
+            | Body::DriverLeft { .. }
+            | Body::RollbackDeclined { .. }
+            | Body::HealthChanged { .. }
+            | Body::EnvChanged { .. }
+            | Body::SignoffRejected { .. }
+            | Body::DriverChanged { .. }
+            | Body::ChainSigned { .. }
+            | Body::SigningFailed { .. }
+            | Body::AnchorFailed { .. } => DIM,
         };
+        // A step's end is marked by how it went; every other event is a comment line.
         let mark = match body {
             Body::StepFinished { ok: true, .. } => "✔ ",
             Body::StepFinished { .. } => "✘ ",
-            _ => "# ",
+            Body::SessionStarted { .. }
+            | Body::SessionResumed { .. }
+            | Body::SessionEnded { .. }
+            | Body::LogRepaired { .. }
+            | Body::StepStarted { .. }
+            | Body::Output { .. }
+            | Body::StepProcess { .. }
+            | Body::StepTimedOut { .. }
+            | Body::StepCancelled { .. }
+            | Body::StepInterrupted { .. }
+            | Body::StepSkipped { .. }
+            | Body::StepMarkedDone { .. }
+            | Body::CheckConfirmed { .. }
+            | Body::WaitStarted { .. }
+            | Body::WaitEnded { .. }
+            | Body::Signed { .. }
+            | Body::GateDecided { .. }
+            | Body::Note { .. }
+            | Body::Jumped { .. }
+            | Body::DriverLeft { .. }
+            | Body::RollbackEntered { .. }
+            | Body::RollbackPrompted { .. }
+            | Body::RollbackDeclined { .. }
+            | Body::HealthChanged { .. }
+            | Body::EnvChanged { .. }
+            | Body::SignoffRejected { .. }
+            | Body::DriverChanged { .. }
+            | Body::ChainSigned { .. }
+            | Body::SigningFailed { .. }
+            | Body::AnchorFailed { .. } => "# ",
         };
         self.line(at, style, &format!("{mark}{text}"))?;
         for detail in gate_details(body) {
@@ -190,7 +239,7 @@ impl Cast<'_> {
         self.at_line_start = shown.ends_with('\n');
         match stream {
             Stream::Stderr => self.emit(at, "o", &format!("{RED}{shown}{RESET}")),
-            _ => self.emit(at, "o", &shown),
+            Stream::Stdout | Stream::Pty => self.emit(at, "o", &shown),
         }
     }
 
@@ -242,7 +291,31 @@ fn marker(session: &Session, stamped: &Stamped, opened: bool) -> Option<String> 
         Body::RollbackPrompted { reason, .. } => Some(format!("rollback suggested: {reason}")),
         Body::SessionResumed { operator, .. } => Some(format!("resumed by {operator}")),
         Body::SessionEnded { outcome, .. } => Some(format!("end: {}", outcome.word())),
-        _ => None,
+        Body::LogRepaired { .. }
+        | Body::StepStarted { .. }
+        | Body::Output { .. }
+        | Body::StepFinished { .. }
+        | Body::StepProcess { .. }
+        | Body::StepTimedOut { .. }
+        | Body::StepCancelled { .. }
+        | Body::StepInterrupted { .. }
+        | Body::StepSkipped { .. }
+        | Body::StepMarkedDone { .. }
+        | Body::CheckConfirmed { .. }
+        | Body::WaitStarted { .. }
+        | Body::WaitEnded { .. }
+        | Body::Signed { .. }
+        | Body::Note { .. }
+        | Body::Jumped { .. }
+        | Body::DriverLeft { .. }
+        | Body::RollbackDeclined { .. }
+        | Body::HealthChanged { .. }
+        | Body::EnvChanged { .. }
+        | Body::SignoffRejected { .. }
+        | Body::DriverChanged { .. }
+        | Body::ChainSigned { .. }
+        | Body::SigningFailed { .. }
+        | Body::AnchorFailed { .. } => None,
     };
     moment.or_else(|| opened.then(|| session.step_title(step)))
 }

@@ -5,35 +5,11 @@ use super::millis;
 use crate::session::event::Body;
 use std::collections::BTreeMap;
 
-/// One line for an event; `None` for output, which each format shows its own way.
+/// One line for an event; `None` for output, which each format shows its own way, and
+/// for the bookkeeping a reader does not need (a step's process group).
 pub(crate) fn describe(body: &Body) -> Option<String> {
     Some(match body {
-        Body::Output { .. } => return None,
-        Body::SessionStarted { .. }
-        | Body::SessionResumed { .. }
-        | Body::SessionEnded { .. }
-        | Body::LogRepaired { .. }
-        | Body::DriverLeft { .. } => session(body)?,
-        Body::StepStarted { .. }
-        | Body::StepFinished { .. }
-        | Body::StepTimedOut { .. }
-        | Body::StepCancelled { .. }
-        | Body::StepInterrupted { .. } => run(body)?,
-        Body::RollbackEntered { reason } => format!("ROLLBACK entered: {reason}"),
-        Body::RollbackPrompted { reason, .. } => format!("ROLLBACK SUGGESTED by health: {reason}"),
-        Body::RollbackDeclined { reason } => {
-            format!("rollback prompt declined; stayed on the forward path: {reason}")
-        }
-        Body::HealthChanged { .. } | Body::EnvChanged { .. } => surroundings(body)?,
-        Body::ChainSigned { .. } | Body::SigningFailed { .. } | Body::AnchorFailed { .. } => {
-            crate::session::proof::describe(body)?
-        }
-        _ => walk(body)?,
-    })
-}
-
-fn session(body: &Body) -> Option<String> {
-    Some(match body {
+        Body::Output { .. } | Body::StepProcess { .. } => return None,
         Body::SessionStarted {
             title,
             steps,
@@ -41,28 +17,13 @@ fn session(body: &Body) -> Option<String> {
             dry_run,
             skip_waits,
             ..
-        } => {
-            let flags = mode_flags(*yes, *dry_run, *skip_waits);
-            let flags = if flags.is_empty() {
-                String::new()
-            } else {
-                format!("; {flags}")
-            };
-            let plural = if *steps == 1 { "" } else { "s" };
-            format!("session started: {title} ({steps} step{plural}{flags})")
-        }
+        } => session_started(title, *steps, mode_flags(*yes, *dry_run, *skip_waits)),
         Body::SessionResumed {
             operator,
             host,
             pid,
             torn_bytes_dropped,
-        } => {
-            let dropped = match torn_bytes_dropped {
-                0 => String::new(),
-                n => format!("; a torn line of {n} bytes was dropped"),
-            };
-            format!("session resumed by {operator} on {host} (pid {pid}){dropped}")
-        }
+        } => resumed(operator, host, *pid, *torn_bytes_dropped),
         Body::SessionEnded { outcome, reason } => {
             format!("session ended: {} — {reason}", outcome.word())
         }
@@ -72,63 +33,46 @@ fn session(body: &Body) -> Option<String> {
         Body::DriverLeft { operator } => {
             format!("{operator} left the session; it could be resumed")
         }
-        _ => return None,
-    })
-}
-
-fn run(body: &Body) -> Option<String> {
-    Some(match body {
         Body::StepStarted {
             attempt,
             cwd,
             auto,
-            dry_run: true,
+            dry_run,
             ..
-        } => format!(
-            "attempt {attempt} walked, not run (--dry-run){} in {cwd}",
-            by(*auto)
-        ),
-        Body::StepStarted {
-            attempt, cwd, auto, ..
-        } => format!("attempt {attempt} started{} in {cwd}", by(*auto)),
-        Body::StepFinished { .. } => finished(body)?,
+        } => {
+            let how = if *dry_run {
+                "walked, not run (--dry-run)"
+            } else {
+                "started"
+            };
+            format!("attempt {attempt} {how}{} in {cwd}", by(*auto))
+        }
+        Body::StepFinished {
+            exit_code,
+            signal,
+            duration_ms,
+            ok,
+            lingering,
+        } => finished(*exit_code, *signal, *duration_ms, *ok, *lingering),
         Body::StepTimedOut { after_ms } => {
             format!("timed out after {} and was stopped", millis(*after_ms))
         }
         Body::StepCancelled { reason } => format!("cancelled: {reason}"),
         Body::StepInterrupted { reason } => format!("interrupted: {reason}"),
-        _ => return None,
-    })
-}
-
-fn finished(body: &Body) -> Option<String> {
-    let Body::StepFinished {
-        exit_code,
-        signal,
-        duration_ms,
-        ok,
-        lingering,
-    } = body
-    else {
-        return None;
-    };
-    let took = millis(*duration_ms);
-    let status = match (exit_code, signal) {
-        (_, Some(signal)) => format!("killed by signal {signal}"),
-        (Some(code), None) => format!("exit {code}"),
-        (None, None) => "no exit status".to_string(),
-    };
-    let verdict = if *ok { "ok" } else { "FAILED" };
-    let lingering = if *lingering {
-        "; its background processes kept running (they are stopped when the session ends)"
-    } else {
-        ""
-    };
-    Some(format!("{verdict}: {status} after {took}{lingering}"))
-}
-
-fn walk(body: &Body) -> Option<String> {
-    Some(match body {
+        Body::RollbackEntered { reason } => format!("ROLLBACK entered: {reason}"),
+        Body::RollbackPrompted { reason, .. } => format!("ROLLBACK SUGGESTED by health: {reason}"),
+        Body::RollbackDeclined { reason } => {
+            format!("rollback prompt declined; stayed on the forward path: {reason}")
+        }
+        Body::HealthChanged {
+            check,
+            from,
+            to,
+            value,
+            reason,
+            ..
+        } => health(check, (*from, *to), value.as_deref(), reason.as_deref()),
+        Body::EnvChanged { set, unset, cwd } => env_change(set, unset, cwd.as_deref()),
         Body::StepSkipped { reason } => format!("skipped: {reason}"),
         Body::StepMarkedDone { reason } => format!("marked done: {reason}"),
         Body::CheckConfirmed { auto } => format!("check confirmed{}", by(*auto)),
@@ -136,18 +80,7 @@ fn walk(body: &Body) -> Option<String> {
             seconds,
             until,
             ends_at,
-        } => {
-            let length = millis((seconds * 1000.0) as u64);
-            let until = if until.is_empty() {
-                String::new()
-            } else {
-                format!(", or earlier once {} hold healthy", until.join(", "))
-            };
-            format!(
-                "wait {length} started, to run out at {}{until}",
-                super::clock(ends_at)
-            )
-        }
+        } => wait_started(*seconds, until, ends_at),
         Body::WaitEnded {
             early: true,
             reason,
@@ -178,27 +111,77 @@ fn walk(body: &Body) -> Option<String> {
             format!("the driver changed from {from} to {to} (on {host})")
         }
         Body::Jumped { to } => format!("the operator moved to {to}"),
-        _ => return None,
+        Body::ChainSigned { .. } | Body::SigningFailed { .. } | Body::AnchorFailed { .. } => {
+            crate::session::proof::describe(body)?
+        }
     })
 }
 
-fn surroundings(body: &Body) -> Option<String> {
-    Some(match body {
-        Body::HealthChanged {
-            check,
-            from,
-            to,
-            value,
-            reason,
-            ..
-        } => {
-            let value = value.as_ref().map_or(String::new(), |v| format!(" ({v})"));
-            let reason = reason.as_ref().map_or(String::new(), |r| format!(" — {r}"));
-            format!("health {check}: {from} → {to}{value}{reason}")
-        }
-        Body::EnvChanged { set, unset, cwd } => env_change(set, unset, cwd.as_deref()),
-        _ => return None,
-    })
+fn resumed(operator: &str, host: &str, pid: u32, dropped: u64) -> String {
+    let dropped = match dropped {
+        0 => String::new(),
+        n => format!("; a torn line of {n} bytes was dropped"),
+    };
+    format!("session resumed by {operator} on {host} (pid {pid}){dropped}")
+}
+
+fn health(
+    check: &str,
+    (from, to): (
+        crate::session::event::HealthStatus,
+        crate::session::event::HealthStatus,
+    ),
+    value: Option<&str>,
+    reason: Option<&str>,
+) -> String {
+    let value = value.map_or(String::new(), |v| format!(" ({v})"));
+    let reason = reason.map_or(String::new(), |r| format!(" — {r}"));
+    format!("health {check}: {from} → {to}{value}{reason}")
+}
+
+fn session_started(title: &str, steps: usize, flags: String) -> String {
+    let flags = if flags.is_empty() {
+        String::new()
+    } else {
+        format!("; {flags}")
+    };
+    let plural = if steps == 1 { "" } else { "s" };
+    format!("session started: {title} ({steps} step{plural}{flags})")
+}
+
+fn finished(
+    exit_code: Option<i32>,
+    signal: Option<i32>,
+    duration_ms: u64,
+    ok: bool,
+    lingering: bool,
+) -> String {
+    let took = millis(duration_ms);
+    let status = match (exit_code, signal) {
+        (_, Some(signal)) => format!("killed by signal {signal}"),
+        (Some(code), None) => format!("exit {code}"),
+        (None, None) => "no exit status".to_string(),
+    };
+    let verdict = if ok { "ok" } else { "FAILED" };
+    let lingering = if lingering {
+        "; its background processes kept running (they are stopped when the session ends)"
+    } else {
+        ""
+    };
+    format!("{verdict}: {status} after {took}{lingering}")
+}
+
+fn wait_started(seconds: f64, until: &[String], ends_at: &chrono::DateTime<chrono::Utc>) -> String {
+    let length = millis((seconds * 1000.0) as u64);
+    let until = if until.is_empty() {
+        String::new()
+    } else {
+        format!(", or earlier once {} hold healthy", until.join(", "))
+    };
+    format!(
+        "wait {length} started, to run out at {}{until}",
+        super::clock(ends_at)
+    )
 }
 
 fn env_change(set: &BTreeMap<String, String>, unset: &[String], cwd: Option<&str>) -> String {
@@ -307,7 +290,7 @@ mod tests {
     fn output_is_left_to_each_format() {
         let body = Body::Output {
             stream: crate::session::event::Stream::Stdout,
-            chunk: serde_json::json!({"text": "x"}),
+            bytes: "x".into(),
         };
         assert_eq!(describe(&body), None);
     }

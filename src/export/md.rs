@@ -6,7 +6,7 @@ use super::describe::{describe, gate_details, mode_flags};
 use super::excerpt::{Excerpt, fence_for, longest_backtick_run};
 use super::{Blocks, ExportError, Exported, Session, clock, date_time, millis, offset};
 use crate::session::event::Body;
-use crate::session::log::{VerifyReport, decode_output, verify};
+use crate::session::log::{VerifyReport, verify};
 use crate::session::setup::Stamped;
 use crate::session::state::{Status, StepState};
 use chrono::{DateTime, Utc};
@@ -52,7 +52,33 @@ impl Facts {
                 .push(format!("{operator} on {host} resumed it ({when})")),
             Body::DriverLeft { operator } => self.drivers.push(format!("{operator} left ({when})")),
             Body::SessionEnded { .. } => self.ended = Some((stamped.ts, stamped.mono_ms)),
-            _ => {}
+            Body::LogRepaired { .. }
+            | Body::StepStarted { .. }
+            | Body::Output { .. }
+            | Body::StepFinished { .. }
+            | Body::StepProcess { .. }
+            | Body::StepTimedOut { .. }
+            | Body::StepCancelled { .. }
+            | Body::StepInterrupted { .. }
+            | Body::StepSkipped { .. }
+            | Body::StepMarkedDone { .. }
+            | Body::CheckConfirmed { .. }
+            | Body::WaitStarted { .. }
+            | Body::WaitEnded { .. }
+            | Body::Signed { .. }
+            | Body::GateDecided { .. }
+            | Body::Note { .. }
+            | Body::Jumped { .. }
+            | Body::RollbackEntered { .. }
+            | Body::RollbackPrompted { .. }
+            | Body::RollbackDeclined { .. }
+            | Body::HealthChanged { .. }
+            | Body::EnvChanged { .. }
+            | Body::SignoffRejected { .. }
+            | Body::DriverChanged { .. }
+            | Body::ChainSigned { .. }
+            | Body::SigningFailed { .. }
+            | Body::AnchorFailed { .. } => {}
         }
     }
 }
@@ -72,9 +98,8 @@ impl Timeline {
     fn event(&mut self, session: &Session, stamped: &Stamped) {
         self.facts.note(stamped);
         let body = &stamped.event.body;
-        if let Body::Output { stream, chunk } = body {
-            self.excerpt
-                .push(*stream, &decode_output(chunk).unwrap_or_default());
+        if let Body::Output { stream, bytes } = body {
+            self.excerpt.push(*stream, bytes.as_slice());
             return;
         }
         if !matches!(body, Body::HealthChanged { .. }) {
@@ -164,7 +189,34 @@ fn section_title(body: &Body) -> Option<String> {
         Body::SessionResumed { .. } => "Session resumed".into(),
         Body::RollbackEntered { .. } => "Rollback".into(),
         Body::SessionEnded { outcome, .. } => format!("Session ended: {}", outcome.word()),
-        _ => return None,
+        Body::SessionStarted { .. }
+        | Body::LogRepaired { .. }
+        | Body::StepStarted { .. }
+        | Body::Output { .. }
+        | Body::StepFinished { .. }
+        | Body::StepProcess { .. }
+        | Body::StepTimedOut { .. }
+        | Body::StepCancelled { .. }
+        | Body::StepInterrupted { .. }
+        | Body::StepSkipped { .. }
+        | Body::StepMarkedDone { .. }
+        | Body::CheckConfirmed { .. }
+        | Body::WaitStarted { .. }
+        | Body::WaitEnded { .. }
+        | Body::Signed { .. }
+        | Body::GateDecided { .. }
+        | Body::Note { .. }
+        | Body::Jumped { .. }
+        | Body::DriverLeft { .. }
+        | Body::RollbackPrompted { .. }
+        | Body::RollbackDeclined { .. }
+        | Body::HealthChanged { .. }
+        | Body::EnvChanged { .. }
+        | Body::SignoffRejected { .. }
+        | Body::DriverChanged { .. }
+        | Body::ChainSigned { .. }
+        | Body::SigningFailed { .. }
+        | Body::AnchorFailed { .. } => return None,
     })
 }
 
@@ -293,7 +345,7 @@ fn write_steps(out: &mut dyn Write, session: &Session) -> std::io::Result<()> {
         let (section, kind) = match session.step(&step.id) {
             Some(info) if info.rollback => (format!("{} (rollback)", info.section), info.kind),
             Some(info) => (info.section.clone(), info.kind),
-            None => (String::new(), step.kind),
+            None => (String::new(), step.kind.word()),
         };
         writeln!(
             out,
@@ -319,7 +371,12 @@ fn attempts(attempts: u32) -> String {
 fn status(step: &StepState) -> String {
     let word = match step.status {
         Status::Failed | Status::TimedOut | Status::NoGo => format!("**{}**", step.status.word()),
-        status => status.word().to_string(),
+        Status::Pending
+        | Status::Running
+        | Status::Done
+        | Status::Skipped
+        | Status::Cancelled
+        | Status::Interrupted => step.status.word().to_string(),
     };
     let decision = match step.decision {
         Some(d) if step.status != Status::NoGo => format!(" ({})", d.word()),

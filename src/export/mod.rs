@@ -7,6 +7,9 @@
 //! with [`SessionState`] as they stream past, exactly as replay does; the JSON export
 //! passes the records through one at a time.
 
+// A new event kind or status must be handled wherever events are read: no `_ =>` on enums.
+#![deny(clippy::wildcard_enum_match_arm)]
+
 mod cast;
 mod describe;
 mod excerpt;
@@ -20,7 +23,7 @@ mod tests;
 /// Events in plain words, as exports, `follow --plain` and `replay --plain` all say them.
 pub(crate) use describe::{describe, gate_details};
 
-use crate::doc::model::{Format as DocFormat, Metadata, Runbook, StepKind};
+use crate::doc::model::{Format as DocFormat, Metadata, Runbook};
 use crate::session::log::{AuditError, Header};
 use crate::session::recorded::{RecordedError, runbook_of};
 use crate::session::setup::{LogStream, SetupError, Stamped, open_log};
@@ -246,7 +249,7 @@ fn step_infos(runbook: &Runbook, params: &BTreeMap<String, String>) -> HashMap<S
                 label: r.step.label(&text, &|c| c.to_string()),
                 kind: r.step.kind.label(),
                 rollback: r.rollback,
-                tty: matches!(&r.step.kind, StepKind::Run(run) if run.tty || run.interactive),
+                tty: crate::session::kinds::rules(&r.step.kind).terminal_output(),
             };
             (r.id(), info)
         })

@@ -4,7 +4,7 @@
 use super::*;
 use crate::session::event::{Body, Event, Stream};
 use crate::session::log::{
-    AuditWriter, EventDraft, HeaderDraft, ManualClock, RunbookRef, SyncPolicy, encode_output,
+    AuditWriter, EventDraft, HeaderDraft, ManualClock, RunbookRef, SyncPolicy,
 };
 use serde_json::{Value, json};
 use std::time::Duration;
@@ -62,8 +62,13 @@ impl Log {
     }
 
     fn output(&mut self, step: &str, stream: Stream, bytes: &[u8]) {
-        let chunk = encode_output(bytes);
-        self.add(Some(step), Body::Output { stream, chunk });
+        self.add(
+            Some(step),
+            Body::Output {
+                stream,
+                bytes: bytes.into(),
+            },
+        );
     }
 
     fn start(&mut self, step: &str) {

@@ -25,6 +25,6 @@ mod verdict;
 pub use error::ProbeError;
 pub use monitor::Monitor;
 pub use probe::probe_once;
-pub use track::target;
-pub use types::{Change, CheckState, HISTORY, Sample, Status};
+pub use track::{target, unknown};
+pub use types::{Change, CheckState, HISTORY, Report, Sample, Sampled, Status};
 pub use verdict::{format_number, format_value};

@@ -12,7 +12,7 @@ use crate::doc::health::HealthCheck;
 
 use super::probe::Prober;
 use super::schedule::{Board, run_check};
-use super::types::{Change, CheckState};
+use super::types::{Change, CheckState, Report};
 
 /// Tokio workers: the probes are I/O-bound; two keep one slow JSON parse from delaying others.
 const WORKERS: usize = 2;
@@ -43,7 +43,27 @@ impl Monitor {
     /// Starts every check on its own interval. `env` is the complete environment of `cmd`
     /// checks and `cwd` their working directory. Without checks no thread is started.
     pub fn start(checks: Vec<HealthCheck>, env: BTreeMap<String, String>, cwd: PathBuf) -> Monitor {
-        let board = Arc::new(Mutex::new(Board::new(&checks, Instant::now())));
+        Monitor::start_with(checks, env, cwd, None)
+    }
+
+    /// Like [`Monitor::start`], reporting every sample to `report` as it is taken (from the
+    /// monitor's threads) instead of keeping changes for [`Monitor::take_changes`].
+    pub fn start_reporting(
+        checks: Vec<HealthCheck>,
+        env: BTreeMap<String, String>,
+        cwd: PathBuf,
+        report: Report,
+    ) -> Monitor {
+        Monitor::start_with(checks, env, cwd, Some(report))
+    }
+
+    fn start_with(
+        checks: Vec<HealthCheck>,
+        env: BTreeMap<String, String>,
+        cwd: PathBuf,
+        report: Option<Report>,
+    ) -> Monitor {
+        let board = Arc::new(Mutex::new(Board::new(&checks, Instant::now(), report)));
         let (paused, paused_rx) = watch::channel(false);
         let (stop, stop_rx) = oneshot::channel();
         let shared = Arc::clone(&board);

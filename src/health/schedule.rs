@@ -9,24 +9,36 @@ use crate::doc::health::HealthCheck;
 
 use super::probe::{ProbeState, Prober};
 use super::track::Tracked;
-use super::types::{Change, CheckState, Sample, Status};
+use super::types::{Change, CheckState, Report, Sample, Sampled, Status};
 use super::verdict::Judged;
 
 /// Changes kept for a caller that does not collect them; older ones are dropped.
 const CHANGE_BACKLOG: usize = 1024;
 
 /// Every check's state and the changes not yet taken.
-#[derive(Debug)]
 pub struct Board {
     checks: Vec<Tracked>,
     changes: Vec<Change>,
+    /// Where every sample is reported as it is taken (a session's queue); changes are
+    /// then not kept for [`Board::take_changes`].
+    report: Option<Report>,
+}
+
+impl std::fmt::Debug for Board {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Board")
+            .field("checks", &self.checks)
+            .field("changes", &self.changes)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Board {
-    pub fn new(checks: &[HealthCheck], now: Instant) -> Self {
+    pub fn new(checks: &[HealthCheck], now: Instant, report: Option<Report>) -> Self {
         Board {
             checks: checks.iter().map(|c| Tracked::new(c, now)).collect(),
             changes: Vec::new(),
+            report,
         }
     }
 
@@ -34,7 +46,17 @@ impl Board {
         let Some(tracked) = self.checks.get_mut(index) else {
             return;
         };
-        if let Some(change) = tracked.record(judged, now) {
+        let change = tracked.record(judged, now);
+        if let Some(report) = &self.report {
+            report(Sampled {
+                index,
+                state: tracked.state.clone(),
+                critical_since: tracked.critical_since(),
+                change,
+            });
+            return;
+        }
+        if let Some(change) = change {
             if self.changes.len() >= CHANGE_BACKLOG {
                 self.changes.remove(0);
             }

@@ -20,16 +20,7 @@ pub struct Tracked {
 impl Tracked {
     pub fn new(check: &HealthCheck, now: Instant) -> Self {
         Tracked {
-            state: CheckState {
-                name: check.name.clone(),
-                kind: check.probe.label(),
-                target: target(&check.probe),
-                last: None,
-                status: Status::Unknown,
-                since: now,
-                history: Vec::with_capacity(HISTORY),
-                failures: 0,
-            },
+            state: unknown(check, now),
             fail_after: check.fail_after.max(1),
             rollback_if: check.rollback_if,
             crit_since: None,
@@ -76,6 +67,11 @@ impl Tracked {
         change
     }
 
+    /// Start of the current unbroken run of CRIT/DOWN.
+    pub fn critical_since(&self) -> Option<Instant> {
+        self.crit_since
+    }
+
     /// How long the check has been OK without a break.
     pub fn ok_for(&self, now: Instant) -> Option<Duration> {
         (self.state.status == Status::Ok).then(|| now.saturating_duration_since(self.state.since))
@@ -91,6 +87,20 @@ impl Tracked {
     pub fn rollback_due(&self, now: Instant) -> Option<Duration> {
         let limit = self.rollback_if?.crit_for;
         self.crit_for(now).filter(|held| *held >= limit)
+    }
+}
+
+/// A check before its first sample: UNKNOWN since `now`.
+pub fn unknown(check: &HealthCheck, now: Instant) -> CheckState {
+    CheckState {
+        name: check.name.clone(),
+        kind: check.probe.label(),
+        target: target(&check.probe),
+        last: None,
+        status: Status::Unknown,
+        since: now,
+        history: Vec::with_capacity(HISTORY),
+        failures: 0,
     }
 }
 

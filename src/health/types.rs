@@ -28,6 +28,18 @@ impl Status {
         }
     }
 
+    /// The status a word names (`OK`, `WARN`, …, as [`Status::as_str`] writes them); anything
+    /// else is UNKNOWN.
+    pub fn from_word(word: &str) -> Status {
+        match word {
+            "OK" => Status::Ok,
+            "WARN" => Status::Warn,
+            "CRIT" => Status::Crit,
+            "DOWN" => Status::Down,
+            _ => Status::Unknown,
+        }
+    }
+
     /// CRIT or DOWN: what `rollback_if` counts.
     pub fn is_critical(self) -> bool {
         matches!(self, Status::Crit | Status::Down)
@@ -69,6 +81,21 @@ pub struct CheckState {
     /// Consecutive failed probes.
     pub failures: u32,
 }
+
+/// One probe's result as a session takes it in: the check's state after it, when its
+/// current critical spell began, and the status change it caused.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Sampled {
+    /// The check's place in the runbook's `health:` list.
+    pub index: usize,
+    pub state: CheckState,
+    /// Start of the current unbroken run of CRIT/DOWN (what `rollback_if` counts).
+    pub critical_since: Option<Instant>,
+    pub change: Option<Change>,
+}
+
+/// Where a monitor reports each sample (from its own threads).
+pub type Report = std::sync::Arc<dyn Fn(Sampled) + Send + Sync>;
 
 /// A change of a check's status, for the audit log.
 #[derive(Debug, Clone, PartialEq)]

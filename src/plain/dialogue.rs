@@ -32,29 +32,20 @@ impl Dialogue {
             let _ = self
                 .out
                 .prompt(&format!("{question} {}: ", labels.join(" / ")));
-            match self.input.answer() {
-                Answer::Line(line) => {
-                    let typed = line.trim().to_lowercase();
-                    let found = options.iter().find(|(key, label)| {
-                        typed.starts_with(*key)
-                            && (typed.len() == 1
-                                || label
-                                    .to_lowercase()
-                                    .replace(['[', ']'], "")
-                                    .starts_with(&typed))
-                    });
-                    match found {
-                        Some((key, _)) => return Reply::Chose(*key),
-                        None => self.say(&format!(
-                            "  please type one of: {}",
-                            options
-                                .iter()
-                                .map(|(k, _)| k.to_string())
-                                .collect::<Vec<_>>()
-                                .join(", ")
-                        )),
-                    }
-                }
+            let answer = self.input.answer();
+            self.out.answered();
+            match answer {
+                Answer::Line(line) => match pick(&line, options) {
+                    Some(key) => return Reply::Chose(key),
+                    None => self.say(&format!(
+                        "  please type one of: {}",
+                        options
+                            .iter()
+                            .map(|(k, _)| k.to_string())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )),
+                },
                 Answer::Closed | Answer::TimedOut => return Reply::NoAnswer,
                 Answer::Interrupted(sig) => return Reply::Interrupted(sig),
             }
@@ -65,7 +56,9 @@ impl Dialogue {
     pub fn ask_text(&mut self, question: &str, fallback: Option<&str>) -> Reply<String> {
         loop {
             let _ = self.out.prompt(&format!("{question} "));
-            match self.input.answer() {
+            let answer = self.input.answer();
+            self.out.answered();
+            match answer {
                 Answer::Line(line) if !line.trim().is_empty() => {
                     return Reply::Chose(line.trim().to_string());
                 }
@@ -79,4 +72,20 @@ impl Dialogue {
             }
         }
     }
+}
+
+/// The option a typed answer names: its key alone, or the start of its label.
+pub(super) fn pick(line: &str, options: &[(char, &str)]) -> Option<char> {
+    let typed = line.trim().to_lowercase();
+    options
+        .iter()
+        .find(|(key, label)| {
+            typed.starts_with(*key)
+                && (typed.len() == 1
+                    || label
+                        .to_lowercase()
+                        .replace(['[', ']'], "")
+                        .starts_with(&typed))
+        })
+        .map(|(key, _)| *key)
 }

@@ -2,11 +2,14 @@
 //! signals that interrupt a session, both delivered without blocking the walk.
 //!
 //! Stdin is read only when a prompt asks for a line, so a step that is handed
-//! the terminal (`interactive=true`) never competes with a pending read.
+//! the terminal (`interactive=true`) never competes with a pending read. Before the walk
+//! lines come back on the reader's own channel; during it they join the session's queue
+//! ([`Input::route`]), so one wait covers the operator and everything else.
 
 use crate::signals::Signals;
 use std::io::BufRead;
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 /// What the operator said at a prompt.
@@ -21,10 +24,14 @@ pub enum Answer {
     TimedOut,
 }
 
+/// Where the reader hands the lines it read (`None`: stdin closed).
+type Route = Box<dyn Fn(Option<String>) -> bool + Send>;
+
 /// Lines from stdin (read on request, on their own thread) and latches for terminating signals.
 pub struct Input {
     requests: Sender<()>,
     lines: Receiver<Option<String>>,
+    route: Arc<Mutex<Route>>,
     signals: Signals,
     pending: bool,
     closed: bool,
@@ -36,6 +43,9 @@ impl Input {
         let signals = Signals::catch()?;
         let (requests, wanted) = mpsc::channel::<()>();
         let (tx, lines) = mpsc::channel();
+        let route: Arc<Mutex<Route>> =
+            Arc::new(Mutex::new(Box::new(move |line| tx.send(line).is_ok())));
+        let to = Arc::clone(&route);
         std::thread::spawn(move || {
             let stdin = std::io::stdin();
             while wanted.recv().is_ok() {
@@ -46,7 +56,8 @@ impl Input {
                     Ok(_) => Some(line.trim_end_matches(['\n', '\r']).to_string()),
                 };
                 let eof = answer.is_none();
-                if tx.send(answer).is_err() || eof {
+                let delivered = (to.lock().unwrap_or_else(PoisonError::into_inner))(answer);
+                if !delivered || eof {
                     return;
                 }
             }
@@ -54,10 +65,30 @@ impl Input {
         Ok(Input {
             requests,
             lines,
+            route,
             signals,
             pending: false,
             closed: false,
         })
+    }
+
+    /// From now on, lines go to `to` (the session's queue) instead of [`Input::answer`].
+    pub fn route(&mut self, to: impl Fn(Option<String>) -> bool + Send + 'static) {
+        *self.route.lock().unwrap_or_else(PoisonError::into_inner) = Box::new(to);
+    }
+
+    /// Asks the reader for a line, unless one is asked for already or stdin is closed.
+    pub fn request(&mut self) {
+        if !self.closed && !self.pending {
+            self.pending = self.requests.send(()).is_ok();
+            self.closed = !self.pending;
+        }
+    }
+
+    /// A routed line arrived (`None`: stdin is closed).
+    pub fn took(&mut self, line: Option<&str>) {
+        self.pending = false;
+        self.closed |= line.is_none();
     }
 
     /// The signal latches (shared with the full-screen view).
@@ -91,10 +122,7 @@ impl Input {
     }
 
     fn wait(&mut self, deadline: Option<Instant>) -> Answer {
-        if !self.closed && !self.pending {
-            self.pending = self.requests.send(()).is_ok();
-            self.closed = !self.pending;
-        }
+        self.request();
         loop {
             if let Some(sig) = self.interrupted() {
                 return Answer::Interrupted(sig);

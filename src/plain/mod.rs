@@ -1,10 +1,9 @@
-//! The headless driver: `runbook run --plain`, a line dialogue on stdin/stdout.
+//! The line dialogue (`runbook run --plain`): the walk presented on stdin/stdout, for
+//! scripts, CI and dumb terminals. The conductor decides; this only prints and asks.
 
+mod ask;
 pub mod dialogue;
-mod gates;
-mod health;
 pub mod input;
 pub mod printer;
-mod run_step;
-mod signoffs;
+mod tell;
 pub mod walk;

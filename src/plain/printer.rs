@@ -11,6 +11,8 @@ use std::io::{self, Write};
 pub struct Printer<W: Write> {
     out: io::BufWriter<W>,
     open_line: Option<Stream>,
+    /// A prompt is on screen, unanswered: what is printed next starts on a new line.
+    prompting: bool,
     /// The prefix for the last (step, stream) written, built once.
     prefix: (String, Stream, Vec<u8>),
     /// One per stream (stdout, stderr, pty): a sequence may be split across chunks.
@@ -23,6 +25,7 @@ impl<W: Write> Printer<W> {
         Printer {
             out: io::BufWriter::with_capacity(256 * 1024, out),
             open_line: None,
+            prompting: false,
             prefix: (String::new(), Stream::Pty, Vec::new()),
             sanitizers: Default::default(),
             scratch: Vec::new(),
@@ -31,6 +34,7 @@ impl<W: Write> Printer<W> {
 
     /// Writes one chunk of a step's output.
     pub fn output(&mut self, step: &str, stream: Stream, bytes: &[u8]) -> io::Result<()> {
+        self.leave_prompt()?;
         let sanitizer = &mut self.sanitizers[stream as usize];
         if sanitizer.passes_unchanged(bytes) {
             return self.write_output(step, stream, bytes);
@@ -79,6 +83,7 @@ impl<W: Write> Printer<W> {
 
     /// A line of the dialogue itself (ends any open output line first).
     pub fn line(&mut self, text: &str) -> io::Result<()> {
+        self.leave_prompt()?;
         self.end_open_line()?;
         writeln!(self.out, "{}", sanitize::text(text))?;
         self.out.flush()
@@ -86,9 +91,23 @@ impl<W: Write> Printer<W> {
 
     /// A prompt: no newline, flushed so the operator sees it.
     pub fn prompt(&mut self, text: &str) -> io::Result<()> {
+        self.leave_prompt()?;
         self.end_open_line()?;
         write!(self.out, "{}", sanitize::text(text))?;
+        self.prompting = true;
         self.out.flush()
+    }
+
+    /// The operator answered the prompt (their Enter ended its line).
+    pub fn answered(&mut self) {
+        self.prompting = false;
+    }
+
+    fn leave_prompt(&mut self) -> io::Result<()> {
+        if std::mem::take(&mut self.prompting) {
+            self.out.write_all(b"\n")?;
+        }
+        Ok(())
     }
 
     pub fn end_open_line(&mut self) -> io::Result<()> {

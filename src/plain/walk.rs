@@ -1,238 +1,231 @@
-//! The plain walk: each step shown, confirmed (or answered by `--yes`), run or
-//! ticked off, until the runbook — or its rollback — is done.
+//! The plain walk: the line dialogue's loop. It feeds the engine every input from the
+//! session's queue, prints what happened ([`super::tell`]), and when the conductor asks,
+//! prints the question and turns the typed answer into a command ([`super::ask`]).
 
-use super::dialogue::{Dialogue, Reply};
-use super::health::PromptOutcome;
-use crate::doc::model::StepKind;
+use super::dialogue::Dialogue;
+use crate::session::clock::Now;
+use crate::session::conductor::{Next, Prompt, Stop, Until};
 use crate::session::engine::Engine;
 use crate::session::event::Outcome;
+use crate::session::input::{Command, Input};
+use crate::session::queue::{Arrival, Queue};
 use std::time::Duration;
+
+pub use crate::session::engine::WalkEnd;
+
+/// The line dialogue's queue: engine inputs, and lines typed (`None`: stdin closed).
+pub type LineQueue = Queue<Option<String>>;
+
+/// How often the walk looks at the clock (and for signals) when nothing arrives.
+const TICK: Duration = Duration::from_millis(100);
 
 /// The prompt option that leaves the session resumable.
 pub(super) const QUIT: &str = "[q]uit (resumable)";
 
-/// Choices the operator makes ahead of time.
-#[derive(Debug, Clone, Default)]
-pub struct WalkOptions {
-    pub yes: bool,
-    pub dry_run: bool,
-    pub skip_waits: bool,
-    /// `--signoff ROLE=NAME`
-    pub signoffs: Vec<(String, String)>,
-    /// Under `--yes`, how long a sign-off gate waits for followers.
-    pub signoff_timeout: Duration,
-    pub pty_size: (u16, u16),
+/// What reading an answer came to.
+pub(super) enum Got<T> {
+    Chose(T),
+    /// Stdin closed before an answer.
+    Closed,
+    Signal(i32),
+    /// What the walk asks changed meanwhile (a follower signed, a rollback was suggested).
+    Changed,
 }
 
-/// How the walk ended.
-#[derive(Debug, Clone, PartialEq)]
-pub enum WalkEnd {
-    Ended(Outcome, String),
-    /// The audit log cannot be written; nothing more may run.
-    AuditFailed(String),
-    /// The driver quit before the end; the session stays resumable.
-    Left,
+/// The walk in progress: the engine, the dialogue, the queue, and what was printed.
+pub(super) struct Walk<'w, 'r> {
+    pub engine: &'w mut Engine<'r>,
+    pub d: &'w mut Dialogue,
+    pub queue: &'w LineQueue,
+    pub told: super::tell::Told,
 }
 
-/// What a step handler tells the walk.
-pub(super) enum Flow {
-    Next,
-    End(Outcome, String),
-    /// The driver quits; the session stays resumable.
-    Leave,
-}
-
-impl From<Reply<char>> for Flow {
-    fn from(reply: Reply<char>) -> Self {
-        match reply {
-            Reply::Interrupted(sig) => interrupted(sig),
-            _ => Flow::End(Outcome::Aborted, "no answer: standard input closed".into()),
-        }
+/// Walks from the state's cursor to the end; every run has stopped when it returns.
+pub fn walk(engine: &mut Engine, d: &mut Dialogue, queue: &LineQueue) -> WalkEnd {
+    d.input.route(queue.ui());
+    let mut w = Walk {
+        engine,
+        d,
+        queue,
+        told: Default::default(),
+    };
+    let end = w.run();
+    let reason = match (&end, w.d.input.interrupted()) {
+        (_, Some(sig)) => format!("signal {sig} received"),
+        (WalkEnd::Left, None) => "the driver quit".to_string(),
+        (WalkEnd::Ended(..) | WalkEnd::AuditFailed(_), None) => "the session is ending".into(),
+    };
+    let events = w.engine.wind_down(queue, &reason);
+    let notices = w.engine.take_notices();
+    super::tell::tell(&mut w, &events, notices);
+    w.flush();
+    if end == WalkEnd::Left {
+        w.d.say("  left the session; it can be resumed (runbook resume)");
     }
+    end
 }
 
-pub(super) fn interrupted(sig: i32) -> Flow {
-    Flow::End(Outcome::Interrupted, format!("interrupted by signal {sig}"))
-}
-
-/// Walks from the state's cursor to the end.
-pub fn walk(engine: &mut Engine, d: &mut Dialogue, opts: &WalkOptions) -> WalkEnd {
-    loop {
-        if let Some(error) = engine.audit_error() {
-            return WalkEnd::AuditFailed(error.to_string());
-        }
-        if let Some(sig) = d.input.interrupted() {
-            return WalkEnd::Ended(Outcome::Interrupted, format!("interrupted by signal {sig}"));
-        }
-        for warning in engine.proof_news() {
-            d.say(&format!("  warning: {warning}"));
-        }
-        super::signoffs::report(d, engine.poll_signoffs());
-        super::health::poll(engine, d);
-        match super::health::rollback_prompt(engine, d, opts) {
-            Some(PromptOutcome::Stop(why)) => {
-                d.say(&format!("\n{why}"));
-                return leave(engine, d);
+impl Walk<'_, '_> {
+    fn run(&mut self) -> WalkEnd {
+        loop {
+            self.handle(Input::Tick(Now::system()));
+            if let Some(end) = self.engine.ending() {
+                return end.clone();
             }
-            Some(PromptOutcome::Go(Flow::End(outcome, reason))) => {
-                return WalkEnd::Ended(outcome, reason);
+            if let Some(error) = self.engine.audit_error() {
+                return WalkEnd::AuditFailed(error.to_string());
             }
-            Some(PromptOutcome::Go(Flow::Leave)) => return leave(engine, d),
-            Some(PromptOutcome::Go(Flow::Next)) => continue,
-            None => {}
-        }
-        if engine.state.walk_finished() {
-            let (outcome, reason) = engine.state.finished();
-            return WalkEnd::Ended(outcome, reason);
-        }
-        let index = engine.state.cursor;
-        show_step(engine, d, index);
-        let flow = match engine.refs[index].step.kind.clone() {
-            StepKind::Run(run) => super::run_step::run_step(engine, d, opts, index, &run),
-            StepKind::Check(check) if check.done => {
-                record(engine, |e| e.mark_done(index, "marked done in the runbook"))
+            if let Some(sig) = self.d.input.interrupted() {
+                return interrupted(sig);
             }
-            StepKind::Check(_) => check_step(engine, d, opts, index),
-            StepKind::Wait(wait) => super::health::wait_step(engine, d, opts, index, &wait),
-            StepKind::Gate(gate) if !gate.signoffs.is_empty() => {
-                super::signoffs::signoff_gate(engine, d, opts, index, &gate)
+            if let Some(index) = self.engine.terminal_wanted() {
+                self.hand_terminal(index);
+                continue;
             }
-            StepKind::Gate(_) => super::gates::decision_gate(engine, d, opts, index),
-            StepKind::Note(_) => record(engine, |e| e.mark_done(index, "shown")),
-        };
-        match flow {
-            Flow::Next => {}
-            Flow::End(outcome, reason) => return WalkEnd::Ended(outcome, reason),
-            Flow::Leave => return leave(engine, d),
-        }
-    }
-}
-
-/// `q`: the driver leaves; another operator can `runbook resume` the session.
-fn leave(engine: &mut Engine, d: &mut Dialogue) -> WalkEnd {
-    let operator = engine
-        .state
-        .driver
-        .clone()
-        .unwrap_or_else(|| engine.os_user.clone());
-    match engine.leave(&operator) {
-        Ok(()) => {
-            d.say("  left the session; it can be resumed (runbook resume)");
-            WalkEnd::Left
-        }
-        Err(e) => WalkEnd::AuditFailed(e.to_string()),
-    }
-}
-
-/// Records an action; the walk goes on (an audit failure is caught at the top of the loop).
-pub(super) fn record(
-    engine: &mut Engine,
-    action: impl FnOnce(&mut Engine) -> Result<(), crate::session::log::AuditError>,
-) -> Flow {
-    let _ = action(engine);
-    Flow::Next
-}
-
-fn show_step(engine: &Engine, d: &mut Dialogue, index: usize) {
-    let r = &engine.refs[index];
-    let id = &engine.state.steps[index].id;
-    let region = if r.rollback { " · ROLLBACK" } else { "" };
-    d.say(&format!(
-        "\n── {id} · {}{region} ──",
-        engine.display(&r.section.title)
-    ));
-    for prose in r
-        .section
-        .prose
-        .iter()
-        .filter(|p| p.before_step == r.position)
-    {
-        for line in engine.display(&prose.markdown).lines() {
-            d.say(&format!("  │ {line}"));
-        }
-    }
-    match &r.step.kind {
-        StepKind::Run(run) => {
-            for line in engine.mask(&run.script).lines() {
-                d.say(&format!("    {line}"));
+            match self.engine.next() {
+                Next::End(outcome, reason) => return WalkEnd::Ended(outcome, reason),
+                Next::Ask(prompt) if self.engine.policy.autopilot() => {
+                    return self.nobody_answers(&prompt);
+                }
+                Next::Ask(prompt) => {
+                    if let Some(end) = self.ask(&prompt) {
+                        return end;
+                    }
+                }
+                Next::Await(until) => self.wait(&until),
+                // The engine stopped acting for a moment (many acts in one go): go on.
+                Next::Act(_) => {}
             }
         }
-        StepKind::Check(check) => d.say(&format!("  [ ] {}", engine.display(&check.text))),
-        StepKind::Note(note) => d.say(&format!("  note: {}", engine.display(&note.text))),
-        _ => {}
     }
-}
 
-pub(super) fn rollback_or_abort(
-    engine: &mut Engine,
-    d: &mut Dialogue,
-    key: char,
-    index: usize,
-) -> Option<Flow> {
-    match key {
-        'a' => Some(Flow::End(
-            Outcome::Aborted,
-            format!("aborted by the operator at {}", engine.step_id(index)),
-        )),
-        'q' => Some(Flow::Leave),
-        'b' if !engine.has_rollback() => {
-            d.say("  this runbook has no rollback steps");
-            None
-        }
-        'b' if engine.state.in_rollback => {
-            d.say("  already in rollback");
-            None
-        }
-        'b' => match d.ask_text("Reason for rolling back:", None) {
-            Reply::Chose(reason) => Some(record(engine, |e| e.enter_rollback(&reason))),
-            Reply::Interrupted(sig) => Some(interrupted(sig)),
-            Reply::NoAnswer => Some(Reply::<char>::NoAnswer.into()),
-        },
-        'n' => {
-            if let Reply::Chose(text) = d.ask_text("Note:", None) {
-                let _ = engine.note(Some(index), &text);
+    /// Handles one input and says what happened.
+    pub fn handle(&mut self, input: Input) {
+        let events = self.engine.handle(input);
+        let notices = self.engine.take_notices();
+        super::tell::tell(self, &events, notices);
+    }
+
+    pub fn flush(&mut self) {
+        let _ = self.d.out.flush();
+    }
+
+    /// Waits for the next arrival (at most a tick) and takes it in; a line comes back.
+    pub fn next_arrival(&mut self) -> Option<Option<String>> {
+        match self.queue.next(TICK) {
+            Some(Arrival::Input(input)) => {
+                self.handle(Input::Tick(Now::system()));
+                self.handle(input);
+                None
             }
-            None
+            Some(Arrival::Ui(line)) => {
+                self.d.input.took(line.as_deref());
+                self.d.out.answered();
+                Some(line)
+            }
+            None => {
+                self.handle(Input::Tick(Now::system()));
+                None
+            }
         }
-        _ => None,
     }
-}
 
-pub(super) fn skip(engine: &mut Engine, d: &mut Dialogue, index: usize) -> Flow {
-    match d.ask_text(
-        "Reason for skipping (Enter: none given):",
-        Some("no reason given"),
-    ) {
-        Reply::Chose(reason) => record(engine, |e| e.skip(index, &reason)),
-        Reply::Interrupted(sig) => interrupted(sig),
-        Reply::NoAnswer => Reply::<char>::NoAnswer.into(),
+    /// Reads a line for the question on screen, taking in everything else meanwhile;
+    /// gives up when what the walk asks is no longer `asked`.
+    pub fn read_line(&mut self, asked: &Next) -> Got<String> {
+        self.d.input.request();
+        loop {
+            if let Some(sig) = self.d.input.interrupted() {
+                return Got::Signal(sig);
+            }
+            if self.d.input.is_closed() {
+                return Got::Closed;
+            }
+            match self.next_arrival() {
+                Some(Some(line)) => return Got::Chose(line),
+                Some(None) => return Got::Closed,
+                None if self.engine.next() != *asked || self.engine.ending().is_some() => {
+                    return Got::Changed;
+                }
+                None => {}
+            }
+        }
     }
-}
 
-fn check_step(engine: &mut Engine, d: &mut Dialogue, opts: &WalkOptions, index: usize) -> Flow {
-    if opts.yes {
-        return record(engine, |e| e.confirm_check(index, true));
+    /// The walk waits: a run's end, a wait's end (Enter ends it early), followers' sign-offs.
+    fn wait(&mut self, until: &Until) {
+        match until {
+            Until::Wait { index, .. } => self.wait_step(*index),
+            Until::Signoffs {
+                index,
+                missing,
+                deadline,
+            } => {
+                self.tell_roles(*index);
+                self.remind_signoffs(missing, *deadline);
+                let _ = self.next_arrival();
+            }
+            Until::Exit { .. } => {
+                let _ = self.next_arrival();
+            }
+        }
     }
-    loop {
-        match d.choose(
-            "Done?",
-            &[
-                ('y', "[y]es"),
-                ('s', "[s]kip"),
-                ('n', "[n]ote"),
-                ('b', "[b]ack out"),
-                ('a', "[a]bort"),
-                ('q', QUIT),
-            ],
-        ) {
-            Reply::Chose('y') => return record(engine, |e| e.confirm_check(index, false)),
-            Reply::Chose('s') => return skip(engine, d, index),
-            Reply::Chose(key) => {
-                if let Some(flow) = rollback_or_abort(engine, d, key, index) {
-                    return flow;
+
+    /// A wait runs: Enter ends it early, with a reason.
+    fn wait_step(&mut self, index: usize) {
+        let asked = self.engine.next();
+        match self.read_line(&asked) {
+            Got::Chose(_) => {
+                let reason = match self.text("Why end the wait early?", None, &asked) {
+                    Got::Chose(reason) => reason,
+                    Got::Closed => "ended early, no reason given".into(),
+                    Got::Signal(_) | Got::Changed => return,
+                };
+                self.command(Command::EndWait { index, reason });
+            }
+            Got::Closed | Got::Signal(_) | Got::Changed => {
+                // Nobody can end it early (or it ended): the wait runs its course.
+                while self.engine.next() == asked && self.d.input.interrupted().is_none() {
+                    let _ = self.next_arrival();
                 }
             }
-            other => return other.into(),
         }
     }
+
+    /// An `interactive=true` step takes the terminal; a pending read would steal its input.
+    fn hand_terminal(&mut self, index: usize) {
+        super::tell::header(self, index);
+        if self.d.input.has_pending_read() {
+            self.d.say("  press Enter to hand the terminal to the step");
+            let asked = self.engine.next();
+            let _ = self.read_line(&asked);
+        }
+        self.flush();
+        self.engine.hand_terminal();
+        let notices = self.engine.take_notices();
+        super::tell::tell(self, &[], notices);
+    }
+
+    pub fn command(&mut self, command: Command) {
+        self.handle(Input::Command(command));
+    }
+
+    /// Under `--yes` nobody answers: the prompt says how the session stops.
+    fn nobody_answers(&mut self, prompt: &Prompt) -> WalkEnd {
+        let id = prompt
+            .step()
+            .map(|i| self.engine.step_id(i))
+            .unwrap_or_default();
+        match prompt.unanswered(&id) {
+            Stop::End(outcome, reason) => WalkEnd::Ended(outcome, reason),
+            Stop::Leave(why) => {
+                self.d.say(&format!("\n{why}"));
+                WalkEnd::Left
+            }
+        }
+    }
+}
+
+pub(super) fn interrupted(sig: i32) -> WalkEnd {
+    WalkEnd::Ended(Outcome::Interrupted, format!("interrupted by signal {sig}"))
 }

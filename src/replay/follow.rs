@@ -126,7 +126,7 @@ impl Follower {
 
     /// The session recorded its end.
     pub fn ended(&self) -> bool {
-        self.opened().is_some_and(|o| o.watch().ended())
+        self.opened().is_some_and(|o| o.projection().ended())
     }
 
     /// Whether a driver holds the session now (looked at once a second; `None` for a pipe).
@@ -153,11 +153,15 @@ impl Follower {
         let Some(opened) = self.opened() else {
             return match &self.intake {
                 Intake::Failed(reason) => format!("cannot show this session: {reason}"),
-                _ if closed => "the stream ended before the session started".into(),
-                _ => "waiting for the session to start…".into(),
+                Intake::Empty | Intake::Header(_) | Intake::Open(_) if closed => {
+                    "the stream ended before the session started".into()
+                }
+                Intake::Empty | Intake::Header(_) | Intake::Open(_) => {
+                    "waiting for the session to start…".into()
+                }
             };
         };
-        let watch = opened.watch();
+        let watch = opened.projection();
         if let Some(outcome) = watch.state.outcome {
             let reason = watch.state.end_reason.as_deref().unwrap_or("");
             return format!("session ended: {} — {reason}", outcome.word());
@@ -186,7 +190,7 @@ impl Follower {
 
 /// At an open sign-off gate: how a follower signs its next role.
 fn signoff_hint(opened: &Opened) -> Option<String> {
-    let state = &opened.watch().state;
+    let state = &opened.projection().state;
     let step = state.current()?;
     let refs = opened.runbook.steps();
     let StepKind::Gate(gate) = &refs.get(state.cursor)?.step.kind else {

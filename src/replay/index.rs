@@ -207,6 +207,29 @@ fn marks_of(
         Body::SessionResumed { .. } => mark(MarkKind::Resumed),
         Body::DriverLeft { .. } => mark(MarkKind::Left),
         Body::SessionEnded { .. } => mark(MarkKind::End),
-        _ => {}
+        Body::SessionStarted { .. }
+        | Body::LogRepaired { .. }
+        | Body::StepStarted { .. }
+        | Body::Output { .. }
+        | Body::StepFinished { .. }
+        | Body::StepProcess { .. }
+        | Body::StepCancelled { .. }
+        | Body::StepInterrupted { .. }
+        | Body::StepSkipped { .. }
+        | Body::StepMarkedDone { .. }
+        | Body::CheckConfirmed { .. }
+        | Body::WaitStarted { .. }
+        | Body::WaitEnded { .. }
+        | Body::Signed { .. }
+        | Body::Note { .. }
+        | Body::Jumped { .. }
+        | Body::RollbackDeclined { .. }
+        | Body::HealthChanged { .. }
+        | Body::EnvChanged { .. }
+        | Body::SignoffRejected { .. }
+        | Body::DriverChanged { .. }
+        | Body::ChainSigned { .. }
+        | Body::SigningFailed { .. }
+        | Body::AnchorFailed { .. } => {}
     }
 }

@@ -3,11 +3,12 @@
 //! stream started again (a rotated log followed with `tail -F`).
 
 use super::scan::{BadLine, Line, Scan};
-use super::watch::{Folder, Watch};
+use super::watch::Folder;
 use crate::doc::model::Runbook;
 use crate::session::event::Body;
 use crate::session::log::Header;
 use crate::session::mask::Secrets;
+use crate::session::projection::Projection;
 use crate::session::recorded::runbook_of;
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -24,13 +25,13 @@ pub struct Opened {
 }
 
 impl Opened {
-    pub fn watch(&self) -> &Watch {
-        &self.folder.watch
+    pub fn projection(&self) -> &Projection {
+        &self.folder.projection
     }
 
     /// A fresh fold of this session (nothing happened yet).
-    pub fn fresh(&self) -> Watch {
-        Watch::new(&self.runbook, &self.header)
+    pub fn fresh(&self) -> Projection {
+        Projection::new(&self.runbook, &self.header)
     }
 }
 
@@ -61,14 +62,14 @@ impl Intake {
     pub fn opened(&self) -> Option<&Opened> {
         match self {
             Intake::Open(opened) => Some(opened),
-            _ => None,
+            Intake::Empty | Intake::Header(_) | Intake::Failed(_) => None,
         }
     }
 
     pub fn opened_mut(&mut self) -> Option<&mut Opened> {
         match self {
             Intake::Open(opened) => Some(opened),
-            _ => None,
+            Intake::Empty | Intake::Header(_) | Intake::Failed(_) => None,
         }
     }
 
@@ -92,7 +93,7 @@ impl Intake {
                         opened.folder.take(event);
                         Taken::Read
                     }
-                    _ => Taken::Ignored,
+                    Intake::Empty | Intake::Header(_) | Intake::Failed(_) => Taken::Ignored,
                 }
             }
         }
@@ -107,12 +108,14 @@ impl Intake {
 /// The runbook from the first event (else from the file the header names).
 fn open(header: &Header, first: &Scan<'_>) -> Result<Opened, String> {
     let path = Path::new(&header.runbook.path);
-    let runbook = match first {
-        Scan::Event(Body::SessionStarted { source, .. }) if !source.is_empty() => {
-            crate::doc::load_str(source, path)
-                .map_err(|e| format!("the runbook recorded in the log does not load: {e}"))?
-        }
-        _ => runbook_of(header, &[]).map_err(|e| e.to_string())?,
+    let recorded = match first {
+        Scan::Event(Body::SessionStarted { source, .. }) => Some(source.as_str()),
+        Scan::Event(_) | Scan::Output { .. } | Scan::Unknown(_) => None,
+    };
+    let runbook = match recorded.filter(|source| !source.is_empty()) {
+        Some(source) => crate::doc::load_str(source, path)
+            .map_err(|e| format!("the runbook recorded in the log does not load: {e}"))?,
+        None => runbook_of(header, &[]).map_err(|e| e.to_string())?,
     };
     let params = header
         .params
@@ -122,7 +125,7 @@ fn open(header: &Header, first: &Scan<'_>) -> Result<Opened, String> {
             (k.clone(), shown)
         })
         .collect();
-    let watch = Watch::new(&runbook, header);
+    let watch = Projection::new(&runbook, header);
     Ok(Opened {
         header: header.clone(),
         runbook,

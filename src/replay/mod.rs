@@ -9,6 +9,9 @@
 //!          replay ─► index (offsets, times, marks) ─► player (clock, seek, checkpoints)
 //! ```
 
+// A new event kind or status must be handled wherever events are read: no `_ =>` on enums.
+#![deny(clippy::wildcard_enum_match_arm)]
+
 pub mod follow;
 pub mod index;
 pub mod intake;
@@ -19,6 +22,7 @@ pub mod source;
 pub mod summary;
 pub mod watch;
 
+use crate::session::projection::Mode;
 use chrono::{DateTime, Utc};
 use follow::Follower;
 use index::Mark;
@@ -74,7 +78,7 @@ pub struct Timeline<'a> {
 /// What the read-only screen asks of follow and replay.
 pub trait Feed {
     /// FOLLOW or REPLAY.
-    fn mode(&self) -> &'static str;
+    fn mode(&self) -> Mode;
     /// Takes in what is new (log growth, play time); whether the picture changed.
     fn advance(&mut self, now: Instant) -> io::Result<bool>;
     /// How long the screen may wait for keys before more is due: nothing
@@ -94,8 +98,8 @@ pub trait Feed {
 }
 
 impl Feed for Follower {
-    fn mode(&self) -> &'static str {
-        "FOLLOW"
+    fn mode(&self) -> Mode {
+        Mode::Follow
     }
 
     fn live_log(&self) -> Option<std::path::PathBuf> {
@@ -103,9 +107,9 @@ impl Feed for Follower {
     }
 
     fn advance(&mut self, _now: Instant) -> io::Result<bool> {
-        let before = self.opened().map(|o| o.watch().records);
+        let before = self.opened().map(|o| o.projection().records);
         let polled = self.poll(CATCH_UP_BUDGET, &mut |_| {})?;
-        let after = self.opened().map(|o| o.watch().records);
+        let after = self.opened().map(|o| o.projection().records);
         Ok(polled.bytes > 0 || before != after)
     }
 
@@ -122,7 +126,7 @@ impl Feed for Follower {
     }
 
     fn times(&self, now: DateTime<Utc>) -> Times {
-        let Some(watch) = self.opened().map(Opened::watch) else {
+        let Some(watch) = self.opened().map(Opened::projection) else {
             return Times {
                 now,
                 elapsed: Duration::ZERO,
@@ -140,7 +144,7 @@ impl Feed for Follower {
         Times {
             now,
             elapsed: Duration::from_millis(at),
-            running_for: player::running_for(watch, at),
+            running_for: watch.running_for(at),
         }
     }
 
@@ -160,8 +164,8 @@ impl Feed for Follower {
 }
 
 impl Feed for Player {
-    fn mode(&self) -> &'static str {
-        "REPLAY"
+    fn mode(&self) -> Mode {
+        Mode::Replay
     }
 
     fn advance(&mut self, now: Instant) -> io::Result<bool> {

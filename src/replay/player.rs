@@ -7,9 +7,10 @@
 use super::index::Index;
 use super::intake::{Intake, Opened};
 use super::scan::{self, Line};
-use super::watch::{Folder, Watch};
+use super::watch::Folder;
 use super::{Timeline, Times, Transport};
 use crate::session::log::lines::{BLOCK_BYTES, Lines, Piece};
+use crate::session::projection::Projection;
 use std::collections::BTreeMap;
 use std::fs::File;
 use std::io::{self, Seek, SeekFrom};
@@ -60,7 +61,7 @@ pub struct Player {
     cursor: Cursor,
     /// Events applied: the fold shows events `0..pos`.
     pos: usize,
-    checkpoints: BTreeMap<usize, Watch>,
+    checkpoints: BTreeMap<usize, Projection>,
     /// Play position in session time.
     at_mono: f64,
     pub speed: f64,
@@ -91,7 +92,9 @@ impl Player {
         let mut opened = match intake {
             Intake::Open(opened) => *opened,
             Intake::Failed(reason) => return Err(reason),
-            _ => return Err(format!("{} holds no session", path.display())),
+            Intake::Empty | Intake::Header(_) => {
+                return Err(format!("{} holds no session", path.display()));
+            }
         };
         opened.folder = Folder::new(opened.fresh());
         Ok(Player {
@@ -151,8 +154,9 @@ impl Player {
         }
         self.opened.folder.settle();
         self.checkpoints
-            .insert(self.pos, self.opened.folder.watch.clone());
-        let held = |w: &Watch| -> usize { w.state.steps.iter().map(|s| s.tail.held() + 256).sum() };
+            .insert(self.pos, self.opened.folder.projection.clone());
+        let held =
+            |w: &Projection| -> usize { w.state.steps.iter().map(|s| s.tail.held() + 256).sum() };
         while self.checkpoints.values().map(held).sum::<usize>() > CHECKPOINT_MEMORY {
             if self.checkpoints.len() <= 1 {
                 self.checkpoints.clear();
@@ -280,18 +284,18 @@ impl Player {
 
     /// The clock, elapsed time and running step's time at the play position.
     pub fn times(&self) -> Times {
-        let watch = self.opened.watch();
+        let watch = self.opened.projection();
         let at = self.at_mono();
         Times {
             now: watch.wall_at(at).unwrap_or(self.opened.header.started),
             elapsed: Duration::from_millis(at),
-            running_for: running_for(watch, at),
+            running_for: watch.running_for(at),
         }
     }
 
     /// One line: playing or paused, speed, event number, recorded time.
     pub fn status(&self) -> String {
-        let watch = self.opened.watch();
+        let watch = self.opened.projection();
         let events = if self.index.complete() {
             self.index.len().to_string()
         } else {
@@ -334,16 +338,6 @@ impl Player {
             events: self.index.len(),
         }
     }
-}
-
-/// How long the running step has been running at session time `at`.
-pub fn running_for(watch: &Watch, at: u64) -> Option<Duration> {
-    let started = watch
-        .started_mono
-        .get(watch.state.running?)
-        .copied()
-        .flatten()?;
-    Some(Duration::from_millis(at.saturating_sub(started)))
 }
 
 /// `4×`, `0.25×`.

@@ -111,7 +111,7 @@ impl Scanned<'_> {
         let body = match &self.body {
             Scan::Output { stream, chunk } => Body::Output {
                 stream: *stream,
-                chunk: chunk.to_value(),
+                bytes: chunk.decode().into(),
             },
             Scan::Event(body) => body.clone(),
             Scan::Unknown(_) => return None,

@@ -32,7 +32,7 @@ pub fn state_json(state: &SessionState) -> Value {
             let tail = s.tail.text();
             json!({
                 "id": s.id,
-                "kind": s.kind,
+                "kind": s.kind.word(),
                 "rollback": s.rollback,
                 "status": status_word(s.status),
                 "attempts": s.attempts,
@@ -56,7 +56,11 @@ pub fn state_json(state: &SessionState) -> Value {
         "current": state.current().map(|s| s.id.clone()),
         "running": state.running.and_then(|i| state.steps.get(i)).map(|s| s.id.clone()),
         "events": state.events,
-        "health": state.health,
+        "health": state
+            .health
+            .iter()
+            .map(|(check, status)| (check.clone(), status.as_str()))
+            .collect::<std::collections::BTreeMap<_, _>>(),
         "env_set": state.env_set,
         "env_unset": state.env_unset,
         "cwd": state.cwd,
@@ -78,4 +82,33 @@ pub fn closing_lines(state: &SessionState) -> Vec<String> {
     });
     lines.push(state.tally());
     lines
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use crate::session::event::{Body, Event, HealthStatus};
+
+    #[test]
+    fn health_statuses_read_as_the_log_writes_them() {
+        let rb = crate::doc::load_str(
+            "title: T\nhealth:\n  - {name: api, tcp: '127.0.0.1:1'}\nsteps:\n  - note: hi\n",
+            std::path::Path::new("t.yaml"),
+        )
+        .unwrap();
+        let changed = Event::new(
+            None,
+            Body::HealthChanged {
+                check: "api".into(),
+                from: HealthStatus::Ok,
+                to: HealthStatus::Crit,
+                value: None,
+                reason: None,
+                observed: None,
+            },
+        );
+        let state = SessionState::fold(&rb, [&changed]);
+        assert_eq!(state_json(&state)["health"]["api"], "CRIT");
+    }
 }

@@ -5,7 +5,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::collections::BTreeMap;
 
+pub use super::output_bytes::OutputBytes;
 pub use crate::exec::Stream;
+pub use crate::health::Status as HealthStatus;
 
 /// One event: what happened, to which step (if any).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -54,8 +56,9 @@ pub enum Body {
     },
     Output {
         stream: Stream,
+        /// Stored as `"text"` (UTF-8) or `"b64"` next to `stream`, as the log has always had it.
         #[serde(flatten)]
-        chunk: Value,
+        bytes: OutputBytes,
     },
     StepFinished {
         exit_code: Option<i32>,
@@ -143,8 +146,10 @@ pub enum Body {
     },
     HealthChanged {
         check: String,
-        from: String,
-        to: String,
+        #[serde(with = "health_word")]
+        from: HealthStatus,
+        #[serde(with = "health_word")]
+        to: HealthStatus,
         value: Option<String>,
         reason: Option<String>,
         /// When the probe saw the change; the record's `ts` is when it was written, which
@@ -264,6 +269,51 @@ pub struct Signer {
     pub via: String,
 }
 
+/// A health status as the log writes it (`OK`, `WARN`, `CRIT`, `DOWN`, `UNKNOWN`); a word
+/// this version does not know reads as UNKNOWN.
+mod health_word {
+    use super::HealthStatus;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(status: &HealthStatus, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(status.as_str())
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<HealthStatus, D::Error> {
+        let word = String::deserialize(d)?;
+        Ok(HealthStatus::from_word(&word))
+    }
+}
+
+impl Body {
+    /// Who signed, or tried to (`signed`, `signoff_rejected`).
+    pub fn signer(&self) -> Option<Signer> {
+        let (Body::Signed {
+            role,
+            name,
+            os_user,
+            via,
+            ..
+        }
+        | Body::SignoffRejected {
+            role,
+            name,
+            os_user,
+            via,
+            ..
+        }) = self
+        else {
+            return None;
+        };
+        Some(Signer {
+            role: role.clone(),
+            name: name.clone(),
+            os_user: os_user.clone(),
+            via: via.clone(),
+        })
+    }
+}
+
 impl Event {
     pub fn new(step: Option<&str>, body: Body) -> Self {
         Event {
@@ -287,25 +337,12 @@ impl Event {
         }
     }
 
-    /// Like [`Event::kind_and_data`], consuming the event; output chunks are moved, not copied.
+    /// Like [`Event::kind_and_data`], consuming the event; output bytes are moved, not copied.
     pub fn into_kind_and_data(self) -> (String, Value) {
-        match self.body {
-            Body::Output {
-                stream,
-                chunk: Value::Object(mut map),
-            } => {
-                map.insert(
-                    "stream".into(),
-                    serde_json::to_value(stream).unwrap_or(Value::Null),
-                );
-                ("output".into(), Value::Object(map))
-            }
-            body => Event {
-                step: self.step,
-                body,
-            }
-            .kind_and_data(),
+        if let Body::Output { stream, bytes } = self.body {
+            return ("output".into(), bytes.into_data(stream));
         }
+        self.kind_and_data()
     }
 
     /// Rebuilds an event from a record's fields; `None` for kinds this version does not know.
@@ -338,7 +375,7 @@ mod tests {
                 Some("2#1"),
                 Body::Output {
                     stream: Stream::Stderr,
-                    chunk: serde_json::json!({"text": "boom\n"}),
+                    bytes: "boom\n".into(),
                 },
             ),
             Event::new(
@@ -375,12 +412,48 @@ mod tests {
             Some("x"),
             Body::Output {
                 stream: Stream::Stdout,
-                chunk: serde_json::json!({"b64": "AAE="}),
+                bytes: vec![0xff, 0, 1].into(),
             },
         );
         let (kind, data) = event.kind_and_data();
         assert_eq!(kind, "output");
-        assert_eq!(data, serde_json::json!({"stream": "stdout", "b64": "AAE="}));
+        assert_eq!(data, serde_json::json!({"stream": "stdout", "b64": "/wAB"}));
+        assert_eq!(event.clone().into_kind_and_data(), (kind, data.clone()));
+        assert_eq!(
+            Event::from_record("output", Some("x".into()), &data),
+            Some(event)
+        );
+    }
+
+    #[test]
+    fn health_statuses_are_written_as_people_say_them() {
+        let event = Event::new(
+            None,
+            Body::HealthChanged {
+                check: "api".into(),
+                from: HealthStatus::Ok,
+                to: HealthStatus::Crit,
+                value: None,
+                reason: None,
+                observed: None,
+            },
+        );
+        let (_, data) = event.kind_and_data();
+        assert_eq!(data["from"], "OK");
+        assert_eq!(data["to"], "CRIT");
+        assert_eq!(
+            Event::from_record("health_changed", None, &data),
+            Some(event)
+        );
+        let odd = serde_json::json!({"check": "x", "from": "MAYBE", "to": "DOWN", "value": null, "reason": null});
+        let Some(Event {
+            body: Body::HealthChanged { from, to, .. },
+            ..
+        }) = Event::from_record("health_changed", None, &odd)
+        else {
+            panic!("an unknown status word still reads")
+        };
+        assert_eq!((from, to), (HealthStatus::Unknown, HealthStatus::Down));
     }
 
     #[test]

@@ -17,14 +17,14 @@ pub struct OutputTail {
 }
 
 impl OutputTail {
-    pub fn push(&mut self, stream: Stream, bytes: Vec<u8>) {
+    pub fn push(&mut self, stream: Stream, bytes: &[u8]) {
         self.total += bytes.len() as u64;
         self.bytes += bytes.len();
         match self.segments.back_mut() {
             Some((last, data)) if *last == stream && data.len() < 4096 => {
-                data.extend_from_slice(&bytes)
+                data.extend_from_slice(bytes)
             }
-            _ => self.segments.push_back((stream, bytes)),
+            _ => self.segments.push_back((stream, bytes.to_vec())),
         }
         while let Some((_, front)) = self.segments.front() {
             if self.bytes - front.len() < TAIL_BYTES {

@@ -21,9 +21,11 @@ pub enum RecordedError {
 
 /// The runbook text recorded by `session_started`, if the log has one.
 pub fn recorded_source(events: &[Event]) -> Option<&str> {
-    events.iter().find_map(|event| match &event.body {
-        Body::SessionStarted { source, .. } if !source.is_empty() => Some(source.as_str()),
-        _ => None,
+    events.iter().find_map(|event| {
+        let Body::SessionStarted { source, .. } = &event.body else {
+            return None;
+        };
+        (!source.is_empty()).then_some(source.as_str())
     })
 }
 

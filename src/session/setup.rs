@@ -204,17 +204,21 @@ pub struct Reopened {
 pub fn recorded_steps(events: &[Event]) -> Vec<crate::exec::leftover::Recorded> {
     events
         .iter()
-        .filter_map(|event| match &event.body {
-            super::event::Body::StepProcess {
+        .filter_map(|event| {
+            // Only this one kind says where a step's processes are.
+            let super::event::Body::StepProcess {
                 pgid,
                 leader_start,
                 cgroup,
-            } => Some(crate::exec::leftover::Recorded {
+            } = &event.body
+            else {
+                return None;
+            };
+            Some(crate::exec::leftover::Recorded {
                 pgid: *pgid,
                 leader_start: *leader_start,
                 cgroup: cgroup.as_ref().map(PathBuf::from),
-            }),
-            _ => None,
+            })
         })
         .collect()
 }

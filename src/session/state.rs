@@ -1,8 +1,8 @@
 //! The session state: a pure fold over events. Live running, resume, follow and
 //! replay all build what they show with [`SessionState::apply`], nothing else.
 
-use super::event::{Body, Decision, Event, Outcome, Signer};
-use crate::doc::model::Runbook;
+use super::event::{Body, Decision, Event, HealthStatus, Outcome, Signer};
+use crate::doc::model::{Runbook, StepKind};
 use std::collections::{BTreeMap, HashMap};
 
 pub use super::output_tail::{OutputTail, TAIL_BYTES};
@@ -55,11 +55,44 @@ impl Status {
     }
 }
 
+/// What kind of step a step is, as the fold keeps it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Run,
+    Check,
+    Wait,
+    Gate,
+    Note,
+}
+
+impl Kind {
+    pub fn of(kind: &StepKind) -> Kind {
+        match kind {
+            StepKind::Run(_) => Kind::Run,
+            StepKind::Check(_) => Kind::Check,
+            StepKind::Wait(_) => Kind::Wait,
+            StepKind::Gate(_) => Kind::Gate,
+            StepKind::Note(_) => Kind::Note,
+        }
+    }
+
+    /// `run`, `check`, `wait`, `gate` or `note`, as `show --json` and the screen say it.
+    pub fn word(self) -> &'static str {
+        match self {
+            Kind::Run => "run",
+            Kind::Check => "check",
+            Kind::Wait => "wait",
+            Kind::Gate => "gate",
+            Kind::Note => "note",
+        }
+    }
+}
+
 /// What the fold knows about one step.
 #[derive(Debug, Clone)]
 pub struct StepState {
     pub id: String,
-    pub kind: &'static str,
+    pub kind: Kind,
     pub rollback: bool,
     pub status: Status,
     pub attempts: u32,
@@ -105,7 +138,7 @@ pub struct SessionState {
     pub cwd: Option<String>,
     pub outcome: Option<Outcome>,
     pub end_reason: Option<String>,
-    pub health: BTreeMap<String, String>,
+    pub health: BTreeMap<String, HealthStatus>,
     pub session_notes: Vec<String>,
     pub events: u64,
     /// The operator driving the session now (from start, resume and driver changes).
@@ -120,7 +153,7 @@ impl SessionState {
             .iter()
             .map(|r| StepState {
                 id: r.id(),
-                kind: r.step.kind.label(),
+                kind: Kind::of(&r.step.kind),
                 rollback: r.rollback,
                 status: Status::Pending,
                 attempts: 0,
@@ -275,11 +308,36 @@ impl SessionState {
                 }
             }
             (Body::HealthChanged { check, to, .. }, _) => {
-                self.health.insert(check.clone(), to.clone());
+                self.health.insert(check.clone(), *to);
             }
             (Body::Note { text }, None) => self.session_notes.push(text.clone()),
             (body, Some(i)) => self.apply_to_step(i, body),
-            _ => {}
+            // Step events naming a step this runbook does not have, and bookkeeping.
+            (
+                Body::SessionStarted { .. }
+                | Body::LogRepaired { .. }
+                | Body::DriverLeft { .. }
+                | Body::StepStarted { .. }
+                | Body::Output { .. }
+                | Body::StepFinished { .. }
+                | Body::StepProcess { .. }
+                | Body::StepTimedOut { .. }
+                | Body::StepCancelled { .. }
+                | Body::StepInterrupted { .. }
+                | Body::StepSkipped { .. }
+                | Body::StepMarkedDone { .. }
+                | Body::CheckConfirmed { .. }
+                | Body::WaitStarted { .. }
+                | Body::WaitEnded { .. }
+                | Body::Signed { .. }
+                | Body::GateDecided { .. }
+                | Body::Jumped { .. }
+                | Body::SignoffRejected { .. }
+                | Body::ChainSigned { .. }
+                | Body::SigningFailed { .. }
+                | Body::AnchorFailed { .. },
+                None,
+            ) => {}
         }
     }
 
@@ -302,10 +360,7 @@ impl SessionState {
                 self.running = Some(i);
                 self.cursor = i;
             }
-            Body::Output { stream, chunk } => step.tail.push(
-                *stream,
-                crate::session::log::decode_output(chunk).unwrap_or_default(),
-            ),
+            Body::Output { stream, bytes } => step.tail.push(*stream, bytes.as_slice()),
             Body::StepFinished {
                 exit_code,
                 duration_ms,
@@ -366,144 +421,47 @@ impl SessionState {
                 self.running = None;
                 self.advance_past(i);
             }
-            Body::Signed {
-                role,
-                name,
-                os_user,
-                via,
-                ..
-            } => {
+            Body::Signed { role, .. } => {
                 step.signers.retain(|s| &s.role != role);
-                step.signers.push(Signer {
-                    role: role.clone(),
-                    name: name.clone(),
-                    os_user: os_user.clone(),
-                    via: via.clone(),
-                });
+                step.signers.extend(body.signer());
             }
-            Body::SignoffRejected {
-                role,
-                name,
-                os_user,
-                via,
-                reason,
-                ..
-            } => step.rejections.push(Rejection {
-                signer: Signer {
-                    role: role.clone(),
-                    name: name.clone(),
-                    os_user: os_user.clone(),
-                    via: via.clone(),
-                },
-                reason: reason.clone(),
-            }),
+            Body::SignoffRejected { reason, .. } => {
+                let rejection = body.signer().map(|signer| Rejection {
+                    signer,
+                    reason: reason.clone(),
+                });
+                step.rejections.extend(rejection);
+            }
             Body::GateDecided { decision, .. } => {
+                let go = *decision == Decision::Go;
                 step.decision = Some(*decision);
-                step.status = if *decision == Decision::Go {
-                    Status::Done
-                } else {
-                    Status::NoGo
-                };
-                if *decision == Decision::Go {
+                step.status = if go { Status::Done } else { Status::NoGo };
+                if go {
                     self.advance_past(i);
                 }
             }
             Body::Note { text } => step.notes.push(text.clone()),
             Body::Jumped { .. } => self.cursor = i,
-            _ => {}
+            // Session-wide events are folded by `apply`.
+            Body::SessionStarted { .. }
+            | Body::SessionResumed { .. }
+            | Body::SessionEnded { .. }
+            | Body::LogRepaired { .. }
+            | Body::DriverLeft { .. }
+            | Body::RollbackEntered { .. }
+            | Body::RollbackPrompted { .. }
+            | Body::RollbackDeclined { .. }
+            | Body::HealthChanged { .. }
+            | Body::EnvChanged { .. }
+            | Body::DriverChanged { .. }
+            | Body::ChainSigned { .. }
+            | Body::SigningFailed { .. }
+            | Body::AnchorFailed { .. } => {}
         }
     }
 }
 
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
-mod tests {
-    use super::*;
-
-    fn runbook() -> Runbook {
-        let text = "title: T\nsteps:\n  - gate: Sign-off\n    name: approve\n    signoffs: [Lead, {role: SRE, distinct: true}]\n";
-        crate::doc::load_str(text, std::path::Path::new("t.yaml")).unwrap()
-    }
-
-    fn started(operator: &str) -> Event {
-        Event::new(
-            None,
-            Body::SessionStarted {
-                title: "T".into(),
-                steps: 1,
-                yes: false,
-                dry_run: false,
-                skip_waits: false,
-                source: String::new(),
-                operator: operator.into(),
-            },
-        )
-    }
-
-    #[test]
-    fn the_fold_keeps_the_current_driver() {
-        let rb = runbook();
-        let resumed = Event::new(
-            None,
-            Body::SessionResumed {
-                operator: "bob".into(),
-                host: "h".into(),
-                pid: 1,
-                torn_bytes_dropped: 0,
-            },
-        );
-        let changed = Event::new(
-            None,
-            Body::DriverChanged {
-                from: "ana".into(),
-                to: "bob".into(),
-                host: "h".into(),
-            },
-        );
-        let left = Event::new(
-            None,
-            Body::DriverLeft {
-                operator: "ana".into(),
-            },
-        );
-        let state = SessionState::fold(&rb, [&started("ana")]);
-        assert_eq!(state.driver.as_deref(), Some("ana"));
-        let state = SessionState::fold(&rb, [&started("ana"), &left, &resumed, &changed]);
-        assert_eq!(state.driver.as_deref(), Some("bob"));
-        assert_eq!(SessionState::fold(&rb, [&started("")]).driver, None);
-    }
-
-    #[test]
-    fn signers_keep_where_they_signed_from_and_rejections_are_kept() {
-        let rb = runbook();
-        let signed = Event::new(
-            Some("approve"),
-            Body::Signed {
-                role: "Lead".into(),
-                name: "Bob".into(),
-                os_user: "bob".into(),
-                via: "follower@laptop".into(),
-                request: Some("n1".into()),
-            },
-        );
-        let rejected = Event::new(
-            Some("approve"),
-            Body::SignoffRejected {
-                role: "SRE".into(),
-                name: "Ana".into(),
-                os_user: "ana".into(),
-                via: "driver".into(),
-                reason: "a second person signs SRE".into(),
-                request: None,
-            },
-        );
-        let state = SessionState::fold(&rb, [&signed, &rejected]);
-        let step = &state.steps[0];
-        assert_eq!(step.signers.len(), 1);
-        assert_eq!(step.signers[0].via, "follower@laptop");
-        assert_eq!(step.rejections.len(), 1);
-        assert_eq!(step.rejections[0].signer.role, "SRE");
-        assert_eq!(step.rejections[0].reason, "a second person signs SRE");
-        assert_eq!(step.status, Status::Pending, "a rejection signs nothing");
-    }
-}
+#[path = "state_tests.rs"]
+mod tests;

@@ -1,76 +1,46 @@
 //! The screen's own state — selection, dialogs, scroll — and what each key
-//! does: a pure function from a key and the session state to effects, which
-//! the runtime carries out on the engine. Nothing here does IO.
+//! does: a pure function from a key and the session state to commands, which
+//! the runtime hands to the engine. Enter answers what the conductor asks at the
+//! current step, in the dialog that fits the question. Nothing here does IO.
 
 use super::dialog::{Dialog, Purpose};
 use crate::doc::model::{Confirm, StepKind, StepRef};
-use crate::session::event::Decision;
-use crate::session::state::{SessionState, Status};
+use crate::session::clock::Now;
+use crate::session::conductor::{Here, Next, Policy, Prompt};
+use crate::session::health_board::HealthBoard;
+use crate::session::kinds;
+use crate::session::state::{Kind, SessionState, Status};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
-/// What the operator asked the session to do.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Effect {
-    Run {
-        index: usize,
-    },
-    Skip {
-        index: usize,
-        reason: String,
-    },
-    MarkDone {
-        index: usize,
-        reason: String,
-    },
-    ConfirmCheck {
-        index: usize,
-    },
-    StartWait {
-        index: usize,
-    },
-    EndWait {
-        index: usize,
-        reason: String,
-    },
-    Sign {
-        index: usize,
-        role: String,
-        name: String,
-    },
-    Decide {
-        index: usize,
-        decision: Decision,
-    },
-    Note {
-        index: Option<usize>,
-        text: String,
-    },
-    EnterRollback {
-        reason: String,
-    },
-    /// Stay on the forward path after a `rollback_if` prompt.
-    DeclineRollback {
-        reason: String,
-    },
-    Jump {
-        index: usize,
-    },
-    Cancel,
-    /// Quit; the session stays resumable.
-    Leave,
-    /// End the session as aborted, then quit.
-    Abort {
-        reason: String,
-    },
-    /// The walk is over: end the session, then quit.
-    Finish,
-}
+/// What the operator asked the session to do: the engine's commands.
+pub use crate::session::input::Command as Effect;
 
 /// What the handler needs to know about the session (read-only).
 pub struct Ctx<'a> {
     pub refs: &'a [StepRef<'a>],
     pub state: &'a SessionState,
     pub running: bool,
+}
+
+impl Ctx<'_> {
+    /// What the current step's kind asks of the operator at the wheel (the conductor's
+    /// rules for it, whatever else — a rollback prompt — is open).
+    pub fn step_prompt(&self) -> Option<Next> {
+        let health = HealthBoard::default();
+        let here = Here {
+            refs: self.refs,
+            state: self.state,
+            health: &health,
+            now: Now::system(),
+            arrived: None,
+            sign_command: "",
+        };
+        if self.state.walk_finished() {
+            return None;
+        }
+        let at = here.at(self.state.cursor)?;
+        Some(kinds::rules(&at.r.step.kind).next(&at, &Policy::default()))
+    }
 }
 
 /// The screen's state.
@@ -275,10 +245,10 @@ fn with_current(app: &mut App, ctx: &Ctx, dialog: impl FnOnce(usize) -> Dialog) 
     }
 }
 
-/// Enter on the current step: the natural next action for its kind.
+/// Enter on the current step: the answer to what its kind asks, or the dialog for it.
 fn act(app: &mut App, ctx: &Ctx) -> Vec<Effect> {
     let index = ctx.state.cursor;
-    let (Some(r), Some(step)) = (ctx.refs.get(index), ctx.state.steps.get(index)) else {
+    let (Some(step), Some(next)) = (ctx.state.steps.get(index), ctx.step_prompt()) else {
         app.message = Some("the walk is over: q ends the session".into());
         return Vec::new();
     };
@@ -286,32 +256,46 @@ fn act(app: &mut App, ctx: &Ctx) -> Vec<Effect> {
         app.message = Some("a step is running: x cancels it".into());
         return Vec::new();
     }
-    match &r.step.kind {
-        StepKind::Run(run) => match run.confirm {
-            Confirm::None if step.status == Status::Pending => return vec![Effect::Run { index }],
-            Confirm::Danger => {
-                app.dialog = Some(Dialog::TypeName {
-                    index,
-                    typed: String::new(),
-                })
-            }
-            _ => app.dialog = Some(Dialog::ConfirmRun { index }),
-        },
-        StepKind::Check(_) => return vec![Effect::ConfirmCheck { index }],
-        StepKind::Wait(_) if step.status == Status::Running => {
-            app.message = Some("waiting: e ends the wait early".into())
+    let Next::Ask(prompt) = next else {
+        if step.kind == Kind::Wait && step.status == Status::Running {
+            app.message = Some("waiting: e ends the wait early".into());
         }
-        StepKind::Wait(_) => return vec![Effect::StartWait { index }],
-        StepKind::Gate(gate) if !gate.signoffs.is_empty() => {
-            app.dialog = Some(Dialog::first_signoff(index, gate, step))
+        return Vec::new();
+    };
+    match prompt {
+        Prompt::Run {
+            confirm: Confirm::None,
+            again: false,
+            ..
+        } if step.status == Status::Pending => return vec![Effect::Run { index }],
+        Prompt::Run {
+            confirm: Confirm::Danger,
+            ..
+        } => {
+            app.dialog = Some(Dialog::TypeName {
+                index,
+                typed: String::new(),
+            })
         }
-        StepKind::Gate(_) => app.dialog = Some(Dialog::Gate { index }),
-        StepKind::Note(_) => {
+        Prompt::Run { .. } | Prompt::Failed { .. } => {
+            app.dialog = Some(Dialog::ConfirmRun { index })
+        }
+        Prompt::Check { .. } => return vec![Effect::ConfirmCheck { index }],
+        Prompt::Wait { .. } => return vec![Effect::StartWait { index }],
+        Prompt::Note { .. } => {
             return vec![Effect::MarkDone {
                 index,
                 reason: "read".into(),
             }];
         }
+        Prompt::Gate { .. } => app.dialog = Some(Dialog::Gate { index }),
+        Prompt::NoGo { .. } => app.dialog = Some(Dialog::NoGo { index }),
+        Prompt::Signoff { .. } => {
+            if let Some(StepKind::Gate(gate)) = ctx.refs.get(index).map(|r| &r.step.kind) {
+                app.dialog = Some(Dialog::first_signoff(index, gate, step));
+            }
+        }
+        Prompt::Rollback { .. } => {}
     }
     Vec::new()
 }
@@ -348,7 +332,7 @@ fn end_wait(app: &mut App, ctx: &Ctx) -> Vec<Effect> {
         .state
         .steps
         .get(index)
-        .is_some_and(|s| s.kind == "wait" && s.status == Status::Running);
+        .is_some_and(|s| s.kind == Kind::Wait && s.status == Status::Running);
     if waiting {
         app.dialog = Some(Dialog::reason(Purpose::EndWait(index)));
     } else {

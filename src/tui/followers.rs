@@ -7,9 +7,9 @@ use super::dialog::Dialog;
 use crate::doc::model::StepKind;
 use crate::session::engine::{Engine, SignoffNews};
 
-/// Reads followers' requests and reports sign-offs; whether the screen changed.
-pub fn poll(engine: &mut Engine, app: &mut App) -> bool {
-    let news = engine.poll_signoffs();
+/// Shows what became of sign-offs (signed here or by a follower, rejected); whether the
+/// screen changed.
+pub fn show(engine: &Engine, app: &mut App, news: Vec<SignoffNews>) -> bool {
     let changed = !news.is_empty();
     // A refused GO only follows from what came before it: the rejection says more.
     let shown = news
@@ -38,7 +38,7 @@ fn refresh_dialog(engine: &Engine, app: &mut App) {
     let index = *index;
     let (Some(StepKind::Gate(gate)), Some(step)) = (
         engine.refs.get(index).map(|r| &r.step.kind),
-        engine.state.steps.get(index),
+        engine.state().steps.get(index),
     ) else {
         return;
     };
@@ -56,12 +56,12 @@ fn hint(engine: &Engine, app: &mut App) -> bool {
     if app.message.is_some() || app.dialog.is_some() || app.search.is_some() {
         return false;
     }
-    let index = engine.state.cursor;
+    let index = engine.state().cursor;
     let undecided = engine
-        .state
+        .state()
         .steps
         .get(index)
-        .is_some_and(|s| s.decision.is_none() && engine.state.running.is_none());
+        .is_some_and(|s| s.decision.is_none() && engine.state().running.is_none());
     let missing = engine.unsigned_roles(index);
     let Some(first) = missing.first().filter(|_| undecided) else {
         return false;

@@ -1,7 +1,8 @@
 //! Terminal input read on its own thread, so the loop never blocks in the
 //! terminal library: it keeps checking signals even if the terminal goes away
 //! (a closed terminal can make the reader spin; SIGHUP still ends the session).
-//! Reading pauses while an `interactive=true` step owns the terminal.
+//! Reading pauses while an `interactive=true` step owns the terminal. Events go to a
+//! channel of their own, or into a session's queue ([`KeyReader::start_into`]).
 
 use crossterm::event::{self, Event};
 use std::sync::Arc;
@@ -12,6 +13,7 @@ use std::time::{Duration, Instant};
 const POLL: Duration = Duration::from_millis(20);
 
 pub struct KeyReader {
+    /// Empty when the events go into a session's queue.
     events: Receiver<Event>,
     paused: Arc<AtomicBool>,
     idle: Arc<AtomicBool>,
@@ -21,6 +23,19 @@ pub struct KeyReader {
 impl KeyReader {
     pub fn start() -> std::io::Result<Self> {
         let (tx, events) = mpsc::channel();
+        KeyReader::spawn(events, move |ev| tx.send(ev).is_ok())
+    }
+
+    /// Reads into `sink` (a session's queue) instead of [`KeyReader::next`].
+    pub fn start_into(sink: impl Fn(Event) -> bool + Send + 'static) -> std::io::Result<Self> {
+        let (_, events) = mpsc::channel();
+        KeyReader::spawn(events, sink)
+    }
+
+    fn spawn(
+        events: Receiver<Event>,
+        sink: impl Fn(Event) -> bool + Send + 'static,
+    ) -> std::io::Result<Self> {
         let paused = Arc::new(AtomicBool::new(false));
         let idle = Arc::new(AtomicBool::new(false));
         let stop = Arc::new(AtomicBool::new(false));
@@ -38,7 +53,7 @@ impl KeyReader {
                     match event::poll(POLL) {
                         Ok(true) => {
                             let Ok(ev) = event::read() else { return };
-                            if tx.send(ev).is_err() {
+                            if !sink(ev) {
                                 return;
                             }
                         }

@@ -1,55 +1,95 @@
-//! The read-only screen for follow and replay: the walk's view fed by a
-//! [`Feed`] instead of an engine. It takes in what is new, reads keys in
-//! batches (they move around, never act), and redraws at most ~60 times a
-//! second and only when something changed (once a second for the clock).
+//! The one render loop every screen runs — the live walk, a follower's, a replay — and
+//! the read-only source follow and replay feed it. A [`Source`] takes in what is new
+//! (the engine's inputs, a growing log, play time), hands the loop terminal events and
+//! draws a frame from its projection; the loop reads keys in batches and redraws at most
+//! ~60 times a second (~30 while output streams) and only when something changed (once a
+//! second for the clock).
 
 use super::app::{App, Ctx};
 use super::browse::{self, Browse, FOLLOW_KEYS, REPLAY_KEYS};
 use super::keys::KeyReader;
 use super::terminal::Screen;
-use super::view::{self, ReadOnly, View};
-use crate::health::{CheckState, Sample, Status};
+use super::view::{self, Mode, ReadOnly, View};
 use crate::replay::Feed;
-use crate::replay::intake::Opened;
+use crate::session::projection::Projection;
 use crate::signals::Signals;
 use chrono::{DateTime, Utc};
-use crossterm::event::{Event, KeyEventKind};
+use crossterm::event::{Event, KeyEvent, KeyEventKind};
 use ratatui::Frame;
 use ratatui::layout::Alignment;
 use ratatui::style::{Color, Style};
 use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
-use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
+pub use super::tty::TtyScreen;
+
 const FRAME: Duration = Duration::from_millis(16);
-/// How long a message (a refused key, "no later step") stays in the footer.
+/// Between frames while a step's output streams and no key was pressed: the terminal
+/// then has half the bytes to parse, which keeps it quick to show the next key press.
+const STREAMING_FRAME: Duration = Duration::from_millis(33);
+/// How long a message (a refused key, "no later step") stays on a read-only screen.
 const MESSAGE_FOR: Duration = Duration::from_secs(3);
 
-/// How the read-only screen ended.
+/// How a screen ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Closed {
-    /// `q` or Ctrl-C.
+    /// `q` or Ctrl-C (or, live, the walk ended).
     Quit,
     /// SIGTERM, SIGHUP or SIGINT from outside.
     Signal(i32),
 }
 
-/// Shows `feed` full-screen until `q` or a terminating signal; restores the
-/// terminal on every path.
-pub fn run(feed: &mut dyn Feed, signals: &Signals) -> std::io::Result<Closed> {
-    let mut screen = Screen::enter()?;
-    let result = event_loop(feed, &mut screen, signals);
-    screen.leave();
-    result
+/// What one screen shows and how it takes keys: the loop's three feeds.
+pub trait Source {
+    /// Takes in what is new at `now`; whether the picture changed.
+    fn advance(
+        &mut self,
+        now: Instant,
+        app: &mut App,
+        screen: &mut Screen,
+    ) -> std::io::Result<bool>;
+    /// The next terminal event, waiting at most `wait` (meanwhile a live source takes in
+    /// the engine's inputs, returning early once the picture changed).
+    fn next_event(&mut self, app: &mut App, wait: Duration) -> Option<Event>;
+    /// How long to wait when nothing is to be drawn.
+    fn wake_in(&self) -> Duration;
+    /// One key; whether the screen closes.
+    fn key(&mut self, app: &mut App, key: KeyEvent) -> std::io::Result<bool>;
+    /// Whether the screen is done (the live walk ended).
+    fn done(&self) -> bool {
+        false
+    }
+    /// Output is streaming: frames may come half as often.
+    fn streaming(&self) -> bool {
+        false
+    }
+    /// The terminal belongs to someone else for now (an interactive step): nothing is drawn.
+    fn away(&self) -> bool {
+        false
+    }
+    /// Messages vanish after a while (read-only screens; the live walk clears them on a key).
+    fn messages_expire(&self) -> bool;
+    /// The terminal was resized.
+    fn resized(&mut self, _screen: &Screen) {}
+    /// The projection the selection follows.
+    fn projection(&self) -> Option<&Projection>;
+    /// Draws one frame (`now`: the wall clock and the monotonic one).
+    fn draw(
+        &mut self,
+        frame: &mut Frame,
+        app: &App,
+        tty: &mut TtyScreen,
+        now: (DateTime<Utc>, Instant),
+    );
 }
 
-fn event_loop(
-    feed: &mut dyn Feed,
+/// Runs `source` on `screen` until it closes or a terminating signal arrives.
+pub fn run_loop(
+    source: &mut dyn Source,
+    app: &mut App,
     screen: &mut Screen,
     signals: &Signals,
 ) -> std::io::Result<Closed> {
-    let keys = KeyReader::start()?;
-    let mut app = App::new(0);
     let mut tty = TtyScreen::default();
     let mut last_draw: Option<Instant> = None;
     let mut dirty = true;
@@ -59,38 +99,52 @@ fn event_loop(
         if let Some(sig) = signals.received() {
             return Ok(Closed::Signal(sig));
         }
-        dirty |= feed.advance(Instant::now())?;
-        let wait = if dirty {
-            Duration::ZERO
+        dirty |= source.advance(Instant::now(), app, screen)?;
+        if source.done() {
+            return Ok(Closed::Quit);
+        }
+        let frame = if source.streaming() {
+            STREAMING_FRAME
         } else {
-            feed.wake_in()
+            FRAME
+        };
+        let until_frame = last_draw.map_or(Duration::ZERO, |t| frame.saturating_sub(t.elapsed()));
+        let mut wait = if dirty {
+            until_frame.min(source.wake_in())
+        } else {
+            source.wake_in()
         };
         let mut pressed = false;
-        let mut wait_for = wait;
-        while let Some(event) = keys.next(wait_for) {
-            wait_for = Duration::ZERO;
+        while let Some(event) = source.next_event(app, wait) {
+            wait = Duration::ZERO;
             match event {
                 Event::Key(key) if key.kind != KeyEventKind::Release => {
                     pressed = true;
-                    if on_key(feed, &mut app, key)? {
+                    if source.key(app, key)? {
                         return Ok(Closed::Quit);
                     }
                 }
-                Event::Resize(..) => pressed = true,
+                Event::Resize(..) => {
+                    source.resized(screen);
+                    pressed = true;
+                }
                 _ => {}
             }
         }
-        dirty |= pressed | expire_message(&mut app, &mut shown_since);
+        if source.messages_expire() {
+            dirty |= expire_message(app, &mut shown_since);
+        }
+        dirty |= pressed;
         let second = Utc::now().timestamp();
         let ticked = second != last_second;
         last_second = second;
-        let due = pressed || last_draw.is_none_or(|t| t.elapsed() >= FRAME);
-        if (dirty && due) || ticked {
-            if let Some(opened) = feed.opened() {
-                sync_selection(&mut app, opened.watch());
+        let due = pressed || last_draw.is_none_or(|t| t.elapsed() >= frame);
+        if ((dirty && due) || ticked) && !source.away() {
+            if let Some(projection) = source.projection() {
+                sync_selection(app, projection);
             }
-            let (now, instant) = (Utc::now(), Instant::now());
-            screen.draw(|frame| draw(frame, feed, &app, &mut tty, (now, instant)))?;
+            let now = (Utc::now(), Instant::now());
+            screen.draw(|frame| source.draw(frame, app, &mut tty, now))?;
             last_draw = Some(Instant::now());
             dirty = false;
         }
@@ -99,12 +153,12 @@ fn event_loop(
 
 /// Keeps the selection on the walk's current step while following it; once
 /// the walk is over, on the last step anything happened to.
-pub fn sync_selection(app: &mut App, watch: &crate::replay::watch::Watch) {
-    app.sync_selection(&watch.state);
+pub fn sync_selection(app: &mut App, projection: &Projection) {
+    app.sync_selection(&projection.state);
     if app.follow_walk
         && !app.hold
-        && watch.state.walk_finished()
-        && let Some(step) = watch.last_step
+        && projection.state.walk_finished()
+        && let Some(step) = projection.last_step
     {
         app.selected = step;
     }
@@ -132,20 +186,75 @@ fn expire_message(app: &mut App, shown_since: &mut Option<(String, Instant)>) ->
     }
 }
 
+/// Follow or replay as a source: the feed, and keys from the terminal.
+struct Watching<'f> {
+    feed: &'f mut dyn Feed,
+    keys: KeyReader,
+}
+
+/// Shows `feed` full-screen until `q` or a terminating signal; restores the
+/// terminal on every path.
+pub fn run(feed: &mut dyn Feed, signals: &Signals) -> std::io::Result<Closed> {
+    let mut screen = Screen::enter()?;
+    let result = KeyReader::start().and_then(|keys| {
+        let mut source = Watching { feed, keys };
+        run_loop(&mut source, &mut App::new(0), &mut screen, signals)
+    });
+    screen.leave();
+    result
+}
+
+impl Source for Watching<'_> {
+    fn advance(
+        &mut self,
+        now: Instant,
+        _app: &mut App,
+        _screen: &mut Screen,
+    ) -> std::io::Result<bool> {
+        self.feed.advance(now)
+    }
+
+    fn next_event(&mut self, _app: &mut App, wait: Duration) -> Option<Event> {
+        self.keys.next(wait)
+    }
+
+    fn wake_in(&self) -> Duration {
+        self.feed.wake_in()
+    }
+
+    fn key(&mut self, app: &mut App, key: KeyEvent) -> std::io::Result<bool> {
+        on_key(self.feed, app, key)
+    }
+
+    fn messages_expire(&self) -> bool {
+        true
+    }
+
+    fn projection(&self) -> Option<&Projection> {
+        self.feed.opened().map(|o| o.projection())
+    }
+
+    fn draw(
+        &mut self,
+        frame: &mut Frame,
+        app: &App,
+        tty: &mut TtyScreen,
+        now: (DateTime<Utc>, Instant),
+    ) {
+        draw(frame, self.feed, app, tty, now);
+    }
+}
+
 /// One key; whether to quit.
-fn on_key(
-    feed: &mut dyn Feed,
-    app: &mut App,
-    key: crossterm::event::KeyEvent,
-) -> std::io::Result<bool> {
+fn on_key(feed: &mut dyn Feed, app: &mut App, key: KeyEvent) -> std::io::Result<bool> {
     let replay = feed.timeline().is_some();
     let browse = match feed.opened() {
         Some(opened) => {
             let refs = opened.runbook.steps();
             let ctx = Ctx {
                 refs: &refs,
-                state: &opened.watch().state,
-                running: opened.watch().state.running.is_some(),
+                state: &opened.projection().state,
+                running: opened.projection().state.running.is_some(),
             };
             browse::key(app, key, &ctx, replay)
         }
@@ -200,18 +309,19 @@ pub fn draw(
         waiting(frame, mode, &status);
         return;
     };
-    let watch = opened.watch();
+    let projection = opened.projection();
     let refs = opened.runbook.steps();
-    let health = recorded_health(opened, times.elapsed, instant);
-    let terminals = tty.update(&watch.state, app.selected, frame.area());
+    let at_ms = u64::try_from(times.elapsed.as_millis()).unwrap_or(u64::MAX);
+    let health = projection.health_panel(&opened.runbook.meta.health, at_ms, instant);
+    let terminals = tty.update(&projection.state, app.selected, frame.area());
     let view = View {
         runbook: &opened.runbook,
         refs: &refs,
-        state: &watch.state,
+        state: &projection.state,
         app,
         now: times.now,
         elapsed: times.elapsed,
-        operator: watch.operator(),
+        operator: projection.operator(),
         mode,
         running_for: times.running_for,
         params: &opened.params,
@@ -230,76 +340,12 @@ pub fn draw(
     view::draw_readonly(frame, &view, &extra);
 }
 
-/// A `tty=true` step's recorded output played through a terminal emulator, as the driver
-/// saw it (progress bars redraw in place), sized like the live view's pseudo-terminal. Kept
-/// between frames: output that arrived since is fed on; a new step, size or a shorter tail
-/// (a seek back) starts a fresh emulator.
-#[derive(Default)]
-pub struct TtyScreen {
-    screens: HashMap<usize, vt100::Parser>,
-    /// Step, bytes fed so far, size.
-    fed: Option<(usize, u64, (u16, u16))>,
-}
-
-impl TtyScreen {
-    pub fn update(
-        &mut self,
-        state: &crate::session::state::SessionState,
-        selected: usize,
-        area: ratatui::layout::Rect,
-    ) -> &HashMap<usize, vt100::Parser> {
-        let Some(tail) = state.steps.get(selected).map(|s| &s.tail) else {
-            return self.clear();
-        };
-        if !tail
-            .segments
-            .iter()
-            .any(|(stream, _)| *stream == crate::exec::Stream::Pty)
-        {
-            return self.clear();
-        }
-        let size = super::terminal::pty_size_for(area.width, area.height);
-        let bytes: Vec<u8> = tail
-            .segments
-            .iter()
-            .flat_map(|(_, d)| d.iter().copied())
-            .collect();
-        let new = match self.fed {
-            Some((step, fed, was)) if step == selected && was == size && tail.total >= fed => {
-                usize::try_from(tail.total - fed)
-                    .ok()
-                    .filter(|n| *n <= bytes.len())
-            }
-            _ => None,
-        };
-        let start = match new {
-            Some(n) => bytes.len() - n,
-            None => {
-                self.screens =
-                    HashMap::from([(selected, vt100::Parser::new(size.1, size.0, 1000))]);
-                0
-            }
-        };
-        if let Some(parser) = self.screens.get_mut(&selected) {
-            parser.process(&bytes[start..]);
-        }
-        self.fed = Some((selected, tail.total, size));
-        &self.screens
-    }
-
-    fn clear(&mut self) -> &HashMap<usize, vt100::Parser> {
-        self.screens.clear();
-        self.fed = None;
-        &self.screens
-    }
-}
-
 /// Before the session's first event: what is awaited.
-fn waiting(frame: &mut Frame, mode: &str, status: &str) {
+fn waiting(frame: &mut Frame, mode: Mode, status: &str) {
     let block = Block::new()
         .borders(Borders::ALL)
         .border_style(Style::new().fg(Color::DarkGray))
-        .title(format!(" runbook · {mode} "));
+        .title(format!(" runbook · {} ", mode.word()));
     frame.render_widget(
         Paragraph::new(format!("{status}\n\nq quits"))
             .alignment(Alignment::Center)
@@ -307,111 +353,4 @@ fn waiting(frame: &mut Frame, mode: &str, status: &str) {
             .block(block),
         frame.area(),
     );
-}
-
-fn status_named(word: &str) -> Status {
-    match word {
-        "OK" => Status::Ok,
-        "WARN" => Status::Warn,
-        "CRIT" => Status::Crit,
-        "DOWN" => Status::Down,
-        _ => Status::Unknown,
-    }
-}
-
-/// The runbook's health checks as the log recorded them at session time `at`.
-fn recorded_health(opened: &Opened, at: Duration, now: Instant) -> Vec<CheckState> {
-    let watch = opened.watch();
-    let at_ms = u64::try_from(at.as_millis()).unwrap_or(u64::MAX);
-    opened
-        .runbook
-        .meta
-        .health
-        .iter()
-        .map(|check| {
-            let seen = watch.health.get(&check.name);
-            let status = seen.map_or(Status::Unknown, |s| status_named(&s.status));
-            let age = seen.map_or(at_ms, |s| at_ms.saturating_sub(s.since_mono));
-            CheckState {
-                name: check.name.clone(),
-                kind: check.probe.label(),
-                target: crate::health::target(&check.probe),
-                last: seen.map(|s| Sample {
-                    status,
-                    value: s.history.last().copied().flatten(),
-                    shown: s.value.clone().unwrap_or_default(),
-                    reason: s.reason.clone(),
-                }),
-                status,
-                since: now.checked_sub(Duration::from_millis(age)).unwrap_or(now),
-                history: seen.map(|s| s.history.clone()).unwrap_or_default(),
-                failures: 0,
-            }
-        })
-        .collect()
-}
-
-#[cfg(test)]
-#[allow(clippy::unwrap_used)]
-mod tests {
-    use super::*;
-    use crate::session::event::{Body, Event, Stream};
-    use crate::session::state::SessionState;
-
-    #[test]
-    fn a_tty_steps_output_is_replayed_through_a_terminal() {
-        let rb = crate::doc::load_str(
-            "# T\n```bash {name=bar tty=true}\n./progress\n```\n```bash {name=plain}\necho hi\n```\n",
-            std::path::Path::new("t.md"),
-        )
-        .unwrap();
-        let output = |step: &str, stream, text: &str| {
-            Event::new(
-                Some(step),
-                Body::Output {
-                    stream,
-                    chunk: serde_json::json!({ "text": text }),
-                },
-            )
-        };
-        let events = [
-            output("bar", Stream::Pty, "10%\r50%\r100% done\r\n"),
-            output("plain", Stream::Stdout, "hi\n"),
-        ];
-        let state = SessionState::fold(&rb, &events);
-        let area = ratatui::layout::Rect::new(0, 0, 120, 40);
-        let mut tty = TtyScreen::default();
-        let screen = tty.update(&state, 0, area)[&0].screen().contents();
-        assert_eq!(screen.lines().next(), Some("100% done"));
-        assert!(
-            tty.update(&state, 1, area).is_empty(),
-            "pipes are shown as text"
-        );
-    }
-
-    #[test]
-    fn output_that_arrives_later_is_fed_on_not_replayed() {
-        let rb = crate::doc::load_str(
-            "# T\n```bash {name=bar tty=true}\n./progress\n```\n",
-            std::path::Path::new("t.md"),
-        )
-        .unwrap();
-        let chunk = |text: &str| {
-            Event::new(
-                Some("bar"),
-                Body::Output {
-                    stream: Stream::Pty,
-                    chunk: serde_json::json!({ "text": text }),
-                },
-            )
-        };
-        let area = ratatui::layout::Rect::new(0, 0, 120, 40);
-        let mut state = SessionState::fold(&rb, &[chunk("line one\r\n")]);
-        let mut tty = TtyScreen::default();
-        tty.update(&state, 0, area);
-        state.apply(&chunk("line two\r\n"));
-        let screen = tty.update(&state, 0, area)[&0].screen().contents();
-        let rows: Vec<&str> = screen.lines().take(2).collect();
-        assert_eq!(rows, ["line one", "line two"]);
-    }
 }

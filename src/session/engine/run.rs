@@ -1,61 +1,33 @@
-//! Running a run step inside the engine: start it (synced first), pump its
-//! output through masking to the screen and the log, record how it ended.
+//! Runs in the engine: each start handed to the executor under a fresh [`RunId`] (the
+//! start is on disk before the command runs), each run's output masked, batched and
+//! recorded, and its end recorded with what it exported and where it `cd`'d carried to
+//! the next step.
 
 use super::Engine;
 use super::batch::OutputBatch;
 use crate::doc::model::StepKind;
-use crate::exec::{self, ExecEvent, Exit, IoMode, Outcome as ExecOutcome, RunRequest, RunningStep};
+use crate::exec::{ExecEvent, Exit, IoMode, Outcome as ExecOutcome};
 use crate::session::event::{Body, Stream};
-use crate::session::log::encode_output;
+use crate::session::executor::{RunId, RunSpec};
 use crate::session::log::{AuditError, SyncPolicy};
 use crate::session::mask::{StreamMasker, is_secret};
-use crate::session::policy::{AfterFailure, after_failure};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
-use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 /// Variables the shell manages itself; their changes are not worth an audit event.
 const SHELL_NOISE: &[&str] = &["PWD", "OLDPWD", "SHLVL", "_"];
 
-/// A step whose process is running.
-pub struct Running {
+/// A run in flight.
+pub struct Run {
+    pub id: RunId,
+    /// The step it runs.
     pub index: usize,
-    handle: RunningStep,
-    rx: Receiver<ExecEvent>,
     maskers: [StreamMasker; 3],
     batch: OutputBatch,
     pub started: Instant,
-}
-
-/// How a run step ended.
-#[derive(Debug, Clone, PartialEq)]
-pub struct RunEnd {
-    pub index: usize,
-    pub ok: bool,
-    pub exit_code: Option<i32>,
-    pub timed_out: bool,
-    pub cancelled: bool,
-    pub duration: Duration,
-}
-
-impl RunEnd {
-    /// How a failed run ended, in a few words: `exit 3`, `timed out`, `cancelled`, `killed by a signal`.
-    pub fn failure(&self) -> String {
-        match self.exit_code {
-            _ if self.timed_out => "timed out".into(),
-            _ if self.cancelled => "cancelled".into(),
-            Some(code) => format!("exit {code}"),
-            None => "killed by a signal".into(),
-        }
-    }
-}
-
-/// What `begin_run` did.
-pub enum Begun {
-    Running,
-    /// Nothing ran (dry run, or the step could not start); it is already recorded.
-    Ended(RunEnd),
+    /// It owns the terminal (`interactive=true`).
+    pub interactive: bool,
 }
 
 fn slot(stream: Stream) -> usize {
@@ -67,115 +39,117 @@ fn slot(stream: Stream) -> usize {
 }
 
 impl Engine<'_> {
-    /// After a failed run: the policy every driver follows (retries, then `on_fail`), with
-    /// what `on_fail` asks for (a skip, or entering rollback) already recorded. Retrying and
-    /// stopping for the operator are left to the driver.
-    pub fn after_failure(&mut self, end: &RunEnd) -> AfterFailure {
-        let Some(StepKind::Run(run)) = self.refs.get(end.index).map(|r| &r.step.kind) else {
-            return AfterFailure::Stop;
+    /// Starts run step `index` (nothing when a run is in flight). A step that needs the
+    /// terminal waits until the driver hands it over ([`Engine::hand_terminal`]).
+    pub(super) fn start_run(&mut self, index: usize, auto: bool) {
+        let Some(StepKind::Run(run)) = self.refs.get(index).map(|r| &r.step.kind) else {
+            return;
         };
-        let attempts = self.state.steps.get(end.index).map_or(1, |s| s.attempts);
-        let can_roll_back = self.has_rollback() && !self.state.in_rollback;
-        let policy = after_failure(run, attempts, can_roll_back);
-        let (id, what) = (self.step_id(end.index), end.failure());
-        let _ = match policy {
-            AfterFailure::Continue => {
-                self.skip(end.index, &format!("failed ({what}); on_fail=continue"))
-            }
-            AfterFailure::Rollback => {
-                self.enter_rollback(&format!("step {id} failed ({what}); on_fail=rollback"))
-            }
-            AfterFailure::Retry | AfterFailure::Stop => Ok(()),
-        };
-        policy
+        if self.running() {
+            return;
+        }
+        if run.interactive && !self.policy.dry_run && !self.terminal.handed() {
+            self.terminal.want(index, auto);
+            return;
+        }
+        let _ = self.begin_run(index, auto);
     }
 
-    /// The running step, if any.
-    pub fn running(&self) -> Option<&Running> {
-        self.running.as_ref()
-    }
-
-    /// Starts run step `index`. The start is on disk before the command runs.
-    pub fn begin_run(
-        &mut self,
-        index: usize,
-        auto: bool,
-        dry_run: bool,
-        pty: (u16, u16),
-    ) -> Result<Begun, AuditError> {
+    fn begin_run(&mut self, index: usize, auto: bool) -> Result<(), AuditError> {
         let Some(StepKind::Run(run)) = self.refs.get(index).map(|r| r.step.kind.clone()) else {
-            return Ok(Begun::Ended(RunEnd {
-                index,
-                ok: false,
-                exit_code: None,
-                timed_out: false,
-                cancelled: false,
-                duration: Duration::ZERO,
-            }));
+            return Ok(());
         };
         let cwd = self.step_cwd(run.cwd.as_deref());
-        let attempt = self.state.steps.get(index).map_or(1, |s| s.attempts + 1);
+        let attempt = self
+            .projection
+            .state
+            .steps
+            .get(index)
+            .map_or(1, |s| s.attempts + 1);
         let started = Body::StepStarted {
             attempt,
             script: self.mask(&run.script),
             cwd: cwd.display().to_string(),
             auto,
-            dry_run,
+            dry_run: self.policy.dry_run,
         };
         self.record_step(index, started, SyncPolicy::Now)?;
-        if dry_run {
-            return self
-                .finish_without_running(index, true, None)
-                .map(Begun::Ended);
+        if self.policy.dry_run {
+            return self.finish_without_running(index, true, None);
         }
         let io = if run.interactive {
             IoMode::Inherit
         } else if run.tty {
             IoMode::Pty {
-                cols: pty.0,
-                rows: pty.1,
+                cols: self.pty_size.0,
+                rows: self.pty_size.1,
             }
         } else {
             IoMode::Pipes
         };
-        let request = RunRequest {
+        let spec = RunSpec {
             script: run.script.clone(),
-            env: self.env.clone(),
+            env: self.place.env.clone(),
             cwd,
             timeout: run.timeout,
             io,
             secret_names: self.declared_secrets.clone(),
             errexit: run.errexit,
         };
-        let (tx, rx) = mpsc::sync_channel(exec::EVENT_BACKLOG);
-        match exec::start(request, tx, &self.groups) {
-            Ok(handle) => {
-                if let Some(leader_start) = exec::leftover::start_ticks(handle.pid()) {
+        let id = RunId(self.next_run);
+        self.next_run += 1;
+        match self.executor.start(id, spec, &self.inputs) {
+            Ok(started) => {
+                if let Some((pgid, leader_start)) = started.process {
+                    let cgroup = started.cgroup.clone();
                     let body = Body::StepProcess {
-                        pgid: handle.pgid(),
+                        pgid,
                         leader_start,
-                        cgroup: handle.cgroup().map(|dir| dir.display().to_string()),
+                        cgroup,
                     };
                     let _ = self.record_step(index, body, SyncPolicy::Now);
                 }
-                self.running = Some(Running {
+                if run.interactive {
+                    self.pause_health(true);
+                }
+                let run = Run {
+                    id,
                     index,
-                    handle,
-                    rx,
                     maskers: Default::default(),
                     batch: OutputBatch::default(),
-                    started: Instant::now(),
-                });
-                Ok(Begun::Running)
+                    started: self.now.mono,
+                    interactive: run.interactive,
+                };
+                self.runs.insert(id, run);
+                Ok(())
             }
-            Err(e) => self
-                .finish_without_running(
-                    index,
-                    false,
-                    Some(format!("runbook: the step could not start: {e}\n")),
-                )
-                .map(Begun::Ended),
+            Err(e) => {
+                let message = format!("runbook: the step could not start: {e}\n");
+                self.finish_without_running(index, false, Some(message))
+            }
         }
+    }
+
+    /// The driver has handed the terminal over: the step that waited for it starts.
+    pub fn hand_terminal(&mut self) {
+        if let Some((index, auto)) = self.terminal.hand() {
+            let _ = self.begin_run(index, auto);
+        }
+        if !self.runs.values().any(|r| r.interactive) {
+            // Nothing took the terminal (a dry run, a step that could not start).
+            self.terminal.give_back();
+        }
+        self.drive();
+    }
+
+    /// The step that needed the terminal, if one waits for it.
+    pub fn terminal_wanted(&self) -> Option<usize> {
+        self.terminal.wanted_step()
+    }
+
+    /// Whether the terminal came back since the last call (its step ended).
+    pub fn take_terminal_back(&mut self) -> bool {
+        self.terminal.take_back()
     }
 
     fn finish_without_running(
@@ -183,137 +157,63 @@ impl Engine<'_> {
         index: usize,
         ok: bool,
         message: Option<String>,
-    ) -> Result<RunEnd, AuditError> {
+    ) -> Result<(), AuditError> {
         if let Some(message) = message {
-            let chunk = encode_output(self.mask(&message).as_bytes());
-            self.record_step(
-                index,
-                Body::Output {
-                    stream: Stream::Stderr,
-                    chunk,
-                },
-                SyncPolicy::Lazy,
-            )?;
+            let bytes = self.mask(&message).into_bytes().into();
+            let body = Body::Output {
+                stream: Stream::Stderr,
+                bytes,
+            };
+            self.record_step(index, body, SyncPolicy::Lazy)?;
         }
-        let exit_code = ok.then_some(0);
         let body = Body::StepFinished {
-            exit_code,
+            exit_code: ok.then_some(0),
             signal: None,
             duration_ms: 0,
             ok,
             lingering: false,
         };
-        self.record_step(index, body, SyncPolicy::Now)?;
-        Ok(RunEnd {
-            index,
-            ok,
-            exit_code,
-            timed_out: false,
-            cancelled: false,
-            duration: Duration::ZERO,
-        })
+        self.record_step(index, body, SyncPolicy::Now)
     }
 
     fn step_cwd(&self, cwd: Option<&str>) -> PathBuf {
         match cwd {
             Some(dir) if dir.starts_with('/') => PathBuf::from(dir),
-            Some(dir) => self.cwd.join(dir),
-            None => self.cwd.clone(),
+            Some(dir) => self.place.cwd.join(dir),
+            None => self.place.cwd.clone(),
         }
     }
 
-    /// Asks the running step and every process it started to stop (TERM, grace, KILL).
-    pub fn cancel_running(&mut self, reason: &str) {
-        let Some(running) = &self.running else { return };
-        let index = running.index;
-        running.handle.cancel();
-        let _ = self.record_step(
-            index,
-            Body::StepCancelled {
+    /// Asks every run to stop (TERM, grace, KILL); their ends arrive as inputs.
+    pub fn cancel_runs(&mut self, reason: &str) {
+        let runs: Vec<(RunId, usize)> = self.runs.values().map(|r| (r.id, r.index)).collect();
+        for (id, index) in runs {
+            self.executor.cancel(id);
+            let body = Body::StepCancelled {
                 reason: reason.to_string(),
-            },
-            SyncPolicy::Now,
-        );
-    }
-
-    /// Cancels the running step and waits (at most the grace period and a little)
-    /// until its end is recorded.
-    pub fn stop_running(&mut self, reason: &str) -> Option<RunEnd> {
-        self.running.as_ref()?;
-        self.cancel_running(reason);
-        let deadline = Instant::now() + super::GRACE + Duration::from_secs(3);
-        while Instant::now() < deadline {
-            if let Some(end) = self.pump(Duration::from_millis(50), &mut |_, _, _| {}) {
-                return Some(end);
-            }
-        }
-        None
-    }
-
-    /// Moves the running step forward for at most `wait` (also while output keeps
-    /// flowing, so a driver stays responsive): output goes (masked) to
-    /// `show` and the log. Returns how the step ended once it has.
-    pub fn pump(
-        &mut self,
-        wait: Duration,
-        show: &mut dyn FnMut(&str, Stream, &[u8]),
-    ) -> Option<RunEnd> {
-        let deadline = Instant::now() + wait;
-        loop {
-            let Some(running) = &self.running else {
-                return None;
             };
-            if self.journal.busy() {
-                std::thread::sleep(Duration::from_millis(1));
-                if Instant::now() >= deadline {
-                    self.tick();
-                    return None;
-                }
-                continue;
-            }
-            let left = deadline.saturating_duration_since(Instant::now());
-            match running.rx.recv_timeout(left) {
-                Ok(ExecEvent::Output { stream, bytes }) => {
-                    self.take_output(stream, &bytes, show);
-                    if Instant::now() >= deadline {
-                        self.tick();
-                        return None;
-                    }
-                }
-                Ok(ExecEvent::Assigned { name, value }) => {
-                    if is_secret(&name, &value, &self.declared_secrets) {
-                        self.secrets.add(&value);
-                    }
-                }
-                Ok(ExecEvent::Finished(outcome)) => return Some(self.finish_run(outcome, show)),
-                Err(RecvTimeoutError::Timeout) => {
-                    self.tick();
-                    return None;
-                }
-                Err(RecvTimeoutError::Disconnected) => {
-                    let lost = ExecOutcome {
-                        exit: Exit::Code(-1),
-                        timed_out: false,
-                        cancelled: false,
-                        duration: running.started.elapsed(),
-                        env_after: None,
-                        cwd_after: None,
-                        lingering: false,
-                        pgid: 0,
-                    };
-                    return Some(self.finish_run(lost, show));
-                }
-            }
+            let _ = self.record_step(index, body, SyncPolicy::Now);
         }
     }
 
-    fn take_output(
-        &mut self,
-        stream: Stream,
-        bytes: &[u8],
-        show: &mut dyn FnMut(&str, Stream, &[u8]),
-    ) {
-        let Some(running) = self.running.as_mut() else {
+    pub(super) fn exec_event(&mut self, run: RunId, event: ExecEvent) {
+        match event {
+            ExecEvent::Output { stream, bytes } => {
+                self.inputs.output_taken();
+                self.take_output(run, stream, &bytes);
+            }
+            ExecEvent::Assigned { name, value } => {
+                if is_secret(&name, &value, &self.declared_secrets) {
+                    self.secrets.add(&value);
+                }
+            }
+            ExecEvent::Finished(outcome) => self.finish_run(run, outcome),
+        }
+    }
+
+    fn take_output(&mut self, run: RunId, stream: Stream, bytes: &[u8]) {
+        let now = self.now.mono;
+        let Some(running) = self.runs.get_mut(&run) else {
             return;
         };
         let masked = running.maskers[slot(stream)].push(&self.secrets, bytes);
@@ -321,71 +221,64 @@ impl Engine<'_> {
             return;
         }
         let index = running.index;
-        let ready = running.batch.push(stream, &masked, Instant::now());
-        show(&self.step_id(index), stream, &masked);
+        let ready = running.batch.push(stream, &masked, now);
         for (stream, bytes) in ready {
-            self.record_output(index, stream, &bytes);
+            self.record_output(index, stream, bytes);
         }
     }
 
-    fn record_output(&mut self, index: usize, stream: Stream, bytes: &[u8]) {
-        let chunk = encode_output(bytes);
-        let _ = self.record_step(index, Body::Output { stream, chunk }, SyncPolicy::Lazy);
+    fn record_output(&mut self, index: usize, stream: Stream, bytes: Vec<u8>) {
+        let body = Body::Output {
+            stream,
+            bytes: bytes.into(),
+        };
+        let _ = self.record_step(index, body, SyncPolicy::Lazy);
     }
 
     /// Writes output that has waited its 100 ms.
     pub(super) fn flush_due_output(&mut self) {
-        let Some(running) = self.running.as_mut() else {
-            return;
-        };
-        let index = running.index;
-        if let Some((stream, bytes)) = running.batch.due(Instant::now()) {
-            self.record_output(index, stream, &bytes);
+        let now = self.now.mono;
+        let due: Vec<(usize, (Stream, Vec<u8>))> = self
+            .runs
+            .values_mut()
+            .filter_map(|run| Some((run.index, run.batch.due(now)?)))
+            .collect();
+        for (index, (stream, bytes)) in due {
+            self.record_output(index, stream, bytes);
         }
     }
 
-    fn finish_run(
-        &mut self,
-        outcome: ExecOutcome,
-        show: &mut dyn FnMut(&str, Stream, &[u8]),
-    ) -> RunEnd {
-        let Some(mut running) = self.running.take() else {
-            return RunEnd {
-                index: 0,
-                ok: false,
-                exit_code: None,
-                timed_out: false,
-                cancelled: false,
-                duration: outcome.duration,
-            };
+    fn finish_run(&mut self, run: RunId, outcome: ExecOutcome) {
+        self.executor.forget(run);
+        let Some(mut running) = self.runs.remove(&run) else {
+            return;
         };
         let index = running.index;
-        let id = self.step_id(index);
         for stream in [Stream::Stdout, Stream::Stderr, Stream::Pty] {
             let rest = running.maskers[slot(stream)].finish(&self.secrets);
             if !rest.is_empty() {
-                show(&id, stream, &rest);
-                for (s, bytes) in running.batch.push(stream, &rest, Instant::now()) {
-                    self.record_output(index, s, &bytes);
+                for (s, bytes) in running.batch.push(stream, &rest, self.now.mono) {
+                    self.record_output(index, s, bytes);
                 }
             }
         }
         if let Some((stream, bytes)) = running.batch.take_all() {
-            self.record_output(index, stream, &bytes);
+            self.record_output(index, stream, bytes);
         }
-        self.record_end(index, outcome)
+        if running.interactive {
+            self.pause_health(false);
+            self.terminal.give_back();
+        }
+        self.record_end(index, outcome);
     }
 
-    fn record_end(&mut self, index: usize, outcome: ExecOutcome) -> RunEnd {
+    fn record_end(&mut self, index: usize, outcome: ExecOutcome) {
         let duration_ms = u64::try_from(outcome.duration.as_millis()).unwrap_or(u64::MAX);
         if outcome.timed_out {
-            let _ = self.record_step(
-                index,
-                Body::StepTimedOut {
-                    after_ms: duration_ms,
-                },
-                SyncPolicy::Lazy,
-            );
+            let body = Body::StepTimedOut {
+                after_ms: duration_ms,
+            };
+            let _ = self.record_step(index, body, SyncPolicy::Lazy);
         }
         let expected = match self.refs.get(index).map(|r| &r.step.kind) {
             Some(StepKind::Run(run)) => run.expect_exit,
@@ -405,14 +298,6 @@ impl Engine<'_> {
             lingering: outcome.lingering,
         };
         let _ = self.record_step(index, body, SyncPolicy::Now);
-        RunEnd {
-            index,
-            ok,
-            exit_code,
-            timed_out: outcome.timed_out,
-            cancelled: outcome.cancelled,
-            duration: outcome.duration,
-        }
     }
 
     /// Exports and `cd` carry over to later steps; the change is recorded with secrets masked.
@@ -425,7 +310,8 @@ impl Engine<'_> {
         let mut unset = Vec::new();
         if let Some(after) = env_after {
             for (name, value) in &after {
-                if self.env.get(name) != Some(value) && !SHELL_NOISE.contains(&name.as_str()) {
+                if self.place.env.get(name) != Some(value) && !SHELL_NOISE.contains(&name.as_str())
+                {
                     if is_secret(name, value, &self.declared_secrets) {
                         self.secrets.add(value);
                     }
@@ -433,17 +319,18 @@ impl Engine<'_> {
                 }
             }
             unset = self
+                .place
                 .env
                 .keys()
                 .filter(|k| !after.contains_key(*k) && !SHELL_NOISE.contains(&k.as_str()))
                 .cloned()
                 .collect();
-            self.env = after;
+            self.place.env = after;
         }
         let mut cwd = None;
-        if let Some(dir) = cwd_after.filter(|d| *d != self.cwd) {
+        if let Some(dir) = cwd_after.filter(|d| *d != self.place.cwd) {
             cwd = Some(dir.display().to_string());
-            self.cwd = dir;
+            self.place.cwd = dir;
         }
         if set.is_empty() && unset.is_empty() && cwd.is_none() {
             return;

@@ -5,7 +5,7 @@ use super::Engine;
 use crate::doc::model::{Signoff, StepKind};
 use crate::session::event::Body;
 use crate::session::log::{AuditError, SyncPolicy};
-use crate::session::signoff::{Ask, DriverUser, Inbox, Incoming, Verdict, judge};
+use crate::session::signoff::{Ask, DriverUser, Incoming, Verdict, judge};
 use std::path::Path;
 
 /// What the engine did with a sign-off, for the driver to show.
@@ -85,34 +85,9 @@ pub fn origin(os_user: &str, via: &str) -> String {
     }
 }
 
-/// The engine's sign-off desk: the followers' sidecars, and news not yet shown.
-#[derive(Debug)]
-pub struct Desk {
-    inbox: Inbox,
-    news: Vec<SignoffNews>,
-}
-
-impl Desk {
-    pub fn open(log_path: &Path) -> Self {
-        Desk {
-            inbox: Inbox::open(log_path),
-            news: Vec::new(),
-        }
-    }
-}
-
 impl Engine<'_> {
-    /// Reads the followers' new requests, records each as signed or rejected,
-    /// and returns everything that happened to sign-offs since the last call.
-    pub fn poll_signoffs(&mut self) -> Vec<SignoffNews> {
-        for incoming in self.signoffs.inbox.poll() {
-            let _ = self.take_request(incoming);
-        }
-        std::mem::take(&mut self.signoffs.news)
-    }
-
     /// A role signed from the driver's terminal: judged like a follower's
-    /// request (a `distinct` role is refused), recorded, and reported by [`Engine::poll_signoffs`].
+    /// request (a `distinct` role is refused), recorded, and reported as a notice.
     pub fn sign(
         &mut self,
         index: usize,
@@ -131,7 +106,12 @@ impl Engine<'_> {
         self.settle(&ask, os_user, via, None)
     }
 
-    fn take_request(&mut self, incoming: Incoming) -> Result<(), AuditError> {
+    /// A follower's request, read from their sidecar: signed or rejected, and recorded.
+    pub(super) fn take_request(&mut self, incoming: Incoming) {
+        let _ = self.judge_request(incoming);
+    }
+
+    fn judge_request(&mut self, incoming: Incoming) -> Result<(), AuditError> {
         let Incoming {
             uid,
             os_user,
@@ -174,7 +154,7 @@ impl Engine<'_> {
             uid: nix::unistd::getuid().as_raw(),
             name: &self.os_user,
         };
-        let verdict = judge(&self.refs, &self.state, ask, driver);
+        let verdict = judge(&self.refs, &self.projection.state, ask, driver);
         self.record_verdict(verdict, ask, os_user, via, request)
     }
 
@@ -227,9 +207,10 @@ impl Engine<'_> {
                 (index, news, body)
             }
         };
-        self.signoffs.news.push(news);
         let id = index.map(|i| self.step_id(i));
-        self.record(id.as_deref(), body, SyncPolicy::Now)
+        let recorded = self.record(id.as_deref(), body, SyncPolicy::Now);
+        self.notice(super::Notice::Signoff(news));
+        recorded
     }
 
     /// The roles of the gate at `index` nobody has signed yet, in the runbook's order.
@@ -238,6 +219,7 @@ impl Engine<'_> {
             return Vec::new();
         };
         let signers = self
+            .projection
             .state
             .steps
             .get(index)
@@ -260,9 +242,10 @@ impl Engine<'_> {
         if missing.is_empty() {
             return None;
         }
-        self.signoffs
-            .news
-            .push(SignoffNews::GoRefused { index, missing });
+        self.notice(super::Notice::Signoff(SignoffNews::GoRefused {
+            index,
+            missing,
+        }));
         Some(())
     }
 

@@ -169,7 +169,35 @@ impl ProofCheck {
                 "warning: seq {}: anchoring seq {anchored_seq} to {sink} failed: {error}",
                 event.seq
             )),
-            _ => {}
+            // Only the lines sealing wrote are checked here.
+            Body::SessionStarted { .. }
+            | Body::SessionResumed { .. }
+            | Body::SessionEnded { .. }
+            | Body::LogRepaired { .. }
+            | Body::StepStarted { .. }
+            | Body::Output { .. }
+            | Body::StepFinished { .. }
+            | Body::StepProcess { .. }
+            | Body::StepTimedOut { .. }
+            | Body::StepCancelled { .. }
+            | Body::StepInterrupted { .. }
+            | Body::StepSkipped { .. }
+            | Body::StepMarkedDone { .. }
+            | Body::CheckConfirmed { .. }
+            | Body::WaitStarted { .. }
+            | Body::WaitEnded { .. }
+            | Body::Signed { .. }
+            | Body::GateDecided { .. }
+            | Body::Note { .. }
+            | Body::Jumped { .. }
+            | Body::DriverLeft { .. }
+            | Body::RollbackEntered { .. }
+            | Body::RollbackPrompted { .. }
+            | Body::RollbackDeclined { .. }
+            | Body::HealthChanged { .. }
+            | Body::EnvChanged { .. }
+            | Body::SignoffRejected { .. }
+            | Body::DriverChanged { .. } => {}
         }
     }
 

@@ -93,7 +93,35 @@ pub fn describe(body: &crate::session::event::Body) -> Option<String> {
                 ""
             }
         ),
-        _ => return None,
+        // What sealing did not write has no words here.
+        Body::SessionStarted { .. }
+        | Body::SessionResumed { .. }
+        | Body::SessionEnded { .. }
+        | Body::LogRepaired { .. }
+        | Body::StepStarted { .. }
+        | Body::Output { .. }
+        | Body::StepFinished { .. }
+        | Body::StepProcess { .. }
+        | Body::StepTimedOut { .. }
+        | Body::StepCancelled { .. }
+        | Body::StepInterrupted { .. }
+        | Body::StepSkipped { .. }
+        | Body::StepMarkedDone { .. }
+        | Body::CheckConfirmed { .. }
+        | Body::WaitStarted { .. }
+        | Body::WaitEnded { .. }
+        | Body::Signed { .. }
+        | Body::GateDecided { .. }
+        | Body::Note { .. }
+        | Body::Jumped { .. }
+        | Body::DriverLeft { .. }
+        | Body::RollbackEntered { .. }
+        | Body::RollbackPrompted { .. }
+        | Body::RollbackDeclined { .. }
+        | Body::HealthChanged { .. }
+        | Body::EnvChanged { .. }
+        | Body::SignoffRejected { .. }
+        | Body::DriverChanged { .. } => return None,
     })
 }
 

@@ -123,10 +123,11 @@ impl Prover {
 
 /// The warning an operator should see for a line sealing wrote, if it is one.
 pub fn warning(event: &Event) -> Option<String> {
-    match &event.body {
-        Body::SigningFailed { .. } | Body::AnchorFailed { .. } => super::describe(&event.body),
-        _ => None,
-    }
+    let failed = matches!(
+        event.body,
+        Body::SigningFailed { .. } | Body::AnchorFailed { .. }
+    );
+    failed.then(|| super::describe(&event.body)).flatten()
 }
 
 #[cfg(test)]

@@ -81,9 +81,12 @@ pub fn keys_now(view: &View) -> Vec<(&'static str, &'static str)> {
     if state.rollback_prompt.is_some() {
         keys.extend([("b", "roll back now"), ("c", "continue (asks why)")]);
     }
-    let running = state
-        .running
-        .is_some_and(|i| state.steps.get(i).is_some_and(|s| s.kind == "run"));
+    let running = state.running.is_some_and(|i| {
+        state
+            .steps
+            .get(i)
+            .is_some_and(|s| s.kind == crate::session::state::Kind::Run)
+    });
     if running {
         keys.push(("x", "cancel step"));
         keys.push(("PgUp/PgDn", "scroll"));

@@ -26,6 +26,7 @@ mod tree;
 use super::app::App;
 use crate::doc::model::{Runbook, StepRef};
 use crate::session::mask::Secrets;
+pub use crate::session::projection::Mode;
 use crate::session::state::SessionState;
 use chrono::{DateTime, Utc};
 use ratatui::Frame;
@@ -42,8 +43,7 @@ pub struct View<'a> {
     pub now: DateTime<Utc>,
     pub elapsed: Duration,
     pub operator: &'a str,
-    /// LIVE, FOLLOW or REPLAY.
-    pub mode: &'a str,
+    pub mode: Mode,
     /// How long the running step has been running.
     pub running_for: Option<Duration>,
     pub params: &'a BTreeMap<String, String>,
@@ -59,7 +59,7 @@ pub struct View<'a> {
 impl View<'_> {
     /// `hint` on the live screen, nothing on a read-only one (follow, replay).
     pub fn walk_hint<'h>(&self, hint: &'h str) -> &'h str {
-        if self.mode == "LIVE" { hint } else { "" }
+        if self.mode == Mode::Live { hint } else { "" }
     }
 
     /// Runbook text as people see it: parameters filled in, secrets masked.

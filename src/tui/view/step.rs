@@ -67,7 +67,10 @@ fn header(view: &View, r: &StepRef, step: &StepState, width: usize) -> Vec<Line<
                 Style::new().fg(colour).add_modifier(Modifier::BOLD),
             ),
             Span::styled(title, Style::new().add_modifier(Modifier::BOLD)),
-            Span::styled(format!("  {}", step.kind), Style::new().fg(Color::DarkGray)),
+            Span::styled(
+                format!("  {}", step.kind.word()),
+                Style::new().fg(Color::DarkGray),
+            ),
         ]),
         Line::default(),
     ]

@@ -29,7 +29,7 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &View) {
         view.now.format("%H:%M:%S"),
         short_duration(view.elapsed),
         view.state.driver.as_deref().unwrap_or(view.operator),
-        view.mode
+        view.mode.word()
     );
     let left_budget = (area.width as usize).saturating_sub(right.chars().count() + 1);
     let left = clip(

@@ -1,0 +1,357 @@
+//! The conductor's prompts as the line dialogue asks them: a question with one-letter
+//! choices, and the line of text some choices need (a reason, a name).
+
+use super::walk::{Got, QUIT, Walk, WalkEnd, interrupted};
+use crate::doc::model::Confirm;
+use crate::session::conductor::{Next, Prompt};
+use crate::session::event::{Decision, Outcome};
+use crate::session::input::Command;
+
+/// What answering a prompt came to: commands were given (`None`), or the walk ends.
+type Asked = Option<WalkEnd>;
+
+fn no_answer() -> Asked {
+    Some(WalkEnd::Ended(
+        Outcome::Aborted,
+        "no answer: standard input closed".into(),
+    ))
+}
+
+impl Walk<'_, '_> {
+    /// Presents `prompt` and carries out the answer.
+    pub(super) fn ask(&mut self, prompt: &Prompt) -> Asked {
+        if let Some(index) = prompt.step() {
+            super::tell::header(self, index);
+        }
+        let asked = Next::Ask(prompt.clone());
+        match prompt {
+            Prompt::Run {
+                index,
+                confirm,
+                again,
+            } => self.ask_run(*index, *confirm, *again, &asked),
+            Prompt::Check { index } => {
+                let options = [('y', "[y]es")];
+                self.choose_step(*index, "Done?", (&options, true), &asked, |_| {
+                    Command::ConfirmCheck { index: *index }
+                })
+            }
+            Prompt::Gate { index } => {
+                let options = [('g', "[g]o"), ('x', "[x] no-go")];
+                self.choose_step(*index, "Decision?", (&options, false), &asked, |key| {
+                    let decision = if key == 'g' {
+                        Decision::Go
+                    } else {
+                        Decision::NoGo
+                    };
+                    Command::Decide {
+                        index: *index,
+                        decision,
+                    }
+                })
+            }
+            Prompt::NoGo { index } => self.ask_no_go(*index, &asked),
+            Prompt::Signoff { index, role } => self.ask_signer(*index, role.as_ref(), &asked),
+            Prompt::Failed { index, .. } => self.ask_failed(*index, &asked),
+            Prompt::Rollback { reason } => self.ask_rollback(reason, &asked),
+            // The line dialogue goes ahead with these at once; the full screen waits for Enter.
+            Prompt::Note { index } => {
+                self.command(Command::MarkDone {
+                    index: *index,
+                    reason: "shown".into(),
+                });
+                None
+            }
+            Prompt::Wait { index } => {
+                self.command(Command::StartWait { index: *index });
+                None
+            }
+        }
+    }
+
+    fn ask_run(&mut self, index: usize, confirm: Confirm, again: bool, asked: &Next) -> Asked {
+        let question = if again {
+            "This step was running when the session stopped. Run it again?"
+        } else {
+            "Run?"
+        };
+        let mut options = vec![('y', "[y]es")];
+        if again {
+            options.push(('m', "[m]ark done"));
+        }
+        let key = match self.choose_with_step_keys(index, question, (&options, true), asked) {
+            Ok(key) => key,
+            Err(asked) => return asked,
+        };
+        if key == 'm' {
+            self.command(Command::MarkDone {
+                index,
+                reason: "marked done after the interruption".into(),
+            });
+            return None;
+        }
+        if confirm == Confirm::Danger {
+            let name = self.engine.refs[index]
+                .step
+                .name
+                .clone()
+                .unwrap_or_default();
+            let question = format!("Dangerous step: type its name ({name}) to run it:");
+            match self.text(&question, Some(""), asked) {
+                Got::Chose(typed) if typed == name => {}
+                Got::Chose(_) => {
+                    self.d.say("  the name did not match; not run");
+                    return None;
+                }
+                Got::Closed => return no_answer(),
+                Got::Signal(sig) => return Some(interrupted(sig)),
+                Got::Changed => return None,
+            }
+        }
+        self.command(Command::Run { index });
+        None
+    }
+
+    fn ask_failed(&mut self, index: usize, asked: &Next) -> Asked {
+        let options = [('r', "[r]etry"), ('m', "[m]ark done")];
+        let key =
+            match self.choose_with_step_keys(index, "The step failed.", (&options, true), asked) {
+                Ok(key) => key,
+                Err(asked) => return asked,
+            };
+        if key == 'r' {
+            self.command(Command::Run { index });
+            return None;
+        }
+        match self.text("Why is it done?", None, asked) {
+            Got::Chose(reason) => self.command(Command::MarkDone { index, reason }),
+            Got::Closed => return no_answer(),
+            Got::Signal(sig) => return Some(interrupted(sig)),
+            Got::Changed => {}
+        }
+        None
+    }
+
+    fn ask_no_go(&mut self, index: usize, asked: &Next) -> Asked {
+        let options = [('b', "[b]ack out (rollback)"), ('a', "[a]bort")];
+        match self.choose("NO-GO.", &options, asked) {
+            Got::Chose(key) => self.step_key(index, key, asked),
+            Got::Closed => no_answer(),
+            Got::Signal(sig) => Some(interrupted(sig)),
+            Got::Changed => None,
+        }
+    }
+
+    fn ask_signer(
+        &mut self,
+        index: usize,
+        role: Option<&crate::doc::model::Signoff>,
+        asked: &Next,
+    ) -> Asked {
+        super::tell::roles(self, index);
+        let Some(role) = role else {
+            self.command(Command::Decide {
+                index,
+                decision: Decision::Go,
+            });
+            return None;
+        };
+        let question = format!(
+            "Name signing as {}{}:",
+            role.role,
+            super::tell::second_person(role)
+        );
+        match self.text(&question, None, asked) {
+            Got::Chose(name) => {
+                let role = role.role.clone();
+                self.command(Command::Sign { index, role, name });
+                None
+            }
+            Got::Closed => no_answer(),
+            Got::Signal(sig) => Some(interrupted(sig)),
+            Got::Changed => None,
+        }
+    }
+
+    fn ask_rollback(&mut self, reason: &str, asked: &Next) -> Asked {
+        self.d.say(&format!(
+            "\n!! A health check asks for a rollback: {reason}"
+        ));
+        let options = [('b', "[b]ack out (rollback)"), ('c', "[c]ontinue")];
+        match self.choose("Roll back?", &options, asked) {
+            Got::Chose('b') if !self.engine.has_rollback() || self.engine.state().in_rollback => {
+                self.d.say("  there is no rollback to enter; continuing");
+                self.command(Command::DeclineRollback {
+                    reason: "no rollback procedure to enter".into(),
+                });
+            }
+            Got::Chose('b') => self.command(Command::EnterRollback {
+                reason: format!("{reason} (rollback prompt accepted)"),
+            }),
+            Got::Chose(_) => match self.text("Why stay on the forward path?", None, asked) {
+                Got::Chose(why) => self.command(Command::DeclineRollback { reason: why }),
+                Got::Closed => return no_answer(),
+                Got::Signal(sig) => return Some(interrupted(sig)),
+                Got::Changed => {}
+            },
+            Got::Closed => return no_answer(),
+            Got::Signal(sig) => return Some(interrupted(sig)),
+            Got::Changed => {}
+        }
+        None
+    }
+
+    /// A question about a step: its own choices, then the keys every step has.
+    fn choose_step(
+        &mut self,
+        index: usize,
+        question: &str,
+        own: (&[(char, &'static str)], bool),
+        asked: &Next,
+        command: impl Fn(char) -> Command,
+    ) -> Asked {
+        match self.choose_with_step_keys(index, question, own, asked) {
+            Ok(key) => {
+                self.command(command(key));
+                None
+            }
+            Err(asked) => asked,
+        }
+    }
+
+    /// Asks until one of `own` is chosen (`Ok`), handling the keys every step has
+    /// (skip — when `skippable` —, note, back out, abort, quit) on the way; `Err` when the
+    /// walk moved on.
+    fn choose_with_step_keys(
+        &mut self,
+        index: usize,
+        question: &str,
+        (own, skippable): (&[(char, &'static str)], bool),
+        asked: &Next,
+    ) -> Result<char, Asked> {
+        let mut options = own.to_vec();
+        if skippable {
+            options.push(('s', "[s]kip"));
+        }
+        options.extend([
+            ('n', "[n]ote"),
+            ('b', "[b]ack out"),
+            ('a', "[a]bort"),
+            ('q', QUIT),
+        ]);
+        let key = match self.choose(question, &options, asked) {
+            Got::Chose(key) => key,
+            Got::Closed => return Err(no_answer()),
+            Got::Signal(sig) => return Err(Some(interrupted(sig))),
+            Got::Changed => return Err(None),
+        };
+        if own.iter().any(|(k, _)| *k == key) {
+            return Ok(key);
+        }
+        Err(self.step_key(index, key, asked))
+    }
+
+    /// The keys every step has: skip, note, back out, abort, quit.
+    fn step_key(&mut self, index: usize, key: char, asked: &Next) -> Asked {
+        match key {
+            'a' => {
+                let reason = format!("aborted by the operator at {}", self.engine.step_id(index));
+                Some(WalkEnd::Ended(Outcome::Aborted, reason))
+            }
+            'q' => Some(WalkEnd::Left),
+            'b' if !self.engine.has_rollback() => {
+                self.d.say("  this runbook has no rollback steps");
+                None
+            }
+            'b' if self.engine.state().in_rollback => {
+                self.d.say("  already in rollback");
+                None
+            }
+            'b' => match self.text("Reason for rolling back:", None, asked) {
+                Got::Chose(reason) => {
+                    self.command(Command::EnterRollback { reason });
+                    None
+                }
+                Got::Closed => no_answer(),
+                Got::Signal(sig) => Some(interrupted(sig)),
+                Got::Changed => None,
+            },
+            'n' => {
+                if let Got::Chose(text) = self.text("Note:", None, asked) {
+                    self.command(Command::Note {
+                        index: Some(index),
+                        text,
+                    });
+                }
+                None
+            }
+            's' => match self.text(
+                "Reason for skipping (Enter: none given):",
+                Some("no reason given"),
+                asked,
+            ) {
+                Got::Chose(reason) => {
+                    self.command(Command::Skip { index, reason });
+                    None
+                }
+                Got::Closed => no_answer(),
+                Got::Signal(sig) => Some(interrupted(sig)),
+                Got::Changed => None,
+            },
+            _ => None,
+        }
+    }
+
+    /// Asks until one of `options` (`(key, label)`) is typed.
+    pub(super) fn choose(
+        &mut self,
+        question: &str,
+        options: &[(char, &str)],
+        asked: &Next,
+    ) -> Got<char> {
+        let labels: Vec<&str> = options.iter().map(|(_, label)| *label).collect();
+        loop {
+            let _ = self
+                .d
+                .out
+                .prompt(&format!("{question} {}: ", labels.join(" / ")));
+            let line = match self.read_line(asked) {
+                Got::Chose(line) => line,
+                Got::Closed => return Got::Closed,
+                Got::Signal(sig) => return Got::Signal(sig),
+                Got::Changed => return Got::Changed,
+            };
+            match super::dialogue::pick(&line, options) {
+                Some(key) => return Got::Chose(key),
+                None => {
+                    let keys: Vec<String> = options.iter().map(|(k, _)| k.to_string()).collect();
+                    self.d
+                        .say(&format!("  please type one of: {}", keys.join(", ")));
+                }
+            }
+        }
+    }
+
+    /// Asks for a line of text; an empty answer gets `fallback`, or is asked again without one.
+    pub(super) fn text(
+        &mut self,
+        question: &str,
+        fallback: Option<&str>,
+        asked: &Next,
+    ) -> Got<String> {
+        loop {
+            let _ = self.d.out.prompt(&format!("{question} "));
+            match self.read_line(asked) {
+                Got::Chose(line) if !line.trim().is_empty() => {
+                    return Got::Chose(line.trim().to_string());
+                }
+                Got::Chose(_) => {
+                    if let Some(value) = fallback {
+                        return Got::Chose(value.to_string());
+                    }
+                }
+                other => return other,
+            }
+        }
+    }
+}

@@ -1,0 +1,110 @@
+//! A question the walk asks the operator, as data: the line dialogue prints it with its
+//! choices, the full screen opens a dialog for it; both answer with a
+//! [`Command`](crate::session::input::Command).
+
+use crate::doc::model::{Confirm, Signoff};
+use crate::session::event::Outcome;
+
+/// What the walk waits for the operator to decide.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Prompt {
+    /// Run this step? (`confirm=normal` or `danger`, a step the session stopped in the
+    /// middle of, or any run step on the full screen.)
+    Run {
+        index: usize,
+        confirm: Confirm,
+        /// The step was running when the session stopped: run it again, or mark it done.
+        again: bool,
+    },
+    /// Is this check done?
+    Check { index: usize },
+    /// A note was shown (the full screen waits for Enter).
+    Note { index: usize },
+    /// Start this wait (the full screen waits for Enter).
+    Wait { index: usize },
+    /// GO or NO-GO?
+    Gate { index: usize },
+    /// NO-GO was decided: roll back, or abort.
+    NoGo { index: usize },
+    /// Who signs `role` (the first role nobody signed yet)? `None`: every role is signed,
+    /// and GO waits for the operator's Enter.
+    Signoff { index: usize, role: Option<Signoff> },
+    /// The step failed and neither `retries` nor `on_fail` decide what follows.
+    Failed { index: usize, failure: String },
+    /// A health check's `rollback_if` holds: roll back, or stay (and say why).
+    Rollback { reason: String },
+}
+
+/// What happens when nobody can answer a prompt (the line dialogue under `--yes`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Stop {
+    /// The session ends.
+    End(Outcome, String),
+    /// The driver leaves and the session stays resumable, for someone to decide.
+    Leave(String),
+}
+
+impl Prompt {
+    /// The step the prompt is about.
+    pub fn step(&self) -> Option<usize> {
+        match self {
+            Prompt::Run { index, .. }
+            | Prompt::Check { index }
+            | Prompt::Note { index }
+            | Prompt::Wait { index }
+            | Prompt::Gate { index }
+            | Prompt::NoGo { index }
+            | Prompt::Signoff { index, .. }
+            | Prompt::Failed { index, .. } => Some(*index),
+            Prompt::Rollback { .. } => None,
+        }
+    }
+
+    /// What the session does when nobody answers; `id` is the prompt's step id.
+    pub fn unanswered(&self, id: &str) -> Stop {
+        match self {
+            Prompt::Failed { failure, .. } => {
+                Stop::End(Outcome::Failed, format!("step {id} failed ({failure})"))
+            }
+            Prompt::NoGo { .. } => Stop::End(Outcome::Aborted, format!("NO-GO at {id}")),
+            Prompt::Run { again: true, .. } => Stop::Leave(format!(
+                "stopped at {id}: this step was running when the session stopped and its end \
+                 was not recorded; it is never run again automatically"
+            )),
+            Prompt::Rollback { reason } => Stop::Leave(format!(
+                "stopped before the next step: {reason}. --yes never rolls back on its own; \
+                 resume to decide (roll back or continue)"
+            )),
+            Prompt::Run { .. }
+            | Prompt::Check { .. }
+            | Prompt::Note { .. }
+            | Prompt::Wait { .. }
+            | Prompt::Gate { .. }
+            | Prompt::Signoff { .. } => {
+                Stop::End(Outcome::Aborted, "no answer: standard input closed".into())
+            }
+        }
+    }
+
+    /// When the autopilot meets a prompt it cannot answer, the full screen hands over to
+    /// the operator (the autopilot pauses) and says this; `None` when the prompt shows
+    /// itself and the autopilot carries on once it is answered (the rollback box).
+    pub fn hand_over(&self, id: &str) -> Option<String> {
+        match self {
+            Prompt::Failed { .. } => Some(format!(
+                "{id} failed: r retry · s skip · m mark done · b roll back"
+            )),
+            Prompt::NoGo { .. } => Some(format!("NO-GO at {id}: b roll back, or q to abort")),
+            Prompt::Run { again: true, .. } => Some(format!(
+                "{id} was running when the session stopped: Enter runs it again, m marks it done"
+            )),
+            Prompt::Rollback { .. } => None,
+            Prompt::Run { .. }
+            | Prompt::Check { .. }
+            | Prompt::Note { .. }
+            | Prompt::Wait { .. }
+            | Prompt::Gate { .. }
+            | Prompt::Signoff { .. } => Some(format!("{id} waits for the operator")),
+        }
+    }
+}

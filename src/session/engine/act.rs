@@ -1,0 +1,113 @@
+//! Carrying out what the conductor decides ([`Act`]) and what the operator asks
+//! ([`Command`]). Both end up as the same records; only `auto` tells them apart.
+
+use super::{Engine, Notice, WalkEnd};
+use crate::doc::model::StepKind;
+use crate::session::conductor::{Act, Next};
+use crate::session::event::Outcome;
+use crate::session::input::Command;
+
+impl Engine<'_> {
+    pub(super) fn perform(&mut self, act: Act) {
+        let _ = match act {
+            Act::Run { index, auto, retry } => {
+                if retry {
+                    self.notice_retry(index);
+                }
+                self.start_run(index, auto);
+                Ok(())
+            }
+            Act::ConfirmCheck { index, auto } => self.confirm_check(index, auto),
+            Act::MarkDone { index, reason } => self.mark_done(index, &reason),
+            Act::Skip { index, reason } => self.skip(index, &reason),
+            Act::StartWait { index } => self.start_wait(index),
+            Act::EndWait {
+                index,
+                early,
+                reason,
+                why,
+            } => {
+                let ended = self.end_wait(index, early, &reason);
+                self.notice(Notice::WaitOver { index, reason, why });
+                ended
+            }
+            Act::Sign { index, role, name } => {
+                let os_user = self.os_user.clone();
+                self.sign(index, &role, &name, &os_user, "driver")
+            }
+            Act::Decide {
+                index,
+                decision,
+                auto,
+            } => self.decide_gate(index, decision, auto),
+            Act::EnterRollback { reason } => {
+                let index = self.projection.state.cursor;
+                self.notice(Notice::OnFailRollback { index });
+                self.enter_rollback(&reason)
+            }
+        };
+    }
+
+    fn notice_retry(&mut self, index: usize) {
+        let Some(StepKind::Run(run)) = self.refs.get(index).map(|r| &r.step.kind) else {
+            return;
+        };
+        let attempt = self
+            .projection
+            .state
+            .steps
+            .get(index)
+            .map_or(0, |s| s.attempts);
+        self.notice(Notice::Retrying {
+            index,
+            attempt,
+            retries: run.retries,
+        });
+    }
+
+    /// Carries out the operator's command (answers are never automatic).
+    pub(super) fn command(&mut self, command: Command) {
+        let _ = match command {
+            Command::Run { index } => {
+                self.start_run(index, false);
+                Ok(())
+            }
+            Command::Skip { index, reason } => self.skip(index, &reason),
+            Command::MarkDone { index, reason } => self.mark_done(index, &reason),
+            Command::ConfirmCheck { index } => self.confirm_check(index, false),
+            Command::StartWait { index } => self.start_wait(index),
+            Command::EndWait { index, reason } => self.end_wait(index, true, &reason),
+            Command::Sign { index, role, name } => {
+                let os_user = self.os_user.clone();
+                self.sign(index, &role, &name, &os_user, "driver")
+            }
+            Command::Decide { index, decision } => self.decide_gate(index, decision, false),
+            Command::Note { index, text } => self.note(index, &text),
+            Command::EnterRollback { reason } => self.enter_rollback(&reason),
+            Command::DeclineRollback { reason } => self.decline_rollback(&reason),
+            Command::Jump { index } => self.jump(index),
+            Command::Cancel => {
+                self.cancel_runs("cancelled by the operator");
+                Ok(())
+            }
+            Command::Leave => {
+                self.end_walk(WalkEnd::Left);
+                Ok(())
+            }
+            Command::Abort { reason } => {
+                self.end_walk(WalkEnd::Ended(Outcome::Aborted, reason));
+                Ok(())
+            }
+            Command::Finish => {
+                let (outcome, reason) = match self.next() {
+                    Next::End(outcome, reason) => (outcome, reason),
+                    Next::Act(_) | Next::Ask(_) | Next::Await(_) => {
+                        self.projection.state.finished()
+                    }
+                };
+                self.end_walk(WalkEnd::Ended(outcome, reason));
+                Ok(())
+            }
+        };
+    }
+}
