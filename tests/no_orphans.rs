@@ -1,6 +1,7 @@
 //! Nothing a step starts outlives the session: eight ways a process leaves its step's
 //! process group (new session, new group, job control, GNU `timeout`, double fork, a
-//! daemon, `nohup`), under a timeout, a cancel, SIGTERM, SIGHUP and a normal end.
+//! daemon, `nohup`), under a timeout, a cancel, SIGTERM, SIGHUP and a normal end; and
+//! what a driver killed with SIGKILL left, once the session is resumed and ends.
 //!
 //! What is left is found by walking `/proc`, never by name: this test process is a child
 //! subreaper, so anything the binary leaves behind is reparented to it; and every process
@@ -390,4 +391,58 @@ fn resume_ends_what_a_killed_drivers_step_left_behind() {
         .unwrap_or_default()
         .to_owned();
     assert!(reason.contains("have been stopped"), "{reason}");
+}
+
+/// Services earlier steps start live until the session ends — also when the session ends
+/// under another driver: after SIGKILL mid-step and `resume`, the resumed session's end
+/// stops the service the killed driver's first step left running.
+#[test]
+fn a_killed_drivers_earlier_services_end_with_the_resumed_session() {
+    let _serial = serial();
+    let sb = Sandbox::new();
+    let mark = unique_mark(&sb);
+    let _cleanup = Cleanup(mark.clone());
+    let started = sb.path().join("started");
+    let text = format!(
+        "# Services\n\n```bash {{name=service}}\nSERVICE_STEP=\"$RUNBOOK_ESCAPE_TEST\" sleep 9041 &\n```\n\n```bash {{name=slow}}\ntouch '{}'\nsleep 9042\n```\n\n- [ ] Dashboards green\n",
+        started.display()
+    );
+    let book = sb.runbook("services.md", &text).display().to_string();
+    let mut child = run_plain(&sb, &book, &mark);
+    wait_for_file(&started);
+    eventually("both steps' processes in the log", || {
+        events(&records(&sb.only_log()), "step_process").len() == 2
+    });
+    child.kill().expect("kill -9 the driver");
+    child.wait().expect("reaped");
+    assert_eq!(
+        marked("SERVICE_STEP", &mark).len(),
+        1,
+        "the service outlived its killed driver"
+    );
+    let log = sb.only_log();
+    let mut resumed = sb
+        .command(&["resume", &log.display().to_string(), "--plain"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("resume starts");
+    std::io::Write::write_all(&mut resumed.stdin.take().expect("stdin"), b"m\ny\n")
+        .expect("mark the interrupted step done, confirm the check");
+    let out = resumed.wait_with_output().expect("resume ends");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    eventually("the ended processes to be reaped", || {
+        reap_ours();
+        left_with_us().is_empty()
+    });
+    assert_nothing_left(&mark, "after the resumed session's end");
+    let recs = records(&log);
+    let ended = events(&recs, "session_ended");
+    let reason = ended[0]["data"]["reason"].as_str().unwrap_or_default();
+    assert!(reason.contains("stopped 1 background process"), "{reason}");
 }

@@ -331,3 +331,106 @@ fn anchors_in_the_file_are_written_unless_the_command_line_names_its_own() {
     let after = std::fs::read_to_string(&from_file).expect("read");
     assert_eq!(after, heads, "--anchor replaces the file's anchors");
 }
+
+/// A follower whose inherited `HOME` it cannot enter (`su` without `-`, `sudo -u`): the
+/// configuration directory that cannot be read means no configuration file — a note in
+/// the diagnostics — and `runbook sign` works; a file that is there but cannot be read
+/// is still an error.
+#[test]
+fn a_configuration_directory_this_user_cannot_enter_is_no_configuration() {
+    use std::os::unix::fs::{PermissionsExt, chown};
+    let Some(cara) = support::os_user("runbook-cara") else {
+        return;
+    };
+    let sb = Sandbox::new();
+    sb.runbook("deploy.md", "# Deploy\n## Sign-off\n- [ ] SRE\n");
+    sb.share_with(cara);
+    let mode = |path: &std::path::Path, mode: u32| {
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).expect("chmod");
+    };
+    // The shared sessions directory of the README: setgid and sticky, the follower's group.
+    let audit = sb.audit_dir();
+    std::fs::create_dir(&audit).expect("mkdir audit");
+    chown(&audit, Some(0), Some(cara.1)).expect("chown audit");
+    mode(&audit, 0o3770);
+    let home_with_config = |name: &str, dir_mode: u32, file_mode: u32| {
+        let home = sb.path().join(name);
+        let dir = home.join(".config/runbook");
+        std::fs::create_dir_all(&dir).expect("mkdir config");
+        std::fs::write(dir.join("config.toml"), "operator = \"root-op\"\n").expect("config");
+        chown(&home, Some(0), Some(0)).expect("chown home");
+        mode(&dir.join("config.toml"), file_mode);
+        mode(&home, dir_mode);
+        home
+    };
+    let closed_home = home_with_config("closed-home", 0o700, 0o644);
+    let state = sb.path().join("cara-state");
+    std::fs::create_dir(&state).expect("mkdir state");
+    chown(&state, Some(cara.0), Some(cara.1)).expect("chown state");
+
+    let driver = sb
+        .command(&[
+            "run",
+            "deploy.md",
+            "--plain",
+            "--yes",
+            "--signoff-timeout",
+            "30s",
+        ])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("the driver starts");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    let log = loop {
+        let started = sb
+            .logs()
+            .into_iter()
+            .find(|log| support::events(&records(log), "session_started").len() == 1);
+        if let Some(log) = started {
+            break log;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the session never started"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    let id = log
+        .file_stem()
+        .and_then(OsStr::to_str)
+        .expect("id")
+        .to_owned();
+    let sign = sb
+        .command_as(cara, &["sign", &id, "--role", "SRE", "--name", "Cara Diaz"])
+        .env("HOME", &closed_home)
+        .env("XDG_STATE_HOME", &state)
+        .env("RUNBOOK_LOG", "debug")
+        .output()
+        .expect("sign runs");
+    assert_eq!(sign.status.code(), Some(0), "{}", text(&sign.stderr));
+    let out = driver.wait_with_output().expect("the driver ends");
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stdout));
+    let signed = records(&log);
+    let signed = support::events(&signed, "signed");
+    assert_eq!(signed.len(), 1);
+    assert_eq!(signed[0]["data"]["os_user"], "runbook-cara");
+    let diagnostics =
+        std::fs::read_to_string(state.join("runbook/runbook.log")).expect("diagnostics");
+    assert!(
+        diagnostics.contains("the configuration directory cannot be read"),
+        "{diagnostics}"
+    );
+
+    let unreadable_file = home_with_config("open-home", 0o755, 0o600);
+    let refused = sb
+        .command_as(cara, &["sessions"])
+        .env("HOME", &unreadable_file)
+        .output()
+        .expect("sessions runs");
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(
+        text(&refused.stderr).contains("cannot read the configuration file"),
+        "{}",
+        text(&refused.stderr)
+    );
+}

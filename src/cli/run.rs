@@ -218,6 +218,7 @@ pub fn run(target: &str, args: &RunArgs, search: &SearchPath) -> i32 {
         SessionState::new(&runbook),
         (Place { env, cwd }, driving.inputs(), opts),
         params,
+        Vec::new(),
         &mut d,
     ) {
         Ok(engine) => engine,
@@ -252,10 +253,12 @@ fn start_engine<'r>(
     state: SessionState,
     (place, inputs, policy): (Place, Inputs, Policy),
     params: BTreeMap<String, String>,
+    earlier_steps: Vec<crate::exec::leftover::Recorded>,
     d: &mut Dialogue,
 ) -> Result<Engine<'r>, i32> {
-    // Nothing a step starts may outlive the session: subreaper, and a cgroup per step.
-    let executor = Box::new(LocalExecutor::for_session());
+    let groups = session_groups(writer.path());
+    groups.inherit(earlier_steps);
+    let executor = Box::new(LocalExecutor::for_session(groups));
     let mut engine = Engine::new(runbook, writer, state, place, inputs, executor).map_err(|e| {
         fail(
             format!("cannot start the audit log writer: {e}"),
@@ -266,6 +269,21 @@ fn start_engine<'r>(
     engine.policy = policy;
     introduce(&engine, d);
     Ok(engine)
+}
+
+/// Nothing a step starts may outlive the session (subreaper, and a cgroup per step), and
+/// its private files live in the session's private directory, gone with the session.
+fn session_groups(log: &std::path::Path) -> crate::exec::ProcessGroups {
+    use crate::exec::private::PrivateDir;
+    use crate::session::log::SessionLock;
+    let groups = crate::exec::ProcessGroups::for_session();
+    match PrivateDir::for_session(log, |log| SessionLock::probe(log) != Some(false)) {
+        Ok(dir) => groups.with_private_dir(dir),
+        Err(e) => {
+            tracing::warn!(error = %e, "no private directory for the session: each step makes its own");
+            groups
+        }
+    }
 }
 
 /// The title (parameters filled in) and what the runbook says before its first section.
@@ -497,6 +515,7 @@ fn resume_with(session: &std::path::Path, args: &RunArgs, driver: Driver, d: &mu
         .map(PathBuf::from)
         .unwrap_or_else(|| std::env::current_dir().unwrap_or_else(|_| PathBuf::from("/")));
     let dropped = reopened.dropped_bytes;
+    let earlier_steps = reopened.earlier_steps;
     let session_id = reopened.header.session_id.clone();
     // Logs from before the driver was recorded in `session_started` name it only in the header.
     let previous = match &reopened.state.driver {
@@ -510,6 +529,7 @@ fn resume_with(session: &std::path::Path, args: &RunArgs, driver: Driver, d: &mu
         reopened.state,
         (Place { env, cwd }, driving.inputs(), opts),
         params,
+        earlier_steps,
         d,
     ) {
         Ok(engine) => engine,

@@ -85,8 +85,11 @@ pub fn config_path(env: &dyn Fn(&str) -> Option<String>) -> Option<PathBuf> {
     directories::ProjectDirs::from("", "", "runbook").map(|d| d.config_dir().join(FILE_NAME))
 }
 
-/// Reads the configuration. No file in the default place means defaults; a file named by
-/// `$RUNBOOK_CONFIG` must exist.
+/// Reads the configuration. No file in the default place means defaults — and so does a
+/// configuration directory this user cannot look into (another user's `HOME`, inherited
+/// through `sudo` or `su`): that is not a file that failed, so it must not stop every
+/// command. A file that exists but cannot be read or parsed is an error, and a file named
+/// by `$RUNBOOK_CONFIG` must exist.
 pub fn load(env: &dyn Fn(&str) -> Option<String>) -> Result<Config, ConfigError> {
     let Some(path) = config_path(env) else {
         return Ok(Config::default());
@@ -95,8 +98,18 @@ pub fn load(env: &dyn Fn(&str) -> Option<String>) -> Result<Config, ConfigError>
     match std::fs::read(&path) {
         Ok(bytes) => load_bytes(&bytes, &path),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound && !named => Ok(Config::default()),
+        Err(e) if !named && behind_closed_directory(&path) => {
+            tracing::debug!(path = %path.display(), error = %e, "the configuration directory cannot be read: no configuration file");
+            Ok(Config::default())
+        }
         Err(source) => Err(ConfigError::Unreadable { path, source }),
     }
+}
+
+/// Whether `path` cannot even be looked at because a directory on the way to it cannot be
+/// searched by this user (as opposed to a file that is there but cannot be read).
+fn behind_closed_directory(path: &Path) -> bool {
+    std::fs::symlink_metadata(path).is_err_and(|e| e.kind() == std::io::ErrorKind::PermissionDenied)
 }
 
 /// Parses a configuration file's bytes (which must be UTF-8).

@@ -1,7 +1,13 @@
 //! Diagnostics: `file:line:col`, the offending line with a caret, and what was expected.
+//!
+//! Hand-written rather than annotate-snippets: tried against every `invalid__*` snapshot
+//! and CJK/emoji lines, it placed carets as well but moved `file:line:col` off the
+//! `error:` line (to ` --> `), which editors' quickfix, `grep` and CI annotations read.
 
 use std::fmt;
 use std::path::{Path, PathBuf};
+
+use unicode_width::UnicodeWidthChar;
 
 /// One problem found in a runbook.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -47,7 +53,8 @@ impl Diagnostic {
     pub fn render(&self, path: &Path) -> String {
         let gutter = self.line.to_string().len();
         let (shown, caret_col) = visible_window(&self.snippet, self.col as usize);
-        let caret_width = (self.width as usize).clamp(1, SNIPPET_WIDTH);
+        let caret_chars = (self.width as usize).clamp(1, SNIPPET_WIDTH);
+        let (caret_at, caret_width) = caret_columns(&shown, caret_col, caret_chars);
         let pad = " ".repeat(gutter);
         let mut out = format!(
             "{}:{}:{}: error: {}\n",
@@ -60,13 +67,25 @@ impl Diagnostic {
             out.push_str(&format!("{pad} |\n{} | {shown}\n", self.line));
             out.push_str(&format!(
                 "{pad} | {}{}\n",
-                " ".repeat(caret_col.saturating_sub(1)),
+                " ".repeat(caret_at),
                 "^".repeat(caret_width)
             ));
         }
         out.push_str(&format!("{pad} = expected: {}\n", self.expected));
         out
     }
+}
+
+/// Where the caret starts (screen columns before it) and how many columns it covers,
+/// for `chars` characters from the 1-based character `col` of `shown`: a wide character
+/// (CJK, most emoji) takes two columns on a terminal, a combining mark none.
+fn caret_columns(shown: &str, col: usize, chars: usize) -> (usize, usize) {
+    let width = |c: char| c.width().unwrap_or(0);
+    let before = col.saturating_sub(1);
+    let at = shown.chars().take(before).map(width).sum();
+    let under: usize = shown.chars().skip(before).take(chars).map(width).sum();
+    let past_end = chars.saturating_sub(shown.chars().skip(before).count());
+    (at, (under + past_end).max(1))
 }
 
 /// The part of a long line that is shown, and where the caret lands in it.
@@ -204,6 +223,23 @@ mod tests {
         let d = map.diag_at(offset, 1, "bad".into(), "good".into());
         assert_eq!((d.line, d.col), (2, 8));
         assert_eq!(d.snippet, "привет x");
+    }
+
+    #[test]
+    fn the_caret_stands_under_wide_characters_where_a_terminal_draws_them() {
+        let cjk = SourceMap::new("title: 名前変更: デプロイ\n");
+        let d = cjk.diag_at(7, "名前変更".len(), "bad".into(), "good".into());
+        assert_eq!((d.col, d.width), (8, 4), "positions stay in characters");
+        let text = d.render(Path::new("rb.md"));
+        assert!(text.contains("\n  |        ^^^^^^^^\n"), "{text}");
+        let emoji = SourceMap::new("🚀🚀 x timeout=🔥 ok\n");
+        let at = "🚀🚀 x timeout=".len();
+        let d = emoji.diag_at(at, "🔥".len(), "bad".into(), "good".into());
+        let text = d.render(Path::new("rb.md"));
+        assert!(
+            text.contains(&format!("\n  | {}^^\n", " ".repeat(15))),
+            "{text}"
+        );
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! The steps this session started whose processes may still run, and ending them:
 //! SIGTERM, a grace period, SIGKILL — each step's process group, its cgroup where it
 //! has one, everything below its shell and, for a session, everything below the session.
+//! A session's private directory goes with them.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
@@ -9,6 +10,8 @@ use std::time::Duration;
 
 use super::cgroup;
 use super::contain::{Containment, reap_adopted};
+use super::leftover::{self, Recorded};
+use super::private::PrivateDir;
 use super::stop::{Scope, stop};
 
 /// What a step started, as far as it can be tracked.
@@ -44,6 +47,10 @@ pub struct ProcessGroups {
     inner: Arc<Mutex<BTreeMap<i32, StepProcs>>>,
     /// Set for a session ([`ProcessGroups::for_session`]).
     containment: Option<Arc<Containment>>,
+    /// Where the session's steps keep their private files ([`ProcessGroups::with_private_dir`]).
+    private: Option<Arc<PrivateDir>>,
+    /// Steps earlier drivers of this session started ([`ProcessGroups::inherit`]).
+    inherited: Arc<Mutex<Vec<Recorded>>>,
 }
 
 impl ProcessGroups {
@@ -53,6 +60,32 @@ impl ProcessGroups {
         ProcessGroups {
             inner: Arc::default(),
             containment: Some(Arc::new(Containment::enable())),
+            private: None,
+            inherited: Arc::default(),
+        }
+    }
+
+    /// Takes on the steps earlier drivers of this session started (their `step_process`
+    /// records): services they left running end with this session, as its own do.
+    pub fn inherit(&self, steps: Vec<Recorded>) {
+        self.inherited
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .extend(steps);
+    }
+
+    /// Steps keep their private files in `dir`, which goes when the session's processes do.
+    pub fn with_private_dir(mut self, dir: PrivateDir) -> Self {
+        self.private = Some(Arc::new(dir));
+        self
+    }
+
+    /// Where a step's private directory is made: the session's private directory, else
+    /// the per-user runtime directory or the system's temporary one.
+    pub(crate) fn private_base(&self) -> PathBuf {
+        match &self.private {
+            Some(dir) if dir.ensure().is_ok() => dir.path().to_path_buf(),
+            _ => super::shell::default_private_base(),
         }
     }
 
@@ -90,7 +123,8 @@ impl ProcessGroups {
     }
 
     /// Ends every registered step's processes — and, for a session, every process below
-    /// it — all within one `grace` period; returns how many processes were signalled.
+    /// it — all within one `grace` period, then removes the session's private directory;
+    /// returns how many processes were signalled.
     pub fn terminate_all(&self, grace: Duration) -> usize {
         let steps: Vec<StepProcs> = self.lock().values().cloned().collect();
         let mut scope = Scope::default();
@@ -104,7 +138,20 @@ impl ProcessGroups {
             scope.all_descendants = containment.is_subreaper();
             scope.cgroups.extend(containment.cgroup_dir());
         }
+        let inherited = std::mem::take(
+            &mut *self
+                .inherited
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner),
+        );
+        let earlier = leftover::scope_of(&inherited);
+        scope.groups.extend(&earlier.groups);
+        scope.cgroups.extend(earlier.cgroups.iter().cloned());
         let stopped = stop(&scope, grace);
+        earlier
+            .cgroups
+            .iter()
+            .for_each(|dir| leftover::remove_cgroup(dir));
         if self.containment.is_some() {
             let spared: BTreeSet<u32> = steps.iter().map(|s| s.shell.0).collect();
             reap_adopted(&spared);
@@ -114,6 +161,9 @@ impl ProcessGroups {
         }
         if let Some(dir) = self.containment.as_ref().and_then(|c| c.cgroup_dir()) {
             cgroup::remove(&dir);
+        }
+        if let Some(dir) = &self.private {
+            dir.remove();
         }
         stopped
     }

@@ -1,28 +1,79 @@
 //! A step's process group found again after its driver was killed: SIGKILL gives the
-//! driver no chance to stop the step, so `resume` looks for what is left of it.
+//! driver no chance to stop the step, so `resume` looks for what is left of it, and the
+//! resumed session's end stops the services earlier steps left running.
 //!
 //! A group is recognised by its id and its leader's start time (clock ticks since boot,
-//! field 22 of `/proc/PID/stat`): only processes of that group started no earlier than
+//! field 22 of `/proc/PID/stat`): a process with the group's id that started at another
+//! time means the id was reused, and only processes of that group started no earlier than
 //! the leader count, so a recycled group id never makes us signal a stranger.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use super::cgroup;
 use super::procfs::{self, Table};
 use super::stop::{Scope, stop};
 
+/// A step's processes as a driver recorded them (`step_process`): its process group, when
+/// the group's leader started, and its cgroup if it had one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Recorded {
+    pub pgid: i32,
+    pub leader_start: u64,
+    pub cgroup: Option<PathBuf>,
+}
+
 /// When the process started, in clock ticks since boot (Linux); `None` elsewhere or if gone.
 pub fn start_ticks(pid: u32) -> Option<u64> {
     procfs::read(pid).map(|p| p.start)
 }
 
-/// Processes now in group `pgid` that started at or after `leader_start`.
+/// Processes now in group `pgid` that started at or after `leader_start` — none when a
+/// process with the group's id runs that is not the recorded leader (the id was reused).
 pub fn members(pgid: i32, leader_start: u64) -> usize {
-    Table::scan()
+    count_members(&Table::scan(), pgid, leader_start)
+}
+
+fn count_members(table: &Table, pgid: i32, leader_start: u64) -> usize {
+    let reused = u32::try_from(pgid)
+        .ok()
+        .and_then(|pid| table.get(pid))
+        .is_some_and(|leader| leader.start != leader_start);
+    if reused {
+        return 0;
+    }
+    table
         .iter()
         .filter(|p| p.pgrp == pgid && p.start >= leader_start && !p.dead)
         .count()
+}
+
+/// What is still running of steps an earlier driver recorded: the groups still theirs,
+/// and their cgroups where this program made them for a session whose process is gone.
+pub(crate) fn scope_of(recorded: &[Recorded]) -> Scope {
+    let table = Table::scan();
+    Scope {
+        groups: recorded
+            .iter()
+            .filter(|r| count_members(&table, r.pgid, r.leader_start) > 0)
+            .map(|r| r.pgid)
+            .collect(),
+        cgroups: recorded
+            .iter()
+            .filter_map(|r| r.cgroup.clone())
+            .filter(|dir| cgroup::is_orphaned_step(dir))
+            .collect(),
+        ..Scope::default()
+    }
+}
+
+/// Removes a killed driver's step cgroup once it is empty, and its session cgroup with it
+/// when nothing else is left there.
+pub(crate) fn remove_cgroup(step_cgroup: &Path) {
+    cgroup::remove(step_cgroup);
+    if let Some(session) = step_cgroup.parent().filter(|s| !cgroup::populated(s)) {
+        cgroup::remove(session);
+    }
 }
 
 /// Stops what is left of a killed driver's step: the members of its group started since
@@ -53,10 +104,7 @@ pub fn stop_step(
     };
     stop(&scope, grace);
     if let Some(dir) = step_cgroup {
-        cgroup::remove(dir);
-        if let Some(session) = dir.parent().filter(|s| !cgroup::populated(s)) {
-            cgroup::remove(session);
-        }
+        remove_cgroup(dir);
     }
     in_group + in_cgroup
 }
@@ -66,15 +114,29 @@ mod tests {
     use super::*;
 
     #[test]
-    fn this_process_is_found_by_its_group_and_start() {
-        let pid = std::process::id();
-        let start = start_ticks(pid).expect("linux /proc");
-        let pgid = nix::unistd::getpgrp().as_raw();
-        assert!(members(pgid, start) >= 1);
+    fn a_group_is_found_by_its_id_and_its_leaders_start_only() {
+        use std::os::unix::process::CommandExt;
+        let mut child = std::process::Command::new("sleep")
+            .arg("30")
+            .process_group(0)
+            .spawn()
+            .expect("spawn");
+        let pid = child.id();
+        let pgid = i32::try_from(pid).expect("pid");
+        let start = start_ticks(pid).expect("started");
+        assert_eq!(members(pgid, start), 1, "found by its group and start");
+        let earlier = Recorded {
+            pgid,
+            leader_start: start.saturating_sub(1),
+            cgroup: None,
+        };
         assert_eq!(
-            members(pgid, u64::MAX),
+            members(pgid, earlier.leader_start),
             0,
-            "nothing started after the end of time"
+            "a leader that started at another time is someone else"
         );
+        assert!(scope_of(&[earlier]).groups.is_empty());
+        let _ = child.kill();
+        let _ = child.wait();
     }
 }

@@ -10,10 +10,10 @@
 //! duct is built for pipelines and captured output. Its `kill` signals only the children
 //! it started, not their process group, and it does not give us the pgid we need for
 //! group signals and terminal hand-over. `tokio::process` would add a runtime to get three
-//! blocking reads per step. For `IoMode::Pty`, portable-pty only opens the pseudo-terminal
+//! blocking reads per step. For `IoMode::Pty`, pty-process only opens the pseudo-terminal
 //! and makes the shell its session leader (that needs pre-exec code, which we cannot write
-//! without `unsafe`). Its child is downcast back to a std `Child`, so all three modes wait,
-//! signal and drain the same way.
+//! without `unsafe`). Its child is a std `Child`, so all three modes wait, signal and drain
+//! the same way.
 //!
 //! Threads per step: one reader per output stream sends `Output` events straight to the
 //! caller's channel; a waiter reaps the shell; a supervisor enforces timeout and cancel
@@ -26,6 +26,7 @@ mod error;
 mod groups;
 pub mod leftover;
 mod priority;
+pub mod private;
 mod procfs;
 mod pump;
 mod shell;
@@ -105,7 +106,7 @@ pub fn start_with(
     let shell = shell::shell();
     let bash = shell.name == "bash" && !matches!(req.io, IoMode::Inherit);
     let watch = watch::Watch::for_script(&req.script, &req.secret_names, bash);
-    let scratch = Scratch::create(&req.script, watch)?;
+    let scratch = Scratch::create(&req.script, watch, &groups.private_base())?;
     let started = Instant::now();
     let cgroup = groups.step_cgroup();
     let spawned = spawn::spawn(
@@ -146,7 +147,6 @@ pub fn start_with(
         open_streams: sources.len(),
         foreground,
         env_before: req.env,
-        pty: matches!(req.io, IoMode::Pty { .. }),
     };
     launch(child, sources, supervisor, &control).inspect_err(|_| {
         outbox.close();
@@ -182,11 +182,12 @@ fn launch(
     supervisor: Supervisor,
     control: &Sender<Control>,
 ) -> Result<(), ExecError> {
+    let shelf = watch::Shelf::default();
     for source in sources {
         let filter = supervisor
             .scratch
             .watch()
-            .map(|w| watch::SecretFilter::new(&w.mark, supervisor.scratch.dir()));
+            .map(|w| watch::SecretFilter::new(&w.mark, supervisor.scratch.dir(), shelf.clone()));
         spawn_reader(source, supervisor.outbox.clone(), control.clone(), filter)
             .map_err(ExecError::Thread)?;
     }

@@ -42,8 +42,6 @@ exit "$__runbook_status"
 
 /// Variables the shell itself sets or bumps on start-up; they keep the caller's value.
 const SHELL_MANAGED: &[&str] = &["SHLVL", "_"];
-/// portable-pty always sets `SHELL` for the child.
-const PTY_MANAGED: &[&str] = &["SHLVL", "_", "SHELL"];
 
 const FALLBACK_DIRS: &[&str] = &["/usr/local/bin", "/usr/bin", "/bin"];
 
@@ -98,18 +96,22 @@ pub(crate) struct Scratch {
 }
 
 impl Scratch {
-    pub fn create(script: &str, watch: Option<Watch>) -> Result<Self, ExecError> {
-        let base = private_base();
+    /// A new private directory in `base` with the script in it, and the files the wrapper
+    /// writes back made ahead (0600: the shell's umask would leave them readable).
+    pub fn create(script: &str, watch: Option<Watch>, base: &Path) -> Result<Self, ExecError> {
         let scratch_error = |source| ExecError::Scratch {
-            dir: base.clone(),
+            dir: base.to_path_buf(),
             source,
         };
         let dir = tempfile::Builder::new()
-            .prefix("runbook-step-")
+            .prefix("step-")
             .permissions(Permissions::from_mode(0o700))
-            .tempdir_in(&base)
+            .tempdir_in(base)
             .map_err(scratch_error)?;
         write_private(&dir.path().join("step"), script).map_err(scratch_error)?;
+        for written_back in ["env", "cwd"] {
+            write_private(&dir.path().join(written_back), "").map_err(scratch_error)?;
+        }
         if let Some(watch) = &watch {
             write_private(&dir.path().join("watch"), &watch.file_text()).map_err(scratch_error)?;
         }
@@ -142,18 +144,21 @@ impl Scratch {
         ]
     }
 
-    /// The exported env and cwd the wrapper recorded, if it got that far.
+    /// The exported env and cwd the wrapper recorded, if it got that far. The env dump
+    /// (secrets and all) is removed as soon as it is read.
     pub fn capture(&self) -> Option<(BTreeMap<String, String>, PathBuf)> {
+        let env_file = self.dir.path().join("env");
+        let env = fs::read(&env_file);
+        let _ = fs::remove_file(&env_file);
         let cwd = fs::read(self.dir.path().join("cwd")).ok()?;
         let cwd = cwd.strip_suffix(b"\n")?;
-        let env = fs::read(self.dir.path().join("env")).ok()?;
-        Some((parse_env(&env), PathBuf::from(OsStr::from_bytes(cwd))))
+        Some((parse_env(&env.ok()?), PathBuf::from(OsStr::from_bytes(cwd))))
     }
 }
 
-/// `$XDG_RUNTIME_DIR` (per-user, in memory) when there is one, so a step's env dump with its
-/// secrets does not touch disk; the system temp dir otherwise.
-fn private_base() -> PathBuf {
+/// Outside a session: `$XDG_RUNTIME_DIR` (per-user, in memory) when there is one, so a
+/// step's env dump with its secrets does not touch disk; the system temp dir otherwise.
+pub(crate) fn default_private_base() -> PathBuf {
     std::env::var_os("XDG_RUNTIME_DIR")
         .map(PathBuf::from)
         .filter(|dir| dir.is_absolute() && dir.is_dir())
@@ -190,10 +195,8 @@ pub(crate) fn parse_env(bytes: &[u8]) -> BTreeMap<String, String> {
 pub(crate) fn restore_managed(
     after: &mut BTreeMap<String, String>,
     before: &BTreeMap<String, String>,
-    pty: bool,
 ) {
-    let keys = if pty { PTY_MANAGED } else { SHELL_MANAGED };
-    for &key in keys {
+    for &key in SHELL_MANAGED {
         match before.get(key) {
             Some(value) => after.insert(key.to_owned(), value.clone()),
             None => after.remove(key),
@@ -223,12 +226,10 @@ mod tests {
             ("_".to_owned(), "/usr/bin/env".to_owned()),
             ("SHELL".to_owned(), "/bin/bash".to_owned()),
         ]);
-        restore_managed(&mut after, &before, false);
+        restore_managed(&mut after, &before);
         assert_eq!(after.get("SHLVL").map(String::as_str), Some("3"));
         assert!(!after.contains_key("_"));
-        assert!(after.contains_key("SHELL"));
-        restore_managed(&mut after, &before, true);
-        assert!(!after.contains_key("SHELL"));
+        assert!(after.contains_key("SHELL"), "the step's own");
     }
 
     #[test]
@@ -244,11 +245,26 @@ mod tests {
 
     #[test]
     fn script_file_and_directory_are_private() {
-        let scratch = Scratch::create("echo hi", None).expect("scratch");
+        let base = tempfile::tempdir().expect("base");
+        let scratch = Scratch::create("echo hi", None, base.path()).expect("scratch");
         let mode = |path: &Path| fs::metadata(path).expect("metadata").permissions().mode() & 0o777;
         assert_eq!(mode(scratch.dir.path()), 0o700);
-        assert_eq!(mode(&scratch.dir.path().join("step")), 0o600);
+        for file in ["step", "env", "cwd"] {
+            assert_eq!(mode(&scratch.dir.path().join(file)), 0o600, "{file}");
+        }
         let text = fs::read_to_string(scratch.dir.path().join("step")).expect("read");
         assert_eq!(text, "echo hi");
+        assert!(scratch.capture().is_none(), "nothing written back yet");
+        fs::write(scratch.dir.path().join("env"), "TOKEN=s3cr3t\0").expect("env");
+        fs::write(scratch.dir.path().join("cwd"), "/srv\n").expect("cwd");
+        let (env, cwd) = scratch.capture().expect("captured");
+        assert_eq!(
+            (env["TOKEN"].as_str(), cwd),
+            ("s3cr3t", PathBuf::from("/srv"))
+        );
+        assert!(
+            !scratch.dir.path().join("env").exists(),
+            "the env dump goes once read"
+        );
     }
 }

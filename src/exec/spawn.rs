@@ -11,7 +11,6 @@ use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use nix::fcntl::{FcntlArg, fcntl};
-use portable_pty::{CommandBuilder, PtySize, native_pty_system};
 
 use super::groups::terminate_group;
 use super::pump::Source;
@@ -53,17 +52,9 @@ pub(crate) fn spawn(
     match req.io {
         IoMode::Pipes => spawn_pipes(req, shell, argv),
         IoMode::Inherit => spawn_inherit(req, shell, argv),
-        IoMode::Pty { cols, rows } => spawn_pty(
-            req,
-            shell,
-            argv,
-            PtySize {
-                rows,
-                cols,
-                pixel_width: 0,
-                pixel_height: 0,
-            },
-        ),
+        IoMode::Pty { cols, rows } => {
+            spawn_pty(req, shell, argv, pty_process::Size::new(rows, cols))
+        }
     }
 }
 
@@ -92,13 +83,20 @@ fn check_cwd(cwd: &Path) -> Result<(), ExecError> {
     }
 }
 
-fn command(req: &RunRequest, shell: &Shell, argv: &[OsString]) -> Command {
+/// The shell with the step's whole world: its arguments, environment and directory.
+fn shell_command(req: &RunRequest, shell: &Shell, argv: &[OsString]) -> Command {
     let mut cmd = Command::new(&shell.program);
     cmd.args(argv)
         .env_clear()
         .envs(&req.env)
-        .current_dir(&req.cwd)
-        .process_group(0);
+        .current_dir(&req.cwd);
+    cmd
+}
+
+/// The shell leading its own process group.
+fn command(req: &RunRequest, shell: &Shell, argv: &[OsString]) -> Command {
+    let mut cmd = shell_command(req, shell, argv);
+    cmd.process_group(0);
     cmd
 }
 
@@ -152,41 +150,32 @@ fn spawn_inherit(req: &RunRequest, shell: &Shell, argv: &[OsString]) -> Result<S
     })
 }
 
-/// The pty child is a session leader, so its group id is its pid.
+/// The pty child is a session leader, so its group id is its pid. pty-process opens the
+/// pseudo-terminal and makes the shell its session leader with rustix alone (portable-pty
+/// brought eight more crates, an older nix and thiserror among them); the child is a std
+/// `Child`, waited for and signalled like the others.
 fn spawn_pty(
     req: &RunRequest,
     shell: &Shell,
     argv: &[OsString],
-    size: PtySize,
+    size: pty_process::Size,
 ) -> Result<Spawned, ExecError> {
-    let pty_error = |err: anyhow::Error| ExecError::Pty(format!("{err:#}"));
-    let pair = native_pty_system().openpty(size).map_err(pty_error)?;
-    let reader = pair.master.try_clone_reader().map_err(pty_error)?;
-    let mut cmd = CommandBuilder::new(&shell.program);
-    cmd.args(argv);
-    cmd.env_clear();
-    for (key, value) in &req.env {
-        cmd.env(key, value);
-    }
-    cmd.cwd(&req.cwd);
-    let child = pair
-        .slave
-        .spawn_command(cmd)
-        .map_err(|err| spawn_error(shell)(io::Error::other(format!("{err:#}"))))?;
-    // Our copy of the slave must go, or the master never sees the end of output.
-    drop(pair.slave);
-    let child: Box<dyn portable_pty::Child> = child;
-    let child = child.downcast::<Child>().map_err(|other| {
-        if let Some(pid) = other.process_id().and_then(|pid| i32::try_from(pid).ok()) {
-            terminate_group(pid, Duration::ZERO);
-        }
-        ExecError::Pty("the pseudo-terminal child is not an OS process".to_owned())
+    let pty_error = |err: pty_process::Error| ExecError::Pty(err.to_string());
+    let (pty, pts) = pty_process::blocking::open().map_err(pty_error)?;
+    pty.resize(size).map_err(pty_error)?;
+    // Not its own process group first: a group leader cannot start a session.
+    let cmd = pty_process::blocking::Command::from(shell_command(req, shell, argv));
+    // `spawn` consumes our copy of the terminal side, or the master would never see the
+    // end of output.
+    let child = cmd.spawn(pts).map_err(|err| match err {
+        pty_process::Error::Io(source) => spawn_error(shell)(source),
+        other => pty_error(other),
     })?;
     let pgid = pid_of(&child);
     Ok(Spawned {
-        child: *child,
+        child,
         pgid,
-        sources: vec![(Stream::Pty, reader)],
+        sources: vec![(Stream::Pty, Box::new(pty))],
         foreground: None,
     })
 }

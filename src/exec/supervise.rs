@@ -48,7 +48,6 @@ pub(crate) struct Supervisor {
     pub open_streams: usize,
     pub foreground: Option<ForegroundGuard>,
     pub env_before: BTreeMap<String, String>,
-    pub pty: bool,
 }
 
 impl Supervisor {
@@ -153,7 +152,7 @@ impl Supervisor {
         };
         let (env_after, cwd_after) = match captured {
             Some((mut env, cwd)) => {
-                restore_managed(&mut env, &self.env_before, self.pty);
+                restore_managed(&mut env, &self.env_before);
                 (Some(env), Some(cwd))
             }
             None => (None, None),

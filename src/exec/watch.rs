@@ -17,8 +17,10 @@
 //! the step's end. Variables set by programs the step runs (not its own shell) are not
 //! seen before the step ends.
 
+use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, PoisonError};
 
 use super::shell::parse_env;
 
@@ -160,20 +162,29 @@ pub(crate) enum Piece {
     },
 }
 
+/// Reports read from disk whose second marker has not been seen yet. The shell points
+/// at each report twice (once on stdout, once on stderr — both on the one stream of a
+/// pseudo-terminal): the first reader to meet a marker reads the file and removes it at
+/// once, so secret values do not stay on disk; the second takes the pairs from here.
+pub(crate) type Shelf = Arc<Mutex<BTreeMap<String, Vec<Piece>>>>;
+
 /// Takes this step's markers out of one output stream, in order.
 #[derive(Debug)]
 pub(crate) struct SecretFilter {
     mark: String,
     dir: PathBuf,
     held: Vec<u8>,
+    shelf: Shelf,
 }
 
 impl SecretFilter {
-    pub fn new(mark: &str, dir: &Path) -> Self {
+    /// A filter for one stream; the step's streams share `shelf`.
+    pub fn new(mark: &str, dir: &Path, shelf: Shelf) -> Self {
         SecretFilter {
             mark: mark.to_owned(),
             dir: dir.to_path_buf(),
             held: Vec::new(),
+            shelf,
         }
     }
 
@@ -233,14 +244,22 @@ impl SecretFilter {
         }
     }
 
-    /// The pairs a marker points at. The file stays (each stream's reader reads it, in
-    /// its own order) until the step's private directory goes at its end.
+    /// The pairs a marker points at: from the file the first time (which is then
+    /// removed), from the shelf the second.
     fn read_pairs(&self, file: &str) -> Vec<Piece> {
-        let bytes = fs::read(self.dir.join(file)).unwrap_or_default();
-        parse_env(&bytes)
+        let mut shelf = self.shelf.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(pieces) = shelf.remove(file) {
+            return pieces;
+        }
+        let path = self.dir.join(file);
+        let bytes = fs::read(&path).unwrap_or_default();
+        let _ = fs::remove_file(&path);
+        let pieces: Vec<Piece> = parse_env(&bytes)
             .into_iter()
             .map(|(name, value)| Piece::Variable { name, value })
-            .collect()
+            .collect();
+        shelf.insert(file.to_owned(), pieces.clone());
+        pieces
     }
 }
 
@@ -276,7 +295,7 @@ mod tests {
     use super::*;
 
     fn filter(dir: &Path) -> SecretFilter {
-        SecretFilter::new("00ff00ff00ff00ff", dir)
+        SecretFilter::new("00ff00ff00ff00ff", dir, Shelf::default())
     }
 
     fn marker(file: &str) -> Vec<u8> {
@@ -302,11 +321,22 @@ mod tests {
                 Piece::Bytes(b"after s3cr3t".to_vec()),
             ]
         );
-        let mut other_stream = filter(dir.path());
+        assert!(
+            !dir.path().join("pairs-7-1").exists(),
+            "the report goes as soon as it is read"
+        );
+        let mut other_stream = SecretFilter::new("00ff00ff00ff00ff", dir.path(), f.shelf.clone());
         assert_eq!(
-            other_stream.feed(&marker("pairs-7-1")).len(),
-            1,
+            other_stream.feed(&marker("pairs-7-1")),
+            vec![Piece::Variable {
+                name: "DB_TOKEN".into(),
+                value: "s3cr3t".into()
+            }],
             "the other stream's reader finds it too"
+        );
+        assert!(
+            f.shelf.lock().expect("shelf").is_empty(),
+            "and nothing is kept"
         );
     }
 

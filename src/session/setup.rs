@@ -195,6 +195,32 @@ pub struct Reopened {
     pub header: Header,
     pub state: SessionState,
     pub dropped_bytes: u64,
+    /// The steps' processes earlier drivers recorded: what they left running ends with
+    /// this session.
+    pub earlier_steps: Vec<crate::exec::leftover::Recorded>,
+}
+
+/// Every step's processes a log records (`step_process`), in order.
+pub fn recorded_steps(events: &[Event]) -> Vec<crate::exec::leftover::Recorded> {
+    events
+        .iter()
+        .filter_map(|event| {
+            // Only this one kind says where a step's processes are.
+            let super::event::Body::StepProcess {
+                pgid,
+                leader_start,
+                cgroup,
+            } = &event.body
+            else {
+                return None;
+            };
+            Some(crate::exec::leftover::Recorded {
+                pgid: *pgid,
+                leader_start: *leader_start,
+                cgroup: cgroup.as_ref().map(PathBuf::from),
+            })
+        })
+        .collect()
 }
 
 /// Takes over a session log for `runbook`: lock, verify, repair, fold.
@@ -220,5 +246,6 @@ pub fn reopen(path: &Path, runbook: &Runbook, driver: &Driver) -> Result<Reopene
         header: recorded.header,
         state,
         dropped_bytes: repair.dropped_bytes,
+        earlier_steps: recorded_steps(&recorded.events),
     })
 }

@@ -3,14 +3,15 @@
 //! keys, and reports how it left the terminal (screen mode and tty modes).
 #![allow(dead_code)]
 
-use nix::fcntl::OFlag;
 use nix::sys::termios::{LocalFlags, tcgetattr};
-use portable_pty::{Child, CommandBuilder, ExitStatus, MasterPty, PtySize, native_pty_system};
+use pty_process::blocking::Pty;
 use std::ffi::OsStr;
-use std::fs::{File, OpenOptions};
+use std::fs::File;
 use std::io::{Read, Write};
-use std::os::unix::fs::OpenOptionsExt;
+use std::os::fd::AsFd;
+use std::os::unix::process::ExitStatusExt;
 use std::path::Path;
+use std::process::{Child, Command, ExitStatus};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread;
@@ -30,9 +31,9 @@ struct Shared {
 
 /// `runbook` running in a pseudo-terminal.
 pub struct Term {
-    child: Box<dyn Child + Send + Sync>,
-    master: Box<dyn MasterPty + Send>,
-    writer: Box<dyn Write + Send>,
+    child: Child,
+    /// The terminal's master side: keys are written to it, a thread reads the screen.
+    master: Arc<Pty>,
     /// Our own handle on the terminal side, kept to read its modes after the program exits.
     slave: File,
     shared: Arc<Shared>,
@@ -52,7 +53,9 @@ impl Exit {
         self.status
             .signal()
             .is_none()
-            .then(|| self.status.exit_code())
+            .then(|| self.status.code())
+            .flatten()
+            .and_then(|code| u32::try_from(code).ok())
     }
 
     /// Main screen, cursor shown, echo and line editing back on.
@@ -76,41 +79,29 @@ impl Term {
 
     /// Starts `program` (found on PATH) with `args` in `dir`, with `env` added.
     pub fn spawn_program(program: &str, args: &[&str], dir: &Path, env: &[(&str, &OsStr)]) -> Term {
-        let size = PtySize {
-            rows: ROWS,
-            cols: COLS,
-            pixel_width: 0,
-            pixel_height: 0,
-        };
-        let pair = native_pty_system().openpty(size).expect("openpty");
-        let tty = pair.master.tty_name().expect("the pty has a name");
-        let slave = OpenOptions::new()
-            .read(true)
-            .write(true)
-            .custom_flags(OFlag::O_NOCTTY.bits())
-            .open(&tty)
-            .expect("open the terminal side");
-        let mut cmd = CommandBuilder::new(program);
-        cmd.args(args);
-        cmd.cwd(dir);
-        cmd.env("TERM", "xterm-256color");
-        cmd.env_remove("RUNBOOK_PATH");
-        for (key, value) in env {
-            cmd.env(key, value);
-        }
-        let child = pair.slave.spawn_command(cmd).expect("spawn runbook");
-        drop(pair.slave);
+        let (master, pts) = pty_process::blocking::open().expect("openpty");
+        master
+            .resize(pty_process::Size::new(ROWS, COLS))
+            .expect("the terminal's size");
+        let slave = File::from(pts.as_fd().try_clone_to_owned().expect("the terminal side"));
+        let mut cmd = Command::new(program);
+        cmd.args(args)
+            .current_dir(dir)
+            .env("TERM", "xterm-256color")
+            .env_remove("RUNBOOK_PATH")
+            .envs(env.iter().copied());
+        let child = pty_process::blocking::Command::from(cmd)
+            .spawn(pts)
+            .expect("spawn runbook");
         let shared = Arc::new(Shared {
             parser: Mutex::new(vt100::Parser::new(ROWS, COLS, 0)),
             bytes: AtomicUsize::new(0),
         });
-        let reader = pair.master.try_clone_reader().expect("pty reader");
-        pump(reader, Arc::clone(&shared));
-        let writer = pair.master.take_writer().expect("pty writer");
+        let master = Arc::new(master);
+        pump(Arc::clone(&master), Arc::clone(&shared));
         Term {
             child,
-            master: pair.master,
-            writer,
+            master,
             slave,
             shared,
             status: None,
@@ -119,8 +110,9 @@ impl Term {
 
     /// Types `keys` (raw bytes: `\r` is Enter, `\x1b` Esc).
     pub fn send(&mut self, keys: &str) {
-        self.writer.write_all(keys.as_bytes()).expect("type keys");
-        self.writer.flush().expect("flush keys");
+        let mut writer = &*self.master;
+        writer.write_all(keys.as_bytes()).expect("type keys");
+        writer.flush().expect("flush keys");
     }
 
     /// The screen as it is now.
@@ -133,8 +125,7 @@ impl Term {
     }
 
     pub fn pid(&self) -> i32 {
-        let pid = self.child.process_id().expect("pid");
-        i32::try_from(pid).expect("pid fits")
+        i32::try_from(self.child.id()).expect("pid fits")
     }
 
     /// Waits until `text` is on screen; fails with the screen on timeout or early exit.
@@ -165,7 +156,7 @@ impl Term {
         if self.status.is_none() {
             self.status = self.child.try_wait().expect("try_wait");
         }
-        self.status.clone()
+        self.status
     }
 
     /// Whether echo and canonical mode are on right now.
@@ -226,9 +217,10 @@ impl Drop for Term {
 }
 
 /// Reads the program's output on its own thread, into the parser.
-fn pump(mut reader: Box<dyn Read + Send>, shared: Arc<Shared>) {
+fn pump(master: Arc<Pty>, shared: Arc<Shared>) {
     thread::spawn(move || {
         let mut buf = [0u8; 16 * 1024];
+        let mut reader = &*master;
         loop {
             match reader.read(&mut buf) {
                 Ok(0) | Err(_) => return,

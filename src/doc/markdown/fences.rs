@@ -40,7 +40,8 @@ pub fn apply_attrs(
         let spot = Spot {
             line,
             col: info_col + chars,
-            width: u32::try_from(attr.len).unwrap_or(1),
+            // In characters, as columns are: `attr.len` counts bytes.
+            width: char_count(info.get(attr.offset..attr.offset + attr.len).unwrap_or("")),
         };
         if attr.key == "name" {
             name = check_step_name(&attr.value, spot, sink).then(|| attr.value.clone());

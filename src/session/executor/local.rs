@@ -21,11 +21,13 @@ impl LocalExecutor {
         LocalExecutor::default()
     }
 
-    /// For a session: nothing a step starts may outlive it — this process becomes a child
-    /// subreaper and each run gets a cgroup where one can be created.
-    pub fn for_session() -> Self {
+    /// For a session, with its `groups` ([`ProcessGroups::for_session`]): nothing a step
+    /// starts may outlive it — this process is a child subreaper, each run gets a cgroup
+    /// where one can be created — and its runs keep their private files in its private
+    /// directory.
+    pub fn for_session(groups: ProcessGroups) -> Self {
         LocalExecutor {
-            groups: ProcessGroups::for_session(),
+            groups,
             runs: BTreeMap::new(),
         }
     }
