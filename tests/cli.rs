@@ -8,11 +8,16 @@ fn runbook(args: &[&str], cwd: &Path, runbook_path: Option<&Path>) -> Output {
     cmd.args(args)
         .current_dir(cwd)
         .env_remove("RUNBOOK_PATH")
-        .env("XDG_DATA_HOME", cwd.join("xdg-data"));
+        .env("XDG_DATA_HOME", scratch_data_home());
     if let Some(path) = runbook_path {
         cmd.env("RUNBOOK_PATH", path);
     }
     cmd.output().expect("runbook runs")
+}
+
+/// Where the binary may write its data: never inside the checkout, even when a test runs it there.
+fn scratch_data_home() -> PathBuf {
+    std::env::temp_dir().join(format!("runbook-cli-data-{}", std::process::id()))
 }
 
 fn crate_dir() -> PathBuf {
