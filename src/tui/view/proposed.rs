@@ -204,10 +204,7 @@ pub fn run_lines(view: &View, index: usize) -> Vec<Line<'static>> {
                 format!("= {}", view.secrets.mask_str(&filled.value)),
                 Style::new().fg(Color::Green),
             ),
-            None => Span::styled(
-                "not given yet",
-                Style::new().fg(Color::Yellow),
-            ),
+            None => Span::styled("not given yet", Style::new().fg(Color::Yellow)),
         };
         lines.push(Line::from(vec![
             Span::styled(format!("{} → ${} ", p.written, p.env), dim()),
