@@ -289,6 +289,9 @@ fn session_groups(log: &std::path::Path) -> crate::exec::ProcessGroups {
 /// The title (parameters filled in) and what the runbook says before its first section.
 fn introduce(engine: &Engine, d: &mut Dialogue) {
     d.say(&format!("\n{}", engine.display(&engine.runbook.title)));
+    if engine.state().dry_run {
+        d.say("  DRY RUN: steps are walked and recorded; no command runs, no wait is waited.");
+    }
     for line in engine.display(&engine.runbook.preamble).lines() {
         d.say(&format!("  {line}"));
     }

@@ -89,8 +89,14 @@ pub(crate) fn describe(body: &Body) -> Option<String> {
             ends_at,
         } => wait_started(*seconds, until, ends_at),
         Body::WaitEnded {
+            failed: true,
+            reason,
+            ..
+        } => format!("wait FAILED: {reason}"),
+        Body::WaitEnded {
             early: true,
             reason,
+            ..
         } => format!("wait ended early: {reason}"),
         Body::WaitEnded { reason, .. } => format!("wait ended: {reason}"),
         Body::Signed {
@@ -179,6 +185,7 @@ fn finished(
     let status = match (exit_code, signal) {
         (_, Some(signal)) => format!("killed by signal {signal}"),
         (Some(code), None) => format!("exit {code}"),
+        (None, None) if ok => "nothing ran, so no exit status".to_string(),
         (None, None) => "no exit status".to_string(),
     };
     let verdict = if ok { "ok" } else { "FAILED" };

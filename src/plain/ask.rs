@@ -77,6 +77,8 @@ impl Walk<'_, '_> {
     fn ask_run(&mut self, index: usize, confirm: Confirm, again: bool, asked: &Next) -> Asked {
         let question = if again {
             "This step was running when the session stopped. Run it again?"
+        } else if self.engine.state().dry_run {
+            "Walk it? (DRY RUN: the command does not run)"
         } else {
             "Run?"
         };

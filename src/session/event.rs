@@ -107,6 +107,9 @@ pub enum Body {
     WaitEnded {
         early: bool,
         reason: String,
+        /// The deadline came with its `until` checks not OK: the wait failed.
+        #[serde(default, skip_serializing_if = "is_false")]
+        failed: bool,
     },
     /// A role signed by name: `via` is `driver` (the driver's terminal) or
     /// `follower@HOST`; `os_user` is the driver's user, or the owner of the follower's sidecar file.

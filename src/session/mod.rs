@@ -25,3 +25,4 @@ pub mod recorded;
 pub mod setup;
 pub mod signoff;
 pub mod state;
+pub mod truth;

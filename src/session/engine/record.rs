@@ -82,9 +82,21 @@ impl Engine<'_> {
         self.record_step(index, body, SyncPolicy::Now)
     }
 
-    pub fn end_wait(&mut self, index: usize, early: bool, reason: &str) -> Result<(), AuditError> {
+    /// Ends wait step `index`; `failed` when its deadline came with its checks not OK.
+    pub fn end_wait(
+        &mut self,
+        index: usize,
+        early: bool,
+        reason: &str,
+        failed: bool,
+    ) -> Result<(), AuditError> {
         let reason = self.mask(reason);
-        self.record_step(index, Body::WaitEnded { early, reason }, SyncPolicy::Now)
+        let body = Body::WaitEnded {
+            early,
+            reason,
+            failed,
+        };
+        self.record_step(index, body, SyncPolicy::Now)
     }
 
     /// A gate decision, with the criteria, the signers and the evidence as they stand.

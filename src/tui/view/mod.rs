@@ -164,21 +164,23 @@ fn body_with_margin(area: Rect) -> Rect {
     }
 }
 
-/// A status mark readable without colour.
-pub fn status_mark(status: crate::session::state::Status) -> (&'static str, ratatui::style::Color) {
-    use crate::session::state::Status::*;
+/// A step's mark readable without colour: only a step that ran and succeeded is `✓`.
+pub fn status_mark(
+    step: &crate::session::state::StepState,
+) -> (&'static str, ratatui::style::Color) {
+    use crate::session::truth::Mark;
     use ratatui::style::Color;
-    match status {
-        Pending => ("○", Color::Gray),
-        Running => ("▶", Color::Cyan),
-        Done => ("✓", Color::Green),
-        Failed => ("✗", Color::Red),
-        Skipped => ("↷", Color::Yellow),
-        TimedOut => ("⏱", Color::Red),
-        Cancelled => ("⊘", Color::Red),
-        Interrupted => ("!", Color::Magenta),
-        NoGo => ("✋", Color::Red),
-    }
+    let mark = Mark::of(step);
+    let colour = match mark {
+        Mark::Pending => Color::Gray,
+        Mark::Running => Color::Cyan,
+        Mark::Succeeded | Mark::Signed => Color::Green,
+        Mark::NotRun | Mark::NotSigned => Color::Magenta,
+        Mark::MarkedDone { .. } | Mark::Skipped { .. } => Color::Yellow,
+        Mark::Failed | Mark::TimedOut | Mark::Cancelled | Mark::NoGo => Color::Red,
+        Mark::Interrupted => Color::Magenta,
+    };
+    (mark.symbol(), colour)
 }
 
 /// `1h02m`, `3m07s`, `12.4s`.

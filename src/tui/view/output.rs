@@ -98,15 +98,31 @@ fn status_line(view: &View, step: &StepState) -> Line<'static> {
             ),
             Color::Cyan,
         ),
-        Status::Done => (
-            format!("✓ exit {} · {duration}", step.exit_code.unwrap_or(0)),
-            Color::Green,
+        Status::Done | Status::Skipped => (
+            crate::session::truth::status_words(step, &duration),
+            super::status_mark(step).1,
         ),
         Status::TimedOut => (
             format!("⏱ timed out after {duration} and was stopped"),
             Color::Red,
         ),
-        Status::Cancelled => (format!("⊘ cancelled after {duration}"), Color::Red),
+        Status::Cancelled => (
+            format!(
+                "⊘ cancelled{} after {duration}",
+                step.signal
+                    .map(|s| format!(" (signal {s})"))
+                    .unwrap_or_default()
+            ),
+            Color::Red,
+        ),
+        Status::Failed if step.kind != crate::session::state::Kind::Run => (
+            format!(
+                "✗ failed: {}{}",
+                step.reason.as_deref().unwrap_or("its checks were not OK"),
+                view.walk_hint(" — r retry · s skip · b roll back")
+            ),
+            Color::Red,
+        ),
         Status::Failed => match step.exit_code {
             Some(code) => (
                 format!(

@@ -94,6 +94,15 @@ fn dialog_content(
             .unwrap_or_default()
     };
     match dialog {
+        Dialog::ConfirmRun { index } if view.state.dry_run => (
+            "Walk this step? (dry run)",
+            command_lines(
+                view,
+                *index,
+                "DRY RUN: y records the step as walked — the command does NOT run. n or Esc: not now.",
+            ),
+            Color::Magenta,
+        ),
         Dialog::ConfirmRun { index } => (
             "Run this step?",
             command_lines(view, *index, "y runs it, n or Esc does not."),
@@ -106,8 +115,13 @@ fn dialog_content(
                 .and_then(|r| r.step.name.clone())
                 .unwrap_or_default();
             let mut lines = command_lines(view, *index, "");
+            let what = if view.state.dry_run {
+                "to walk it (DRY RUN: it does not run)"
+            } else {
+                "to run it"
+            };
             lines.push(Line::from(Span::styled(
-                format!("This is a dangerous step. Type its name ({name}) to run it:"),
+                format!("This is a dangerous step. Type its name ({name}) {what}:"),
                 Style::new().fg(Color::Red),
             )));
             lines.push(input_line(typed));

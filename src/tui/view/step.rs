@@ -45,7 +45,7 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &View) {
 }
 
 fn header(view: &View, r: &StepRef, step: &StepState, width: usize) -> Vec<Line<'static>> {
-    let (mark, colour) = status_mark(step.status);
+    let (mark, colour) = status_mark(step);
     let region = if r.rollback { " · ROLLBACK" } else { "" };
     let here = if view.app.selected == view.state.cursor {
         ""

@@ -113,7 +113,7 @@ fn step_line(view: &View, i: usize, r: &StepRef, width: usize) -> Line<'static> 
     let Some(step) = view.state.steps.get(i) else {
         return Line::default();
     };
-    let (mark, colour) = status_mark(step.status);
+    let (mark, colour) = status_mark(step);
     let depth = r.section_path.len();
     let cursor = if i == view.state.cursor { "›" } else { " " };
     let label = clip(&step_label(view, r), width.saturating_sub(depth + 4));
