@@ -274,6 +274,7 @@ fn at_gate() -> Vec<Event> {
         Body::WaitEnded {
             early: false,
             reason: "waited 5m".into(),
+            failed: false,
         },
     ));
     events
@@ -295,6 +296,7 @@ fn signoff_dialog() {
             decision: Decision::Go,
             auto: false,
             criteria: vec![],
+            groups: vec![],
             signers: vec![],
             evidence: BTreeMap::new(),
         },

@@ -2,7 +2,7 @@
 //! Markdown timeline and the asciicast so both say the same thing the same way.
 
 use super::millis;
-use crate::session::event::Body;
+use crate::session::event::{Body, Decision};
 use std::collections::BTreeMap;
 
 /// One line for an event; `None` for output, which each format shows its own way, and
@@ -106,6 +106,22 @@ pub(crate) fn describe(body: &Body) -> Option<String> {
             via,
             ..
         } => format!("{role} signed by {name} (OS user {os_user}, via {via})"),
+        Body::GateDecided {
+            decision: Decision::Go,
+            auto,
+            signers,
+            ..
+        } if !signers.is_empty() => {
+            let names: Vec<String> = signers
+                .iter()
+                .map(|s| format!("{} ({})", s.name, s.role))
+                .collect();
+            format!(
+                "signed off by {}{}",
+                names.join(", "),
+                by(*auto).replacen(' ', ", ", 1)
+            )
+        }
         Body::GateDecided { decision, auto, .. } => {
             format!("decision: {}{}", decision.word(), by(*auto))
         }
@@ -190,7 +206,7 @@ fn finished(
     };
     let verdict = if ok { "ok" } else { "FAILED" };
     let lingering = if lingering {
-        "; its background processes kept running (they are stopped when the session ends)"
+        "; its background processes kept running after it ended"
     } else {
         ""
     };
@@ -223,6 +239,7 @@ fn env_change(set: &BTreeMap<String, String>, unset: &[String], cwd: Option<&str
 pub(crate) fn gate_details(body: &Body) -> Vec<String> {
     let Body::GateDecided {
         criteria,
+        groups,
         signers,
         evidence,
         ..
@@ -230,7 +247,14 @@ pub(crate) fn gate_details(body: &Body) -> Vec<String> {
     else {
         return Vec::new();
     };
-    let criteria = criteria.iter().map(|c| format!("criterion: {c}"));
+    let criteria =
+        criteria
+            .iter()
+            .enumerate()
+            .map(|(i, c)| match groups.get(i).map(String::as_str) {
+                Some(group) if !group.is_empty() => format!("{group}: {c}"),
+                _ => format!("criterion: {c}"),
+            });
     let signers = signers
         .iter()
         .map(|s| format!("signed: {} — {} (OS user {})", s.role, s.name, s.os_user));
@@ -268,7 +292,7 @@ fn by(auto: bool) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::session::event::{Decision, Signer};
+    use crate::session::event::Signer;
 
     #[test]
     fn a_failed_run_says_how_it_ended() {
@@ -290,7 +314,8 @@ mod tests {
         let body = Body::GateDecided {
             decision: Decision::Go,
             auto: false,
-            criteria: vec!["Error rate < 0.1%".into()],
+            criteria: vec!["Error rate < 0.1%".into(), "Any sev-1 open".into()],
+            groups: vec!["GO Criteria".into(), "NO-GO Criteria".into()],
             signers: vec![Signer {
                 role: "SRE".into(),
                 name: "Bo".into(),
@@ -301,12 +326,13 @@ mod tests {
         };
         assert_eq!(
             describe(&body).as_deref(),
-            Some("decision: GO by the operator")
+            Some("signed off by Bo (SRE), by the operator")
         );
         assert_eq!(
             gate_details(&body),
             [
-                "criterion: Error rate < 0.1%",
+                "GO Criteria: Error rate < 0.1%",
+                "NO-GO Criteria: Any sev-1 open",
                 "signed: SRE — Bo (OS user bo)"
             ]
         );

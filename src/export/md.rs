@@ -393,6 +393,7 @@ fn status(step: &StepState) -> String {
     let word = match mark {
         Mark::Failed | Mark::TimedOut | Mark::NoGo | Mark::Cancelled => format!("**{words}**"),
         Mark::Signed => format!("signed by {}", signers(step)),
+        Mark::Succeeded if step.kind == Kind::Note => return "read".into(),
         Mark::Succeeded if step.kind == Kind::Gate => match step.decision {
             Some(d) => format!("decided {}", d.word()),
             None => words,

@@ -126,6 +126,10 @@ pub enum Body {
         decision: Decision,
         auto: bool,
         criteria: Vec<String>,
+        /// Each criterion's group as the runbook heads it (`GO Criteria`, `NO-GO Criteria`;
+        /// empty when it has none), so the record keeps GO and NO-GO criteria apart.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        groups: Vec<String>,
         signers: Vec<Signer>,
         evidence: BTreeMap<String, Value>,
     },
@@ -419,6 +423,7 @@ mod tests {
                     decision: Decision::NoGo,
                     auto: false,
                     criteria: vec!["a".into()],
+                    groups: vec![],
                     signers: vec![],
                     evidence: BTreeMap::new(),
                 },

@@ -41,6 +41,8 @@ impl Mark {
         match step.status {
             Status::Pending => Mark::Pending,
             Status::Running => Mark::Running,
+            // A note is done once shown: that is all there is to do with it.
+            Status::Done if step.by_hand && step.kind == Kind::Note => Mark::Succeeded,
             Status::Done if step.by_hand => Mark::MarkedDone { after: before },
             Status::Done if step.dry_run => Mark::NotRun,
             Status::Done if !step.signers.is_empty() && step.decision == Some(Decision::Go) => {
