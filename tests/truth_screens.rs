@@ -226,3 +226,22 @@ fn a_wait_that_missed_its_deadline_is_shown_failed() {
     assert!(screen.contains("✗"), "{screen}");
     insta::assert_snapshot!("failed_wait_120x40", screen);
 }
+
+#[test]
+fn a_failed_step_offers_its_keys_first_and_no_rollback_without_a_path() {
+    let events = [
+        session_started(false),
+        started("deploy", false),
+        finished("deploy", Some(3), None, false),
+    ];
+    let mut app = app_at(0);
+    app.hold = true;
+    let screen = render(&events, &app, Mode::Live, (120, 40));
+    let keys = screen.lines().last().unwrap_or_default().trim_start();
+    assert!(keys.starts_with("r  retry"), "{keys}");
+    assert!(!keys.contains("Enter  continue"), "{keys}");
+    assert!(
+        !screen.contains("b  roll back"),
+        "no rollback path here: {keys}"
+    );
+}

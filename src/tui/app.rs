@@ -106,7 +106,7 @@ pub fn handle_key(app: &mut App, key: KeyEvent, ctx: &Ctx) -> Vec<Effect> {
     {
         return effects;
     }
-    if app.hold {
+    if app.hold && !scrolls(key) {
         app.hold = false;
         app.sync_selection(ctx.state);
         if key.code == KeyCode::Enter {
@@ -116,8 +116,46 @@ pub fn handle_key(app: &mut App, key: KeyEvent, ctx: &Ctx) -> Vec<Effect> {
     normal_key(app, key, ctx)
 }
 
+/// Keys that only move the output: a finished step stays on screen through them.
+fn scrolls(key: KeyEvent) -> bool {
+    matches!(
+        key.code,
+        KeyCode::PageUp | KeyCode::PageDown | KeyCode::Home | KeyCode::End
+    )
+}
+
+/// The keys that act on the current step; refused (with a word naming both steps) while
+/// another step is shown, so a key never acts on a step that is not on screen.
+fn acts_elsewhere(app: &mut App, key: KeyEvent, ctx: &Ctx) -> bool {
+    let acting = matches!(key.code, KeyCode::Char(' ' | 's' | 'm' | 'r' | 'e'));
+    if !acting || app.selected == ctx.state.cursor || ctx.state.walk_finished() {
+        return false;
+    }
+    let id = |i: usize| {
+        ctx.state
+            .steps
+            .get(i)
+            .map(|s| s.id.clone())
+            .unwrap_or_default()
+    };
+    let shown = id(app.selected);
+    let current = id(ctx.state.cursor);
+    let what = match key.code {
+        KeyCode::Char(' ') => "Space".to_string(),
+        KeyCode::Char(c) => c.to_string(),
+        _ => String::new(),
+    };
+    app.message = Some(format!(
+        "{what} acts on the current step {current}, not on {shown} shown here: . goes back to {current}, Enter makes {shown} current"
+    ));
+    true
+}
+
 fn normal_key(app: &mut App, key: KeyEvent, ctx: &Ctx) -> Vec<Effect> {
     let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+    if acts_elsewhere(app, key, ctx) {
+        return Vec::new();
+    }
     let last = ctx.state.steps.len().saturating_sub(1);
     match key.code {
         KeyCode::Char('c') if ctrl => return quit(app, ctx),
@@ -205,11 +243,24 @@ fn rollback_prompt_key(
         KeyCode::Char('b') => Some(vec![Effect::EnterRollback {
             reason: format!("{prompt} (rollback prompt accepted)"),
         }]),
-        KeyCode::Char('c') => {
+        KeyCode::Char('c') if !key.modifiers.contains(KeyModifiers::CONTROL) => {
             app.dialog = Some(Dialog::reason(Purpose::DeclineRollback));
             Some(Vec::new())
         }
-        _ => None,
+        // Looking around, cancelling the running step and quitting stay possible.
+        KeyCode::Up
+        | KeyCode::Down
+        | KeyCode::PageUp
+        | KeyCode::PageDown
+        | KeyCode::Home
+        | KeyCode::End => None,
+        KeyCode::Char('j' | 'k' | 'g' | 'G' | '.' | '?' | 'q' | 'x' | 'f') => None,
+        KeyCode::Char('c') => None,
+        _ => {
+            // The box holds every other key: nothing beneath it starts while it is open.
+            app.message = Some("ROLL BACK? is open: b rolls back, c continues (asks why)".into());
+            Some(Vec::new())
+        }
     }
 }
 
@@ -281,6 +332,12 @@ fn act(app: &mut App, ctx: &Ctx) -> Vec<Effect> {
                 typed: String::new(),
             })
         }
+        Prompt::Failed { .. } if step.kind == Kind::Wait => {
+            app.message = Some(format!(
+                "the wait {} failed: r waits again, s skips it (with a reason), b rolls back",
+                step.id
+            ));
+        }
         Prompt::Run { .. } | Prompt::Failed { .. } => {
             app.dialog = Some(Dialog::ConfirmRun { index })
         }
@@ -331,8 +388,9 @@ fn retry(app: &mut App, ctx: &Ctx) -> Vec<Effect> {
     );
     match ctx.refs.get(index).map(|r| &r.step.kind) {
         Some(StepKind::Run(_)) if retryable && !ctx.running => vec![Effect::Run { index }],
+        Some(StepKind::Wait(_)) if retryable && !ctx.running => vec![Effect::StartWait { index }],
         _ => {
-            app.message = Some("r retries a failed run step".into());
+            app.message = Some("r retries a failed step".into());
             Vec::new()
         }
     }

@@ -50,7 +50,12 @@ pub const REPLAY_KEYS: &[(&str, &str)] = &[
 ];
 
 /// The keys shown in the footer.
-pub fn footer_keys(replay: bool, playing: bool) -> Vec<(&'static str, &'static str)> {
+/// `signing`: the driver is at an open sign-off gate a follower can sign (`S`).
+pub fn footer_keys(
+    replay: bool,
+    playing: bool,
+    signing: bool,
+) -> Vec<(&'static str, &'static str)> {
     if replay {
         vec![
             ("Space", if playing { "pause" } else { "play" }),
@@ -63,14 +68,17 @@ pub fn footer_keys(replay: bool, playing: bool) -> Vec<(&'static str, &'static s
             ("q", "quit"),
         ]
     } else {
-        vec![
-            ("j/k", "select"),
-            (".", "current step"),
-            ("PgUp/PgDn", "scroll"),
-            ("/", "search"),
-            ("?", "help"),
-            ("q", "quit"),
-        ]
+        let sign = signing.then_some(("S", "sign this gate"));
+        sign.into_iter()
+            .chain([
+                ("j/k", "select"),
+                (".", "current step"),
+                ("PgUp/PgDn", "scroll"),
+                ("/", "search"),
+                ("?", "help"),
+                ("q", "quit"),
+            ])
+            .collect()
     }
 }
 

@@ -90,16 +90,16 @@ pub fn keys_now(view: &View) -> Vec<(&'static str, &'static str)> {
     if running {
         keys.push(("x", "cancel step"));
         keys.push(("PgUp/PgDn", "scroll"));
-    } else if view.app.hold {
+    } else if view.app.hold && !failed_here(view) {
         keys.push(("Enter", "continue"));
         keys.push(("PgUp/PgDn", "scroll"));
     } else if view.app.selected != state.cursor && !state.walk_finished() {
-        keys.push(("Enter", "jump here"));
-        keys.push((".", "back to current"));
+        keys.push(("Enter", "make this step current"));
+        keys.push((".", "back to the current step"));
     } else if let (Some(r), Some(step)) =
         (view.refs.get(state.cursor), state.steps.get(state.cursor))
     {
-        keys.extend(step_keys(&r.step.kind, step.status));
+        keys.extend(step_keys(view, &r.step.kind, step.status));
     } else {
         return vec![
             ("q", "end the session"),
@@ -107,26 +107,50 @@ pub fn keys_now(view: &View) -> Vec<(&'static str, &'static str)> {
             ("?", "help"),
         ];
     }
-    keys.extend([
-        ("?", "help"),
-        ("q", "quit"),
-        ("j/k", "move"),
-        ("n", "note"),
-        ("b", "roll back"),
-    ]);
+    if can_roll_back(view) && !failed_here(view) {
+        keys.push(("b", "roll back"));
+    }
+    keys.extend([("?", "help"), ("q", "quit"), ("j/k", "move"), ("n", "note")]);
     if view.autopilot {
         keys.push(("p", "pause"));
     }
     keys
 }
 
-fn step_keys(kind: &StepKind, status: Status) -> Vec<(&'static str, &'static str)> {
+/// Whether the walk could leave the forward path for rollback (a path exists).
+fn can_roll_back(view: &View) -> bool {
+    !view.state.in_rollback && view.state.steps.iter().any(|s| s.rollback)
+}
+
+/// The step at the walk's cursor failed (or was cancelled, timed out, interrupted).
+fn failed_here(view: &View) -> bool {
+    view.state.steps.get(view.state.cursor).is_some_and(|s| {
+        matches!(
+            s.status,
+            Status::Failed | Status::TimedOut | Status::Cancelled | Status::Interrupted
+        )
+    })
+}
+
+fn step_keys(view: &View, kind: &StepKind, status: Status) -> Vec<(&'static str, &'static str)> {
+    let failed = matches!(
+        status,
+        Status::Failed | Status::TimedOut | Status::Cancelled | Status::Interrupted
+    );
     match (kind, status) {
-        (
-            StepKind::Run(_),
-            Status::Failed | Status::TimedOut | Status::Cancelled | Status::Interrupted,
-        ) => {
-            vec![("r", "retry"), ("s", "skip"), ("m", "mark done")]
+        (StepKind::Run(_), _) if failed => {
+            let mut keys = vec![("r", "retry"), ("s", "skip"), ("m", "mark done")];
+            if can_roll_back(view) {
+                keys.push(("b", "roll back"));
+            }
+            keys
+        }
+        (StepKind::Wait(_), _) if failed => {
+            let mut keys = vec![("r", "wait again"), ("s", "skip")];
+            if can_roll_back(view) {
+                keys.push(("b", "roll back"));
+            }
+            keys
         }
         (StepKind::Run(_), _) => vec![("Enter", "run"), ("s", "skip")],
         (StepKind::Check(_), _) => vec![("Space", "done"), ("s", "skip")],

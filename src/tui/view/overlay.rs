@@ -170,9 +170,10 @@ fn dialog_content(
         ),
         Dialog::CancelRun => (
             "Cancel?",
-            vec![Line::from(
-                "Stop the running step and every process it started (TERM, then KILL)?",
-            )],
+            vec![Line::from(format!(
+                "Stop the running step {} and every process it started (TERM, then KILL)?",
+                view.state.running.map(step_id).unwrap_or_default()
+            ))],
             Color::Red,
         ),
         Dialog::Quit { running: true } => (

@@ -179,11 +179,11 @@ fn wait_lines(
 fn reason_line(step: &StepState) -> Option<Line<'static>> {
     let reason = step.reason.as_ref()?;
     let label = match step.status {
-        Status::Skipped => "skipped",
-        Status::Done => "done",
-        Status::Interrupted => "interrupted",
-        Status::Cancelled => "cancelled",
-        _ => "note",
+        Status::Skipped | Status::Done => crate::session::truth::Mark::of(step).words(),
+        Status::Failed => "failed".into(),
+        Status::Interrupted => "interrupted".into(),
+        Status::Cancelled => "cancelled".into(),
+        _ => "note".into(),
     };
     Some(Line::from(Span::styled(
         format!("{label}: {reason}"),
