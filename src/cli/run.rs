@@ -393,6 +393,10 @@ fn say_proof_news(engine: &mut Engine, d: &mut Dialogue) {
 
 fn summary(engine: &Engine, d: &mut Dialogue) {
     d.say(&engine.state().tally());
+    let id = session_id(engine);
+    d.say(&format!(
+        "next: runbook export {id} --format md · runbook verify {id}"
+    ));
 }
 
 fn audit_failure(engine: &mut Engine, d: &mut Dialogue) -> i32 {

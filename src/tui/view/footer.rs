@@ -13,6 +13,9 @@ use ratatui::widgets::Paragraph;
 pub fn draw(frame: &mut Frame, area: Rect, view: &View) {
     let message = match (&view.app.message, &view.app.search) {
         (_, Some(_)) | (Some(_), None) => status_line(view, ""),
+        (None, None) if view.state.walk_finished() && view.state.running.is_none() => {
+            walk_end_line(view)
+        }
         (None, None) => autopilot_line(view),
     };
     bar(frame, area, message, &keys_now(view));
@@ -54,6 +57,18 @@ pub fn bar(frame: &mut Frame, area: Rect, message: Line<'static>, keys_now: &[(&
         keys.push(Span::raw(format!(" {what}  ")));
     }
     frame.render_widget(Paragraph::new(vec![message, Line::from(keys)]), area);
+}
+
+/// The end of the walk, counted honestly, and what to do next.
+fn walk_end_line(view: &View) -> Line<'static> {
+    let text = format!(
+        "walk finished: {} — q ends the session; then runbook export / runbook verify",
+        crate::session::truth::counts(view.state)
+    );
+    Line::from(Span::styled(
+        text,
+        Style::new().fg(Color::Cyan).add_modifier(Modifier::BOLD),
+    ))
 }
 
 fn autopilot_line(view: &View) -> Line<'static> {
