@@ -398,7 +398,14 @@ fn status(step: &StepState) -> String {
             Some(d) => format!("decided {}", d.word()),
             None => words,
         },
-        _ => words,
+        Mark::Pending
+        | Mark::Running
+        | Mark::Succeeded
+        | Mark::NotRun
+        | Mark::NotSigned
+        | Mark::MarkedDone { .. }
+        | Mark::Skipped { .. }
+        | Mark::Interrupted => words,
     };
     match &step.reason {
         Some(reason) => format!("{word}: {}", escape(reason)),

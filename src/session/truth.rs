@@ -126,17 +126,15 @@ pub fn status_words(step: &StepState, duration: &str) -> String {
         .signal
         .map(|s| format!(" (signal {s})"))
         .unwrap_or_default();
-    match mark {
-        Mark::Succeeded if step.kind == Kind::Run => {
-            format!("✓ exit {}{took}", step.exit_code.unwrap_or(0))
-        }
-        Mark::MarkedDone {
-            after: Some(Status::Cancelled),
-        } => format!("☑ cancelled{signal}, then marked done{took}"),
-        Mark::Skipped {
-            after: Some(Status::Cancelled),
-        } => format!("↷ cancelled{signal}, then skipped{took}"),
-        _ => format!("{} {}{took}", mark.symbol(), mark.words()),
+    let cancelled = Some(Status::Cancelled);
+    if mark == Mark::Succeeded && step.kind == Kind::Run {
+        format!("✓ exit {}{took}", step.exit_code.unwrap_or(0))
+    } else if mark == (Mark::MarkedDone { after: cancelled }) {
+        format!("☑ cancelled{signal}, then marked done{took}")
+    } else if mark == (Mark::Skipped { after: cancelled }) {
+        format!("↷ cancelled{signal}, then skipped{took}")
+    } else {
+        format!("{} {}{took}", mark.symbol(), mark.words())
     }
 }
 

@@ -62,6 +62,8 @@ pub struct App {
     pub quit: bool,
     /// A step that just finished stays in view until the next key.
     pub hold: bool,
+    /// The whole document is shown in the centre (`d`), scrolled as it says.
+    pub reading: Option<super::reading::Reading>,
 }
 
 impl App {
@@ -99,6 +101,9 @@ pub fn handle_key(app: &mut App, key: KeyEvent, ctx: &Ctx) -> Vec<Effect> {
     }
     if app.search.is_some() {
         search_key(app, key, ctx);
+        return Vec::new();
+    }
+    if super::reading::key(app, key) {
         return Vec::new();
     }
     if let Some(prompt) = &ctx.state.rollback_prompt

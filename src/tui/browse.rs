@@ -27,6 +27,7 @@ pub const FOLLOW_KEYS: &[(&str, &str)] = &[
     (".", "back to the driver's current step"),
     ("PgUp PgDn ^u ^d", "scroll output; f follows the tail again"),
     ("/", "search steps"),
+    ("d", "read the whole document; d or Esc closes it"),
     (
         "S",
         "sign a role of the driver's sign-off gate (as yourself)",
@@ -45,6 +46,7 @@ pub const REPLAY_KEYS: &[(&str, &str)] = &[
     ("j k ↓ ↑", "select steps; . returns to the current one"),
     ("PgUp PgDn ^u ^d", "scroll output; f follows the tail again"),
     ("/", "search steps"),
+    ("d", "read the whole document; d or Esc closes it"),
     ("q / Ctrl-C", "quit"),
     ("?", "this help; any key closes it"),
 ];

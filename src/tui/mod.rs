@@ -10,6 +10,7 @@ pub mod keys;
 pub mod live;
 pub mod markdown;
 mod proposed;
+pub mod reading;
 pub mod terminal;
 mod tty;
 pub mod view;

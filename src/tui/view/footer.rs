@@ -91,6 +91,14 @@ pub fn keys_now(view: &View) -> Vec<(&'static str, &'static str)> {
     if view.app.search.is_some() {
         return vec![("Enter", "find"), ("Esc", "cancel")];
     }
+    if view.app.reading.is_some() {
+        return vec![
+            ("PgUp/PgDn j/k", "scroll"),
+            ("Home/End", "top/end"),
+            ("d/Esc", "close the document"),
+            ("q", "quit"),
+        ];
+    }
     let state = view.state;
     let mut keys = Vec::new();
     if state.rollback_prompt.is_some() {
@@ -125,7 +133,13 @@ pub fn keys_now(view: &View) -> Vec<(&'static str, &'static str)> {
     if can_roll_back(view) && !failed_here(view) {
         keys.push(("b", "roll back"));
     }
-    keys.extend([("?", "help"), ("q", "quit"), ("j/k", "move"), ("n", "note")]);
+    keys.extend([
+        ("?", "help"),
+        ("q", "quit"),
+        ("j/k", "move"),
+        ("d", "document"),
+        ("n", "note"),
+    ]);
     if view.autopilot {
         keys.push(("p", "pause"));
     }

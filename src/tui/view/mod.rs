@@ -13,6 +13,7 @@
 //! replay draw the same screen read-only ([`draw_readonly`]): their own status
 //! line and keys in the footer and, for a replay, a timeline row above it.
 
+mod document;
 mod footer;
 pub mod health;
 mod output;
@@ -149,7 +150,10 @@ fn draw_body(frame: &mut Frame, body: Rect, view: &View) {
     if tree_width > 0 {
         tree::draw(frame, tree_area, view);
     }
-    step::draw(frame, step_area, view);
+    match &view.app.reading {
+        Some(reading) => document::draw(frame, step_area, view, reading),
+        None => step::draw(frame, step_area, view),
+    }
     if side_width > 0 {
         side::draw(frame, side_area, view);
     }

@@ -398,6 +398,10 @@ const LIVE_KEYS: &[(&str, &str)] = &[
     (".", "back to the current step"),
     ("PgUp PgDn ^u ^d", "scroll output; f follows the tail again"),
     ("/", "search steps"),
+    (
+        "d",
+        "read the whole document (preamble, every section, prose); d or Esc closes",
+    ),
     ("p", "pause or resume the autopilot (--yes)"),
     ("q / Ctrl-C", "quit: leave (resumable) or abort"),
     ("?", "this help; any key closes it"),

@@ -26,6 +26,7 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &View) {
     let mut top = header(view, r, step, inner.width as usize);
     top.extend(prose(view, r, inner.width));
     top.extend(body(view, r, step));
+    top.extend(prose_after(view, r, inner.width));
     let has_output = matches!(r.step.kind, StepKind::Run(_))
         && (step.tail.total > 0 || step.status != Status::Pending);
     if !has_output {
@@ -90,6 +91,32 @@ fn prose(view: &View, r: &StepRef, width: u16) -> Vec<Line<'static>> {
     lines
 }
 
+/// What the step does, as the step view shows it under its prose (also in the document).
+pub(super) fn body_lines(view: &View, r: &StepRef, step: &StepState) -> Vec<Line<'static>> {
+    body(view, r, step)
+}
+
+/// What the section says after its last step (success criteria, when to roll back),
+/// shown with that step.
+fn prose_after(view: &View, r: &StepRef, width: u16) -> Vec<Line<'static>> {
+    let last = r.section.steps.len();
+    if r.position + 1 != last {
+        return Vec::new();
+    }
+    let mut lines = Vec::new();
+    for passage in r.section.prose.iter().filter(|p| p.before_step == last) {
+        if lines.is_empty() {
+            lines.push(Line::default());
+            lines.push(Line::from(Span::styled(
+                "after this step, the runbook says:",
+                Style::new().fg(Color::DarkGray),
+            )));
+        }
+        lines.extend(crate::tui::markdown::render(&view.text(&passage.markdown), width).lines);
+    }
+    lines
+}
+
 fn body(view: &View, r: &StepRef, step: &StepState) -> Vec<Line<'static>> {
     let dim = Style::new().fg(Color::DarkGray);
     match &r.step.kind {
@@ -147,6 +174,13 @@ fn wait_lines(
         "⏱ wait {}",
         format_duration(wait.duration)
     ))];
+    if let Some(text) = &wait.text {
+        lines.extend(
+            view.text(text)
+                .lines()
+                .map(|l| Line::from(format!("  {l}"))),
+        );
+    }
     if !wait.until.is_empty() {
         let (is, has) = if wait.until.len() == 1 {
             ("is", "has")
