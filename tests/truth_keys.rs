@@ -81,3 +81,30 @@ fn the_rollback_box_holds_enter_so_nothing_starts_beneath_it() {
         app.message
     );
 }
+
+#[test]
+fn an_empty_note_or_sign_off_name_is_refused_with_a_word_and_a_note_is_confirmed() {
+    let mut app = App::new(0);
+    press(&mut app, &[], &[KeyCode::Char('n'), KeyCode::Enter]);
+    assert_eq!(
+        app.message.as_deref(),
+        Some("an empty note is not recorded")
+    );
+    let mut app = App::new(0);
+    let mut keys = vec![KeyCode::Char('n')];
+    keys.extend("checked by Bo".chars().map(KeyCode::Char));
+    keys.push(KeyCode::Enter);
+    let effects = press(&mut app, &[], &keys);
+    assert_eq!(
+        effects,
+        vec![Effect::Note {
+            index: Some(0),
+            text: "checked by Bo".into()
+        }]
+    );
+    assert!(
+        app.message
+            .as_deref()
+            .is_some_and(|m| m.contains("note recorded"))
+    );
+}

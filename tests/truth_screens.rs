@@ -90,15 +90,24 @@ fn finished(step: &str, exit_code: Option<i32>, signal: Option<i32>, ok: bool) -
     )
 }
 
-fn render(events: &[Event], app: &App, mode: Mode, (width, height): (u16, u16)) -> String {
-    let rb = runbook();
+fn render(events: &[Event], app: &App, mode: Mode, size: (u16, u16)) -> String {
+    render_of(&runbook(), events, app, mode, size)
+}
+
+fn render_of(
+    rb: &Runbook,
+    events: &[Event],
+    app: &App,
+    mode: Mode,
+    (width, height): (u16, u16),
+) -> String {
     let refs = rb.steps();
-    let state = SessionState::fold(&rb, events);
+    let state = SessionState::fold(rb, events);
     let params = BTreeMap::new();
     let secrets = Secrets::default();
     let terminals = HashMap::new();
     let view = View {
-        runbook: &rb,
+        runbook: rb,
         refs: &refs,
         state: &state,
         app,
@@ -244,4 +253,48 @@ fn a_failed_step_offers_its_keys_first_and_no_rollback_without_a_path() {
         !screen.contains("b  roll back"),
         "no rollback path here: {keys}"
     );
+}
+
+#[test]
+fn the_whole_command_can_be_read_in_the_confirmation_before_it_runs() {
+    let script: Vec<String> = (1..=36).map(|n| format!("echo line-{n:02}")).collect();
+    let text = format!(
+        "# Long\n\n## Deploy\n\n```bash {{name=long}}\n{}\n```\n",
+        script.join("\n")
+    );
+    let rb = load_str(&text, Path::new("long.md")).expect("valid");
+    let refs = rb.steps();
+    let state = SessionState::new(&rb);
+    let ctx = runbook::tui::app::Ctx {
+        refs: &refs,
+        state: &state,
+        running: false,
+    };
+    let mut app = app_at(0);
+    app.dialog = Some(Dialog::ConfirmRun { index: 0 });
+    let mut seen = String::new();
+    for _ in 0..5 {
+        let screen = render_of(&rb, &[], &app, Mode::Live, (120, 40));
+        seen.push_str(&screen);
+        let key = crossterm::event::KeyEvent::new(
+            crossterm::event::KeyCode::PageDown,
+            crossterm::event::KeyModifiers::NONE,
+        );
+        runbook::tui::app::handle_key(&mut app, key, &ctx);
+        assert!(app.dialog.is_some(), "PgDn scrolls, the box stays open");
+    }
+    let first = render_of(&rb, &[], &app_with_dialog(), Mode::Live, (120, 40));
+    assert!(first.contains("more lines — PgDn"), "{first}");
+    for n in 1..=36 {
+        assert!(
+            seen.contains(&format!("$ echo line-{n:02}")),
+            "line {n} never shown:\n{seen}"
+        );
+    }
+}
+
+fn app_with_dialog() -> App {
+    let mut app = app_at(0);
+    app.dialog = Some(Dialog::ConfirmRun { index: 0 });
+    app
 }

@@ -62,6 +62,8 @@ pub struct App {
     pub quit: bool,
     /// A step that just finished stays in view until the next key.
     pub hold: bool,
+    /// How far the command in an open confirmation is scrolled (PgUp/PgDn).
+    pub dialog_scroll: usize,
     /// The whole document is shown in the centre (`d`), scrolled as it says.
     pub reading: Option<super::reading::Reading>,
 }
@@ -97,7 +99,15 @@ pub fn handle_key(app: &mut App, key: KeyEvent, ctx: &Ctx) -> Vec<Effect> {
         return Vec::new();
     }
     if let Some(dialog) = app.dialog.take() {
-        return super::dialog::dialog_key(app, dialog, key, ctx);
+        if super::dialog::scrolls_command(app, &dialog, key, ctx) {
+            app.dialog = Some(dialog);
+            return Vec::new();
+        }
+        let effects = super::dialog::dialog_key(app, dialog, key, ctx);
+        if app.dialog.is_none() {
+            app.dialog_scroll = 0;
+        }
+        return effects;
     }
     if app.search.is_some() {
         search_key(app, key, ctx);

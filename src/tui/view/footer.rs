@@ -102,7 +102,14 @@ pub fn keys_now(view: &View) -> Vec<(&'static str, &'static str)> {
     let state = view.state;
     let mut keys = Vec::new();
     if state.rollback_prompt.is_some() {
-        keys.extend([("b", "roll back now"), ("c", "continue (asks why)")]);
+        // The box holds every other key that would act beneath it.
+        return vec![
+            ("b", "roll back now"),
+            ("c", "continue (asks why)"),
+            ("j/k", "move"),
+            ("?", "help"),
+            ("q", "quit"),
+        ];
     }
     let running = state.running.is_some_and(|i| {
         state
@@ -130,7 +137,7 @@ pub fn keys_now(view: &View) -> Vec<(&'static str, &'static str)> {
             ("?", "help"),
         ];
     }
-    if can_roll_back(view) && !failed_here(view) {
+    if can_roll_back(view) && !failed_here(view) && !running {
         keys.push(("b", "roll back"));
     }
     keys.extend([

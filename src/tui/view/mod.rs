@@ -187,6 +187,21 @@ pub fn status_mark(
     (mark.symbol(), colour)
 }
 
+/// `512 bytes`, `1.5 KiB`, `3.2 MiB`.
+pub fn size(bytes: u64) -> String {
+    const KIB: f64 = 1024.0;
+    let b = bytes as f64;
+    if bytes < 1024 {
+        format!("{bytes} bytes")
+    } else if b < KIB * KIB {
+        format!("{:.1} KiB", b / KIB)
+    } else if b < KIB * KIB * KIB {
+        format!("{:.1} MiB", b / (KIB * KIB))
+    } else {
+        format!("{:.1} GiB", b / (KIB * KIB * KIB))
+    }
+}
+
 /// `1h02m`, `3m07s`, `12.4s`.
 pub fn short_duration(d: Duration) -> String {
     let secs = d.as_secs();

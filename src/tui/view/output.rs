@@ -149,7 +149,7 @@ fn status_line(view: &View, step: &StepState) -> Line<'static> {
         _ => (String::new(), Color::Gray),
     };
     let bytes = if step.tail.total > 0 {
-        format!("   {} bytes", step.tail.total)
+        format!("   {}", super::size(step.tail.total))
     } else {
         String::new()
     };

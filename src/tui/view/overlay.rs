@@ -216,21 +216,34 @@ fn command_lines(view: &View, index: usize, hint: &str) -> Vec<Line<'static>> {
         lines.push(Line::default());
     }
     let script = view.secrets.mask_str(&run.script);
-    lines.extend(script.lines().take(8).map(|l| {
+    let all: Vec<&str> = script.lines().collect();
+    let window = COMMAND_WINDOW;
+    let top = view.app.dialog_scroll.min(all.len().saturating_sub(window));
+    let dim = Style::new().fg(Color::DarkGray);
+    if top > 0 {
+        lines.push(Line::from(Span::styled(
+            format!("  ↑ {top} lines above — PgUp"),
+            dim,
+        )));
+    }
+    lines.extend(all.iter().skip(top).take(window).map(|l| {
         Line::from(Span::styled(
             format!("$ {l}"),
             Style::new().fg(Color::Yellow),
         ))
     }));
-    let more = script.lines().count().saturating_sub(8);
-    if more > 0 {
+    let below = all.len().saturating_sub(top + window);
+    if below > 0 {
         lines.push(Line::from(Span::styled(
-            format!("  … {more} more lines (shown in the step view)"),
-            Style::new().fg(Color::DarkGray),
+            format!("  ↓ {below} more lines — PgDn reads the whole command before you confirm"),
+            dim,
         )));
     }
     lines
 }
+
+/// Command lines a confirmation shows at once; PgUp/PgDn scroll through the rest.
+const COMMAND_WINDOW: usize = 12;
 
 fn input_line(text: &str) -> Line<'static> {
     Line::from(vec![
@@ -398,10 +411,7 @@ const LIVE_KEYS: &[(&str, &str)] = &[
     (".", "back to the current step"),
     ("PgUp PgDn ^u ^d", "scroll output; f follows the tail again"),
     ("/", "search steps"),
-    (
-        "d",
-        "read the whole document (preamble, every section, prose); d or Esc closes",
-    ),
+    ("d", "read the whole document; d or Esc closes it"),
     ("p", "pause or resume the autopilot (--yes)"),
     ("q / Ctrl-C", "quit: leave (resumable) or abort"),
     ("?", "this help; any key closes it"),

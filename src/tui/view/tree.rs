@@ -116,7 +116,8 @@ fn step_line(view: &View, i: usize, r: &StepRef, width: usize) -> Line<'static> 
     let (mark, colour) = status_mark(step);
     let depth = r.section_path.len();
     let cursor = if i == view.state.cursor { "›" } else { " " };
-    let label = clip(&step_label(view, r), width.saturating_sub(depth + 4));
+    let room = if step.notes.is_empty() { 4 } else { 6 };
+    let label = clip(&step_label(view, r), width.saturating_sub(depth + room));
     let mut style = Style::new();
     if i == view.app.selected {
         style = style.add_modifier(Modifier::REVERSED);
@@ -124,6 +125,7 @@ fn step_line(view: &View, i: usize, r: &StepRef, width: usize) -> Line<'static> 
     if step.status == Status::Pending && i != view.state.cursor {
         style = style.fg(Color::Gray);
     }
+    let noted = if step.notes.is_empty() { "" } else { " ✎" };
     Line::from(vec![
         Span::raw(" ".repeat(depth.saturating_sub(1))),
         Span::styled(
@@ -132,6 +134,7 @@ fn step_line(view: &View, i: usize, r: &StepRef, width: usize) -> Line<'static> 
         ),
         Span::styled(format!("{mark} "), Style::new().fg(colour)),
         Span::styled(label, style),
+        Span::styled(noted, Style::new().fg(Color::Yellow)),
     ])
 }
 
