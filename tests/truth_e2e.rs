@@ -193,3 +193,42 @@ fn plain_yes_stops_with_exit_1_at_a_wait_whose_checks_missed_the_deadline() {
     );
     assert!(said.contains("session failed"), "{said}");
 }
+
+#[test]
+fn o_opens_the_steps_whole_output_from_the_audit_log_in_the_pager() {
+    let sb = Sandbox::new();
+    let runbook = sb
+        .runbook(
+            "many.md",
+            "# Many\n\n## Lines\n\n```bash {name=count}\nfor i in $(seq 1 300); do echo \"row $i\"; done\n```\n",
+        )
+        .display()
+        .to_string();
+    let paged = sb.path().join("paged.txt");
+    let pager = format!("sh -c 'cat \"$0\" > {}'", paged.display());
+    let audit = sb.audit_dir();
+    let mut term = Term::spawn(
+        &["run", &runbook],
+        sb.path(),
+        &[
+            ("RUNBOOK_AUDIT_DIR", audit.as_os_str()),
+            ("PAGER", std::ffi::OsStr::new(&pager)),
+        ],
+    );
+    term.wait_for("count · Lines");
+    term.send("\r");
+    term.wait_for("Run this step?");
+    term.send("y");
+    term.wait_for("✓ exit 0");
+    term.send("o");
+    let deadline = Instant::now() + pty::PATIENCE;
+    while !std::fs::read_to_string(&paged).is_ok_and(|t| t.contains("row 300")) {
+        assert!(Instant::now() < deadline, "the pager never got the output");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let text = std::fs::read_to_string(&paged).expect("paged");
+    assert!(text.contains("row 1\nrow 2\n"), "{text}");
+    term.wait_for("count · Lines");
+    term.send("q");
+    term.wait_exit();
+}

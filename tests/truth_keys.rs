@@ -108,3 +108,23 @@ fn an_empty_note_or_sign_off_name_is_refused_with_a_word_and_a_note_is_confirmed
             .is_some_and(|m| m.contains("note recorded"))
     );
 }
+
+#[test]
+fn c_copies_the_command_of_the_step_on_screen() {
+    let text =
+        "# C\n## A\n```bash {name=first}\necho one\n```\n```bash {name=second}\necho two\n```\n";
+    let rb: Runbook = load_str(text, Path::new("c.md")).expect("valid");
+    let refs = rb.steps();
+    let state = SessionState::fold(&rb, &[]);
+    let ctx = Ctx {
+        refs: &refs,
+        state: &state,
+        running: false,
+    };
+    let mut app = App::new(0);
+    for code in [KeyCode::Char('j'), KeyCode::Char('c')] {
+        handle_key(&mut app, KeyEvent::new(code, KeyModifiers::NONE), &ctx);
+    }
+    assert_eq!(app.clipboard.as_deref(), Some("echo two"));
+    assert!(app.message.as_deref().is_some_and(|m| m.contains("second")));
+}

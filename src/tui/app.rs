@@ -62,6 +62,10 @@ pub struct App {
     pub quit: bool,
     /// A step that just finished stays in view until the next key.
     pub hold: bool,
+    /// A command to put on the clipboard (`c`), for the screen to send.
+    pub clipboard: Option<String>,
+    /// A step whose whole output to open in `$PAGER` (`o`), for the screen to do.
+    pub page_out: Option<usize>,
     /// How far the command in an open confirmation is scrolled (PgUp/PgDn).
     pub dialog_scroll: usize,
     /// The whole document is shown in the centre (`d`), scrolled as it says.
@@ -200,6 +204,8 @@ fn normal_key(app: &mut App, key: KeyEvent, ctx: &Ctx) -> Vec<Effect> {
         }
         KeyCode::Char('n') => app.dialog = Some(Dialog::reason(Purpose::Note(Some(app.selected)))),
         KeyCode::Char('b') => return rollback(app, ctx),
+        KeyCode::Char('c') if !ctrl => copy_command(app, ctx),
+        KeyCode::Char('o') => app.page_out = Some(app.selected),
         KeyCode::Enter if app.selected != ctx.state.cursor => jump(app, ctx),
         KeyCode::Enter => return act(app, ctx),
         KeyCode::Char(' ') => return tick_check(app, ctx),
@@ -211,6 +217,20 @@ fn normal_key(app: &mut App, key: KeyEvent, ctx: &Ctx) -> Vec<Effect> {
         _ => {}
     }
     Vec::new()
+}
+
+/// `c`: the command of the step on screen, for the clipboard.
+fn copy_command(app: &mut App, ctx: &Ctx) {
+    let shown = ctx.refs.get(app.selected);
+    match shown.map(|r| (&r.step.kind, r.id())) {
+        Some((StepKind::Run(run), id)) => {
+            app.clipboard = Some(run.script.clone());
+            app.message = Some(format!(
+                "the command of {id} was sent to the clipboard (OSC 52)"
+            ));
+        }
+        _ => app.message = Some("c copies the command of a run step".into()),
+    }
 }
 
 fn select(app: &mut App, index: usize) {

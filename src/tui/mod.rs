@@ -9,6 +9,7 @@ mod followers;
 pub mod keys;
 pub mod live;
 pub mod markdown;
+pub mod pager;
 mod proposed;
 pub mod reading;
 pub mod terminal;
