@@ -224,7 +224,7 @@ fn copy_command(app: &mut App, ctx: &Ctx) {
     let shown = ctx.refs.get(app.selected);
     match shown.map(|r| (&r.step.kind, r.id())) {
         Some((StepKind::Run(run), id)) => {
-            app.clipboard = Some(run.script.clone());
+            app.clipboard = Some(run.script.trim_end().to_string());
             app.message = Some(format!(
                 "the command of {id} was sent to the clipboard (OSC 52)"
             ));
