@@ -298,3 +298,34 @@ fn app_with_dialog() -> App {
     app.dialog = Some(Dialog::ConfirmRun { index: 0 });
     app
 }
+
+#[test]
+fn a_long_output_line_can_be_wrapped_or_scrolled_sideways() {
+    let wide = format!("verdict: {} END-OF-LINE\n", "x".repeat(150));
+    let events = [
+        session_started(false),
+        started("deploy", false),
+        ev(
+            Some("deploy"),
+            Body::Output {
+                stream: runbook::session::event::Stream::Stdout,
+                bytes: wide.as_str().into(),
+            },
+        ),
+        finished("deploy", Some(0), None, true),
+    ];
+    let cut = render(&events, &app_at(0), Mode::Live, (120, 40));
+    assert!(!cut.contains("END-OF-LINE"), "{cut}");
+    let mut app = app_at(0);
+    app.wrap = true;
+    let wrapped = render(&events, &app, Mode::Live, (120, 40));
+    let joined: String = wrapped
+        .lines()
+        .map(|l| l.split('│').nth(1).unwrap_or_default().trim())
+        .collect();
+    assert!(joined.contains("END-OF-LINE"), "{wrapped}");
+    let mut app = app_at(0);
+    app.sideways = 120;
+    let sideways = render(&events, &app, Mode::Live, (120, 40));
+    assert!(sideways.contains("END-OF-LINE"), "{sideways}");
+}

@@ -66,6 +66,10 @@ pub struct App {
     pub clipboard: Option<String>,
     /// A step whose whole output to open in `$PAGER` (`o`), for the screen to do.
     pub page_out: Option<usize>,
+    /// Output lines wrap at the pane's width (`w`), else they are cut.
+    pub wrap: bool,
+    /// Columns the cut output is scrolled sideways (← →).
+    pub sideways: u16,
     /// How far the command in an open confirmation is scrolled (PgUp/PgDn).
     pub dialog_scroll: usize,
     /// The whole document is shown in the centre (`d`), scrolled as it says.
@@ -206,6 +210,12 @@ fn normal_key(app: &mut App, key: KeyEvent, ctx: &Ctx) -> Vec<Effect> {
         KeyCode::Char('b') => return rollback(app, ctx),
         KeyCode::Char('c') if !ctrl => copy_command(app, ctx),
         KeyCode::Char('o') => app.page_out = Some(app.selected),
+        KeyCode::Char('w') => {
+            app.wrap = !app.wrap;
+            app.sideways = 0;
+        }
+        KeyCode::Right => app.sideways = app.sideways.saturating_add(8),
+        KeyCode::Left => app.sideways = app.sideways.saturating_sub(8),
         KeyCode::Enter if app.selected != ctx.state.cursor => jump(app, ctx),
         KeyCode::Enter => return act(app, ctx),
         KeyCode::Char(' ') => return tick_check(app, ctx),

@@ -24,6 +24,7 @@ mod step;
 pub mod timeline;
 mod title;
 mod tree;
+mod wide;
 
 use super::app::App;
 use crate::doc::model::{Runbook, StepRef};

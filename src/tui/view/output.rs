@@ -18,6 +18,11 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &View, index: usize, step: &Ste
     } else {
         "scrolled — f follows"
     };
+    let follow = match (view.app.wrap, view.app.sideways) {
+        (true, _) => format!("{follow} · wrapped — w cuts"),
+        (false, 0) => format!("{follow} · w wraps, → scrolls sideways"),
+        (false, cols) => format!("{follow} · from column {} — ← →", cols + 1),
+    };
     let block = Block::new()
         .borders(Borders::TOP)
         .border_style(Style::new().fg(Color::DarkGray))
@@ -33,16 +38,19 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &View, index: usize, step: &Ste
             inner,
         );
     } else {
-        let lines = tail_lines(step, inner.height as usize + view.app.scroll as usize);
-        let skip = lines
-            .len()
-            .saturating_sub(inner.height as usize + view.app.scroll as usize);
+        let wanted = inner.height as usize + view.app.scroll as usize;
+        let mut lines = tail_lines(step, wanted);
+        if view.app.wrap {
+            lines = super::wide::wrap_all(lines, inner.width as usize);
+        }
+        let skip = lines.len().saturating_sub(wanted);
         let shown: Vec<Line> = lines
             .into_iter()
             .skip(skip)
             .take(inner.height as usize)
             .collect();
-        frame.render_widget(Paragraph::new(shown), inner);
+        let sideways = if view.app.wrap { 0 } else { view.app.sideways };
+        frame.render_widget(Paragraph::new(shown).scroll((0, sideways)), inner);
     }
     frame.render_widget(Paragraph::new(status_line(view, step)), status);
 }
