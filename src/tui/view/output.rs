@@ -18,10 +18,13 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &View, index: usize, step: &Ste
     } else {
         "scrolled — f follows"
     };
-    let follow = match (view.app.wrap, view.app.sideways) {
-        (true, _) => format!("{follow} · wrapped — w cuts"),
-        (false, 0) => format!("{follow} · w wraps, → scrolls sideways"),
-        (false, cols) => format!("{follow} · from column {} — ← →", cols + 1),
+    // A replay's ← → move through its events; there only `w` applies.
+    let sideways = view.mode != super::Mode::Replay;
+    let follow = match (view.app.wrap, view.app.sideways, sideways) {
+        (true, ..) => format!("{follow} · wrapped — w cuts"),
+        (false, 0, true) => format!("{follow} · w wraps, → scrolls sideways"),
+        (false, 0, false) => format!("{follow} · w wraps"),
+        (false, cols, _) => format!("{follow} · from column {} — ← →", cols + 1),
     };
     let block = Block::new()
         .borders(Borders::TOP)
