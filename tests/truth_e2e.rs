@@ -232,3 +232,35 @@ fn o_opens_the_steps_whole_output_from_the_audit_log_in_the_pager() {
     term.send("q");
     term.wait_exit();
 }
+
+#[test]
+fn what_an_interactive_step_printed_stays_readable_until_the_operator_returns() {
+    let sb = Sandbox::new();
+    let runbook = sb
+        .runbook(
+            "ask.md",
+            "# Ask\n\n## Who\n\n```bash {name=greet interactive=true}\nread -r -p 'name? ' who\necho \"hi $who\"\n```\n",
+        )
+        .display()
+        .to_string();
+    let mut term = open(&sb, &["run", &runbook]);
+    term.wait_for("greet · Who");
+    term.send("\r");
+    term.wait_for("Run this step?");
+    term.send("y");
+    term.wait_for("name?");
+    // Typed before `read` has the terminal, the line could be flushed by its mode change.
+    std::thread::sleep(Duration::from_millis(500));
+    term.send("Ana\r");
+    term.wait_for("press Enter to return to the runbook");
+    assert!(term.contents().contains("hi Ana"), "{}", term.contents());
+    std::thread::sleep(Duration::from_millis(300));
+    assert!(
+        term.contents().contains("hi Ana"),
+        "the output stays until Enter"
+    );
+    term.send("\r");
+    term.wait_for("greet · Who");
+    term.send("q");
+    term.wait_exit();
+}

@@ -250,6 +250,8 @@ impl Source for Live<'_, '_> {
             self.hand_over(screen)?;
         }
         if self.engine.take_terminal_back() {
+            // What the interactive step printed stays readable until the operator returns.
+            super::pager::await_return();
             screen.resume()?;
             self.keys.resume();
             self.changed = true;

@@ -1,6 +1,7 @@
 //! `o` and `c` on the full screen: a step's whole output, read back from the audit log,
 //! opened in `$PAGER` (`less -R` when unset); a command copied to the clipboard with the
-//! terminal's OSC 52 sequence (works over SSH and tmux, with nothing installed).
+//! terminal's OSC 52 sequence (works over SSH and tmux, with nothing installed); and the
+//! pause after an interactive step, so what it printed stays readable.
 
 use crate::session::log::{Record, decode_output, read_records};
 use base64::Engine;
@@ -46,6 +47,16 @@ pub fn page(bytes: &[u8], title: &str) -> std::io::Result<()> {
         .arg(file.path())
         .status()?;
     Ok(())
+}
+
+/// After an `interactive=true` step: its output is on the terminal, not in the log, so
+/// the screen waits for Enter before it covers it.
+pub fn await_return() {
+    let mut out = std::io::stdout();
+    let _ = out.write_all(b"\r\n-- the step finished; press Enter to return to the runbook --");
+    let _ = out.flush();
+    let mut line = String::new();
+    let _ = std::io::stdin().read_line(&mut line);
 }
 
 /// The OSC 52 sequence that puts `text` on the system clipboard.
