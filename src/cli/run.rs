@@ -37,6 +37,8 @@ pub struct RunArgs {
     /// `--run-proposed`: under `--yes`, proposed steps run too.
     pub run_proposed: bool,
     pub signoffs: Vec<String>,
+    /// `--choose TITLE`: the options that apply at the runbook's choices.
+    pub choose: Vec<String>,
     /// Under `--yes`, how long a sign-off gate waits for followers (`5m` when not given).
     pub signoff_timeout: Option<String>,
     pub audit_dir: Option<PathBuf>,
@@ -87,6 +89,7 @@ fn walk_options(args: &RunArgs) -> Result<Policy, String> {
         } else {
             Pace::Continuous
         },
+        choose: args.choose.clone(),
     })
 }
 
@@ -119,6 +122,12 @@ fn load(target: &str, search: &SearchPath) -> Result<(Runbook, Vec<u8>), String>
     let runbook = crate::doc::load_bytes(&bytes, &path).map_err(|e| e.to_string())?;
     crate::fleet::refuse_remote_steps(&runbook)?;
     Ok((runbook, bytes))
+}
+
+/// Every `--choose` names an option of the runbook (exit 2 with the options otherwise).
+fn check_choose(runbook: &Runbook, args: &RunArgs) -> Result<(), String> {
+    use crate::session::choices;
+    choices::check_choose(&choices::of(runbook), &args.choose)
 }
 
 fn dialogue() -> Result<Dialogue, String> {
@@ -183,6 +192,9 @@ pub fn run(target: &str, args: &RunArgs, search: &SearchPath) -> i32 {
         Ok(loaded) => loaded,
         Err(e) => return fail(e.trim_end(), EXIT_INVALID),
     };
+    if let Err(e) = check_choose(&runbook, args) {
+        return fail(e, EXIT_INVALID);
+    }
     let (driver, opts, mut d) = match (driver(args), walk_options(args), dialogue()) {
         (Ok(driver), Ok(opts), Ok(d)) => (driver, opts, d),
         (Err(e), ..) | (_, Err(e), _) | (.., Err(e)) => return fail(e, EXIT_INVALID),
@@ -481,6 +493,9 @@ fn resume_with(session: &std::path::Path, args: &RunArgs, driver: Driver, d: &mu
         Ok(rb) => rb,
         Err(e) => return fail(e, EXIT_INVALID),
     };
+    if let Err(e) = check_choose(&runbook, args) {
+        return fail(e, EXIT_INVALID);
+    }
     let reopened = match setup::reopen(session, &runbook, &driver) {
         Ok(r) => r,
         Err(e @ setup::SetupError::Locked(_)) => return fail(e, EXIT_INVALID),

@@ -130,6 +130,13 @@ pub(crate) fn describe(body: &Body) -> Option<String> {
             crate::session::kinds::plural(warnings.len(), "warning"),
             by(*auto)
         ),
+        Body::OptionChosen {
+            title,
+            option,
+            not_chosen,
+            via,
+            ..
+        } => crate::session::choices::told(title, option.as_deref(), not_chosen, via),
         Body::ChainSigned { .. } | Body::SigningFailed { .. } | Body::AnchorFailed { .. } => {
             crate::session::proof::describe(body)?
         }

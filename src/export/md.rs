@@ -78,6 +78,7 @@ impl Facts {
             | Body::DriverChanged { .. }
             | Body::PlaceholderFilled { .. }
             | Body::WarningsAcknowledged { .. }
+            | Body::OptionChosen { .. }
             | Body::ChainSigned { .. }
             | Body::SigningFailed { .. }
             | Body::AnchorFailed { .. } => {}
@@ -218,6 +219,7 @@ fn section_title(body: &Body) -> Option<String> {
         | Body::DriverChanged { .. }
         | Body::PlaceholderFilled { .. }
         | Body::WarningsAcknowledged { .. }
+        | Body::OptionChosen { .. }
         | Body::ChainSigned { .. }
         | Body::SigningFailed { .. }
         | Body::AnchorFailed { .. } => return None,
@@ -380,7 +382,8 @@ fn status(step: &StepState) -> String {
         | Status::Done
         | Status::Skipped
         | Status::Cancelled
-        | Status::Interrupted => step.status.word().to_string(),
+        | Status::Interrupted
+        | Status::NotChosen => step.status.word().to_string(),
     };
     let decision = match step.decision {
         Some(d) if step.status != Status::NoGo => format!(" ({})", d.word()),

@@ -15,6 +15,7 @@ fn status_word(status: Status) -> &'static str {
         Status::Cancelled => "cancelled",
         Status::Interrupted => "interrupted",
         Status::NoGo => "no_go",
+        Status::NotChosen => "not_chosen",
     }
 }
 

@@ -307,6 +307,12 @@ fn act(app: &mut App, ctx: &Ctx) -> Vec<Effect> {
                 text: String::new(),
             })
         }
+        Prompt::Choose { choice, .. } => {
+            app.dialog = Some(Dialog::Choose {
+                slot: choice,
+                selected: 0,
+            })
+        }
         Prompt::Rollback { .. } | Prompt::Warnings => {}
     }
     Vec::new()

@@ -2,6 +2,7 @@
 
 pub mod app;
 pub mod browse;
+mod choice_dialog;
 pub mod colour;
 mod countersign;
 pub mod dialog;

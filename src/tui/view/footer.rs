@@ -157,5 +157,6 @@ fn dialog_keys(dialog: &Dialog) -> Vec<(&'static str, &'static str)> {
         Dialog::Proposed { .. } => vec![("y", "run it"), ("n/Esc", "not now")],
         Dialog::Placeholder { .. } => vec![("Enter", "give the value"), ("Esc", "later")],
         Dialog::Warnings { .. } => vec![("Enter", "acknowledge"), ("↑/↓ PgUp/PgDn", "scroll")],
+        Dialog::Choose { .. } => vec![("Enter/1-9", "choose"), ("↑/↓", "select"), ("q", "quit")],
     }
 }

@@ -185,6 +185,11 @@ fn dialog_content(
             text,
         } => super::proposed::placeholder(view, *index, placeholder, text),
         Dialog::Warnings { scroll } => super::proposed::warnings(view, *scroll, area),
+        Dialog::Choose { slot, selected } => (
+            "CHOICE — one of them",
+            crate::tui::choice_dialog::choice_lines(view, *slot, *selected),
+            Color::Magenta,
+        ),
     }
 }
 
