@@ -246,6 +246,7 @@ impl SessionState {
                 Status::Skipped => "skipped",
                 Status::Failed | Status::TimedOut | Status::Cancelled | Status::NoGo => "failed",
                 Status::Interrupted | Status::Running => "interrupted",
+                Status::Pending if step.reference => "reference, not run",
                 Status::Pending => "not reached",
                 Status::NotChosen => "not chosen",
             };

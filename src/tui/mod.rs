@@ -11,6 +11,7 @@ pub mod keys;
 pub mod live;
 pub mod markdown;
 mod proposed;
+mod reference;
 pub mod terminal;
 mod tty;
 pub mod view;

@@ -46,7 +46,12 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &View) {
 
 fn header(view: &View, r: &StepRef, step: &StepState, width: usize) -> Vec<Line<'static>> {
     let (mark, colour) = status_mark(step.status);
-    let region = if r.rollback { " · ROLLBACK" } else { "" };
+    let region = match view.state.why_not_chosen(r.index) {
+        _ if r.rollback => " · ROLLBACK".to_string(),
+        _ if r.reference => " · REFERENCE (o runs it on demand)".to_string(),
+        Some(why) => format!(" · NOT CHOSEN: {why}"),
+        None => String::new(),
+    };
     let here = if view.app.selected == view.state.cursor {
         ""
     } else {

@@ -2,7 +2,7 @@
 
 use super::title::clip;
 use super::{View, status_mark};
-use crate::doc::model::{Section, StepRef};
+use crate::doc::model::{Section, SectionRole, StepRef};
 use crate::session::state::Status;
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -76,7 +76,12 @@ fn section_line(
 ) -> Line<'static> {
     let depth = path.len().saturating_sub(1);
     let counts = format!(" {done}/{total}");
-    let marker = if rollback { "↺ " } else { "§ " };
+    let marker = match section.role {
+        _ if rollback => "↺ ",
+        SectionRole::Reference => "☰ ",
+        SectionRole::Choice | SectionRole::Option => "◇ ",
+        SectionRole::Forward | SectionRole::Rollback => "§ ",
+    };
     let title = clip(
         &view.text(&section.title),
         width.saturating_sub(depth + counts.len() + 2),
@@ -123,6 +128,9 @@ fn step_line(view: &View, i: usize, r: &StepRef, width: usize) -> Line<'static> 
     }
     if step.status == Status::Pending && i != view.state.cursor {
         style = style.fg(Color::Gray);
+    }
+    if step.status == Status::NotChosen || step.reference {
+        style = style.fg(Color::DarkGray);
     }
     Line::from(vec![
         Span::raw(" ".repeat(depth.saturating_sub(1))),
