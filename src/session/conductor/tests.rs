@@ -130,6 +130,7 @@ fn failures_retry_then_follow_on_fail_then_ask() {
                     auto: true,
                     dry_run: false,
                     proposed: false,
+                    on_demand: false,
                 },
             ),
             Event::new(
