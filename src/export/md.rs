@@ -350,6 +350,7 @@ fn write_steps(out: &mut dyn Write, session: &Session) -> std::io::Result<()> {
     for step in &session.state.steps {
         let (section, kind) = match session.step(&step.id) {
             Some(info) if info.rollback => (format!("{} (rollback)", info.section), info.kind),
+            Some(info) if step.reference => (format!("{} (reference)", info.section), info.kind),
             Some(info) => (info.section.clone(), info.kind),
             None => (String::new(), step.kind.word()),
         };
@@ -377,6 +378,7 @@ fn attempts(attempts: u32) -> String {
 fn status(step: &StepState) -> String {
     let word = match step.status {
         Status::Failed | Status::TimedOut | Status::NoGo => format!("**{}**", step.status.word()),
+        Status::Pending if step.reference => "reference, not run".to_string(),
         Status::Pending
         | Status::Running
         | Status::Done

@@ -35,6 +35,7 @@ pub fn state_json(state: &SessionState) -> Value {
                 "id": s.id,
                 "kind": s.kind.word(),
                 "rollback": s.rollback,
+                "reference": s.reference,
                 "status": status_word(s.status),
                 "attempts": s.attempts,
                 "exit_code": s.exit_code,
