@@ -77,7 +77,8 @@ fn answer(choice: &Choice, line: &str) -> Answer {
         "" => return Answer::Unclear("please type a number or the start of a title".into()),
         _ => {}
     }
-    let none = typed.eq_ignore_ascii_case(NONE_OF_THESE) || typed.eq_ignore_ascii_case("none of these");
+    let none =
+        typed.eq_ignore_ascii_case(NONE_OF_THESE) || typed.eq_ignore_ascii_case("none of these");
     match choice.named(typed) {
         Ok(Some(n)) => Answer::Chosen(Chosen::Option(n)),
         Ok(None) if none && choice.condition => Answer::Chosen(Chosen::NoneOfThese),

@@ -78,11 +78,23 @@ pub fn choice_lines(view: &View, slot: usize, selected: usize) -> Vec<Line<'stat
         let steps = choice
             .options
             .get(n)
-            .map(|o| format!("  ({})", crate::session::kinds::plural(o.steps.len(), "step")))
+            .map(|o| {
+                format!(
+                    "  ({})",
+                    crate::session::kinds::plural(o.steps.len(), "step")
+                )
+            })
             .unwrap_or_default();
-        let text = format!("{} {}) {}{steps}", if n == selected { "›" } else { " " }, n + 1, view.text(answer));
+        let text = format!(
+            "{} {}) {}{steps}",
+            if n == selected { "›" } else { " " },
+            n + 1,
+            view.text(answer)
+        );
         let style = if n == selected {
-            Style::new().fg(Color::Cyan).add_modifier(Modifier::REVERSED)
+            Style::new()
+                .fg(Color::Cyan)
+                .add_modifier(Modifier::REVERSED)
         } else {
             Style::new()
         };

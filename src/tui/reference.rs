@@ -13,7 +13,8 @@ pub fn run_on_demand(app: &mut App, ctx: &Ctx) -> Vec<Effect> {
     let kind = ctx.refs.get(index).map(|r| &r.step.kind);
     app.message = Some(match kind {
         _ if !reference => {
-            "o runs a reference step (FAQ, troubleshooting) on demand: select one in the tree".into()
+            "o runs a reference step (FAQ, troubleshooting) on demand: select one in the tree"
+                .into()
         }
         _ if ctx.running => "a step is running: x cancels it first".into(),
         Some(StepKind::Run(run)) => {

@@ -86,7 +86,10 @@ pub enum Act {
     /// `--plain --yes`: the loader's warnings were printed; recorded as acknowledged.
     AcknowledgeWarnings,
     /// `--choose` names the option that applies at this choice.
-    Choose { choice: usize, chosen: Chosen },
+    Choose {
+        choice: usize,
+        chosen: Chosen,
+    },
 }
 
 /// Why a wait ends without the operator.

@@ -100,7 +100,11 @@ impl Prompt {
                  resume with --choose 'TITLE' (one of: {})",
                 answers
                     .iter()
-                    .map(|a| if a == "none of these" { "'none'".to_string() } else { format!("'{a}'") })
+                    .map(|a| if a == "none of these" {
+                        "'none'".to_string()
+                    } else {
+                        format!("'{a}'")
+                    })
                     .collect::<Vec<_>>()
                     .join(", ")
             )),

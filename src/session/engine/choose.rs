@@ -17,7 +17,9 @@ impl Engine<'_> {
             Chosen::Option(n) => Some(n),
             Chosen::NoneOfThese => None,
         };
-        let option = picked.and_then(|n| choice.options.get(n)).map(|o| o.title.clone());
+        let option = picked
+            .and_then(|n| choice.options.get(n))
+            .map(|o| o.title.clone());
         if picked.is_some() && option.is_none() {
             return Ok(());
         }

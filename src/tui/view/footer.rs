@@ -93,7 +93,11 @@ pub fn keys_now(view: &View) -> Vec<(&'static str, &'static str)> {
     } else if view.app.hold {
         keys.push(("Enter", "continue"));
         keys.push(("PgUp/PgDn", "scroll"));
-    } else if state.steps.get(view.app.selected).is_some_and(|s| s.reference) {
+    } else if state
+        .steps
+        .get(view.app.selected)
+        .is_some_and(|s| s.reference)
+    {
         keys.push(("o", "run on demand (reference)"));
         keys.push((".", "back to current"));
     } else if view.app.selected != state.cursor && !state.walk_finished() {
