@@ -376,6 +376,7 @@ const LIVE_KEYS: &[(&str, &str)] = &[
     ("r", "retry a failed, cancelled or interrupted run step"),
     ("x", "cancel the running step (every process it started)"),
     ("e", "end a running wait early (with a reason)"),
+    ("o", "run the selected reference step on demand"),
     (
         "b",
         "roll back: open the rollback procedure (with a reason)",
