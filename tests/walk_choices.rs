@@ -365,4 +365,15 @@ fn a_reference_step_never_runs_in_a_real_walk() {
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stdout));
     assert_eq!(marks_in(&marks), ["prepare", "three", "verify"]);
     assert!(text(&out.stdout).contains("1 reference, not run"));
+    let out = sb.run(&[
+        "run",
+        "pick.md",
+        "--plain",
+        "--yes",
+        "--section",
+        "troubleshooting",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("reference material"));
+    assert!(!marks_in(&marks).contains(&"troubleshoot".to_string()));
 }

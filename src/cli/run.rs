@@ -331,6 +331,13 @@ fn start_section(engine: &mut Engine, section: Option<&str>) -> Option<i32> {
         number.join(".") == wanted || r.section.title.to_lowercase().contains(&wanted)
     });
     match found {
+        Some(index) if engine.refs[index].reference => Some(fail(
+            format!(
+                "section `{wanted}` is reference material: the walk never starts there \
+                 (the full screen's o runs a reference step on demand)"
+            ),
+            EXIT_INVALID,
+        )),
         Some(index) => {
             let _ = engine.jump(index);
             None
