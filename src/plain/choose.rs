@@ -11,9 +11,7 @@ use crate::session::input::Command;
 impl Walk<'_, '_> {
     /// Asks which option of choice `slot` applies, until an answer names one.
     pub(super) fn ask_choice(&mut self, slot: usize, asked: &Next) -> Asked {
-        let Some(choice) = self.engine.state().choices.get(slot).cloned() else {
-            return None;
-        };
+        let choice = self.engine.state().choices.get(slot).cloned()?;
         let answers = choice.answers();
         self.d.say(&format!(
             "\n◇ CHOICE · {} — which one applies? (the others are not run)",
