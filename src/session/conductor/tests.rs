@@ -10,9 +10,12 @@ fn load(text: &str) -> crate::doc::model::Runbook {
 }
 
 fn next_after(text: &str, events: &[Event], policy: &Policy) -> Next {
-    let rb = load(text);
+    next_for(&load(text), events, policy)
+}
+
+fn next_for(rb: &crate::doc::model::Runbook, events: &[Event], policy: &Policy) -> Next {
     let refs = rb.steps();
-    let state = SessionState::fold(&rb, events);
+    let state = SessionState::fold(rb, events);
     let health = HealthBoard::default();
     let now = Now::system();
     let here = Here {
@@ -230,19 +233,7 @@ const CHOICE: &str = "# Deploy\n\n## Option 1: Compose\n\n```bash\necho one\n```
 
 fn next_in_markdown(events: &[Event], policy: &Policy) -> Next {
     let rb = crate::doc::load_str(CHOICE, std::path::Path::new("t.md")).expect("valid");
-    let refs = rb.steps();
-    let state = SessionState::fold(&rb, events);
-    let health = HealthBoard::default();
-    let now = Now::system();
-    let here = Here {
-        refs: &refs,
-        state: &state,
-        health: &health,
-        now,
-        arrived: Some(now.mono),
-        sign_command: "",
-    };
-    next(&here, policy)
+    next_for(&rb, events, policy)
 }
 
 fn acknowledged() -> Event {
