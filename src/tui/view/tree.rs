@@ -75,7 +75,12 @@ fn section_line(
     width: usize,
 ) -> Line<'static> {
     let depth = path.len().saturating_sub(1);
-    let counts = format!(" {done}/{total}");
+    // Every step under it belongs to an option that was not chosen.
+    let counts = if total == 0 {
+        " not chosen".to_string()
+    } else {
+        format!(" {done}/{total}")
+    };
     let marker = match section.role {
         _ if rollback => "↺ ",
         SectionRole::Reference => "☰ ",
@@ -101,14 +106,16 @@ fn section_line(
     ])
 }
 
-/// Settled and total steps of every section, its subsections included, in one pass.
+/// Settled and total steps of every section, its subsections included, in one pass;
+/// steps of options not chosen are not counted.
 fn progress<'v>(view: &View<'v>) -> HashMap<&'v [usize], (usize, usize)> {
     let mut counts: HashMap<&[usize], (usize, usize)> = HashMap::new();
     for (r, s) in view.refs.iter().zip(&view.state.steps) {
+        let counted = usize::from(s.status != Status::NotChosen);
         for depth in 1..=r.section_path.len() {
             let entry = counts.entry(&r.section_path[..depth]).or_default();
             entry.0 += usize::from(s.status.is_settled());
-            entry.1 += 1;
+            entry.1 += counted;
         }
     }
     counts
