@@ -75,11 +75,22 @@ fn the_operator_picks_option_two_on_the_full_screen_and_only_its_commands_run() 
     term.wait_for("2) Option 2: Kubernetes");
     term.send("2");
     term.wait_for("walk finished");
+    assert_eq!(marks_in(&marks), ["prepare", "two", "two-b", "verify"]);
+    // The troubleshooting step, last in the tree, runs only when asked for.
+    term.send("G");
+    term.wait_for("run on demand (reference)");
+    term.send("o");
+    term.wait_for("Run this step?");
+    term.send("y");
+    term.wait_for("✓ 4#1 · Troubleshooting");
     term.send("q");
     let exit = term.wait_exit();
     assert_eq!(exit.code(), Some(0));
     exit.assert_terminal_restored();
-    assert_eq!(marks_in(&marks), ["prepare", "two", "two-b", "verify"]);
+    assert_eq!(
+        marks_in(&marks),
+        ["prepare", "troubleshoot", "two", "two-b", "verify"]
+    );
     let log = sb.only_log();
     let recs = records(&log);
     let chosen = chosen_event(&recs);
@@ -89,6 +100,12 @@ fn the_operator_picks_option_two_on_the_full_screen_and_only_its_commands_run() 
         chosen["not_chosen"],
         serde_json::json!(["Option 1: Docker Compose", "Option 3: Cloud"])
     );
+    let on_demand: Vec<&Value> = events(&recs, "step_started")
+        .into_iter()
+        .filter(|r| r["data"]["on_demand"] == true)
+        .collect();
+    assert_eq!(on_demand.len(), 1, "{on_demand:?}");
+    assert_eq!(on_demand[0]["step"], "4#1");
     assert_verifies(&sb, &log);
 }
 
