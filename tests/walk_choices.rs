@@ -178,6 +178,11 @@ fn yes_stops_at_a_choice_and_resume_with_choose_goes_on() {
     assert!(md.contains("reference, not run"), "{md}");
     let jsonl = text(&sb.run(&["export", "--format", "jsonl", &session]).stdout);
     assert!(jsonl.contains("\"option_chosen\""), "{jsonl}");
+    let cast = text(&sb.run(&["export", "--format", "cast", &session]).stdout);
+    assert!(
+        cast.contains("not chosen: \\\"Option 1: Docker Compose"),
+        "{cast}"
+    );
     let replay = text(&sb.run(&["replay", &session, "--plain"]).stdout);
     assert!(
         replay.contains("not chosen: \"Option 1: Docker Compose\""),

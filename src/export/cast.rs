@@ -118,7 +118,9 @@ impl Cast<'_> {
             Body::StepFinished { ok: true, .. } => GREEN,
             Body::StepFinished { .. } | Body::StepTimedOut { .. } => RED,
             Body::RollbackEntered { .. } | Body::RollbackPrompted { .. } => ALARM,
-            Body::GateDecided { .. } | Body::SessionEnded { .. } => BOLD,
+            Body::GateDecided { .. } | Body::SessionEnded { .. } | Body::OptionChosen { .. } => {
+                BOLD
+            }
             Body::Signed { .. } | Body::Note { .. } | Body::StepSkipped { .. } => YELLOW,
             Body::SessionStarted { .. }
             | Body::SessionResumed { .. }
@@ -141,7 +143,6 @@ impl Cast<'_> {
             | Body::DriverChanged { .. }
             | Body::PlaceholderFilled { .. }
             | Body::WarningsAcknowledged { .. }
-            | Body::OptionChosen { .. }
             | Body::ChainSigned { .. }
             | Body::SigningFailed { .. }
             | Body::AnchorFailed { .. } => DIM,
