@@ -184,6 +184,11 @@ fn yes_stops_at_a_choice_and_resume_with_choose_goes_on() {
         "{cast}"
     );
     let replay = text(&sb.run(&["replay", &session, "--plain"]).stdout);
+    let state = sb.run(&["replay", &session, "--json-state"]);
+    let state: Value = serde_json::from_slice(&state.stdout).expect("state JSON");
+    assert_eq!(state["choices"][0]["chosen"], "Option 2: Kubernetes");
+    assert_eq!(state["steps"][1]["status"], "not_chosen");
+    assert_eq!(state["steps"][6]["reference"], true);
     assert!(
         replay.contains("not chosen: \"Option 1: Docker Compose\""),
         "{replay}"
