@@ -28,7 +28,9 @@ pub fn choice_key(
     };
     match key.code {
         KeyCode::Up | KeyCode::Char('k') => keep(app, selected.saturating_sub(1)),
-        KeyCode::Down | KeyCode::Char('j') => keep(app, (selected + 1).min(count - 1)),
+        KeyCode::Down | KeyCode::Char('j') => {
+            keep(app, (selected + 1).min(count.saturating_sub(1)))
+        }
         KeyCode::Enter => answer(app, choice, slot, selected),
         KeyCode::Char(c @ '1'..='9') => {
             let n = c as usize - '1' as usize;
