@@ -470,8 +470,12 @@ fn resume_with(session: &std::path::Path, args: &RunArgs, driver: Driver, d: &mu
         Ok(plan) => plan,
         Err(e) => return fail(e, EXIT_INVALID),
     };
-    let header = match setup::read_log(session) {
-        Ok(recorded) => recorded.header,
+    let (header, events) = match setup::read_log(session) {
+        Ok(recorded) => (recorded.header, recorded.events),
+        Err(e) => return fail(e, EXIT_INVALID),
+    };
+    let opts = match keep_dry_run(opts, &events, d) {
+        Ok(opts) => opts,
         Err(e) => return fail(e, EXIT_INVALID),
     };
     let runbook_path = PathBuf::from(&header.runbook.path);
@@ -571,6 +575,34 @@ fn resume_with(session: &std::path::Path, args: &RunArgs, driver: Driver, d: &mu
     let code = finish(&mut engine, d, &driving, &driver.operator);
     drop(reopened.lock);
     code
+}
+
+/// A session keeps the mode it started in: a dry run resumes as a dry run (it never turns
+/// live because `--dry-run` was not repeated), and a live session is not finished as a
+/// rehearsal.
+fn keep_dry_run(
+    mut opts: Policy,
+    events: &[crate::session::event::Event],
+    d: &mut Dialogue,
+) -> Result<Policy, String> {
+    let started_dry = events.iter().find_map(|event| match &event.body {
+        crate::session::event::Body::SessionStarted { dry_run, .. } => Some(*dry_run),
+        _ => None,
+    });
+    match (started_dry, opts.dry_run) {
+        (Some(true), false) => {
+            d.say("this session is a dry run: it resumes as one (nothing runs)");
+            opts.dry_run = true;
+        }
+        (Some(false), true) => {
+            return Err(
+                "this session ran live: --dry-run cannot finish it (start a new session to rehearse)"
+                    .to_string(),
+            );
+        }
+        _ => {}
+    }
+    Ok(opts)
 }
 
 /// Exports recorded before the interruption carry over (masked secrets cannot be restored).
