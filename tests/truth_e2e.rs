@@ -195,7 +195,7 @@ fn plain_yes_stops_with_exit_1_at_a_wait_whose_checks_missed_the_deadline() {
 }
 
 #[test]
-fn o_opens_the_steps_whole_output_from_the_audit_log_in_the_pager() {
+fn v_opens_the_steps_whole_output_from_the_audit_log_in_the_pager() {
     let sb = Sandbox::new();
     let runbook = sb
         .runbook(
@@ -220,7 +220,7 @@ fn o_opens_the_steps_whole_output_from_the_audit_log_in_the_pager() {
     term.wait_for("Run this step?");
     term.send("y");
     term.wait_for("✓ exit 0");
-    term.send("o");
+    term.send("v");
     let deadline = Instant::now() + pty::PATIENCE;
     while !std::fs::read_to_string(&paged).is_ok_and(|t| t.contains("row 300")) {
         assert!(Instant::now() < deadline, "the pager never got the output");

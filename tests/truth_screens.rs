@@ -73,6 +73,7 @@ fn started(step: &str, dry_run: bool) -> Event {
             auto: false,
             dry_run,
             proposed: false,
+            on_demand: false,
         },
     )
 }

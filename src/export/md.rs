@@ -79,6 +79,7 @@ impl Facts {
             | Body::DriverChanged { .. }
             | Body::PlaceholderFilled { .. }
             | Body::WarningsAcknowledged { .. }
+            | Body::OptionChosen { .. }
             | Body::ChainSigned { .. }
             | Body::SigningFailed { .. }
             | Body::AnchorFailed { .. } => {}
@@ -219,6 +220,7 @@ fn section_title(body: &Body) -> Option<String> {
         | Body::DriverChanged { .. }
         | Body::PlaceholderFilled { .. }
         | Body::WarningsAcknowledged { .. }
+        | Body::OptionChosen { .. }
         | Body::ChainSigned { .. }
         | Body::SigningFailed { .. }
         | Body::AnchorFailed { .. } => return None,
@@ -350,6 +352,7 @@ fn write_steps(out: &mut dyn Write, session: &Session) -> std::io::Result<()> {
     for step in &session.state.steps {
         let (section, kind) = match session.step(&step.id) {
             Some(info) if info.rollback => (format!("{} (rollback)", info.section), info.kind),
+            Some(info) if step.reference => (format!("{} (reference)", info.section), info.kind),
             Some(info) => (info.section.clone(), info.kind),
             None => (String::new(), step.kind.word()),
         };
@@ -393,6 +396,7 @@ fn status(step: &StepState) -> String {
     let word = match mark {
         Mark::Failed | Mark::TimedOut | Mark::NoGo | Mark::Cancelled => format!("**{words}**"),
         Mark::Signed => format!("signed by {}", signers(step)),
+        Mark::Pending if step.reference => "reference, not run".into(),
         Mark::Succeeded if step.kind == Kind::Note => return "read".into(),
         Mark::Succeeded if step.kind == Kind::Gate => match step.decision {
             Some(d) => format!("decided {}", d.word()),
@@ -405,7 +409,8 @@ fn status(step: &StepState) -> String {
         | Mark::NotSigned
         | Mark::MarkedDone { .. }
         | Mark::Skipped { .. }
-        | Mark::Interrupted => words,
+        | Mark::Interrupted
+        | Mark::NotChosen => words,
     };
     match &step.reason {
         Some(reason) => format!("{word}: {}", escape(reason)),

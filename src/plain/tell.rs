@@ -118,6 +118,16 @@ fn tell_event(w: &mut Walk, event: &Event) {
                 mark.map_or(("↷", "skipped".into()), |m| (m.symbol(), m.words()));
             w.d.say(&format!("  {symbol} {id} {words}: {reason}"));
         }
+        Body::OptionChosen {
+            title,
+            option,
+            not_chosen,
+            via,
+            ..
+        } => {
+            let told = crate::session::choices::told(title, option.as_deref(), not_chosen, via);
+            w.d.say(&format!("  ◇ {told}"));
+        }
         Body::PlaceholderFilled {
             placeholder,
             env,

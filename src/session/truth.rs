@@ -19,6 +19,8 @@ pub enum Mark {
     Signed,
     /// A sign-off gate passed in a dry run without signatures.
     NotSigned,
+    /// Its option of a choice was not chosen: it never runs.
+    NotChosen,
     /// Marked done by hand; `after` is how it stood before (failed, cancelled…).
     MarkedDone {
         after: Option<Status>,
@@ -56,6 +58,7 @@ impl Mark {
             Status::Cancelled => Mark::Cancelled,
             Status::Interrupted => Mark::Interrupted,
             Status::NoGo => Mark::NoGo,
+            Status::NotChosen => Mark::NotChosen,
         }
     }
 
@@ -75,6 +78,7 @@ impl Mark {
             Mark::Cancelled => "⊘",
             Mark::Interrupted => "!",
             Mark::NoGo => "✋",
+            Mark::NotChosen => "◇",
         }
     }
 
@@ -96,6 +100,7 @@ impl Mark {
             Mark::Cancelled => "cancelled".into(),
             Mark::Interrupted => "interrupted".into(),
             Mark::NoGo => "NO-GO".into(),
+            Mark::NotChosen => "not chosen".into(),
         }
     }
 
@@ -143,7 +148,8 @@ pub fn status_words(step: &StepState, duration: &str) -> String {
 pub fn counts(state: &SessionState) -> String {
     let mut counted: Vec<(String, usize)> = Vec::new();
     for step in &state.steps {
-        if step.rollback && !state.in_rollback && step.status == Status::Pending {
+        let off_the_walk = (step.rollback && !state.in_rollback) || step.reference;
+        if off_the_walk && step.status == Status::Pending {
             continue;
         }
         let words = Mark::of(step).words();
@@ -177,8 +183,8 @@ pub fn all_succeeded(state: &SessionState) -> bool {
     state
         .steps
         .iter()
-        .filter(|s| s.rollback == state.in_rollback)
-        .all(|s| Mark::of(s).succeeded())
+        .filter(|s| s.rollback == state.in_rollback && !s.reference)
+        .all(|s| Mark::of(s).succeeded() || s.status == Status::NotChosen)
 }
 
 impl StepState {

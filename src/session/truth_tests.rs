@@ -34,6 +34,7 @@ fn run(step: &str, dry_run: bool) -> Event {
             auto: false,
             dry_run,
             proposed: false,
+            on_demand: false,
         },
     )
 }

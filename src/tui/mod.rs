@@ -2,6 +2,7 @@
 
 pub mod app;
 pub mod browse;
+mod choice_dialog;
 pub mod colour;
 mod countersign;
 pub mod dialog;
@@ -12,6 +13,7 @@ pub mod markdown;
 pub mod pager;
 mod proposed;
 pub mod reading;
+mod reference;
 pub mod terminal;
 mod tty;
 pub mod view;

@@ -1,4 +1,4 @@
-//! `o` and `c` on the full screen: a step's whole output, read back from the audit log,
+//! `v` and `c` on the full screen: a step's whole output, read back from the audit log,
 //! opened in `$PAGER` (`less -R` when unset); a command copied to the clipboard with the
 //! terminal's OSC 52 sequence (works over SSH and tmux, with nothing installed); and the
 //! pause after an interactive step, so what it printed stays readable.

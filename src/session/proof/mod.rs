@@ -123,7 +123,8 @@ pub fn describe(body: &crate::session::event::Body) -> Option<String> {
         | Body::SignoffRejected { .. }
         | Body::DriverChanged { .. }
         | Body::PlaceholderFilled { .. }
-        | Body::WarningsAcknowledged { .. } => return None,
+        | Body::WarningsAcknowledged { .. }
+        | Body::OptionChosen { .. } => return None,
     })
 }
 

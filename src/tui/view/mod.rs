@@ -184,6 +184,7 @@ pub fn status_mark(
         Mark::MarkedDone { .. } | Mark::Skipped { .. } => Color::Yellow,
         Mark::Failed | Mark::TimedOut | Mark::Cancelled | Mark::NoGo => Color::Red,
         Mark::Interrupted => Color::Magenta,
+        Mark::NotChosen => Color::DarkGray,
     };
     (mark.symbol(), colour)
 }

@@ -200,6 +200,11 @@ fn dialog_content(
             text,
         } => super::proposed::placeholder(view, *index, placeholder, text),
         Dialog::Warnings { scroll } => super::proposed::warnings(view, *scroll, area),
+        Dialog::Choose { slot, selected } => (
+            "CHOICE — one of them",
+            crate::tui::choice_dialog::choice_lines(view, *slot, *selected),
+            Color::Magenta,
+        ),
     }
 }
 
@@ -399,6 +404,7 @@ const LIVE_KEYS: &[(&str, &str)] = &[
     ("r", "retry a failed, cancelled or interrupted run step"),
     ("x", "cancel the running step (every process it started)"),
     ("e", "end a running wait early (with a reason)"),
+    ("o", "run the selected reference step on demand"),
     (
         "b",
         "roll back: open the rollback procedure (with a reason)",
@@ -411,7 +417,7 @@ const LIVE_KEYS: &[(&str, &str)] = &[
     (".", "back to the current step"),
     ("PgUp PgDn ^u ^d", "scroll output; f follows the tail again"),
     ("w / ← →", "wrap long output lines / scroll them sideways"),
-    ("o", "open the shown step's whole output in $PAGER"),
+    ("v", "view the shown step's whole output in $PAGER"),
     ("c", "copy the shown step's command (OSC 52)"),
     ("/", "search steps"),
     ("d", "read the whole document; d or Esc closes it"),
