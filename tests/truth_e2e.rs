@@ -143,7 +143,7 @@ fn a_walk_with_a_cancelled_step_a_failed_wait_and_skips_ends_with_a_summary_that
     term.send("y");
     term.wait_for("▶ running");
     term.send("x");
-    term.wait_for("Stop the running step slow");
+    term.wait_for("The running step is slow.");
     term.send("y");
     term.wait_for("⊘ cancelled (signal");
     term.send("s");

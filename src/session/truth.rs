@@ -148,11 +148,15 @@ pub fn status_words(step: &StepState, duration: &str) -> String {
 pub fn counts(state: &SessionState) -> String {
     let mut counted: Vec<(String, usize)> = Vec::new();
     for step in &state.steps {
-        let off_the_walk = (step.rollback && !state.in_rollback) || step.reference;
-        if off_the_walk && step.status == Status::Pending {
+        let pending = step.status == Status::Pending;
+        if pending && step.rollback && !state.in_rollback {
             continue;
         }
-        let words = Mark::of(step).words();
+        let words = if pending && step.reference {
+            "reference, not run".to_string()
+        } else {
+            Mark::of(step).words()
+        };
         match counted.iter_mut().find(|(w, _)| *w == words) {
             Some((_, n)) => *n += 1,
             None => counted.push((words, 1)),
@@ -173,7 +177,7 @@ fn order(words: &str) -> u8 {
         "done" => 0,
         "signed" => 1,
         "not run (dry run)" => 2,
-        "not reached" => 9,
+        "not reached" | "reference, not run" => 9,
         _ => 5,
     }
 }

@@ -102,6 +102,8 @@ impl App {
 /// Handles one key; returns what the session should do.
 pub fn handle_key(app: &mut App, key: KeyEvent, ctx: &Ctx) -> Vec<Effect> {
     app.message = None;
+    // Keys typed in one burst: the selection follows the walk as the screen would show it.
+    app.sync_selection(ctx.state);
     if app.help {
         app.help = false;
         return Vec::new();

@@ -61,8 +61,13 @@ pub fn bar(frame: &mut Frame, area: Rect, message: Line<'static>, keys_now: &[(&
 
 /// The end of the walk, counted honestly, and what to do next.
 fn walk_end_line(view: &View) -> Line<'static> {
+    let who = if view.autopilot {
+        "autopilot (--yes) · "
+    } else {
+        ""
+    };
     let text = format!(
-        "walk finished: {} — q ends the session; then runbook export / runbook verify",
+        "{who}walk finished: {} — q ends the session; then runbook export / runbook verify",
         crate::session::truth::counts(view.state)
     );
     Line::from(Span::styled(

@@ -170,10 +170,13 @@ fn dialog_content(
         ),
         Dialog::CancelRun => (
             "Cancel?",
-            vec![Line::from(format!(
-                "Stop the running step {} and every process it started (TERM, then KILL)?",
-                view.state.running.map(step_id).unwrap_or_default()
-            ))],
+            vec![
+                Line::from(format!(
+                    "The running step is {}.",
+                    view.state.running.map(step_id).unwrap_or_default()
+                )),
+                Line::from("Stop the running step and every process it started (TERM, then KILL)?"),
+            ],
             Color::Red,
         ),
         Dialog::Quit { running: true } => (
