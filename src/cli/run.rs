@@ -11,7 +11,7 @@ use crate::plain::walk::{LineQueue, WalkEnd, walk};
 use crate::session::conductor::{Pace, Policy};
 use crate::session::engine::Engine;
 use crate::session::event::Outcome;
-use crate::session::executor::{LocalExecutor, Place};
+use crate::session::executor::{Executors, LocalExecutor, Place, SshExecutor};
 use crate::session::log::sessions_dir;
 use crate::session::params::{self, Source, parse_assignment};
 use crate::session::queue::Inputs;
@@ -117,7 +117,6 @@ fn load(target: &str, search: &SearchPath) -> Result<(Runbook, Vec<u8>), String>
     let path = search.resolve(target).map_err(|e| e.to_string())?;
     let bytes = std::fs::read(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
     let runbook = crate::doc::load_bytes(&bytes, &path).map_err(|e| e.to_string())?;
-    crate::fleet::refuse_remote_steps(&runbook)?;
     Ok((runbook, bytes))
 }
 
@@ -216,7 +215,7 @@ pub fn run(target: &str, args: &RunArgs, search: &SearchPath) -> i32 {
         &runbook,
         opened.writer,
         SessionState::new(&runbook),
-        (Place { env, cwd }, driving.inputs(), opts),
+        (Place { env, cwd }, driving.inputs(), opts, &args.proof.ssh),
         params,
         Vec::new(),
         &mut d,
@@ -251,14 +250,17 @@ fn start_engine<'r>(
     runbook: &'r Runbook,
     writer: crate::session::log::AuditWriter,
     state: SessionState,
-    (place, inputs, policy): (Place, Inputs, Policy),
+    (place, inputs, policy, ssh): (Place, Inputs, Policy, &crate::fleet::SshSettings),
     params: BTreeMap<String, String>,
     earlier_steps: Vec<crate::exec::leftover::Recorded>,
     d: &mut Dialogue,
 ) -> Result<Engine<'r>, i32> {
     let groups = session_groups(writer.path());
     groups.inherit(earlier_steps);
-    let executor = Box::new(LocalExecutor::for_session(groups));
+    let executor = Box::new(Executors {
+        local: LocalExecutor::for_session(groups),
+        ssh: SshExecutor::new(ssh.clone()),
+    });
     let mut engine = Engine::new(runbook, writer, state, place, inputs, executor).map_err(|e| {
         fail(
             format!("cannot start the audit log writer: {e}"),
@@ -527,7 +529,7 @@ fn resume_with(session: &std::path::Path, args: &RunArgs, driver: Driver, d: &mu
         &runbook,
         reopened.writer,
         reopened.state,
-        (Place { env, cwd }, driving.inputs(), opts),
+        (Place { env, cwd }, driving.inputs(), opts, &args.proof.ssh),
         params,
         earlier_steps,
         d,

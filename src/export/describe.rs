@@ -10,6 +10,14 @@ use std::collections::BTreeMap;
 pub(crate) fn describe(body: &Body) -> Option<String> {
     Some(match body {
         Body::Output { .. } | Body::StepProcess { .. } => return None,
+        Body::FleetPlanned(_)
+        | Body::BatchStarted(_)
+        | Body::HostStarted(_)
+        | Body::HostOutput(_)
+        | Body::HostFinished(_)
+        | Body::BatchFinished(_)
+        | Body::BatchDecided(_)
+        | Body::FleetStopped(_) => return super::fleet::describe(body),
         Body::SessionStarted {
             title,
             steps,

@@ -50,6 +50,25 @@ impl Walk<'_, '_> {
                     }
                 })
             }
+            Prompt::Batch {
+                index,
+                batch,
+                batches,
+            } => {
+                let options = [('g', "[g]o"), ('x', "[x] no-go")];
+                let question = format!("Batch {batch} of {batches} done. Next batch?");
+                self.choose_step(*index, &question, (&options, false), &asked, |key| {
+                    let decision = if key == 'g' {
+                        Decision::Go
+                    } else {
+                        Decision::NoGo
+                    };
+                    Command::DecideBatch {
+                        index: *index,
+                        decision,
+                    }
+                })
+            }
             Prompt::NoGo { index } => self.ask_no_go(*index, &asked),
             Prompt::Proposed { index } => self.ask_proposed(*index, &asked),
             Prompt::Placeholder { index, placeholder } => {

@@ -232,6 +232,14 @@ fn marks_of(
         | Body::WarningsAcknowledged { .. }
         | Body::ChainSigned { .. }
         | Body::SigningFailed { .. }
-        | Body::AnchorFailed { .. } => {}
+        | Body::AnchorFailed { .. }
+        | Body::FleetPlanned(_)
+        | Body::BatchStarted(_)
+        | Body::HostStarted(_)
+        | Body::HostOutput(_)
+        | Body::HostFinished(_)
+        | Body::BatchFinished(_)
+        | Body::BatchDecided(_)
+        | Body::FleetStopped(_) => {}
     }
 }

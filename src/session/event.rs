@@ -5,6 +5,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::collections::BTreeMap;
 
+pub use super::fleet_events::{
+    BatchDecision, BatchEnd, BatchStart, FleetPlan, FleetStop, HostEnd, HostOutput, HostStart,
+};
 pub use super::output_bytes::OutputBytes;
 pub use crate::exec::Stream;
 pub use crate::health::Status as HealthStatus;
@@ -200,6 +203,17 @@ pub enum Body {
         warnings: Vec<String>,
         auto: bool,
     },
+    /// A step on many hosts: its hosts and batches for this attempt.
+    FleetPlanned(FleetPlan),
+    BatchStarted(BatchStart),
+    HostStarted(HostStart),
+    HostOutput(HostOutput),
+    HostFinished(HostEnd),
+    BatchFinished(BatchEnd),
+    /// GO or NO-GO between batches (`batch_gate`).
+    BatchDecided(BatchDecision),
+    /// The step stopped before every host ran (`max_fail`, NO-GO, cancel).
+    FleetStopped(FleetStop),
     /// The chain head `(signed_seq, signed_hash)` signed with the operator's SSH key: SSHSIG,
     /// namespace `runbook-audit`, over `runbook-audit v1 <session-id> <seq> <hash>\n` (crate::session::proof).
     ChainSigned {

@@ -10,6 +10,8 @@ pub mod engine;
 pub mod event;
 pub mod evidence;
 pub mod executor;
+pub mod fleet_events;
+pub mod fleet_state;
 pub mod health_board;
 pub mod input;
 pub mod kinds;

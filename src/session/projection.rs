@@ -273,7 +273,15 @@ impl Projection {
             | Body::WarningsAcknowledged { .. }
             | Body::ChainSigned { .. }
             | Body::SigningFailed { .. }
-            | Body::AnchorFailed { .. } => {}
+            | Body::AnchorFailed { .. }
+            | Body::FleetPlanned(_)
+            | Body::BatchStarted(_)
+            | Body::HostStarted(_)
+            | Body::HostOutput(_)
+            | Body::HostFinished(_)
+            | Body::BatchFinished(_)
+            | Body::BatchDecided(_)
+            | Body::FleetStopped(_) => {}
         }
     }
 }

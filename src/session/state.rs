@@ -111,6 +111,8 @@ pub struct StepState {
     pub process: Option<(i32, u64)>,
     /// A running step's own cgroup, when it had one.
     pub cgroup: Option<String>,
+    /// A step on many hosts: its hosts and batches.
+    pub fleet: Option<super::fleet_state::FleetProgress>,
 }
 
 /// A sign-off that was not accepted.
@@ -182,6 +184,7 @@ impl SessionState {
                 wait_ends_at: None,
                 process: None,
                 cgroup: None,
+                fleet: None,
             })
             .collect();
         let index = steps
@@ -382,7 +385,15 @@ impl SessionState {
                 | Body::SignoffRejected { .. }
                 | Body::ChainSigned { .. }
                 | Body::SigningFailed { .. }
-                | Body::AnchorFailed { .. },
+                | Body::AnchorFailed { .. }
+                | Body::FleetPlanned(_)
+                | Body::BatchStarted(_)
+                | Body::HostStarted(_)
+                | Body::HostOutput(_)
+                | Body::HostFinished(_)
+                | Body::BatchFinished(_)
+                | Body::BatchDecided(_)
+                | Body::FleetStopped(_),
                 None,
             ) => {}
         }
@@ -442,6 +453,9 @@ impl SessionState {
                 step.reason = Some(reason.clone());
             }
             Body::StepInterrupted { reason } => {
+                if let Some(fleet) = &mut step.fleet {
+                    fleet.interrupt();
+                }
                 step.status = Status::Interrupted;
                 step.reason = Some(reason.clone());
                 self.running = None;
@@ -489,6 +503,14 @@ impl SessionState {
             }
             Body::Note { text } => step.notes.push(text.clone()),
             Body::Jumped { .. } => self.cursor = i,
+            Body::FleetPlanned(_)
+            | Body::BatchStarted(_)
+            | Body::HostStarted(_)
+            | Body::HostOutput(_)
+            | Body::HostFinished(_)
+            | Body::BatchFinished(_)
+            | Body::BatchDecided(_)
+            | Body::FleetStopped(_) => step.fleet.get_or_insert_default().apply(body),
             // Session-wide events are folded by `apply`.
             Body::SessionStarted { .. }
             | Body::SessionResumed { .. }

@@ -293,6 +293,13 @@ fn act(app: &mut App, ctx: &Ctx) -> Vec<Effect> {
             }];
         }
         Prompt::Gate { .. } => app.dialog = Some(Dialog::Gate { index }),
+        Prompt::Batch { batch, batches, .. } => {
+            app.dialog = Some(Dialog::Batch {
+                index,
+                batch,
+                batches,
+            })
+        }
         Prompt::NoGo { .. } => app.dialog = Some(Dialog::NoGo { index }),
         Prompt::Signoff { .. } => {
             if let Some(StepKind::Gate(gate)) = ctx.refs.get(index).map(|r| &r.step.kind) {

@@ -44,6 +44,13 @@ pub enum Prompt {
     Failed { index: usize, failure: String },
     /// A health check's `rollback_if` holds: roll back, or stay (and say why).
     Rollback { reason: String },
+    /// A step on hosts finished batch `batch` of `batches` (`batch_gate`): GO for the
+    /// next, or NO-GO (the step stops).
+    Batch {
+        index: usize,
+        batch: usize,
+        batches: usize,
+    },
 }
 
 /// What happens when nobody can answer a prompt (the line dialogue under `--yes`).
@@ -68,7 +75,8 @@ impl Prompt {
             | Prompt::Gate { index }
             | Prompt::NoGo { index }
             | Prompt::Signoff { index, .. }
-            | Prompt::Failed { index, .. } => Some(*index),
+            | Prompt::Failed { index, .. }
+            | Prompt::Batch { index, .. } => Some(*index),
             Prompt::Rollback { .. } | Prompt::Warnings => None,
         }
     }
@@ -100,6 +108,7 @@ impl Prompt {
             | Prompt::Note { .. }
             | Prompt::Wait { .. }
             | Prompt::Gate { .. }
+            | Prompt::Batch { .. }
             | Prompt::Signoff { .. } => {
                 Stop::End(Outcome::Aborted, "no answer: standard input closed".into())
             }
@@ -132,6 +141,7 @@ impl Prompt {
             | Prompt::Note { .. }
             | Prompt::Wait { .. }
             | Prompt::Gate { .. }
+            | Prompt::Batch { .. }
             | Prompt::Signoff { .. } => Some(format!("{id} waits for the operator")),
         }
     }

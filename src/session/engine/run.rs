@@ -7,7 +7,7 @@ use super::Engine;
 use super::batch::OutputBatch;
 use crate::doc::model::StepKind;
 use crate::exec::{ExecEvent, Exit, IoMode, Outcome as ExecOutcome};
-use crate::session::event::{Body, Stream};
+use crate::session::event::{Body, HostOutput, Stream};
 use crate::session::executor::{RunId, RunSpec};
 use crate::session::log::{AuditError, SyncPolicy};
 use crate::session::mask::{StreamMasker, is_secret};
@@ -23,11 +23,13 @@ pub struct Run {
     pub id: RunId,
     /// The step it runs.
     pub index: usize,
-    maskers: [StreamMasker; 3],
-    batch: OutputBatch,
+    pub(super) maskers: [StreamMasker; 3],
+    pub(super) batch: OutputBatch,
     pub started: Instant,
     /// It owns the terminal (`interactive=true`).
     pub interactive: bool,
+    /// The host it runs on, for a step on hosts.
+    pub host: Option<String>,
 }
 
 fn slot(stream: Stream) -> usize {
@@ -46,6 +48,10 @@ impl Engine<'_> {
             return;
         };
         if self.running() {
+            return;
+        }
+        if run.fleet.is_remote() {
+            let _ = self.begin_fleet(index, auto);
             return;
         }
         if run.interactive && !self.policy.dry_run && !self.terminal.handed() {
@@ -96,6 +102,7 @@ impl Engine<'_> {
             io,
             secret_names: self.declared_secrets.clone(),
             errexit: run.errexit,
+            on: None,
         };
         let id = RunId(self.next_run);
         self.next_run += 1;
@@ -120,6 +127,7 @@ impl Engine<'_> {
                     batch: OutputBatch::default(),
                     started: self.now.mono,
                     interactive: run.interactive,
+                    host: None,
                 };
                 self.runs.insert(id, run);
                 Ok(())
@@ -153,7 +161,7 @@ impl Engine<'_> {
         self.terminal.take_back()
     }
 
-    fn finish_without_running(
+    pub(super) fn finish_without_running(
         &mut self,
         index: usize,
         ok: bool,
@@ -188,8 +196,12 @@ impl Engine<'_> {
     /// Asks every run to stop (TERM, grace, KILL); their ends arrive as inputs.
     pub fn cancel_runs(&mut self, reason: &str) {
         let runs: Vec<(RunId, usize)> = self.runs.values().map(|r| (r.id, r.index)).collect();
+        let mut told = std::collections::BTreeSet::new();
         for (id, index) in runs {
             self.executor.cancel(id);
+            if !told.insert(index) {
+                continue;
+            }
             let body = Body::StepCancelled {
                 reason: reason.to_string(),
             };
@@ -212,7 +224,7 @@ impl Engine<'_> {
         }
     }
 
-    fn take_output(&mut self, run: RunId, stream: Stream, bytes: &[u8]) {
+    pub(super) fn take_output(&mut self, run: RunId, stream: Stream, bytes: &[u8]) {
         let now = self.now.mono;
         let Some(running) = self.runs.get_mut(&run) else {
             return;
@@ -221,17 +233,24 @@ impl Engine<'_> {
         if masked.is_empty() {
             return;
         }
-        let index = running.index;
+        let (index, host) = (running.index, running.host.clone());
         let ready = running.batch.push(stream, &masked, now);
         for (stream, bytes) in ready {
-            self.record_output(index, stream, bytes);
+            self.record_output(index, host.as_deref(), stream, bytes);
         }
     }
 
-    fn record_output(&mut self, index: usize, stream: Stream, bytes: Vec<u8>) {
-        let body = Body::Output {
-            stream,
-            bytes: bytes.into(),
+    fn record_output(&mut self, index: usize, host: Option<&str>, stream: Stream, bytes: Vec<u8>) {
+        let body = match host {
+            Some(host) => Body::HostOutput(HostOutput {
+                host: host.to_string(),
+                stream,
+                bytes: bytes.into(),
+            }),
+            None => Body::Output {
+                stream,
+                bytes: bytes.into(),
+            },
         };
         let _ = self.record_step(index, body, SyncPolicy::Lazy);
     }
@@ -239,13 +258,13 @@ impl Engine<'_> {
     /// Writes output that has waited its 100 ms.
     pub(super) fn flush_due_output(&mut self) {
         let now = self.now.mono;
-        let due: Vec<(usize, (Stream, Vec<u8>))> = self
+        let due: Vec<(usize, Option<String>, (Stream, Vec<u8>))> = self
             .runs
             .values_mut()
-            .filter_map(|run| Some((run.index, run.batch.due(now)?)))
+            .filter_map(|run| Some((run.index, run.host.clone(), run.batch.due(now)?)))
             .collect();
-        for (index, (stream, bytes)) in due {
-            self.record_output(index, stream, bytes);
+        for (index, host, (stream, bytes)) in due {
+            self.record_output(index, host.as_deref(), stream, bytes);
         }
     }
 
@@ -255,22 +274,28 @@ impl Engine<'_> {
             return;
         };
         let index = running.index;
-        for stream in [Stream::Stdout, Stream::Stderr, Stream::Pty] {
-            let rest = running.maskers[slot(stream)].finish(&self.secrets);
-            if !rest.is_empty() {
-                for (s, bytes) in running.batch.push(stream, &rest, self.now.mono) {
-                    self.record_output(index, s, bytes);
-                }
-            }
-        }
-        if let Some((stream, bytes)) = running.batch.take_all() {
-            self.record_output(index, stream, bytes);
-        }
+        self.flush_run(&mut running);
         if running.interactive {
             self.pause_health(false);
             self.terminal.give_back();
         }
         self.record_end(index, outcome);
+    }
+
+    /// Records what a run's maskers and batch still hold.
+    pub(super) fn flush_run(&mut self, running: &mut Run) {
+        let (index, host) = (running.index, running.host.clone());
+        for stream in [Stream::Stdout, Stream::Stderr, Stream::Pty] {
+            let rest = running.maskers[slot(stream)].finish(&self.secrets);
+            if !rest.is_empty() {
+                for (s, bytes) in running.batch.push(stream, &rest, self.now.mono) {
+                    self.record_output(index, host.as_deref(), s, bytes);
+                }
+            }
+        }
+        if let Some((stream, bytes)) = running.batch.take_all() {
+            self.record_output(index, host.as_deref(), stream, bytes);
+        }
     }
 
     fn record_end(&mut self, index: usize, outcome: ExecOutcome) {

@@ -199,7 +199,15 @@ impl ProofCheck {
             | Body::SignoffRejected { .. }
             | Body::DriverChanged { .. }
             | Body::PlaceholderFilled { .. }
-            | Body::WarningsAcknowledged { .. } => {}
+            | Body::WarningsAcknowledged { .. }
+            | Body::FleetPlanned(_)
+            | Body::BatchStarted(_)
+            | Body::HostStarted(_)
+            | Body::HostOutput(_)
+            | Body::HostFinished(_)
+            | Body::BatchFinished(_)
+            | Body::BatchDecided(_)
+            | Body::FleetStopped(_) => {}
         }
     }
 

@@ -123,6 +123,14 @@ pub fn describe(body: &crate::session::event::Body) -> Option<String> {
         | Body::SignoffRejected { .. }
         | Body::DriverChanged { .. }
         | Body::PlaceholderFilled { .. }
+        | Body::FleetPlanned(_)
+        | Body::BatchStarted(_)
+        | Body::HostStarted(_)
+        | Body::HostOutput(_)
+        | Body::HostFinished(_)
+        | Body::BatchFinished(_)
+        | Body::BatchDecided(_)
+        | Body::FleetStopped(_)
         | Body::WarningsAcknowledged { .. } => return None,
     })
 }
