@@ -85,7 +85,8 @@ impl Cast<'_> {
             return self.output(session, at, *stream, bytes.as_slice());
         }
         if let Body::HostOutput(out) = body {
-            let text = super::fleet::prefixed(&out.host, &String::from_utf8_lossy(out.bytes.as_slice()));
+            let text =
+                super::fleet::prefixed(&out.host, &String::from_utf8_lossy(out.bytes.as_slice()));
             return self.output(session, at, out.stream, text.as_bytes());
         }
         let opened = self.blocks.enter(stamped);

@@ -17,7 +17,10 @@ pub(crate) fn describe(body: &Body) -> Option<String> {
         } else {
             format!("{} hosts", plan.run.len())
         };
-        return Some(format!("runs on {which} in batches of {}", sizes.join(", ")));
+        return Some(format!(
+            "runs on {which} in batches of {}",
+            sizes.join(", ")
+        ));
     }
     if let Body::BatchStarted(start) = body {
         return Some(format!(

@@ -113,7 +113,8 @@ impl Timeline {
             return;
         }
         if let Body::HostOutput(out) = body {
-            let text = super::fleet::prefixed(&out.host, &String::from_utf8_lossy(out.bytes.as_slice()));
+            let text =
+                super::fleet::prefixed(&out.host, &String::from_utf8_lossy(out.bytes.as_slice()));
             self.excerpt.push(out.stream, text.as_bytes());
             return;
         }

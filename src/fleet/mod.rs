@@ -28,4 +28,3 @@ pub use inventory::{Inventory, InventoryError};
 pub use place::{Change, Place, Start};
 pub use run::{EventSink, Failure, RemoteEvent, RemoteOutcome, RemoteRequest, RemoteRun};
 pub use ssh::SshSettings;
-

@@ -94,16 +94,22 @@ impl Walk<'_, '_> {
     }
 
     fn ask_run(&mut self, index: usize, confirm: Confirm, again: bool, asked: &Next) -> Asked {
-        let question = if again {
-            "This step was running when the session stopped. Run it again?"
-        } else {
-            "Run?"
+        let fleet = self.engine.state().steps[index].fleet.clone();
+        let question = match &fleet {
+            Some(fleet) if again => {
+                format!(
+                    "This step was running on hosts when the session stopped. Run it on the remaining hosts only ({})?",
+                    fleet.remaining().join(", ")
+                )
+            }
+            _ if again => "This step was running when the session stopped. Run it again?".into(),
+            _ => "Run?".into(),
         };
         let mut options = vec![('y', "[y]es")];
         if again {
             options.push(('m', "[m]ark done"));
         }
-        let key = match self.choose_with_step_keys(index, question, (&options, true), asked) {
+        let key = match self.choose_with_step_keys(index, &question, (&options, true), asked) {
             Ok(key) => key,
             Err(asked) => return asked,
         };

@@ -3,6 +3,7 @@
 
 mod ask;
 pub mod dialogue;
+mod fleet;
 pub mod input;
 pub mod printer;
 mod proposed;

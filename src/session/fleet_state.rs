@@ -196,7 +196,11 @@ impl FleetProgress {
     /// The hosts of the current batch, in order.
     pub fn batch_hosts(&self, batch: usize) -> Vec<String> {
         let start: usize = self.batches.iter().take(batch.saturating_sub(1)).sum();
-        let size = self.batches.get(batch.saturating_sub(1)).copied().unwrap_or(0);
+        let size = self
+            .batches
+            .get(batch.saturating_sub(1))
+            .copied()
+            .unwrap_or(0);
         self.run.iter().skip(start).take(size).cloned().collect()
     }
 

@@ -266,7 +266,11 @@ fn gate(app: &mut App, key: KeyEvent, index: usize) -> Vec<Effect> {
     }
 }
 
-fn batch_gate(app: &mut App, key: KeyEvent, (index, batch, batches): (usize, usize, usize)) -> Vec<Effect> {
+fn batch_gate(
+    app: &mut App,
+    key: KeyEvent,
+    (index, batch, batches): (usize, usize, usize),
+) -> Vec<Effect> {
     let decision = match key.code {
         KeyCode::Char('g') => Decision::Go,
         KeyCode::Char('x') => Decision::NoGo,

@@ -85,7 +85,9 @@ pub enum Act {
     /// `--plain --yes`: the loader's warnings were printed; recorded as acknowledged.
     AcknowledgeWarnings,
     /// A step on hosts: start its next batch.
-    StartBatch { index: usize },
+    StartBatch {
+        index: usize,
+    },
     /// A step on hosts: GO or NO-GO after a batch (`batch_gate`, the autopilot's GO).
     DecideBatch {
         index: usize,
@@ -93,7 +95,10 @@ pub enum Act {
         auto: bool,
     },
     /// A step on hosts is over: every batch ran, or `stop` says why not.
-    EndFleetStep { index: usize, stop: Option<String> },
+    EndFleetStep {
+        index: usize,
+        stop: Option<String>,
+    },
 }
 
 /// Why a wait ends without the operator.

@@ -5,10 +5,11 @@
 //! end once its last host ended. What follows a batch is the conductor's call
 //! ([`crate::session::kinds::fleet_step`]).
 
-use super::{Engine, Run};
 use super::batch::OutputBatch;
+use super::{Engine, Run};
 use crate::doc::hosts::HostEntry;
 use crate::doc::model::{RunStep, StepKind};
+use crate::exec::{Exit, IoMode};
 use crate::fleet::{Failure, Inventory, RemoteEvent, RemoteOutcome};
 use crate::session::event::{
     BatchDecision, BatchEnd, BatchStart, Body, Decision, FleetPlan, FleetStop, HostEnd, HostStart,
@@ -16,7 +17,6 @@ use crate::session::event::{
 use crate::session::executor::{HostTarget, RunId, RunSpec};
 use crate::session::fleet_state::HostStatus;
 use crate::session::log::{AuditError, SyncPolicy};
-use crate::exec::{Exit, IoMode};
 use std::collections::{BTreeMap, VecDeque};
 use std::time::Instant;
 
@@ -44,13 +44,23 @@ impl Engine<'_> {
         };
         let prior = self.projection.state.steps.get(index).and_then(|s| {
             let unfinished = s.status != crate::session::state::Status::Done;
-            s.fleet.clone().filter(|f| unfinished && f.hosts.iter().any(|h| h.status == HostStatus::Ok))
+            s.fleet
+                .clone()
+                .filter(|f| unfinished && f.hosts.iter().any(|h| h.status == HostStatus::Ok))
         });
-        let attempt = self.projection.state.steps.get(index).map_or(1, |s| s.attempts + 1);
+        let attempt = self
+            .projection
+            .state
+            .steps
+            .get(index)
+            .map_or(1, |s| s.attempts + 1);
         let started = Body::StepStarted {
             attempt,
             script: self.mask(&run.script),
-            cwd: run.cwd.clone().unwrap_or_default(),
+            cwd: match &run.cwd {
+                Some(dir) => format!("{dir} on each host"),
+                None => "each host's own directory".into(),
+            },
             auto,
             dry_run: self.policy.dry_run,
             proposed: run.proposed,
@@ -66,7 +76,11 @@ impl Engine<'_> {
         let names: Vec<String> = hosts.iter().map(|h| h.name.clone()).collect();
         let (run_on, remaining_only) = match &prior {
             Some(fleet) => (
-                names.iter().filter(|n| fleet.remaining().contains(n)).cloned().collect(),
+                names
+                    .iter()
+                    .filter(|n| fleet.remaining().contains(n))
+                    .cloned()
+                    .collect(),
                 true,
             ),
             None => (names.clone(), false),
@@ -75,7 +89,11 @@ impl Engine<'_> {
         self.fleet = FleetRuns {
             hosts: hosts.into_iter().map(|h| (h.name.clone(), h)).collect(),
             queue: VecDeque::new(),
-            at_once: if run.fleet.serial.is_empty() { AT_ONCE } else { usize::MAX },
+            at_once: if run.fleet.serial.is_empty() {
+                AT_ONCE
+            } else {
+                usize::MAX
+            },
             began: Some(self.now.mono),
         };
         let plan = FleetPlan {
@@ -92,14 +110,25 @@ impl Engine<'_> {
     }
 
     fn step_hosts(&self, run: &RunStep) -> Result<Vec<HostEntry>, String> {
-        let base = self.runbook.path.parent().unwrap_or(std::path::Path::new("."));
-        let inventory = Inventory::load(&self.runbook.meta.hosts, base).map_err(|e| e.to_string())?;
+        let base = self
+            .runbook
+            .path
+            .parent()
+            .unwrap_or(std::path::Path::new("."));
+        let inventory =
+            Inventory::load(&self.runbook.meta.hosts, base).map_err(|e| e.to_string())?;
         inventory.resolve(&run.fleet.on).map_err(|e| e.to_string())
     }
 
     /// Starts the step's next batch.
     pub(super) fn start_batch(&mut self, index: usize) -> Result<(), AuditError> {
-        let Some(fleet) = self.projection.state.steps.get(index).and_then(|s| s.fleet.as_ref()) else {
+        let Some(fleet) = self
+            .projection
+            .state
+            .steps
+            .get(index)
+            .and_then(|s| s.fleet.as_ref())
+        else {
             return Ok(());
         };
         let batch = fleet.batch + 1;
@@ -239,7 +268,11 @@ impl Engine<'_> {
                 && exit_code == Some(expected),
             timed_out: outcome.timed_out,
             cancelled: outcome.cancelled,
-            failure: outcome.failure.as_ref().map(Failure::to_string).map(|f| self.mask(&f)),
+            failure: outcome
+                .failure
+                .as_ref()
+                .map(Failure::to_string)
+                .map(|f| self.mask(&f)),
         };
         let _ = self.record_step(index, Body::HostFinished(end), SyncPolicy::Now);
         let cancelled = self
@@ -260,7 +293,13 @@ impl Engine<'_> {
         if !self.fleet.queue.is_empty() || self.runs.values().any(|r| r.index == index) {
             return Ok(());
         }
-        let Some(fleet) = self.projection.state.steps.get(index).and_then(|s| s.fleet.as_ref()) else {
+        let Some(fleet) = self
+            .projection
+            .state
+            .steps
+            .get(index)
+            .and_then(|s| s.fleet.as_ref())
+        else {
             return Ok(());
         };
         if !fleet.batch_open {
@@ -295,7 +334,13 @@ impl Engine<'_> {
         decision: Decision,
         auto: bool,
     ) -> Result<(), AuditError> {
-        let Some(fleet) = self.projection.state.steps.get(index).and_then(|s| s.fleet.as_ref()) else {
+        let Some(fleet) = self
+            .projection
+            .state
+            .steps
+            .get(index)
+            .and_then(|s| s.fleet.as_ref())
+        else {
             return Ok(());
         };
         if fleet.batch_open || fleet.decided >= fleet.batch {
@@ -310,7 +355,11 @@ impl Engine<'_> {
     }
 
     /// Ends the step: every batch ran, or `stop` says why the rest never started.
-    pub(super) fn end_fleet_step(&mut self, index: usize, stop: Option<String>) -> Result<(), AuditError> {
+    pub(super) fn end_fleet_step(
+        &mut self,
+        index: usize,
+        stop: Option<String>,
+    ) -> Result<(), AuditError> {
         let never_started = self
             .projection
             .state
@@ -328,7 +377,8 @@ impl Engine<'_> {
             self.record_step(index, body, SyncPolicy::Now)?;
         }
         let duration_ms = self.fleet.began.take().map_or(0, |began| {
-            u64::try_from(self.now.mono.saturating_duration_since(began).as_millis()).unwrap_or(u64::MAX)
+            u64::try_from(self.now.mono.saturating_duration_since(began).as_millis())
+                .unwrap_or(u64::MAX)
         });
         let body = Body::StepFinished {
             exit_code: None,

@@ -5,7 +5,9 @@
 
 use super::{Executor, LocalExecutor, RunId, RunSpec, Started};
 use crate::doc::hosts::HostEntry;
-use crate::fleet::{Connections, EventSink, Place, RemoteEvent, RemoteRequest, RemoteRun, SshSettings};
+use crate::fleet::{
+    Connections, EventSink, Place, RemoteEvent, RemoteRequest, RemoteRun, SshSettings,
+};
 use crate::session::input::Input;
 use crate::session::queue::Inputs;
 use std::collections::BTreeMap;
@@ -51,7 +53,13 @@ impl SshExecutor {
             .ok_or_else(|| "no connections".to_string())
     }
 
-    fn start_on(&mut self, run: RunId, spec: RunSpec, target: HostTarget, inputs: &Inputs) -> Result<Started, String> {
+    fn start_on(
+        &mut self,
+        run: RunId,
+        spec: RunSpec,
+        target: HostTarget,
+        inputs: &Inputs,
+    ) -> Result<Started, String> {
         let name = target.host.name.clone();
         let start = lock(&self.places)
             .entry(name.clone())
@@ -132,7 +140,12 @@ impl Executor for Executors {
         self.local.stop_all(grace)
     }
 
-    fn stop_leftover(&mut self, process: (i32, u64), cgroup: Option<&str>, grace: Duration) -> usize {
+    fn stop_leftover(
+        &mut self,
+        process: (i32, u64),
+        cgroup: Option<&str>,
+        grace: Duration,
+    ) -> usize {
         self.local.stop_leftover(process, cgroup, grace)
     }
 }

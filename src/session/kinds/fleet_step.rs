@@ -54,7 +54,10 @@ pub fn running(run: &RunStep, at: &At, policy: &Policy) -> Next {
             batches: fleet.batches.len(),
         });
     }
-    if fleet.next_at.is_some_and(|at_time| at.here.now.wall < at_time) {
+    if fleet
+        .next_at
+        .is_some_and(|at_time| at.here.now.wall < at_time)
+    {
         return wait;
     }
     Next::Act(Act::StartBatch { index })

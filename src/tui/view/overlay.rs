@@ -144,7 +144,9 @@ fn dialog_content(
                     "Batch {batch} of {batches} is done: its hosts' results are on screen."
                 )),
                 Line::default(),
-                Line::from("g: GO, start the next batch    x: NO-GO, stop the step here    Esc: later"),
+                Line::from(
+                    "g: GO, start the next batch    x: NO-GO, stop the step here    Esc: later",
+                ),
             ],
             Color::Yellow,
         ),
