@@ -62,6 +62,9 @@ pub struct App {
     pub quit: bool,
     /// A step that just finished stays in view until the next key.
     pub hold: bool,
+    /// The host row picked in a step on hosts (Tab), and whether its output is open (Enter).
+    pub host_row: Option<usize>,
+    pub host_open: bool,
 }
 
 impl App {
@@ -82,6 +85,10 @@ impl App {
     /// Keeps the selection on the walk's current step while following it.
     pub fn sync_selection(&mut self, state: &SessionState) {
         if self.follow_walk && !self.hold && state.cursor < state.steps.len() {
+            if self.selected != state.cursor {
+                self.host_row = None;
+                self.host_open = false;
+            }
             self.selected = state.cursor;
         }
     }
@@ -117,6 +124,14 @@ pub fn handle_key(app: &mut App, key: KeyEvent, ctx: &Ctx) -> Vec<Effect> {
 }
 
 fn normal_key(app: &mut App, key: KeyEvent, ctx: &Ctx) -> Vec<Effect> {
+    let fleet = ctx
+        .state
+        .steps
+        .get(app.selected)
+        .and_then(|s| s.fleet.as_ref());
+    if super::host_rows::key(app, &key, fleet) {
+        return Vec::new();
+    }
     let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
     let last = ctx.state.steps.len().saturating_sub(1);
     match key.code {
@@ -164,6 +179,8 @@ fn select(app: &mut App, index: usize) {
     app.selected = index;
     app.follow_walk = false;
     app.scroll = 0;
+    app.host_row = None;
+    app.host_open = false;
 }
 
 fn quit(app: &mut App, ctx: &Ctx) -> Vec<Effect> {

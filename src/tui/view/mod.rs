@@ -15,6 +15,7 @@
 
 mod footer;
 pub mod health;
+mod hosts;
 mod output;
 mod overlay;
 mod proposed;

@@ -3,7 +3,7 @@
 
 use super::{View, short_duration};
 use crate::session::event::Stream;
-use crate::session::state::{Status, StepState};
+use crate::session::state::{OutputTail, Status, StepState};
 use ansi_to_tui::IntoText;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -33,7 +33,7 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &View, index: usize, step: &Ste
             inner,
         );
     } else {
-        let lines = tail_lines(step, inner.height as usize + view.app.scroll as usize);
+        let lines = tail_lines(&step.tail, inner.height as usize + view.app.scroll as usize);
         let skip = lines
             .len()
             .saturating_sub(inner.height as usize + view.app.scroll as usize);
@@ -48,9 +48,9 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &View, index: usize, step: &Ste
 }
 
 /// The last `wanted` lines of output, parsed for colour; stderr lines get a red bar.
-fn tail_lines(step: &StepState, wanted: usize) -> Vec<Line<'static>> {
+pub(super) fn tail_lines(tail: &OutputTail, wanted: usize) -> Vec<Line<'static>> {
     let mut lines: Vec<Line<'static>> = Vec::new();
-    for (stream, bytes) in step.tail.segments.iter().rev() {
+    for (stream, bytes) in tail.segments.iter().rev() {
         let start = start_of_last_lines(bytes, wanted.saturating_sub(lines.len()) + 1);
         let Ok(text) = (&bytes[start..]).into_text() else {
             continue;
