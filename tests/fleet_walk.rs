@@ -10,6 +10,7 @@ mod support;
 
 use serde_json::Value;
 use sshd::Sshd;
+use std::path::Path;
 use std::process::{Child, Output};
 use std::time::{Duration, Instant};
 use support::{Sandbox, events, records, text};
@@ -418,4 +419,37 @@ echo "rolled $RUNBOOK_TEST_HOST"
     let last = plans.last().expect("a plan");
     assert_eq!(last["data"]["run"], serde_json::json!(["host02", "host03"]));
     assert_eq!(last["data"]["remaining_only"], true);
+}
+
+#[test]
+fn the_bundled_rolling_restart_runs_against_the_loopback_fleet() {
+    let sshd = Sshd::start(5);
+    let sb = Sandbox::new();
+    let text_of = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("runbooks/rolling-restart.md"),
+    )
+    .expect("bundled runbook");
+    sb.runbook("rolling-restart.md", &text_of);
+    let out = run_plain(&sb, &sshd, "rolling-restart.md");
+    assert_eq!(out.status.code(), Some(0), "{}", said(&out));
+    let records = records(&sb.only_log());
+    let restarted: Vec<&Value> = events(&records, "host_finished")
+        .into_iter()
+        .filter(|r| r["step"] == "restart-api")
+        .collect();
+    assert_eq!(restarted.len(), 5);
+    assert!(restarted.iter().all(|r| r["data"]["ok"] == true));
+    assert_eq!(
+        events(&records, "batch_decided").len(),
+        2,
+        "GO after the canary and batch 2"
+    );
+    for n in 1..=5 {
+        let host = Sshd::alias(n);
+        assert!(
+            host_output(&records, &host).contains(&format!("/tmp/rolling-restart-{host}: v2.4.1")),
+            "{host}: {}",
+            host_output(&records, &host)
+        );
+    }
 }
