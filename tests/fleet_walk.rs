@@ -453,3 +453,82 @@ fn the_bundled_rolling_restart_runs_against_the_loopback_fleet() {
         );
     }
 }
+
+#[test]
+fn a_host_over_its_timeout_is_stopped_there_and_failed() {
+    let sshd = Sshd::start(2);
+    let sb = Sandbox::new();
+    let (name, value) = sshd::token();
+    sb.runbook(
+        "slow.md",
+        &format!(
+            r#"---
+hosts:
+  web: [host01, host02]
+---
+# Slow
+
+```bash {{name=slow on=web timeout=1s max_fail=1 confirm=none}}
+export {name}={value}
+[ "$RUNBOOK_TEST_HOST" = host01 ] || sleep 900
+echo "done on $RUNBOOK_TEST_HOST"
+```
+"#
+        ),
+    );
+    let out = run_plain(&sb, &sshd, "slow.md");
+    assert_eq!(out.status.code(), Some(0), "max_fail=1 lets one host fail: {}", said(&out));
+    let records = records(&sb.only_log());
+    let slow = events(&records, "host_finished")
+        .into_iter()
+        .find(|r| r["data"]["host"] == "host02")
+        .expect("host02 ended");
+    assert_eq!(slow["data"]["timed_out"], true);
+    assert_eq!(slow["data"]["ok"], false);
+    let left = sshd::gone(&format!("{name}={value}"), Duration::from_secs(5));
+    assert!(left.is_empty(), "left on the server: {left:?}");
+    assert!(text(&out.stdout).contains("✗ host02 timed out"), "{}", said(&out));
+}
+
+#[test]
+fn no_go_between_batches_stops_the_step_and_the_rest_never_start() {
+    let sshd = Sshd::start(3);
+    let sb = Sandbox::new();
+    sb.runbook(
+        "gated.md",
+        r#"---
+hosts:
+  web: ["host[01:03]"]
+---
+# Gated
+
+```bash {name=gated on=web serial=1 batch_gate=true confirm=none}
+echo "ran on $RUNBOOK_TEST_HOST"
+```
+"#,
+    );
+    let config = sshd.config();
+    let mut driver = sb
+        .command(&["run", "gated.md", "--plain", "--ssh-config", config.to_str().expect("utf8")])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("runbook starts");
+    if let Some(mut stdin) = driver.stdin.take() {
+        use std::io::Write;
+        let _ = stdin.write_all(b"g\nx\n");
+    }
+    let out = driver.wait_with_output().expect("driver ends");
+    assert_eq!(out.status.code(), Some(1), "{}", said(&out));
+    let records = records(&sb.only_log());
+    assert_eq!(hosts_of(&records, "host_started"), ["host01", "host02"]);
+    let decided = events(&records, "batch_decided");
+    assert_eq!(decided.len(), 2);
+    assert_eq!(decided[1]["data"]["decision"], "no_go");
+    assert_eq!(decided[1]["data"]["auto"], false);
+    let stopped = events(&records, "fleet_stopped");
+    assert_eq!(stopped[0]["data"]["reason"], "NO-GO after batch 2");
+    assert_eq!(stopped[0]["data"]["never_started"], serde_json::json!(["host03"]));
+    assert!(text(&out.stdout).contains("Batch 1 of 3 done. Next batch?"), "{}", said(&out));
+}
