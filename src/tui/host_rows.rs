@@ -35,8 +35,11 @@ impl Row {
     }
 }
 
+/// How a host ended and what it printed: hosts alike in this are one row.
+type Likeness = (HostStatus, Option<i32>, String);
+
 /// What makes two hosts one row: ended, the same way, with the same (non-empty) output.
-fn likeness(host: &HostRow) -> Option<(HostStatus, Option<i32>, String)> {
+fn likeness(host: &HostRow) -> Option<Likeness> {
     let ended = matches!(host.status, HostStatus::Ok | HostStatus::Failed);
     let text = host.tail.text();
     (ended && !text.is_empty()).then(|| {
@@ -50,7 +53,7 @@ fn likeness(host: &HostRow) -> Option<(HostStatus, Option<i32>, String)> {
 
 /// The rows of a step's hosts, in the order of their first host.
 pub fn rows(fleet: &FleetProgress) -> Vec<Row> {
-    let mut rows: Vec<(Option<(HostStatus, Option<i32>, String)>, Row)> = Vec::new();
+    let mut rows: Vec<(Option<Likeness>, Row)> = Vec::new();
     for (i, host) in fleet.hosts.iter().enumerate() {
         let like = likeness(host);
         let same = like

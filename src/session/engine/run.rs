@@ -15,6 +15,9 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::Instant;
 
+/// Output of a run that waited long enough: its step, its host, the record.
+type DueOutput = (usize, Option<String>, (Stream, Vec<u8>));
+
 /// Variables the shell manages itself; their changes are not worth an audit event.
 const SHELL_NOISE: &[&str] = &["PWD", "OLDPWD", "SHLVL", "_"];
 
@@ -258,7 +261,7 @@ impl Engine<'_> {
     /// Writes output that has waited its 100 ms.
     pub(super) fn flush_due_output(&mut self) {
         let now = self.now.mono;
-        let due: Vec<(usize, Option<String>, (Stream, Vec<u8>))> = self
+        let due: Vec<DueOutput> = self
             .runs
             .values_mut()
             .filter_map(|run| Some((run.index, run.host.clone(), run.batch.due(now)?)))
