@@ -477,7 +477,12 @@ echo "done on $RUNBOOK_TEST_HOST"
         ),
     );
     let out = run_plain(&sb, &sshd, "slow.md");
-    assert_eq!(out.status.code(), Some(0), "max_fail=1 lets one host fail: {}", said(&out));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "max_fail=1 lets one host fail: {}",
+        said(&out)
+    );
     let records = records(&sb.only_log());
     let slow = events(&records, "host_finished")
         .into_iter()
@@ -487,7 +492,11 @@ echo "done on $RUNBOOK_TEST_HOST"
     assert_eq!(slow["data"]["ok"], false);
     let left = sshd::gone(&format!("{name}={value}"), Duration::from_secs(5));
     assert!(left.is_empty(), "left on the server: {left:?}");
-    assert!(text(&out.stdout).contains("✗ host02 timed out"), "{}", said(&out));
+    assert!(
+        text(&out.stdout).contains("✗ host02 timed out"),
+        "{}",
+        said(&out)
+    );
 }
 
 #[test]
@@ -509,7 +518,13 @@ echo "ran on $RUNBOOK_TEST_HOST"
     );
     let config = sshd.config();
     let mut driver = sb
-        .command(&["run", "gated.md", "--plain", "--ssh-config", config.to_str().expect("utf8")])
+        .command(&[
+            "run",
+            "gated.md",
+            "--plain",
+            "--ssh-config",
+            config.to_str().expect("utf8"),
+        ])
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
@@ -529,6 +544,13 @@ echo "ran on $RUNBOOK_TEST_HOST"
     assert_eq!(decided[1]["data"]["auto"], false);
     let stopped = events(&records, "fleet_stopped");
     assert_eq!(stopped[0]["data"]["reason"], "NO-GO after batch 2");
-    assert_eq!(stopped[0]["data"]["never_started"], serde_json::json!(["host03"]));
-    assert!(text(&out.stdout).contains("Batch 1 of 3 done. Next batch?"), "{}", said(&out));
+    assert_eq!(
+        stopped[0]["data"]["never_started"],
+        serde_json::json!(["host03"])
+    );
+    assert!(
+        text(&out.stdout).contains("Batch 1 of 3 done. Next batch?"),
+        "{}",
+        said(&out)
+    );
 }
