@@ -49,7 +49,7 @@ pub fn state_json(state: &SessionState) -> Value {
         .iter()
         .map(|s| {
             let tail = s.tail.text();
-            json!({
+            let mut step = json!({
                 "id": s.id,
                 "kind": s.kind.word(),
                 "rollback": s.rollback,
@@ -63,8 +63,11 @@ pub fn state_json(state: &SessionState) -> Value {
                 "notes": s.notes,
                 "output_bytes": s.tail.total,
                 "output_last_line": last_output_line(&tail),
-                "hosts": s.fleet.as_ref().map(hosts_json),
-            })
+            });
+            if let (Some(fleet), Some(fields)) = (&s.fleet, step.as_object_mut()) {
+                fields.insert("hosts".into(), hosts_json(fleet));
+            }
+            step
         })
         .collect();
     json!({

@@ -237,7 +237,22 @@ impl Engine<'_> {
                 self.take_output(run, stream, &bytes);
             }
             RemoteEvent::Started { .. } => {}
-            RemoteEvent::Finished(outcome) => self.finish_host(run, &outcome),
+            RemoteEvent::Finished(outcome) => {
+                self.learn_secrets(&outcome);
+                self.finish_host(run, &outcome);
+            }
+        }
+    }
+
+    /// Values a host's step assigned to secret names are masked from here on.
+    fn learn_secrets(&mut self, outcome: &RemoteOutcome) {
+        let Some(change) = &outcome.change else {
+            return;
+        };
+        for (name, value) in &change.set {
+            if crate::session::mask::is_secret(name, value, &self.declared_secrets) {
+                self.secrets.add(value);
+            }
         }
     }
 
