@@ -144,13 +144,32 @@ impl Engine<'_> {
         self.end_batch_if_done(index)
     }
 
-    /// Starts queued hosts while fewer than the batch's limit run.
+    /// Starts queued hosts while fewer than the batch's limit run: their starts are
+    /// recorded first, on disk with one sync, then ssh is called for each.
     fn launch_queued(&mut self, index: usize) {
-        while self.runs.len() < self.fleet.at_once {
-            let Some(name) = self.fleet.queue.pop_front() else {
-                return;
+        let room = self.fleet.at_once.saturating_sub(self.runs.len());
+        let take = room.min(self.fleet.queue.len());
+        let names: Vec<String> = self.fleet.queue.drain(..take).collect();
+        for (n, name) in names.iter().enumerate() {
+            let address = self.fleet.hosts.get(name).map(|h| h.address.clone());
+            let start = HostStart {
+                host: name.clone(),
+                address: address.unwrap_or_default(),
             };
-            if self.launch_host(index, &name).is_err() {
+            let sync = if n + 1 == names.len() {
+                SyncPolicy::Now
+            } else {
+                SyncPolicy::Lazy
+            };
+            if self
+                .record_step(index, Body::HostStarted(start), sync)
+                .is_err()
+            {
+                return;
+            }
+        }
+        for name in &names {
+            if self.launch_host(index, name).is_err() {
                 return;
             }
         }
@@ -163,11 +182,6 @@ impl Engine<'_> {
         let Some(host) = self.fleet.hosts.get(name).cloned() else {
             return Ok(());
         };
-        let start = HostStart {
-            host: host.name.clone(),
-            address: host.address.clone(),
-        };
-        self.record_step(index, Body::HostStarted(start), SyncPolicy::Now)?;
         let spec = RunSpec {
             script: run.script.clone(),
             env: self.remote_env(&run),
@@ -289,7 +303,8 @@ impl Engine<'_> {
                 .map(Failure::to_string)
                 .map(|f| self.mask(&f)),
         };
-        let _ = self.record_step(index, Body::HostFinished(end), SyncPolicy::Now);
+        // Lazy: the batch's end is synced; a host end lost to a crash reads as interrupted.
+        let _ = self.record_step(index, Body::HostFinished(end), SyncPolicy::Lazy);
         let cancelled = self
             .projection
             .state
