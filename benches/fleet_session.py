@@ -15,7 +15,7 @@ over them — the timed part, from the audit log's `step_started` to its `step_f
 and the session's peak resident memory (goal <= 60 MiB: the largest of the driver and the
 processes it waited for).
 
-Usage: python3 benches/fleet_session.py [--hosts 50] [--rounds 5] [--no-ansible]
+Usage: python3 benches/fleet_session.py [--hosts 50] [--rounds 5] [--no-ansible] [--binary PATH]
 """
 import argparse
 import json
@@ -119,8 +119,9 @@ def main():
     parser.add_argument("--hosts", type=int, default=50)
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--no-ansible", action="store_true")
+    parser.add_argument("--binary", help="a runbook binary to time instead of the release build")
     args = parser.parse_args()
-    binary = runbook_binary()
+    binary = args.binary or runbook_binary()
     with tempfile.TemporaryDirectory(prefix="rb-fsess-", dir="/tmp") as workdir:
         with open(os.path.join(workdir, "bench.md"), "w") as f:
             f.write(RUNBOOK.format(last=args.hosts))
