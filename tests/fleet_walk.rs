@@ -43,6 +43,25 @@ fn spawn_plain(sb: &Sandbox, sshd: &Sshd, args: &[&str]) -> Child {
         .expect("runbook starts")
 }
 
+/// `runbook ARGS --plain` (no `--yes`) with `input` as the operator's answers.
+fn answered(sb: &Sandbox, sshd: &Sshd, args: &[&str], input: &[u8]) -> Output {
+    let config = sshd.config();
+    let mut all: Vec<&str> = args.to_vec();
+    all.extend(["--plain", "--ssh-config", config.to_str().expect("utf8")]);
+    let mut driver = sb
+        .command(&all)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("runbook starts");
+    if let Some(mut stdin) = driver.stdin.take() {
+        use std::io::Write;
+        let _ = stdin.write_all(input);
+    }
+    driver.wait_with_output().expect("runbook ends")
+}
+
 /// The hosts of `kind` events, in log order.
 fn hosts_of(records: &[Value], kind: &str) -> Vec<String> {
     events(records, kind)
@@ -146,10 +165,7 @@ fn a_failed_host_ends_the_rolling_step_after_its_batch_and_the_rest_never_start(
         replay.contains("restart host02 ▌ api did not come back"),
         "{replay}"
     );
-    assert!(
-        replay.contains("batch 2 finished: 1 ok, 1 failed"),
-        "{replay}"
-    );
+    assert!(replay.contains("batch 2: 1 ok, 1 failed"), "{replay}");
     let state: Value =
         serde_json::from_slice(&sb.run(&["replay", "--json-state", path]).stdout).expect("json");
     let hosts = &state["steps"][0]["hosts"];
@@ -389,25 +405,7 @@ echo "rolled $RUNBOOK_TEST_HOST"
         "the autopilot shows the hosts and leaves it to the operator: {}",
         said(&unattended)
     );
-    let config = sshd.config();
-    let mut operator = sb
-        .command(&[
-            "resume",
-            path,
-            "--plain",
-            "--ssh-config",
-            config.to_str().expect("utf8"),
-        ])
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .expect("resume starts");
-    if let Some(mut stdin) = operator.stdin.take() {
-        use std::io::Write;
-        let _ = stdin.write_all(b"y\n");
-    }
-    let out = operator.wait_with_output().expect("resume ends");
+    let out = answered(&sb, &sshd, &["resume", path], b"y\n");
     assert_eq!(out.status.code(), Some(0), "{}", said(&out));
     assert!(
         text(&out.stdout).contains("Run it on the remaining hosts only (host02, host03)?"),
@@ -516,25 +514,7 @@ echo "ran on $RUNBOOK_TEST_HOST"
 ```
 "#,
     );
-    let config = sshd.config();
-    let mut driver = sb
-        .command(&[
-            "run",
-            "gated.md",
-            "--plain",
-            "--ssh-config",
-            config.to_str().expect("utf8"),
-        ])
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .expect("runbook starts");
-    if let Some(mut stdin) = driver.stdin.take() {
-        use std::io::Write;
-        let _ = stdin.write_all(b"g\nx\n");
-    }
-    let out = driver.wait_with_output().expect("driver ends");
+    let out = answered(&sb, &sshd, &["run", "gated.md"], b"g\nx\n");
     assert_eq!(out.status.code(), Some(1), "{}", said(&out));
     let records = records(&sb.only_log());
     assert_eq!(hosts_of(&records, "host_started"), ["host01", "host02"]);

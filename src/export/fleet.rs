@@ -43,14 +43,7 @@ pub(crate) fn describe(body: &Body) -> Option<String> {
         ));
     }
     if let Body::BatchFinished(end) = body {
-        let pause = end
-            .next_at
-            .map(|at| format!("; next batch not before {}", at.format("%H:%M:%S UTC")))
-            .unwrap_or_default();
-        return Some(format!(
-            "batch {} finished: {} ok, {} failed{pause}",
-            end.batch, end.ok, end.failed
-        ));
+        return Some(end.describe());
     }
     if let Body::BatchDecided(decision) = body {
         let auto = if decision.auto { " (auto)" } else { "" };
@@ -61,12 +54,7 @@ pub(crate) fn describe(body: &Body) -> Option<String> {
         ));
     }
     if let Body::FleetStopped(stop) = body {
-        let never = if stop.never_started.is_empty() {
-            String::new()
-        } else {
-            format!("; never started: {}", stop.never_started.join(", "))
-        };
-        return Some(format!("stopped: {}{never}", stop.reason));
+        return Some(stop.describe());
     }
     None
 }

@@ -44,14 +44,7 @@ pub(super) fn line(body: &Body) -> Option<String> {
         return Some(format!("  {mark} {} {} · {took}", end.host, end.describe()));
     }
     if let Body::BatchFinished(end) = body {
-        let pause = end
-            .next_at
-            .map(|at| format!(" · next batch at {} UTC", at.format("%H:%M:%S")))
-            .unwrap_or_default();
-        return Some(format!(
-            "  batch {}: {} ok, {} failed{pause}",
-            end.batch, end.ok, end.failed
-        ));
+        return Some(format!("  {}", end.describe()));
     }
     if let Body::BatchDecided(decision) = body {
         let how = if decision.auto {
@@ -66,12 +59,7 @@ pub(super) fn line(body: &Body) -> Option<String> {
         ));
     }
     if let Body::FleetStopped(stop) = body {
-        let never = if stop.never_started.is_empty() {
-            String::new()
-        } else {
-            format!("; never started: {}", stop.never_started.join(", "))
-        };
-        return Some(format!("  ✗ stopped: {}{never}", stop.reason));
+        return Some(format!("  ✗ {}", stop.describe()));
     }
     None
 }

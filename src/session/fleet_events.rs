@@ -90,6 +90,20 @@ pub struct BatchEnd {
     pub next_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
+impl BatchEnd {
+    /// `batch 2: 2 ok, 1 failed · next batch at 09:12:30 UTC`.
+    pub fn describe(&self) -> String {
+        let pause = self
+            .next_at
+            .map(|at| format!(" · next batch at {} UTC", at.format("%H:%M:%S")))
+            .unwrap_or_default();
+        format!(
+            "batch {}: {} ok, {} failed{pause}",
+            self.batch, self.ok, self.failed
+        )
+    }
+}
+
 /// GO or NO-GO after a batch (`batch_gate`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BatchDecision {
@@ -103,4 +117,18 @@ pub struct BatchDecision {
 pub struct FleetStop {
     pub reason: String,
     pub never_started: Vec<String>,
+}
+
+impl FleetStop {
+    /// `stopped: 1 of 5 hosts failed (max_fail 0); never started: host04, host05`.
+    pub fn describe(&self) -> String {
+        if self.never_started.is_empty() {
+            return format!("stopped: {}", self.reason);
+        }
+        format!(
+            "stopped: {}; never started: {}",
+            self.reason,
+            self.never_started.join(", ")
+        )
+    }
 }

@@ -15,7 +15,7 @@ use crate::session::event::{
     BatchDecision, BatchEnd, BatchStart, Body, Decision, FleetPlan, FleetStop, HostEnd, HostStart,
 };
 use crate::session::executor::{HostTarget, RunId, RunSpec};
-use crate::session::fleet_state::HostStatus;
+use crate::session::fleet_state::{FleetProgress, HostStatus};
 use crate::session::log::{AuditError, SyncPolicy};
 use std::collections::{BTreeMap, VecDeque};
 use std::time::Instant;
@@ -48,12 +48,7 @@ impl Engine<'_> {
                 .clone()
                 .filter(|f| unfinished && f.hosts.iter().any(|h| h.status == HostStatus::Ok))
         });
-        let attempt = self
-            .projection
-            .state
-            .steps
-            .get(index)
-            .map_or(1, |s| s.attempts + 1);
+        let attempt = self.next_attempt(index);
         let started = Body::StepStarted {
             attempt,
             script: self.mask(&run.script),
@@ -109,6 +104,15 @@ impl Engine<'_> {
         Ok(())
     }
 
+    /// The fleet part of step `index` as folded.
+    fn fleet_of(&self, index: usize) -> Option<&FleetProgress> {
+        self.projection
+            .state
+            .steps
+            .get(index)
+            .and_then(|s| s.fleet.as_ref())
+    }
+
     fn step_hosts(&self, run: &RunStep) -> Result<Vec<HostEntry>, String> {
         let base = self
             .runbook
@@ -122,13 +126,7 @@ impl Engine<'_> {
 
     /// Starts the step's next batch.
     pub(super) fn start_batch(&mut self, index: usize) -> Result<(), AuditError> {
-        let Some(fleet) = self
-            .projection
-            .state
-            .steps
-            .get(index)
-            .and_then(|s| s.fleet.as_ref())
-        else {
+        let Some(fleet) = self.fleet_of(index) else {
             return Ok(());
         };
         let batch = fleet.batch + 1;
@@ -323,13 +321,7 @@ impl Engine<'_> {
         if !self.fleet.queue.is_empty() || self.runs.values().any(|r| r.index == index) {
             return Ok(());
         }
-        let Some(fleet) = self
-            .projection
-            .state
-            .steps
-            .get(index)
-            .and_then(|s| s.fleet.as_ref())
-        else {
+        let Some(fleet) = self.fleet_of(index) else {
             return Ok(());
         };
         if !fleet.batch_open {
@@ -364,13 +356,7 @@ impl Engine<'_> {
         decision: Decision,
         auto: bool,
     ) -> Result<(), AuditError> {
-        let Some(fleet) = self
-            .projection
-            .state
-            .steps
-            .get(index)
-            .and_then(|s| s.fleet.as_ref())
-        else {
+        let Some(fleet) = self.fleet_of(index) else {
             return Ok(());
         };
         if fleet.batch_open || fleet.decided >= fleet.batch {
@@ -391,12 +377,8 @@ impl Engine<'_> {
         stop: Option<String>,
     ) -> Result<(), AuditError> {
         let never_started = self
-            .projection
-            .state
-            .steps
-            .get(index)
-            .and_then(|s| s.fleet.as_ref())
-            .map(|f| f.never_started())
+            .fleet_of(index)
+            .map(FleetProgress::never_started)
             .unwrap_or_default();
         let ok = stop.is_none();
         if let Some(reason) = stop {

@@ -69,12 +69,7 @@ impl Engine<'_> {
             return Ok(());
         };
         let cwd = self.step_cwd(run.cwd.as_deref());
-        let attempt = self
-            .projection
-            .state
-            .steps
-            .get(index)
-            .map_or(1, |s| s.attempts + 1);
+        let attempt = self.next_attempt(index);
         let started = Body::StepStarted {
             attempt,
             script: self.mask(&run.script),
@@ -140,6 +135,15 @@ impl Engine<'_> {
                 self.finish_without_running(index, false, Some(message))
             }
         }
+    }
+
+    /// The number the next attempt at step `index` gets.
+    pub(super) fn next_attempt(&self, index: usize) -> u32 {
+        self.projection
+            .state
+            .steps
+            .get(index)
+            .map_or(1, |s| s.attempts + 1)
     }
 
     /// The driver has handed the terminal over: the step that waited for it starts.
