@@ -69,17 +69,19 @@ impl Engine<'_> {
             }
         };
         let names: Vec<String> = hosts.iter().map(|h| h.name.clone()).collect();
-        let (run_on, remaining_only) = match &prior {
-            Some(fleet) => (
-                names
-                    .iter()
-                    .filter(|n| fleet.remaining().contains(n))
-                    .cloned()
-                    .collect(),
-                true,
-            ),
-            None => (names.clone(), false),
-        };
+        // A rerun after a partial attempt: every host but those that finished OK.
+        let finished_ok: Vec<&str> = prior
+            .iter()
+            .flat_map(|f| f.hosts.iter())
+            .filter(|h| h.status == HostStatus::Ok)
+            .map(|h| h.name.as_str())
+            .collect();
+        let run_on: Vec<String> = names
+            .iter()
+            .filter(|n| !finished_ok.contains(&n.as_str()))
+            .cloned()
+            .collect();
+        let remaining_only = prior.is_some();
         let batches = crate::fleet::plan::batches(run_on.len(), &run.fleet.serial);
         self.fleet = FleetRuns {
             hosts: hosts.into_iter().map(|h| (h.name.clone(), h)).collect(),
