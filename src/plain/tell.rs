@@ -251,7 +251,7 @@ pub(super) fn header(w: &mut Walk, index: usize) {
             if let Some(fleet) = step
                 .fleet
                 .as_ref()
-                .filter(|_| step.status != Status::Pending)
+                .filter(|_| step.status == Status::Interrupted)
             {
                 lines.extend(super::fleet::host_lines(fleet));
             }
