@@ -68,6 +68,7 @@ fn events() -> Vec<Event> {
             auto: false,
             dry_run: false,
             proposed: false,
+            on_demand: false,
         }),
         step(Body::FleetPlanned(FleetPlan {
             hosts: names(1..=8),

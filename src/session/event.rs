@@ -60,6 +60,10 @@ pub enum Body {
         /// operator's own confirmation or `--run-proposed`.
         #[serde(default, skip_serializing_if = "is_false")]
         proposed: bool,
+        /// A reference step (FAQ, troubleshooting) the operator ran on demand, off the
+        /// forward path.
+        #[serde(default, skip_serializing_if = "is_false")]
+        on_demand: bool,
     },
     Output {
         stream: Stream,
@@ -214,6 +218,16 @@ pub enum Body {
     BatchDecided(BatchDecision),
     /// The step stopped before every host ran (`max_fail`, NO-GO, cancel).
     FleetStopped(FleetStop),
+    /// Which option of a choice applies (`option: None`: none of these, for a condition);
+    /// the steps of the others are not chosen and never run. `choice` is the section's
+    /// number; `via` is `operator` or `--choose`.
+    OptionChosen {
+        choice: String,
+        title: String,
+        option: Option<String>,
+        not_chosen: Vec<String>,
+        via: String,
+    },
     /// The chain head `(signed_seq, signed_hash)` signed with the operator's SSH key: SSHSIG,
     /// namespace `runbook-audit`, over `runbook-audit v1 <session-id> <seq> <hash>\n` (crate::session::proof).
     ChainSigned {

@@ -53,6 +53,7 @@ impl Engine<'_> {
                 auto,
             } => self.decide_batch(index, decision, auto),
             Act::EndFleetStep { index, stop } => self.end_fleet_step(index, stop),
+            Act::Choose { choice, chosen } => self.choose(choice, chosen, "--choose"),
         };
     }
 
@@ -99,6 +100,7 @@ impl Engine<'_> {
                 self.fill_placeholder(index, &env, &value)
             }
             Command::AcknowledgeWarnings => self.acknowledge_warnings(false),
+            Command::Choose { choice, chosen } => self.choose(choice, chosen, "operator"),
             Command::Cancel => {
                 self.cancel_runs("cancelled by the operator");
                 Ok(())

@@ -59,6 +59,7 @@ impl Engine<'_> {
             auto,
             dry_run: self.policy.dry_run,
             proposed: run.proposed,
+            on_demand: self.is_reference(index),
         };
         self.record_step(index, started, SyncPolicy::Now)?;
         let hosts = match self.step_hosts(&run) {

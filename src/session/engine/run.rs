@@ -50,7 +50,7 @@ impl Engine<'_> {
         let Some(StepKind::Run(run)) = self.refs.get(index).map(|r| &r.step.kind) else {
             return;
         };
-        if self.running() {
+        if self.running() || !self.may_run(index, auto) {
             return;
         }
         if run.fleet.is_remote() {
@@ -62,6 +62,17 @@ impl Engine<'_> {
             return;
         }
         let _ = self.begin_run(index, auto);
+    }
+
+    /// A step of an option not chosen never runs; a reference step runs only on the
+    /// operator's own word.
+    fn may_run(&self, index: usize, auto: bool) -> bool {
+        use crate::session::state::Status;
+        self.projection
+            .state
+            .steps
+            .get(index)
+            .is_some_and(|s| s.status != Status::NotChosen && !(s.reference && auto))
     }
 
     fn begin_run(&mut self, index: usize, auto: bool) -> Result<(), AuditError> {
@@ -77,6 +88,7 @@ impl Engine<'_> {
             auto,
             dry_run: self.policy.dry_run,
             proposed: run.proposed,
+            on_demand: self.is_reference(index),
         };
         self.record_step(index, started, SyncPolicy::Now)?;
         if self.policy.dry_run {
@@ -135,6 +147,15 @@ impl Engine<'_> {
                 self.finish_without_running(index, false, Some(message))
             }
         }
+    }
+
+    /// Whether step `index` is a reference step (run on demand, off the forward path).
+    pub(super) fn is_reference(&self, index: usize) -> bool {
+        self.projection
+            .state
+            .steps
+            .get(index)
+            .is_some_and(|s| s.reference)
     }
 
     /// The number the next attempt at step `index` gets.

@@ -123,6 +123,8 @@ pub fn describe(body: &crate::session::event::Body) -> Option<String> {
         | Body::SignoffRejected { .. }
         | Body::DriverChanged { .. }
         | Body::PlaceholderFilled { .. }
+        | Body::WarningsAcknowledged { .. }
+        | Body::OptionChosen { .. }
         | Body::FleetPlanned(_)
         | Body::BatchStarted(_)
         | Body::HostStarted(_)
@@ -130,8 +132,7 @@ pub fn describe(body: &crate::session::event::Body) -> Option<String> {
         | Body::HostFinished(_)
         | Body::BatchFinished(_)
         | Body::BatchDecided(_)
-        | Body::FleetStopped(_)
-        | Body::WarningsAcknowledged { .. } => return None,
+        | Body::FleetStopped(_) => return None,
     })
 }
 
