@@ -227,9 +227,8 @@ echo "ok on $RUNBOOK_TEST_HOST"
 fn each_host_keeps_its_own_exports_and_directory_and_gets_the_parameters() {
     let sshd = Sshd::start(3);
     let sb = Sandbox::new();
-    sb.runbook(
-        "carry.md",
-        r#"---
+    let base = sb.path().join("carry");
+    let text = r#"---
 params:
   version: {default: v2.1}
 hosts:
@@ -239,14 +238,15 @@ hosts:
 
 ```bash {name=set on=web confirm=none}
 export STAMP="stamp-$RUNBOOK_TEST_HOST"
-mkdir -p "/tmp/rb-carry-$RUNBOOK_TEST_HOST" && cd "/tmp/rb-carry-$RUNBOOK_TEST_HOST"
+mkdir -p "BASE-$RUNBOOK_TEST_HOST" && cd "BASE-$RUNBOOK_TEST_HOST"
 ```
 
 ```bash {name=get on=web confirm=none}
 echo "$STAMP in $(pwd) for $VERSION; home ${HOME:+set}"
 ```
-"#,
-    );
+"#;
+    let base_text = base.display().to_string();
+    sb.runbook("carry.md", &text.replace("BASE", &base_text));
     let out = run_plain(&sb, &sshd, "carry.md");
     assert_eq!(out.status.code(), Some(0), "{}", said(&out));
     let records = records(&sb.only_log());
@@ -254,7 +254,7 @@ echo "$STAMP in $(pwd) for $VERSION; home ${HOME:+set}"
         let host = Sshd::alias(n);
         assert!(
             host_output(&records, &host).contains(&format!(
-                "stamp-{host} in /tmp/rb-carry-{host} for v2.1; home set"
+                "stamp-{host} in {base_text}-{host} for v2.1; home set"
             )),
             "{host}: {}",
             host_output(&records, &host)
@@ -428,7 +428,19 @@ fn the_bundled_rolling_restart_runs_against_the_loopback_fleet() {
     )
     .expect("bundled runbook");
     sb.runbook("rolling-restart.md", &text_of);
-    let out = run_plain(&sb, &sshd, "rolling-restart.md");
+    let sandbox = sb.path().join("rr");
+    let param = format!("sandbox={}", sandbox.display());
+    let config = sshd.config();
+    let out = sb.run(&[
+        "run",
+        "rolling-restart.md",
+        "--plain",
+        "--yes",
+        "--param",
+        &param,
+        "--ssh-config",
+        config.to_str().expect("utf8"),
+    ]);
     assert_eq!(out.status.code(), Some(0), "{}", said(&out));
     let records = records(&sb.only_log());
     let restarted: Vec<&Value> = events(&records, "host_finished")
@@ -445,7 +457,7 @@ fn the_bundled_rolling_restart_runs_against_the_loopback_fleet() {
     for n in 1..=5 {
         let host = Sshd::alias(n);
         assert!(
-            host_output(&records, &host).contains(&format!("/tmp/rolling-restart-{host}: v2.4.1")),
+            host_output(&records, &host).contains(&format!("{}-{host}: v2.4.1", sandbox.display())),
             "{host}: {}",
             host_output(&records, &host)
         );
