@@ -2,6 +2,7 @@
 
 pub mod completions;
 pub mod config;
+pub mod days_list;
 pub mod diagnostics;
 pub mod doctor;
 pub mod examples;
