@@ -223,6 +223,12 @@ struct RunFlags {
     /// Start at the first step of this section (title text or number such as 3.2).
     #[arg(long, value_name = "S")]
     section: Option<String>,
+    /// Walk one day of a plan: its label (`7`, `Day 7`, `"Jan 9"`) or `next`.
+    #[arg(long, value_name = "DAY")]
+    day: Option<String>,
+    /// Open the day although the day before is not done, or before its time; REASON is recorded.
+    #[arg(long, value_name = "REASON")]
+    force_day: Option<String>,
     /// A parameter value, passed to commands as $NAME (repeatable); also the value of a
     /// placeholder of that name (`<cluster-name>`: cluster-name=V or CLUSTER_NAME=V).
     #[arg(long = "param", value_name = "K=V")]
@@ -301,6 +307,8 @@ impl RunFlags {
             signoff_timeout: Some(settings.signoff_timeout.value.clone()),
             audit_dir: settings.audit_dir.value.clone(),
             section: self.section.clone(),
+            day: self.day.clone(),
+            force_day: self.force_day.clone(),
             plain: settings.plain.value,
             proof: ProofArgs {
                 sign_key: settings.sign_key.value.clone(),

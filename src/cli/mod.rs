@@ -2,6 +2,7 @@
 
 pub mod completions;
 pub mod config;
+pub mod day_open;
 pub mod days_list;
 pub mod diagnostics;
 pub mod doctor;
@@ -20,6 +21,7 @@ pub mod prove;
 pub mod remote;
 pub mod replay;
 pub mod run;
+pub mod schedule;
 pub mod sessions;
 pub mod sign;
 

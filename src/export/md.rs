@@ -80,7 +80,7 @@ impl Facts {
             | Body::WarningsAcknowledged { .. }
             | Body::ChainSigned { .. }
             | Body::SigningFailed { .. }
-            | Body::AnchorFailed { .. } => {}
+            | Body::AnchorFailed { .. } | Body::DayOpened(_) => {}
         }
     }
 }
@@ -220,7 +220,7 @@ fn section_title(body: &Body) -> Option<String> {
         | Body::WarningsAcknowledged { .. }
         | Body::ChainSigned { .. }
         | Body::SigningFailed { .. }
-        | Body::AnchorFailed { .. } => return None,
+        | Body::AnchorFailed { .. } | Body::DayOpened(_) => return None,
     })
 }
 

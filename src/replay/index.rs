@@ -232,6 +232,6 @@ fn marks_of(
         | Body::WarningsAcknowledged { .. }
         | Body::ChainSigned { .. }
         | Body::SigningFailed { .. }
-        | Body::AnchorFailed { .. } => {}
+        | Body::AnchorFailed { .. } | Body::DayOpened(_) => {}
     }
 }

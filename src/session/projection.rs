@@ -273,7 +273,7 @@ impl Projection {
             | Body::WarningsAcknowledged { .. }
             | Body::ChainSigned { .. }
             | Body::SigningFailed { .. }
-            | Body::AnchorFailed { .. } => {}
+            | Body::AnchorFailed { .. } | Body::DayOpened(_) => {}
         }
     }
 }

@@ -382,7 +382,7 @@ impl SessionState {
                 | Body::SignoffRejected { .. }
                 | Body::ChainSigned { .. }
                 | Body::SigningFailed { .. }
-                | Body::AnchorFailed { .. },
+                | Body::AnchorFailed { .. } | Body::DayOpened(_),
                 None,
             ) => {}
         }
@@ -505,7 +505,7 @@ impl SessionState {
             | Body::WarningsAcknowledged { .. }
             | Body::ChainSigned { .. }
             | Body::SigningFailed { .. }
-            | Body::AnchorFailed { .. } => {}
+            | Body::AnchorFailed { .. } | Body::DayOpened(_) => {}
         }
     }
 }

@@ -3,6 +3,7 @@
 
 pub mod json;
 pub mod marker;
+pub mod pick;
 pub mod walk;
 pub mod year;
 

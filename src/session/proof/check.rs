@@ -199,7 +199,7 @@ impl ProofCheck {
             | Body::SignoffRejected { .. }
             | Body::DriverChanged { .. }
             | Body::PlaceholderFilled { .. }
-            | Body::WarningsAcknowledged { .. } => {}
+            | Body::WarningsAcknowledged { .. } | Body::DayOpened(_) => {}
         }
     }
 

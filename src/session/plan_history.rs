@@ -1,0 +1,204 @@
+//! The sessions of a plan's days: what each day's session recorded when it opened
+//! (`day_opened`), and how far each got — read back from the session logs.
+
+use super::event::{Body, Outcome};
+use super::log::list_sessions;
+use super::setup::read_log;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+
+/// The `day_opened` event: the session walks one day of a plan (PRODUCT.md §1.5).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DayOpened {
+    /// The plan's file and the SHA-256 of its bytes when the day opened.
+    pub plan: String,
+    pub plan_sha256: String,
+    pub label: String,
+    /// 1-based, of `days`.
+    pub index: usize,
+    pub days: usize,
+    /// The plan's preflight sections were walked with this day.
+    pub preflight: bool,
+    /// The day before and its latest session, as they stood when this day opened.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub previous: Option<PreviousDay>,
+    /// Why the day was opened although the day before was not done (the operator's words).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub out_of_order_reason: Option<String>,
+    /// When the day was scheduled to start (a dated day).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub not_before: Option<DateTime<Utc>>,
+    /// Why the day started before its time.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub early_reason: Option<String>,
+}
+
+/// The day before, as a day's session found it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PreviousDay {
+    pub label: String,
+    /// Its latest session, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub session: Option<String>,
+    /// `completed`, `failed`, `rolled back`, `running`, … or `not started`.
+    pub status: String,
+    /// Why opening this day was questioned (not completed, rolled back, the plan changed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub concern: Option<String>,
+}
+
+/// One recorded session of one day of the plan.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DaySession {
+    pub id: String,
+    pub path: PathBuf,
+    pub opened: DayOpened,
+    pub operator: String,
+    pub host: String,
+    pub started: DateTime<Utc>,
+    pub state: DayState,
+}
+
+/// How far a day's session got.
+#[derive(Debug, Clone, PartialEq)]
+pub enum DayState {
+    /// A driver holds the session now.
+    Running,
+    /// Left without an end (resumable).
+    Unfinished,
+    Ended {
+        outcome: Outcome,
+        at: DateTime<Utc>,
+        /// The step that failed last, for a failed session.
+        failed_step: Option<String>,
+    },
+}
+
+impl DaySession {
+    /// The session ended completed.
+    pub fn completed(&self) -> bool {
+        matches!(
+            self.state,
+            DayState::Ended {
+                outcome: Outcome::Completed,
+                ..
+            }
+        )
+    }
+
+    /// `completed by ana at 2026-11-21 17:02 UTC`, `failed at step 3.2#1`, `running by ana on h1`.
+    pub fn status_words(&self) -> String {
+        match &self.state {
+            DayState::Running => format!("running by {} on {}", self.operator, self.host),
+            DayState::Unfinished => format!("unfinished by {} on {} (resumable)", self.operator, self.host),
+            DayState::Ended {
+                outcome,
+                at,
+                failed_step,
+            } => {
+                let when = at.format("%Y-%m-%d %H:%M UTC");
+                match (outcome, failed_step) {
+                    (Outcome::Failed, Some(step)) => {
+                        format!("failed at step {step} by {} at {when}", self.operator)
+                    }
+                    _ => format!("{} by {} at {when}", outcome.word(), self.operator),
+                }
+            }
+        }
+    }
+
+    /// One word for the state: `completed`, `failed`, `running`….
+    pub fn status_word(&self) -> &'static str {
+        match &self.state {
+            DayState::Running => "running",
+            DayState::Unfinished => "unfinished",
+            DayState::Ended { outcome, .. } => outcome.word(),
+        }
+    }
+}
+
+/// Every day session of the plan at `plan` (its canonical path) in `dir`, oldest first.
+pub fn day_sessions(dir: &Path, plan: &Path) -> Vec<DaySession> {
+    let plan = std::fs::canonicalize(plan).unwrap_or_else(|_| plan.to_path_buf());
+    let wanted = plan.display().to_string();
+    let mut out: Vec<DaySession> = list_sessions(dir)
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|s| s.header.as_ref().is_some_and(|h| h.runbook.path == wanted))
+        .filter_map(|s| day_session(&s.path, s.live))
+        .collect();
+    out.sort_by_key(|s| s.started);
+    out
+}
+
+fn day_session(path: &Path, live: bool) -> Option<DaySession> {
+    let recorded = read_log(path).ok()?;
+    let mut opened = None;
+    let mut failed_step = None;
+    let mut end = None;
+    for event in &recorded.events {
+        match &event.body {
+            Body::DayOpened(day) => opened = Some(day.clone()),
+            Body::StepFinished { ok: false, .. } => failed_step = event.step.clone(),
+            Body::SessionEnded { outcome, .. } => end = Some(*outcome),
+            _ => {}
+        }
+    }
+    let opened = opened?;
+    let ended_at = super::log::list_sessions(path.parent()?)
+        .ok()
+        .and_then(|all| all.into_iter().find(|s| s.path == path).and_then(|s| s.last_ts));
+    let state = match (end, live) {
+        (Some(outcome), _) => DayState::Ended {
+            outcome,
+            at: ended_at.unwrap_or(recorded.header.started),
+            failed_step: failed_step.filter(|_| outcome == Outcome::Failed),
+        },
+        (None, true) => DayState::Running,
+        (None, false) => DayState::Unfinished,
+    };
+    Some(DaySession {
+        id: recorded.header.session_id.clone(),
+        path: path.to_path_buf(),
+        opened,
+        operator: recorded.header.operator.clone(),
+        host: recorded.header.host.clone(),
+        started: recorded.header.started,
+        state,
+    })
+}
+
+/// The latest session of the day labelled `label`.
+pub fn latest<'s>(sessions: &'s [DaySession], label: &str) -> Option<&'s DaySession> {
+    sessions.iter().rev().find(|s| s.opened.label == label)
+}
+
+/// `day opened: Day 7 (2 of 3) · the day before: Day 6 completed (session …)`, with the reasons given.
+pub fn describe(day: &DayOpened) -> String {
+    let mut line = format!("day opened: {} ({} of {})", day.label, day.index, day.days);
+    if day.preflight {
+        line.push_str(" with the preflight");
+    }
+    if let Some(previous) = &day.previous {
+        let session = previous
+            .session
+            .as_deref()
+            .map(|s| format!(" (session {s})"))
+            .unwrap_or_default();
+        line.push_str(&format!(" · the day before: {} {}{session}", previous.label, previous.status));
+        if let Some(concern) = &previous.concern {
+            line.push_str(&format!(" — {concern}"));
+        }
+    }
+    if let Some(reason) = &day.out_of_order_reason {
+        line.push_str(&format!(" · opened anyway: {reason}"));
+    }
+    if let (Some(at), Some(reason)) = (day.not_before, &day.early_reason) {
+        line.push_str(&format!(
+            " · started before {}: {reason}",
+            at.format("%Y-%m-%d %H:%M UTC")
+        ));
+    }
+    line
+}
