@@ -193,6 +193,16 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// A plan's days: when each is scheduled, how its recorded sessions went, the next to run.
+    Plan {
+        #[arg(value_name = "NAME|PATH", add = names_hint())]
+        target: String,
+        /// As JSON: {"schema": 1, "days": [...], "next": ...} (README: JSON output).
+        #[arg(long)]
+        json: bool,
+        #[arg(long, env = "RUNBOOK_AUDIT_DIR", value_name = "DIR")]
+        audit_dir: Option<PathBuf>,
+    },
     /// The example runbooks built into this binary (run one with `runbook NAME`).
     Examples,
     /// Write a starter runbook to runbooks/NAME.md (or to NAME when it is a path).
@@ -406,6 +416,7 @@ fn start(cli: Cli, debug_log: Option<PathBuf>) -> i32 {
                 | Command::List { .. }
                 | Command::Check { .. }
                 | Command::Show { .. }
+                | Command::Plan { .. }
                 | Command::Health { .. }
                 | Command::Examples
         )
@@ -449,7 +460,8 @@ fn overrides_of(cli: &Cli) -> Overrides {
         Some(
             Command::Sessions { audit_dir: dir, .. }
             | Command::Verify { audit_dir: dir, .. }
-            | Command::Export { audit_dir: dir, .. },
+            | Command::Export { audit_dir: dir, .. }
+            | Command::Plan { audit_dir: dir, .. },
         ) => audit_dir(dir),
         Some(Command::Sign(args)) => audit_dir(&args.audit_dir),
         Some(Command::Follow(args)) => Overrides {
@@ -550,6 +562,9 @@ fn dispatch(command: Command, cx: &Context) -> i32 {
             lint::lint(&targets, search, options, &mut out, &mut err)
         }
         Command::Show { target, json } => inspect::show(&target, json, search, &mut out, &mut err),
+        Command::Plan { target, json, .. } => with_dir(audit_dir, |dir| {
+            runbook::cli::plan::plan(&target, json, &dir, search, &mut out)
+        }),
         Command::Health {
             target,
             watch,

@@ -29,7 +29,10 @@ pub fn open_day(
     let days = plan_days(runbook);
     if days.is_empty() {
         return match &args.day {
-            Some(_) => Err(("this plan has no days (`runbook show` lists them)".into(), 2)),
+            Some(_) => Err((
+                "this plan has no days (`runbook show` lists them)".into(),
+                2,
+            )),
             None => Ok(None),
         };
     }
@@ -84,7 +87,12 @@ fn choose(
     d: &mut Dialogue,
 ) -> Result<usize, Refusal> {
     let next = next_day(days, sessions);
-    let every_day_done = || ("every day of this plan has a completed session".to_string(), 1);
+    let every_day_done = || {
+        (
+            "every day of this plan has a completed session".to_string(),
+            1,
+        )
+    };
     match args.day.as_deref() {
         Some(word) if word.trim().eq_ignore_ascii_case("next") => next.ok_or_else(every_day_done),
         Some(word) => pick::pick(days, word).map_err(|e| (e, 2)),
@@ -137,12 +145,19 @@ fn previous_day(day: &Day, sessions: &[DaySession], sha: &str) -> PreviousDay {
             day.label, s.id
         )),
         Some(s) if s.completed() => None,
-        Some(s) => Some(format!("{} was not completed: {} (session {})", day.label, s.status_words(), s.id)),
+        Some(s) => Some(format!(
+            "{} was not completed: {} (session {})",
+            day.label,
+            s.status_words(),
+            s.id
+        )),
     };
     PreviousDay {
         label: day.label.clone(),
         session: session.map(|s| s.id.clone()),
-        status: session.map_or("not started", DaySession::status_word).to_string(),
+        status: session
+            .map_or("not started", DaySession::status_word)
+            .to_string(),
         concern,
     }
 }
@@ -155,7 +170,10 @@ fn confirm_out_of_order(
 ) -> Result<String, Refusal> {
     d.say(&format!("⚠ {concern}."));
     if let Some(reason) = &args.force_day {
-        d.say(&format!("opening {} anyway (--force-day): {reason}", day.label));
+        d.say(&format!(
+            "opening {} anyway (--force-day): {reason}",
+            day.label
+        ));
         return Ok(reason.clone());
     }
     let refused = format!("{} not opened: {concern}", day.label);
@@ -170,5 +188,31 @@ fn confirm_out_of_order(
         Reply::Chose(reason) if !reason.is_empty() => Ok(reason),
         Reply::Interrupted(code) => Err(("interrupted".into(), code)),
         _ => Err((refused, 1)),
+    }
+}
+
+/// A resumed day's session walks the same day again: the plan reduced as when it opened.
+pub fn reopened_day(runbook: Runbook, session: &Path) -> Runbook {
+    let Ok(recorded) = crate::session::setup::read_log(session) else {
+        return runbook;
+    };
+    let opened = recorded.events.iter().find_map(|e| match &e.body {
+        crate::session::event::Body::DayOpened(day) => Some(day.clone()),
+        _ => None,
+    });
+    let Some(opened) = opened else {
+        return runbook;
+    };
+    let days = plan_days(&runbook);
+    match days.days.iter().position(|d| d.label == opened.label) {
+        Some(index) => day_walk(
+            &runbook,
+            &days,
+            index,
+            Including {
+                preflight: opened.preflight,
+            },
+        ),
+        None => runbook,
     }
 }

@@ -17,6 +17,7 @@ pub mod lint;
 pub mod man;
 pub mod outline;
 pub mod outline_step;
+pub mod plan;
 pub mod prove;
 pub mod remote;
 pub mod replay;

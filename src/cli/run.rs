@@ -248,7 +248,10 @@ pub fn run(target: &str, args: &RunArgs, search: &SearchPath) -> i32 {
     }
     if let Some(day) = &day {
         let body = crate::session::event::Body::DayOpened(day.opened.clone());
-        if engine.record(None, body, crate::session::log::SyncPolicy::Now).is_err() {
+        if engine
+            .record(None, body, crate::session::log::SyncPolicy::Now)
+            .is_err()
+        {
             return audit_failure(&mut engine, &mut d);
         }
     }
@@ -493,7 +496,7 @@ fn resume_with(session: &std::path::Path, args: &RunArgs, driver: Driver, d: &mu
         );
     }
     let runbook = match crate::doc::load_bytes(&source, &runbook_path) {
-        Ok(rb) => rb,
+        Ok(rb) => super::day_open::reopened_day(rb, session),
         Err(e) => return fail(e, EXIT_INVALID),
     };
     let reopened = match setup::reopen(session, &runbook, &driver) {

@@ -19,7 +19,9 @@ impl ScheduleClock {
         let skew = std::env::var("RUNBOOK_NOW")
             .ok()
             .and_then(|text| DateTime::parse_from_rfc3339(text.trim()).ok())
-            .map_or_else(chrono::Duration::zero, |t| t.with_timezone(&Utc) - Utc::now());
+            .map_or_else(chrono::Duration::zero, |t| {
+                t.with_timezone(&Utc) - Utc::now()
+            });
         ScheduleClock { skew }
     }
 
@@ -41,9 +43,12 @@ pub fn countdown_words(at: DateTime<Utc>, now: DateTime<Utc>) -> String {
     )
 }
 
-/// `2d3h`, `3h12m`, `45m`, `under a minute`.
+/// `2d3h`, `3h12m`, `45m`, `under a minute`: minutes rounded up, as a countdown counts.
 pub fn span(left: Duration) -> String {
-    let minutes = left.as_secs() / 60;
+    if left.as_secs() < 60 {
+        return "under a minute".into();
+    }
+    let minutes = left.as_secs().div_ceil(60);
     let (days, hours, mins) = (minutes / 1440, minutes / 60 % 24, minutes % 60);
     match (days, hours, mins) {
         (0, 0, 0) => "under a minute".into(),
@@ -64,9 +69,16 @@ pub fn hold(
     if clock.now() >= at {
         return Ok(None);
     }
-    d.say(&format!("⏳ {} is held: {}", day.label, countdown_words(at, clock.now())));
+    d.say(&format!(
+        "⏳ {} is held: {}",
+        day.label,
+        countdown_words(at, clock.now())
+    ));
     if let Some(reason) = &args.force_day {
-        d.say(&format!("starting {} early (--force-day): {reason}", day.label));
+        d.say(&format!(
+            "starting {} early (--force-day): {reason}",
+            day.label
+        ));
         return Ok(Some(reason.clone()));
     }
     if args.yes {
@@ -110,13 +122,19 @@ mod tests {
 
     #[test]
     fn countdowns_in_words() {
-        assert_eq!(span(Duration::from_secs(3 * 3600 + 12 * 60 + 5)), "3h12m");
+        assert_eq!(span(Duration::from_secs(3 * 3600 + 12 * 60)), "3h12m");
+        assert_eq!(span(Duration::from_secs(3 * 3600 + 11 * 60 + 59)), "3h12m");
         assert_eq!(span(Duration::from_secs(45 * 60)), "45m");
         assert_eq!(span(Duration::from_secs(30)), "under a minute");
         assert_eq!(span(Duration::from_secs(2 * 86400 + 3 * 3600)), "2d3h");
-        let at = DateTime::parse_from_rfc3339("2026-01-09T09:00:00Z").map(|t| t.with_timezone(&Utc));
-        let now = DateTime::parse_from_rfc3339("2026-01-09T05:48:00Z").map(|t| t.with_timezone(&Utc));
+        let at =
+            DateTime::parse_from_rfc3339("2026-01-09T09:00:00Z").map(|t| t.with_timezone(&Utc));
+        let now =
+            DateTime::parse_from_rfc3339("2026-01-09T05:48:00Z").map(|t| t.with_timezone(&Utc));
         let words = countdown_words(at.expect("a time"), now.expect("a time"));
-        assert!(words.starts_with("not before Jan 9 09:00 UTC (in 3h12m; "), "{words}");
+        assert!(
+            words.starts_with("not before Jan 9 09:00 UTC (in 3h12m; "),
+            "{words}"
+        );
     }
 }

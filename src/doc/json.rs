@@ -80,7 +80,11 @@ fn probe_target(probe: &Probe) -> String {
     }
 }
 
-fn sections_json(sections: &[Section], path: &mut Vec<usize>, days: &super::days::Days) -> Vec<Value> {
+fn sections_json(
+    sections: &[Section],
+    path: &mut Vec<usize>,
+    days: &super::days::Days,
+) -> Vec<Value> {
     sections
         .iter()
         .enumerate()

@@ -143,7 +143,8 @@ impl Cast<'_> {
             | Body::WarningsAcknowledged { .. }
             | Body::ChainSigned { .. }
             | Body::SigningFailed { .. }
-            | Body::AnchorFailed { .. } | Body::DayOpened(_) => DIM,
+            | Body::AnchorFailed { .. }
+            | Body::DayOpened(_) => DIM,
         };
         // A step's end is marked by how it went; every other event is a comment line.
         let mark = match body {
@@ -180,7 +181,8 @@ impl Cast<'_> {
             | Body::WarningsAcknowledged { .. }
             | Body::ChainSigned { .. }
             | Body::SigningFailed { .. }
-            | Body::AnchorFailed { .. } | Body::DayOpened(_) => "# ",
+            | Body::AnchorFailed { .. }
+            | Body::DayOpened(_) => "# ",
         };
         self.line(at, style, &format!("{mark}{text}"))?;
         for detail in gate_details(body) {
@@ -321,7 +323,8 @@ fn marker(session: &Session, stamped: &Stamped, opened: bool) -> Option<String> 
         | Body::WarningsAcknowledged { .. }
         | Body::ChainSigned { .. }
         | Body::SigningFailed { .. }
-        | Body::AnchorFailed { .. } | Body::DayOpened(_) => None,
+        | Body::AnchorFailed { .. }
+        | Body::DayOpened(_) => None,
     };
     moment.or_else(|| opened.then(|| session.step_title(step)))
 }

@@ -80,7 +80,8 @@ impl Facts {
             | Body::WarningsAcknowledged { .. }
             | Body::ChainSigned { .. }
             | Body::SigningFailed { .. }
-            | Body::AnchorFailed { .. } | Body::DayOpened(_) => {}
+            | Body::AnchorFailed { .. }
+            | Body::DayOpened(_) => {}
         }
     }
 }
@@ -220,7 +221,8 @@ fn section_title(body: &Body) -> Option<String> {
         | Body::WarningsAcknowledged { .. }
         | Body::ChainSigned { .. }
         | Body::SigningFailed { .. }
-        | Body::AnchorFailed { .. } | Body::DayOpened(_) => return None,
+        | Body::AnchorFailed { .. }
+        | Body::DayOpened(_) => return None,
     })
 }
 

@@ -232,6 +232,7 @@ fn marks_of(
         | Body::WarningsAcknowledged { .. }
         | Body::ChainSigned { .. }
         | Body::SigningFailed { .. }
-        | Body::AnchorFailed { .. } | Body::DayOpened(_) => {}
+        | Body::AnchorFailed { .. }
+        | Body::DayOpened(_) => {}
     }
 }

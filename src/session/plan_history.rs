@@ -70,7 +70,7 @@ pub enum DayState {
     Ended {
         outcome: Outcome,
         at: DateTime<Utc>,
-        /// The step that failed last, for a failed session.
+        /// The step the session was at when it failed.
         failed_step: Option<String>,
     },
 }
@@ -91,7 +91,10 @@ impl DaySession {
     pub fn status_words(&self) -> String {
         match &self.state {
             DayState::Running => format!("running by {} on {}", self.operator, self.host),
-            DayState::Unfinished => format!("unfinished by {} on {} (resumable)", self.operator, self.host),
+            DayState::Unfinished => format!(
+                "unfinished by {} on {} (resumable)",
+                self.operator, self.host
+            ),
             DayState::Ended {
                 outcome,
                 at,
@@ -140,15 +143,19 @@ fn day_session(path: &Path, live: bool) -> Option<DaySession> {
     for event in &recorded.events {
         match &event.body {
             Body::DayOpened(day) => opened = Some(day.clone()),
-            Body::StepFinished { ok: false, .. } => failed_step = event.step.clone(),
             Body::SessionEnded { outcome, .. } => end = Some(*outcome),
+            _ if event.step.is_some() => failed_step = event.step.clone(),
             _ => {}
         }
     }
     let opened = opened?;
     let ended_at = super::log::list_sessions(path.parent()?)
         .ok()
-        .and_then(|all| all.into_iter().find(|s| s.path == path).and_then(|s| s.last_ts));
+        .and_then(|all| {
+            all.into_iter()
+                .find(|s| s.path == path)
+                .and_then(|s| s.last_ts)
+        });
     let state = match (end, live) {
         (Some(outcome), _) => DayState::Ended {
             outcome,
@@ -186,7 +193,10 @@ pub fn describe(day: &DayOpened) -> String {
             .as_deref()
             .map(|s| format!(" (session {s})"))
             .unwrap_or_default();
-        line.push_str(&format!(" · the day before: {} {}{session}", previous.label, previous.status));
+        line.push_str(&format!(
+            " · the day before: {} {}{session}",
+            previous.label, previous.status
+        ));
         if let Some(concern) = &previous.concern {
             line.push_str(&format!(" — {concern}"));
         }

@@ -273,7 +273,8 @@ impl Projection {
             | Body::WarningsAcknowledged { .. }
             | Body::ChainSigned { .. }
             | Body::SigningFailed { .. }
-            | Body::AnchorFailed { .. } | Body::DayOpened(_) => {}
+            | Body::AnchorFailed { .. }
+            | Body::DayOpened(_) => {}
         }
     }
 }

@@ -382,7 +382,8 @@ impl SessionState {
                 | Body::SignoffRejected { .. }
                 | Body::ChainSigned { .. }
                 | Body::SigningFailed { .. }
-                | Body::AnchorFailed { .. } | Body::DayOpened(_),
+                | Body::AnchorFailed { .. }
+                | Body::DayOpened(_),
                 None,
             ) => {}
         }
@@ -505,7 +506,8 @@ impl SessionState {
             | Body::WarningsAcknowledged { .. }
             | Body::ChainSigned { .. }
             | Body::SigningFailed { .. }
-            | Body::AnchorFailed { .. } | Body::DayOpened(_) => {}
+            | Body::AnchorFailed { .. }
+            | Body::DayOpened(_) => {}
         }
     }
 }

@@ -115,10 +115,13 @@ fn month_day(text: &str) -> Option<(usize, Marker)> {
     };
     valid(&date).then(|| {
         let label = whole.as_str().trim().to_string();
-        (whole.start(), Marker {
-            label,
-            date: Some(date),
-        })
+        (
+            whole.start(),
+            Marker {
+                label,
+                date: Some(date),
+            },
+        )
     })
 }
 
@@ -133,15 +136,21 @@ fn iso_date(text: &str) -> Option<(usize, Marker)> {
         time: hour_minute(caps.get(4), caps.get(5))?,
     };
     valid(&date).then(|| {
-        (whole.start(), Marker {
-            label: whole.as_str().trim().to_string(),
-            date: Some(date),
-        })
+        (
+            whole.start(),
+            Marker {
+                label: whole.as_str().trim().to_string(),
+                date: Some(date),
+            },
+        )
     })
 }
 
 /// `Some(None)` without a time, `None` when the time is out of range.
-fn hour_minute(hour: Option<regex::Match>, minute: Option<regex::Match>) -> Option<Option<(u32, u32)>> {
+fn hour_minute(
+    hour: Option<regex::Match>,
+    minute: Option<regex::Match>,
+) -> Option<Option<(u32, u32)>> {
     let (Some(hour), Some(minute)) = (hour, minute) else {
         return Some(None);
     };
@@ -172,10 +181,22 @@ mod tests {
 
     #[test]
     fn counted_days_weeks_and_stages() {
-        assert_eq!(label("Phase A: Infrastructure (Day 6)").as_deref(), Some("Day 6"));
-        assert_eq!(label("Day 1-2: Cloud Infrastructure").as_deref(), Some("Day 1-2"));
-        assert_eq!(label("Phase 3: Database Migration (Week 2-3)").as_deref(), Some("Week 2-3"));
-        assert_eq!(label("Stage 1: Canary Deployment (Jan 8-9)").as_deref(), Some("Jan 8-9"));
+        assert_eq!(
+            label("Phase A: Infrastructure (Day 6)").as_deref(),
+            Some("Day 6")
+        );
+        assert_eq!(
+            label("Day 1-2: Cloud Infrastructure").as_deref(),
+            Some("Day 1-2")
+        );
+        assert_eq!(
+            label("Phase 3: Database Migration (Week 2-3)").as_deref(),
+            Some("Week 2-3")
+        );
+        assert_eq!(
+            label("Stage 1: Canary Deployment (Jan 8-9)").as_deref(),
+            Some("Jan 8-9")
+        );
         assert_eq!(label("stage 2 — rollout").as_deref(), Some("Stage 2"));
     }
 
@@ -185,10 +206,20 @@ mod tests {
         assert_eq!(m.label, "Jan 8, 09:00 UTC");
         assert_eq!(
             m.date,
-            Some(PlanDate { year: None, month: 1, day: 8, time: Some((9, 0)) })
+            Some(PlanDate {
+                year: None,
+                month: 1,
+                day: 8,
+                time: Some((9, 0))
+            })
         );
-        let iso = marker("Cutover 2025-01-20").and_then(|m| m.date).expect("a date");
-        assert_eq!((iso.year, iso.month, iso.day, iso.time), (Some(2025), 1, 20, None));
+        let iso = marker("Cutover 2025-01-20")
+            .and_then(|m| m.date)
+            .expect("a date");
+        assert_eq!(
+            (iso.year, iso.month, iso.day, iso.time),
+            (Some(2025), 1, 20, None)
+        );
         let range = marker("Stage 2: Gradual Rollout (Jan 10-11)").and_then(|m| m.date);
         assert_eq!(range.map(|d| (d.month, d.day)), Some((1, 10)));
     }

@@ -102,7 +102,13 @@ pub fn plan_days(runbook: &Runbook) -> Days {
         .collect();
     let mut sections = Vec::new();
     let mut current = None;
-    assign(&runbook.sections, &mut Vec::new(), &starts, &mut current, &mut sections);
+    assign(
+        &runbook.sections,
+        &mut Vec::new(),
+        &starts,
+        &mut current,
+        &mut sections,
+    );
     Days { days, sections }
 }
 
@@ -160,7 +166,11 @@ fn day_starts(runbook: &Runbook) -> Vec<Start> {
         split(section, path, marker, "", &mut starts);
     }
     let last_line = starts.last().map_or(0, |s| s.line);
-    starts.extend(dated_sections(&runbook.sections, &mut Vec::new(), last_line));
+    starts.extend(dated_sections(
+        &runbook.sections,
+        &mut Vec::new(),
+        last_line,
+    ));
     starts
 }
 
@@ -194,7 +204,10 @@ fn split(section: &Section, path: Vec<usize>, marker: Marker, outer: &str, out: 
         });
         return;
     }
-    let outer = join(outer, &marker::counted_label(&section.title).unwrap_or(marker.label));
+    let outer = join(
+        outer,
+        &marker::counted_label(&section.title).unwrap_or(marker.label),
+    );
     for (child_path, child_marker) in inner {
         let Some(child) = child_path.last().and_then(|i| section.sections.get(*i)) else {
             continue;

@@ -17,7 +17,10 @@ pub fn pick(days: &Days, wanted: &str) -> Result<usize, String> {
     match matching.as_slice() {
         [one] => Ok(*one),
         [] => by_number(days, wanted).ok_or_else(|| {
-            format!("no day of this plan is `{wanted}`; its days: {}", all_labels(days))
+            format!(
+                "no day of this plan is `{wanted}`; its days: {}",
+                all_labels(days)
+            )
         }),
         several => Err(format!(
             "`{wanted}` names several days: {}; give more of the label",

@@ -9,7 +9,10 @@ fn seed(name: &str) -> Runbook {
         .expect("the seeds")
         .filter_map(Result::ok)
         .map(|e| e.path())
-        .find(|p| p.file_name().is_some_and(|n| n.to_string_lossy().starts_with(name)))
+        .find(|p| {
+            p.file_name()
+                .is_some_and(|n| n.to_string_lossy().starts_with(name))
+        })
         .expect("the seed");
     let bytes = std::fs::read(&file).expect("readable");
     crate::doc::load_bytes(&bytes, &file).expect("loads")
@@ -33,14 +36,26 @@ fn seed_000_has_days_6_to_8_with_their_phases() {
     let runbook = seed("000");
     let days = plan_days(&runbook);
     assert_eq!(labels(&days), ["Day 6", "Day 7", "Day 8"]);
-    assert_eq!(titles_of(&runbook, &days, Belongs::Day(1)), ["Phase B: Services (Day 7)"]);
+    assert_eq!(
+        titles_of(&runbook, &days, Belongs::Day(1)),
+        ["Phase B: Services (Day 7)"]
+    );
     let day6 = titles_of(&runbook, &days, Belongs::Day(0));
-    assert_eq!(day6, ["Deployment Steps", "Phase A: Infrastructure (Day 6)"]);
+    assert_eq!(
+        day6,
+        ["Deployment Steps", "Phase A: Infrastructure (Day 6)"]
+    );
     let day8 = titles_of(&runbook, &days, Belongs::Day(2));
     assert_eq!(day8[0], "Phase C: Cutover (Day 8)");
-    assert!(day8.contains(&"Week 1".to_string()), "the retrospective follows the cutover");
+    assert!(
+        day8.contains(&"Week 1".to_string()),
+        "the retrospective follows the cutover"
+    );
     let preflight = titles_of(&runbook, &days, Belongs::Preflight);
-    assert_eq!(preflight[..2], ["Prerequisites", "Pre-Deployment Checklist"]);
+    assert_eq!(
+        preflight[..2],
+        ["Prerequisites", "Pre-Deployment Checklist"]
+    );
     let every = titles_of(&runbook, &days, Belongs::Every);
     assert!(every.contains(&"Rollback Procedure".to_string()));
     assert!(days.days.iter().all(|d| d.not_before.is_none()));
@@ -107,12 +122,22 @@ fn a_days_walk_keeps_its_steps_and_their_ids() {
         .filter(|r| !r.rollback)
         .map(|r| r.id())
         .collect();
-    assert_eq!(ids, ["3.1#1", "3.1#2", "3.2#1"], "the guarding gates, then Phase B");
+    assert_eq!(
+        ids,
+        ["3.1#1", "3.1#2", "3.2#1"],
+        "the guarding gates, then Phase B"
+    );
     let whole: Vec<String> = runbook.steps().iter().map(|r| r.id()).collect();
     assert!(whole.contains(&"3.2#1".to_string()));
     let first = day_walk(&runbook, &days, 0, Including { preflight: true });
-    assert!(first.steps().iter().any(|r| r.id() == "2.1#1"), "the preflight the first time");
-    assert!(first.steps().iter().any(|r| r.rollback), "rollback is there every day");
+    assert!(
+        first.steps().iter().any(|r| r.id() == "2.1#1"),
+        "the preflight the first time"
+    );
+    assert!(
+        first.steps().iter().any(|r| r.rollback),
+        "rollback is there every day"
+    );
 }
 
 #[test]

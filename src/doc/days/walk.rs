@@ -19,7 +19,13 @@ pub fn day_walk(runbook: &Runbook, days: &Days, day: usize, including: Including
     out
 }
 
-fn prune(list: &mut [Section], path: &mut Vec<usize>, days: &Days, day: usize, including: Including) {
+fn prune(
+    list: &mut [Section],
+    path: &mut Vec<usize>,
+    days: &Days,
+    day: usize,
+    including: Including,
+) {
     for (i, section) in list.iter_mut().enumerate() {
         path.push(i);
         let kept = match days.belongs(path) {

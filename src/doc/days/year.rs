@@ -18,14 +18,13 @@ pub enum Anchor {
 }
 
 static DATED_LINE: LazyLock<Option<Regex>> = LazyLock::new(|| {
-    Regex::new(r"(?im)^[\s*_>-]*(?:last\s+updated|updated|date|дата)\s*[*_]*\s*:\s*[*_]*\s*(.+)$").ok()
+    Regex::new(r"(?im)^[\s*_>-]*(?:last\s+updated|updated|date|дата)\s*[*_]*\s*:\s*[*_]*\s*(.+)$")
+        .ok()
 });
 
-static YEAR: LazyLock<Option<Regex>> =
-    LazyLock::new(|| Regex::new(r"\b((?:19|20)\d\d)\b").ok());
+static YEAR: LazyLock<Option<Regex>> = LazyLock::new(|| Regex::new(r"\b((?:19|20)\d\d)\b").ok());
 
-static WORD_OR_NUMBER: LazyLock<Option<Regex>> =
-    LazyLock::new(|| Regex::new(r"[\p{L}]+|\d+").ok());
+static WORD_OR_NUMBER: LazyLock<Option<Regex>> = LazyLock::new(|| Regex::new(r"[\p{L}]+|\d+").ok());
 
 const RUSSIAN_MONTHS: [&str; 12] = [
     "янв", "фев", "мар", "апр", "ма", "июн", "июл", "авг", "сен", "окт", "ноя", "дек",
@@ -72,7 +71,13 @@ fn dated_line(text: &str) -> Option<NaiveDate> {
 
 /// A full date written as people do: `2025-01-27`, `30 ноября 2025`, `November 30, 2025`.
 pub fn document_date(text: &str) -> Option<NaiveDate> {
-    let year: i32 = YEAR.as_ref()?.captures(text)?.get(1)?.as_str().parse().ok()?;
+    let year: i32 = YEAR
+        .as_ref()?
+        .captures(text)?
+        .get(1)?
+        .as_str()
+        .parse()
+        .ok()?;
     let mut numbers = Vec::new();
     let mut month = None;
     for token in WORD_OR_NUMBER.as_ref()?.find_iter(text) {
@@ -82,7 +87,9 @@ pub fn document_date(text: &str) -> Option<NaiveDate> {
                 numbers.push(n);
             }
         } else if month.is_none() {
-            month = month_number(word).filter(|_| word.len() >= 3).or_else(|| russian_month(word));
+            month = month_number(word)
+                .filter(|_| word.len() >= 3)
+                .or_else(|| russian_month(word));
         }
     }
     match month {
@@ -135,14 +142,25 @@ mod tests {
 
     #[test]
     fn dated_lines_in_prose() {
-        assert_eq!(dated_line("**Last Updated:** 2025-01-27  \n"), Some(ymd(2025, 1, 27)));
-        assert_eq!(dated_line("**Дата:** 30 ноября 2025  \n"), Some(ymd(2025, 11, 30)));
+        assert_eq!(
+            dated_line("**Last Updated:** 2025-01-27  \n"),
+            Some(ymd(2025, 1, 27))
+        );
+        assert_eq!(
+            dated_line("**Дата:** 30 ноября 2025  \n"),
+            Some(ymd(2025, 11, 30))
+        );
         assert_eq!(dated_line("**Completion Date:** 2025-11-12"), None);
     }
 
     #[test]
     fn a_date_without_year_is_the_next_one_after_the_document() {
-        let jan8 = PlanDate { year: None, month: 1, day: 8, time: Some((9, 0)) };
+        let jan8 = PlanDate {
+            year: None,
+            month: 1,
+            day: 8,
+            time: Some((9, 0)),
+        };
         let written = Some(Anchor::Date(ymd(2025, 11, 30)));
         assert_eq!(
             instant(&jan8, written).map(|t| t.to_rfc3339()),

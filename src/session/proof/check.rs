@@ -199,7 +199,8 @@ impl ProofCheck {
             | Body::SignoffRejected { .. }
             | Body::DriverChanged { .. }
             | Body::PlaceholderFilled { .. }
-            | Body::WarningsAcknowledged { .. } | Body::DayOpened(_) => {}
+            | Body::WarningsAcknowledged { .. }
+            | Body::DayOpened(_) => {}
         }
     }
 

@@ -123,7 +123,8 @@ pub fn describe(body: &crate::session::event::Body) -> Option<String> {
         | Body::SignoffRejected { .. }
         | Body::DriverChanged { .. }
         | Body::PlaceholderFilled { .. }
-        | Body::WarningsAcknowledged { .. } | Body::DayOpened(_) => return None,
+        | Body::WarningsAcknowledged { .. }
+        | Body::DayOpened(_) => return None,
     })
 }
 

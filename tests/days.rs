@@ -1,0 +1,287 @@
+//! Plans across days (PRODUCT.md §1.5): one day walked at a time, each day's session
+//! knowing the day before, dated days held until their time, the plan's status.
+
+mod pty;
+mod support;
+
+use pty::Term;
+use serde_json::Value;
+use std::ffi::OsStr;
+use std::path::{Path, PathBuf};
+use support::{Sandbox, events, records, text};
+
+const SIGNOFFS: [&str; 5] = [
+    "Engineering Lead=ana",
+    "Product Manager=pia",
+    "Security Officer=sol",
+    "Operations Manager=oli",
+    "CTO Final Approval=cat",
+];
+
+fn seed(sb: &Sandbox, prefix: &str) -> String {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/seeds");
+    let file = std::fs::read_dir(&dir)
+        .expect("seeds")
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .find(|p| {
+            p.file_name()
+                .is_some_and(|n| n.to_string_lossy().starts_with(prefix))
+        })
+        .expect("the seed");
+    let copy = sb.path().join(format!("seed-{prefix}.md"));
+    std::fs::copy(&file, &copy).expect("copy the seed");
+    copy.display().to_string()
+}
+
+fn with_signoffs<'a>(args: &[&'a str]) -> Vec<&'a str> {
+    let mut all = args.to_vec();
+    for s in SIGNOFFS {
+        all.extend(["--signoff", s]);
+    }
+    all
+}
+
+fn env_of(sb: &Sandbox) -> Vec<(&'static str, PathBuf)> {
+    vec![
+        ("RUNBOOK_AUDIT_DIR", sb.audit_dir()),
+        ("XDG_CONFIG_HOME", sb.path().join("xdg-config")),
+        ("XDG_STATE_HOME", sb.path().join("xdg-state")),
+    ]
+}
+
+fn spawn(sb: &Sandbox, args: &[&str], extra: &[(&'static str, &str)]) -> Term {
+    let env = env_of(sb);
+    let mut all: Vec<(&str, &OsStr)> = env.iter().map(|(k, v)| (*k, v.as_os_str())).collect();
+    all.extend(extra.iter().map(|(k, v)| (*k, OsStr::new(*v))));
+    Term::spawn(args, sb.path(), &all)
+}
+
+/// Types `answer` once `prompt` is on screen and the line dialogue is reading.
+fn answer(term: &mut Term, prompt: &str, answer: &str) {
+    term.wait_for(prompt);
+    std::thread::sleep(std::time::Duration::from_millis(400));
+    term.send(&format!("{answer}\r"));
+}
+
+/// The `day_opened` event of the newest log.
+fn day_opened(sb: &Sandbox) -> (PathBuf, Value) {
+    let log = newest_log(sb);
+    let recs = records(&log);
+    let opened = events(&recs, "day_opened")
+        .first()
+        .map(|e| e["data"].clone())
+        .expect("a day_opened event");
+    (log, opened)
+}
+
+fn newest_log(sb: &Sandbox) -> PathBuf {
+    let mut logs = sb.logs();
+    logs.sort_by_key(|l| {
+        records(l)[0]["started"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
+    });
+    logs.pop().expect("a log")
+}
+
+fn walked_steps(log: &Path) -> Vec<String> {
+    let recs = records(log);
+    let mut ids: Vec<String> = recs
+        .iter()
+        .filter(|r| {
+            [
+                "step_started",
+                "check_confirmed",
+                "gate_decided",
+                "wait_started",
+            ]
+            .contains(&r["kind"].as_str().unwrap_or_default())
+        })
+        .filter_map(|r| r["step"].as_str().map(str::to_string))
+        .collect();
+    ids.dedup();
+    ids
+}
+
+#[test]
+fn day_7_of_seed_000_walks_phase_b_only() {
+    let sb = Sandbox::new();
+    let plan = seed(&sb, "000");
+    let day6 = sb.run(&with_signoffs(&[
+        "run",
+        &plan,
+        "--day",
+        "6",
+        "--plain",
+        "--yes",
+        "--dry-run",
+    ]));
+    assert_eq!(day6.status.code(), Some(0), "{}", text(&day6.stderr));
+    let mut term = spawn(
+        &sb,
+        &with_signoffs(&["run", &plan, "--day", "7", "--plain", "--yes", "--dry-run"]),
+        &[],
+    );
+    term.wait_for("session completed");
+    let exit = term.wait_exit();
+    assert_eq!(exit.code(), Some(0));
+    let (log, opened) = day_opened(&sb);
+    assert_eq!(opened["label"], "Day 7");
+    assert_eq!(
+        opened["preflight"], false,
+        "the preflight was walked on Day 6"
+    );
+    assert_eq!(opened["previous"]["status"], "completed");
+    let walked = walked_steps(&log);
+    assert_eq!(
+        walked,
+        ["3.1#1", "3.1#2", "3.2#1"],
+        "the plan's gates, then Phase B"
+    );
+    let verify = sb.run(&["verify", &log.display().to_string()]);
+    assert_eq!(verify.status.code(), Some(0));
+}
+
+#[test]
+fn day_7_without_day_6_asks_why_and_records_the_reason() {
+    let sb = Sandbox::new();
+    let plan = seed(&sb, "000");
+    let refused = sb.run(&["run", &plan, "--day", "7", "--plain", "--yes", "--dry-run"]);
+    assert_eq!(refused.status.code(), Some(1));
+    let said = text(&refused.stderr);
+    assert!(
+        said.contains("Day 6 has no completed session") && said.contains("--force-day"),
+        "{said}"
+    );
+    assert!(sb.logs().is_empty(), "a refused day opens no session");
+
+    let mut term = spawn(
+        &sb,
+        &["run", &plan, "--day", "7", "--plain", "--dry-run"],
+        &[],
+    );
+    term.wait_for("Day 6 has no completed session");
+    answer(
+        &mut term,
+        "(empty: do not open):",
+        "Day 6 was done by hand on the old tooling",
+    );
+    term.wait_for("Press Enter to acknowledge");
+    term.send("\x03");
+    term.wait_exit();
+    let (_, opened) = day_opened(&sb);
+    assert_eq!(
+        opened["out_of_order_reason"],
+        "Day 6 was done by hand on the old tooling"
+    );
+    assert_eq!(
+        opened["previous"]["concern"],
+        "Day 6 has no completed session"
+    );
+}
+
+#[test]
+fn a_stage_whose_time_is_ahead_is_held_and_an_early_start_records_why() {
+    let sb = Sandbox::new();
+    let plan = seed(&sb, "003");
+    let now = [("RUNBOOK_NOW", "2026-01-09T05:48:00Z")];
+    let args = [
+        "run",
+        &plan,
+        "--day",
+        "Jan 9",
+        "--plain",
+        "--dry-run",
+        "--force-day",
+        "canary checked by hand",
+    ];
+    let held = sb
+        .command(&args[..6])
+        .env("RUNBOOK_NOW", now[0].1)
+        .output()
+        .expect("runs");
+    assert_eq!(held.status.code(), Some(1), "no answer: not started");
+
+    let mut term = spawn(&sb, &args[..6], &now);
+    answer(
+        &mut term,
+        "Open Stage 1 · Jan 9, 09:00 UTC anyway? Say why (empty: do not open):",
+        "the 5% stage was watched live",
+    );
+    term.wait_for("not before Jan 9 09:00 UTC (in 3h12m;");
+    answer(
+        &mut term,
+        "(empty: wait until then):",
+        "the change window moved forward",
+    );
+    term.wait_for("Press Enter to acknowledge");
+    term.send("\x03");
+    term.wait_exit();
+    let (_, opened) = day_opened(&sb);
+    assert_eq!(opened["early_reason"], "the change window moved forward");
+    assert_eq!(opened["not_before"], "2026-01-09T09:00:00Z");
+
+    let forced = sb
+        .command(&[&args[..], &["--yes"]].concat())
+        .env("RUNBOOK_NOW", now[0].1)
+        .output()
+        .expect("runs");
+    assert_eq!(forced.status.code(), Some(0), "{}", text(&forced.stderr));
+    let said = text(&forced.stdout);
+    assert!(
+        said.contains("starting Stage 1 · Jan 9, 09:00 UTC early (--force-day)"),
+        "{said}"
+    );
+    let (_, opened) = day_opened(&sb);
+    assert_eq!(opened["early_reason"], "canary checked by hand");
+}
+
+const TWO_DAYS: &str = "# Rehearsal\n\n## Prepare\n\n```bash\ntrue\n```\n\n\
+    ## Day 6: databases\n\n```bash\necho databases up\n```\n\n\
+    ## Day 7: services\n\n```bash\necho starting; false\n```\n\n\
+    ## Day 8: cutover\n\n```bash\necho cut over\n```\n";
+
+#[test]
+fn plan_shows_a_completed_day_6_and_a_failed_day_7_with_operator_and_time() {
+    let sb = Sandbox::new();
+    let plan = sb.runbook("plan.md", TWO_DAYS).display().to_string();
+    let day6 = sb.run(&["run", &plan, "--plain", "--yes", "--operator", "ana"]);
+    assert_eq!(day6.status.code(), Some(0), "{}", text(&day6.stderr));
+    assert!(text(&day6.stdout).contains("taking the next day, Day 6"));
+    let day7 = sb.run(&[
+        "run",
+        &plan,
+        "--day",
+        "next",
+        "--plain",
+        "--yes",
+        "--operator",
+        "bob",
+    ]);
+    assert_eq!(day7.status.code(), Some(1));
+
+    let mut term = spawn(&sb, &["plan", &plan], &[]);
+    term.wait_for("next: Day 7");
+    let screen = term.contents();
+    let row = |label: &str| {
+        screen
+            .lines()
+            .find(|l| l.contains(label))
+            .unwrap_or_default()
+            .to_string()
+    };
+    assert!(row("Day 6").contains("completed by ana at 20"), "{screen}");
+    assert!(
+        row("Day 7").contains("failed at step 3#1 by bob at 20"),
+        "{screen}"
+    );
+    assert!(row("Day 8").contains("not started"), "{screen}");
+
+    let json = sb.run(&["plan", &plan, "--json"]);
+    let doc: Value = serde_json::from_slice(&json.stdout).expect("json");
+    assert_eq!(doc["next"], "Day 7");
+    assert_eq!(doc["days"][0]["sessions"][0]["operator"], "ana");
+    assert_eq!(doc["days"][1]["sessions"][0]["failed_step"], "3#1");
+}
