@@ -106,8 +106,12 @@ enum Command {
     /// JSON Lines for log shippers.
     Export {
         /// A session id, a unique prefix of one, or a log file's path.
-        #[arg(add = sessions_hint())]
-        session: String,
+        #[arg(add = sessions_hint(), required_unless_present = "plan")]
+        session: Option<String>,
+        /// Instead of one session: the whole plan, day by day, every day's sessions with
+        /// whether each log verifies (--format md or json).
+        #[arg(long, value_name = "NAME|PATH", conflicts_with = "session", add = names_hint())]
+        plan: Option<String>,
         /// md: post-mortem timeline; cast: recording for asciinema; json: the log's records;
         /// jsonl: one object per event, with session, runbook, operator and host on each.
         #[arg(long, value_parser = ["md", "cast", "json", "jsonl"])]
@@ -417,6 +421,7 @@ fn start(cli: Cli, debug_log: Option<PathBuf>) -> i32 {
                 | Command::Check { .. }
                 | Command::Show { .. }
                 | Command::Plan { .. }
+                | Command::Export { plan: Some(_), .. }
                 | Command::Health { .. }
                 | Command::Examples
         )
@@ -519,13 +524,18 @@ fn dispatch(command: Command, cx: &Context) -> i32 {
         }
         Command::Export {
             session,
+            plan,
             format,
             no_output,
             output,
             ..
-        } => with_dir(audit_dir, |dir| {
-            let options = export::ExportOptions { no_output };
-            export::export(&dir, &session, &format, output.as_deref(), options)
+        } => with_dir(audit_dir, |dir| match (plan, session) {
+            (Some(plan), _) => export_plan(&plan, &format, &dir, search, output.as_deref()),
+            (None, Some(session)) => {
+                let options = export::ExportOptions { no_output };
+                export::export(&dir, &session, &format, output.as_deref(), options)
+            }
+            (None, None) => 2,
         }),
         Command::List { json } => inspect::list(search, json, &mut out),
         Command::Check {
@@ -591,6 +601,24 @@ fn dispatch(command: Command, cx: &Context) -> i32 {
         }
         Command::Completions { .. } | Command::Man { .. } | Command::Init { .. } => 2,
         Command::Doctor => runbook::cli::doctor::doctor(&mut out),
+    }
+}
+
+/// `export --plan`: to stdout, or into `--output FILE`.
+fn export_plan(
+    plan: &str,
+    format: &str,
+    dir: &std::path::Path,
+    search: &SearchPath,
+    output: Option<&std::path::Path>,
+) -> i32 {
+    use runbook::cli::plan_export::export_plan as write_plan;
+    match output {
+        None => write_plan(plan, format, dir, search, &mut std::io::stdout().lock()),
+        Some(file) => match std::fs::File::create(file) {
+            Ok(mut f) => write_plan(plan, format, dir, search, &mut f),
+            Err(e) => runbook::cli::fail(format!("cannot write {}: {e}", file.display()), 1),
+        },
     }
 }
 

@@ -285,3 +285,63 @@ fn plan_shows_a_completed_day_6_and_a_failed_day_7_with_operator_and_time() {
     assert_eq!(doc["days"][0]["sessions"][0]["operator"], "ana");
     assert_eq!(doc["days"][1]["sessions"][0]["failed_step"], "3#1");
 }
+
+const THREE_DAYS: &str = "# Rehearsal\n\n## Day 6: databases\n\n```bash\necho databases up\n```\n\n\
+    ## Day 7: services\n\n```bash\necho services up\n```\n\n\
+    ## Day 8: cutover\n\n```bash\necho cut over\n```\n";
+
+#[test]
+fn a_plan_exported_across_three_day_sessions_reads_as_one_timeline() {
+    let sb = Sandbox::new();
+    let plan = sb.runbook("plan.md", THREE_DAYS).display().to_string();
+    for operator in ["ana", "bob", "cy"] {
+        let day = sb.run(&[
+            "run",
+            &plan,
+            "--day",
+            "next",
+            "--plain",
+            "--yes",
+            "--operator",
+            operator,
+        ]);
+        assert_eq!(day.status.code(), Some(0), "{}", text(&day.stderr));
+    }
+    let md = text(
+        &sb.run(&["export", "--plan", &plan, "--format", "md"])
+            .stdout,
+    );
+    let at = |needle: &str| {
+        md.find(needle)
+            .unwrap_or_else(|| panic!("`{needle}` in:\n{md}"))
+    };
+    assert!(at("## Day 6") < at("databases up") && at("databases up") < at("## Day 7"));
+    assert!(at("## Day 7") < at("services up") && at("services up") < at("## Day 8"));
+    assert!(at("## Day 8") < at("cut over"));
+    assert_eq!(md.matches("log verifies").count(), 3, "{md}");
+    assert!(md.contains("completed by bob at"), "{md}");
+
+    let day7 = sb
+        .logs()
+        .into_iter()
+        .find(|l| {
+            events(&records(l), "day_opened")
+                .first()
+                .is_some_and(|e| e["data"]["label"] == "Day 7")
+        })
+        .expect("Day 7's log");
+    let altered = std::fs::read_to_string(&day7)
+        .expect("log")
+        .replace("services up", "services UP");
+    std::fs::write(&day7, altered).expect("alter the log");
+    let json = sb.run(&["export", "--plan", &plan, "--format", "json"]);
+    let doc: Value = serde_json::from_slice(&json.stdout).expect("json");
+    let verified: Vec<&Value> = (0..3)
+        .map(|i| &doc["days"][i]["sessions"][0]["verified"])
+        .collect();
+    assert_eq!(
+        verified,
+        [&Value::Bool(true), &Value::Bool(false), &Value::Bool(true)]
+    );
+    assert_eq!(doc["days"][2]["sessions"][0]["operator"], "cy");
+}

@@ -18,6 +18,7 @@ pub mod man;
 pub mod outline;
 pub mod outline_step;
 pub mod plan;
+pub mod plan_export;
 pub mod prove;
 pub mod remote;
 pub mod replay;

@@ -40,7 +40,7 @@ pub fn plan(
     }
 }
 
-fn load(target: &str, search: &SearchPath) -> Result<Runbook, String> {
+pub fn load(target: &str, search: &SearchPath) -> Result<Runbook, String> {
     let path = search.resolve(target).map_err(|e| e.to_string())?;
     let bytes = std::fs::read(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
     crate::doc::load_bytes(&bytes, &path).map_err(|e| e.to_string())
