@@ -345,3 +345,23 @@ fn a_plan_exported_across_three_day_sessions_reads_as_one_timeline() {
     );
     assert_eq!(doc["days"][2]["sessions"][0]["operator"], "cy");
 }
+
+#[test]
+fn the_bundled_deploy_plan_runs_day_by_day_end_to_end() {
+    let sb = Sandbox::new();
+    let sandbox = sb.path().join("rehearsal");
+    for day in ["Day 6", "Day 7", "Day 8"] {
+        let run = sb
+            .command(&["deploy-plan", "--plain", "--yes", "--skip-waits"])
+            .env("RUNBOOK_SANDBOX", &sandbox)
+            .output()
+            .expect("runs");
+        assert_eq!(run.status.code(), Some(0), "{day}: {}", text(&run.stderr));
+        assert!(text(&run.stdout).contains(&format!("taking the next day, {day}")));
+    }
+    let route = std::fs::read_to_string(sandbox.join("route.txt")).expect("Day 8's route");
+    assert_eq!(route.trim(), "api.example.com -> api-gateway v1.0.0");
+    let plan = text(&sb.run(&["plan", "deploy-plan"]).stdout);
+    assert_eq!(plan.matches("completed by").count(), 3, "{plan}");
+    assert!(plan.contains("every day is completed"), "{plan}");
+}
