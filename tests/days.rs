@@ -365,3 +365,34 @@ fn the_bundled_deploy_plan_runs_day_by_day_end_to_end() {
     assert_eq!(plan.matches("completed by").count(), 3, "{plan}");
     assert!(plan.contains("every day is completed"), "{plan}");
 }
+
+#[test]
+fn the_full_screen_title_bar_shows_the_day_and_the_day_before() {
+    let sb = Sandbox::new();
+    let plan = sb.runbook("plan.md", THREE_DAYS).display().to_string();
+    let day6 = sb.run(&[
+        "run",
+        &plan,
+        "--day",
+        "6",
+        "--plain",
+        "--yes",
+        "--operator",
+        "ana",
+    ]);
+    assert_eq!(day6.status.code(), Some(0), "{}", text(&day6.stderr));
+    let mut term = spawn(
+        &sb,
+        &["run", &plan, "--day", "7", "--yes", "--plain=false"],
+        &[],
+    );
+    term.wait_until("the day strip", |screen| {
+        screen
+            .lines()
+            .next()
+            .is_some_and(|title| title.contains("Day 7 (2 of 3) · Day 6 ✓ ana 20"))
+    });
+    term.wait_for("end the session");
+    term.send("q");
+    assert_eq!(term.wait_exit().code(), Some(0));
+}

@@ -159,6 +159,8 @@ fn previous_day(day: &Day, sessions: &[DaySession], sha: &str) -> PreviousDay {
             .map_or("not started", DaySession::status_word)
             .to_string(),
         concern,
+        operator: session.map(|s| s.operator.clone()),
+        at: session.map(DaySession::last_moment),
     }
 }
 

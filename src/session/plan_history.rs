@@ -46,6 +46,11 @@ pub struct PreviousDay {
     /// Why opening this day was questioned (not completed, rolled back, the plan changed).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub concern: Option<String>,
+    /// Who drove its latest session, and when that session ended (or started).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub operator: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub at: Option<DateTime<Utc>>,
 }
 
 /// One recorded session of one day of the plan.
@@ -108,6 +113,14 @@ impl DaySession {
                     _ => format!("{} by {} at {when}", outcome.word(), self.operator),
                 }
             }
+        }
+    }
+
+    /// When the session ended, else when it started.
+    pub fn last_moment(&self) -> DateTime<Utc> {
+        match &self.state {
+            DayState::Ended { at, .. } => *at,
+            DayState::Running | DayState::Unfinished => self.started,
         }
     }
 
@@ -211,4 +224,25 @@ pub fn describe(day: &DayOpened) -> String {
         ));
     }
     line
+}
+
+/// The title bar's strip: `Day 7 (2 of 3) · Day 6 ✓ ana 2026-11-21`.
+pub fn strip(day: &DayOpened) -> String {
+    let mut text = format!("{} ({} of {})", day.label, day.index, day.days);
+    if let Some(previous) = &day.previous {
+        let mark = match previous.status.as_str() {
+            "completed" if previous.concern.is_none() => "✓",
+            "completed" => "✓ (plan changed)",
+            "not started" => "not run",
+            other => other,
+        };
+        text.push_str(&format!(" · {} {mark}", previous.label));
+        if let Some(operator) = &previous.operator {
+            text.push_str(&format!(" {operator}"));
+        }
+        if let Some(at) = previous.at {
+            text.push_str(&format!(" {}", at.format("%Y-%m-%d")));
+        }
+    }
+    text
 }

@@ -148,6 +148,8 @@ pub struct SessionState {
     /// How many loader warnings the runbook has, and whether the operator acknowledged them.
     pub warnings: usize,
     pub warnings_acknowledged: bool,
+    /// The day of a plan this session walks, as the title bar shows it (PRODUCT.md §1.5).
+    pub day_strip: Option<String>,
 }
 
 /// A placeholder's value as the log holds it.
@@ -210,6 +212,7 @@ impl SessionState {
             placeholders: BTreeMap::new(),
             warnings: runbook.warnings.len(),
             warnings_acknowledged: false,
+            day_strip: None,
         };
         state.cursor = state.first_in_region();
         state
@@ -327,6 +330,9 @@ impl SessionState {
                 self.placeholders.insert(env.clone(), filled);
             }
             (Body::WarningsAcknowledged { .. }, _) => self.warnings_acknowledged = true,
+            (Body::DayOpened(day), _) => {
+                self.day_strip = Some(crate::session::plan_history::strip(day));
+            }
             (Body::SessionStarted { operator, .. }, _) if !operator.is_empty() => {
                 self.driver = Some(operator.clone());
             }
@@ -382,8 +388,7 @@ impl SessionState {
                 | Body::SignoffRejected { .. }
                 | Body::ChainSigned { .. }
                 | Body::SigningFailed { .. }
-                | Body::AnchorFailed { .. }
-                | Body::DayOpened(_),
+                | Body::AnchorFailed { .. },
                 None,
             ) => {}
         }
