@@ -198,9 +198,12 @@ pub fn reopened_day(runbook: Runbook, session: &Path) -> Runbook {
     let Ok(recorded) = crate::session::setup::read_log(session) else {
         return runbook;
     };
-    let opened = recorded.events.iter().find_map(|e| match &e.body {
-        crate::session::event::Body::DayOpened(day) => Some(day.clone()),
-        _ => None,
+    let opened = recorded.events.iter().find_map(|e| {
+        if let crate::session::event::Body::DayOpened(day) = &e.body {
+            Some(day.clone())
+        } else {
+            None
+        }
     });
     let Some(opened) = opened else {
         return runbook;

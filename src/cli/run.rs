@@ -247,7 +247,7 @@ pub fn run(target: &str, args: &RunArgs, search: &SearchPath) -> i32 {
         return audit_failure(&mut engine, &mut d);
     }
     if let Some(day) = &day {
-        let body = crate::session::event::Body::DayOpened(day.opened.clone());
+        let body = crate::session::event::Body::DayOpened(Box::new(day.opened.clone()));
         if engine
             .record(None, body, crate::session::log::SyncPolicy::Now)
             .is_err()

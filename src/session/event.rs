@@ -228,7 +228,7 @@ pub enum Body {
         required: bool,
     },
     /// The session walks one day of a plan, knowing the day before (PRODUCT.md §1.5).
-    DayOpened(super::plan_history::DayOpened),
+    DayOpened(Box<super::plan_history::DayOpened>),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -142,38 +142,44 @@ pub fn day_sessions(dir: &Path, plan: &Path) -> Vec<DaySession> {
         .unwrap_or_default()
         .into_iter()
         .filter(|s| s.header.as_ref().is_some_and(|h| h.runbook.path == wanted))
-        .filter_map(|s| day_session(&s.path, s.live))
+        .filter_map(|s| day_session(&s.path, s.live, s.last_ts))
         .collect();
     out.sort_by_key(|s| s.started);
     out
 }
 
-fn day_session(path: &Path, live: bool) -> Option<DaySession> {
+fn day_session(path: &Path, live: bool, last_ts: Option<DateTime<Utc>>) -> Option<DaySession> {
     let recorded = read_log(path).ok()?;
     let mut opened = None;
-    let mut failed_step = None;
+    let mut last_step = None;
     let mut end = None;
+    let mut driver = recorded.header.operator.clone();
+    let mut host = recorded.header.host.clone();
     for event in &recorded.events {
-        match &event.body {
-            Body::DayOpened(day) => opened = Some(day.clone()),
-            Body::SessionEnded { outcome, .. } => end = Some(*outcome),
-            _ if event.step.is_some() => failed_step = event.step.clone(),
-            _ => {}
+        if let Body::DayOpened(day) = &event.body {
+            opened = Some(day.as_ref().clone());
+        } else if let Body::SessionEnded { outcome, .. } = &event.body {
+            end = Some(*outcome);
+        } else if let Body::SessionResumed {
+            operator, host: on, ..
+        }
+        | Body::DriverChanged {
+            to: operator,
+            host: on,
+            ..
+        } = &event.body
+        {
+            driver.clone_from(operator);
+            host.clone_from(on);
+        } else if event.step.is_some() {
+            last_step = event.step.clone();
         }
     }
-    let opened = opened?;
-    let ended_at = super::log::list_sessions(path.parent()?)
-        .ok()
-        .and_then(|all| {
-            all.into_iter()
-                .find(|s| s.path == path)
-                .and_then(|s| s.last_ts)
-        });
     let state = match (end, live) {
         (Some(outcome), _) => DayState::Ended {
             outcome,
-            at: ended_at.unwrap_or(recorded.header.started),
-            failed_step: failed_step.filter(|_| outcome == Outcome::Failed),
+            at: last_ts.unwrap_or(recorded.header.started),
+            failed_step: last_step.filter(|_| outcome == Outcome::Failed),
         },
         (None, true) => DayState::Running,
         (None, false) => DayState::Unfinished,
@@ -181,9 +187,9 @@ fn day_session(path: &Path, live: bool) -> Option<DaySession> {
     Some(DaySession {
         id: recorded.header.session_id.clone(),
         path: path.to_path_buf(),
-        opened,
-        operator: recorded.header.operator.clone(),
-        host: recorded.header.host.clone(),
+        opened: opened?,
+        operator: driver,
+        host,
         started: recorded.header.started,
         state,
     })

@@ -224,7 +224,7 @@ fn join(outer: &str, inner: &str) -> String {
     }
 }
 
-fn marked_children(section: &Section, path: &[usize]) -> Vec<(Vec<usize>, Marker)> {
+fn marked_children(section: &Section, path: &[usize]) -> Marked {
     section
         .sections
         .iter()
@@ -238,9 +238,12 @@ fn marked_children(section: &Section, path: &[usize]) -> Vec<(Vec<usize>, Marker
         .collect()
 }
 
+/// Sections that name a day, by path, with what they name.
+type Marked = Vec<(Vec<usize>, Marker)>;
+
 /// The first list of sibling headings (by document order) where at least two name a day.
-fn first_group(list: &[Section], path: &mut Vec<usize>) -> Option<Vec<(Vec<usize>, Marker)>> {
-    let mut candidates: Vec<(u32, Vec<(Vec<usize>, Marker)>)> = Vec::new();
+fn first_group(list: &[Section], path: &mut Vec<usize>) -> Option<Marked> {
+    let mut candidates: Vec<(u32, Marked)> = Vec::new();
     collect_groups(list, path, &mut candidates);
     candidates
         .into_iter()
@@ -248,11 +251,7 @@ fn first_group(list: &[Section], path: &mut Vec<usize>) -> Option<Vec<(Vec<usize
         .map(|(_, group)| group)
 }
 
-fn collect_groups(
-    list: &[Section],
-    path: &mut Vec<usize>,
-    out: &mut Vec<(u32, Vec<(Vec<usize>, Marker)>)>,
-) {
+fn collect_groups(list: &[Section], path: &mut Vec<usize>, out: &mut Vec<(u32, Marked)>) {
     let marked: Vec<(Vec<usize>, Marker, u32)> = list
         .iter()
         .enumerate()
@@ -283,16 +282,17 @@ fn dated_sections(list: &[Section], path: &mut Vec<usize>, after: u32) -> Vec<St
     let mut out = Vec::new();
     for (i, section) in list.iter().enumerate() {
         path.push(i);
-        if section.role == SectionRole::Forward && section.line > after {
-            if let Some(marker) = date_line(section) {
-                out.push(Start {
-                    path: path.clone(),
-                    label: marker.label.clone(),
-                    title: section.title.clone(),
-                    line: section.line,
-                    marker,
-                });
-            }
+        let dated = (section.role == SectionRole::Forward && section.line > after)
+            .then(|| date_line(section))
+            .flatten();
+        if let Some(marker) = dated {
+            out.push(Start {
+                path: path.clone(),
+                label: marker.label.clone(),
+                title: section.title.clone(),
+                line: section.line,
+                marker,
+            });
         }
         if section.role == SectionRole::Forward {
             out.extend(dated_sections(&section.sections, path, after));

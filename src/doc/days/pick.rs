@@ -91,7 +91,11 @@ mod tests {
         assert_eq!(pick(&staged, "Jan 9"), Ok(1));
         assert_eq!(pick(&staged, "2"), Ok(1));
         let weeks = days(&["Week 1 · Day 1-2", "Week 2 · Day 1-2"]);
-        assert!(pick(&weeks, "Day 1-2").unwrap_err().contains("several"));
+        assert!(
+            pick(&weeks, "Day 1-2")
+                .expect_err("ambiguous")
+                .contains("several")
+        );
         assert_eq!(pick(&weeks, "week 2 day 1-2"), Ok(1));
         assert!(pick(&weeks, " ").is_err());
     }
