@@ -57,6 +57,13 @@ fn spawn(sb: &Sandbox, args: &[&str], extra: &[(&'static str, &str)]) -> Term {
     Term::spawn(args, sb.path(), &all)
 }
 
+/// Runs a day that must complete.
+fn completed(sb: &Sandbox, args: &[&str]) -> String {
+    let run = sb.run(args);
+    assert_eq!(run.status.code(), Some(0), "{}", text(&run.stderr));
+    text(&run.stdout)
+}
+
 /// Types `answer` once `prompt` is on screen and the line dialogue is reading.
 fn answer(term: &mut Term, prompt: &str, answer: &str) {
     term.wait_for(prompt);
@@ -109,16 +116,10 @@ fn walked_steps(log: &Path) -> Vec<String> {
 fn day_7_of_seed_000_walks_phase_b_only() {
     let sb = Sandbox::new();
     let plan = seed(&sb, "000");
-    let day6 = sb.run(&with_signoffs(&[
-        "run",
-        &plan,
-        "--day",
-        "6",
-        "--plain",
-        "--yes",
-        "--dry-run",
-    ]));
-    assert_eq!(day6.status.code(), Some(0), "{}", text(&day6.stderr));
+    completed(
+        &sb,
+        &with_signoffs(&["run", &plan, "--day", "6", "--plain", "--yes", "--dry-run"]),
+    );
     let mut term = spawn(
         &sb,
         &with_signoffs(&["run", &plan, "--day", "7", "--plain", "--yes", "--dry-run"]),
@@ -370,17 +371,19 @@ fn the_bundled_deploy_plan_runs_day_by_day_end_to_end() {
 fn the_full_screen_title_bar_shows_the_day_and_the_day_before() {
     let sb = Sandbox::new();
     let plan = sb.runbook("plan.md", THREE_DAYS).display().to_string();
-    let day6 = sb.run(&[
-        "run",
-        &plan,
-        "--day",
-        "6",
-        "--plain",
-        "--yes",
-        "--operator",
-        "ana",
-    ]);
-    assert_eq!(day6.status.code(), Some(0), "{}", text(&day6.stderr));
+    completed(
+        &sb,
+        &[
+            "run",
+            &plan,
+            "--day",
+            "6",
+            "--plain",
+            "--yes",
+            "--operator",
+            "ana",
+        ],
+    );
     let mut term = spawn(
         &sb,
         &["run", &plan, "--day", "7", "--yes", "--plain=false"],

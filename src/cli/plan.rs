@@ -124,22 +124,46 @@ pub fn status_of(day: &Day, sessions: &[DaySession]) -> String {
 
 /// `runbook plan --json`.
 pub fn plan_json(runbook: &Runbook, days: &Days, sessions: &[DaySession]) -> Value {
+    let mut doc = plan_document(runbook, days, |day, map| {
+        let latest = latest(sessions, &day.label);
+        map.insert(
+            "status".into(),
+            json!(latest.map_or("not started", DaySession::status_word)),
+        );
+        let of_day = sessions.iter().filter(|s| s.opened.label == day.label);
+        map.insert("sessions".into(), of_day.map(session_json).collect());
+    });
     let next = next_day(days, sessions).map(|i| days.days[i].label.clone());
+    if let Value::Object(map) = &mut doc {
+        map.insert("next".into(), json!(next));
+    }
+    doc
+}
+
+/// `{"schema", "title", "path", "days": [{"label", "index", "not_before", "title", …}]}`,
+/// each day's further fields added by `more`.
+pub fn plan_document(
+    runbook: &Runbook,
+    days: &Days,
+    more: impl Fn(&Day, &mut serde_json::Map<String, Value>),
+) -> Value {
+    let days: Vec<Value> = days
+        .days
+        .iter()
+        .map(|day| {
+            let mut value = crate::doc::days::json::day_json(day);
+            if let Value::Object(map) = &mut value {
+                map.insert("title".into(), json!(day.title));
+                more(day, map);
+            }
+            value
+        })
+        .collect();
     json!({
         "schema": crate::doc::json::SCHEMA,
         "title": runbook.title,
         "path": runbook.path.display().to_string(),
-        "days": days.days.iter().map(|day| {
-            let mut value = crate::doc::days::json::day_json(day);
-            if let Value::Object(map) = &mut value {
-                map.insert("title".into(), json!(day.title));
-                let latest = latest(sessions, &day.label);
-                map.insert("status".into(), json!(latest.map_or("not started", DaySession::status_word)));
-                map.insert("sessions".into(), sessions.iter().filter(|s| s.opened.label == day.label).map(session_json).collect());
-            }
-            value
-        }).collect::<Vec<_>>(),
-        "next": next,
+        "days": days,
     })
 }
 

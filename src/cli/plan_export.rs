@@ -170,23 +170,13 @@ fn timeline_md(runbook: &Runbook, days: &Days, told: &[Told]) -> String {
 }
 
 fn timeline_json(runbook: &Runbook, days: &Days, told: &[Told]) -> Value {
-    json!({
-        "schema": crate::doc::json::SCHEMA,
-        "title": runbook.title,
-        "path": runbook.path.display().to_string(),
-        "days": days.days.iter().map(|day| {
-            let mut value = crate::doc::days::json::day_json(day);
-            if let Value::Object(map) = &mut value {
-                map.insert("title".into(), json!(day.title));
-                let sessions: Vec<Value> = told
-                    .iter()
-                    .filter(|t| t.session.opened.label == day.label)
-                    .map(session_json)
-                    .collect();
-                map.insert("sessions".into(), Value::Array(sessions));
-            }
-            value
-        }).collect::<Vec<_>>(),
+    super::plan::plan_document(runbook, days, |day, map| {
+        let sessions: Vec<Value> = told
+            .iter()
+            .filter(|t| t.session.opened.label == day.label)
+            .map(session_json)
+            .collect();
+        map.insert("sessions".into(), Value::Array(sessions));
     })
 }
 
