@@ -57,6 +57,20 @@ fn spawn(sb: &Sandbox, args: &[&str], extra: &[(&'static str, &str)]) -> Term {
     Term::spawn(args, sb.path(), &all)
 }
 
+/// `runbook run PLAN --day next --plain --yes --operator OPERATOR`.
+fn next_day_by(sb: &Sandbox, plan: &str, operator: &str) -> std::process::Output {
+    sb.run(&[
+        "run",
+        plan,
+        "--day",
+        "next",
+        "--plain",
+        "--yes",
+        "--operator",
+        operator,
+    ])
+}
+
 /// Runs a day that must complete.
 fn completed(sb: &Sandbox, args: &[&str]) -> String {
     let run = sb.run(args);
@@ -251,16 +265,7 @@ fn plan_shows_a_completed_day_6_and_a_failed_day_7_with_operator_and_time() {
     let day6 = sb.run(&["run", &plan, "--plain", "--yes", "--operator", "ana"]);
     assert_eq!(day6.status.code(), Some(0), "{}", text(&day6.stderr));
     assert!(text(&day6.stdout).contains("taking the next day, Day 6"));
-    let day7 = sb.run(&[
-        "run",
-        &plan,
-        "--day",
-        "next",
-        "--plain",
-        "--yes",
-        "--operator",
-        "bob",
-    ]);
+    let day7 = next_day_by(&sb, &plan, "bob");
     assert_eq!(day7.status.code(), Some(1));
 
     let mut term = spawn(&sb, &["plan", &plan], &[]);
@@ -296,16 +301,7 @@ fn a_plan_exported_across_three_day_sessions_reads_as_one_timeline() {
     let sb = Sandbox::new();
     let plan = sb.runbook("plan.md", THREE_DAYS).display().to_string();
     for operator in ["ana", "bob", "cy"] {
-        let day = sb.run(&[
-            "run",
-            &plan,
-            "--day",
-            "next",
-            "--plain",
-            "--yes",
-            "--operator",
-            operator,
-        ]);
+        let day = next_day_by(&sb, &plan, operator);
         assert_eq!(day.status.code(), Some(0), "{}", text(&day.stderr));
     }
     let md = text(
