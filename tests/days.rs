@@ -395,3 +395,32 @@ fn the_full_screen_title_bar_shows_the_day_and_the_day_before() {
     term.send("q");
     assert_eq!(term.wait_exit().code(), Some(0));
 }
+
+const DAY_7_TWICE: &str = "# Rehearsal\n\n## Day 6: databases\n\n```bash\necho databases up\n```\n\n\
+    ## Day 7: services\n\n```bash\necho services up\n```\n\n```bash\necho second service up\n```\n\n\
+    ## Day 8: cutover\n\n```bash\necho cut over\n```\n";
+
+#[test]
+fn runbook_plan_asks_which_day_and_a_resumed_day_walks_that_day_only() {
+    let sb = Sandbox::new();
+    let plan = sb.runbook("plan.md", DAY_7_TWICE).display().to_string();
+    let mut term = spawn(&sb, &["run", &plan, "--plain"], &[]);
+    term.wait_for("This plan runs over days:");
+    answer(&mut term, "Which day? [Day 6]", "7");
+    answer(&mut term, "(empty: do not open):", "rehearsing Day 7 alone");
+    answer(&mut term, "(resumable):", "q");
+    term.wait_exit();
+    let (log, opened) = day_opened(&sb);
+    assert_eq!(opened["label"], "Day 7");
+    assert_eq!(opened["out_of_order_reason"], "rehearsing Day 7 alone");
+
+    let resumed = sb.run(&["resume", "--plain", "--yes"]);
+    assert_eq!(resumed.status.code(), Some(0), "{}", text(&resumed.stderr));
+    let said = text(&resumed.stdout);
+    assert!(said.contains("second service up"), "{said}");
+    assert!(
+        !said.contains("cut over") && !said.contains("databases up"),
+        "{said}"
+    );
+    assert_eq!(walked_steps(&log), ["2#1", "2#2"]);
+}
