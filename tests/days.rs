@@ -424,3 +424,33 @@ fn runbook_plan_asks_which_day_and_a_resumed_day_walks_that_day_only() {
     );
     assert_eq!(walked_steps(&log), ["2#1", "2#2"]);
 }
+
+#[test]
+fn a_plan_changed_since_the_day_before_is_questioned_and_a_plan_without_days_has_no_day() {
+    let sb = Sandbox::new();
+    let plan = sb.runbook("plan.md", THREE_DAYS).display().to_string();
+    completed(&sb, &["run", &plan, "--day", "6", "--plain", "--yes"]);
+    let changed = format!("{THREE_DAYS}\n## Notes\n\nA line added after Day 6.\n");
+    std::fs::write(&plan, changed).expect("change the plan");
+    let refused = sb.run(&["run", &plan, "--day", "7", "--plain", "--yes"]);
+    assert_eq!(refused.status.code(), Some(1));
+    let said = text(&refused.stderr);
+    assert!(
+        said.contains("the plan changed since Day 6 was completed"),
+        "{said}"
+    );
+
+    let flat = sb
+        .runbook("flat.md", "# Flat\n\n## Only\n\n```bash\ntrue\n```\n")
+        .display()
+        .to_string();
+    let no_days = sb.run(&["run", &flat, "--day", "7", "--plain", "--yes"]);
+    assert_eq!(no_days.status.code(), Some(2));
+    assert!(text(&no_days.stderr).contains("this plan has no days"));
+    let plain = sb.run(&["run", &flat, "--plain", "--yes"]);
+    assert_eq!(
+        plain.status.code(),
+        Some(0),
+        "a plan without days walks as before"
+    );
+}
