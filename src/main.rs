@@ -530,7 +530,13 @@ fn dispatch(command: Command, cx: &Context) -> i32 {
             output,
             ..
         } => with_dir(audit_dir, |dir| match (plan, session) {
-            (Some(plan), _) => export_plan(&plan, &format, &dir, search, output.as_deref()),
+            (Some(plan), _) => runbook::cli::plan_export::export_plan_to(
+                &plan,
+                &format,
+                &dir,
+                search,
+                output.as_deref(),
+            ),
             (None, Some(session)) => {
                 let options = export::ExportOptions { no_output };
                 export::export(&dir, &session, &format, output.as_deref(), options)
@@ -601,24 +607,6 @@ fn dispatch(command: Command, cx: &Context) -> i32 {
         }
         Command::Completions { .. } | Command::Man { .. } | Command::Init { .. } => 2,
         Command::Doctor => runbook::cli::doctor::doctor(&mut out),
-    }
-}
-
-/// `export --plan`: to stdout, or into `--output FILE`.
-fn export_plan(
-    plan: &str,
-    format: &str,
-    dir: &std::path::Path,
-    search: &SearchPath,
-    output: Option<&std::path::Path>,
-) -> i32 {
-    use runbook::cli::plan_export::export_plan as write_plan;
-    match output {
-        None => write_plan(plan, format, dir, search, &mut std::io::stdout().lock()),
-        Some(file) => match std::fs::File::create(file) {
-            Ok(mut f) => write_plan(plan, format, dir, search, &mut f),
-            Err(e) => runbook::cli::fail(format!("cannot write {}: {e}", file.display()), 1),
-        },
     }
 }
 

@@ -67,6 +67,33 @@ pub fn export_plan(
     }
 }
 
+/// `export --plan`: to stdout, or into `--output FILE` (readable by its owner only, like the logs).
+pub fn export_plan_to(
+    plan: &str,
+    format: &str,
+    dir: &Path,
+    search: &SearchPath,
+    output: Option<&Path>,
+) -> i32 {
+    match output {
+        None => export_plan(plan, format, dir, search, &mut std::io::stdout().lock()),
+        Some(file) => match owner_only(file) {
+            Ok(mut f) => export_plan(plan, format, dir, search, &mut f),
+            Err(e) => super::fail(format!("cannot write {}: {e}", file.display()), 1),
+        },
+    }
+}
+
+fn owner_only(file: &Path) -> std::io::Result<std::fs::File> {
+    use std::os::unix::fs::OpenOptionsExt;
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(file)
+}
+
 fn tell(session: &DaySession) -> Told<'_> {
     let verified = match verify(&session.path) {
         Ok(VerifyReport::Ok { events, .. }) => Ok(events),
