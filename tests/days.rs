@@ -389,7 +389,7 @@ fn the_full_screen_title_bar_shows_the_day_and_the_day_before() {
         screen
             .lines()
             .next()
-            .is_some_and(|title| title.contains("Day 7 (2 of 3) · Day 6 ✓ ana 20"))
+            .is_some_and(|title| title.contains("Day 7 of 6–8 · Day 6 ✓ ana 20"))
     });
     term.wait_for("end the session");
     term.send("q");

@@ -64,6 +64,7 @@ pub fn open_day(
             label: day.label.clone(),
             index: day.index,
             days: days.days.len(),
+            span: span(&days),
             preflight,
             previous,
             out_of_order_reason,
@@ -71,6 +72,21 @@ pub fn open_day(
             early_reason,
         },
     }))
+}
+
+/// `6–8` for `Day 6`, `Day 7`, `Day 8`: the numbers when every label is one word and a number.
+fn span(days: &Days) -> Option<String> {
+    let parts: Vec<(&str, &str)> = days
+        .days
+        .iter()
+        .map(|d| d.label.split_once(' '))
+        .collect::<Option<_>>()?;
+    let (unit, first) = *parts.first()?;
+    let (_, last) = *parts.last()?;
+    let uniform = parts
+        .iter()
+        .all(|(u, n)| *u == unit && n.chars().all(|c| c.is_ascii_digit() || c == '-'));
+    uniform.then(|| format!("{first}–{last}"))
 }
 
 /// The first day whose latest session is not completed.

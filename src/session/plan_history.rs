@@ -18,6 +18,9 @@ pub struct DayOpened {
     /// 1-based, of `days`.
     pub index: usize,
     pub days: usize,
+    /// `6–8` when every day is `Day N` (or `Week N`, `Stage N`): how the title bar names the plan.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub span: Option<String>,
     /// The plan's preflight sections were walked with this day.
     pub preflight: bool,
     /// The day before and its latest session, as they stood when this day opened.
@@ -234,7 +237,10 @@ pub fn describe(day: &DayOpened) -> String {
 
 /// The title bar's strip: `Day 7 (2 of 3) · Day 6 ✓ ana 2026-11-21`.
 pub fn strip(day: &DayOpened) -> String {
-    let mut text = format!("{} ({} of {})", day.label, day.index, day.days);
+    let mut text = match &day.span {
+        Some(span) => format!("{} of {span}", day.label),
+        None => format!("{} ({} of {})", day.label, day.index, day.days),
+    };
     if let Some(previous) = &day.previous {
         let mark = match previous.status.as_str() {
             "completed" if previous.concern.is_none() => "✓",
