@@ -46,9 +46,21 @@ pub fn load(target: &str, search: &SearchPath) -> Result<Runbook, String> {
     crate::doc::load_bytes(&bytes, &path).map_err(|e| e.to_string())
 }
 
+/// The plan's title with its parameters' defaults filled in (secret ones left as written).
+pub fn shown_title(runbook: &Runbook) -> String {
+    let defaults = runbook
+        .meta
+        .params
+        .iter()
+        .filter(|p| !runbook.meta.param_is_secret(p))
+        .filter_map(|p| Some((p.name.clone(), p.default.clone()?)))
+        .collect();
+    crate::session::params::interpolate(&runbook.title, &defaults)
+}
+
 /// The table `runbook plan` prints.
 pub fn plan_table(runbook: &Runbook, days: &Days, sessions: &[DaySession]) -> String {
-    let mut out = format!("{}\n{}\n", runbook.title, runbook.path.display());
+    let mut out = format!("{}\n{}\n", shown_title(runbook), runbook.path.display());
     if days.is_empty() {
         out.push_str("this plan has no days: `runbook run` walks it in one session\n");
         return out;
@@ -161,7 +173,7 @@ pub fn plan_document(
         .collect();
     json!({
         "schema": crate::doc::json::SCHEMA,
-        "title": runbook.title,
+        "title": shown_title(runbook),
         "path": runbook.path.display().to_string(),
         "days": days,
     })

@@ -150,7 +150,7 @@ fn verdict(told: &Told) -> String {
 fn timeline_md(runbook: &Runbook, days: &Days, told: &[Told]) -> String {
     let mut md = format!(
         "# {} — the plan across days\n\n`{}` · {} days\n",
-        runbook.title,
+        super::plan::shown_title(runbook),
         runbook.path.display(),
         days.days.len()
     );
