@@ -211,29 +211,8 @@ fn confirm_out_of_order(
 
 /// A resumed day's session walks the same day again: the plan reduced as when it opened.
 pub fn reopened_day(runbook: Runbook, session: &Path) -> Runbook {
-    let Ok(recorded) = crate::session::setup::read_log(session) else {
-        return runbook;
-    };
-    let opened = recorded.events.iter().find_map(|e| {
-        if let crate::session::event::Body::DayOpened(day) = &e.body {
-            Some(day.clone())
-        } else {
-            None
-        }
-    });
-    let Some(opened) = opened else {
-        return runbook;
-    };
-    let days = plan_days(&runbook);
-    match days.days.iter().position(|d| d.label == opened.label) {
-        Some(index) => day_walk(
-            &runbook,
-            &days,
-            index,
-            Including {
-                preflight: opened.preflight,
-            },
-        ),
-        None => runbook,
+    match crate::session::setup::read_log(session) {
+        Ok(recorded) => crate::session::recorded::the_day_walked(runbook, &recorded.events),
+        Err(_) => runbook,
     }
 }

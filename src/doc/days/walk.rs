@@ -19,6 +19,16 @@ pub fn day_walk(runbook: &Runbook, days: &Days, day: usize, including: Including
     out
 }
 
+/// The walk of the day labelled `label`, as a session recorded it; the whole plan when
+/// the plan no longer has that day.
+pub fn recorded_day(runbook: Runbook, label: &str, preflight: bool) -> Runbook {
+    let days = super::plan_days(&runbook);
+    match days.days.iter().position(|d| d.label == label) {
+        Some(index) => day_walk(&runbook, &days, index, Including { preflight }),
+        None => runbook,
+    }
+}
+
 fn prune(
     list: &mut [Section],
     path: &mut Vec<usize>,
