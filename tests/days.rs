@@ -454,3 +454,44 @@ fn a_plan_changed_since_the_day_before_is_questioned_and_a_plan_without_days_has
         "a plan without days walks as before"
     );
 }
+
+#[test]
+fn show_json_gives_each_section_its_day() {
+    let sb = Sandbox::new();
+    let plan = seed(&sb, "000");
+    let out = sb.run(&["show", &plan, "--json"]);
+    let doc: Value = serde_json::from_slice(&out.stdout).expect("json");
+    let labels: Vec<&str> = doc["days"]
+        .as_array()
+        .expect("days")
+        .iter()
+        .filter_map(|d| d["label"].as_str())
+        .collect();
+    assert_eq!(labels, ["Day 6", "Day 7", "Day 8"]);
+    let deployment = &doc["sections"][2];
+    assert_eq!(
+        deployment["sections"][1]["title"],
+        "Phase B: Services (Day 7)"
+    );
+    assert_eq!(
+        deployment["sections"][1]["day"],
+        serde_json::json!({"label": "Day 7", "index": 2, "not_before": null})
+    );
+    assert_eq!(
+        doc["sections"][0]["day"],
+        Value::Null,
+        "the preflight belongs to no day"
+    );
+    assert_eq!(doc["sections"][3]["role"], "rollback");
+    assert_eq!(
+        doc["sections"][3]["day"],
+        Value::Null,
+        "rollback belongs to every day"
+    );
+
+    let staged = seed(&sb, "003");
+    let out = sb.run(&["show", &staged, "--json"]);
+    let doc: Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(doc["days"][1]["not_before"], "2026-01-09T09:00:00Z");
+    assert_eq!(doc["days"][5]["title"], "Go-Live Declaration");
+}

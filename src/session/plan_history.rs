@@ -258,3 +258,67 @@ pub fn strip(day: &DayOpened) -> String {
     }
     text
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::session::event::Event;
+
+    fn opened(previous: Option<PreviousDay>) -> DayOpened {
+        DayOpened {
+            plan: "/plans/p.md".into(),
+            plan_sha256: "ab".into(),
+            label: "Day 7".into(),
+            index: 2,
+            days: 3,
+            span: Some("6–8".into()),
+            preflight: false,
+            previous,
+            out_of_order_reason: None,
+            not_before: None,
+            early_reason: None,
+        }
+    }
+
+    #[test]
+    fn the_strip_names_the_day_and_how_the_day_before_went() {
+        let at =
+            DateTime::parse_from_rfc3339("2026-11-21T17:02:00Z").map(|t| t.with_timezone(&Utc));
+        let done = PreviousDay {
+            label: "Day 6".into(),
+            session: Some("p-1".into()),
+            status: "completed".into(),
+            concern: None,
+            operator: Some("ana".into()),
+            at: at.ok(),
+        };
+        assert_eq!(
+            strip(&opened(Some(done.clone()))),
+            "Day 7 of 6–8 · Day 6 ✓ ana 2026-11-21"
+        );
+        let failed = PreviousDay {
+            status: "failed".into(),
+            concern: Some("Day 6 was not completed".into()),
+            ..done
+        };
+        assert_eq!(
+            strip(&opened(Some(failed))),
+            "Day 7 of 6–8 · Day 6 failed ana 2026-11-21"
+        );
+        let first = DayOpened {
+            span: None,
+            ..opened(None)
+        };
+        assert_eq!(strip(&first), "Day 7 (2 of 3)");
+        assert!(describe(&first).starts_with("day opened: Day 7 (2 of 3)"));
+    }
+
+    #[test]
+    fn the_event_reads_back_as_written() {
+        let event = Event::new(None, Body::DayOpened(Box::new(opened(None))));
+        let (kind, data) = event.kind_and_data();
+        assert_eq!(kind, "day_opened");
+        assert_eq!(data["label"], "Day 7");
+        assert_eq!(Event::from_record(&kind, None, &data), Some(event));
+    }
+}
