@@ -270,6 +270,11 @@ struct RunFlags {
     /// Sign a sign-off role by name under --yes (repeatable).
     #[arg(long = "signoff", value_name = "ROLE=NAME")]
     signoffs: Vec<String>,
+    /// The option that applies at a choice of the runbook (repeatable): its title, or the
+    /// start of it, case-insensitive; `none` where a choice is a condition that does not
+    /// apply. Under --yes a choice without one stops the walk (resumable).
+    #[arg(long = "choose", value_name = "TITLE")]
+    choose: Vec<String>,
     /// Under --yes, how long a sign-off gate waits for followers' `runbook sign` (default 5m).
     #[arg(long, value_name = "DURATION")]
     signoff_timeout: Option<String>,
@@ -318,6 +323,7 @@ impl RunFlags {
             skip_waits: self.skip_waits,
             run_proposed: self.run_proposed,
             signoffs: self.signoffs.clone(),
+            choose: self.choose.clone(),
             signoff_timeout: Some(settings.signoff_timeout.value.clone()),
             audit_dir: settings.audit_dir.value.clone(),
             section: self.section.clone(),

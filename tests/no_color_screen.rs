@@ -50,6 +50,7 @@ fn events() -> Vec<Event> {
             auto: false,
             dry_run: false,
             proposed: false,
+            on_demand: false,
         }),
         step(Body::Output {
             stream: Stream::Stdout,

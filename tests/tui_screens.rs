@@ -91,6 +91,7 @@ fn started(step: &str) -> Event {
             auto: false,
             dry_run: false,
             proposed: false,
+            on_demand: false,
         },
     )
 }

@@ -37,6 +37,8 @@ pub struct RunArgs {
     /// `--run-proposed`: under `--yes`, proposed steps run too.
     pub run_proposed: bool,
     pub signoffs: Vec<String>,
+    /// `--choose TITLE`: the options that apply at the runbook's choices.
+    pub choose: Vec<String>,
     /// Under `--yes`, how long a sign-off gate waits for followers (`5m` when not given).
     pub signoff_timeout: Option<String>,
     pub audit_dir: Option<PathBuf>,
@@ -91,6 +93,7 @@ fn walk_options(args: &RunArgs) -> Result<Policy, String> {
         } else {
             Pace::Continuous
         },
+        choose: args.choose.clone(),
     })
 }
 
@@ -123,6 +126,12 @@ fn load(target: &str, search: &SearchPath) -> Result<(Runbook, Vec<u8>), String>
     let runbook = crate::doc::load_bytes(&bytes, &path).map_err(|e| e.to_string())?;
     crate::fleet::refuse_remote_steps(&runbook)?;
     Ok((runbook, bytes))
+}
+
+/// Every `--choose` names an option of the runbook (exit 2 with the options otherwise).
+fn check_choose(runbook: &Runbook, args: &RunArgs) -> Result<(), String> {
+    use crate::session::choices;
+    choices::check_choose(&choices::of(runbook), &args.choose)
 }
 
 fn dialogue() -> Result<Dialogue, String> {
@@ -187,6 +196,9 @@ pub fn run(target: &str, args: &RunArgs, search: &SearchPath) -> i32 {
         Ok(loaded) => loaded,
         Err(e) => return fail(e.trim_end(), EXIT_INVALID),
     };
+    if let Err(e) = check_choose(&runbook, args) {
+        return fail(e, EXIT_INVALID);
+    }
     let (driver, opts, mut d) = match (driver(args), walk_options(args), dialogue()) {
         (Ok(driver), Ok(opts), Ok(d)) => (driver, opts, d),
         (Err(e), ..) | (_, Err(e), _) | (.., Err(e)) => return fail(e, EXIT_INVALID),
@@ -337,6 +349,13 @@ fn start_section(engine: &mut Engine, section: Option<&str>) -> Option<i32> {
         number.join(".") == wanted || r.section.title.to_lowercase().contains(&wanted)
     });
     match found {
+        Some(index) if engine.refs[index].reference => Some(fail(
+            format!(
+                "section `{wanted}` is reference material: the walk never starts there \
+                 (the full screen's o runs a reference step on demand)"
+            ),
+            EXIT_INVALID,
+        )),
         Some(index) => {
             let _ = engine.jump(index);
             None
@@ -469,8 +488,12 @@ fn resume_with(session: &std::path::Path, args: &RunArgs, driver: Driver, d: &mu
         Ok(plan) => plan,
         Err(e) => return fail(e, EXIT_INVALID),
     };
-    let header = match setup::read_log(session) {
-        Ok(recorded) => recorded.header,
+    let (header, events) = match setup::read_log(session) {
+        Ok(recorded) => (recorded.header, recorded.events),
+        Err(e) => return fail(e, EXIT_INVALID),
+    };
+    let opts = match keep_dry_run(opts, &events, d) {
+        Ok(opts) => opts,
         Err(e) => return fail(e, EXIT_INVALID),
     };
     let runbook_path = PathBuf::from(&header.runbook.path);
@@ -499,6 +522,9 @@ fn resume_with(session: &std::path::Path, args: &RunArgs, driver: Driver, d: &mu
         Ok(rb) => super::day_open::reopened_day(rb, session),
         Err(e) => return fail(e, EXIT_INVALID),
     };
+    if let Err(e) = check_choose(&runbook, args) {
+        return fail(e, EXIT_INVALID);
+    }
     let reopened = match setup::reopen(session, &runbook, &driver) {
         Ok(r) => r,
         Err(e @ setup::SetupError::Locked(_)) => return fail(e, EXIT_INVALID),
@@ -567,6 +593,34 @@ fn resume_with(session: &std::path::Path, args: &RunArgs, driver: Driver, d: &mu
     let code = finish(&mut engine, d, &driving, &driver.operator);
     drop(reopened.lock);
     code
+}
+
+/// A session keeps the mode it started in: a dry run resumes as a dry run (it never turns
+/// live because `--dry-run` was not repeated), and a live session is not finished as a
+/// rehearsal.
+fn keep_dry_run(
+    mut opts: Policy,
+    events: &[crate::session::event::Event],
+    d: &mut Dialogue,
+) -> Result<Policy, String> {
+    let started_dry = events.iter().find_map(|event| match &event.body {
+        crate::session::event::Body::SessionStarted { dry_run, .. } => Some(*dry_run),
+        _ => None,
+    });
+    match (started_dry, opts.dry_run) {
+        (Some(true), false) => {
+            d.say("this session is a dry run: it resumes as one (nothing runs)");
+            opts.dry_run = true;
+        }
+        (Some(false), true) => {
+            return Err(
+                "this session ran live: --dry-run cannot finish it (start a new session to rehearse)"
+                    .to_string(),
+            );
+        }
+        _ => {}
+    }
+    Ok(opts)
 }
 
 /// Exports recorded before the interruption carry over (masked secrets cannot be restored).

@@ -118,7 +118,9 @@ impl Cast<'_> {
             Body::StepFinished { ok: true, .. } => GREEN,
             Body::StepFinished { .. } | Body::StepTimedOut { .. } => RED,
             Body::RollbackEntered { .. } | Body::RollbackPrompted { .. } => ALARM,
-            Body::GateDecided { .. } | Body::SessionEnded { .. } => BOLD,
+            Body::GateDecided { .. } | Body::SessionEnded { .. } | Body::OptionChosen { .. } => {
+                BOLD
+            }
             Body::Signed { .. } | Body::Note { .. } | Body::StepSkipped { .. } => YELLOW,
             Body::SessionStarted { .. }
             | Body::SessionResumed { .. }
@@ -179,6 +181,7 @@ impl Cast<'_> {
             | Body::DriverChanged { .. }
             | Body::PlaceholderFilled { .. }
             | Body::WarningsAcknowledged { .. }
+            | Body::OptionChosen { .. }
             | Body::ChainSigned { .. }
             | Body::SigningFailed { .. }
             | Body::AnchorFailed { .. }
@@ -294,6 +297,10 @@ fn marker(session: &Session, stamped: &Stamped, opened: bool) -> Option<String> 
             Some(format!("{}: {}", session.step_title(step), decision.word()))
         }
         Body::RollbackEntered { reason } => Some(format!("ROLLBACK: {reason}")),
+        Body::OptionChosen { title, option, .. } => Some(format!(
+            "chosen at {title}: {}",
+            option.as_deref().unwrap_or("none of these")
+        )),
         Body::RollbackPrompted { reason, .. } => Some(format!("rollback suggested: {reason}")),
         Body::SessionResumed { operator, .. } => Some(format!("resumed by {operator}")),
         Body::SessionEnded { outcome, .. } => Some(format!("end: {}", outcome.word())),

@@ -39,12 +39,13 @@ pub(crate) fn describe(body: &Body) -> Option<String> {
             auto,
             dry_run,
             proposed,
+            on_demand,
             ..
         } => {
-            let how = if *dry_run {
-                "walked, not run (--dry-run)"
-            } else {
-                "started"
+            let how = match (*dry_run, *on_demand) {
+                (true, _) => "walked, not run (--dry-run)",
+                (false, true) => "started on demand (reference step, off the forward path)",
+                (false, false) => "started",
             };
             let what = if *proposed { "proposed command: " } else { "" };
             let who = if *proposed && *auto {
@@ -130,6 +131,13 @@ pub(crate) fn describe(body: &Body) -> Option<String> {
             crate::session::kinds::plural(warnings.len(), "warning"),
             by(*auto)
         ),
+        Body::OptionChosen {
+            title,
+            option,
+            not_chosen,
+            via,
+            ..
+        } => crate::session::choices::told(title, option.as_deref(), not_chosen, via),
         Body::ChainSigned { .. } | Body::SigningFailed { .. } | Body::AnchorFailed { .. } => {
             crate::session::proof::describe(body)?
         }

@@ -78,6 +78,7 @@ impl Facts {
             | Body::DriverChanged { .. }
             | Body::PlaceholderFilled { .. }
             | Body::WarningsAcknowledged { .. }
+            | Body::OptionChosen { .. }
             | Body::ChainSigned { .. }
             | Body::SigningFailed { .. }
             | Body::AnchorFailed { .. }
@@ -219,6 +220,7 @@ fn section_title(body: &Body) -> Option<String> {
         | Body::DriverChanged { .. }
         | Body::PlaceholderFilled { .. }
         | Body::WarningsAcknowledged { .. }
+        | Body::OptionChosen { .. }
         | Body::ChainSigned { .. }
         | Body::SigningFailed { .. }
         | Body::AnchorFailed { .. }
@@ -350,6 +352,7 @@ fn write_steps(out: &mut dyn Write, session: &Session) -> std::io::Result<()> {
     for step in &session.state.steps {
         let (section, kind) = match session.step(&step.id) {
             Some(info) if info.rollback => (format!("{} (rollback)", info.section), info.kind),
+            Some(info) if step.reference => (format!("{} (reference)", info.section), info.kind),
             Some(info) => (info.section.clone(), info.kind),
             None => (String::new(), step.kind.word()),
         };
@@ -377,12 +380,14 @@ fn attempts(attempts: u32) -> String {
 fn status(step: &StepState) -> String {
     let word = match step.status {
         Status::Failed | Status::TimedOut | Status::NoGo => format!("**{}**", step.status.word()),
+        Status::Pending if step.reference => "reference, not run".to_string(),
         Status::Pending
         | Status::Running
         | Status::Done
         | Status::Skipped
         | Status::Cancelled
-        | Status::Interrupted => step.status.word().to_string(),
+        | Status::Interrupted
+        | Status::NotChosen => step.status.word().to_string(),
     };
     let decision = match step.decision {
         Some(d) if step.status != Status::NoGo => format!(" ({})", d.word()),

@@ -79,6 +79,7 @@ impl Log {
             auto: true,
             dry_run: false,
             proposed: false,
+            on_demand: false,
         };
         self.add(Some(step), body);
     }

@@ -59,6 +59,7 @@ impl Walk<'_, '_> {
             Prompt::Signoff { index, role } => self.ask_signer(*index, role.as_ref(), &asked),
             Prompt::Failed { index, .. } => self.ask_failed(*index, &asked),
             Prompt::Rollback { reason } => self.ask_rollback(reason, &asked),
+            Prompt::Choose { choice, .. } => self.ask_choice(*choice, &asked),
             // The line dialogue goes ahead with these at once; the full screen waits for Enter.
             Prompt::Note { index } => {
                 self.command(Command::MarkDone {

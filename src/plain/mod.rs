@@ -2,6 +2,7 @@
 //! scripts, CI and dumb terminals. The conductor decides; this only prints and asks.
 
 mod ask;
+mod choose;
 pub mod dialogue;
 pub mod input;
 pub mod printer;

@@ -111,6 +111,16 @@ fn tell_event(w: &mut Walk, event: &Event) {
             w.d.say(&format!("  !! ROLLBACK SUGGESTED — {reason}"));
         }
         Body::StepSkipped { reason } => w.d.say(&format!("  ↷ {id} skipped: {reason}")),
+        Body::OptionChosen {
+            title,
+            option,
+            not_chosen,
+            via,
+            ..
+        } => {
+            let told = crate::session::choices::told(title, option.as_deref(), not_chosen, via);
+            w.d.say(&format!("  ◇ {told}"));
+        }
         Body::PlaceholderFilled {
             placeholder,
             env,

@@ -230,6 +230,7 @@ fn marks_of(
         | Body::DriverChanged { .. }
         | Body::PlaceholderFilled { .. }
         | Body::WarningsAcknowledged { .. }
+        | Body::OptionChosen { .. }
         | Body::ChainSigned { .. }
         | Body::SigningFailed { .. }
         | Body::AnchorFailed { .. }

@@ -15,6 +15,7 @@ fn status_word(status: Status) -> &'static str {
         Status::Cancelled => "cancelled",
         Status::Interrupted => "interrupted",
         Status::NoGo => "no_go",
+        Status::NotChosen => "not_chosen",
     }
 }
 
@@ -34,6 +35,7 @@ pub fn state_json(state: &SessionState) -> Value {
                 "id": s.id,
                 "kind": s.kind.word(),
                 "rollback": s.rollback,
+                "reference": s.reference,
                 "status": status_word(s.status),
                 "attempts": s.attempts,
                 "exit_code": s.exit_code,
@@ -65,8 +67,33 @@ pub fn state_json(state: &SessionState) -> Value {
         "env_unset": state.env_unset,
         "cwd": state.cwd,
         "notes": state.session_notes,
+        "choices": choices_json(state),
         "steps": steps,
     })
+}
+
+/// Each choice with its options and what was chosen (`null` until answered, `"none of
+/// these"` for a condition that did not apply).
+fn choices_json(state: &SessionState) -> Value {
+    use crate::session::choices::Chosen;
+    let choices: Vec<Value> = state
+        .choices
+        .iter()
+        .zip(&state.chosen)
+        .map(|(choice, chosen)| {
+            let chosen = chosen.map(|c| match c {
+                Chosen::Option(n) => choice.options.get(n).map_or("", |o| o.title.as_str()),
+                Chosen::NoneOfThese => "none of these",
+            });
+            json!({
+                "id": choice.id,
+                "title": choice.title,
+                "options": choice.options.iter().map(|o| o.title.as_str()).collect::<Vec<_>>(),
+                "chosen": chosen,
+            })
+        })
+        .collect();
+    Value::Array(choices)
 }
 
 /// Closing lines for `--plain`: how it ended and how each step stands.

@@ -57,6 +57,10 @@ pub enum Body {
         /// operator's own confirmation or `--run-proposed`.
         #[serde(default, skip_serializing_if = "is_false")]
         proposed: bool,
+        /// A reference step (FAQ, troubleshooting) the operator ran on demand, off the
+        /// forward path.
+        #[serde(default, skip_serializing_if = "is_false")]
+        on_demand: bool,
     },
     Output {
         stream: Stream,
@@ -199,6 +203,16 @@ pub enum Body {
     WarningsAcknowledged {
         warnings: Vec<String>,
         auto: bool,
+    },
+    /// Which option of a choice applies (`option: None`: none of these, for a condition);
+    /// the steps of the others are not chosen and never run. `choice` is the section's
+    /// number; `via` is `operator` or `--choose`.
+    OptionChosen {
+        choice: String,
+        title: String,
+        option: Option<String>,
+        not_chosen: Vec<String>,
+        via: String,
     },
     /// The chain head `(signed_seq, signed_hash)` signed with the operator's SSH key: SSHSIG,
     /// namespace `runbook-audit`, over `runbook-audit v1 <session-id> <seq> <hash>\n` (crate::session::proof).

@@ -80,6 +80,11 @@ pub enum Command {
     },
     /// The operator has read the loader's warnings.
     AcknowledgeWarnings,
+    /// Which option applies at choice `choice` (its place in the session's choices).
+    Choose {
+        choice: usize,
+        chosen: super::choices::Chosen,
+    },
     /// Stop the running step (its whole process group).
     Cancel,
     /// Quit; the session stays resumable.

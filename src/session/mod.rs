@@ -4,6 +4,7 @@
 // A new event kind or status must be handled wherever events are read: no `_ =>` on enums.
 #![deny(clippy::wildcard_enum_match_arm)]
 
+pub mod choices;
 pub mod clock;
 pub mod conductor;
 pub mod engine;

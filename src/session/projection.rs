@@ -271,6 +271,7 @@ impl Projection {
             | Body::SignoffRejected { .. }
             | Body::PlaceholderFilled { .. }
             | Body::WarningsAcknowledged { .. }
+            | Body::OptionChosen { .. }
             | Body::ChainSigned { .. }
             | Body::SigningFailed { .. }
             | Body::AnchorFailed { .. }

@@ -18,11 +18,13 @@ pub enum Status {
     Cancelled,
     Interrupted,
     NoGo,
+    /// An option of a choice that was not chosen: its steps never run.
+    NotChosen,
 }
 
 impl Status {
     /// Every status, in the order a summary lists them.
-    pub const ALL: [Status; 9] = [
+    pub const ALL: [Status; 10] = [
         Status::Done,
         Status::Failed,
         Status::Skipped,
@@ -32,6 +34,7 @@ impl Status {
         Status::NoGo,
         Status::Running,
         Status::Pending,
+        Status::NotChosen,
     ];
 
     /// The status in words, e.g. `timed out`, `not reached`.
@@ -46,6 +49,7 @@ impl Status {
             Status::Cancelled => "cancelled",
             Status::Interrupted => "interrupted",
             Status::NoGo => "NO-GO",
+            Status::NotChosen => "not chosen",
         }
     }
 
@@ -94,6 +98,8 @@ pub struct StepState {
     pub id: String,
     pub kind: Kind,
     pub rollback: bool,
+    /// Reference material (FAQ, troubleshooting): never on the walk, run only on demand.
+    pub reference: bool,
     pub status: Status,
     pub attempts: u32,
     pub exit_code: Option<i32>,
@@ -150,6 +156,9 @@ pub struct SessionState {
     pub warnings_acknowledged: bool,
     /// The day of a plan this session walks, as the title bar shows it (PRODUCT.md §1.5).
     pub day_strip: Option<String>,
+    /// The runbook's choices, and what was chosen at each (same order).
+    pub choices: Vec<super::choices::Choice>,
+    pub chosen: Vec<Option<super::choices::Chosen>>,
 }
 
 /// A placeholder's value as the log holds it.
@@ -171,6 +180,7 @@ impl SessionState {
                 id: r.id(),
                 kind: Kind::of(&r.step.kind),
                 rollback: r.rollback,
+                reference: r.reference,
                 status: Status::Pending,
                 attempts: 0,
                 exit_code: None,
@@ -213,7 +223,10 @@ impl SessionState {
             warnings: runbook.warnings.len(),
             warnings_acknowledged: false,
             day_strip: None,
+            choices: super::choices::of(runbook),
+            chosen: Vec::new(),
         };
+        state.chosen = vec![None; state.choices.len()];
         state.cursor = state.first_in_region();
         state
     }
@@ -236,7 +249,9 @@ impl SessionState {
                 Status::Skipped => "skipped",
                 Status::Failed | Status::TimedOut | Status::Cancelled | Status::NoGo => "failed",
                 Status::Interrupted | Status::Running => "interrupted",
+                Status::Pending if step.reference => "reference, not run",
                 Status::Pending => "not reached",
+                Status::NotChosen => "not chosen",
             };
             *counts.entry(word).or_default() += 1;
         }
@@ -287,11 +302,15 @@ impl SessionState {
 
     fn next_in_region_from(&self, from: usize) -> usize {
         (from..self.steps.len())
-            .find(|&i| self.steps[i].rollback == self.in_rollback)
+            .find(|&i| self.on_walk(i))
             .unwrap_or(self.steps.len())
     }
 
     fn advance_past(&mut self, index: usize) {
+        // A reference step run on demand leaves the walk where it was.
+        if self.steps.get(index).is_some_and(|s| s.reference) {
+            return;
+        }
         self.cursor = self.next_in_region_from(index + 1);
     }
 
@@ -360,6 +379,9 @@ impl SessionState {
                     self.cwd.clone_from(cwd);
                 }
             }
+            (Body::OptionChosen { choice, option, .. }, _) => {
+                self.choose(choice, option.as_deref());
+            }
             (Body::HealthChanged { check, to, .. }, _) => {
                 self.health.insert(check.clone(), *to);
             }
@@ -411,7 +433,9 @@ impl SessionState {
                 step.exit_code = None;
                 step.reason = None;
                 self.running = Some(i);
-                self.cursor = i;
+                if !step.reference {
+                    self.cursor = i;
+                }
             }
             Body::Output { stream, bytes } => step.tail.push(*stream, bytes.as_slice()),
             Body::StepFinished {
@@ -494,7 +518,10 @@ impl SessionState {
                 }
             }
             Body::Note { text } => step.notes.push(text.clone()),
-            Body::Jumped { .. } => self.cursor = i,
+            Body::Jumped { .. } if !step.reference && step.status != Status::NotChosen => {
+                self.cursor = i;
+            }
+            Body::Jumped { .. } => {}
             // Session-wide events are folded by `apply`.
             Body::SessionStarted { .. }
             | Body::SessionResumed { .. }
@@ -509,6 +536,7 @@ impl SessionState {
             | Body::DriverChanged { .. }
             | Body::PlaceholderFilled { .. }
             | Body::WarningsAcknowledged { .. }
+            | Body::OptionChosen { .. }
             | Body::ChainSigned { .. }
             | Body::SigningFailed { .. }
             | Body::AnchorFailed { .. }
@@ -516,6 +544,9 @@ impl SessionState {
         }
     }
 }
+
+#[path = "state_choices.rs"]
+mod choices;
 
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]

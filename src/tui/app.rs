@@ -155,6 +155,7 @@ fn normal_key(app: &mut App, key: KeyEvent, ctx: &Ctx) -> Vec<Effect> {
         KeyCode::Char('r') => return retry(app, ctx),
         KeyCode::Char('e') => return end_wait(app, ctx),
         KeyCode::Char('x') if ctx.running => app.dialog = Some(Dialog::CancelRun),
+        KeyCode::Char('o') => return super::reference::run_on_demand(app, ctx),
         _ => {}
     }
     Vec::new()
@@ -216,6 +217,8 @@ fn rollback_prompt_key(
 fn jump(app: &mut App, ctx: &Ctx) {
     if ctx.running {
         app.message = Some("a step is running; jump when it has finished".into());
+    } else if let Some(why) = super::reference::off_the_walk(ctx, app.selected) {
+        app.message = Some(why);
     } else if ctx
         .state
         .steps
@@ -305,6 +308,12 @@ fn act(app: &mut App, ctx: &Ctx) -> Vec<Effect> {
                 index,
                 placeholder,
                 text: String::new(),
+            })
+        }
+        Prompt::Choose { choice, .. } => {
+            app.dialog = Some(Dialog::Choose {
+                slot: choice,
+                selected: 0,
             })
         }
         Prompt::Rollback { .. } | Prompt::Warnings => {}

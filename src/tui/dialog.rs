@@ -79,6 +79,11 @@ pub enum Dialog {
     Warnings {
         scroll: u16,
     },
+    /// Which option of a choice applies (`slot` in the session's choices); opens by itself.
+    Choose {
+        slot: usize,
+        selected: usize,
+    },
 }
 
 impl Dialog {
@@ -108,7 +113,7 @@ impl Dialog {
 pub fn dialog_key(app: &mut App, dialog: Dialog, key: KeyEvent, ctx: &Ctx) -> Vec<Effect> {
     if key.code == KeyCode::Esc {
         // The warnings are acknowledged before the first step: Esc does not close them.
-        if let Dialog::Warnings { .. } = dialog {
+        if let Dialog::Warnings { .. } | Dialog::Choose { .. } = dialog {
             app.dialog = Some(dialog);
         }
         return Vec::new();
@@ -146,6 +151,9 @@ pub fn dialog_key(app: &mut App, dialog: Dialog, key: KeyEvent, ctx: &Ctx) -> Ve
         } => super::proposed::placeholder_key(app, key, index, placeholder, text),
         Dialog::Warnings { scroll } => {
             super::proposed::warnings_key(app, key, scroll, ctx.state.warnings)
+        }
+        Dialog::Choose { slot, selected } => {
+            super::choice_dialog::choice_key(app, key, ctx, slot, selected)
         }
     }
 }

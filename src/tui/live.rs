@@ -154,6 +154,16 @@ impl Live<'_, '_> {
                     self.changed = true;
                 }
             }
+            // A choice asks the operator, autopilot or not: the dialog opens by itself.
+            Next::Ask(Prompt::Choose { choice, .. }) => {
+                if app.dialog.is_none() {
+                    app.dialog = Some(Dialog::Choose {
+                        slot: choice,
+                        selected: 0,
+                    });
+                    self.changed = true;
+                }
+            }
             Next::Ask(prompt) if self.engine.policy.autopilot() => {
                 let id = prompt
                     .step()

@@ -2,6 +2,7 @@
 
 pub mod app;
 pub mod browse;
+mod choice_dialog;
 pub mod colour;
 mod countersign;
 pub mod dialog;
@@ -10,6 +11,7 @@ pub mod keys;
 pub mod live;
 pub mod markdown;
 mod proposed;
+mod reference;
 pub mod terminal;
 mod tty;
 pub mod view;

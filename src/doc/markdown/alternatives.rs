@@ -122,6 +122,12 @@ fn form_of(title: &str) -> Option<Form> {
     is_platform(title).then_some(Form::Platform)
 }
 
+/// A heading that says when its section applies ("If you use Patroni", "When using
+/// systemd"): a choice of such sections may also be "none of these".
+pub fn is_condition(title: &str) -> bool {
+    form_of(title) == Some(Form::Conditional)
+}
+
 /// Only platform names, once parentheses are dropped: "AWS (ECS/EKS)", "macOS", "Debian or Ubuntu".
 fn is_platform(title: &str) -> bool {
     let mut outside = String::new();

@@ -1,6 +1,7 @@
 //! The Markdown syntax of runbooks, on pulldown-cmark (CommonMark + GFM task lists and tables).
 
 mod alternatives;
+pub use alternatives::is_condition;
 mod attrs;
 pub mod blocks;
 mod builder;

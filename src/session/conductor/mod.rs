@@ -12,8 +12,8 @@
 //!
 //! What happens at a step is its kind's business ([`crate::session::kinds`]); the
 //! order of precedence is here: a running step first, then an open rollback prompt,
-//! then the loader's warnings (acknowledged once, before the first step), then the end
-//! of the walk, then the step at the cursor.
+//! then the loader's warnings (acknowledged once, before the first step), then a choice
+//! nobody answered at the cursor, then the end of the walk, then the step at the cursor.
 
 mod policy;
 mod prompt;
@@ -21,6 +21,7 @@ mod prompt;
 pub use policy::{Pace, Policy};
 pub use prompt::{Prompt, Stop};
 
+use super::choices::Chosen;
 use super::clock::Now;
 use super::event::{Decision, Outcome};
 use super::health_board::HealthBoard;
@@ -84,6 +85,11 @@ pub enum Act {
     },
     /// `--plain --yes`: the loader's warnings were printed; recorded as acknowledged.
     AcknowledgeWarnings,
+    /// `--choose` names the option that applies at this choice.
+    Choose {
+        choice: usize,
+        chosen: Chosen,
+    },
 }
 
 /// Why a wait ends without the operator.
@@ -180,6 +186,19 @@ pub fn next(here: &Here, policy: &Policy) -> Next {
             Next::Act(Act::AcknowledgeWarnings)
         } else {
             Next::Ask(Prompt::Warnings)
+        };
+    }
+    if let Some((slot, choice)) = state.open_choice() {
+        return match choice.picked(&policy.choose) {
+            Ok(Some(chosen)) => Next::Act(Act::Choose {
+                choice: slot,
+                chosen,
+            }),
+            Ok(None) | Err(_) => Next::Ask(Prompt::Choose {
+                choice: slot,
+                title: choice.title.clone(),
+                answers: choice.answers(),
+            }),
         };
     }
     match here.at(state.cursor) {

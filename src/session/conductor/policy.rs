@@ -23,6 +23,8 @@ pub struct Policy {
     /// Under the autopilot, how long a sign-off gate waits for followers before the run fails.
     pub signoff_timeout: Duration,
     pub pace: Pace,
+    /// `--choose TITLE`: the options that apply, answered at each choice without asking.
+    pub choose: Vec<String>,
 }
 
 /// How the driver walks when the autopilot is off.
@@ -70,6 +72,7 @@ impl Default for Policy {
             signoffs: Vec::new(),
             signoff_timeout: Duration::from_secs(5 * 60),
             pace: Pace::StepByStep,
+            choose: Vec::new(),
         }
     }
 }

@@ -44,6 +44,13 @@ pub enum Prompt {
     Failed { index: usize, failure: String },
     /// A health check's `rollback_if` holds: roll back, or stay (and say why).
     Rollback { reason: String },
+    /// Which option of a choice applies? `answers` are the options' titles, then "none of
+    /// these" when the choice is a condition; `choice` is its place in the session's choices.
+    Choose {
+        choice: usize,
+        title: String,
+        answers: Vec<String>,
+    },
 }
 
 /// What happens when nobody can answer a prompt (the line dialogue under `--yes`).
@@ -69,7 +76,7 @@ impl Prompt {
             | Prompt::NoGo { index }
             | Prompt::Signoff { index, .. }
             | Prompt::Failed { index, .. } => Some(*index),
-            Prompt::Rollback { .. } | Prompt::Warnings => None,
+            Prompt::Rollback { .. } | Prompt::Warnings | Prompt::Choose { .. } => None,
         }
     }
 
@@ -87,6 +94,19 @@ impl Prompt {
             Prompt::Rollback { reason } => Stop::Leave(format!(
                 "stopped before the next step: {reason}. --yes never rolls back on its own; \
                  resume to decide (roll back or continue)"
+            )),
+            Prompt::Choose { title, answers, .. } => Stop::Leave(format!(
+                "stopped at the choice \"{title}\": --yes never picks an option for the operator; \
+                 resume with --choose 'TITLE' (one of: {})",
+                answers
+                    .iter()
+                    .map(|a| if a == "none of these" {
+                        "'none'".to_string()
+                    } else {
+                        format!("'{a}'")
+                    })
+                    .collect::<Vec<_>>()
+                    .join(", ")
             )),
             Prompt::Placeholder { placeholder, .. } => Stop::Leave(format!(
                 "stopped at {id}: it needs a value for {} (${}), which --yes cannot give; \
@@ -125,8 +145,8 @@ impl Prompt {
                 "{id} needs a value for {}: Enter to give it",
                 placeholder.written
             )),
-            // The warnings dialog opens by itself; the autopilot goes on once it is answered.
-            Prompt::Rollback { .. } | Prompt::Warnings => None,
+            // These dialogs open by themselves; the autopilot goes on once they are answered.
+            Prompt::Rollback { .. } | Prompt::Warnings | Prompt::Choose { .. } => None,
             Prompt::Run { .. }
             | Prompt::Check { .. }
             | Prompt::Note { .. }

@@ -10,9 +10,12 @@ fn load(text: &str) -> crate::doc::model::Runbook {
 }
 
 fn next_after(text: &str, events: &[Event], policy: &Policy) -> Next {
-    let rb = load(text);
+    next_for(&load(text), events, policy)
+}
+
+fn next_for(rb: &crate::doc::model::Runbook, events: &[Event], policy: &Policy) -> Next {
     let refs = rb.steps();
-    let state = SessionState::fold(&rb, events);
+    let state = SessionState::fold(rb, events);
     let health = HealthBoard::default();
     let now = Now::system();
     let here = Here {
@@ -130,6 +133,7 @@ fn failures_retry_then_follow_on_fail_then_ask() {
                     auto: true,
                     dry_run: false,
                     proposed: false,
+                    on_demand: false,
                 },
             ),
             Event::new(
@@ -222,4 +226,77 @@ fn an_interrupted_step_is_left_to_the_operator_even_under_the_autopilot() {
         panic!("--yes leaves the session resumable");
     };
     assert!(why.contains("never run again automatically"), "{why}");
+}
+
+const CHOICE: &str = "# Deploy\n\n## Option 1: Compose\n\n```bash\necho one\n```\n\n\
+    ## Option 2: Kubernetes\n\n```bash\necho two\n```\n\n## Verify\n\n```bash\necho verify\n```\n";
+
+fn next_in_markdown(events: &[Event], policy: &Policy) -> Next {
+    let rb = crate::doc::load_str(CHOICE, std::path::Path::new("t.md")).expect("valid");
+    next_for(&rb, events, policy)
+}
+
+fn acknowledged() -> Event {
+    Event::new(
+        None,
+        Body::WarningsAcknowledged {
+            warnings: vec![],
+            auto: false,
+        },
+    )
+}
+
+#[test]
+fn a_choice_is_asked_even_under_yes_unless_choose_names_an_option() {
+    let events = [acknowledged()];
+    for policy in [Policy::default(), yes()] {
+        let Next::Ask(Prompt::Choose {
+            choice, answers, ..
+        }) = next_in_markdown(&events, &policy)
+        else {
+            panic!("a choice is asked")
+        };
+        assert_eq!(choice, 0);
+        assert_eq!(answers, ["Option 1: Compose", "Option 2: Kubernetes"]);
+    }
+    let choose = Policy {
+        choose: vec!["kube".into()],
+        ..yes()
+    };
+    assert_eq!(
+        next_in_markdown(&events, &choose),
+        Next::Act(Act::Choose {
+            choice: 0,
+            chosen: crate::session::choices::Chosen::Option(1)
+        })
+    );
+    let prompt = Prompt::Choose {
+        choice: 0,
+        title: "Deploy".into(),
+        answers: vec!["Option 1: Compose".into()],
+    };
+    assert!(matches!(prompt.unanswered(""), Stop::Leave(why) if why.contains("--choose")));
+}
+
+#[test]
+fn after_the_choice_the_walk_runs_the_chosen_option() {
+    let chosen = Event::new(
+        None,
+        Body::OptionChosen {
+            choice: "1".into(),
+            title: "Choose one".into(),
+            option: Some("Option 2: Kubernetes".into()),
+            not_chosen: vec!["Option 1: Compose".into()],
+            via: "operator".into(),
+        },
+    );
+    let next = next_in_markdown(&[acknowledged(), chosen], &yes());
+    assert_eq!(
+        next,
+        Next::Act(Act::Run {
+            index: 1,
+            auto: true,
+            retry: false
+        })
+    );
 }

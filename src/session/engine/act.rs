@@ -46,6 +46,7 @@ impl Engine<'_> {
                 self.enter_rollback(&reason)
             }
             Act::AcknowledgeWarnings => self.acknowledge_warnings(true),
+            Act::Choose { choice, chosen } => self.choose(choice, chosen, "--choose"),
         };
     }
 
@@ -91,6 +92,7 @@ impl Engine<'_> {
                 self.fill_placeholder(index, &env, &value)
             }
             Command::AcknowledgeWarnings => self.acknowledge_warnings(false),
+            Command::Choose { choice, chosen } => self.choose(choice, chosen, "operator"),
             Command::Cancel => {
                 self.cancel_runs("cancelled by the operator");
                 Ok(())

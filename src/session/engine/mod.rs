@@ -7,6 +7,7 @@
 mod act;
 mod background;
 mod batch;
+mod choose;
 mod handover;
 mod health;
 mod journal;

@@ -45,7 +45,7 @@ impl Engine<'_> {
         let Some(StepKind::Run(run)) = self.refs.get(index).map(|r| &r.step.kind) else {
             return;
         };
-        if self.running() {
+        if self.running() || !self.may_run(index, auto) {
             return;
         }
         if run.interactive && !self.policy.dry_run && !self.terminal.handed() {
@@ -53,6 +53,17 @@ impl Engine<'_> {
             return;
         }
         let _ = self.begin_run(index, auto);
+    }
+
+    /// A step of an option not chosen never runs; a reference step runs only on the
+    /// operator's own word.
+    fn may_run(&self, index: usize, auto: bool) -> bool {
+        use crate::session::state::Status;
+        self.projection
+            .state
+            .steps
+            .get(index)
+            .is_some_and(|s| s.status != Status::NotChosen && !(s.reference && auto))
     }
 
     fn begin_run(&mut self, index: usize, auto: bool) -> Result<(), AuditError> {
@@ -73,6 +84,12 @@ impl Engine<'_> {
             auto,
             dry_run: self.policy.dry_run,
             proposed: run.proposed,
+            on_demand: self
+                .projection
+                .state
+                .steps
+                .get(index)
+                .is_some_and(|s| s.reference),
         };
         self.record_step(index, started, SyncPolicy::Now)?;
         if self.policy.dry_run {

@@ -56,7 +56,12 @@ fn walk_on(run: &RunStep, at: &At, policy: &Policy) -> Next {
             failure: failure(at.step),
         }),
         Status::Failed | Status::TimedOut => after_failure(run, at, auto),
-        Status::Pending | Status::Running | Status::Done | Status::Skipped | Status::NoGo => {
+        Status::Pending
+        | Status::Running
+        | Status::Done
+        | Status::Skipped
+        | Status::NoGo
+        | Status::NotChosen => {
             if run.proposed {
                 return super::proposed::proposed(at, policy);
             }

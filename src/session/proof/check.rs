@@ -200,7 +200,8 @@ impl ProofCheck {
             | Body::DriverChanged { .. }
             | Body::PlaceholderFilled { .. }
             | Body::WarningsAcknowledged { .. }
-            | Body::DayOpened(_) => {}
+            | Body::DayOpened(_)
+            | Body::OptionChosen { .. } => {}
         }
     }
 

@@ -124,7 +124,8 @@ pub fn describe(body: &crate::session::event::Body) -> Option<String> {
         | Body::DriverChanged { .. }
         | Body::PlaceholderFilled { .. }
         | Body::WarningsAcknowledged { .. }
-        | Body::DayOpened(_) => return None,
+        | Body::DayOpened(_)
+        | Body::OptionChosen { .. } => return None,
     })
 }
 

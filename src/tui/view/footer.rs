@@ -93,6 +93,13 @@ pub fn keys_now(view: &View) -> Vec<(&'static str, &'static str)> {
     } else if view.app.hold {
         keys.push(("Enter", "continue"));
         keys.push(("PgUp/PgDn", "scroll"));
+    } else if state
+        .steps
+        .get(view.app.selected)
+        .is_some_and(|s| s.reference)
+    {
+        keys.push(("o", "run on demand (reference)"));
+        keys.push((".", "back to current"));
     } else if view.app.selected != state.cursor && !state.walk_finished() {
         keys.push(("Enter", "jump here"));
         keys.push((".", "back to current"));
@@ -157,5 +164,6 @@ fn dialog_keys(dialog: &Dialog) -> Vec<(&'static str, &'static str)> {
         Dialog::Proposed { .. } => vec![("y", "run it"), ("n/Esc", "not now")],
         Dialog::Placeholder { .. } => vec![("Enter", "give the value"), ("Esc", "later")],
         Dialog::Warnings { .. } => vec![("Enter", "acknowledge"), ("↑/↓ PgUp/PgDn", "scroll")],
+        Dialog::Choose { .. } => vec![("Enter/1-9", "choose"), ("↑/↓", "select"), ("q", "quit")],
     }
 }

@@ -178,6 +178,7 @@ pub fn status_mark(status: crate::session::state::Status) -> (&'static str, rata
         Cancelled => ("⊘", Color::Red),
         Interrupted => ("!", Color::Magenta),
         NoGo => ("✋", Color::Red),
+        NotChosen => ("◇", Color::DarkGray),
     }
 }
 

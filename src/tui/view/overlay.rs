@@ -185,6 +185,11 @@ fn dialog_content(
             text,
         } => super::proposed::placeholder(view, *index, placeholder, text),
         Dialog::Warnings { scroll } => super::proposed::warnings(view, *scroll, area),
+        Dialog::Choose { slot, selected } => (
+            "CHOICE — one of them",
+            crate::tui::choice_dialog::choice_lines(view, *slot, *selected),
+            Color::Magenta,
+        ),
     }
 }
 
@@ -371,6 +376,7 @@ const LIVE_KEYS: &[(&str, &str)] = &[
     ("r", "retry a failed, cancelled or interrupted run step"),
     ("x", "cancel the running step (every process it started)"),
     ("e", "end a running wait early (with a reason)"),
+    ("o", "run the selected reference step on demand"),
     (
         "b",
         "roll back: open the rollback procedure (with a reason)",

@@ -27,7 +27,7 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &View) {
     top.extend(prose(view, r, inner.width));
     top.extend(body(view, r, step));
     let has_output = matches!(r.step.kind, StepKind::Run(_))
-        && (step.tail.total > 0 || step.status != Status::Pending);
+        && (step.tail.total > 0 || !matches!(step.status, Status::Pending | Status::NotChosen));
     if !has_output {
         frame.render_widget(Paragraph::new(Text::from(top)), inner);
         return;
@@ -46,7 +46,24 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &View) {
 
 fn header(view: &View, r: &StepRef, step: &StepState, width: usize) -> Vec<Line<'static>> {
     let (mark, colour) = status_mark(step.status);
-    let region = if r.rollback { " · ROLLBACK" } else { "" };
+    let not_chosen = view.state.why_not_chosen(r.index);
+    let region = match &not_chosen {
+        _ if r.rollback => " · ROLLBACK",
+        _ if r.reference => " · REFERENCE",
+        Some(_) => " · NOT CHOSEN",
+        None => "",
+    };
+    let below = match not_chosen {
+        _ if r.reference => Line::from(Span::styled(
+            "reference material: the walk never runs it — o runs it on demand",
+            Style::new().fg(Color::DarkGray),
+        )),
+        Some(why) => Line::from(Span::styled(
+            format!("not chosen: {why}; it never runs"),
+            Style::new().fg(Color::DarkGray),
+        )),
+        None => Line::default(),
+    };
     let here = if view.app.selected == view.state.cursor {
         ""
     } else {
@@ -72,7 +89,7 @@ fn header(view: &View, r: &StepRef, step: &StepState, width: usize) -> Vec<Line<
                 Style::new().fg(Color::DarkGray),
             ),
         ]),
-        Line::default(),
+        below,
     ]
 }
 

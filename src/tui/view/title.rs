@@ -8,11 +8,15 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 pub fn draw(frame: &mut Frame, area: Rect, view: &View) {
-    let section = view
-        .refs
-        .get(view.state.cursor)
-        .map(|r| view.text(&r.section.title))
-        .unwrap_or_else(|| "walk finished".into());
+    // At a choice nobody answered yet, the walk is at the choice, not in its first option.
+    let section = match view.state.open_choice() {
+        Some((_, choice)) => format!("◇ choice: {}", view.text(&choice.title)),
+        None => view
+            .refs
+            .get(view.state.cursor)
+            .map(|r| format!("§ {}", view.text(&r.section.title)))
+            .unwrap_or_else(|| "§ walk finished".into()),
+    };
     let rollback = if view.state.in_rollback {
         " · ROLLBACK"
     } else {
@@ -39,7 +43,7 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &View) {
         .map(|strip| format!(" {strip} ·"))
         .unwrap_or_default();
     let left = clip(
-        &format!("{day} {} · § {section}", view.text(&view.runbook.title)),
+        &format!("{day} {} · {section}", view.text(&view.runbook.title)),
         left_budget,
     );
     let pad = " ".repeat(left_budget.saturating_sub(left.chars().count()));

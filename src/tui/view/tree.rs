@@ -2,7 +2,7 @@
 
 use super::title::clip;
 use super::{View, status_mark};
-use crate::doc::model::{Section, StepRef};
+use crate::doc::model::{Section, SectionRole, StepRef};
 use crate::session::state::Status;
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -75,8 +75,18 @@ fn section_line(
     width: usize,
 ) -> Line<'static> {
     let depth = path.len().saturating_sub(1);
-    let counts = format!(" {done}/{total}");
-    let marker = if rollback { "↺ " } else { "§ " };
+    // Every step under it belongs to an option that was not chosen.
+    let counts = if total == 0 {
+        " not chosen".to_string()
+    } else {
+        format!(" {done}/{total}")
+    };
+    let marker = match section.role {
+        _ if rollback => "↺ ",
+        SectionRole::Reference => "☰ ",
+        SectionRole::Choice | SectionRole::Option => "◇ ",
+        SectionRole::Forward | SectionRole::Rollback => "§ ",
+    };
     let title = clip(
         &view.text(&section.title),
         width.saturating_sub(depth + counts.len() + 2),
@@ -96,14 +106,16 @@ fn section_line(
     ])
 }
 
-/// Settled and total steps of every section, its subsections included, in one pass.
+/// Settled and total steps of every section, its subsections included, in one pass;
+/// steps of options not chosen are not counted.
 fn progress<'v>(view: &View<'v>) -> HashMap<&'v [usize], (usize, usize)> {
     let mut counts: HashMap<&[usize], (usize, usize)> = HashMap::new();
     for (r, s) in view.refs.iter().zip(&view.state.steps) {
+        let counted = usize::from(s.status != Status::NotChosen);
         for depth in 1..=r.section_path.len() {
             let entry = counts.entry(&r.section_path[..depth]).or_default();
             entry.0 += usize::from(s.status.is_settled());
-            entry.1 += 1;
+            entry.1 += counted;
         }
     }
     counts
@@ -123,6 +135,9 @@ fn step_line(view: &View, i: usize, r: &StepRef, width: usize) -> Line<'static> 
     }
     if step.status == Status::Pending && i != view.state.cursor {
         style = style.fg(Color::Gray);
+    }
+    if step.status == Status::NotChosen || step.reference {
+        style = style.fg(Color::DarkGray);
     }
     Line::from(vec![
         Span::raw(" ".repeat(depth.saturating_sub(1))),
