@@ -137,7 +137,7 @@ fn ask_day(
         d.say(&format!("  {:>2}  {}  — {status}", day.index, day.label));
     }
     let default = next.unwrap_or(0);
-    let fallback = (default + 1).to_string();
+    let fallback = days.days[default].label.clone();
     loop {
         let question = format!("Which day? [{}]", days.days[default].label);
         match d.ask_text(&question, Some(&fallback)) {

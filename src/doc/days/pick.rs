@@ -2,7 +2,8 @@
 
 use super::Days;
 
-/// The 0-based index of the day `wanted` names, or why none (or several) match.
+/// The 0-based index of the day `wanted` names, or why none (or several) match. A number
+/// that is no day's label, or several days', is the day's place in the plan (`runbook plan`'s `#`).
 pub fn pick(days: &Days, wanted: &str) -> Result<usize, String> {
     let want = tokens(wanted);
     if want.is_empty() {
@@ -22,14 +23,16 @@ pub fn pick(days: &Days, wanted: &str) -> Result<usize, String> {
                 all_labels(days)
             )
         }),
-        several => Err(format!(
-            "`{wanted}` names several days: {}; give more of the label",
-            several
-                .iter()
-                .map(|i| days.days[*i].label.as_str())
-                .collect::<Vec<_>>()
-                .join(", ")
-        )),
+        several => by_number(days, wanted).ok_or_else(|| {
+            format!(
+                "`{wanted}` names several days: {}; give more of the label",
+                several
+                    .iter()
+                    .map(|i| days.days[*i].label.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        }),
     }
 }
 
@@ -97,6 +100,16 @@ mod tests {
                 .contains("several")
         );
         assert_eq!(pick(&weeks, "week 2 day 1-2"), Ok(1));
+        assert_eq!(
+            pick(&weeks, "Week 1 · Day 1-2"),
+            Ok(0),
+            "a whole label is never ambiguous"
+        );
+        assert_eq!(
+            pick(&weeks, "2"),
+            Ok(1),
+            "several labels say 2: the plan's second day"
+        );
         assert!(pick(&weeks, " ").is_err());
     }
 }
