@@ -43,6 +43,10 @@ pub struct RunArgs {
     pub signoff_timeout: Option<String>,
     pub audit_dir: Option<PathBuf>,
     pub section: Option<String>,
+    /// `--day`: walk one day of the plan (`7`, `Jan 9`, `next`).
+    pub day: Option<String>,
+    /// `--force-day REASON`: open the day although the day before is not done, or early.
+    pub force_day: Option<String>,
     /// The line dialogue even on a terminal.
     pub plain: bool,
     /// Signatures and anchors (PRODUCT.md §2.7).
@@ -202,6 +206,11 @@ pub fn run(target: &str, args: &RunArgs, search: &SearchPath) -> i32 {
     if let Some(code) = offer_resume(&runbook, args, &driver, &mut d) {
         return code;
     }
+    let day = match super::day_open::open_day(&runbook, &source, args, &driver.audit_dir, &mut d) {
+        Ok(day) => day,
+        Err((message, code)) => return fail(message, code),
+    };
+    let runbook = day.as_ref().map_or(runbook, |day| day.walk.clone());
     let plan = match ProofPlan::resolve(&args.proof, &driver.operator) {
         Ok(plan) => plan,
         Err(e) => return fail(e, EXIT_INVALID),
@@ -247,6 +256,15 @@ pub fn run(target: &str, args: &RunArgs, search: &SearchPath) -> i32 {
         .is_err()
     {
         return audit_failure(&mut engine, &mut d);
+    }
+    if let Some(day) = &day {
+        let body = crate::session::event::Body::DayOpened(Box::new(day.opened.clone()));
+        if engine
+            .record(None, body, crate::session::log::SyncPolicy::Now)
+            .is_err()
+        {
+            return audit_failure(&mut engine, &mut d);
+        }
     }
     engine.give_placeholders(&placeholders);
     if let Some(code) = start_section(&mut engine, args.section.as_deref()) {
@@ -503,7 +521,7 @@ fn resume_with(session: &std::path::Path, args: &RunArgs, driver: Driver, d: &mu
         );
     }
     let runbook = match crate::doc::load_bytes(&source, &runbook_path) {
-        Ok(rb) => rb,
+        Ok(rb) => super::day_open::reopened_day(rb, session),
         Err(e) => return fail(e, EXIT_INVALID),
     };
     if let Err(e) = check_choose(&runbook, args) {

@@ -151,6 +151,7 @@ impl Cast<'_> {
             | Body::ChainSigned { .. }
             | Body::SigningFailed { .. }
             | Body::AnchorFailed { .. }
+            | Body::DayOpened(_)
             | Body::FleetPlanned(_)
             | Body::HostStarted(_)
             | Body::HostOutput(_)
@@ -197,6 +198,7 @@ impl Cast<'_> {
             | Body::ChainSigned { .. }
             | Body::SigningFailed { .. }
             | Body::AnchorFailed { .. }
+            | Body::DayOpened(_)
             | Body::FleetPlanned(_)
             | Body::BatchStarted(_)
             | Body::HostStarted(_)
@@ -351,6 +353,7 @@ fn marker(session: &Session, stamped: &Stamped, opened: bool) -> Option<String> 
         | Body::ChainSigned { .. }
         | Body::SigningFailed { .. }
         | Body::AnchorFailed { .. }
+        | Body::DayOpened(_)
         | Body::FleetPlanned(_)
         | Body::HostStarted(_)
         | Body::HostOutput(_)

@@ -149,6 +149,7 @@ pub(crate) fn describe(body: &Body) -> Option<String> {
         Body::ChainSigned { .. } | Body::SigningFailed { .. } | Body::AnchorFailed { .. } => {
             crate::session::proof::describe(body)?
         }
+        Body::DayOpened(day) => crate::session::plan_history::describe(day),
     })
 }
 

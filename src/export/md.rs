@@ -82,6 +82,7 @@ impl Facts {
             | Body::ChainSigned { .. }
             | Body::SigningFailed { .. }
             | Body::AnchorFailed { .. }
+            | Body::DayOpened(_)
             | Body::FleetPlanned(_)
             | Body::BatchStarted(_)
             | Body::HostStarted(_)
@@ -237,6 +238,7 @@ fn section_title(body: &Body) -> Option<String> {
         | Body::ChainSigned { .. }
         | Body::SigningFailed { .. }
         | Body::AnchorFailed { .. }
+        | Body::DayOpened(_)
         | Body::FleetPlanned(_)
         | Body::BatchStarted(_)
         | Body::HostStarted(_)

@@ -234,6 +234,7 @@ fn marks_of(
         | Body::ChainSigned { .. }
         | Body::SigningFailed { .. }
         | Body::AnchorFailed { .. }
+        | Body::DayOpened(_)
         | Body::FleetPlanned(_)
         | Body::BatchStarted(_)
         | Body::HostStarted(_)

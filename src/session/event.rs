@@ -255,6 +255,8 @@ pub enum Body {
         error: String,
         required: bool,
     },
+    /// The session walks one day of a plan, knowing the day before (PRODUCT.md §1.5).
+    DayOpened(Box<super::plan_history::DayOpened>),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -21,6 +21,7 @@ pub mod mask;
 pub mod output_bytes;
 pub mod output_tail;
 pub mod params;
+pub mod plan_history;
 pub mod projection;
 pub mod proof;
 pub mod queue;

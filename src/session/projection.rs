@@ -275,6 +275,7 @@ impl Projection {
             | Body::ChainSigned { .. }
             | Body::SigningFailed { .. }
             | Body::AnchorFailed { .. }
+            | Body::DayOpened(_)
             | Body::FleetPlanned(_)
             | Body::BatchStarted(_)
             | Body::HostStarted(_)

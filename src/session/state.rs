@@ -156,6 +156,8 @@ pub struct SessionState {
     /// How many loader warnings the runbook has, and whether the operator acknowledged them.
     pub warnings: usize,
     pub warnings_acknowledged: bool,
+    /// The day of a plan this session walks, as the title bar shows it (PRODUCT.md §1.5).
+    pub day_strip: Option<String>,
     /// The runbook's choices, and what was chosen at each (same order).
     pub choices: Vec<super::choices::Choice>,
     pub chosen: Vec<Option<super::choices::Chosen>>,
@@ -223,6 +225,7 @@ impl SessionState {
             placeholders: BTreeMap::new(),
             warnings: runbook.warnings.len(),
             warnings_acknowledged: false,
+            day_strip: None,
             choices: super::choices::of(runbook),
             chosen: Vec::new(),
         };
@@ -349,6 +352,9 @@ impl SessionState {
                 self.placeholders.insert(env.clone(), filled);
             }
             (Body::WarningsAcknowledged { .. }, _) => self.warnings_acknowledged = true,
+            (Body::DayOpened(day), _) => {
+                self.day_strip = Some(crate::session::plan_history::strip(day));
+            }
             (Body::SessionStarted { operator, .. }, _) if !operator.is_empty() => {
                 self.driver = Some(operator.clone());
             }
@@ -555,7 +561,8 @@ impl SessionState {
             | Body::OptionChosen { .. }
             | Body::ChainSigned { .. }
             | Body::SigningFailed { .. }
-            | Body::AnchorFailed { .. } => {}
+            | Body::AnchorFailed { .. }
+            | Body::DayOpened(_) => {}
         }
     }
 }

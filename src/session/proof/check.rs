@@ -200,6 +200,7 @@ impl ProofCheck {
             | Body::DriverChanged { .. }
             | Body::PlaceholderFilled { .. }
             | Body::WarningsAcknowledged { .. }
+            | Body::DayOpened(_)
             | Body::OptionChosen { .. }
             | Body::FleetPlanned(_)
             | Body::BatchStarted(_)

@@ -124,6 +124,7 @@ pub fn describe(body: &crate::session::event::Body) -> Option<String> {
         | Body::DriverChanged { .. }
         | Body::PlaceholderFilled { .. }
         | Body::WarningsAcknowledged { .. }
+        | Body::DayOpened(_)
         | Body::OptionChosen { .. }
         | Body::FleetPlanned(_)
         | Body::BatchStarted(_)
