@@ -106,8 +106,12 @@ enum Command {
     /// JSON Lines for log shippers.
     Export {
         /// A session id, a unique prefix of one, or a log file's path.
-        #[arg(add = sessions_hint())]
-        session: String,
+        #[arg(add = sessions_hint(), required_unless_present = "plan")]
+        session: Option<String>,
+        /// Instead of one session: the whole plan, day by day, every day's sessions with
+        /// whether each log verifies (--format md or json).
+        #[arg(long, value_name = "NAME|PATH", conflicts_with = "session", add = names_hint())]
+        plan: Option<String>,
         /// md: post-mortem timeline; cast: recording for asciinema; json: the log's records;
         /// jsonl: one object per event, with session, runbook, operator and host on each.
         #[arg(long, value_parser = ["md", "cast", "json", "jsonl"])]
@@ -193,6 +197,16 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// A plan's days: when each is scheduled, how its recorded sessions went, the next to run.
+    Plan {
+        #[arg(value_name = "NAME|PATH", add = names_hint())]
+        target: String,
+        /// As JSON: {"schema": 1, "days": [...], "next": ...} (README: JSON output).
+        #[arg(long)]
+        json: bool,
+        #[arg(long, env = "RUNBOOK_AUDIT_DIR", value_name = "DIR")]
+        audit_dir: Option<PathBuf>,
+    },
     /// The example runbooks built into this binary (run one with `runbook NAME`).
     Examples,
     /// Write a starter runbook to runbooks/NAME.md (or to NAME when it is a path).
@@ -223,6 +237,12 @@ struct RunFlags {
     /// Start at the first step of this section (title text or number such as 3.2).
     #[arg(long, value_name = "S")]
     section: Option<String>,
+    /// Walk one day of a plan: its label (`7`, `Day 7`, `"Jan 9"`) or `next`.
+    #[arg(long, value_name = "DAY")]
+    day: Option<String>,
+    /// Open the day although the day before is not done, or before its time; REASON is recorded.
+    #[arg(long, value_name = "REASON")]
+    force_day: Option<String>,
     /// A parameter value, passed to commands as $NAME (repeatable); also the value of a
     /// placeholder of that name (`<cluster-name>`: cluster-name=V or CLUSTER_NAME=V).
     #[arg(long = "param", value_name = "K=V")]
@@ -307,6 +327,8 @@ impl RunFlags {
             signoff_timeout: Some(settings.signoff_timeout.value.clone()),
             audit_dir: settings.audit_dir.value.clone(),
             section: self.section.clone(),
+            day: self.day.clone(),
+            force_day: self.force_day.clone(),
             plain: settings.plain.value,
             proof: ProofArgs {
                 sign_key: settings.sign_key.value.clone(),
@@ -404,6 +426,8 @@ fn start(cli: Cli, debug_log: Option<PathBuf>) -> i32 {
                 | Command::List { .. }
                 | Command::Check { .. }
                 | Command::Show { .. }
+                | Command::Plan { .. }
+                | Command::Export { plan: Some(_), .. }
                 | Command::Health { .. }
                 | Command::Examples
         )
@@ -447,7 +471,8 @@ fn overrides_of(cli: &Cli) -> Overrides {
         Some(
             Command::Sessions { audit_dir: dir, .. }
             | Command::Verify { audit_dir: dir, .. }
-            | Command::Export { audit_dir: dir, .. },
+            | Command::Export { audit_dir: dir, .. }
+            | Command::Plan { audit_dir: dir, .. },
         ) => audit_dir(dir),
         Some(Command::Sign(args)) => audit_dir(&args.audit_dir),
         Some(Command::Follow(args)) => Overrides {
@@ -505,13 +530,24 @@ fn dispatch(command: Command, cx: &Context) -> i32 {
         }
         Command::Export {
             session,
+            plan,
             format,
             no_output,
             output,
             ..
-        } => with_dir(audit_dir, |dir| {
-            let options = export::ExportOptions { no_output };
-            export::export(&dir, &session, &format, output.as_deref(), options)
+        } => with_dir(audit_dir, |dir| match (plan, session) {
+            (Some(plan), _) => runbook::cli::plan_export::export_plan_to(
+                &plan,
+                &format,
+                &dir,
+                search,
+                output.as_deref(),
+            ),
+            (None, Some(session)) => {
+                let options = export::ExportOptions { no_output };
+                export::export(&dir, &session, &format, output.as_deref(), options)
+            }
+            (None, None) => 2,
         }),
         Command::List { json } => inspect::list(search, json, &mut out),
         Command::Check {
@@ -548,6 +584,9 @@ fn dispatch(command: Command, cx: &Context) -> i32 {
             lint::lint(&targets, search, options, &mut out, &mut err)
         }
         Command::Show { target, json } => inspect::show(&target, json, search, &mut out, &mut err),
+        Command::Plan { target, json, .. } => with_dir(audit_dir, |dir| {
+            runbook::cli::plan::plan(&target, json, &dir, search, &mut out)
+        }),
         Command::Health {
             target,
             watch,

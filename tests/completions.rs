@@ -130,7 +130,10 @@ fn bash_completes_runbook_names_and_session_ids() {
     }
     let sb = Sandbox::new();
     let id = session_at_signoff(&sb);
-    assert_eq!(bash_complete(&sb, &["runbook", "dep"]), ["deploy-day7"]);
+    assert_eq!(
+        bash_complete(&sb, &["runbook", "dep"]),
+        ["deploy-day7", "deploy-plan"]
+    );
     assert_eq!(
         bash_complete(&sb, &["runbook", "show", "rel"]),
         ["release-checklist"]
@@ -143,6 +146,34 @@ fn bash_completes_runbook_names_and_session_ids() {
     assert_eq!(
         bash_complete(&sb, &["runbook", "replay", "rel"]),
         [id.as_str()]
+    );
+}
+
+#[test]
+fn bash_completes_the_plan_commands_and_the_day_flags() {
+    if !have("bash") {
+        return;
+    }
+    let sb = Sandbox::new();
+    assert_eq!(
+        bash_complete(&sb, &["runbook", "plan", "deploy-p"]),
+        ["deploy-plan"]
+    );
+    assert_eq!(
+        bash_complete(&sb, &["runbook", "run", "deploy-plan", "--da"]),
+        ["--day"]
+    );
+    assert_eq!(
+        bash_complete(&sb, &["runbook", "run", "deploy-plan", "--force-d"]),
+        ["--force-day"]
+    );
+    assert_eq!(
+        bash_complete(&sb, &["runbook", "export", "--pla"]),
+        ["--plan"]
+    );
+    assert_eq!(
+        bash_complete(&sb, &["runbook", "export", "--plan", "deploy-p"]),
+        ["deploy-plan"]
     );
 }
 

@@ -177,23 +177,3 @@ fn inventories_are_read_or_refused_with_what_to_do() {
         "{said}"
     );
 }
-
-#[test]
-fn a_session_refuses_steps_on_hosts_rather_than_run_them_here() {
-    let sb = Sandbox::new();
-    sb.runbook("rolling.md", ROLLING);
-    let out = sb.run(&["run", "rolling.md", "--plain", "--yes"]);
-    assert_eq!(out.status.code(), Some(2));
-    assert!(
-        text(&out.stderr).contains(
-            "rolling.md runs steps on hosts (restart-api); sessions cannot walk steps on hosts yet"
-        ),
-        "{}",
-        text(&out.stderr)
-    );
-    assert!(sb.logs().is_empty(), "no session was started");
-    assert!(
-        !text(&out.stdout).contains("here"),
-        "the local step did not run either"
-    );
-}

@@ -316,7 +316,18 @@ fn seed_001_options_are_a_choice_and_its_recovery_is_off_the_walk() {
         "--param",
         "google_oauth_client_id=x",
     ];
-    let mut args = vec!["run", &name, "--plain", "--yes", "--dry-run"];
+    // The choice comes after the plan's days: it is part of its last day, Week 4.
+    let mut args = vec![
+        "run",
+        &name,
+        "--day",
+        "Week 4",
+        "--force-day",
+        "rehearsing the deployment methods alone",
+        "--plain",
+        "--yes",
+        "--dry-run",
+    ];
     args.extend(params);
     let out = sb.run(&args);
     assert_eq!(out.status.code(), Some(1), "{}", text(&out.stdout));

@@ -24,6 +24,11 @@ pub const EXAMPLES: &[Example] = &[
         text: include_str!("../../runbooks/deploy-day7.md"),
     },
     Example {
+        name: "deploy-plan",
+        file: "deploy-plan.md",
+        text: include_str!("../../runbooks/deploy-plan.md"),
+    },
+    Example {
         name: "canary-rollout",
         file: "canary-rollout.yaml",
         text: include_str!("../../runbooks/canary-rollout.yaml"),

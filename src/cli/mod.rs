@@ -2,6 +2,8 @@
 
 pub mod completions;
 pub mod config;
+pub mod day_open;
+pub mod days_list;
 pub mod diagnostics;
 pub mod doctor;
 pub mod examples;
@@ -15,10 +17,13 @@ pub mod lint;
 pub mod man;
 pub mod outline;
 pub mod outline_step;
+pub mod plan;
+pub mod plan_export;
 pub mod prove;
 pub mod remote;
 pub mod replay;
 pub mod run;
+pub mod schedule;
 pub mod sessions;
 pub mod sign;
 

@@ -115,6 +115,9 @@ pub fn outline(runbook: &Runbook) -> String {
     }
     let _ = writeln!(out);
     meta_lines(&runbook.meta, &mut out);
+    out.push_str(&super::days_list::days_lines(&crate::doc::days::plan_days(
+        runbook,
+    )));
     let hosts = super::hosts::StepHosts::of(runbook);
     for (i, section) in runbook.sections.iter().enumerate() {
         section_lines(section, &[i], false, &hosts, &mut out);

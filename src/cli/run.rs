@@ -11,7 +11,7 @@ use crate::plain::walk::{LineQueue, WalkEnd, walk};
 use crate::session::conductor::{Pace, Policy};
 use crate::session::engine::Engine;
 use crate::session::event::Outcome;
-use crate::session::executor::{LocalExecutor, Place};
+use crate::session::executor::{Executors, LocalExecutor, Place, SshExecutor};
 use crate::session::log::sessions_dir;
 use crate::session::params::{self, Source, parse_assignment};
 use crate::session::queue::Inputs;
@@ -43,6 +43,10 @@ pub struct RunArgs {
     pub signoff_timeout: Option<String>,
     pub audit_dir: Option<PathBuf>,
     pub section: Option<String>,
+    /// `--day`: walk one day of the plan (`7`, `Jan 9`, `next`).
+    pub day: Option<String>,
+    /// `--force-day REASON`: open the day although the day before is not done, or early.
+    pub force_day: Option<String>,
     /// The line dialogue even on a terminal.
     pub plain: bool,
     /// Signatures and anchors (PRODUCT.md §2.7).
@@ -120,7 +124,6 @@ fn load(target: &str, search: &SearchPath) -> Result<(Runbook, Vec<u8>), String>
     let path = search.resolve(target).map_err(|e| e.to_string())?;
     let bytes = std::fs::read(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
     let runbook = crate::doc::load_bytes(&bytes, &path).map_err(|e| e.to_string())?;
-    crate::fleet::refuse_remote_steps(&runbook)?;
     Ok((runbook, bytes))
 }
 
@@ -203,6 +206,11 @@ pub fn run(target: &str, args: &RunArgs, search: &SearchPath) -> i32 {
     if let Some(code) = offer_resume(&runbook, args, &driver, &mut d) {
         return code;
     }
+    let day = match super::day_open::open_day(&runbook, &source, args, &driver.audit_dir, &mut d) {
+        Ok(day) => day,
+        Err((message, code)) => return fail(message, code),
+    };
+    let runbook = day.as_ref().map_or(runbook, |day| day.walk.clone());
     let plan = match ProofPlan::resolve(&args.proof, &driver.operator) {
         Ok(plan) => plan,
         Err(e) => return fail(e, EXIT_INVALID),
@@ -228,7 +236,7 @@ pub fn run(target: &str, args: &RunArgs, search: &SearchPath) -> i32 {
         &runbook,
         opened.writer,
         SessionState::new(&runbook),
-        (Place { env, cwd }, driving.inputs(), opts),
+        (Place { env, cwd }, driving.inputs(), opts, &args.proof.ssh),
         params,
         Vec::new(),
         &mut d,
@@ -249,6 +257,15 @@ pub fn run(target: &str, args: &RunArgs, search: &SearchPath) -> i32 {
     {
         return audit_failure(&mut engine, &mut d);
     }
+    if let Some(day) = &day {
+        let body = crate::session::event::Body::DayOpened(Box::new(day.opened.clone()));
+        if engine
+            .record(None, body, crate::session::log::SyncPolicy::Now)
+            .is_err()
+        {
+            return audit_failure(&mut engine, &mut d);
+        }
+    }
     engine.give_placeholders(&placeholders);
     if let Some(code) = start_section(&mut engine, args.section.as_deref()) {
         return code;
@@ -263,14 +280,17 @@ fn start_engine<'r>(
     runbook: &'r Runbook,
     writer: crate::session::log::AuditWriter,
     state: SessionState,
-    (place, inputs, policy): (Place, Inputs, Policy),
+    (place, inputs, policy, ssh): (Place, Inputs, Policy, &crate::fleet::SshSettings),
     params: BTreeMap<String, String>,
     earlier_steps: Vec<crate::exec::leftover::Recorded>,
     d: &mut Dialogue,
 ) -> Result<Engine<'r>, i32> {
     let groups = session_groups(writer.path());
     groups.inherit(earlier_steps);
-    let executor = Box::new(LocalExecutor::for_session(groups));
+    let executor = Box::new(Executors {
+        local: LocalExecutor::for_session(groups),
+        ssh: SshExecutor::new(ssh.clone()),
+    });
     let mut engine = Engine::new(runbook, writer, state, place, inputs, executor).map_err(|e| {
         fail(
             format!("cannot start the audit log writer: {e}"),
@@ -508,7 +528,7 @@ fn resume_with(session: &std::path::Path, args: &RunArgs, driver: Driver, d: &mu
         );
     }
     let runbook = match crate::doc::load_bytes(&source, &runbook_path) {
-        Ok(rb) => rb,
+        Ok(rb) => super::day_open::reopened_day(rb, session),
         Err(e) => return fail(e, EXIT_INVALID),
     };
     if let Err(e) = check_choose(&runbook, args) {
@@ -560,7 +580,7 @@ fn resume_with(session: &std::path::Path, args: &RunArgs, driver: Driver, d: &mu
         &runbook,
         reopened.writer,
         reopened.state,
-        (Place { env, cwd }, driving.inputs(), opts),
+        (Place { env, cwd }, driving.inputs(), opts, &args.proof.ssh),
         params,
         earlier_steps,
         d,

@@ -10,6 +10,7 @@ pub const SCHEMA: u32 = 1;
 
 /// The whole runbook as the documented JSON outline.
 pub fn runbook_json(runbook: &Runbook) -> Value {
+    let days = super::days::plan_days(runbook);
     json!({
         "schema": SCHEMA,
         "title": runbook.title,
@@ -33,7 +34,8 @@ pub fn runbook_json(runbook: &Runbook) -> Value {
         "gates": if runbook.meta.gates_in_place { "in-place" } else { "moved" },
         "meta": runbook.meta.foreign.iter().map(|(k, v)| (k.clone(), masked_meta(k, v))).collect::<serde_json::Map<_, _>>(),
         "preamble": runbook.preamble,
-        "sections": sections_json(&runbook.sections, &mut Vec::new()),
+        "days": super::days::json::days_json(&days),
+        "sections": sections_json(&runbook.sections, &mut Vec::new(), &days),
         "warnings": warnings_json(&runbook.warnings),
     })
 }
@@ -78,7 +80,11 @@ fn probe_target(probe: &Probe) -> String {
     }
 }
 
-fn sections_json(sections: &[Section], path: &mut Vec<usize>) -> Vec<Value> {
+fn sections_json(
+    sections: &[Section],
+    path: &mut Vec<usize>,
+    days: &super::days::Days,
+) -> Vec<Value> {
     sections
         .iter()
         .enumerate()
@@ -90,11 +96,12 @@ fn sections_json(sections: &[Section], path: &mut Vec<usize>) -> Vec<Value> {
                 "level": section.level,
                 "rollback": section.is_rollback(),
                 "role": section.role.label(),
+                "day": super::days::json::section_day(days, path),
                 "prose": section.prose.iter().map(|p| json!({
                     "line": p.line, "before_step": p.before_step, "markdown": p.markdown,
                 })).collect::<Vec<_>>(),
                 "steps": section.steps.iter().enumerate().map(|(n, s)| step_json(s, &step_id(s, path, n))).collect::<Vec<_>>(),
-                "sections": sections_json(&section.sections, path),
+                "sections": sections_json(&section.sections, path, days),
             });
             path.pop();
             value

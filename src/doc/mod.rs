@@ -1,5 +1,6 @@
 //! Runbook documents: the model, the Markdown and YAML loaders, validation.
 
+pub mod days;
 pub mod diag;
 pub mod duration;
 pub mod health;

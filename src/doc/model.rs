@@ -60,6 +60,8 @@ pub struct Section {
     pub level: u8,
     /// Whether the section is on the forward path, and if not, what it is.
     pub role: SectionRole,
+    /// The day the author named for it (`day:` in YAML); Markdown days come from headings.
+    pub day: Option<String>,
     pub prose: Vec<Prose>,
     pub steps: Vec<Step>,
     pub sections: Vec<Section>,

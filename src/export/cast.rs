@@ -84,6 +84,11 @@ impl Cast<'_> {
         if let Body::Output { stream, bytes } = body {
             return self.output(session, at, *stream, bytes.as_slice());
         }
+        if let Body::HostOutput(out) = body {
+            let text =
+                super::fleet::prefixed(&out.host, &String::from_utf8_lossy(out.bytes.as_slice()));
+            return self.output(session, at, out.stream, text.as_bytes());
+        }
         let opened = self.blocks.enter(stamped);
         if let Some(step) = &opened {
             self.banner(session, at, step)?;
@@ -145,7 +150,16 @@ impl Cast<'_> {
             | Body::WarningsAcknowledged { .. }
             | Body::ChainSigned { .. }
             | Body::SigningFailed { .. }
-            | Body::AnchorFailed { .. } => DIM,
+            | Body::AnchorFailed { .. }
+            | Body::DayOpened(_)
+            | Body::FleetPlanned(_)
+            | Body::HostStarted(_)
+            | Body::HostOutput(_)
+            | Body::BatchDecided(_) => DIM,
+            Body::HostFinished(end) if end.ok => GREEN,
+            Body::HostFinished(_) => RED,
+            Body::BatchStarted(_) | Body::BatchFinished(_) => BOLD,
+            Body::FleetStopped(_) => ALARM,
         };
         // A step's end is marked by how it went; every other event is a comment line.
         let mark = match body {
@@ -183,7 +197,17 @@ impl Cast<'_> {
             | Body::OptionChosen { .. }
             | Body::ChainSigned { .. }
             | Body::SigningFailed { .. }
-            | Body::AnchorFailed { .. } => "# ",
+            | Body::AnchorFailed { .. }
+            | Body::DayOpened(_)
+            | Body::FleetPlanned(_)
+            | Body::BatchStarted(_)
+            | Body::HostStarted(_)
+            | Body::HostOutput(_)
+            | Body::BatchFinished(_)
+            | Body::BatchDecided(_)
+            | Body::FleetStopped(_) => "# ",
+            Body::HostFinished(end) if end.ok => "✔ ",
+            Body::HostFinished(_) => "✘ ",
         };
         self.line(at, style, &format!("{mark}{text}"))?;
         for detail in gate_details(body) {
@@ -328,7 +352,21 @@ fn marker(session: &Session, stamped: &Stamped, opened: bool) -> Option<String> 
         | Body::WarningsAcknowledged { .. }
         | Body::ChainSigned { .. }
         | Body::SigningFailed { .. }
-        | Body::AnchorFailed { .. } => None,
+        | Body::AnchorFailed { .. }
+        | Body::DayOpened(_)
+        | Body::FleetPlanned(_)
+        | Body::HostStarted(_)
+        | Body::HostOutput(_)
+        | Body::HostFinished(_)
+        | Body::BatchFinished(_)
+        | Body::BatchDecided(_)
+        | Body::FleetStopped(_) => None,
+        Body::BatchStarted(start) => Some(format!(
+            "{}: batch {}/{}",
+            session.step_title(step),
+            start.batch,
+            start.batches
+        )),
     };
     moment.or_else(|| opened.then(|| session.step_title(step)))
 }

@@ -10,6 +10,14 @@ use std::collections::BTreeMap;
 pub(crate) fn describe(body: &Body) -> Option<String> {
     Some(match body {
         Body::Output { .. } | Body::StepProcess { .. } => return None,
+        Body::FleetPlanned(_)
+        | Body::BatchStarted(_)
+        | Body::HostStarted(_)
+        | Body::HostOutput(_)
+        | Body::HostFinished(_)
+        | Body::BatchFinished(_)
+        | Body::BatchDecided(_)
+        | Body::FleetStopped(_) => return super::fleet::describe(body),
         Body::SessionStarted {
             title,
             steps,
@@ -163,6 +171,7 @@ pub(crate) fn describe(body: &Body) -> Option<String> {
         Body::ChainSigned { .. } | Body::SigningFailed { .. } | Body::AnchorFailed { .. } => {
             crate::session::proof::describe(body)?
         }
+        Body::DayOpened(day) => crate::session::plan_history::describe(day),
     })
 }
 

@@ -82,7 +82,16 @@ impl Facts {
             | Body::OptionChosen { .. }
             | Body::ChainSigned { .. }
             | Body::SigningFailed { .. }
-            | Body::AnchorFailed { .. } => {}
+            | Body::AnchorFailed { .. }
+            | Body::DayOpened(_)
+            | Body::FleetPlanned(_)
+            | Body::BatchStarted(_)
+            | Body::HostStarted(_)
+            | Body::HostOutput(_)
+            | Body::HostFinished(_)
+            | Body::BatchFinished(_)
+            | Body::BatchDecided(_)
+            | Body::FleetStopped(_) => {}
         }
     }
 }
@@ -104,6 +113,12 @@ impl Timeline {
         let body = &stamped.event.body;
         if let Body::Output { stream, bytes } = body {
             self.excerpt.push(*stream, bytes.as_slice());
+            return;
+        }
+        if let Body::HostOutput(out) = body {
+            let text =
+                super::fleet::prefixed(&out.host, &String::from_utf8_lossy(out.bytes.as_slice()));
+            self.excerpt.push(out.stream, text.as_bytes());
             return;
         }
         if !matches!(body, Body::HealthChanged { .. }) {
@@ -223,7 +238,16 @@ fn section_title(body: &Body) -> Option<String> {
         | Body::OptionChosen { .. }
         | Body::ChainSigned { .. }
         | Body::SigningFailed { .. }
-        | Body::AnchorFailed { .. } => return None,
+        | Body::AnchorFailed { .. }
+        | Body::DayOpened(_)
+        | Body::FleetPlanned(_)
+        | Body::BatchStarted(_)
+        | Body::HostStarted(_)
+        | Body::HostOutput(_)
+        | Body::HostFinished(_)
+        | Body::BatchFinished(_)
+        | Body::BatchDecided(_)
+        | Body::FleetStopped(_) => return None,
     })
 }
 
@@ -368,6 +392,11 @@ fn write_steps(out: &mut dyn Write, session: &Session) -> std::io::Result<()> {
                 .filter(|_| !step.dry_run)
                 .map_or(String::new(), millis),
         )?;
+    }
+    for step in &session.state.steps {
+        if let Some(table) = super::fleet::host_table(step, escape) {
+            out.write_all(table.as_bytes())?;
+        }
     }
     Ok(())
 }

@@ -13,6 +13,7 @@
 mod cast;
 mod describe;
 mod excerpt;
+mod fleet;
 mod json;
 mod jsonl;
 mod md;

@@ -28,22 +28,3 @@ pub use inventory::{Inventory, InventoryError};
 pub use place::{Change, Place, Start};
 pub use run::{EventSink, Failure, RemoteEvent, RemoteOutcome, RemoteRequest, RemoteRun};
 pub use ssh::SshSettings;
-
-/// Steps on hosts are not walked by sessions yet: a runbook that has any is refused before
-/// a session starts, so that no `on=` step ever runs on this machine by mistake.
-pub fn refuse_remote_steps(runbook: &crate::doc::model::Runbook) -> Result<(), String> {
-    let remote: Vec<String> = runbook
-        .steps()
-        .iter()
-        .filter(|r| matches!(&r.step.kind, crate::doc::model::StepKind::Run(run) if run.fleet.is_remote()))
-        .map(|r| r.id())
-        .collect();
-    if remote.is_empty() {
-        return Ok(());
-    }
-    Err(format!(
-        "{} runs steps on hosts ({}); sessions cannot walk steps on hosts yet — `runbook check` and `runbook show` read them",
-        runbook.path.display(),
-        remote.join(", ")
-    ))
-}

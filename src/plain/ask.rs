@@ -50,6 +50,25 @@ impl Walk<'_, '_> {
                     }
                 })
             }
+            Prompt::Batch {
+                index,
+                batch,
+                batches,
+            } => {
+                let options = [('g', "[g]o"), ('x', "[x] no-go")];
+                let question = format!("Batch {batch} of {batches} done. Next batch?");
+                self.choose_step(*index, &question, (&options, false), &asked, |key| {
+                    let decision = if key == 'g' {
+                        Decision::Go
+                    } else {
+                        Decision::NoGo
+                    };
+                    Command::DecideBatch {
+                        index: *index,
+                        decision,
+                    }
+                })
+            }
             Prompt::NoGo { index } => self.ask_no_go(*index, &asked),
             Prompt::Proposed { index } => self.ask_proposed(*index, &asked),
             Prompt::Placeholder { index, placeholder } => {
@@ -76,18 +95,25 @@ impl Walk<'_, '_> {
     }
 
     fn ask_run(&mut self, index: usize, confirm: Confirm, again: bool, asked: &Next) -> Asked {
-        let question = if again {
-            "This step was running when the session stopped. Run it again?"
-        } else if self.engine.state().dry_run {
-            "Walk it? (DRY RUN: the command does not run)"
-        } else {
-            "Run?"
+        let fleet = self.engine.state().steps[index].fleet.clone();
+        let question = match &fleet {
+            Some(fleet) if again => {
+                format!(
+                    "This step was running on hosts when the session stopped. Run it on the remaining hosts only ({})?",
+                    fleet.remaining().join(", ")
+                )
+            }
+            _ if again => "This step was running when the session stopped. Run it again?".into(),
+            _ if self.engine.state().dry_run => {
+                "Walk it? (DRY RUN: the command does not run)".into()
+            }
+            _ => "Run?".into(),
         };
         let mut options = vec![('y', "[y]es")];
         if again {
             options.push(('m', "[m]ark done"));
         }
-        let key = match self.choose_with_step_keys(index, question, (&options, true), asked) {
+        let key = match self.choose_with_step_keys(index, &question, (&options, true), asked) {
             Ok(key) => key,
             Err(asked) => return asked,
         };

@@ -4,6 +4,7 @@
 mod ask;
 mod choose;
 pub mod dialogue;
+mod fleet;
 pub mod input;
 pub mod printer;
 mod proposed;

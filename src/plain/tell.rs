@@ -8,6 +8,7 @@ use crate::doc::model::{Signoff, StepKind};
 use crate::session::conductor::WaitOver;
 use crate::session::engine::{Notice, SignoffNews, origin};
 use crate::session::event::{Body, Decision, Event};
+use crate::session::state::Status;
 use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 
@@ -54,6 +55,30 @@ fn tell_event(w: &mut Walk, event: &Event) {
     match &event.body {
         Body::Output { stream, bytes } => {
             let _ = w.d.out.output(id, *stream, bytes.as_slice());
+        }
+        Body::HostOutput(out) => {
+            let _ = w.d.out.output(&out.host, out.stream, out.bytes.as_slice());
+        }
+        Body::StepFinished {
+            ok, duration_ms, ..
+        } if index.is_some_and(|i| w.engine.state().steps[i].fleet.is_some()) => {
+            let _ = w.d.out.end_open_line();
+            let took = format_duration(Duration::from_millis(*duration_ms));
+            let fleet = index.and_then(|i| w.engine.state().steps[i].fleet.as_ref());
+            let tally = fleet.map(|f| f.tally()).unwrap_or_default();
+            let mark = if *ok { '✓' } else { '✗' };
+            w.d.say(&format!("  {mark} {id} on hosts: {tally} · {took}"));
+        }
+        Body::BatchStarted(_)
+        | Body::HostFinished(_)
+        | Body::BatchFinished(_)
+        | Body::BatchDecided(_)
+        | Body::FleetStopped(_)
+        | Body::FleetPlanned(_) => {
+            let _ = w.d.out.end_open_line();
+            if let Some(line) = super::fleet::line(&event.body) {
+                w.d.say(&line);
+            }
         }
         Body::StepStarted { .. } => {
             if let Some(index) = index {
@@ -164,6 +189,8 @@ fn opens_step(body: &Body) -> bool {
     !matches!(
         body,
         Body::Output { .. }
+            | Body::HostOutput(_)
+            | Body::HostStarted(_)
             | Body::Note { .. }
             | Body::Jumped { .. }
             | Body::SignoffRejected { .. }
@@ -243,6 +270,14 @@ pub(super) fn header(w: &mut Walk, index: usize) {
                 lines.push(format!("    {line}"));
             }
             lines.extend(super::proposed::run_notes(engine, run, r.step.line));
+            let step = &engine.state().steps[index];
+            if let Some(fleet) = step
+                .fleet
+                .as_ref()
+                .filter(|_| step.status == Status::Interrupted)
+            {
+                lines.extend(super::fleet::host_lines(fleet));
+            }
         }
         StepKind::Check(check) => lines.push(format!("  [ ] {}", engine.display(&check.text))),
         StepKind::Note(note) => lines.push(format!("  note: {}", engine.display(&note.text))),

@@ -114,6 +114,14 @@ impl<W: Write> Printer<W> {
                 }
                 Ok(())
             }
+            Scan::Event(crate::session::event::Body::HostOutput(out)) => {
+                let text = String::from_utf8_lossy(out.bytes.as_slice());
+                let who = format!("{step} {}", out.host);
+                for line in text.lines() {
+                    self.output_line(&when, &who, out.stream, line.as_bytes())?;
+                }
+                Ok(())
+            }
             Scan::Event(body) => {
                 self.flush_step(&step)?;
                 writeln!(

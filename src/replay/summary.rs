@@ -24,6 +24,25 @@ fn last_output_line(text: &str) -> Option<&str> {
     text.lines().rev().find(|l| !l.trim().is_empty())
 }
 
+/// A step's hosts: each one's state, how it ended, its last line of output.
+fn hosts_json(fleet: &crate::session::fleet_state::FleetProgress) -> Value {
+    fleet
+        .hosts
+        .iter()
+        .map(|h| {
+            json!({
+                "host": h.name,
+                "state": h.status.word(),
+                "exit_code": h.end.as_ref().and_then(|e| e.exit_code),
+                "signal": h.end.as_ref().and_then(|e| e.signal),
+                "duration_ms": h.end.as_ref().map(|e| e.duration_ms),
+                "failure": h.end.as_ref().and_then(|e| e.failure.clone()),
+                "last_line": h.last_line(),
+            })
+        })
+        .collect()
+}
+
 /// Everything the fold decided, as one JSON object.
 pub fn state_json(state: &SessionState) -> Value {
     let steps: Vec<Value> = state
@@ -31,7 +50,7 @@ pub fn state_json(state: &SessionState) -> Value {
         .iter()
         .map(|s| {
             let tail = s.tail.text();
-            json!({
+            let mut step = json!({
                 "id": s.id,
                 "kind": s.kind.word(),
                 "rollback": s.rollback,
@@ -46,7 +65,11 @@ pub fn state_json(state: &SessionState) -> Value {
                 "notes": s.notes,
                 "output_bytes": s.tail.total,
                 "output_last_line": last_output_line(&tail),
-            })
+            });
+            if let (Some(fleet), Some(fields)) = (&s.fleet, step.as_object_mut()) {
+                fields.insert("hosts".into(), hosts_json(fleet));
+            }
+            step
         })
         .collect();
     json!({

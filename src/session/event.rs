@@ -5,6 +5,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::collections::BTreeMap;
 
+pub use super::fleet_events::{
+    BatchDecision, BatchEnd, BatchStart, FleetPlan, FleetStop, HostEnd, HostOutput, HostStart,
+};
 pub use super::output_bytes::OutputBytes;
 pub use crate::exec::Stream;
 pub use crate::health::Status as HealthStatus;
@@ -211,6 +214,17 @@ pub enum Body {
         warnings: Vec<String>,
         auto: bool,
     },
+    /// A step on many hosts: its hosts and batches for this attempt.
+    FleetPlanned(FleetPlan),
+    BatchStarted(BatchStart),
+    HostStarted(HostStart),
+    HostOutput(HostOutput),
+    HostFinished(HostEnd),
+    BatchFinished(BatchEnd),
+    /// GO or NO-GO between batches (`batch_gate`).
+    BatchDecided(BatchDecision),
+    /// The step stopped before every host ran (`max_fail`, NO-GO, cancel).
+    FleetStopped(FleetStop),
     /// Which option of a choice applies (`option: None`: none of these, for a condition);
     /// the steps of the others are not chosen and never run. `choice` is the section's
     /// number; `via` is `operator` or `--choose`.
@@ -248,6 +262,8 @@ pub enum Body {
         error: String,
         required: bool,
     },
+    /// The session walks one day of a plan, knowing the day before (PRODUCT.md §1.5).
+    DayOpened(Box<super::plan_history::DayOpened>),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -16,6 +16,11 @@ pub enum Input {
     Tick(Now),
     /// A run's output or its end, from the executor that runs it.
     Exec { run: RunId, event: ExecEvent },
+    /// A run on a host: its output or its end.
+    Remote {
+        run: RunId,
+        event: crate::fleet::RemoteEvent,
+    },
     /// A health check was probed.
     Health(Box<Sampled>),
     /// A follower asked to sign (read from their sidecar file).
@@ -55,6 +60,11 @@ pub enum Command {
         name: String,
     },
     Decide {
+        index: usize,
+        decision: Decision,
+    },
+    /// GO or NO-GO after a batch of a step on hosts.
+    DecideBatch {
         index: usize,
         decision: Decision,
     },

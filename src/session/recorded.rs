@@ -32,6 +32,25 @@ pub fn recorded_source(events: &[Event]) -> Option<&str> {
 /// The session's runbook: the text recorded in the log, else the file the header names
 /// (only when its SHA-256 still matches).
 pub fn runbook_of(header: &Header, events: &[Event]) -> Result<Runbook, RecordedError> {
+    whole_runbook_of(header, events).map(|runbook| the_day_walked(runbook, events))
+}
+
+/// A day's session walked that day of the plan (PRODUCT.md §1.5), not the whole of it.
+pub fn the_day_walked(runbook: Runbook, events: &[Event]) -> Runbook {
+    let opened = events.iter().find_map(|e| {
+        if let crate::session::event::Body::DayOpened(day) = &e.body {
+            Some(day)
+        } else {
+            None
+        }
+    });
+    match opened {
+        Some(day) => crate::doc::days::walk::recorded_day(runbook, &day.label, day.preflight),
+        None => runbook,
+    }
+}
+
+fn whole_runbook_of(header: &Header, events: &[Event]) -> Result<Runbook, RecordedError> {
     let path = Path::new(&header.runbook.path);
     let invalid = |e: crate::doc::diag::LoadError| RecordedError::Invalid(e.to_string());
     if let Some(source) = recorded_source(events) {

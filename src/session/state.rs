@@ -125,6 +125,8 @@ pub struct StepState {
     pub by_hand: bool,
     /// How the step stood before it was skipped or marked done (failed, cancelled…).
     pub settled_from: Option<Status>,
+    /// A step on many hosts: its hosts and batches.
+    pub fleet: Option<super::fleet_state::FleetProgress>,
 }
 
 /// A sign-off that was not accepted.
@@ -164,6 +166,8 @@ pub struct SessionState {
     pub warnings_acknowledged: bool,
     /// The session was started with `--dry-run`: nothing it walks runs.
     pub dry_run: bool,
+    /// The day of a plan this session walks, as the title bar shows it (PRODUCT.md §1.5).
+    pub day_strip: Option<String>,
     /// The runbook's choices, and what was chosen at each (same order).
     pub choices: Vec<super::choices::Choice>,
     pub chosen: Vec<Option<super::choices::Chosen>>,
@@ -206,6 +210,7 @@ impl SessionState {
                 signal: None,
                 by_hand: false,
                 settled_from: None,
+                fleet: None,
             })
             .collect();
         let index = steps
@@ -235,6 +240,7 @@ impl SessionState {
             warnings: runbook.warnings.len(),
             warnings_acknowledged: false,
             dry_run: false,
+            day_strip: None,
             choices: super::choices::of(runbook),
             chosen: Vec::new(),
         };
@@ -350,6 +356,9 @@ impl SessionState {
                 self.placeholders.insert(env.clone(), filled);
             }
             (Body::WarningsAcknowledged { .. }, _) => self.warnings_acknowledged = true,
+            (Body::DayOpened(day), _) => {
+                self.day_strip = Some(crate::session::plan_history::strip(day));
+            }
             (
                 Body::SessionStarted {
                     operator, dry_run, ..
@@ -415,7 +424,15 @@ impl SessionState {
                 | Body::SignoffRejected { .. }
                 | Body::ChainSigned { .. }
                 | Body::SigningFailed { .. }
-                | Body::AnchorFailed { .. },
+                | Body::AnchorFailed { .. }
+                | Body::FleetPlanned(_)
+                | Body::BatchStarted(_)
+                | Body::HostStarted(_)
+                | Body::HostOutput(_)
+                | Body::HostFinished(_)
+                | Body::BatchFinished(_)
+                | Body::BatchDecided(_)
+                | Body::FleetStopped(_),
                 None,
             ) => {}
         }
@@ -488,6 +505,9 @@ impl SessionState {
                 step.reason = Some(reason.clone());
             }
             Body::StepInterrupted { reason } => {
+                if let Some(fleet) = &mut step.fleet {
+                    fleet.interrupt();
+                }
                 step.status = Status::Interrupted;
                 step.reason = Some(reason.clone());
                 self.running = None;
@@ -544,6 +564,14 @@ impl SessionState {
                 self.cursor = i;
             }
             Body::Jumped { .. } => {}
+            Body::FleetPlanned(_)
+            | Body::BatchStarted(_)
+            | Body::HostStarted(_)
+            | Body::HostOutput(_)
+            | Body::HostFinished(_)
+            | Body::BatchFinished(_)
+            | Body::BatchDecided(_)
+            | Body::FleetStopped(_) => step.fleet.get_or_insert_default().apply(body),
             // Session-wide events are folded by `apply`.
             Body::SessionStarted { .. }
             | Body::SessionResumed { .. }
@@ -561,7 +589,8 @@ impl SessionState {
             | Body::OptionChosen { .. }
             | Body::ChainSigned { .. }
             | Body::SigningFailed { .. }
-            | Body::AnchorFailed { .. } => {}
+            | Body::AnchorFailed { .. }
+            | Body::DayOpened(_) => {}
         }
     }
 }

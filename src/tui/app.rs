@@ -74,6 +74,9 @@ pub struct App {
     pub dialog_scroll: usize,
     /// The whole document is shown in the centre (`d`), scrolled as it says.
     pub reading: Option<super::reading::Reading>,
+    /// The host row picked in a step on hosts (Tab), and whether its output is open (Enter).
+    pub host_row: Option<usize>,
+    pub host_open: bool,
 }
 
 impl App {
@@ -94,6 +97,10 @@ impl App {
     /// Keeps the selection on the walk's current step while following it.
     pub fn sync_selection(&mut self, state: &SessionState) {
         if self.follow_walk && !self.hold && state.cursor < state.steps.len() {
+            if self.selected != state.cursor {
+                self.host_row = None;
+                self.host_open = false;
+            }
             self.selected = state.cursor;
         }
     }
@@ -177,6 +184,14 @@ fn acts_elsewhere(app: &mut App, key: KeyEvent, ctx: &Ctx) -> bool {
 }
 
 fn normal_key(app: &mut App, key: KeyEvent, ctx: &Ctx) -> Vec<Effect> {
+    let fleet = ctx
+        .state
+        .steps
+        .get(app.selected)
+        .and_then(|s| s.fleet.as_ref());
+    if super::host_rows::key(app, &key, fleet) {
+        return Vec::new();
+    }
     let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
     if acts_elsewhere(app, key, ctx) {
         return Vec::new();
@@ -250,6 +265,8 @@ fn select(app: &mut App, index: usize) {
     app.selected = index;
     app.follow_walk = false;
     app.scroll = 0;
+    app.host_row = None;
+    app.host_open = false;
 }
 
 fn quit(app: &mut App, ctx: &Ctx) -> Vec<Effect> {
@@ -400,6 +417,13 @@ fn act(app: &mut App, ctx: &Ctx) -> Vec<Effect> {
             }];
         }
         Prompt::Gate { .. } => app.dialog = Some(Dialog::Gate { index }),
+        Prompt::Batch { batch, batches, .. } => {
+            app.dialog = Some(Dialog::Batch {
+                index,
+                batch,
+                batches,
+            })
+        }
         Prompt::NoGo { .. } => app.dialog = Some(Dialog::NoGo { index }),
         Prompt::Signoff { .. } => {
             if let Some(StepKind::Gate(gate)) = ctx.refs.get(index).map(|r| &r.step.kind) {

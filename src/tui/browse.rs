@@ -106,6 +106,9 @@ fn moves(key: &KeyEvent) -> bool {
         KeyCode::Char('u' | 'd') => ctrl,
         KeyCode::Char('j' | 'k' | 'g' | 'G' | '.' | 'f' | '/' | '?') => !ctrl,
         KeyCode::Up
+        | KeyCode::Tab
+        | KeyCode::BackTab
+        | KeyCode::Esc
         | KeyCode::Down
         | KeyCode::Home
         | KeyCode::End
@@ -136,7 +139,7 @@ pub fn key(app: &mut App, key: KeyEvent, ctx: &Ctx, replay: bool) -> Browse {
         app.message = None;
         return Browse::Transport(t);
     }
-    if moves(&key) {
+    if moves(&key) || (key.code == KeyCode::Enter && app.host_row.is_some()) {
         let _ = handle_key(app, key, ctx);
     } else {
         app.message = Some("read-only view: ? lists the keys".into());

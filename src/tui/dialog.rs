@@ -53,6 +53,12 @@ pub enum Dialog {
     Gate {
         index: usize,
     },
+    /// GO or NO-GO for the next batch of a step on hosts.
+    Batch {
+        index: usize,
+        batch: usize,
+        batches: usize,
+    },
     NoGo {
         index: usize,
     },
@@ -163,6 +169,11 @@ pub fn dialog_key(app: &mut App, dialog: Dialog, key: KeyEvent, ctx: &Ctx) -> Ve
         Dialog::TypeName { index, typed } => type_name(app, key, ctx, index, typed),
         Dialog::Reason { purpose, text } => reason(app, key, purpose, text),
         Dialog::Gate { index } => gate(app, key, index),
+        Dialog::Batch {
+            index,
+            batch,
+            batches,
+        } => batch_gate(app, key, (index, batch, batches)),
         Dialog::NoGo { index } => no_go(app, key, index),
         Dialog::Signoff { index, role, name } => signoff(app, key, ctx, index, role, name),
         Dialog::Quit { running } => quit(app, key, running),
@@ -303,6 +314,26 @@ fn gate(app: &mut App, key: KeyEvent, index: usize) -> Vec<Effect> {
             Vec::new()
         }
     }
+}
+
+fn batch_gate(
+    app: &mut App,
+    key: KeyEvent,
+    (index, batch, batches): (usize, usize, usize),
+) -> Vec<Effect> {
+    let decision = match key.code {
+        KeyCode::Char('g') => Decision::Go,
+        KeyCode::Char('x') => Decision::NoGo,
+        _ => {
+            app.dialog = Some(Dialog::Batch {
+                index,
+                batch,
+                batches,
+            });
+            return Vec::new();
+        }
+    };
+    vec![Effect::DecideBatch { index, decision }]
 }
 
 fn no_go(app: &mut App, key: KeyEvent, index: usize) -> Vec<Effect> {

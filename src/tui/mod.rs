@@ -7,6 +7,7 @@ pub mod colour;
 mod countersign;
 pub mod dialog;
 mod followers;
+pub mod host_rows;
 pub mod keys;
 pub mod live;
 pub mod markdown;

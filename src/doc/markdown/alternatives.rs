@@ -271,6 +271,7 @@ fn wrap(mut options: Vec<Section>, forms: &[Option<Form>], sink: &mut Sink) -> S
         line,
         level,
         role: SectionRole::Choice,
+        day: None,
         prose: Vec::new(),
         steps: Vec::new(),
         sections: options,

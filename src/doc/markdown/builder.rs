@@ -348,6 +348,7 @@ pub(super) fn empty_section() -> Section {
         line: 1,
         level: 0,
         role: SectionRole::Forward,
+        day: None,
         prose: Vec::new(),
         steps: Vec::new(),
         sections: Vec::new(),

@@ -199,6 +199,7 @@ impl Builder<'_> {
             line,
             level: parent_level.saturating_add(1),
             role: SectionRole::Choice,
+            day: None,
             ..empty_section()
         };
         self.stack
@@ -215,6 +216,7 @@ impl Builder<'_> {
             line,
             level: parent_level.saturating_add(2),
             role: SectionRole::Option,
+            day: None,
             ..empty_section()
         };
         self.stack
@@ -289,6 +291,7 @@ impl Builder<'_> {
             line: parent.line,
             level: parent_level.saturating_add(1),
             role: inherited_role(parent),
+            day: None,
             ..empty_section()
         };
         self.stack

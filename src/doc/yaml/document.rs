@@ -9,7 +9,7 @@ use crate::doc::sink::Sink;
 use std::path::Path;
 
 const BODY_KEYS: &[&str] = &["sections", "steps", "rollback"];
-const SECTION_KEYS: &[&str] = &["title", "prose", "steps", "sections"];
+const SECTION_KEYS: &[&str] = &["title", "day", "prose", "steps", "sections"];
 
 /// Parses YAML text into a runbook; problems go to `sink`.
 pub fn load(text: &str, path: &Path, sink: &mut Sink) -> Option<Runbook> {
@@ -144,6 +144,7 @@ fn section(node: &Node, level: u8, rollback: bool, sink: &mut Sink) -> Option<Se
         line: node.line,
         level,
         role: role_of(rollback),
+        day: fields.text("day", sink),
         prose,
         steps,
         sections,
@@ -181,6 +182,7 @@ fn implicit_section(title: &str, line: u32, rollback: bool, steps: Vec<Step>) ->
         line,
         level: 1,
         role: role_of(rollback),
+        day: None,
         prose: Vec::new(),
         steps,
         sections: Vec::new(),

@@ -19,9 +19,10 @@ pub const META_KEYS: &[&str] = &[
     "gates",
 ];
 
-/// Keys `runbook lint` reads (`lint: {allow: [RB003]}`, `last_reviewed_on`, `review_in`):
-/// kept as `meta` as written, judged by the linter, never a reason to refuse a document.
-pub const LINT_KEYS: &[&str] = &["lint", "last_reviewed_on", "review_in"];
+/// Keys `runbook lint` reads (`lint: {allow: [RB003]}`, `last_reviewed_on`, `review_in`)
+/// and the plan's calendar (`year`, `date`: the year of its days, §1.5): kept as `meta`
+/// as written, read where they are used, never a reason to refuse a document.
+pub const LINT_KEYS: &[&str] = &["lint", "last_reviewed_on", "review_in", "year", "date"];
 
 /// Reads the metadata keys of a mapping (other keys are the caller's to check).
 pub fn metadata(fields: &Fields, sink: &mut Sink) -> Metadata {

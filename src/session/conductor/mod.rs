@@ -85,6 +85,21 @@ pub enum Act {
     },
     /// `--plain --yes`: the loader's warnings were printed; recorded as acknowledged.
     AcknowledgeWarnings,
+    /// A step on hosts: start its next batch.
+    StartBatch {
+        index: usize,
+    },
+    /// A step on hosts: GO or NO-GO after a batch (`batch_gate`, the autopilot's GO).
+    DecideBatch {
+        index: usize,
+        decision: Decision,
+        auto: bool,
+    },
+    /// A step on hosts is over: every batch ran, or `stop` says why not.
+    EndFleetStep {
+        index: usize,
+        stop: Option<String>,
+    },
     /// `--choose` names the option that applies at this choice.
     Choose {
         choice: usize,

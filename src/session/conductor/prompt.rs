@@ -44,6 +44,13 @@ pub enum Prompt {
     Failed { index: usize, failure: String },
     /// A health check's `rollback_if` holds: roll back, or stay (and say why).
     Rollback { reason: String },
+    /// A step on hosts finished batch `batch` of `batches` (`batch_gate`): GO for the
+    /// next, or NO-GO (the step stops).
+    Batch {
+        index: usize,
+        batch: usize,
+        batches: usize,
+    },
     /// Which option of a choice applies? `answers` are the options' titles, then "none of
     /// these" when the choice is a condition; `choice` is its place in the session's choices.
     Choose {
@@ -75,7 +82,8 @@ impl Prompt {
             | Prompt::Gate { index }
             | Prompt::NoGo { index }
             | Prompt::Signoff { index, .. }
-            | Prompt::Failed { index, .. } => Some(*index),
+            | Prompt::Failed { index, .. }
+            | Prompt::Batch { index, .. } => Some(*index),
             Prompt::Rollback { .. } | Prompt::Warnings | Prompt::Choose { .. } => None,
         }
     }
@@ -120,6 +128,7 @@ impl Prompt {
             | Prompt::Note { .. }
             | Prompt::Wait { .. }
             | Prompt::Gate { .. }
+            | Prompt::Batch { .. }
             | Prompt::Signoff { .. } => {
                 Stop::End(Outcome::Aborted, "no answer: standard input closed".into())
             }
@@ -152,6 +161,7 @@ impl Prompt {
             | Prompt::Note { .. }
             | Prompt::Wait { .. }
             | Prompt::Gate { .. }
+            | Prompt::Batch { .. }
             | Prompt::Signoff { .. } => Some(format!("{id} waits for the operator")),
         }
     }

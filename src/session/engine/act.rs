@@ -47,6 +47,13 @@ impl Engine<'_> {
                 self.enter_rollback(&reason)
             }
             Act::AcknowledgeWarnings => self.acknowledge_warnings(true),
+            Act::StartBatch { index } => self.start_batch(index),
+            Act::DecideBatch {
+                index,
+                decision,
+                auto,
+            } => self.decide_batch(index, decision, auto),
+            Act::EndFleetStep { index, stop } => self.end_fleet_step(index, stop),
             Act::Choose { choice, chosen } => self.choose(choice, chosen, "--choose"),
         };
     }
@@ -93,6 +100,7 @@ impl Engine<'_> {
                 self.sign(index, &role, &name, &os_user, "driver")
             }
             Command::Decide { index, decision } => self.decide_gate(index, decision, false),
+            Command::DecideBatch { index, decision } => self.decide_batch(index, decision, false),
             Command::Note { index, text } => self.note(index, &text),
             Command::EnterRollback { reason } => self.enter_rollback(&reason),
             Command::DeclineRollback { reason } => self.decline_rollback(&reason),

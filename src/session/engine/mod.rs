@@ -8,6 +8,7 @@ mod act;
 mod background;
 mod batch;
 mod choose;
+mod fleet;
 mod handover;
 mod health;
 mod journal;
@@ -99,6 +100,8 @@ pub struct Engine<'r> {
     declared_secrets: Vec<String>,
     executor: Box<dyn Executor>,
     runs: BTreeMap<RunId, Run>,
+    /// The step on hosts in progress.
+    fleet: fleet::FleetRuns,
     next_run: u64,
     inputs: Inputs,
     health: HealthBoard,
@@ -157,6 +160,7 @@ impl<'r> Engine<'r> {
             declared_secrets,
             executor,
             runs: BTreeMap::new(),
+            fleet: fleet::FleetRuns::default(),
             next_run: 1,
             inputs,
             health: HealthBoard::new(&runbook.meta.health, now.mono),
@@ -184,6 +188,7 @@ impl<'r> Engine<'r> {
         match input {
             Input::Tick(now) => self.tick(now),
             Input::Exec { run, event } => self.exec_event(run, event),
+            Input::Remote { run, event } => self.remote_event(run, event),
             Input::Health(sampled) => self.take_sample(&sampled),
             Input::Signoff(incoming) => self.take_request(incoming),
             Input::Command(command) => self.command(command),

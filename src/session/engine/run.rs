@@ -7,13 +7,16 @@ use super::Engine;
 use super::batch::OutputBatch;
 use crate::doc::model::StepKind;
 use crate::exec::{ExecEvent, Exit, IoMode, Outcome as ExecOutcome};
-use crate::session::event::{Body, Stream};
+use crate::session::event::{Body, HostOutput, Stream};
 use crate::session::executor::{RunId, RunSpec};
 use crate::session::log::{AuditError, SyncPolicy};
 use crate::session::mask::{StreamMasker, is_secret};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::Instant;
+
+/// Output of a run that waited long enough: its step, its host, the record.
+type DueOutput = (usize, Option<String>, (Stream, Vec<u8>));
 
 /// Variables the shell manages itself; their changes are not worth an audit event.
 const SHELL_NOISE: &[&str] = &["PWD", "OLDPWD", "SHLVL", "_"];
@@ -23,11 +26,13 @@ pub struct Run {
     pub id: RunId,
     /// The step it runs.
     pub index: usize,
-    maskers: [StreamMasker; 3],
-    batch: OutputBatch,
+    pub(super) maskers: [StreamMasker; 3],
+    pub(super) batch: OutputBatch,
     pub started: Instant,
     /// It owns the terminal (`interactive=true`).
     pub interactive: bool,
+    /// The host it runs on, for a step on hosts.
+    pub host: Option<String>,
 }
 
 fn slot(stream: Stream) -> usize {
@@ -46,6 +51,10 @@ impl Engine<'_> {
             return;
         };
         if self.running() || !self.may_run(index, auto) {
+            return;
+        }
+        if run.fleet.is_remote() {
+            let _ = self.begin_fleet(index, auto);
             return;
         }
         if run.interactive && !self.policy.dry_run && !self.terminal.handed() {
@@ -71,12 +80,7 @@ impl Engine<'_> {
             return Ok(());
         };
         let cwd = self.step_cwd(run.cwd.as_deref());
-        let attempt = self
-            .projection
-            .state
-            .steps
-            .get(index)
-            .map_or(1, |s| s.attempts + 1);
+        let attempt = self.next_attempt(index);
         let started = Body::StepStarted {
             attempt,
             script: self.mask(&run.script),
@@ -84,12 +88,7 @@ impl Engine<'_> {
             auto,
             dry_run: self.policy.dry_run,
             proposed: run.proposed,
-            on_demand: self
-                .projection
-                .state
-                .steps
-                .get(index)
-                .is_some_and(|s| s.reference),
+            on_demand: self.is_reference(index),
         };
         self.record_step(index, started, SyncPolicy::Now)?;
         if self.policy.dry_run {
@@ -113,6 +112,7 @@ impl Engine<'_> {
             io,
             secret_names: self.declared_secrets.clone(),
             errexit: run.errexit,
+            on: None,
         };
         let id = RunId(self.next_run);
         self.next_run += 1;
@@ -137,6 +137,7 @@ impl Engine<'_> {
                     batch: OutputBatch::default(),
                     started: self.now.mono,
                     interactive: run.interactive,
+                    host: None,
                 };
                 self.runs.insert(id, run);
                 Ok(())
@@ -146,6 +147,24 @@ impl Engine<'_> {
                 self.finish_without_running(index, false, Some(message))
             }
         }
+    }
+
+    /// Whether step `index` is a reference step (run on demand, off the forward path).
+    pub(super) fn is_reference(&self, index: usize) -> bool {
+        self.projection
+            .state
+            .steps
+            .get(index)
+            .is_some_and(|s| s.reference)
+    }
+
+    /// The number the next attempt at step `index` gets.
+    pub(super) fn next_attempt(&self, index: usize) -> u32 {
+        self.projection
+            .state
+            .steps
+            .get(index)
+            .map_or(1, |s| s.attempts + 1)
     }
 
     /// The driver has handed the terminal over: the step that waited for it starts.
@@ -170,7 +189,7 @@ impl Engine<'_> {
         self.terminal.take_back()
     }
 
-    fn finish_without_running(
+    pub(super) fn finish_without_running(
         &mut self,
         index: usize,
         ok: bool,
@@ -206,8 +225,12 @@ impl Engine<'_> {
     /// Asks every run to stop (TERM, grace, KILL); their ends arrive as inputs.
     pub fn cancel_runs(&mut self, reason: &str) {
         let runs: Vec<(RunId, usize)> = self.runs.values().map(|r| (r.id, r.index)).collect();
+        let mut told = std::collections::BTreeSet::new();
         for (id, index) in runs {
             self.executor.cancel(id);
+            if !told.insert(index) {
+                continue;
+            }
             let body = Body::StepCancelled {
                 reason: reason.to_string(),
             };
@@ -230,7 +253,7 @@ impl Engine<'_> {
         }
     }
 
-    fn take_output(&mut self, run: RunId, stream: Stream, bytes: &[u8]) {
+    pub(super) fn take_output(&mut self, run: RunId, stream: Stream, bytes: &[u8]) {
         let now = self.now.mono;
         let Some(running) = self.runs.get_mut(&run) else {
             return;
@@ -239,17 +262,24 @@ impl Engine<'_> {
         if masked.is_empty() {
             return;
         }
-        let index = running.index;
+        let (index, host) = (running.index, running.host.clone());
         let ready = running.batch.push(stream, &masked, now);
         for (stream, bytes) in ready {
-            self.record_output(index, stream, bytes);
+            self.record_output(index, host.as_deref(), stream, bytes);
         }
     }
 
-    fn record_output(&mut self, index: usize, stream: Stream, bytes: Vec<u8>) {
-        let body = Body::Output {
-            stream,
-            bytes: bytes.into(),
+    fn record_output(&mut self, index: usize, host: Option<&str>, stream: Stream, bytes: Vec<u8>) {
+        let body = match host {
+            Some(host) => Body::HostOutput(HostOutput {
+                host: host.to_string(),
+                stream,
+                bytes: bytes.into(),
+            }),
+            None => Body::Output {
+                stream,
+                bytes: bytes.into(),
+            },
         };
         let _ = self.record_step(index, body, SyncPolicy::Lazy);
     }
@@ -257,13 +287,13 @@ impl Engine<'_> {
     /// Writes output that has waited its 100 ms.
     pub(super) fn flush_due_output(&mut self) {
         let now = self.now.mono;
-        let due: Vec<(usize, (Stream, Vec<u8>))> = self
+        let due: Vec<DueOutput> = self
             .runs
             .values_mut()
-            .filter_map(|run| Some((run.index, run.batch.due(now)?)))
+            .filter_map(|run| Some((run.index, run.host.clone(), run.batch.due(now)?)))
             .collect();
-        for (index, (stream, bytes)) in due {
-            self.record_output(index, stream, bytes);
+        for (index, host, (stream, bytes)) in due {
+            self.record_output(index, host.as_deref(), stream, bytes);
         }
     }
 
@@ -273,22 +303,28 @@ impl Engine<'_> {
             return;
         };
         let index = running.index;
-        for stream in [Stream::Stdout, Stream::Stderr, Stream::Pty] {
-            let rest = running.maskers[slot(stream)].finish(&self.secrets);
-            if !rest.is_empty() {
-                for (s, bytes) in running.batch.push(stream, &rest, self.now.mono) {
-                    self.record_output(index, s, bytes);
-                }
-            }
-        }
-        if let Some((stream, bytes)) = running.batch.take_all() {
-            self.record_output(index, stream, bytes);
-        }
+        self.flush_run(&mut running);
         if running.interactive {
             self.pause_health(false);
             self.terminal.give_back();
         }
         self.record_end(index, outcome);
+    }
+
+    /// Records what a run's maskers and batch still hold.
+    pub(super) fn flush_run(&mut self, running: &mut Run) {
+        let (index, host) = (running.index, running.host.clone());
+        for stream in [Stream::Stdout, Stream::Stderr, Stream::Pty] {
+            let rest = running.maskers[slot(stream)].finish(&self.secrets);
+            if !rest.is_empty() {
+                for (s, bytes) in running.batch.push(stream, &rest, self.now.mono) {
+                    self.record_output(index, host.as_deref(), s, bytes);
+                }
+            }
+        }
+        if let Some((stream, bytes)) = running.batch.take_all() {
+            self.record_output(index, host.as_deref(), stream, bytes);
+        }
     }
 
     fn record_end(&mut self, index: usize, outcome: ExecOutcome) {

@@ -1,13 +1,15 @@
 //! Where run steps run. The engine keeps a map of runs by [`RunId`] and hands each to an
 //! [`Executor`]: it starts the run and reports its output and its end as
 //! [`Input::Exec`](super::input::Input::Exec) on the session's queue. Today one executor
-//! runs everything on this machine ([`LocalExecutor`], a process group per run); an
-//! executor for SSH hosts implements the same trait, one run per host, each host with
-//! its own environment and working directory ([`Place`]).
+//! runs on this machine ([`LocalExecutor`], a process group per run), one on hosts over
+//! the system ssh ([`SshExecutor`], one run per host, each host with its own exports and
+//! directory); [`Executors`] hands each run to the one it is for.
 
 mod local;
+mod remote;
 
 pub use local::LocalExecutor;
+pub use remote::{Executors, HostTarget, SshExecutor};
 
 use super::queue::Inputs;
 use crate::exec::IoMode;
@@ -41,6 +43,9 @@ pub struct RunSpec {
     pub secret_names: Vec<String>,
     /// Stop at the first failing command (`set -e -o pipefail`).
     pub errexit: bool,
+    /// Run on this host over ssh instead of here: `env` then holds only what the session
+    /// gives it (parameters, placeholders, exports), and `cwd` is not used.
+    pub on: Option<HostTarget>,
 }
 
 /// What the executor knows about a run it started.

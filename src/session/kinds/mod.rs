@@ -6,6 +6,7 @@
 //! step type, and one line in [`rules`].
 
 mod check;
+pub mod fleet_step;
 mod gate;
 mod note;
 mod proposed;

@@ -33,6 +33,13 @@ impl StepRules for RunStep {
         format!("{mark} {}{more}  [{tags}]{notes}", clip(first, 70))
     }
 
+    fn running(&self, at: &At, policy: &Policy) -> Next {
+        if self.fleet.is_remote() {
+            return super::fleet_step::running(self, at, policy);
+        }
+        Next::Await(crate::session::conductor::Until::Exit { index: at.index })
+    }
+
     fn terminal_output(&self) -> bool {
         self.tty || self.interactive
     }
@@ -42,6 +49,12 @@ impl StepRules for RunStep {
 fn walk_on(run: &RunStep, at: &At, policy: &Policy) -> Next {
     let index = at.index;
     let auto = policy.autopilot();
+    if at.step.status == Status::Interrupted
+        && run.fleet.is_remote()
+        && let Some(next) = super::fleet_step::interrupted(at, policy)
+    {
+        return next;
+    }
     match at.step.status {
         // It has no recorded end — it may have finished (a crash, a full disk that took
         // its `step_finished`) — so running it again is the operator's call, never the
@@ -156,6 +169,14 @@ fn after_failure(run: &RunStep, at: &At, auto: bool) -> Next {
 /// How a run ended badly, in a few words: `exit 3`, `timed out`, `cancelled`,
 /// `killed by a signal`.
 pub fn failure(step: &StepState) -> String {
+    if let Some(fleet) = &step.fleet
+        && step.status != Status::Cancelled
+    {
+        return match &fleet.stopped {
+            Some(reason) => reason.clone(),
+            None => format!("{} of {} hosts failed", fleet.failed(), fleet.run.len()),
+        };
+    }
     match (step.status, step.exit_code) {
         (Status::TimedOut, _) => "timed out".into(),
         (Status::Cancelled, _) => "cancelled".into(),

@@ -200,7 +200,16 @@ impl ProofCheck {
             | Body::DriverChanged { .. }
             | Body::PlaceholderFilled { .. }
             | Body::WarningsAcknowledged { .. }
-            | Body::OptionChosen { .. } => {}
+            | Body::DayOpened(_)
+            | Body::OptionChosen { .. }
+            | Body::FleetPlanned(_)
+            | Body::BatchStarted(_)
+            | Body::HostStarted(_)
+            | Body::HostOutput(_)
+            | Body::HostFinished(_)
+            | Body::BatchFinished(_)
+            | Body::BatchDecided(_)
+            | Body::FleetStopped(_) => {}
         }
     }
 

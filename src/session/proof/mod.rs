@@ -124,7 +124,16 @@ pub fn describe(body: &crate::session::event::Body) -> Option<String> {
         | Body::DriverChanged { .. }
         | Body::PlaceholderFilled { .. }
         | Body::WarningsAcknowledged { .. }
-        | Body::OptionChosen { .. } => return None,
+        | Body::DayOpened(_)
+        | Body::OptionChosen { .. }
+        | Body::FleetPlanned(_)
+        | Body::BatchStarted(_)
+        | Body::HostStarted(_)
+        | Body::HostOutput(_)
+        | Body::HostFinished(_)
+        | Body::BatchFinished(_)
+        | Body::BatchDecided(_)
+        | Body::FleetStopped(_) => return None,
     })
 }
 

@@ -219,6 +219,7 @@ fn dialog_keys(dialog: &Dialog) -> Vec<(&'static str, &'static str)> {
             vec![("Enter", "confirm"), ("Esc", "cancel")]
         }
         Dialog::Gate { .. } => vec![("g", "GO"), ("x", "NO-GO"), ("Esc", "later")],
+        Dialog::Batch { .. } => vec![("g", "next batch"), ("x", "stop here"), ("Esc", "later")],
         Dialog::NoGo { .. } => vec![("b", "roll back"), ("a", "abort"), ("Esc", "stay")],
         Dialog::Quit { running: true } => vec![("c", "cancel step and quit"), ("s/Esc", "stay")],
         Dialog::Quit { running: false } => vec![

@@ -16,6 +16,7 @@
 mod document;
 mod footer;
 pub mod health;
+mod hosts;
 mod output;
 mod overlay;
 mod proposed;

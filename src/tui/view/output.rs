@@ -3,7 +3,7 @@
 
 use super::{View, short_duration};
 use crate::session::event::Stream;
-use crate::session::state::{Status, StepState};
+use crate::session::state::{OutputTail, Status, StepState};
 use ansi_to_tui::IntoText;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -42,7 +42,7 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &View, index: usize, step: &Ste
         );
     } else {
         let wanted = inner.height as usize + view.app.scroll as usize;
-        let mut lines = tail_lines(step, wanted);
+        let mut lines = tail_lines(&step.tail, wanted);
         if view.app.wrap {
             lines = super::wide::wrap_all(lines, inner.width as usize);
         }
@@ -59,9 +59,9 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &View, index: usize, step: &Ste
 }
 
 /// The last `wanted` lines of output, parsed for colour; stderr lines get a red bar.
-fn tail_lines(step: &StepState, wanted: usize) -> Vec<Line<'static>> {
+pub(super) fn tail_lines(tail: &OutputTail, wanted: usize) -> Vec<Line<'static>> {
     let mut lines: Vec<Line<'static>> = Vec::new();
-    for (stream, bytes) in step.tail.segments.iter().rev() {
+    for (stream, bytes) in tail.segments.iter().rev() {
         let start = start_of_last_lines(bytes, wanted.saturating_sub(lines.len()) + 1);
         let Ok(text) = (&bytes[start..]).into_text() else {
             continue;

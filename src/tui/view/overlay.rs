@@ -151,6 +151,19 @@ fn dialog_content(
             lines.push(Line::from("g: GO    x: NO-GO    Esc: decide later"));
             ("Go / No-Go", lines, Color::Yellow)
         }
+        Dialog::Batch { batch, batches, .. } => (
+            "Next batch?",
+            vec![
+                Line::from(format!(
+                    "Batch {batch} of {batches} is done: its hosts' results are on screen."
+                )),
+                Line::default(),
+                Line::from(
+                    "g: GO, start the next batch    x: NO-GO, stop the step here    Esc: later",
+                ),
+            ],
+            Color::Yellow,
+        ),
         Dialog::NoGo { index } => (
             "NO-GO",
             vec![

@@ -42,7 +42,11 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &View) {
     let [top_area, output_area] =
         Layout::vertical([Constraint::Length(top_height), Constraint::Min(3)]).areas(inner);
     frame.render_widget(Paragraph::new(Text::from(top)), top_area);
-    output::draw(frame, output_area, view, index, step);
+    if let Some(fleet) = &step.fleet {
+        super::hosts::draw(frame, output_area, view, fleet);
+    } else {
+        output::draw(frame, output_area, view, index, step);
+    }
 }
 
 fn header(view: &View, r: &StepRef, step: &StepState, width: usize) -> Vec<Line<'static>> {

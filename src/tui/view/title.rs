@@ -36,8 +36,14 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &View) {
         mode_word(view)
     );
     let left_budget = (area.width as usize).saturating_sub(right.chars().count() + 1);
+    let day = view
+        .state
+        .day_strip
+        .as_deref()
+        .map(|strip| format!(" {strip} ·"))
+        .unwrap_or_default();
     let left = clip(
-        &format!(" {} · {section}", view.text(&view.runbook.title)),
+        &format!("{day} {} · {section}", view.text(&view.runbook.title)),
         left_budget,
     );
     let pad = " ".repeat(left_budget.saturating_sub(left.chars().count()));

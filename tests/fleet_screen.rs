@@ -1,0 +1,114 @@
+//! A step on hosts on the full screen, in a real pseudo-terminal against the loopback
+//! sshd: the host rows come up as the hosts run, `x` cancels the step on every host (no
+//! remote process survives, checked on the server), and so does quitting mid-step; the
+//! terminal is given back either way.
+
+mod pty;
+mod sshd;
+mod support;
+
+use pty::Term;
+use sshd::Sshd;
+use std::time::Duration;
+use support::{Sandbox, events, records};
+
+/// The screen on a step that leaves `sleep 900` on three hosts, once all three run;
+/// the token their processes carry.
+fn sleepers(sshd: &Sshd, sb: &Sandbox) -> (Term, String) {
+    let (name, value) = sshd::token();
+    sb.runbook(
+        "sleepy.md",
+        &format!(
+            r#"---
+hosts:
+  web: ["host[01:03]"]
+---
+# Sleep
+
+```bash {{name=sleepy on=web}}
+export {name}={value}
+sleep 900 &
+echo "sleeping on $RUNBOOK_TEST_HOST"
+wait
+```
+"#
+        ),
+    );
+    let audit = sb.audit_dir();
+    let config = sshd.config();
+    let mut term = Term::spawn(
+        &[
+            "run",
+            "sleepy.md",
+            "--ssh-config",
+            config.to_str().expect("utf8"),
+        ],
+        sb.path(),
+        &[("RUNBOOK_AUDIT_DIR", audit.as_os_str())],
+    );
+    term.wait_for("LIVE");
+    term.send("\r");
+    term.wait_for("Run this step?");
+    term.send("y");
+    term.wait_for("3 running");
+    term.wait_for("sleeping on host03");
+    let token = format!("{name}={value}");
+    wait_for_sleepers(&token);
+    (term, token)
+}
+
+#[test]
+fn cancel_on_the_screen_stops_the_step_on_every_host() {
+    let sshd = Sshd::start(3);
+    let sb = Sandbox::new();
+    let (mut term, token) = sleepers(&sshd, &sb);
+    term.send("x");
+    term.wait_for("Cancel?");
+    term.send("y");
+    term.wait_for("3 failed");
+    let left = sshd::gone(&token, Duration::from_secs(10));
+    assert!(left.is_empty(), "left on the server: {left:?}");
+    term.send("\x1b");
+    term.send("q");
+    term.wait_for("Quit?");
+    term.send("l");
+    let exit = term.wait_exit();
+    exit.assert_terminal_restored();
+    let records = records(&sb.only_log());
+    let ends = events(&records, "host_finished");
+    assert_eq!(ends.len(), 3);
+    assert!(ends.iter().all(|e| e["data"]["cancelled"] == true));
+}
+
+#[test]
+fn quitting_mid_step_leaves_nothing_running_on_any_host() {
+    let sshd = Sshd::start(3);
+    let sb = Sandbox::new();
+    let (mut term, token) = sleepers(&sshd, &sb);
+    term.send("q");
+    term.wait_for("A step is running.");
+    term.send("c");
+    let exit = term.wait_exit();
+    exit.assert_terminal_restored();
+    let left = sshd::gone(&token, Duration::from_secs(10));
+    assert!(left.is_empty(), "left on the server: {left:?}");
+    let records = records(&sb.only_log());
+    assert_eq!(events(&records, "host_finished").len(), 3);
+    assert_eq!(events(&records, "driver_left").len(), 1);
+}
+
+fn wait_for_sleepers(token: &str) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while sshd::processes_with(token)
+        .iter()
+        .filter(|(_, cmd)| cmd.starts_with("sleep"))
+        .count()
+        < 3
+    {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no sleeper on every host"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
