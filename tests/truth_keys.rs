@@ -4,7 +4,7 @@
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use runbook::doc::load_str;
 use runbook::doc::model::Runbook;
-use runbook::session::event::{Body, Event};
+use runbook::session::event::{Body, Event, Stream};
 use runbook::session::state::SessionState;
 use runbook::tui::app::{App, Ctx, Effect, handle_key};
 use std::path::Path;
@@ -127,4 +127,25 @@ fn c_copies_the_command_of_the_step_on_screen() {
     }
     assert_eq!(app.clipboard.as_deref(), Some("echo two"));
     assert!(app.message.as_deref().is_some_and(|m| m.contains("second")));
+}
+
+#[test]
+fn home_and_end_move_to_the_output_ends_and_leave_the_selection() {
+    let lines: String = (1..=30).map(|n| format!("line {n}\n")).collect();
+    let events = [Event::new(
+        Some("1#1"),
+        Body::Output {
+            stream: Stream::Stdout,
+            bytes: lines.as_str().into(),
+        },
+    )];
+    let mut app = App::new(0);
+    press(&mut app, &events, &[KeyCode::Home]);
+    assert_eq!(app.selected, 0, "Home does not select another step");
+    assert!(app.scroll >= 30, "Home shows the first line: {}", app.scroll);
+    press(&mut app, &events, &[KeyCode::PageDown]);
+    assert_eq!(app.scroll, 20, "a page down from the first line");
+    press(&mut app, &events, &[KeyCode::End]);
+    assert_eq!(app.scroll, 0, "End follows the tail");
+    assert_eq!(app.selected, 0, "End does not select the last step");
 }

@@ -346,6 +346,19 @@ fn help_page() {
     both_sizes("help", &[], &app, None);
 }
 
+/// At 80×24 the help does not fit: its title says so and scrolling brings up the last keys.
+#[test]
+fn help_page_scrolls_to_its_last_line_at_80x24() {
+    let mut app = fresh_app();
+    app.help = true;
+    app.help_scroll = u16::MAX;
+    let shown = screen(&[], &app, 80, 24, None);
+    assert!(shown.contains("read the whole document"), "{shown}");
+    assert!(shown.contains("this help"), "{shown}");
+    assert!(shown.contains("↑ more"), "{shown}");
+    insta::assert_snapshot!("help_scrolled_80x24", shown);
+}
+
 #[test]
 fn danger_and_quit_dialogs() {
     let mut app = fresh_app();

@@ -45,6 +45,20 @@ impl OutputTail {
         self.segments.clear();
     }
 
+    /// Lines held now (a last line without its newline counts).
+    pub fn line_count(&self) -> usize {
+        let newlines: usize = self
+            .segments
+            .iter()
+            .map(|(_, d)| d.iter().filter(|b| **b == b'\n').count())
+            .sum();
+        let open_last = self
+            .segments
+            .back()
+            .is_some_and(|(_, d)| d.last().is_some_and(|b| *b != b'\n'));
+        newlines + usize::from(open_last)
+    }
+
     /// Bytes held now (a little over [`TAIL_BYTES`] at most).
     pub fn held(&self) -> usize {
         self.bytes

@@ -54,6 +54,9 @@ pub struct App {
     pub scroll: u16,
     pub dialog: Option<Dialog>,
     pub help: bool,
+    /// Rows the help is scrolled, and the most the last drawn help box allowed.
+    pub help_scroll: u16,
+    pub help_room: std::cell::Cell<u16>,
     /// Autopilot (`--yes`) paused by the operator.
     pub paused: bool,
     pub message: Option<String>,
@@ -112,7 +115,7 @@ pub fn handle_key(app: &mut App, key: KeyEvent, ctx: &Ctx) -> Vec<Effect> {
     // Keys typed in one burst: the selection follows the walk as the screen would show it.
     app.sync_selection(ctx.state);
     if app.help {
-        app.help = false;
+        super::help::key(app, key);
         return Vec::new();
     }
     if let Some(dialog) = app.dialog.take() {
@@ -203,16 +206,18 @@ fn normal_key(app: &mut App, key: KeyEvent, ctx: &Ctx) -> Vec<Effect> {
         KeyCode::Char('?') => app.help = true,
         KeyCode::Down | KeyCode::Char('j') => select(app, (app.selected + 1).min(last)),
         KeyCode::Up | KeyCode::Char('k') => select(app, app.selected.saturating_sub(1)),
-        KeyCode::Home | KeyCode::Char('g') => select(app, 0),
-        KeyCode::End | KeyCode::Char('G') => select(app, last),
+        KeyCode::Char('g') => select(app, 0),
+        KeyCode::Char('G') => select(app, last),
+        KeyCode::Home => app.scroll = u16::MAX,
+        KeyCode::End => app.scroll = 0,
         KeyCode::Char('.') => {
             app.follow_walk = true;
             app.sync_selection(ctx.state);
         }
         KeyCode::PageUp => app.scroll = app.scroll.saturating_add(10),
-        KeyCode::PageDown => app.scroll = app.scroll.saturating_sub(10),
+        KeyCode::PageDown => app.scroll = page_down(app, ctx),
         KeyCode::Char('u') if ctrl => app.scroll = app.scroll.saturating_add(10),
-        KeyCode::Char('d') if ctrl => app.scroll = app.scroll.saturating_sub(10),
+        KeyCode::Char('d') if ctrl => app.scroll = page_down(app, ctx),
         KeyCode::Char('f') => app.scroll = 0,
         KeyCode::Char('/') => app.search = Some(String::new()),
         KeyCode::Char('p') => {
@@ -259,6 +264,16 @@ fn copy_command(app: &mut App, ctx: &Ctx) {
         }
         _ => app.message = Some("c copies the command of a run step".into()),
     }
+}
+
+/// A page towards the tail, from no further back than the shown output goes (after Home).
+fn page_down(app: &App, ctx: &Ctx) -> u16 {
+    let held = match ctx.state.steps.get(app.selected) {
+        Some(step) if !app.host_open => step.tail.line_count(),
+        _ => usize::MAX,
+    };
+    let held = u16::try_from(held).unwrap_or(u16::MAX);
+    app.scroll.min(held).saturating_sub(10)
 }
 
 fn select(app: &mut App, index: usize) {

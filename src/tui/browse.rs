@@ -26,6 +26,7 @@ pub const FOLLOW_KEYS: &[(&str, &str)] = &[
     ("j k ↓ ↑ g G", "select steps (the view is read-only)"),
     (".", "back to the driver's current step"),
     ("PgUp PgDn ^u ^d", "scroll output; f follows the tail again"),
+    ("Home / End", "the output's first / last lines"),
     ("/", "search steps"),
     ("d", "read the whole document; d or Esc closes it"),
     (
@@ -33,7 +34,7 @@ pub const FOLLOW_KEYS: &[(&str, &str)] = &[
         "sign a role of the driver's sign-off gate (as yourself)",
     ),
     ("q / Ctrl-C", "stop following (the session goes on)"),
-    ("?", "this help; any key closes it"),
+    ("?", "this help (↑ ↓ scroll it, other keys close it)"),
 ];
 
 /// Every key of a replay, for `?`.
@@ -45,10 +46,11 @@ pub const REPLAY_KEYS: &[(&str, &str)] = &[
     ("g / G", "start or end of the session"),
     ("j k ↓ ↑", "select steps; . returns to the current one"),
     ("PgUp PgDn ^u ^d", "scroll output; f follows the tail again"),
+    ("Home / End", "the output's first / last lines"),
     ("/", "search steps"),
     ("d", "read the whole document; d or Esc closes it"),
     ("q / Ctrl-C", "quit"),
-    ("?", "this help; any key closes it"),
+    ("?", "this help (↑ ↓ scroll it, other keys close it)"),
 ];
 
 /// The keys shown in the footer.

@@ -7,6 +7,7 @@ pub mod colour;
 mod countersign;
 pub mod dialog;
 mod followers;
+mod help;
 pub mod host_rows;
 pub mod keys;
 pub mod live;

@@ -134,7 +134,7 @@ pub fn draw_readonly(frame: &mut Frame, view: &View, extra: &ReadOnly) {
         &extra.keys,
     );
     if view.app.help {
-        overlay::help(frame, body_with_margin(area), extra.help);
+        overlay::help(frame, body_with_margin(area), extra.help, view.app);
     } else {
         overlay::dialog(frame, body_with_margin(area), view);
     }

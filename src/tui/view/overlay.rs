@@ -14,7 +14,7 @@ use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph, Wrap};
 
 pub fn draw(frame: &mut Frame, area: Rect, view: &View) {
     if view.app.help {
-        help(frame, area, LIVE_KEYS);
+        help(frame, area, LIVE_KEYS, view.app);
     } else if let Some(dialog) = &view.app.dialog {
         let (title, lines, colour) = dialog_content(view, dialog, area);
         boxed(frame, area, title, lines, colour);
@@ -52,18 +52,39 @@ fn rollback_prompt_lines(reason: &str) -> Vec<Line<'static>> {
 }
 
 fn boxed(frame: &mut Frame, area: Rect, title: &str, lines: Vec<Line<'static>>, colour: Color) {
-    let width = area.width.saturating_sub(4).min(76);
-    // Rows after wrapping, so a long line does not push the last one out of the box.
+    let rect = box_rect(area, &lines);
+    draw_box(frame, rect, title, lines, colour, 0);
+}
+
+/// Rows `lines` take inside a box `width` wide, after wrapping.
+fn wrapped_rows(lines: &[Line<'static>], width: u16) -> u16 {
     let inner = usize::from(width.saturating_sub(2)).max(1);
     let rows: usize = lines.iter().map(|l| l.width().div_ceil(inner).max(1)).sum();
-    let height = (u16::try_from(rows).unwrap_or(u16::MAX).saturating_add(2))
+    u16::try_from(rows).unwrap_or(u16::MAX)
+}
+
+/// A box centred in `area`, as tall as `lines` need (after wrapping) when there is room.
+fn box_rect(area: Rect, lines: &[Line<'static>]) -> Rect {
+    let width = area.width.saturating_sub(4).min(76);
+    let height = wrapped_rows(lines, width)
+        .saturating_add(2)
         .min(area.height.saturating_sub(2));
-    let rect = Rect {
+    Rect {
         x: area.x + (area.width.saturating_sub(width)) / 2,
         y: area.y + (area.height.saturating_sub(height)) / 2,
         width,
         height,
-    };
+    }
+}
+
+fn draw_box(
+    frame: &mut Frame,
+    rect: Rect,
+    title: &str,
+    lines: Vec<Line<'static>>,
+    colour: Color,
+    scroll: u16,
+) {
     frame.render_widget(Clear, rect);
     let block = Block::new()
         .borders(Borders::ALL)
@@ -76,7 +97,8 @@ fn boxed(frame: &mut Frame, area: Rect, title: &str, lines: Vec<Line<'static>>, 
     frame.render_widget(
         Paragraph::new(Text::from(lines))
             .block(block)
-            .wrap(Wrap { trim: false }),
+            .wrap(Wrap { trim: false })
+            .scroll((scroll, 0)),
         rect,
     );
 }
@@ -432,6 +454,7 @@ const LIVE_KEYS: &[(&str, &str)] = &[
     ),
     (".", "back to the current step"),
     ("PgUp PgDn ^u ^d", "scroll output; f follows the tail again"),
+    ("Home / End", "the output's first / last lines"),
     ("w / ← →", "wrap long output lines / scroll them sideways"),
     ("v", "view the shown step's whole output in $PAGER"),
     ("c", "copy the shown step's command (OSC 52)"),
@@ -439,12 +462,13 @@ const LIVE_KEYS: &[(&str, &str)] = &[
     ("d", "read the whole document; d or Esc closes it"),
     ("p", "pause or resume the autopilot (--yes)"),
     ("q / Ctrl-C", "quit: leave (resumable) or abort"),
-    ("?", "this help; any key closes it"),
+    ("?", "this help (↑ ↓ scroll it, other keys close it)"),
 ];
 
-/// The help box listing `rows` of key and what it does.
-pub fn help(frame: &mut Frame, area: Rect, rows: &[(&str, &str)]) {
-    let lines = rows
+/// The help box listing `rows` of key and what it does, scrolled as the app says; when
+/// the box cannot hold every row its title says which way the rest lies.
+pub fn help(frame: &mut Frame, area: Rect, rows: &[(&str, &str)], app: &crate::tui::app::App) {
+    let lines: Vec<Line<'static>> = rows
         .iter()
         .map(|(key, what)| {
             Line::from(vec![
@@ -456,5 +480,15 @@ pub fn help(frame: &mut Frame, area: Rect, rows: &[(&str, &str)]) {
             ])
         })
         .collect();
-    boxed(frame, area, "Keys", lines, Color::Blue);
+    let rect = box_rect(area, &lines);
+    let room = wrapped_rows(&lines, rect.width).saturating_sub(rect.height.saturating_sub(2));
+    app.help_room.set(room);
+    let scroll = app.help_scroll.min(room);
+    let title = match (scroll > 0, scroll < room) {
+        (false, false) => "Keys".to_string(),
+        (false, true) => "Keys · ↓ more".to_string(),
+        (true, false) => "Keys · ↑ more".to_string(),
+        (true, true) => "Keys · ↑↓ more".to_string(),
+    };
+    draw_box(frame, rect, &title, lines, Color::Blue, scroll);
 }
