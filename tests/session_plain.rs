@@ -387,3 +387,36 @@ fn an_unreadable_stderr_does_not_turn_a_clean_end_into_a_crash() {
     let end = events(&recs, "session_ended");
     assert_eq!(end[0]["data"]["outcome"], "completed");
 }
+
+#[test]
+fn a_no_go_asks_why_and_records_it_on_the_gate() {
+    use std::io::Write;
+    let sb = Sandbox::new();
+    sb.runbook(
+        "gate.md",
+        "---\ngates: in-place\n---\n# Gate\n## Go/No-Go\n- error rate below 1%\n## Rollback\n```bash\necho undo\n```\n",
+    );
+    let mut child = sb
+        .command(&["run", "gate.md", "--plain"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(b"x\nerror rate at 4%\na\n")
+        .expect("answer");
+    let out = child.wait_with_output().expect("finish");
+    let stdout = text(&out.stdout);
+    assert!(stdout.contains("NO-GO: why?"), "{stdout}");
+    let log = records(&sb.only_log());
+    let decided = events(&log, "gate_decided");
+    assert_eq!(decided.len(), 1, "{stdout}");
+    assert_eq!(decided[0]["data"]["decision"], "no_go");
+    let notes = events(&log, "note");
+    assert_eq!(notes.len(), 1, "{stdout}");
+    assert_eq!(notes[0]["data"]["text"], "NO-GO because: error rate at 4%");
+    assert_eq!(notes[0]["step"], decided[0]["step"], "the note is on the gate");
+}

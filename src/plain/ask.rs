@@ -36,20 +36,7 @@ impl Walk<'_, '_> {
                     Command::ConfirmCheck { index: *index }
                 })
             }
-            Prompt::Gate { index } => {
-                let options = [('g', "[g]o"), ('x', "[x] no-go")];
-                self.choose_step(*index, "Decision?", (&options, false), &asked, |key| {
-                    let decision = if key == 'g' {
-                        Decision::Go
-                    } else {
-                        Decision::NoGo
-                    };
-                    Command::Decide {
-                        index: *index,
-                        decision,
-                    }
-                })
-            }
+            Prompt::Gate { index } => self.ask_gate(*index, &asked),
             Prompt::Batch {
                 index,
                 batch,
@@ -162,6 +149,34 @@ impl Walk<'_, '_> {
             Got::Closed => return no_answer(),
             Got::Signal(sig) => return Some(interrupted(sig)),
             Got::Changed => {}
+        }
+        None
+    }
+
+    /// GO, or NO-GO with the reason asked for and kept as a note on the gate.
+    fn ask_gate(&mut self, index: usize, asked: &Next) -> Asked {
+        let options = [('g', "[g]o"), ('x', "[x] no-go")];
+        match self.choose_with_step_keys(index, "Decision?", (&options, false), asked) {
+            Ok('g') => self.command(Command::Decide {
+                index,
+                decision: Decision::Go,
+            }),
+            Ok(_) => match self.text("NO-GO: why?", None, asked) {
+                Got::Chose(why) => {
+                    self.command(Command::Decide {
+                        index,
+                        decision: Decision::NoGo,
+                    });
+                    self.command(Command::Note {
+                        index: Some(index),
+                        text: format!("NO-GO because: {why}"),
+                    });
+                }
+                Got::Closed => return no_answer(),
+                Got::Signal(sig) => return Some(interrupted(sig)),
+                Got::Changed => {}
+            },
+            Err(asked) => return asked,
         }
         None
     }
