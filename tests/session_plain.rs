@@ -418,5 +418,8 @@ fn a_no_go_asks_why_and_records_it_on_the_gate() {
     let notes = events(&log, "note");
     assert_eq!(notes.len(), 1, "{stdout}");
     assert_eq!(notes[0]["data"]["text"], "NO-GO because: error rate at 4%");
-    assert_eq!(notes[0]["step"], decided[0]["step"], "the note is on the gate");
+    assert_eq!(
+        notes[0]["step"], decided[0]["step"],
+        "the note is on the gate"
+    );
 }

@@ -264,3 +264,44 @@ fn what_an_interactive_step_printed_stays_readable_until_the_operator_returns() 
     term.send("q");
     term.wait_exit();
 }
+
+/// The seconds the title's elapsed counter shows (`… UTC · 3.4s · ana · LIVE`).
+fn title_elapsed(screen: &str) -> Option<f64> {
+    let title = screen.lines().next()?;
+    let after = title.split(" UTC · ").nth(1)?;
+    after.split(' ').next()?.strip_suffix('s')?.parse().ok()
+}
+
+#[test]
+fn the_elapsed_time_counts_from_the_sessions_first_start_after_a_resume() {
+    let sb = Sandbox::new();
+    sb.runbook(
+        "pause.md",
+        "# Pause\n\n## First\n\n```bash\nsleep 3\n```\n\n## Option 1: Here\n\n```bash\ntrue\n```\n\n## Option 2: There\n\n```bash\ntrue\n```\n",
+    );
+    let out = sb.run(&["run", "pause.md", "--plain", "--yes"]);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "the choice stops --yes: {}",
+        text(&out.stdout)
+    );
+    let log = sb.only_log();
+    let session = log
+        .file_stem()
+        .expect("stem")
+        .to_string_lossy()
+        .into_owned();
+    let mut term = open(&sb, &["resume", &session]);
+    term.wait_until("the title's elapsed time", |s| title_elapsed(s).is_some());
+    let elapsed = title_elapsed(&term.contents()).unwrap_or_default();
+    assert!(
+        elapsed >= 3.0,
+        "the first run's 3 seconds count: {elapsed}s\n{}",
+        term.contents()
+    );
+    term.send("q");
+    term.wait_for("l: leave");
+    term.send("l");
+    term.wait_exit();
+}

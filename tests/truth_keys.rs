@@ -142,7 +142,11 @@ fn home_and_end_move_to_the_output_ends_and_leave_the_selection() {
     let mut app = App::new(0);
     press(&mut app, &events, &[KeyCode::Home]);
     assert_eq!(app.selected, 0, "Home does not select another step");
-    assert!(app.scroll >= 30, "Home shows the first line: {}", app.scroll);
+    assert!(
+        app.scroll >= 30,
+        "Home shows the first line: {}",
+        app.scroll
+    );
     press(&mut app, &events, &[KeyCode::PageDown]);
     assert_eq!(app.scroll, 20, "a page down from the first line");
     press(&mut app, &events, &[KeyCode::End]);

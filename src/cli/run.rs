@@ -576,6 +576,7 @@ fn resume_with(session: &std::path::Path, args: &RunArgs, driver: Driver, d: &mu
         None => reopened.header.operator.clone(),
     };
     let driving = Driving::for_args(args);
+    let first_started = reopened.header.started;
     let mut engine = match start_engine(
         &runbook,
         reopened.writer,
@@ -589,6 +590,7 @@ fn resume_with(session: &std::path::Path, args: &RunArgs, driver: Driver, d: &mu
         Err(code) => return code,
     };
     engine.attach_proof(plan.prover(&session_id, &driver.host));
+    engine.resumed_from(first_started);
     d.say(&format!(
         "resuming {} · operator {} · audit log {}",
         runbook.title,

@@ -372,7 +372,7 @@ impl Source for Live<'_, '_> {
             state: &projection.state,
             app,
             now,
-            elapsed: Duration::from_millis(at),
+            elapsed: engine.elapsed_at(instant),
             operator: &self.operator,
             mode: Mode::Live,
             running_for: projection.running_for(at),

@@ -29,6 +29,7 @@ use super::projection::Projection;
 use super::queue::Inputs;
 use super::state::SessionState;
 use crate::doc::model::{Runbook, StepRef};
+use chrono::{DateTime, Utc};
 use journal::Journal;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
@@ -126,6 +127,8 @@ pub struct Engine<'r> {
     sign_command: String,
     /// The size of the pseudo-terminal `tty=true` steps get.
     pub pty_size: (u16, u16),
+    /// When the session first started (a resumed one: as its log's header records it).
+    first_started: Option<DateTime<Utc>>,
 }
 
 impl<'r> Engine<'r> {
@@ -176,6 +179,7 @@ impl<'r> Engine<'r> {
             out: Vec::new(),
             sign_command: String::new(),
             pty_size: (120, 40),
+            first_started: None,
         };
         engine.sign_command = engine.sign_command("ROLE");
         engine.restore_placeholders();
@@ -281,6 +285,23 @@ impl<'r> Engine<'r> {
     }
 
     /// Session time at `at`.
+    /// A resumed session counts its elapsed time from `started`, its log's first start.
+    pub fn resumed_from(&mut self, started: DateTime<Utc>) {
+        self.first_started = Some(started);
+    }
+
+    /// Time since the session first started, at `at`: across resumes, from the log's
+    /// recorded start; else since this driver took it.
+    pub fn elapsed_at(&self, at: Instant) -> Duration {
+        let here = Duration::from_millis(self.session_ms_at(at));
+        let Some(first) = self.first_started else {
+            return here;
+        };
+        let since_first = (self.now.wall - first).to_std().unwrap_or_default();
+        let since_now = at.saturating_duration_since(self.now.mono);
+        (since_first + since_now).max(here)
+    }
+
     pub fn session_ms_at(&self, at: Instant) -> u64 {
         u64::try_from(at.saturating_duration_since(self.started).as_millis()).unwrap_or(u64::MAX)
     }
