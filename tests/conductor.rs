@@ -326,3 +326,55 @@ fn a_signoff_gate_under_the_autopilot_gives_up_at_the_signoff_timeout() {
         ]
     );
 }
+
+const WAIT_THEN_ROLLBACK: &str =
+    "title: soak\nsteps:\n  - wait: 30s\nrollback:\n  - run: ./undo.sh\n    name: undo\n";
+
+#[test]
+fn a_forward_wait_ends_when_rollback_is_entered() {
+    let rb = load(WAIT_THEN_ROLLBACK);
+    same_under_both(
+        &rb,
+        |_| {},
+        |h| {
+            h.at(1000);
+            assert!(matches!(
+                h.next(),
+                Next::Await(Until::Wait { index: 0, .. })
+            ));
+            let mut keys = vec![KeyCode::Char('b')];
+            keys.extend("error budget burnt".chars().map(KeyCode::Char));
+            keys.push(KeyCode::Enter);
+            h.answer(
+                Command::EnterRollback {
+                    reason: "error budget burnt".into(),
+                },
+                &keys,
+            );
+            h.at(1100);
+            let ended: Vec<&Body> = h.of_kind("wait_ended");
+            let [
+                Body::WaitEnded {
+                    early,
+                    reason,
+                    failed,
+                },
+            ] = ended.as_slice()
+            else {
+                panic!("the forward wait ended once: {:?}", h.kinds());
+            };
+            assert!(*early);
+            assert!(!*failed);
+            assert_eq!(reason, "cut short: rollback was entered");
+            // Its deadline passes without a second end: it no longer counts.
+            h.at(31_000);
+            assert_eq!(h.of_kind("wait_ended").len(), 1, "{:?}", h.kinds());
+            assert!(
+                !h.kinds().contains(&"step_failed".to_string()),
+                "{:?}",
+                h.kinds()
+            );
+            assert_eq!(h.engine.state().steps[1].status, StepStatus::Running);
+        },
+    );
+}
