@@ -2,6 +2,7 @@
 //! stops at a sign-off gate, `runbook sign` from another process signs it,
 //! and the audit log says who signed, from where, and who drove.
 
+mod pty;
 mod support;
 
 use serde_json::Value;
@@ -344,4 +345,34 @@ fn distinct_roles_load_from_yaml_and_runbook_fences_and_unknown_keys_are_errors(
     assert_eq!(out.status.code(), Some(2));
     let report = text(&out.stdout) + &text(&out.stderr);
     assert!(report.contains("distinc"), "{report}");
+}
+
+#[test]
+fn the_follow_screen_offers_s_at_an_open_sign_off_gate_and_s_opens_the_prompt() {
+    let sb = Sandbox::new();
+    sb.runbook("deploy.md", DEPLOY);
+    let driver = Driver::start(&sb, &["run", "deploy.md", "--plain", "--yes"]);
+    driver.wait_for("waiting for sign-off from a follower: SRE");
+    let id = session_id(&sb.only_log());
+    let audit = sb.audit_dir();
+    let data = sb.path().join("xdg-data");
+    let state = sb.path().join("xdg-state");
+    let mut follower = pty::Term::spawn(
+        &["follow", &id],
+        sb.path(),
+        &[
+            ("RUNBOOK_AUDIT_DIR", audit.as_os_str()),
+            ("XDG_DATA_HOME", data.as_os_str()),
+            ("XDG_STATE_HOME", state.as_os_str()),
+        ],
+    );
+    follower.wait_for("S  sign this gate");
+    follower.send("S");
+    follower.wait_for("Name signing as SRE:");
+    follower.send("\x1b");
+    follower.send("q");
+    follower.wait_exit();
+    let mut driver = driver;
+    driver.child.kill().expect("the driver stops");
+    let _ = driver.child.wait();
 }

@@ -83,7 +83,7 @@ fn the_rollback_box_holds_enter_so_nothing_starts_beneath_it() {
 }
 
 #[test]
-fn an_empty_note_or_sign_off_name_is_refused_with_a_word_and_a_note_is_confirmed() {
+fn an_empty_note_is_refused_with_a_word_and_a_note_is_confirmed() {
     let mut app = App::new(0);
     press(&mut app, &[], &[KeyCode::Char('n'), KeyCode::Enter]);
     assert_eq!(
@@ -152,4 +152,37 @@ fn home_and_end_move_to_the_output_ends_and_leave_the_selection() {
     press(&mut app, &events, &[KeyCode::End]);
     assert_eq!(app.scroll, 0, "End follows the tail");
     assert_eq!(app.selected, 0, "End does not select the last step");
+}
+
+const SIGNOFF: &str = "---\ngates: in-place\n---\n# S\n## Sign-off\n- [ ] SRE\n";
+
+#[test]
+fn an_empty_sign_off_name_is_refused_with_a_word_on_the_walk_and_the_follow_screen() {
+    let rb: Runbook = load_str(SIGNOFF, Path::new("s.md")).expect("valid");
+    let refs = rb.steps();
+    let state = SessionState::fold(&rb, &[]);
+    let ctx = Ctx {
+        refs: &refs,
+        state: &state,
+        running: false,
+    };
+    let key = |code| KeyEvent::new(code, KeyModifiers::NONE);
+    let refused = Some("a sign-off needs a name: type who signs as SRE");
+    let mut app = App::new(0);
+    let mut effects = handle_key(&mut app, key(KeyCode::Enter), &ctx);
+    effects.extend(handle_key(&mut app, key(KeyCode::Enter), &ctx));
+    assert!(effects.is_empty(), "nothing signed: {effects:?}");
+    assert_eq!(app.message.as_deref(), refused, "the walk says why");
+    assert!(app.dialog.is_some(), "the prompt stays open");
+    let mut app = App::new(0);
+    for code in [KeyCode::Char('S'), KeyCode::Char(' '), KeyCode::Enter] {
+        let browse = runbook::tui::browse::key(&mut app, key(code), &ctx, false);
+        assert_eq!(browse, runbook::tui::browse::Browse::Shown, "nothing sent");
+    }
+    assert_eq!(
+        app.message.as_deref(),
+        refused,
+        "the follow screen says why"
+    );
+    assert!(app.dialog.is_some(), "the prompt stays open");
 }

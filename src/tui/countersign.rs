@@ -60,6 +60,14 @@ fn prompt_key(
                 };
             }
         }
+        KeyCode::Enter => {
+            if let Some(signoff) = gate.signoffs.get(role) {
+                app.message = Some(format!(
+                    "a sign-off needs a name: type who signs as {}",
+                    signoff.role
+                ));
+            }
+        }
         KeyCode::Tab => role = next_unsigned(gate, step, Some(role)).unwrap_or(role),
         KeyCode::Backspace => {
             name.pop();
