@@ -263,7 +263,7 @@ fn what_the_operator_did_by_hand_is_in_the_timeline() {
         .spawn()
         .expect("spawn");
     let answers =
-        "n\nlooked at grafana\ny\ns\npager is down for maintenance\nx\nb\nerror rate 2%\n";
+        "n\nlooked at grafana\ny\ns\npager is down for maintenance\nx\nerrors over budget\nb\nerror rate 2%\n";
     child
         .stdin
         .take()
@@ -279,6 +279,7 @@ fn what_the_operator_did_by_hand_is_in_the_timeline() {
         "check confirmed by the operator",
         "skipped: pager is down for maintenance",
         "decision: NO-GO by the operator",
+        "NO-GO because: errors over budget",
         "  - criterion: Error rate \\< 0.1%",
         "ROLLBACK entered: error rate 2%",
         "echo rolling back\n```",
