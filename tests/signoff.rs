@@ -370,6 +370,7 @@ fn the_follow_screen_offers_s_at_an_open_sign_off_gate_and_s_opens_the_prompt() 
     follower.send("S");
     follower.wait_for("Name signing as SRE:");
     follower.send("\x1b");
+    follower.wait_until("the prompt closed", |s| !s.contains("Name signing as"));
     follower.send("q");
     follower.wait_exit();
     let mut driver = driver;

@@ -209,7 +209,7 @@ fn a_flooding_step_keeps_the_view_responsive() {
     term.wait_for("▶ running");
     // The flood never ends by itself: the help can only appear while it goes on.
     term.send("?");
-    term.wait_for("this help; any key closes it");
+    term.wait_for("this help (↑ ↓ scroll it, other keys close it)");
     assert!(term.contents().contains("▶ running"), "still flooding");
     std::fs::write(sb.path().join("release"), "").expect("release the flood");
     term.send(" ");
