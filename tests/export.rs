@@ -262,8 +262,7 @@ fn what_the_operator_did_by_hand_is_in_the_timeline() {
         .stdout(Stdio::null())
         .spawn()
         .expect("spawn");
-    let answers =
-        "n\nlooked at grafana\ny\ns\npager is down for maintenance\nx\nerrors over budget\nb\nerror rate 2%\n";
+    let answers = "n\nlooked at grafana\ny\ns\npager is down for maintenance\nx\nerrors over budget\nb\nerror rate 2%\n";
     child
         .stdin
         .take()

@@ -339,14 +339,11 @@ fn retries_come_first_then_on_fail_continue_walks_on() {
     assert_eq!(output_of(&log, "after", "stdout"), "reached\n");
 }
 
-#[test]
-fn the_operator_can_retry_a_failed_step() {
+/// Runs `args` with `answers` typed on standard input; its output once it exits.
+fn answered(sb: &Sandbox, args: &[&str], answers: &str) -> std::process::Output {
     use std::io::Write;
-    let sb = Sandbox::new();
-    let marker = sb.path().join("second-try");
-    sb.runbook("flaky.md", &format!("# Flaky\n```bash {{name=flaky confirm=none}}\nif [ -e {m} ]; then echo ok; else touch {m}; exit 2; fi\n```\n", m = marker.display()));
     let mut child = sb
-        .command(&["run", "flaky.md", "--plain"])
+        .command(args)
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
         .spawn()
@@ -355,9 +352,17 @@ fn the_operator_can_retry_a_failed_step() {
         .stdin
         .take()
         .expect("stdin")
-        .write_all(b"r\n")
+        .write_all(answers.as_bytes())
         .expect("answer");
-    let out = child.wait_with_output().expect("finish");
+    child.wait_with_output().expect("finish")
+}
+
+#[test]
+fn the_operator_can_retry_a_failed_step() {
+    let sb = Sandbox::new();
+    let marker = sb.path().join("second-try");
+    sb.runbook("flaky.md", &format!("# Flaky\n```bash {{name=flaky confirm=none}}\nif [ -e {m} ]; then echo ok; else touch {m}; exit 2; fi\n```\n", m = marker.display()));
+    let out = answered(&sb, &["run", "flaky.md", "--plain"], "r\n");
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stdout));
     assert!(text(&out.stdout).contains("The step failed."));
     let log = records(&sb.only_log());
@@ -390,25 +395,16 @@ fn an_unreadable_stderr_does_not_turn_a_clean_end_into_a_crash() {
 
 #[test]
 fn a_no_go_asks_why_and_records_it_on_the_gate() {
-    use std::io::Write;
     let sb = Sandbox::new();
     sb.runbook(
         "gate.md",
         "---\ngates: in-place\n---\n# Gate\n## Go/No-Go\n- error rate below 1%\n## Rollback\n```bash\necho undo\n```\n",
     );
-    let mut child = sb
-        .command(&["run", "gate.md", "--plain"])
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .expect("spawn");
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(b"x\nerror rate at 4%\na\n")
-        .expect("answer");
-    let out = child.wait_with_output().expect("finish");
+    let out = answered(
+        &sb,
+        &["run", "gate.md", "--plain"],
+        "x\nerror rate at 4%\na\n",
+    );
     let stdout = text(&out.stdout);
     assert!(stdout.contains("NO-GO: why?"), "{stdout}");
     let log = records(&sb.only_log());

@@ -109,22 +109,28 @@ fn an_empty_note_is_refused_with_a_word_and_a_note_is_confirmed() {
     );
 }
 
+/// Calls `f` with the context of a fresh session of the runbook `text`.
+fn with_fresh(text: &str, f: impl FnOnce(&Ctx)) {
+    let rb: Runbook = load_str(text, Path::new("k.md")).expect("valid");
+    let refs = rb.steps();
+    let state = SessionState::fold(&rb, &[]);
+    f(&Ctx {
+        refs: &refs,
+        state: &state,
+        running: false,
+    });
+}
+
 #[test]
 fn c_copies_the_command_of_the_step_on_screen() {
     let text =
         "# C\n## A\n```bash {name=first}\necho one\n```\n```bash {name=second}\necho two\n```\n";
-    let rb: Runbook = load_str(text, Path::new("c.md")).expect("valid");
-    let refs = rb.steps();
-    let state = SessionState::fold(&rb, &[]);
-    let ctx = Ctx {
-        refs: &refs,
-        state: &state,
-        running: false,
-    };
     let mut app = App::new(0);
-    for code in [KeyCode::Char('j'), KeyCode::Char('c')] {
-        handle_key(&mut app, KeyEvent::new(code, KeyModifiers::NONE), &ctx);
-    }
+    with_fresh(text, |ctx| {
+        for code in [KeyCode::Char('j'), KeyCode::Char('c')] {
+            handle_key(&mut app, KeyEvent::new(code, KeyModifiers::NONE), ctx);
+        }
+    });
     assert_eq!(app.clipboard.as_deref(), Some("echo two"));
     assert!(app.message.as_deref().is_some_and(|m| m.contains("second")));
 }
@@ -158,25 +164,21 @@ const SIGNOFF: &str = "---\ngates: in-place\n---\n# S\n## Sign-off\n- [ ] SRE\n"
 
 #[test]
 fn an_empty_sign_off_name_is_refused_with_a_word_on_the_walk_and_the_follow_screen() {
-    let rb: Runbook = load_str(SIGNOFF, Path::new("s.md")).expect("valid");
-    let refs = rb.steps();
-    let state = SessionState::fold(&rb, &[]);
-    let ctx = Ctx {
-        refs: &refs,
-        state: &state,
-        running: false,
-    };
+    with_fresh(SIGNOFF, empty_names_are_refused);
+}
+
+fn empty_names_are_refused(ctx: &Ctx) {
     let key = |code| KeyEvent::new(code, KeyModifiers::NONE);
     let refused = Some("a sign-off needs a name: type who signs as SRE");
     let mut app = App::new(0);
-    let mut effects = handle_key(&mut app, key(KeyCode::Enter), &ctx);
-    effects.extend(handle_key(&mut app, key(KeyCode::Enter), &ctx));
+    let mut effects = handle_key(&mut app, key(KeyCode::Enter), ctx);
+    effects.extend(handle_key(&mut app, key(KeyCode::Enter), ctx));
     assert!(effects.is_empty(), "nothing signed: {effects:?}");
     assert_eq!(app.message.as_deref(), refused, "the walk says why");
     assert!(app.dialog.is_some(), "the prompt stays open");
     let mut app = App::new(0);
     for code in [KeyCode::Char('S'), KeyCode::Char(' '), KeyCode::Enter] {
-        let browse = runbook::tui::browse::key(&mut app, key(code), &ctx, false);
+        let browse = runbook::tui::browse::key(&mut app, key(code), ctx, false);
         assert_eq!(browse, runbook::tui::browse::Browse::Shown, "nothing sent");
     }
     assert_eq!(
