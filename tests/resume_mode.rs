@@ -29,12 +29,7 @@ fn stopped_session(dry_run: bool) -> (Sandbox, std::path::PathBuf, String) {
     }
     let out = sb.run(&args);
     assert_eq!(out.status.code(), Some(1), "{}", text(&out.stdout));
-    let log = sb.only_log();
-    let session = log
-        .file_stem()
-        .expect("stem")
-        .to_string_lossy()
-        .into_owned();
+    let session = sb.only_session();
     (sb, marks, session)
 }
 

@@ -286,12 +286,7 @@ fn the_elapsed_time_counts_from_the_sessions_first_start_after_a_resume() {
         "the choice stops --yes: {}",
         text(&out.stdout)
     );
-    let log = sb.only_log();
-    let session = log
-        .file_stem()
-        .expect("stem")
-        .to_string_lossy()
-        .into_owned();
+    let session = sb.only_session();
     let mut term = open(&sb, &["resume", &session]);
     term.wait_until("the title's elapsed time", |s| title_elapsed(s).is_some());
     let elapsed = title_elapsed(&term.contents()).unwrap_or_default();

@@ -332,12 +332,7 @@ fn seed_001_options_are_a_choice_and_its_recovery_is_off_the_walk() {
     let out = sb.run(&args);
     assert_eq!(out.status.code(), Some(1), "{}", text(&out.stdout));
     assert!(text(&out.stdout).contains("stopped at the choice \"Deployment Methods\""));
-    let log = sb.only_log();
-    let session = log
-        .file_stem()
-        .expect("stem")
-        .to_string_lossy()
-        .into_owned();
+    let session = sb.only_session();
     let mut args = vec![
         "resume",
         &session,
@@ -350,7 +345,7 @@ fn seed_001_options_are_a_choice_and_its_recovery_is_off_the_walk() {
     args.extend(params);
     let out = sb.run(&args);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stdout));
-    let recs = records(&log);
+    let recs = records(&sb.only_log());
     let started = started_ids(&recs);
     let option = |n: usize| -> Vec<String> {
         deployment.options[n]

@@ -72,6 +72,15 @@ impl Sandbox {
         assert_eq!(logs.len(), 1, "exactly one session log: {logs:?}");
         logs[0].clone()
     }
+
+    /// The id of its only session (the log's name without `.jsonl`).
+    pub fn only_session(&self) -> String {
+        let log = self.only_log();
+        log.file_stem()
+            .expect("a log has a name")
+            .to_string_lossy()
+            .into_owned()
+    }
 }
 
 /// Every complete line of a log as JSON (line 1 is the header).
