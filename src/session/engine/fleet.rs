@@ -352,6 +352,29 @@ impl Engine<'_> {
         self.record_step(index, Body::BatchFinished(end), SyncPolicy::Now)
     }
 
+    /// Cancels the running step on hosts between its batches (no host runs to cancel):
+    /// the batches not started never start.
+    pub(super) fn cancel_between_batches(&mut self, reason: &str) -> Result<(), AuditError> {
+        let Some(index) = self.projection.state.running else {
+            return Ok(());
+        };
+        let between = self.fleet_of(index).is_some_and(|f| !f.batch_open)
+            && !self.runs.values().any(|r| r.index == index)
+            && self
+                .projection
+                .state
+                .steps
+                .get(index)
+                .is_some_and(|s| s.status == crate::session::state::Status::Running);
+        if !between {
+            return Ok(());
+        }
+        let body = Body::StepCancelled {
+            reason: reason.to_string(),
+        };
+        self.record_step(index, body, SyncPolicy::Now)
+    }
+
     /// GO or NO-GO after the step's current batch.
     pub(super) fn decide_batch(
         &mut self,
