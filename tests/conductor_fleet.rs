@@ -145,3 +145,31 @@ fn the_operator_answers_each_batch_gate_and_is_never_asked_to_run_the_step_again
     assert_eq!(count(&events, "batch_started"), 3);
     assert_eq!(decisions(&events), [go(1, false), go(2, false)]);
 }
+
+#[test]
+fn x_between_batches_cancels_the_step_and_the_rest_never_starts() {
+    let rb = rolling("1, 2");
+    let [first, second] = policies(true).map(|(policy, driver)| {
+        let mut h = Harness::start(&rb, policy, driver);
+        h.at(100);
+        h.host_exits("host01", 0, 100);
+        assert!(
+            h.hosts_running().is_empty(),
+            "batch 2 waits for its batch_wait"
+        );
+        h.answer(Command::Cancel, &[KeyCode::Char('x'), KeyCode::Char('y')]);
+        h.at(10_000);
+        assert!(h.hosts_running().is_empty(), "batch 2 never started");
+        let step = &h.engine.state().steps[0];
+        assert_eq!(step.status, Status::Cancelled, "{:?}", h.kinds());
+        let stopped = h.of_kind("fleet_stopped");
+        let Some(Body::FleetStopped(stop)) = stopped.first().copied() else {
+            panic!("the step stopped: {:?}", h.kinds());
+        };
+        assert_eq!(stop.reason, "cancelled");
+        assert_eq!(stop.never_started.len(), 4);
+        h.events
+    });
+    assert_eq!(first, second);
+    assert_eq!(count(&first, "batch_started"), 1);
+}
