@@ -10,7 +10,7 @@ use super::{Engine, Run};
 use crate::doc::hosts::HostEntry;
 use crate::doc::model::{RunStep, StepKind};
 use crate::exec::{Exit, IoMode};
-use crate::fleet::{Failure, Inventory, RemoteEvent, RemoteOutcome};
+use crate::fleet::{Failure, RemoteEvent, RemoteOutcome};
 use crate::session::event::{
     BatchDecision, BatchEnd, BatchStart, Body, Decision, FleetPlan, FleetStop, HostEnd, HostStart,
 };
@@ -62,7 +62,7 @@ impl Engine<'_> {
             on_demand: self.is_reference(index),
         };
         self.record_step(index, started, SyncPolicy::Now)?;
-        let hosts = match self.step_hosts(&run) {
+        let hosts = match crate::fleet::summary::step_hosts(self.runbook, &run) {
             Ok(hosts) => hosts,
             Err(why) => {
                 let message = format!("runbook: the step's hosts: {why}\n");
@@ -114,17 +114,6 @@ impl Engine<'_> {
             .steps
             .get(index)
             .and_then(|s| s.fleet.as_ref())
-    }
-
-    fn step_hosts(&self, run: &RunStep) -> Result<Vec<HostEntry>, String> {
-        let base = self
-            .runbook
-            .path
-            .parent()
-            .unwrap_or(std::path::Path::new("."));
-        let inventory =
-            Inventory::load(&self.runbook.meta.hosts, base).map_err(|e| e.to_string())?;
-        inventory.resolve(&run.fleet.on).map_err(|e| e.to_string())
     }
 
     /// Starts the step's next batch.
