@@ -147,7 +147,7 @@ echo "restarted on $RUNBOOK_TEST_HOST"
         sb.path(),
         &[("RUNBOOK_AUDIT_DIR", audit.as_os_str())],
     );
-    for batch in ["batch 1/3", "batch 2/3"] {
+    for batch in ["batch 1/3 · 1 ok ·", "batch 2/3 · 3 ok ·"] {
         term.wait_for(batch);
         term.send("\r");
     }
