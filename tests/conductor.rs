@@ -85,7 +85,8 @@ fn a_gated_wait_ends_once_its_check_held_ok_for_stable_for_and_a_flap_restarts_t
                 Next::Await(Until::Wait { index: 0, .. })
             ));
             h.at(3800);
-            let Some(Body::WaitEnded { early, reason }) = h.of_kind("wait_ended").first().copied()
+            let Some(Body::WaitEnded { early, reason, .. }) =
+                h.of_kind("wait_ended").first().copied()
             else {
                 panic!("the wait ended: {:?}", h.kinds());
             };
@@ -119,7 +120,7 @@ fn a_gated_wait_ends_once_its_check_held_ok_for_stable_for_and_a_flap_restarts_t
 }
 
 #[test]
-fn a_gated_wait_that_never_holds_ends_at_its_deadline_with_a_warning() {
+fn a_gated_wait_that_never_holds_fails_at_its_deadline_and_the_walk_stops_there() {
     let rb = load(GATED_WAIT);
     same_under_both(
         &rb,
@@ -129,16 +130,28 @@ fn a_gated_wait_that_never_holds_ends_at_its_deadline_with_a_warning() {
             h.at(29_999);
             assert!(h.of_kind("wait_ended").is_empty());
             h.at(30_000);
-            let Some(Body::WaitEnded { early, reason }) = h.of_kind("wait_ended").first().copied()
+            let Some(Body::WaitEnded {
+                early,
+                reason,
+                failed,
+            }) = h.of_kind("wait_ended").first().copied()
             else {
                 panic!("the wait ended at its deadline");
             };
             assert!(!early);
             assert!(
-                reason.starts_with(
-                    "WARNING: deadline reached before api stayed OK for 2s: api CRIT for 30s"
-                ),
+                *failed,
+                "a wait whose checks were not OK at its deadline failed"
+            );
+            assert!(
+                reason
+                    .starts_with("deadline reached before api stayed OK for 2s: api CRIT for 30s"),
                 "{reason}"
+            );
+            assert!(
+                matches!(h.engine.next(), Next::Ask(Prompt::Failed { .. })),
+                "the walk stops at the failed wait: {:?}",
+                h.engine.next()
             );
         },
     );

@@ -90,21 +90,22 @@ fn a_flapping_check_restarts_the_stable_period() {
 }
 
 #[test]
-fn a_gated_wait_that_never_stabilises_ends_at_its_deadline_with_a_warning() {
+fn a_gated_wait_that_never_stabilises_fails_at_its_deadline_and_yes_stops_there() {
     let server = Server::start();
     server.answer("/health", 503, "down");
     let sandbox = Sandbox::new();
     let steps = "      - wait: 1s\n        until: [api]\n        stable_for: 5s\n";
     let path = sandbox.runbook("deadline.yaml", &runbook_with(&server, "", steps));
     let out = sandbox.run(&["run", path.to_str().expect("path"), "--plain", "--yes"]);
-    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(out.status.code(), Some(1), "a failed wait stops --yes");
     let log = records(&sandbox.only_log());
     let ended = events(&log, "wait_ended")[0];
     assert_eq!(ended["data"]["early"], false);
+    assert_eq!(ended["data"]["failed"], true);
     let reason = ended["data"]["reason"].as_str().expect("reason");
-    assert!(reason.starts_with("WARNING: deadline reached"), "{reason}");
+    assert!(reason.starts_with("deadline reached"), "{reason}");
     assert!(reason.contains("api CRIT"), "{reason}");
-    assert!(support::text(&out.stdout).contains("wait over: WARNING"));
+    assert!(support::text(&out.stdout).contains("✗ wait failed: deadline reached"));
 }
 
 #[test]

@@ -146,18 +146,23 @@ fn gates_decide_and_no_go_offers_rollback() {
             decision: Decision::Go
         }]
     );
-    let effects = press(
-        &mut app,
-        &events,
-        &[KeyCode::Enter, KeyCode::Char('x'), KeyCode::Char('b')],
-        false,
-    );
+    let mut keys = vec![KeyCode::Enter, KeyCode::Char('x')];
+    keys.extend(typed("error rate 2%"));
+    keys.push(KeyCode::Char('b'));
+    let effects = press(&mut app, &events, &keys, false);
     assert_eq!(
         effects,
-        vec![Effect::Decide {
-            index: gate_at,
-            decision: Decision::NoGo
-        }]
+        vec![
+            Effect::Decide {
+                index: gate_at,
+                decision: Decision::NoGo
+            },
+            Effect::Note {
+                index: Some(gate_at),
+                text: "NO-GO because: error rate 2%".into()
+            }
+        ],
+        "a NO-GO asks why, and the reason is recorded on the gate"
     );
     assert_eq!(
         app.dialog,

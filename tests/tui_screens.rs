@@ -275,6 +275,7 @@ fn at_gate() -> Vec<Event> {
         Body::WaitEnded {
             early: false,
             reason: "waited 5m".into(),
+            failed: false,
         },
     ));
     events
@@ -296,6 +297,7 @@ fn signoff_dialog() {
             decision: Decision::Go,
             auto: false,
             criteria: vec![],
+            groups: vec![],
             signers: vec![],
             evidence: BTreeMap::new(),
         },

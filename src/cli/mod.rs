@@ -34,8 +34,33 @@ pub fn stderr_line(text: &str) {
     let _ = writeln!(std::io::stderr(), "{}", crate::sanitize::text(text));
 }
 
-/// `error: MESSAGE` on stderr; returns the exit code to end with.
+/// `error: MESSAGE` on stderr (a diagnostic that says `error:` already is not prefixed
+/// again); returns the exit code to end with.
 pub fn fail(message: impl std::fmt::Display, code: i32) -> i32 {
-    stderr_line(&format!("error: {message}"));
+    let message = message.to_string();
+    stderr_line(&error_line(&message));
     code
+}
+
+/// `error: MESSAGE`, unless the message's first line already says `error:`.
+fn error_line(message: &str) -> String {
+    let first = message.lines().next().unwrap_or_default();
+    if first.starts_with("error:") || first.contains(": error: ") {
+        message.to_string()
+    } else {
+        format!("error: {message}")
+    }
+}
+
+#[cfg(test)]
+mod error_line_tests {
+    #[test]
+    fn a_diagnostic_that_says_error_is_not_prefixed_twice() {
+        let diag = "bad.yaml:3:10: error: invalid YAML\n  |";
+        assert_eq!(super::error_line(diag), diag);
+        assert_eq!(
+            super::error_line("nope.md does not exist"),
+            "error: nope.md does not exist"
+        );
+    }
 }

@@ -321,6 +321,9 @@ fn session_groups(log: &std::path::Path) -> crate::exec::ProcessGroups {
 /// The title (parameters filled in) and what the runbook says before its first section.
 fn introduce(engine: &Engine, d: &mut Dialogue) {
     d.say(&format!("\n{}", engine.display(&engine.runbook.title)));
+    if engine.state().dry_run {
+        d.say("  DRY RUN: steps are walked and recorded; no command runs, no wait is waited.");
+    }
     for line in engine.display(&engine.runbook.preamble).lines() {
         d.say(&format!("  {line}"));
     }
@@ -429,6 +432,10 @@ fn say_proof_news(engine: &mut Engine, d: &mut Dialogue) {
 
 fn summary(engine: &Engine, d: &mut Dialogue) {
     d.say(&engine.state().tally());
+    let id = session_id(engine);
+    d.say(&format!(
+        "next: runbook export {id} --format md · runbook verify {id}"
+    ));
 }
 
 fn audit_failure(engine: &mut Engine, d: &mut Dialogue) -> i32 {

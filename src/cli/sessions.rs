@@ -10,7 +10,8 @@ use crate::session::proof::check::{Against, ProofReport, verify_with_proof};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-/// A session's state in one word: running, completed, rolled_back, failed, aborted, interrupted.
+/// A session's state in one word: running, completed, rolled_back, failed, aborted, left
+/// (its driver quit; resumable) or interrupted (it stopped without a word).
 pub fn state_word(summary: &SessionSummary) -> String {
     if summary.problem.is_some() {
         return "unreadable".into();
@@ -27,7 +28,20 @@ pub fn state_word(summary: &SessionSummary) -> String {
             .unwrap_or("ended")
             .to_string();
     }
+    if summary.last_kind.as_deref() == Some("driver_left") {
+        return "left".into();
+    }
     "interrupted".into()
+}
+
+/// The state word, and `(dry run)` for a dry run.
+fn state_cell(summary: &SessionSummary) -> String {
+    let word = state_word(summary);
+    if summary.dry_run {
+        format!("{word} (dry run)")
+    } else {
+        word
+    }
 }
 
 /// Lists sessions newest first (or as JSON: `{"schema": 1, "dir", "sessions": [...]}`).
@@ -52,6 +66,7 @@ pub fn sessions(dir: &Path, as_json: bool, out: &mut impl Write) -> i32 {
                     "events": s.last_seq,
                     "state": state_word(s),
                     "live": s.live,
+                    "dry_run": s.dry_run,
                     "problem": s.problem,
                 })
             })
@@ -71,7 +86,7 @@ pub fn sessions(dir: &Path, as_json: bool, out: &mut impl Write) -> i32 {
     }
     let _ = writeln!(
         out,
-        "{:<44} {:<12} {:<12} {:<17} {:>7}  RUNBOOK",
+        "{:<44} {:<22} {:<12} {:<17} {:>7}  RUNBOOK",
         "SESSION", "STATE", "OPERATOR", "STARTED (UTC)", "EVENTS"
     );
     for s in &list {
@@ -88,9 +103,9 @@ pub fn sessions(dir: &Path, as_json: bool, out: &mut impl Write) -> i32 {
         }
         let _ = writeln!(
             out,
-            "{:<44} {:<12} {:<12} {:<17} {:>7}  {runbook}",
+            "{:<44} {:<22} {:<12} {:<17} {:>7}  {runbook}",
             s.id,
-            state_word(s),
+            state_cell(s),
             operator,
             started,
             s.last_seq

@@ -2,7 +2,7 @@
 //! Markdown timeline and the asciicast so both say the same thing the same way.
 
 use super::millis;
-use crate::session::event::Body;
+use crate::session::event::{Body, Decision};
 use std::collections::BTreeMap;
 
 /// One line for an event; `None` for output, which each format shows its own way, and
@@ -98,8 +98,14 @@ pub(crate) fn describe(body: &Body) -> Option<String> {
             ends_at,
         } => wait_started(*seconds, until, ends_at),
         Body::WaitEnded {
+            failed: true,
+            reason,
+            ..
+        } => format!("wait FAILED: {reason}"),
+        Body::WaitEnded {
             early: true,
             reason,
+            ..
         } => format!("wait ended early: {reason}"),
         Body::WaitEnded { reason, .. } => format!("wait ended: {reason}"),
         Body::Signed {
@@ -109,6 +115,22 @@ pub(crate) fn describe(body: &Body) -> Option<String> {
             via,
             ..
         } => format!("{role} signed by {name} (OS user {os_user}, via {via})"),
+        Body::GateDecided {
+            decision: Decision::Go,
+            auto,
+            signers,
+            ..
+        } if !signers.is_empty() => {
+            let names: Vec<String> = signers
+                .iter()
+                .map(|s| format!("{} ({})", s.name, s.role))
+                .collect();
+            format!(
+                "signed off by {}{}",
+                names.join(", "),
+                by(*auto).replacen(' ', ", ", 1)
+            )
+        }
         Body::GateDecided { decision, auto, .. } => {
             format!("decision: {}{}", decision.word(), by(*auto))
         }
@@ -196,11 +218,12 @@ fn finished(
     let status = match (exit_code, signal) {
         (_, Some(signal)) => format!("killed by signal {signal}"),
         (Some(code), None) => format!("exit {code}"),
+        (None, None) if ok => "nothing ran, so no exit status".to_string(),
         (None, None) => "no exit status".to_string(),
     };
     let verdict = if ok { "ok" } else { "FAILED" };
     let lingering = if lingering {
-        "; its background processes kept running (they are stopped when the session ends)"
+        "; its background processes kept running after it ended"
     } else {
         ""
     };
@@ -233,6 +256,7 @@ fn env_change(set: &BTreeMap<String, String>, unset: &[String], cwd: Option<&str
 pub(crate) fn gate_details(body: &Body) -> Vec<String> {
     let Body::GateDecided {
         criteria,
+        groups,
         signers,
         evidence,
         ..
@@ -240,7 +264,14 @@ pub(crate) fn gate_details(body: &Body) -> Vec<String> {
     else {
         return Vec::new();
     };
-    let criteria = criteria.iter().map(|c| format!("criterion: {c}"));
+    let criteria =
+        criteria
+            .iter()
+            .enumerate()
+            .map(|(i, c)| match groups.get(i).map(String::as_str) {
+                Some(group) if !group.is_empty() => format!("{group}: {c}"),
+                _ => format!("criterion: {c}"),
+            });
     let signers = signers
         .iter()
         .map(|s| format!("signed: {} — {} (OS user {})", s.role, s.name, s.os_user));
@@ -278,7 +309,7 @@ fn by(auto: bool) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::session::event::{Decision, Signer};
+    use crate::session::event::Signer;
 
     #[test]
     fn a_failed_run_says_how_it_ended() {
@@ -300,7 +331,8 @@ mod tests {
         let body = Body::GateDecided {
             decision: Decision::Go,
             auto: false,
-            criteria: vec!["Error rate < 0.1%".into()],
+            criteria: vec!["Error rate < 0.1%".into(), "Any sev-1 open".into()],
+            groups: vec!["GO Criteria".into(), "NO-GO Criteria".into()],
             signers: vec![Signer {
                 role: "SRE".into(),
                 name: "Bo".into(),
@@ -311,12 +343,13 @@ mod tests {
         };
         assert_eq!(
             describe(&body).as_deref(),
-            Some("decision: GO by the operator")
+            Some("signed off by Bo (SRE), by the operator")
         );
         assert_eq!(
             gate_details(&body),
             [
-                "criterion: Error rate < 0.1%",
+                "GO Criteria: Error rate < 0.1%",
+                "NO-GO Criteria: Any sev-1 open",
                 "signed: SRE — Bo (OS user bo)"
             ]
         );

@@ -8,7 +8,8 @@ use super::{Blocks, ExportError, Exported, Session, clock, date_time, millis, of
 use crate::session::event::Body;
 use crate::session::log::{VerifyReport, verify};
 use crate::session::setup::Stamped;
-use crate::session::state::{Status, StepState};
+use crate::session::state::{Kind, SessionState, StepState};
+use crate::session::truth::Mark;
 use chrono::{DateTime, Utc};
 use std::io::Write;
 
@@ -253,6 +254,12 @@ fn section_title(body: &Body) -> Option<String> {
 fn write_summary(out: &mut dyn Write, session: &Session, facts: &Facts) -> std::io::Result<()> {
     let header = &session.header;
     writeln!(out, "# Session record: {}\n", escape(&session.title))?;
+    if session.state.dry_run {
+        writeln!(
+            out,
+            "**DRY RUN** — nothing was run: steps were walked and recorded, commands were not executed, waits were not waited.\n"
+        )?;
+    }
     writeln!(out, "| | |\n|---|---|")?;
     let sha = header.runbook.sha256.get(..12).unwrap_or_default();
     let rows = [
@@ -273,7 +280,7 @@ fn write_summary(out: &mut dyn Write, session: &Session, facts: &Facts) -> std::
         ("Outcome", outcome(session)),
         ("Parameters", params(session)),
         ("Mode", mode(facts)),
-        ("Steps", step_counts(&session.state.steps)),
+        ("Steps", step_counts(&session.state)),
         ("Audit log", audit(session)),
     ];
     for (name, value) in rows {
@@ -331,17 +338,12 @@ fn mode(facts: &Facts) -> String {
     }
 }
 
-fn step_counts(steps: &[StepState]) -> String {
-    let parts: Vec<String> = Status::ALL
-        .iter()
-        .filter_map(
-            |status| match steps.iter().filter(|s| s.status == *status).count() {
-                0 => None,
-                n => Some(format!("{n} {}", status.word())),
-            },
-        )
-        .collect();
-    format!("{} in the runbook: {}", steps.len(), parts.join(", "))
+fn step_counts(state: &SessionState) -> String {
+    format!(
+        "{} in the runbook: {}",
+        state.steps.len(),
+        crate::session::truth::counts(state)
+    )
 }
 
 fn audit(session: &Session) -> String {
@@ -385,8 +387,10 @@ fn write_steps(out: &mut dyn Write, session: &Session) -> std::io::Result<()> {
             escape(&section),
             status(step),
             attempts(step.attempts),
-            step.exit_code.map_or(String::new(), |c| c.to_string()),
-            step.duration_ms.map_or(String::new(), millis),
+            exit(step),
+            step.duration_ms
+                .filter(|_| !step.dry_run)
+                .map_or(String::new(), millis),
         )?;
     }
     for step in &session.state.steps {
@@ -397,6 +401,16 @@ fn write_steps(out: &mut dyn Write, session: &Session) -> std::io::Result<()> {
     Ok(())
 }
 
+/// The exit code of a step that ran; nothing for one that did not (a dry run).
+fn exit(step: &StepState) -> String {
+    match (step.dry_run, step.exit_code, step.signal) {
+        (true, ..) => String::new(),
+        (false, Some(code), _) => code.to_string(),
+        (false, None, Some(signal)) => format!("signal {signal}"),
+        (false, None, None) => String::new(),
+    }
+}
+
 fn attempts(attempts: u32) -> String {
     match attempts {
         0 => String::new(),
@@ -404,26 +418,43 @@ fn attempts(attempts: u32) -> String {
     }
 }
 
+/// The step's mark in words, as the log shows it (never more than happened).
 fn status(step: &StepState) -> String {
-    let word = match step.status {
-        Status::Failed | Status::TimedOut | Status::NoGo => format!("**{}**", step.status.word()),
-        Status::Pending if step.reference => "reference, not run".to_string(),
-        Status::Pending
-        | Status::Running
-        | Status::Done
-        | Status::Skipped
-        | Status::Cancelled
-        | Status::Interrupted
-        | Status::NotChosen => step.status.word().to_string(),
-    };
-    let decision = match step.decision {
-        Some(d) if step.status != Status::NoGo => format!(" ({})", d.word()),
-        _ => String::new(),
+    let mark = Mark::of(step);
+    let words = mark.words();
+    let word = match mark {
+        Mark::Failed | Mark::TimedOut | Mark::NoGo | Mark::Cancelled => format!("**{words}**"),
+        Mark::Signed => format!("signed by {}", signers(step)),
+        Mark::Pending if step.reference => "reference, not run".into(),
+        Mark::Succeeded if step.kind == Kind::Note => return "read".into(),
+        Mark::Succeeded if step.kind == Kind::Gate => match step.decision {
+            Some(d) => format!("decided {}", d.word()),
+            None => words,
+        },
+        Mark::Pending
+        | Mark::Running
+        | Mark::Succeeded
+        | Mark::NotRun
+        | Mark::NotSigned
+        | Mark::MarkedDone { .. }
+        | Mark::Skipped { .. }
+        | Mark::Interrupted
+        | Mark::NotChosen => words,
     };
     match &step.reason {
-        Some(reason) => format!("{word}{decision}: {}", escape(reason)),
-        None => format!("{word}{decision}"),
+        Some(reason) => format!("{word}: {}", escape(reason)),
+        None => word,
     }
+}
+
+/// `Ana (Release lead), Bo (SRE)`.
+fn signers(step: &StepState) -> String {
+    let names: Vec<String> = step
+        .signers
+        .iter()
+        .map(|s| format!("{} ({})", escape(&s.name), escape(&s.role)))
+        .collect();
+    names.join(", ")
 }
 
 /// Text as Markdown shows it literally (inline, also inside a table cell).

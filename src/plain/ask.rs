@@ -104,6 +104,9 @@ impl Walk<'_, '_> {
                 )
             }
             _ if again => "This step was running when the session stopped. Run it again?".into(),
+            _ if self.engine.state().dry_run => {
+                "Walk it? (DRY RUN: the command does not run)".into()
+            }
             _ => "Run?".into(),
         };
         let mut options = vec![('y', "[y]es")];
@@ -164,7 +167,7 @@ impl Walk<'_, '_> {
     }
 
     fn ask_no_go(&mut self, index: usize, asked: &Next) -> Asked {
-        let options = [('b', "[b]ack out (rollback)"), ('a', "[a]bort")];
+        let options = [('b', "[b] roll back"), ('a', "[a]bort")];
         match self.choose("NO-GO.", &options, asked) {
             Got::Chose(key) => self.step_key(index, key, asked),
             Got::Closed => no_answer(),
@@ -208,7 +211,7 @@ impl Walk<'_, '_> {
         self.d.say(&format!(
             "\n!! A health check asks for a rollback: {reason}"
         ));
-        let options = [('b', "[b]ack out (rollback)"), ('c', "[c]ontinue")];
+        let options = [('b', "[b] roll back"), ('c', "[c]ontinue")];
         match self.choose("Roll back?", &options, asked) {
             Got::Chose('b') if !self.engine.has_rollback() || self.engine.state().in_rollback => {
                 self.d.say("  there is no rollback to enter; continuing");
@@ -251,7 +254,7 @@ impl Walk<'_, '_> {
     }
 
     /// Asks until one of `own` is chosen (`Ok`), handling the keys every step has
-    /// (skip — when `skippable` —, note, back out, abort, quit) on the way; `Err` when the
+    /// (skip — when `skippable` —, note, roll back, abort, quit) on the way; `Err` when the
     /// walk moved on.
     pub(super) fn choose_with_step_keys(
         &mut self,
@@ -264,12 +267,12 @@ impl Walk<'_, '_> {
         if skippable {
             options.push(('s', "[s]kip"));
         }
-        options.extend([
-            ('n', "[n]ote"),
-            ('b', "[b]ack out"),
-            ('a', "[a]bort"),
-            ('q', QUIT),
-        ]);
+        options.push(('n', "[n]ote"));
+        // Rolling back is offered only where a rollback path exists.
+        if self.engine.has_rollback() && !self.engine.state().in_rollback {
+            options.push(('b', "[b] roll back"));
+        }
+        options.extend([('a', "[a]bort"), ('q', QUIT)]);
         let key = match self.choose(question, &options, asked) {
             Got::Chose(key) => key,
             Got::Closed => return Err(no_answer()),
@@ -282,7 +285,7 @@ impl Walk<'_, '_> {
         Err(self.step_key(index, key, asked))
     }
 
-    /// The keys every step has: skip, note, back out, abort, quit.
+    /// The keys every step has: skip, note, roll back, abort, quit.
     fn step_key(&mut self, index: usize, key: char, asked: &Next) -> Asked {
         match key {
             'a' => {

@@ -100,7 +100,9 @@ fn tell_event(w: &mut Walk, event: &Event) {
         } => {
             let _ = w.d.out.end_open_line();
             let took = format_duration(Duration::from_millis(*duration_ms));
+            let dry = index.is_some_and(|i| w.engine.state().steps[i].dry_run);
             let line = match (ok, exit_code) {
+                (true, _) if dry => format!("  ◌ {id} not run (dry run)"),
                 (true, code) => format!("  ✓ {id} exit {} · {took}", code.unwrap_or(0)),
                 _ if index.is_some_and(|i| w.told.timed_out.contains(&i)) => {
                     format!("  ✗ {id} timed out after {took} and was stopped")
@@ -135,7 +137,12 @@ fn tell_event(w: &mut Walk, event: &Event) {
         Body::RollbackPrompted { reason, .. } => {
             w.d.say(&format!("  !! ROLLBACK SUGGESTED — {reason}"));
         }
-        Body::StepSkipped { reason } => w.d.say(&format!("  ↷ {id} skipped: {reason}")),
+        Body::StepSkipped { reason } => {
+            let mark = index.map(|i| crate::session::truth::Mark::of(&w.engine.state().steps[i]));
+            let (symbol, words) =
+                mark.map_or(("↷", "skipped".into()), |m| (m.symbol(), m.words()));
+            w.d.say(&format!("  {symbol} {id} {words}: {reason}"));
+        }
         Body::OptionChosen {
             title,
             option,
@@ -213,7 +220,8 @@ fn tell_notice(w: &mut Walk, notice: Notice) {
                 };
                 w.d.say(&format!("  wait {length} not waited ({reason})"));
             }
-            WaitOver::CutShort => {}
+            WaitOver::CutShort => w.d.say(&format!("  wait ended: {reason}")),
+            WaitOver::Missed => w.d.say(&format!("  ✗ wait failed: {reason}")),
         },
         Notice::Proof(warning) => w.d.say(&format!("  warning: {warning}")),
         Notice::Signoff(news) => {
@@ -237,8 +245,13 @@ pub(super) fn header(w: &mut Walk, index: usize) {
     let r = &engine.refs[index];
     let id = &engine.state().steps[index].id;
     let region = if r.rollback { " · ROLLBACK" } else { "" };
+    let dry = if engine.state().dry_run {
+        " · DRY RUN"
+    } else {
+        ""
+    };
     let mut lines = vec![format!(
-        "\n── {id} · {}{region} ──",
+        "\n── {id} · {}{region}{dry} ──",
         engine.display(&r.section.title)
     )];
     for prose in r

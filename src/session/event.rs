@@ -114,6 +114,9 @@ pub enum Body {
     WaitEnded {
         early: bool,
         reason: String,
+        /// The deadline came with its `until` checks not OK: the wait failed.
+        #[serde(default, skip_serializing_if = "is_false")]
+        failed: bool,
     },
     /// A role signed by name: `via` is `driver` (the driver's terminal) or
     /// `follower@HOST`; `os_user` is the driver's user, or the owner of the follower's sidecar file.
@@ -130,6 +133,10 @@ pub enum Body {
         decision: Decision,
         auto: bool,
         criteria: Vec<String>,
+        /// Each criterion's group as the runbook heads it (`GO Criteria`, `NO-GO Criteria`;
+        /// empty when it has none), so the record keeps GO and NO-GO criteria apart.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        groups: Vec<String>,
         signers: Vec<Signer>,
         evidence: BTreeMap<String, Value>,
     },
@@ -446,6 +453,7 @@ mod tests {
                     decision: Decision::NoGo,
                     auto: false,
                     criteria: vec!["a".into()],
+                    groups: vec![],
                     signers: vec![],
                     evidence: BTreeMap::new(),
                 },

@@ -29,3 +29,4 @@ pub mod recorded;
 pub mod setup;
 pub mod signoff;
 pub mod state;
+pub mod truth;

@@ -117,6 +117,14 @@ pub struct StepState {
     pub process: Option<(i32, u64)>,
     /// A running step's own cgroup, when it had one.
     pub cgroup: Option<String>,
+    /// Its latest attempt was walked under `--dry-run`: nothing ran.
+    pub dry_run: bool,
+    /// The signal that ended its latest run, if one did.
+    pub signal: Option<i32>,
+    /// Marked done by hand (not run to success).
+    pub by_hand: bool,
+    /// How the step stood before it was skipped or marked done (failed, cancelled…).
+    pub settled_from: Option<Status>,
     /// A step on many hosts: its hosts and batches.
     pub fleet: Option<super::fleet_state::FleetProgress>,
 }
@@ -156,6 +164,8 @@ pub struct SessionState {
     /// How many loader warnings the runbook has, and whether the operator acknowledged them.
     pub warnings: usize,
     pub warnings_acknowledged: bool,
+    /// The session was started with `--dry-run`: nothing it walks runs.
+    pub dry_run: bool,
     /// The day of a plan this session walks, as the title bar shows it (PRODUCT.md §1.5).
     pub day_strip: Option<String>,
     /// The runbook's choices, and what was chosen at each (same order).
@@ -196,6 +206,10 @@ impl SessionState {
                 wait_ends_at: None,
                 process: None,
                 cgroup: None,
+                dry_run: false,
+                signal: None,
+                by_hand: false,
+                settled_from: None,
                 fleet: None,
             })
             .collect();
@@ -225,6 +239,7 @@ impl SessionState {
             placeholders: BTreeMap::new(),
             warnings: runbook.warnings.len(),
             warnings_acknowledged: false,
+            dry_run: false,
             day_strip: None,
             choices: super::choices::of(runbook),
             chosen: Vec::new(),
@@ -243,23 +258,9 @@ impl SessionState {
         state
     }
 
-    /// How the steps stand, in one line: `steps: 5 done, 1 skipped, 2 not reached`.
+    /// How the steps stand, in one line: `steps: 5 done, 1 cancelled, 2 not reached`.
     pub fn tally(&self) -> String {
-        let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
-        for step in &self.steps {
-            let word = match step.status {
-                Status::Done => "done",
-                Status::Skipped => "skipped",
-                Status::Failed | Status::TimedOut | Status::Cancelled | Status::NoGo => "failed",
-                Status::Interrupted | Status::Running => "interrupted",
-                Status::Pending if step.reference => "reference, not run",
-                Status::Pending => "not reached",
-                Status::NotChosen => "not chosen",
-            };
-            *counts.entry(word).or_default() += 1;
-        }
-        let parts: Vec<String> = counts.iter().map(|(w, n)| format!("{n} {w}")).collect();
-        format!("steps: {}", parts.join(", "))
+        format!("steps: {}", super::truth::counts(self))
     }
 
     /// Index of a step id.
@@ -281,7 +282,10 @@ impl SessionState {
                 format!("rollback finished (entered because: {reason})"),
             ),
             (true, None) => (Outcome::RolledBack, "rollback finished".into()),
-            (false, _) => (Outcome::Completed, "all steps done".into()),
+            (false, _) if super::truth::all_succeeded(self) => {
+                (Outcome::Completed, "all steps done".into())
+            }
+            (false, _) => (Outcome::Completed, super::truth::counts(self)),
         }
     }
 
@@ -355,8 +359,16 @@ impl SessionState {
             (Body::DayOpened(day), _) => {
                 self.day_strip = Some(crate::session::plan_history::strip(day));
             }
-            (Body::SessionStarted { operator, .. }, _) if !operator.is_empty() => {
-                self.driver = Some(operator.clone());
+            (
+                Body::SessionStarted {
+                    operator, dry_run, ..
+                },
+                _,
+            ) => {
+                self.dry_run = *dry_run;
+                if !operator.is_empty() {
+                    self.driver = Some(operator.clone());
+                }
             }
             (Body::DriverChanged { to, .. }, _) => self.driver = Some(to.clone()),
             (Body::RollbackEntered { reason }, _) => {
@@ -392,8 +404,7 @@ impl SessionState {
             (body, Some(i)) => self.apply_to_step(i, body),
             // Step events naming a step this runbook does not have, and bookkeeping.
             (
-                Body::SessionStarted { .. }
-                | Body::LogRepaired { .. }
+                Body::LogRepaired { .. }
                 | Body::DriverLeft { .. }
                 | Body::StepStarted { .. }
                 | Body::Output { .. }
@@ -428,21 +439,30 @@ impl SessionState {
     }
 
     fn apply_to_step(&mut self, i: usize, body: &Body) {
+        let dry_run = self.dry_run;
         let step = &mut self.steps[i];
+        if matches!(
+            body,
+            Body::CheckConfirmed { .. } | Body::GateDecided { .. } | Body::StepSkipped { .. }
+        ) {
+            step.dry_run = dry_run;
+        }
         match body {
             Body::WaitStarted { ends_at, .. } => {
                 step.wait_ends_at = Some(*ends_at);
                 step.status = Status::Running;
                 step.attempts += 1;
                 step.reason = None;
+                step.fresh_attempt(self.dry_run);
                 self.running = Some(i);
                 self.cursor = i;
             }
-            Body::StepStarted { .. } => {
+            Body::StepStarted { dry_run, .. } => {
                 step.status = Status::Running;
                 step.attempts += 1;
                 step.exit_code = None;
                 step.reason = None;
+                step.fresh_attempt(*dry_run);
                 self.running = Some(i);
                 if !step.reference {
                     self.cursor = i;
@@ -451,11 +471,13 @@ impl SessionState {
             Body::Output { stream, bytes } => step.tail.push(*stream, bytes.as_slice()),
             Body::StepFinished {
                 exit_code,
+                signal,
                 duration_ms,
                 ok,
                 ..
             } => {
                 step.exit_code = *exit_code;
+                step.signal = *signal;
                 step.duration_ms = Some(*duration_ms);
                 step.process = None;
                 step.cgroup = None;
@@ -492,10 +514,12 @@ impl SessionState {
                 self.cursor = i;
             }
             Body::StepSkipped { reason } | Body::StepMarkedDone { reason } => {
-                step.status = if matches!(body, Body::StepSkipped { .. }) {
-                    Status::Skipped
-                } else {
+                step.settled_from = Some(step.status);
+                step.by_hand = matches!(body, Body::StepMarkedDone { .. });
+                step.status = if step.by_hand {
                     Status::Done
+                } else {
+                    Status::Skipped
                 };
                 step.reason = Some(reason.clone());
                 self.running = None;
@@ -505,12 +529,16 @@ impl SessionState {
                 step.status = Status::Done;
                 self.advance_past(i);
             }
-            Body::WaitEnded { reason, .. } => {
+            Body::WaitEnded { reason, failed, .. } => {
                 step.wait_ends_at = None;
-                step.status = Status::Done;
                 step.reason = Some(reason.clone());
                 self.running = None;
-                self.advance_past(i);
+                if *failed {
+                    step.status = Status::Failed;
+                } else {
+                    step.status = Status::Done;
+                    self.advance_past(i);
+                }
             }
             Body::Signed { role, .. } => {
                 step.signers.retain(|s| &s.role != role);

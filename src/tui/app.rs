@@ -73,6 +73,18 @@ pub struct App {
     pub quit: bool,
     /// A step that just finished stays in view until the next key.
     pub hold: bool,
+    /// A command to put on the clipboard (`c`), for the screen to send.
+    pub clipboard: Option<String>,
+    /// A step whose whole output to open in `$PAGER` (`o`), for the screen to do.
+    pub page_out: Option<usize>,
+    /// Output lines wrap at the pane's width (`w`), else they are cut.
+    pub wrap: bool,
+    /// Columns the cut output is scrolled sideways (← →).
+    pub sideways: u16,
+    /// How far the command in an open confirmation is scrolled (PgUp/PgDn).
+    pub dialog_scroll: usize,
+    /// The whole document is shown in the centre (`d`), scrolled as it says.
+    pub reading: Option<super::reading::Reading>,
     /// The host row picked in a step on hosts (Tab), and whether its output is open (Enter).
     pub host_row: Option<usize>,
     pub host_open: bool,
@@ -108,15 +120,28 @@ impl App {
 /// Handles one key; returns what the session should do.
 pub fn handle_key(app: &mut App, key: KeyEvent, ctx: &Ctx) -> Vec<Effect> {
     app.message = None;
+    // Keys typed in one burst: the selection follows the walk as the screen would show it.
+    app.sync_selection(ctx.state);
     if app.help {
         app.help = false;
         return Vec::new();
     }
     if let Some(dialog) = app.dialog.take() {
-        return super::dialog::dialog_key(app, dialog, key, ctx);
+        if super::dialog::scrolls_command(app, &dialog, key, ctx) {
+            app.dialog = Some(dialog);
+            return Vec::new();
+        }
+        let effects = super::dialog::dialog_key(app, dialog, key, ctx);
+        if app.dialog.is_none() {
+            app.dialog_scroll = 0;
+        }
+        return effects;
     }
     if app.search.is_some() {
         search_key(app, key, ctx);
+        return Vec::new();
+    }
+    if super::reading::key(app, key) {
         return Vec::new();
     }
     if let Some(prompt) = &ctx.state.rollback_prompt
@@ -124,7 +149,7 @@ pub fn handle_key(app: &mut App, key: KeyEvent, ctx: &Ctx) -> Vec<Effect> {
     {
         return effects;
     }
-    if app.hold {
+    if app.hold && !scrolls(key) {
         app.hold = false;
         app.sync_selection(ctx.state);
         if key.code == KeyCode::Enter {
@@ -132,6 +157,41 @@ pub fn handle_key(app: &mut App, key: KeyEvent, ctx: &Ctx) -> Vec<Effect> {
         }
     }
     normal_key(app, key, ctx)
+}
+
+/// Keys that only move the output: a finished step stays on screen through them.
+fn scrolls(key: KeyEvent) -> bool {
+    matches!(
+        key.code,
+        KeyCode::PageUp | KeyCode::PageDown | KeyCode::Home | KeyCode::End
+    )
+}
+
+/// The keys that act on the current step; refused (with a word naming both steps) while
+/// another step is shown, so a key never acts on a step that is not on screen.
+fn acts_elsewhere(app: &mut App, key: KeyEvent, ctx: &Ctx) -> bool {
+    let acting = matches!(key.code, KeyCode::Char(' ' | 's' | 'm' | 'r' | 'e'));
+    if !acting || app.selected == ctx.state.cursor || ctx.state.walk_finished() {
+        return false;
+    }
+    let id = |i: usize| {
+        ctx.state
+            .steps
+            .get(i)
+            .map(|s| s.id.clone())
+            .unwrap_or_default()
+    };
+    let shown = id(app.selected);
+    let current = id(ctx.state.cursor);
+    let what = match key.code {
+        KeyCode::Char(' ') => "Space".to_string(),
+        KeyCode::Char(c) => c.to_string(),
+        _ => String::new(),
+    };
+    app.message = Some(format!(
+        "{what} acts on the current step {current}, not on {shown} shown here: . goes back to {current}, Enter makes {shown} current"
+    ));
+    true
 }
 
 fn normal_key(app: &mut App, key: KeyEvent, ctx: &Ctx) -> Vec<Effect> {
@@ -144,6 +204,9 @@ fn normal_key(app: &mut App, key: KeyEvent, ctx: &Ctx) -> Vec<Effect> {
         return Vec::new();
     }
     let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+    if acts_elsewhere(app, key, ctx) {
+        return Vec::new();
+    }
     let last = ctx.state.steps.len().saturating_sub(1);
     match key.code {
         KeyCode::Char('c') if ctrl => return quit(app, ctx),
@@ -173,6 +236,14 @@ fn normal_key(app: &mut App, key: KeyEvent, ctx: &Ctx) -> Vec<Effect> {
         }
         KeyCode::Char('n') => app.dialog = Some(Dialog::reason(Purpose::Note(Some(app.selected)))),
         KeyCode::Char('b') => return rollback(app, ctx),
+        KeyCode::Char('c') if !ctrl => copy_command(app, ctx),
+        KeyCode::Char('v') => app.page_out = Some(app.selected),
+        KeyCode::Char('w') => {
+            app.wrap = !app.wrap;
+            app.sideways = 0;
+        }
+        KeyCode::Right => app.sideways = app.sideways.saturating_add(8),
+        KeyCode::Left => app.sideways = app.sideways.saturating_sub(8),
         KeyCode::Enter if app.selected != ctx.state.cursor => jump(app, ctx),
         KeyCode::Enter => return act(app, ctx),
         KeyCode::Char(' ') => return tick_check(app, ctx),
@@ -185,6 +256,20 @@ fn normal_key(app: &mut App, key: KeyEvent, ctx: &Ctx) -> Vec<Effect> {
         _ => {}
     }
     Vec::new()
+}
+
+/// `c`: the command of the step on screen, for the clipboard.
+fn copy_command(app: &mut App, ctx: &Ctx) {
+    let shown = ctx.refs.get(app.selected);
+    match shown.map(|r| (&r.step.kind, r.id())) {
+        Some((StepKind::Run(run), id)) => {
+            app.clipboard = Some(run.script.trim_end().to_string());
+            app.message = Some(format!(
+                "the command of {id} was sent to the clipboard (OSC 52)"
+            ));
+        }
+        _ => app.message = Some("c copies the command of a run step".into()),
+    }
 }
 
 fn select(app: &mut App, index: usize) {
@@ -234,11 +319,24 @@ fn rollback_prompt_key(
         KeyCode::Char('b') => Some(vec![Effect::EnterRollback {
             reason: format!("{prompt} (rollback prompt accepted)"),
         }]),
-        KeyCode::Char('c') => {
+        KeyCode::Char('c') if !key.modifiers.contains(KeyModifiers::CONTROL) => {
             app.dialog = Some(Dialog::reason(Purpose::DeclineRollback));
             Some(Vec::new())
         }
-        _ => None,
+        // Looking around, cancelling the running step and quitting stay possible.
+        KeyCode::Up
+        | KeyCode::Down
+        | KeyCode::PageUp
+        | KeyCode::PageDown
+        | KeyCode::Home
+        | KeyCode::End => None,
+        KeyCode::Char('j' | 'k' | 'g' | 'G' | '.' | '?' | 'q' | 'x' | 'f') => None,
+        KeyCode::Char('c') => None,
+        _ => {
+            // The box holds every other key: nothing beneath it starts while it is open.
+            app.message = Some("ROLL BACK? is open: b rolls back, c continues (asks why)".into());
+            Some(Vec::new())
+        }
     }
 }
 
@@ -315,6 +413,12 @@ fn act(app: &mut App, ctx: &Ctx) -> Vec<Effect> {
                 typed: String::new(),
             })
         }
+        Prompt::Failed { .. } if step.kind == Kind::Wait => {
+            app.message = Some(format!(
+                "the wait {} failed: r waits again, s skips it (with a reason), b rolls back",
+                step.id
+            ));
+        }
         Prompt::Run { .. } | Prompt::Failed { .. } => {
             app.dialog = Some(Dialog::ConfirmRun { index })
         }
@@ -378,8 +482,11 @@ fn retry(app: &mut App, ctx: &Ctx) -> Vec<Effect> {
     );
     match ctx.refs.get(index).map(|r| &r.step.kind) {
         Some(StepKind::Run(_)) if retryable && !ctx.step_running() => vec![Effect::Run { index }],
+        Some(StepKind::Wait(_)) if retryable && !ctx.step_running() => {
+            vec![Effect::StartWait { index }]
+        }
         _ => {
-            app.message = Some("r retries a failed run step".into());
+            app.message = Some("r retries a failed step".into());
             Vec::new()
         }
     }

@@ -27,6 +27,7 @@ pub const FOLLOW_KEYS: &[(&str, &str)] = &[
     (".", "back to the driver's current step"),
     ("PgUp PgDn ^u ^d", "scroll output; f follows the tail again"),
     ("/", "search steps"),
+    ("d", "read the whole document; d or Esc closes it"),
     (
         "S",
         "sign a role of the driver's sign-off gate (as yourself)",
@@ -45,12 +46,18 @@ pub const REPLAY_KEYS: &[(&str, &str)] = &[
     ("j k ↓ ↑", "select steps; . returns to the current one"),
     ("PgUp PgDn ^u ^d", "scroll output; f follows the tail again"),
     ("/", "search steps"),
+    ("d", "read the whole document; d or Esc closes it"),
     ("q / Ctrl-C", "quit"),
     ("?", "this help; any key closes it"),
 ];
 
 /// The keys shown in the footer.
-pub fn footer_keys(replay: bool, playing: bool) -> Vec<(&'static str, &'static str)> {
+/// `signing`: the driver is at an open sign-off gate a follower can sign (`S`).
+pub fn footer_keys(
+    replay: bool,
+    playing: bool,
+    signing: bool,
+) -> Vec<(&'static str, &'static str)> {
     if replay {
         vec![
             ("Space", if playing { "pause" } else { "play" }),
@@ -63,14 +70,17 @@ pub fn footer_keys(replay: bool, playing: bool) -> Vec<(&'static str, &'static s
             ("q", "quit"),
         ]
     } else {
-        vec![
-            ("j/k", "select"),
-            (".", "current step"),
-            ("PgUp/PgDn", "scroll"),
-            ("/", "search"),
-            ("?", "help"),
-            ("q", "quit"),
-        ]
+        let sign = signing.then_some(("S", "sign this gate"));
+        sign.into_iter()
+            .chain([
+                ("j/k", "select"),
+                (".", "current step"),
+                ("PgUp/PgDn", "scroll"),
+                ("/", "search"),
+                ("?", "help"),
+                ("q", "quit"),
+            ])
+            .collect()
     }
 }
 

@@ -89,3 +89,22 @@ fn next_unsigned(gate: &GateStep, step: &StepState, after: Option<usize>) -> Opt
         .map(|offset| (start + offset) % count)
         .find(|&i| !step.signers.iter().any(|s| s.role == gate.signoffs[i].role))
 }
+
+/// Whether the driver's current step is a sign-off gate still open for signatures.
+pub fn open_gate(view: &super::view::View) -> bool {
+    let index = view.state.cursor;
+    match (
+        view.refs.get(index).map(|r| &r.step.kind),
+        view.state.steps.get(index),
+    ) {
+        (Some(StepKind::Gate(gate)), Some(step)) => {
+            !gate.signoffs.is_empty()
+                && step.decision.is_none()
+                && gate
+                    .signoffs
+                    .iter()
+                    .any(|s| !step.signers.iter().any(|x| x.role == s.role))
+        }
+        _ => false,
+    }
+}

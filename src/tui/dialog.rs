@@ -16,6 +16,8 @@ pub enum Purpose {
     DeclineRollback,
     Note(Option<usize>),
     Abort,
+    /// Why the gate at this step is NO-GO (recorded as a note on it).
+    NoGo(usize),
 }
 
 impl Purpose {
@@ -28,6 +30,7 @@ impl Purpose {
             Purpose::DeclineRollback => "Why stay on the forward path?",
             Purpose::Note(_) => "Note:",
             Purpose::Abort => "Why abort the session?",
+            Purpose::NoGo(_) => "NO-GO: why?",
         }
     }
 }
@@ -113,6 +116,26 @@ impl Dialog {
             name: String::new(),
         }
     }
+}
+
+/// PgUp/PgDn (and ↑/↓) scroll the command of a confirmation; `true` when the key did.
+pub fn scrolls_command(app: &mut App, dialog: &Dialog, key: KeyEvent, ctx: &Ctx) -> bool {
+    let (Dialog::ConfirmRun { index } | Dialog::TypeName { index, .. }) = dialog else {
+        return false;
+    };
+    let lines = match ctx.refs.get(*index).map(|r| &r.step.kind) {
+        Some(StepKind::Run(run)) => run.script.lines().count(),
+        _ => 0,
+    };
+    match key.code {
+        KeyCode::PageDown => app.dialog_scroll = app.dialog_scroll.saturating_add(10),
+        KeyCode::PageUp => app.dialog_scroll = app.dialog_scroll.saturating_sub(10),
+        KeyCode::Down => app.dialog_scroll = app.dialog_scroll.saturating_add(1),
+        KeyCode::Up => app.dialog_scroll = app.dialog_scroll.saturating_sub(1),
+        _ => return false,
+    }
+    app.dialog_scroll = app.dialog_scroll.min(lines.saturating_sub(1));
+    true
 }
 
 /// Handles a key while `dialog` is open (it was taken out of `app`; put back to stay open).
@@ -249,8 +272,30 @@ fn reason(app: &mut App, key: KeyEvent, purpose: Purpose, mut text: String) -> V
             app.quit = true;
             vec![Effect::Abort { reason: given }]
         }
-        Purpose::Note(_) if done.is_empty() => Vec::new(),
-        Purpose::Note(index) => vec![Effect::Note { index, text: done }],
+        Purpose::Note(_) if done.is_empty() => {
+            app.message = Some("an empty note is not recorded".into());
+            Vec::new()
+        }
+        Purpose::Note(index) => {
+            app.message = Some(match index {
+                Some(_) => "note recorded on the selected step (✎ in the tree)".into(),
+                None => "note recorded".into(),
+            });
+            vec![Effect::Note { index, text: done }]
+        }
+        Purpose::NoGo(index) => {
+            app.dialog = Some(Dialog::NoGo { index });
+            vec![
+                Effect::Decide {
+                    index,
+                    decision: Decision::NoGo,
+                },
+                Effect::Note {
+                    index: Some(index),
+                    text: format!("NO-GO because: {given}"),
+                },
+            ]
+        }
     }
 }
 
@@ -261,11 +306,8 @@ fn gate(app: &mut App, key: KeyEvent, index: usize) -> Vec<Effect> {
             decision: Decision::Go,
         }],
         KeyCode::Char('x') => {
-            app.dialog = Some(Dialog::NoGo { index });
-            vec![Effect::Decide {
-                index,
-                decision: Decision::NoGo,
-            }]
+            app.dialog = Some(Dialog::reason(Purpose::NoGo(index)));
+            Vec::new()
         }
         _ => {
             app.dialog = Some(Dialog::Gate { index });
@@ -331,6 +373,10 @@ fn signoff(
         return Vec::new();
     };
     if done.is_empty() {
+        app.message = Some(format!(
+            "a sign-off needs a name: type who signs as {}",
+            signoff.role
+        ));
         app.dialog = Some(Dialog::Signoff {
             index,
             role,

@@ -198,6 +198,37 @@ impl Live<'_, '_> {
         }
     }
 
+    /// `v`: the step's whole output from the audit log in `$PAGER`; the screen steps aside.
+    fn page_output(
+        &mut self,
+        app: &mut App,
+        index: usize,
+        screen: &mut Screen,
+    ) -> std::io::Result<()> {
+        let id = self.engine.step_id(index);
+        let output = match super::pager::step_output(&self.engine.log_path(), &id) {
+            Ok(output) if !output.is_empty() => output,
+            Ok(_) => {
+                app.message = Some(format!("{id} has no output recorded"));
+                return Ok(());
+            }
+            Err(e) => {
+                app.message = Some(format!("the output of {id} could not be read: {e}"));
+                return Ok(());
+            }
+        };
+        self.keys.pause();
+        screen.suspend()?;
+        let paged = super::pager::page(&output, &format!("{id} — output from the audit log"));
+        screen.resume()?;
+        self.keys.resume();
+        if let Err(e) = paged {
+            app.message = Some(format!("$PAGER could not be run: {e}"));
+        }
+        self.changed = true;
+        Ok(())
+    }
+
     /// An `interactive=true` step takes the terminal: the screen and the key reader step aside.
     fn hand_over(&mut self, screen: &mut Screen) -> std::io::Result<()> {
         self.keys.pause();
@@ -221,11 +252,16 @@ impl Source for Live<'_, '_> {
         screen: &mut Screen,
     ) -> std::io::Result<bool> {
         self.release_held(app);
+        if let Some(index) = app.page_out.take() {
+            self.page_output(app, index, screen)?;
+        }
         self.handle(app, Input::Tick(Now::system()));
         if self.engine.terminal_wanted().is_some() {
             self.hand_over(screen)?;
         }
         if self.engine.take_terminal_back() {
+            // What the interactive step printed stays readable until the operator returns.
+            super::pager::await_return();
             screen.resume()?;
             self.keys.resume();
             self.changed = true;
@@ -284,6 +320,10 @@ impl Source for Live<'_, '_> {
             };
             handle_key(app, key, &ctx)
         };
+        if let Some(text) = app.clipboard.take() {
+            // Masked, as everywhere: a secret never leaves through the clipboard either.
+            let _ = super::pager::copy(&self.engine.mask(&text));
+        }
         for command in commands {
             self.handle(app, Input::Command(command));
         }

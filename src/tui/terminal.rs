@@ -40,9 +40,14 @@ impl Screen {
 
     /// Takes the terminal back after [`Screen::suspend`] and redraws from scratch.
     pub fn resume(&mut self) -> std::io::Result<()> {
-        let mut terminal = ratatui::try_init()?;
+        let terminal = ratatui::try_init()?;
         crate::terminal_mark::entered();
-        terminal.clear()?;
+        // Cleared without `Terminal::clear`, which asks the terminal where its cursor is
+        // and fails where no answer comes; a fresh terminal redraws every cell anyway.
+        crossterm::execute!(
+            std::io::stdout(),
+            crossterm::terminal::Clear(crossterm::terminal::ClearType::All)
+        )?;
         self.terminal = Some(terminal);
         Ok(())
     }

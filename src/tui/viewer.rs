@@ -333,7 +333,7 @@ pub fn draw(
     let replay = timeline.is_some();
     let extra = ReadOnly {
         status,
-        keys: browse::footer_keys(replay, playing),
+        keys: browse::footer_keys(replay, playing, super::countersign::open_gate(&view)),
         help: if replay { REPLAY_KEYS } else { FOLLOW_KEYS },
         timeline,
     };

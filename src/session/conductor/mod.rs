@@ -114,8 +114,10 @@ pub enum WaitOver {
     Due,
     /// `--skip-waits` or `--dry-run`.
     Skipped,
-    /// A rollback prompt was raised while it ran.
+    /// A rollback prompt was raised while it ran, or rollback was entered.
     CutShort,
+    /// Its deadline came with its `until` checks not OK: the wait failed.
+    Missed,
 }
 
 /// What the walk waits for.

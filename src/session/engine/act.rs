@@ -3,7 +3,7 @@
 
 use super::{Engine, Notice, WalkEnd};
 use crate::doc::model::StepKind;
-use crate::session::conductor::{Act, Next};
+use crate::session::conductor::{Act, Next, WaitOver};
 use crate::session::event::Outcome;
 use crate::session::input::Command;
 
@@ -27,7 +27,8 @@ impl Engine<'_> {
                 reason,
                 why,
             } => {
-                let ended = self.end_wait(index, early, &reason);
+                let failed = why == WaitOver::Missed;
+                let ended = self.end_wait(index, early, &reason, failed);
                 self.notice(Notice::WaitOver { index, reason, why });
                 ended
             }
@@ -57,6 +58,13 @@ impl Engine<'_> {
         };
     }
 
+    fn is_wait(&self, index: usize) -> bool {
+        matches!(
+            self.refs.get(index).map(|r| &r.step.kind),
+            Some(StepKind::Wait(_))
+        )
+    }
+
     fn notice_retry(&mut self, index: usize) {
         let Some(StepKind::Run(run)) = self.refs.get(index).map(|r| &r.step.kind) else {
             return;
@@ -77,6 +85,7 @@ impl Engine<'_> {
     /// Carries out the operator's command (answers are never automatic).
     pub(super) fn command(&mut self, command: Command) {
         let _ = match command {
+            Command::Run { index } if self.is_wait(index) => self.start_wait(index),
             Command::Run { index } => {
                 self.start_run(index, false);
                 Ok(())
@@ -85,7 +94,7 @@ impl Engine<'_> {
             Command::MarkDone { index, reason } => self.mark_done(index, &reason),
             Command::ConfirmCheck { index } => self.confirm_check(index, false),
             Command::StartWait { index } => self.start_wait(index),
-            Command::EndWait { index, reason } => self.end_wait(index, true, &reason),
+            Command::EndWait { index, reason } => self.end_wait(index, true, &reason, false),
             Command::Sign { index, role, name } => {
                 let os_user = self.os_user.clone();
                 self.sign(index, &role, &name, &os_user, "driver")

@@ -82,9 +82,21 @@ impl Engine<'_> {
         self.record_step(index, body, SyncPolicy::Now)
     }
 
-    pub fn end_wait(&mut self, index: usize, early: bool, reason: &str) -> Result<(), AuditError> {
+    /// Ends wait step `index`; `failed` when its deadline came with its checks not OK.
+    pub fn end_wait(
+        &mut self,
+        index: usize,
+        early: bool,
+        reason: &str,
+        failed: bool,
+    ) -> Result<(), AuditError> {
         let reason = self.mask(reason);
-        self.record_step(index, Body::WaitEnded { early, reason }, SyncPolicy::Now)
+        let body = Body::WaitEnded {
+            early,
+            reason,
+            failed,
+        };
+        self.record_step(index, body, SyncPolicy::Now)
     }
 
     /// A gate decision, with the criteria, the signers and the evidence as they stand.
@@ -97,13 +109,14 @@ impl Engine<'_> {
         if decision == Decision::Go && self.refuse_go(index).is_some() {
             return Ok(());
         }
-        let (criteria, evidence) = match self.refs.get(index).map(|r| &r.step.kind) {
+        let (criteria, groups, evidence) = match self.refs.get(index).map(|r| &r.step.kind) {
             Some(StepKind::Gate(gate)) => (
                 gate.criteria.iter().map(|c| c.text.clone()).collect(),
+                criteria_groups(&gate.criteria),
                 self.health
                     .evidence(&gate.evidence, self.now.mono, &|r| self.mask(r)),
             ),
-            _ => (Vec::new(), Default::default()),
+            _ => (Vec::new(), Vec::new(), Default::default()),
         };
         let signers: Vec<Signer> = self
             .projection
@@ -116,6 +129,7 @@ impl Engine<'_> {
             decision,
             auto,
             criteria,
+            groups,
             signers,
             evidence,
         };
@@ -172,4 +186,15 @@ impl Engine<'_> {
         self.background.stop();
         self.executor.stop_all(super::GRACE);
     }
+}
+
+/// Each criterion's group (empty when none), or nothing when no criterion has one.
+fn criteria_groups(criteria: &[crate::doc::model::Criterion]) -> Vec<String> {
+    if criteria.iter().all(|c| c.group.is_none()) {
+        return Vec::new();
+    }
+    criteria
+        .iter()
+        .map(|c| c.group.clone().unwrap_or_default())
+        .collect()
 }

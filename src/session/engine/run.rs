@@ -204,7 +204,8 @@ impl Engine<'_> {
             self.record_step(index, body, SyncPolicy::Lazy)?;
         }
         let body = Body::StepFinished {
-            exit_code: ok.then_some(0),
+            // Nothing ran (a dry run, or a step that could not start): no exit code.
+            exit_code: None,
             signal: None,
             duration_ms: 0,
             ok,

@@ -15,7 +15,8 @@ pub const NOT_CONFIRMED: &str = "proposed command, not confirmed; --run-proposed
 pub fn proposed(at: &At, policy: &Policy) -> Next {
     let index = at.index;
     if policy.autopilot() {
-        if policy.run_proposed {
+        // A dry run runs nothing, so walking a proposed step there confirms nothing.
+        if policy.run_proposed || policy.dry_run {
             return Next::Act(Act::Run {
                 index,
                 auto: true,
@@ -45,6 +46,8 @@ pub fn needs_values(run: &RunStep, at: &At, policy: &Policy, next: Next) -> Next
         Next::Act(_) | Next::Ask(_) | Next::Await(_) | Next::End(..) => false,
     };
     match unfilled(run, at) {
+        // A dry run passes no value to any command: nothing is asked for.
+        Some(_) if policy.dry_run => next,
         Some(placeholder) if runs_it => Next::Ask(Prompt::Placeholder {
             index: at.index,
             placeholder: placeholder.clone(),

@@ -31,6 +31,13 @@ pub(super) fn next(gate: &GateStep, at: &At, policy: &Policy) -> Next {
             name: name.clone(),
         });
     }
+    if !unsigned.is_empty() && policy.dry_run && policy.autopilot() {
+        let roles: Vec<&str> = unsigned.iter().map(|s| s.role.as_str()).collect();
+        return Next::Act(Act::Skip {
+            index,
+            reason: format!("roles left unsigned: {}", roles.join(", ")),
+        });
+    }
     if unsigned.is_empty() {
         if policy.goes_ahead() {
             return Next::Act(Act::Decide {

@@ -6,9 +6,17 @@ use super::StepRules;
 use crate::doc::duration::format_duration;
 use crate::doc::model::WaitStep;
 use crate::session::conductor::{Act, At, Next, Policy, Prompt, Until, WaitOver};
+use crate::session::state::Status;
 
 impl StepRules for WaitStep {
     fn next(&self, at: &At, policy: &Policy) -> Next {
+        if at.step.status == Status::Failed {
+            let failure = at.step.reason.clone().unwrap_or_else(|| "failed".into());
+            return Next::Ask(Prompt::Failed {
+                index: at.index,
+                failure,
+            });
+        }
         if policy.goes_ahead() {
             return Next::Act(Act::StartWait { index: at.index });
         }
@@ -31,6 +39,10 @@ impl StepRules for WaitStep {
         if let Some(reason) = &at.here.state.rollback_prompt {
             return end(format!("cut short: {reason}"), true, WaitOver::CutShort);
         }
+        if at.here.state.in_rollback && !at.step.rollback {
+            let reason = "cut short: rollback was entered".to_string();
+            return end(reason, true, WaitOver::CutShort);
+        }
         let Some(ends_at) = at.step.wait_ends_at else {
             return end("waited".into(), false, WaitOver::Due);
         };
@@ -47,14 +59,23 @@ impl StepRules for WaitStep {
             (_, _, false) => return Next::Await(Until::Wait { index, ends_at }),
             (true, ..) => format!("waited {}", format_duration(self.duration)),
             (false, false, true) => format!(
-                "WARNING: deadline reached before {} stayed OK for {}: {}",
+                "deadline reached before {} stayed OK for {}: {}",
                 self.until.join(", "),
                 format_duration(stable_for),
                 unstable.join("; ")
             ),
         };
         let early = !self.until.is_empty() && unstable.is_empty() && !deadline;
-        end(reason, early, WaitOver::Due)
+        let missed = !self.until.is_empty() && !unstable.is_empty();
+        end(
+            reason,
+            early,
+            if missed {
+                WaitOver::Missed
+            } else {
+                WaitOver::Due
+            },
+        )
     }
 
     fn outline(&self) -> String {

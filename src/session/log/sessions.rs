@@ -146,6 +146,8 @@ pub struct SessionSummary {
     /// Why the log cannot be summed up (unreadable, a line over the limit): it is
     /// listed with this reason and otherwise left alone, never failing the others.
     pub problem: Option<String>,
+    /// The session was started with `--dry-run` (nothing it walked ran).
+    pub dry_run: bool,
 }
 
 /// Every `*.jsonl` in `dir`, newest first (by header start time, then id).
@@ -168,7 +170,7 @@ pub fn list_sessions(dir: &Path) -> Result<Vec<SessionSummary>, AuditError> {
 fn summarise(dir: &Path, id: String) -> SessionSummary {
     let path = dir.join(format!("{id}.{LOG_EXTENSION}"));
     match read_summary(&path) {
-        Ok((header, last_seq, last)) => {
+        Ok((header, dry_run, last_seq, last)) => {
             let (last_kind, last_ts, last_data) = match last {
                 Some(event) => (Some(event.kind), Some(event.ts), Some(event.data)),
                 None => (None, None, None),
@@ -184,6 +186,7 @@ fn summarise(dir: &Path, id: String) -> SessionSummary {
                 last_ts,
                 last_data,
                 problem: None,
+                dry_run,
             }
         }
         Err(e) => SessionSummary {
@@ -196,25 +199,36 @@ fn summarise(dir: &Path, id: String) -> SessionSummary {
             live: false,
             ended: false,
             problem: Some(e.to_string()),
+            dry_run: false,
             path,
         },
     }
 }
 
 /// The header (if line 1 is one), the last seq, and the last event that says what happened.
-type Summed = (Option<Header>, u64, Option<super::Event>);
+type Summed = (Option<Header>, bool, u64, Option<super::Event>);
 
 fn read_summary(path: &Path) -> Result<Summed, AuditError> {
-    let header = read_records(path)?
+    let mut records = read_records(path)?;
+    let header = records
         .next()
         .and_then(Result::ok)
         .and_then(|record| match record {
             Record::Header(header) => Some(header),
             Record::Event(_) => None,
         });
+    // The session's first event says how it was started (`--dry-run`).
+    let dry_run = match records.next() {
+        Some(Ok(Record::Event(event))) => event
+            .data
+            .get("dry_run")
+            .and_then(serde_json::Value::as_bool)
+            .unwrap_or(false),
+        _ => false,
+    };
     let mut file = File::open(path).map_err(AuditError::io(path))?;
     let (last_seq, last) = last_recorded(&mut file).map_err(AuditError::io(path))?;
-    Ok((header, last_seq, last))
+    Ok((header, dry_run, last_seq, last))
 }
 
 /// Lines a signed, anchored moment may leave after the session's last event: a

@@ -271,6 +271,7 @@ mod tests {
                 decision: Decision::NoGo,
                 auto: false,
                 criteria: vec![],
+                groups: vec![],
                 signers: vec![],
                 evidence: Default::default(),
             },

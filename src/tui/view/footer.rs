@@ -13,6 +13,9 @@ use ratatui::widgets::Paragraph;
 pub fn draw(frame: &mut Frame, area: Rect, view: &View) {
     let message = match (&view.app.message, &view.app.search) {
         (_, Some(_)) | (Some(_), None) => status_line(view, ""),
+        (None, None) if view.state.walk_finished() && view.state.running.is_none() => {
+            walk_end_line(view)
+        }
         (None, None) => autopilot_line(view),
     };
     bar(frame, area, message, &keys_now(view));
@@ -56,6 +59,23 @@ pub fn bar(frame: &mut Frame, area: Rect, message: Line<'static>, keys_now: &[(&
     frame.render_widget(Paragraph::new(vec![message, Line::from(keys)]), area);
 }
 
+/// The end of the walk, counted honestly, and what to do next.
+fn walk_end_line(view: &View) -> Line<'static> {
+    let who = if view.autopilot {
+        "autopilot (--yes) · "
+    } else {
+        ""
+    };
+    let text = format!(
+        "{who}walk finished: {} — q ends the session; then runbook export / runbook verify",
+        crate::session::truth::counts(view.state)
+    );
+    Line::from(Span::styled(
+        text,
+        Style::new().fg(Color::Cyan).add_modifier(Modifier::BOLD),
+    ))
+}
+
 fn autopilot_line(view: &View) -> Line<'static> {
     if !view.autopilot {
         return Line::default();
@@ -76,10 +96,25 @@ pub fn keys_now(view: &View) -> Vec<(&'static str, &'static str)> {
     if view.app.search.is_some() {
         return vec![("Enter", "find"), ("Esc", "cancel")];
     }
+    if view.app.reading.is_some() {
+        return vec![
+            ("PgUp/PgDn j/k", "scroll"),
+            ("Home/End", "top/end"),
+            ("d/Esc", "close the document"),
+            ("q", "quit"),
+        ];
+    }
     let state = view.state;
     let mut keys = Vec::new();
     if state.rollback_prompt.is_some() {
-        keys.extend([("b", "roll back now"), ("c", "continue (asks why)")]);
+        // The box holds every other key that would act beneath it.
+        return vec![
+            ("b", "roll back now"),
+            ("c", "continue (asks why)"),
+            ("j/k", "move"),
+            ("?", "help"),
+            ("q", "quit"),
+        ];
     }
     let running = state.running.is_some_and(|i| {
         state
@@ -90,7 +125,7 @@ pub fn keys_now(view: &View) -> Vec<(&'static str, &'static str)> {
     if running {
         keys.push(("x", "cancel step"));
         keys.push(("PgUp/PgDn", "scroll"));
-    } else if view.app.hold {
+    } else if view.app.hold && !failed_here(view) {
         keys.push(("Enter", "continue"));
         keys.push(("PgUp/PgDn", "scroll"));
     } else if state
@@ -101,12 +136,12 @@ pub fn keys_now(view: &View) -> Vec<(&'static str, &'static str)> {
         keys.push(("o", "run on demand (reference)"));
         keys.push((".", "back to current"));
     } else if view.app.selected != state.cursor && !state.walk_finished() {
-        keys.push(("Enter", "jump here"));
-        keys.push((".", "back to current"));
+        keys.push(("Enter", "make this step current"));
+        keys.push((".", "back to the current step"));
     } else if let (Some(r), Some(step)) =
         (view.refs.get(state.cursor), state.steps.get(state.cursor))
     {
-        keys.extend(step_keys(&r.step.kind, step.status));
+        keys.extend(step_keys(view, &r.step.kind, step.status));
     } else {
         return vec![
             ("q", "end the session"),
@@ -114,12 +149,15 @@ pub fn keys_now(view: &View) -> Vec<(&'static str, &'static str)> {
             ("?", "help"),
         ];
     }
+    if can_roll_back(view) && !failed_here(view) && !running {
+        keys.push(("b", "roll back"));
+    }
     keys.extend([
         ("?", "help"),
         ("q", "quit"),
         ("j/k", "move"),
+        ("d", "document"),
         ("n", "note"),
-        ("b", "roll back"),
     ]);
     if view.autopilot {
         keys.push(("p", "pause"));
@@ -127,13 +165,40 @@ pub fn keys_now(view: &View) -> Vec<(&'static str, &'static str)> {
     keys
 }
 
-fn step_keys(kind: &StepKind, status: Status) -> Vec<(&'static str, &'static str)> {
+/// Whether the walk could leave the forward path for rollback (a path exists).
+fn can_roll_back(view: &View) -> bool {
+    !view.state.in_rollback && view.state.steps.iter().any(|s| s.rollback)
+}
+
+/// The step at the walk's cursor failed (or was cancelled, timed out, interrupted).
+fn failed_here(view: &View) -> bool {
+    view.state.steps.get(view.state.cursor).is_some_and(|s| {
+        matches!(
+            s.status,
+            Status::Failed | Status::TimedOut | Status::Cancelled | Status::Interrupted
+        )
+    })
+}
+
+fn step_keys(view: &View, kind: &StepKind, status: Status) -> Vec<(&'static str, &'static str)> {
+    let failed = matches!(
+        status,
+        Status::Failed | Status::TimedOut | Status::Cancelled | Status::Interrupted
+    );
     match (kind, status) {
-        (
-            StepKind::Run(_),
-            Status::Failed | Status::TimedOut | Status::Cancelled | Status::Interrupted,
-        ) => {
-            vec![("r", "retry"), ("s", "skip"), ("m", "mark done")]
+        (StepKind::Run(_), _) if failed => {
+            let mut keys = vec![("r", "retry"), ("s", "skip"), ("m", "mark done")];
+            if can_roll_back(view) {
+                keys.push(("b", "roll back"));
+            }
+            keys
+        }
+        (StepKind::Wait(_), _) if failed => {
+            let mut keys = vec![("r", "wait again"), ("s", "skip")];
+            if can_roll_back(view) {
+                keys.push(("b", "roll back"));
+            }
+            keys
         }
         (StepKind::Run(_), _) => vec![("Enter", "run"), ("s", "skip")],
         (StepKind::Check(_), _) => vec![("Space", "done"), ("s", "skip")],

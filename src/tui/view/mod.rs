@@ -13,6 +13,7 @@
 //! replay draw the same screen read-only ([`draw_readonly`]): their own status
 //! line and keys in the footer and, for a replay, a timeline row above it.
 
+mod document;
 mod footer;
 pub mod health;
 mod hosts;
@@ -24,6 +25,7 @@ mod step;
 pub mod timeline;
 mod title;
 mod tree;
+mod wide;
 
 use super::app::App;
 use crate::doc::model::{Runbook, StepRef};
@@ -150,7 +152,10 @@ fn draw_body(frame: &mut Frame, body: Rect, view: &View) {
     if tree_width > 0 {
         tree::draw(frame, tree_area, view);
     }
-    step::draw(frame, step_area, view);
+    match &view.app.reading {
+        Some(reading) => document::draw(frame, step_area, view, reading),
+        None => step::draw(frame, step_area, view),
+    }
     if side_width > 0 {
         side::draw(frame, side_area, view);
     }
@@ -165,21 +170,38 @@ fn body_with_margin(area: Rect) -> Rect {
     }
 }
 
-/// A status mark readable without colour.
-pub fn status_mark(status: crate::session::state::Status) -> (&'static str, ratatui::style::Color) {
-    use crate::session::state::Status::*;
+/// A step's mark readable without colour: only a step that ran and succeeded is `✓`.
+pub fn status_mark(
+    step: &crate::session::state::StepState,
+) -> (&'static str, ratatui::style::Color) {
+    use crate::session::truth::Mark;
     use ratatui::style::Color;
-    match status {
-        Pending => ("○", Color::Gray),
-        Running => ("▶", Color::Cyan),
-        Done => ("✓", Color::Green),
-        Failed => ("✗", Color::Red),
-        Skipped => ("↷", Color::Yellow),
-        TimedOut => ("⏱", Color::Red),
-        Cancelled => ("⊘", Color::Red),
-        Interrupted => ("!", Color::Magenta),
-        NoGo => ("✋", Color::Red),
-        NotChosen => ("◇", Color::DarkGray),
+    let mark = Mark::of(step);
+    let colour = match mark {
+        Mark::Pending => Color::Gray,
+        Mark::Running => Color::Cyan,
+        Mark::Succeeded | Mark::Signed => Color::Green,
+        Mark::NotRun | Mark::NotSigned => Color::Magenta,
+        Mark::MarkedDone { .. } | Mark::Skipped { .. } => Color::Yellow,
+        Mark::Failed | Mark::TimedOut | Mark::Cancelled | Mark::NoGo => Color::Red,
+        Mark::Interrupted => Color::Magenta,
+        Mark::NotChosen => Color::DarkGray,
+    };
+    (mark.symbol(), colour)
+}
+
+/// `512 bytes`, `1.5 KiB`, `3.2 MiB`.
+pub fn size(bytes: u64) -> String {
+    const KIB: f64 = 1024.0;
+    let b = bytes as f64;
+    if bytes < 1024 {
+        format!("{bytes} bytes")
+    } else if b < KIB * KIB {
+        format!("{:.1} KiB", b / KIB)
+    } else if b < KIB * KIB * KIB {
+        format!("{:.1} MiB", b / (KIB * KIB))
+    } else {
+        format!("{:.1} GiB", b / (KIB * KIB * KIB))
     }
 }
 

@@ -18,6 +18,14 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &View, index: usize, step: &Ste
     } else {
         "scrolled — f follows"
     };
+    // A replay's ← → move through its events; there only `w` applies.
+    let sideways = view.mode != super::Mode::Replay;
+    let follow = match (view.app.wrap, view.app.sideways, sideways) {
+        (true, ..) => format!("{follow} · wrapped — w cuts"),
+        (false, 0, true) => format!("{follow} · w wraps, → scrolls sideways"),
+        (false, 0, false) => format!("{follow} · w wraps"),
+        (false, cols, _) => format!("{follow} · from column {} — ← →", cols + 1),
+    };
     let block = Block::new()
         .borders(Borders::TOP)
         .border_style(Style::new().fg(Color::DarkGray))
@@ -33,16 +41,19 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &View, index: usize, step: &Ste
             inner,
         );
     } else {
-        let lines = tail_lines(&step.tail, inner.height as usize + view.app.scroll as usize);
-        let skip = lines
-            .len()
-            .saturating_sub(inner.height as usize + view.app.scroll as usize);
+        let wanted = inner.height as usize + view.app.scroll as usize;
+        let mut lines = tail_lines(&step.tail, wanted);
+        if view.app.wrap {
+            lines = super::wide::wrap_all(lines, inner.width as usize);
+        }
+        let skip = lines.len().saturating_sub(wanted);
         let shown: Vec<Line> = lines
             .into_iter()
             .skip(skip)
             .take(inner.height as usize)
             .collect();
-        frame.render_widget(Paragraph::new(shown), inner);
+        let sideways = if view.app.wrap { 0 } else { view.app.sideways };
+        frame.render_widget(Paragraph::new(shown).scroll((0, sideways)), inner);
     }
     frame.render_widget(Paragraph::new(status_line(view, step)), status);
 }
@@ -98,15 +109,31 @@ fn status_line(view: &View, step: &StepState) -> Line<'static> {
             ),
             Color::Cyan,
         ),
-        Status::Done => (
-            format!("✓ exit {} · {duration}", step.exit_code.unwrap_or(0)),
-            Color::Green,
+        Status::Done | Status::Skipped => (
+            crate::session::truth::status_words(step, &duration),
+            super::status_mark(step).1,
         ),
         Status::TimedOut => (
             format!("⏱ timed out after {duration} and was stopped"),
             Color::Red,
         ),
-        Status::Cancelled => (format!("⊘ cancelled after {duration}"), Color::Red),
+        Status::Cancelled => (
+            format!(
+                "⊘ cancelled{} after {duration}",
+                step.signal
+                    .map(|s| format!(" (signal {s})"))
+                    .unwrap_or_default()
+            ),
+            Color::Red,
+        ),
+        Status::Failed if step.kind != crate::session::state::Kind::Run => (
+            format!(
+                "✗ failed: {}{}",
+                step.reason.as_deref().unwrap_or("its checks were not OK"),
+                view.walk_hint(" — r retry · s skip · b roll back")
+            ),
+            Color::Red,
+        ),
         Status::Failed => match step.exit_code {
             Some(code) => (
                 format!(
@@ -133,7 +160,7 @@ fn status_line(view: &View, step: &StepState) -> Line<'static> {
         _ => (String::new(), Color::Gray),
     };
     let bytes = if step.tail.total > 0 {
-        format!("   {} bytes", step.tail.total)
+        format!("   {}", super::size(step.tail.total))
     } else {
         String::new()
     };

@@ -94,6 +94,15 @@ fn dialog_content(
             .unwrap_or_default()
     };
     match dialog {
+        Dialog::ConfirmRun { index } if view.state.dry_run => (
+            "Walk this step? (dry run)",
+            command_lines(
+                view,
+                *index,
+                "DRY RUN: y records the step as walked — the command does NOT run. n or Esc: not now.",
+            ),
+            Color::Magenta,
+        ),
         Dialog::ConfirmRun { index } => (
             "Run this step?",
             command_lines(view, *index, "y runs it, n or Esc does not."),
@@ -106,8 +115,13 @@ fn dialog_content(
                 .and_then(|r| r.step.name.clone())
                 .unwrap_or_default();
             let mut lines = command_lines(view, *index, "");
+            let what = if view.state.dry_run {
+                "to walk it (DRY RUN: it does not run)"
+            } else {
+                "to run it"
+            };
             lines.push(Line::from(Span::styled(
-                format!("This is a dangerous step. Type its name ({name}) to run it:"),
+                format!("This is a dangerous step. Type its name ({name}) {what}:"),
                 Style::new().fg(Color::Red),
             )));
             lines.push(input_line(typed));
@@ -169,9 +183,13 @@ fn dialog_content(
         ),
         Dialog::CancelRun => (
             "Cancel?",
-            vec![Line::from(
-                "Stop the running step and every process it started (TERM, then KILL)?",
-            )],
+            vec![
+                Line::from(format!(
+                    "The running step is {}.",
+                    view.state.running.map(step_id).unwrap_or_default()
+                )),
+                Line::from("Stop the running step and every process it started (TERM, then KILL)?"),
+            ],
             Color::Red,
         ),
         Dialog::Quit { running: true } => (
@@ -225,21 +243,34 @@ fn command_lines(view: &View, index: usize, hint: &str) -> Vec<Line<'static>> {
         )));
     }
     let script = view.secrets.mask_str(&run.script);
-    lines.extend(script.lines().take(8).map(|l| {
+    let all: Vec<&str> = script.lines().collect();
+    let window = COMMAND_WINDOW;
+    let top = view.app.dialog_scroll.min(all.len().saturating_sub(window));
+    let dim = Style::new().fg(Color::DarkGray);
+    if top > 0 {
+        lines.push(Line::from(Span::styled(
+            format!("  ↑ {top} lines above — PgUp"),
+            dim,
+        )));
+    }
+    lines.extend(all.iter().skip(top).take(window).map(|l| {
         Line::from(Span::styled(
             format!("$ {l}"),
             Style::new().fg(Color::Yellow),
         ))
     }));
-    let more = script.lines().count().saturating_sub(8);
-    if more > 0 {
+    let below = all.len().saturating_sub(top + window);
+    if below > 0 {
         lines.push(Line::from(Span::styled(
-            format!("  … {more} more lines (shown in the step view)"),
-            Style::new().fg(Color::DarkGray),
+            format!("  ↓ {below} more lines — PgDn reads the whole command before you confirm"),
+            dim,
         )));
     }
     lines
 }
+
+/// Command lines a confirmation shows at once; PgUp/PgDn scroll through the rest.
+const COMMAND_WINDOW: usize = 12;
 
 fn input_line(text: &str) -> Line<'static> {
     Line::from(vec![
@@ -407,7 +438,11 @@ const LIVE_KEYS: &[(&str, &str)] = &[
     ),
     (".", "back to the current step"),
     ("PgUp PgDn ^u ^d", "scroll output; f follows the tail again"),
+    ("w / ← →", "wrap long output lines / scroll them sideways"),
+    ("v", "view the shown step's whole output in $PAGER"),
+    ("c", "copy the shown step's command (OSC 52)"),
     ("/", "search steps"),
+    ("d", "read the whole document; d or Esc closes it"),
     ("p", "pause or resume the autopilot (--yes)"),
     ("q / Ctrl-C", "quit: leave (resumable) or abort"),
     ("?", "this help; any key closes it"),

@@ -24,7 +24,11 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &View) {
     }
     lines.push(heading("Contacts"));
     if meta.contacts.is_empty() {
-        lines.push(dim("none listed in the runbook"));
+        let listed = contacts_section(view, width);
+        if listed.is_empty() {
+            lines.push(dim("none listed in the runbook"));
+        }
+        lines.extend(listed);
     }
     for contact in &meta.contacts {
         lines.push(Line::from(Span::styled(
@@ -69,6 +73,27 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &View) {
         lines.push(dim("nothing required"));
     }
     frame.render_widget(Paragraph::new(lines), inner);
+}
+
+/// The lines of a section whose title names contacts ("Emergency Contacts"), when the
+/// front matter lists none: each entry as the document writes it.
+fn contacts_section(view: &View, width: usize) -> Vec<Line<'static>> {
+    let Some(section) = view
+        .runbook
+        .all_sections()
+        .into_iter()
+        .find(|s| s.title.to_lowercase().contains("contact"))
+    else {
+        return Vec::new();
+    };
+    section
+        .prose
+        .iter()
+        .flat_map(|p| p.markdown.lines())
+        .map(|l| l.trim().trim_start_matches(['-', '*', '+']).trim())
+        .filter(|l| !l.is_empty())
+        .map(|l| Line::from(format!(" {}", clip(&view.text(l), width.saturating_sub(1)))))
+        .collect()
 }
 
 fn heading(text: &str) -> Line<'static> {

@@ -26,6 +26,7 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &View) {
     let mut top = header(view, r, step, inner.width as usize);
     top.extend(prose(view, r, inner.width));
     top.extend(body(view, r, step));
+    top.extend(prose_after(view, r, inner.width));
     let has_output = matches!(r.step.kind, StepKind::Run(_))
         && (step.tail.total > 0 || !matches!(step.status, Status::Pending | Status::NotChosen));
     if !has_output {
@@ -49,7 +50,7 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &View) {
 }
 
 fn header(view: &View, r: &StepRef, step: &StepState, width: usize) -> Vec<Line<'static>> {
-    let (mark, colour) = status_mark(step.status);
+    let (mark, colour) = status_mark(step);
     let not_chosen = view.state.why_not_chosen(r.index);
     let region = match &not_chosen {
         _ if r.rollback => " · ROLLBACK",
@@ -111,6 +112,32 @@ fn prose(view: &View, r: &StepRef, width: u16) -> Vec<Line<'static>> {
     lines
 }
 
+/// What the step does, as the step view shows it under its prose (also in the document).
+pub(super) fn body_lines(view: &View, r: &StepRef, step: &StepState) -> Vec<Line<'static>> {
+    body(view, r, step)
+}
+
+/// What the section says after its last step (success criteria, when to roll back),
+/// shown with that step.
+fn prose_after(view: &View, r: &StepRef, width: u16) -> Vec<Line<'static>> {
+    let last = r.section.steps.len();
+    if r.position + 1 != last {
+        return Vec::new();
+    }
+    let mut lines = Vec::new();
+    for passage in r.section.prose.iter().filter(|p| p.before_step == last) {
+        if lines.is_empty() {
+            lines.push(Line::default());
+            lines.push(Line::from(Span::styled(
+                "after this step, the runbook says:",
+                Style::new().fg(Color::DarkGray),
+            )));
+        }
+        lines.extend(crate::tui::markdown::render(&view.text(&passage.markdown), width).lines);
+    }
+    lines
+}
+
 fn body(view: &View, r: &StepRef, step: &StepState) -> Vec<Line<'static>> {
     let dim = Style::new().fg(Color::DarkGray);
     match &r.step.kind {
@@ -168,6 +195,13 @@ fn wait_lines(
         "⏱ wait {}",
         format_duration(wait.duration)
     ))];
+    if let Some(text) = &wait.text {
+        lines.extend(
+            view.text(text)
+                .lines()
+                .map(|l| Line::from(format!("  {l}"))),
+        );
+    }
     if !wait.until.is_empty() {
         let (is, has) = if wait.until.len() == 1 {
             ("is", "has")
@@ -200,11 +234,11 @@ fn wait_lines(
 fn reason_line(step: &StepState) -> Option<Line<'static>> {
     let reason = step.reason.as_ref()?;
     let label = match step.status {
-        Status::Skipped => "skipped",
-        Status::Done => "done",
-        Status::Interrupted => "interrupted",
-        Status::Cancelled => "cancelled",
-        _ => "note",
+        Status::Skipped | Status::Done => crate::session::truth::Mark::of(step).words(),
+        Status::Failed => "failed".into(),
+        Status::Interrupted => "interrupted".into(),
+        Status::Cancelled => "cancelled".into(),
+        _ => "note".into(),
     };
     Some(Line::from(Span::styled(
         format!("{label}: {reason}"),

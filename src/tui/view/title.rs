@@ -33,7 +33,7 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &View) {
         view.now.format("%H:%M:%S"),
         short_duration(view.elapsed),
         view.state.driver.as_deref().unwrap_or(view.operator),
-        view.mode.word()
+        mode_word(view)
     );
     let left_budget = (area.width as usize).saturating_sub(right.chars().count() + 1);
     let day = view
@@ -49,6 +49,8 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &View) {
     let pad = " ".repeat(left_budget.saturating_sub(left.chars().count()));
     let mode_colour = if view.state.in_rollback {
         Color::Red
+    } else if view.state.dry_run {
+        Color::Magenta
     } else {
         Color::Blue
     };
@@ -61,6 +63,15 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &View) {
         Paragraph::new(line).style(Style::new().bg(Color::Black).fg(Color::White)),
         area,
     );
+}
+
+/// `LIVE`, `FOLLOW`, `REPLAY` — and a dry run says so instead of `LIVE`, on every screen.
+fn mode_word(view: &View) -> String {
+    match (view.state.dry_run, view.mode) {
+        (true, super::Mode::Live) => "DRY RUN".into(),
+        (true, mode) => format!("{} · DRY RUN", mode.word()),
+        (false, mode) => mode.word().into(),
+    }
 }
 
 /// Cuts text to `max` characters with an ellipsis.

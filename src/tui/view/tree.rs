@@ -125,10 +125,11 @@ fn step_line(view: &View, i: usize, r: &StepRef, width: usize) -> Line<'static> 
     let Some(step) = view.state.steps.get(i) else {
         return Line::default();
     };
-    let (mark, colour) = status_mark(step.status);
+    let (mark, colour) = status_mark(step);
     let depth = r.section_path.len();
     let cursor = if i == view.state.cursor { "›" } else { " " };
-    let label = clip(&step_label(view, r), width.saturating_sub(depth + 4));
+    let room = if step.notes.is_empty() { 4 } else { 6 };
+    let label = clip(&step_label(view, r), width.saturating_sub(depth + room));
     let mut style = Style::new();
     if i == view.app.selected {
         style = style.add_modifier(Modifier::REVERSED);
@@ -139,6 +140,7 @@ fn step_line(view: &View, i: usize, r: &StepRef, width: usize) -> Line<'static> 
     if step.status == Status::NotChosen || step.reference {
         style = style.fg(Color::DarkGray);
     }
+    let noted = if step.notes.is_empty() { "" } else { " ✎" };
     Line::from(vec![
         Span::raw(" ".repeat(depth.saturating_sub(1))),
         Span::styled(
@@ -147,6 +149,7 @@ fn step_line(view: &View, i: usize, r: &StepRef, width: usize) -> Line<'static> 
         ),
         Span::styled(format!("{mark} "), Style::new().fg(colour)),
         Span::styled(label, style),
+        Span::styled(noted, Style::new().fg(Color::Yellow)),
     ])
 }
 
