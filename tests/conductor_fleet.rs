@@ -4,6 +4,7 @@
 //! for its `batch_wait` (no host runs then, yet the step is not over), and the operator
 //! at the wheel answers each batch gate — never a confirmation to run the step again.
 
+#[allow(dead_code)]
 mod harness;
 
 use crossterm::event::KeyCode;
