@@ -6,6 +6,7 @@
 //! cannot answer is answered by the operator, with a typed line on one and keys on the
 //! other.
 
+#[allow(dead_code)]
 mod harness;
 
 use crossterm::event::KeyCode;

@@ -1,7 +1,9 @@
 //! A step on hosts on the full screen, in a real pseudo-terminal against the loopback
 //! sshd: the host rows come up as the hosts run, `x` cancels the step on every host (no
 //! remote process survives, checked on the server), and so does quitting mid-step; the
-//! terminal is given back either way.
+//! terminal is given back either way. Under `--yes`, Enter pressed while the next batch
+//! waits for its `batch_wait` leaves the walk to the autopilot: every batch gate is
+//! decided GO and the step is never offered again.
 
 mod pty;
 mod sshd;
@@ -111,4 +113,56 @@ fn wait_for_sleepers(token: &str) {
         );
         std::thread::sleep(Duration::from_millis(50));
     }
+}
+
+#[test]
+fn under_the_autopilot_enter_between_batches_leaves_every_batch_gate_to_it() {
+    let sshd = Sshd::start(5);
+    let sb = Sandbox::new();
+    sb.runbook(
+        "rolling.md",
+        r#"---
+hosts:
+  web: ["host[01:05]"]
+---
+# Roll out
+
+```bash {name=restart on=web serial=1,2 max_fail=0 batch_gate=true batch_wait=2s}
+echo "restarted on $RUNBOOK_TEST_HOST"
+```
+
+- [ ] The API answers
+"#,
+    );
+    let audit = sb.audit_dir();
+    let config = sshd.config();
+    let mut term = Term::spawn(
+        &[
+            "run",
+            "rolling.md",
+            "--ssh-config",
+            config.to_str().expect("utf8"),
+            "--yes",
+        ],
+        sb.path(),
+        &[("RUNBOOK_AUDIT_DIR", audit.as_os_str())],
+    );
+    for batch in ["batch 1/3 · 1 ok ·", "batch 2/3 · 3 ok ·"] {
+        term.wait_for(batch);
+        term.send("\r");
+    }
+    term.wait_for("walk finished");
+    assert!(
+        !term.contents().contains("Run this step?"),
+        "{}",
+        term.contents()
+    );
+    term.send("q");
+    term.wait_exit().assert_terminal_restored();
+    let records = records(&sb.only_log());
+    assert_eq!(events(&records, "fleet_planned").len(), 1);
+    assert_eq!(events(&records, "batch_started").len(), 3);
+    let decided = events(&records, "batch_decided");
+    assert_eq!(decided.len(), 2, "a GO after batches 1 and 2");
+    assert!(decided.iter().all(|e| e["data"]["auto"] == true));
 }

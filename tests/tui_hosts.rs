@@ -123,9 +123,13 @@ fn events() -> Vec<Event> {
 }
 
 fn render(app: &App, width: u16, height: u16) -> String {
+    render_after(&events(), app, width, height)
+}
+
+fn render_after(events: &[Event], app: &App, width: u16, height: u16) -> String {
     let rb = load_str(RUNBOOK, Path::new("rolling.md")).expect("runbook");
     let refs = rb.steps();
-    let state = SessionState::fold(&rb, &events());
+    let state = SessionState::fold(&rb, events);
     let params = BTreeMap::new();
     let secrets = Secrets::default();
     let terminals = HashMap::new();
@@ -199,4 +203,30 @@ fn tab_picks_a_host_and_enter_shows_its_output() {
     insta::assert_snapshot!("hosts_output_180x30", screen);
     let closed = app_after(&[KeyCode::Tab, KeyCode::Enter, KeyCode::Esc]);
     assert_eq!((closed.host_row, closed.host_open), (None, false));
+}
+
+#[test]
+fn the_confirmation_says_on_which_hosts_in_which_batches_the_step_runs() {
+    let rb = load_str(RUNBOOK, Path::new("rolling.md")).expect("runbook");
+    let refs = rb.steps();
+    let state = SessionState::fold(&rb, &[]);
+    let ctx = Ctx {
+        refs: &refs,
+        state: &state,
+        running: false,
+    };
+    let mut app = App::new(0);
+    let effects = handle_key(
+        &mut app,
+        KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE),
+        &ctx,
+    );
+    assert!(effects.is_empty(), "{effects:?}");
+    let screen = render_after(&[], &app, 100, 20);
+    assert!(screen.contains("Run this step?"), "{screen}");
+    assert!(
+        screen.contains("on 8 hosts: web01–web08 · batches 4,4 · max_fail 1"),
+        "{screen}"
+    );
+    insta::assert_snapshot!("hosts_confirm_100x20", screen);
 }

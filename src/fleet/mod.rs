@@ -21,6 +21,7 @@ pub mod plan;
 pub mod run;
 pub mod ssh;
 mod streams;
+pub mod summary;
 pub mod wrapper;
 
 pub use control::{Closed, Connections, ConnectionsError, Stopped};

@@ -8,7 +8,6 @@ use crate::doc::model::{Confirm, StepKind, StepRef};
 use crate::session::clock::Now;
 use crate::session::conductor::{Here, Next, Policy, Prompt};
 use crate::session::health_board::HealthBoard;
-use crate::session::kinds;
 use crate::session::state::{Kind, SessionState, Status};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
@@ -39,7 +38,19 @@ impl Ctx<'_> {
             return None;
         }
         let at = here.at(self.state.cursor)?;
-        Some(kinds::rules(&at.r.step.kind).next(&at, &Policy::default()))
+        Some(at.step_next(&Policy::default()))
+    }
+
+    /// Whether a step is running: a run in flight, or a step on hosts between its
+    /// batches (no host runs, yet the step is not over).
+    pub fn step_running(&self) -> bool {
+        self.running
+            || self.state.running.is_some_and(|i| {
+                self.state
+                    .steps
+                    .get(i)
+                    .is_some_and(|s| s.fleet.is_some() && s.kind == Kind::Run)
+            })
     }
 }
 
@@ -245,7 +256,7 @@ fn normal_key(app: &mut App, key: KeyEvent, ctx: &Ctx) -> Vec<Effect> {
         KeyCode::Char('m') => with_current(app, ctx, |i| Dialog::reason(Purpose::MarkDone(i))),
         KeyCode::Char('r') => return retry(app, ctx),
         KeyCode::Char('e') => return end_wait(app, ctx),
-        KeyCode::Char('x') if ctx.running => app.dialog = Some(Dialog::CancelRun),
+        KeyCode::Char('x') if ctx.step_running() => app.dialog = Some(Dialog::CancelRun),
         KeyCode::Char('o') => return super::reference::run_on_demand(app, ctx),
         _ => {}
     }
@@ -285,12 +296,12 @@ fn select(app: &mut App, index: usize) {
 }
 
 fn quit(app: &mut App, ctx: &Ctx) -> Vec<Effect> {
-    if ctx.state.walk_finished() && !ctx.running {
+    if ctx.state.walk_finished() && !ctx.step_running() {
         app.quit = true;
         return vec![Effect::Finish];
     }
     app.dialog = Some(Dialog::Quit {
-        running: ctx.running,
+        running: ctx.step_running(),
     });
     Vec::new()
 }
@@ -300,7 +311,7 @@ fn rollback(app: &mut App, ctx: &Ctx) -> Vec<Effect> {
         app.message = Some("already in the rollback procedure".into());
     } else if !ctx.state.steps.iter().any(|s| s.rollback) {
         app.message = Some("this runbook has no rollback steps".into());
-    } else if ctx.running {
+    } else if ctx.step_running() {
         app.message = Some("a step is running: x cancels it first".into());
     } else {
         app.dialog = Some(Dialog::reason(Purpose::Rollback));
@@ -316,7 +327,7 @@ fn rollback_prompt_key(
     prompt: &str,
 ) -> Option<Vec<Effect>> {
     match key.code {
-        KeyCode::Char('b') if ctx.running => {
+        KeyCode::Char('b') if ctx.step_running() => {
             app.message = Some("a step is running: x cancels it, then b rolls back".into());
             Some(Vec::new())
         }
@@ -345,7 +356,7 @@ fn rollback_prompt_key(
 }
 
 fn jump(app: &mut App, ctx: &Ctx) {
-    if ctx.running {
+    if ctx.step_running() {
         app.message = Some("a step is running; jump when it has finished".into());
     } else if let Some(why) = super::reference::off_the_walk(ctx, app.selected) {
         app.message = Some(why);
@@ -369,7 +380,7 @@ fn jump(app: &mut App, ctx: &Ctx) {
 
 /// Opens a dialog about the current step, when no step is running.
 fn with_current(app: &mut App, ctx: &Ctx, dialog: impl FnOnce(usize) -> Dialog) {
-    if ctx.running {
+    if ctx.step_running() {
         app.message = Some("a step is running: x cancels it".into());
     } else if ctx.state.walk_finished() {
         app.message = Some("the walk is over: q ends the session".into());
@@ -389,6 +400,7 @@ fn act(app: &mut App, ctx: &Ctx) -> Vec<Effect> {
         app.message = Some("the walk is over: q ends the session".into());
         return Vec::new();
     };
+    // Between the batches of a step on hosts no host runs: the step's own rules answer.
     if ctx.running {
         app.message = Some("a step is running: x cancels it".into());
         return Vec::new();
@@ -396,6 +408,8 @@ fn act(app: &mut App, ctx: &Ctx) -> Vec<Effect> {
     let Next::Ask(prompt) = next else {
         if step.kind == Kind::Wait && step.status == Status::Running {
             app.message = Some("waiting: e ends the wait early".into());
+        } else if ctx.step_running() {
+            app.message = Some("between batches: x cancels the step".into());
         }
         return Vec::new();
     };
@@ -467,7 +481,7 @@ fn act(app: &mut App, ctx: &Ctx) -> Vec<Effect> {
 fn tick_check(app: &mut App, ctx: &Ctx) -> Vec<Effect> {
     let index = ctx.state.cursor;
     match ctx.refs.get(index).map(|r| &r.step.kind) {
-        Some(StepKind::Check(_)) if !ctx.running => vec![Effect::ConfirmCheck { index }],
+        Some(StepKind::Check(_)) if !ctx.step_running() => vec![Effect::ConfirmCheck { index }],
         _ => {
             app.message = Some("space ticks the current check".into());
             Vec::new()
@@ -482,8 +496,10 @@ fn retry(app: &mut App, ctx: &Ctx) -> Vec<Effect> {
         Some(Status::Failed | Status::TimedOut | Status::Cancelled | Status::Interrupted)
     );
     match ctx.refs.get(index).map(|r| &r.step.kind) {
-        Some(StepKind::Run(_)) if retryable && !ctx.running => vec![Effect::Run { index }],
-        Some(StepKind::Wait(_)) if retryable && !ctx.running => vec![Effect::StartWait { index }],
+        Some(StepKind::Run(_)) if retryable && !ctx.step_running() => vec![Effect::Run { index }],
+        Some(StepKind::Wait(_)) if retryable && !ctx.step_running() => {
+            vec![Effect::StartWait { index }]
+        }
         _ => {
             app.message = Some("r retries a failed step".into());
             Vec::new()

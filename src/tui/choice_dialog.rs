@@ -42,7 +42,7 @@ pub fn choice_key(
         }
         KeyCode::Char('q') => {
             app.dialog = Some(Dialog::Quit {
-                running: ctx.running,
+                running: ctx.step_running(),
             });
             Vec::new()
         }

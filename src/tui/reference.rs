@@ -16,7 +16,7 @@ pub fn run_on_demand(app: &mut App, ctx: &Ctx) -> Vec<Effect> {
             "o runs a reference step (FAQ, troubleshooting) on demand: select one in the tree"
                 .into()
         }
-        _ if ctx.running => "a step is running: x cancels it first".into(),
+        _ if ctx.step_running() => "a step is running: x cancels it first".into(),
         Some(StepKind::Run(run)) => {
             app.dialog = Some(if run.confirm == Confirm::Danger {
                 Dialog::TypeName {

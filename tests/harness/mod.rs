@@ -7,6 +7,7 @@ use chrono::{DateTime, TimeZone, Utc};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use runbook::doc::model::Runbook;
 use runbook::exec::{ExecEvent, Exit, IoMode, Outcome};
+use runbook::fleet::{RemoteEvent, RemoteOutcome};
 use runbook::health::{Change, CheckState, Sampled, Status};
 use runbook::session::clock::Now;
 use runbook::session::conductor::{Next, Policy};
@@ -155,6 +156,10 @@ impl<'r> Harness<'r> {
     }
 
     fn handle(&mut self, input: Input) {
+        if self.driver == Driver::Keys {
+            // As the full screen does: an open dialog pauses the autopilot.
+            self.engine.policy.paused = self.app.paused || self.app.dialog.is_some();
+        }
         let events = self.engine.handle(input);
         self.events.extend(events);
     }
@@ -239,31 +244,75 @@ impl<'r> Harness<'r> {
         });
     }
 
+    /// The run on `host` ends with `code` after `ms` of running.
+    pub fn host_exits(&mut self, host: &str, code: i32, ms: u64) {
+        let run = self
+            .engine
+            .runs()
+            .find(|r| r.host.as_deref() == Some(host))
+            .unwrap_or_else(|| panic!("{host} runs"))
+            .id;
+        let outcome = RemoteOutcome {
+            exit: Exit::Code(code),
+            failure: None,
+            timed_out: false,
+            cancelled: false,
+            duration: Duration::from_millis(ms),
+            change: None,
+            pgid: None,
+            lingering: false,
+        };
+        self.handle(Input::Remote {
+            run,
+            event: RemoteEvent::Finished(outcome),
+        });
+    }
+
+    /// The hosts with a run in flight, in the order they started.
+    pub fn hosts_running(&self) -> Vec<String> {
+        self.engine.runs().filter_map(|r| r.host.clone()).collect()
+    }
+
+    /// Keys pressed on the full screen that answer nothing (the line dialogue reads no
+    /// input between its prompts).
+    pub fn presses(&mut self, keys: &[KeyCode]) {
+        if self.driver == Driver::Keys {
+            self.keys(keys);
+        }
+    }
+
+    fn keys(&mut self, keys: &[KeyCode]) {
+        for code in keys {
+            // As the screen does before every frame: the selection follows the walk.
+            self.app.sync_selection(self.engine.state());
+            let commands = {
+                let ctx = Ctx {
+                    refs: &self.engine.refs,
+                    state: self.engine.state(),
+                    running: self.engine.running(),
+                };
+                handle_key(
+                    &mut self.app,
+                    KeyEvent::new(*code, KeyModifiers::NONE),
+                    &ctx,
+                )
+            };
+            for command in commands {
+                self.handle(Input::Command(command));
+            }
+        }
+    }
+
+    /// The dialog open on the full screen, if any.
+    pub fn dialog(&self) -> Option<&runbook::tui::dialog::Dialog> {
+        self.app.dialog.as_ref()
+    }
+
     /// The operator answers: typed lines, or keys on the full screen — the same command.
     pub fn answer(&mut self, lines: Command, keys: &[KeyCode]) {
         match self.driver {
             Driver::Lines => self.handle(Input::Command(lines)),
-            Driver::Keys => {
-                for code in keys {
-                    // As the screen does before every frame: the selection follows the walk.
-                    self.app.sync_selection(self.engine.state());
-                    let commands = {
-                        let ctx = Ctx {
-                            refs: &self.engine.refs,
-                            state: self.engine.state(),
-                            running: self.engine.running(),
-                        };
-                        handle_key(
-                            &mut self.app,
-                            KeyEvent::new(*code, KeyModifiers::NONE),
-                            &ctx,
-                        )
-                    };
-                    for command in commands {
-                        self.handle(Input::Command(command));
-                    }
-                }
-            }
+            Driver::Keys => self.keys(keys),
         }
     }
 

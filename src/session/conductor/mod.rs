@@ -181,6 +181,17 @@ impl At<'_> {
     pub fn id(&self) -> &str {
         &self.step.id
     }
+
+    /// What this step's kind says now: its rules while it runs — a step on hosts runs
+    /// between its batches too, with no host running — else its rules at rest.
+    pub fn step_next(&self, policy: &Policy) -> Next {
+        let rules = super::kinds::rules(&self.r.step.kind);
+        if self.here.state.running == Some(self.index) {
+            rules.running(self, policy)
+        } else {
+            rules.next(self, policy)
+        }
+    }
 }
 
 /// What the walk does next, under `policy`.
@@ -190,7 +201,7 @@ pub fn next(here: &Here, policy: &Policy) -> Next {
         return Next::End(outcome, reason.clone());
     }
     if let Some(at) = state.running.and_then(|i| here.at(i)) {
-        return super::kinds::rules(&at.r.step.kind).running(&at, policy);
+        return at.step_next(policy);
     }
     if let Some(reason) = &state.rollback_prompt {
         return Next::Ask(Prompt::Rollback {
@@ -219,9 +230,7 @@ pub fn next(here: &Here, policy: &Policy) -> Next {
         };
     }
     match here.at(state.cursor) {
-        Some(at) if !state.walk_finished() => {
-            super::kinds::rules(&at.r.step.kind).next(&at, policy)
-        }
+        Some(at) if !state.walk_finished() => at.step_next(policy),
         _ => {
             let (outcome, reason) = state.finished();
             Next::End(outcome, reason)

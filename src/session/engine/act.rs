@@ -112,7 +112,7 @@ impl Engine<'_> {
             Command::Choose { choice, chosen } => self.choose(choice, chosen, "operator"),
             Command::Cancel => {
                 self.cancel_runs("cancelled by the operator");
-                Ok(())
+                self.cancel_between_batches("cancelled by the operator")
             }
             Command::Leave => {
                 self.end_walk(WalkEnd::Left);

@@ -10,7 +10,7 @@ use super::{Engine, Run};
 use crate::doc::hosts::HostEntry;
 use crate::doc::model::{RunStep, StepKind};
 use crate::exec::{Exit, IoMode};
-use crate::fleet::{Failure, Inventory, RemoteEvent, RemoteOutcome};
+use crate::fleet::{Failure, RemoteEvent, RemoteOutcome};
 use crate::session::event::{
     BatchDecision, BatchEnd, BatchStart, Body, Decision, FleetPlan, FleetStop, HostEnd, HostStart,
 };
@@ -62,7 +62,7 @@ impl Engine<'_> {
             on_demand: self.is_reference(index),
         };
         self.record_step(index, started, SyncPolicy::Now)?;
-        let hosts = match self.step_hosts(&run) {
+        let hosts = match crate::fleet::summary::step_hosts(self.runbook, &run) {
             Ok(hosts) => hosts,
             Err(why) => {
                 let message = format!("runbook: the step's hosts: {why}\n");
@@ -114,17 +114,6 @@ impl Engine<'_> {
             .steps
             .get(index)
             .and_then(|s| s.fleet.as_ref())
-    }
-
-    fn step_hosts(&self, run: &RunStep) -> Result<Vec<HostEntry>, String> {
-        let base = self
-            .runbook
-            .path
-            .parent()
-            .unwrap_or(std::path::Path::new("."));
-        let inventory =
-            Inventory::load(&self.runbook.meta.hosts, base).map_err(|e| e.to_string())?;
-        inventory.resolve(&run.fleet.on).map_err(|e| e.to_string())
     }
 
     /// Starts the step's next batch.
@@ -350,6 +339,29 @@ impl Engine<'_> {
             next_at: pause.map(|p| self.now.plus(p).wall),
         };
         self.record_step(index, Body::BatchFinished(end), SyncPolicy::Now)
+    }
+
+    /// Cancels the running step on hosts between its batches (no host runs to cancel):
+    /// the batches not started never start.
+    pub(super) fn cancel_between_batches(&mut self, reason: &str) -> Result<(), AuditError> {
+        let Some(index) = self.projection.state.running else {
+            return Ok(());
+        };
+        let between = self.fleet_of(index).is_some_and(|f| !f.batch_open)
+            && !self.runs.values().any(|r| r.index == index)
+            && self
+                .projection
+                .state
+                .steps
+                .get(index)
+                .is_some_and(|s| s.status == crate::session::state::Status::Running);
+        if !between {
+            return Ok(());
+        }
+        let body = Body::StepCancelled {
+            reason: reason.to_string(),
+        };
+        self.record_step(index, body, SyncPolicy::Now)
     }
 
     /// GO or NO-GO after the step's current batch.

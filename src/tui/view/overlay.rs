@@ -258,6 +258,12 @@ fn command_lines(view: &View, index: usize, hint: &str) -> Vec<Line<'static>> {
         )));
         lines.push(Line::default());
     }
+    if let Some(place) = crate::fleet::summary::where_it_runs(view.runbook, run) {
+        lines.push(Line::from(Span::styled(
+            place,
+            Style::new().fg(Color::Cyan),
+        )));
+    }
     let script = view.secrets.mask_str(&run.script);
     let all: Vec<&str> = script.lines().collect();
     let window = COMMAND_WINDOW;
