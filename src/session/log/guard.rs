@@ -88,6 +88,10 @@ impl LogSink for GuardedFile {
         self.check_path()?;
         self.file.sync_data()
     }
+
+    fn moved_to(&mut self, path: &Path) {
+        self.path = path.to_path_buf();
+    }
 }
 
 #[cfg(test)]

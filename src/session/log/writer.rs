@@ -37,6 +37,8 @@ pub trait LogSink: Send {
     /// Write one whole record with a single call.
     fn write_record(&mut self, record: &[u8]) -> io::Result<()>;
     fn sync_data(&mut self) -> io::Result<()>;
+    /// The log now lives at `path` (it was written under a temporary name first).
+    fn moved_to(&mut self, _path: &Path) {}
 }
 
 impl LogSink for File {
@@ -90,10 +92,20 @@ impl AuditWriter {
         check_session_id(session_id)?;
         private_dir(dir).map_err(AuditError::io(dir))?;
         let path = dir.join(format!("{session_id}.jsonl"));
-        let file = new_log_file(&path, shared_dir(dir))
-            .and_then(|file| GuardedFile::new(file, &path))
-            .map_err(AuditError::io(&path))?;
-        let writer = AuditWriter::with_sink(Box::new(file), path, session_id, header, clock)?;
+        // The header is written and synced under a hidden name, then the file appears at
+        // its path whole: a driver killed while starting leaves no empty log, which
+        // `verify` could not tell from one emptied by hand.
+        let partial = dir.join(format!(".{session_id}.jsonl.partial"));
+        let file = new_log_file(&partial, shared_dir(dir))
+            .and_then(|file| GuardedFile::new(file, &partial))
+            .map_err(AuditError::io(&partial))?;
+        let mut writer =
+            AuditWriter::with_sink(Box::new(file), path.clone(), session_id, header, clock)
+                .inspect_err(|_| {
+                    let _ = std::fs::remove_file(&partial);
+                })?;
+        publish(&partial, &path).map_err(AuditError::io(&path))?;
+        writer.sink.moved_to(&path);
         File::open(dir)
             .and_then(|d| d.sync_all())
             .map_err(AuditError::io(dir))?;
@@ -356,6 +368,19 @@ fn shared_dir(dir: &Path) -> bool {
         let _ = dir;
         false
     }
+}
+
+/// Gives the written `partial` file its name `path`, never over an existing log: a hard
+/// link where the filesystem has them, else a rename after checking the name is free.
+fn publish(partial: &Path, path: &Path) -> io::Result<()> {
+    let linked = match std::fs::hard_link(partial, path) {
+        Err(e) if e.kind() != io::ErrorKind::AlreadyExists && !path.exists() => {
+            std::fs::rename(partial, path)
+        }
+        other => other,
+    };
+    let _ = std::fs::remove_file(partial);
+    linked
 }
 
 /// The log file: private, or readable by the directory's group when `shared`.

@@ -114,6 +114,33 @@ fn files_are_private_and_never_overwritten() {
     assert_eq!(lines(&path).len(), 2);
 }
 
+#[test]
+fn a_log_appears_whole_and_is_still_guarded_at_its_path() {
+    let dir = tempfile::tempdir().unwrap();
+    let clock = clock();
+    let mut writer = AuditWriter::create(dir.path(), "day7-w", &header(), clock.clone()).unwrap();
+    let names: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(
+        names,
+        ["day7-w.jsonl"],
+        "no partial file is left beside the log"
+    );
+    assert_eq!(
+        lines(writer.path()).len(),
+        1,
+        "the header is there from the start"
+    );
+    std::fs::remove_file(dir.path().join("day7-w.jsonl")).unwrap();
+    let err = writer
+        .append(&note(1), SyncPolicy::Now)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("deleted"), "{err}");
+}
+
 #[cfg(unix)]
 #[test]
 fn a_shared_directory_gives_its_group_read_access() {
