@@ -95,6 +95,7 @@ impl AuditWriter {
         // The header is written and synced under a hidden name, then the file appears at
         // its path whole: a driver killed while starting leaves no empty log, which
         // `verify` could not tell from one emptied by hand.
+        sweep_partials(dir, PARTIAL_STALE_AFTER);
         let partial = dir.join(format!(".{session_id}.jsonl.partial"));
         let file = new_log_file(&partial, shared_dir(dir))
             .and_then(|file| GuardedFile::new(file, &partial))
@@ -368,6 +369,34 @@ fn shared_dir(dir: &Path) -> bool {
         let _ = dir;
         false
     }
+}
+
+/// A start takes milliseconds; a partial log older than this was left by a killed start.
+const PARTIAL_STALE_AFTER: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// Removes the partial logs killed starts left in `dir` (never one a start may still be
+/// writing). Returns how many went.
+pub(crate) fn sweep_partials(dir: &Path, older_than: std::time::Duration) -> usize {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return 0;
+    };
+    entries
+        .filter_map(Result::ok)
+        .filter(|entry| {
+            let name = entry.file_name();
+            let name = name.to_string_lossy();
+            name.starts_with('.') && name.ends_with(".jsonl.partial")
+        })
+        .filter(|entry| {
+            entry
+                .metadata()
+                .and_then(|m| m.modified())
+                .ok()
+                .and_then(|modified| modified.elapsed().ok())
+                .is_some_and(|age| age >= older_than)
+        })
+        .filter(|entry| std::fs::remove_file(entry.path()).is_ok())
+        .count()
 }
 
 /// Gives the written `partial` file its name `path`, never over an existing log: a hard

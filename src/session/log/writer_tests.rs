@@ -7,6 +7,7 @@ use std::time::Duration;
 use serde_json::json;
 
 use super::test_support::{clock, header, lines, note, write_log};
+use super::writer::sweep_partials;
 use super::*;
 
 #[derive(Debug, Default)]
@@ -139,6 +140,23 @@ fn a_log_appears_whole_and_is_still_guarded_at_its_path() {
         .unwrap_err()
         .to_string();
     assert!(err.contains("deleted"), "{err}");
+}
+
+#[test]
+fn partial_logs_of_killed_starts_are_swept_but_not_a_start_in_progress() {
+    let dir = tempfile::tempdir().unwrap();
+    let stale = dir.path().join(".day7-k.jsonl.partial");
+    std::fs::write(&stale, "").unwrap();
+    let log = write_log(dir.path(), "day7-x", 0);
+    assert_eq!(
+        sweep_partials(dir.path(), Duration::from_secs(60)),
+        0,
+        "too young"
+    );
+    assert!(stale.exists());
+    assert_eq!(sweep_partials(dir.path(), Duration::ZERO), 1);
+    assert!(!stale.exists());
+    assert!(log.exists(), "a log is never swept");
 }
 
 #[cfg(unix)]
