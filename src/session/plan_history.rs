@@ -3,7 +3,7 @@
 
 use super::event::{Body, Outcome};
 use super::log::list_sessions;
-use super::setup::read_log;
+use super::setup::open_log;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
@@ -152,13 +152,16 @@ pub fn day_sessions(dir: &Path, plan: &Path) -> Vec<DaySession> {
 }
 
 fn day_session(path: &Path, live: bool, last_ts: Option<DateTime<Utc>>) -> Option<DaySession> {
-    let recorded = read_log(path).ok()?;
+    // Streamed, not collected: a day whose steps printed 100 MB is read in bounded memory.
+    let mut stream = open_log(path).ok()?;
+    let header = stream.header.clone();
     let mut opened = None;
     let mut last_step = None;
     let mut end = None;
-    let mut driver = recorded.header.operator.clone();
-    let mut host = recorded.header.host.clone();
-    for event in &recorded.events {
+    let mut driver = header.operator.clone();
+    let mut host = header.host.clone();
+    for stamped in stream.by_ref() {
+        let event = stamped.ok()?.event;
         if let Body::DayOpened(day) = &event.body {
             opened = Some(day.as_ref().clone());
         } else if let Body::SessionEnded { outcome, .. } = &event.body {
@@ -181,19 +184,19 @@ fn day_session(path: &Path, live: bool, last_ts: Option<DateTime<Utc>>) -> Optio
     let state = match (end, live) {
         (Some(outcome), _) => DayState::Ended {
             outcome,
-            at: last_ts.unwrap_or(recorded.header.started),
+            at: last_ts.unwrap_or(header.started),
             failed_step: last_step.filter(|_| outcome == Outcome::Failed),
         },
         (None, true) => DayState::Running,
         (None, false) => DayState::Unfinished,
     };
     Some(DaySession {
-        id: recorded.header.session_id.clone(),
+        id: header.session_id.clone(),
         path: path.to_path_buf(),
         opened: opened?,
         operator: driver,
         host,
-        started: recorded.header.started,
+        started: header.started,
         state,
     })
 }
