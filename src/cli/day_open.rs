@@ -211,8 +211,15 @@ fn confirm_out_of_order(
 
 /// A resumed day's session walks the same day again: the plan reduced as when it opened.
 pub fn reopened_day(runbook: Runbook, session: &Path) -> Runbook {
-    match crate::session::setup::read_log(session) {
-        Ok(recorded) => crate::session::recorded::the_day_walked(runbook, &recorded.events),
-        Err(_) => runbook,
-    }
+    // Streamed: `day_opened` comes first, so only the log's opening is read.
+    let Ok(stream) = crate::session::setup::open_log(session) else {
+        return runbook;
+    };
+    let opened: Vec<_> = stream
+        .map_while(Result::ok)
+        .map(|stamped| stamped.event)
+        .find(|event| matches!(event.body, crate::session::event::Body::DayOpened(_)))
+        .into_iter()
+        .collect();
+    crate::session::recorded::the_day_walked(runbook, &opened)
 }

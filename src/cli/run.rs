@@ -497,11 +497,25 @@ fn resume_with(session: &std::path::Path, args: &RunArgs, driver: Driver, d: &mu
         Ok(plan) => plan,
         Err(e) => return fail(e, EXIT_INVALID),
     };
-    let (header, events) = match setup::read_log(session) {
-        Ok(recorded) => (recorded.header, recorded.events),
+    // Only the log's opening is read here (the header, then `session_started`); the whole
+    // log is read once, by `setup::reopen`.
+    let (header, started_dry) = match setup::open_log(session) {
+        Ok(mut stream) => {
+            let started_dry =
+                stream
+                    .by_ref()
+                    .map_while(Result::ok)
+                    .find_map(|s| match s.event.body {
+                        crate::session::event::Body::SessionStarted { dry_run, .. } => {
+                            Some(dry_run)
+                        }
+                        _ => None,
+                    });
+            (stream.header, started_dry)
+        }
         Err(e) => return fail(e, EXIT_INVALID),
     };
-    let opts = match keep_dry_run(opts, &events, d) {
+    let opts = match keep_dry_run(opts, started_dry, d) {
         Ok(opts) => opts,
         Err(e) => return fail(e, EXIT_INVALID),
     };
@@ -611,13 +625,9 @@ fn resume_with(session: &std::path::Path, args: &RunArgs, driver: Driver, d: &mu
 /// rehearsal.
 fn keep_dry_run(
     mut opts: Policy,
-    events: &[crate::session::event::Event],
+    started_dry: Option<bool>,
     d: &mut Dialogue,
 ) -> Result<Policy, String> {
-    let started_dry = events.iter().find_map(|event| match &event.body {
-        crate::session::event::Body::SessionStarted { dry_run, .. } => Some(*dry_run),
-        _ => None,
-    });
     match (started_dry, opts.dry_run) {
         (Some(true), false) => {
             d.say("this session is a dry run: it resumes as one (nothing runs)");

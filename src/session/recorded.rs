@@ -36,8 +36,11 @@ pub fn runbook_of(header: &Header, events: &[Event]) -> Result<Runbook, Recorded
 }
 
 /// A day's session walked that day of the plan (PRODUCT.md §1.5), not the whole of it.
-pub fn the_day_walked(runbook: Runbook, events: &[Event]) -> Runbook {
-    let opened = events.iter().find_map(|e| {
+pub fn the_day_walked<'e>(
+    runbook: Runbook,
+    events: impl IntoIterator<Item = &'e Event>,
+) -> Runbook {
+    let opened = events.into_iter().find_map(|e| {
         if let crate::session::event::Body::DayOpened(day) = &e.body {
             Some(day)
         } else {
