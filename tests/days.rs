@@ -495,3 +495,33 @@ fn show_json_gives_each_section_its_day() {
     assert_eq!(doc["days"][1]["not_before"], "2026-01-09T09:00:00Z");
     assert_eq!(doc["days"][5]["title"], "Go-Live Declaration");
 }
+
+#[test]
+fn a_plan_whose_sessions_cannot_be_read_says_so_instead_of_not_started() {
+    let sb = Sandbox::new();
+    let plan = seed(&sb, "000");
+    let not_a_dir = sb.path().join("sessions-file");
+    std::fs::write(&not_a_dir, "").expect("file");
+    for args in [
+        vec!["plan", plan.as_str()],
+        vec!["export", "--plan", plan.as_str(), "--format", "md"],
+    ] {
+        let out = sb
+            .command(&args)
+            .env("RUNBOOK_AUDIT_DIR", &not_a_dir)
+            .output()
+            .expect("runbook");
+        assert_eq!(
+            out.status.code(),
+            Some(2),
+            "{args:?}: {}",
+            text(&out.stdout)
+        );
+        assert!(!text(&out.stdout).contains("not started"));
+        assert!(
+            text(&out.stderr).contains("cannot read the sessions in"),
+            "{args:?}: {}",
+            text(&out.stderr)
+        );
+    }
+}

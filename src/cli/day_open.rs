@@ -39,7 +39,7 @@ pub fn open_day(
     if args.day.is_none() && args.section.is_some() {
         return Ok(None);
     }
-    let sessions = day_sessions(audit_dir, &runbook.path);
+    let sessions = day_sessions(audit_dir, &runbook.path).map_err(|e| (e, 2))?;
     let index = choose(&days, &sessions, args, d)?;
     let day = &days.days[index];
     let sha = crate::session::setup::sha256_hex(source);

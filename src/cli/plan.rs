@@ -23,7 +23,10 @@ pub fn plan(
         Err(e) => return super::fail(e.trim_end(), super::inspect::EXIT_INVALID),
     };
     let days = plan_days(&runbook);
-    let sessions = day_sessions(audit_dir, &runbook.path);
+    let sessions = match day_sessions(audit_dir, &runbook.path) {
+        Ok(sessions) => sessions,
+        Err(e) => return super::fail(e, super::inspect::EXIT_INVALID),
+    };
     let written = if json {
         let doc = plan_json(&runbook, &days, &sessions);
         writeln!(

@@ -48,7 +48,10 @@ pub fn export_plan(
     if days.is_empty() {
         return super::fail("this plan has no days: export its sessions one by one", 2);
     }
-    let sessions = day_sessions(audit_dir, &runbook.path);
+    let sessions = match day_sessions(audit_dir, &runbook.path) {
+        Ok(sessions) => sessions,
+        Err(e) => return super::fail(e, 2),
+    };
     let told: Vec<Told> = sessions.iter().map(tell).collect();
     let written = if format == "json" {
         let doc = timeline_json(&runbook, &days, &told);

@@ -138,17 +138,20 @@ impl DaySession {
 }
 
 /// Every day session of the plan at `plan` (its canonical path) in `dir`, oldest first.
-pub fn day_sessions(dir: &Path, plan: &Path) -> Vec<DaySession> {
+/// An unreadable sessions directory is an error, never "no session": a plan must not show
+/// a day as not started because its record could not be read.
+pub fn day_sessions(dir: &Path, plan: &Path) -> Result<Vec<DaySession>, String> {
     let plan = std::fs::canonicalize(plan).unwrap_or_else(|_| plan.to_path_buf());
     let wanted = plan.display().to_string();
-    let mut out: Vec<DaySession> = list_sessions(dir)
-        .unwrap_or_default()
+    let listed = list_sessions(dir)
+        .map_err(|e| format!("cannot read the sessions in {}: {e}", dir.display()))?;
+    let mut out: Vec<DaySession> = listed
         .into_iter()
         .filter(|s| s.header.as_ref().is_some_and(|h| h.runbook.path == wanted))
         .filter_map(|s| day_session(&s.path, s.live, s.last_ts))
         .collect();
     out.sort_by_key(|s| s.started);
-    out
+    Ok(out)
 }
 
 fn day_session(path: &Path, live: bool, last_ts: Option<DateTime<Utc>>) -> Option<DaySession> {

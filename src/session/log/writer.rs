@@ -99,7 +99,7 @@ impl AuditWriter {
         let partial = dir.join(format!(".{session_id}.jsonl.partial"));
         let file = new_log_file(&partial, shared_dir(dir))
             .and_then(|file| GuardedFile::new(file, &partial))
-            .map_err(AuditError::io(&partial))?;
+            .map_err(AuditError::io(&path))?;
         let mut writer =
             AuditWriter::with_sink(Box::new(file), path.clone(), session_id, header, clock)
                 .inspect_err(|_| {
