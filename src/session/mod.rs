@@ -29,4 +29,5 @@ pub mod recorded;
 pub mod setup;
 pub mod signoff;
 pub mod state;
+pub mod step_state;
 pub mod truth;

@@ -1,140 +1,12 @@
 //! The session state: a pure fold over events. Live running, resume, follow and
 //! replay all build what they show with [`SessionState::apply`], nothing else.
 
-use super::event::{Body, Decision, Event, HealthStatus, Outcome, Signer};
-use crate::doc::model::{Runbook, StepKind};
+use super::event::{Body, Event, HealthStatus, Outcome};
+use crate::doc::model::Runbook;
 use std::collections::{BTreeMap, HashMap};
 
 pub use super::output_tail::{OutputTail, TAIL_BYTES};
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Status {
-    Pending,
-    Running,
-    Done,
-    Failed,
-    Skipped,
-    TimedOut,
-    Cancelled,
-    Interrupted,
-    NoGo,
-    /// An option of a choice that was not chosen: its steps never run.
-    NotChosen,
-}
-
-impl Status {
-    /// Every status, in the order a summary lists them.
-    pub const ALL: [Status; 10] = [
-        Status::Done,
-        Status::Failed,
-        Status::Skipped,
-        Status::TimedOut,
-        Status::Cancelled,
-        Status::Interrupted,
-        Status::NoGo,
-        Status::Running,
-        Status::Pending,
-        Status::NotChosen,
-    ];
-
-    /// The status in words, e.g. `timed out`, `not reached`.
-    pub fn word(self) -> &'static str {
-        match self {
-            Status::Pending => "not reached",
-            Status::Running => "running",
-            Status::Done => "done",
-            Status::Failed => "failed",
-            Status::Skipped => "skipped",
-            Status::TimedOut => "timed out",
-            Status::Cancelled => "cancelled",
-            Status::Interrupted => "interrupted",
-            Status::NoGo => "NO-GO",
-            Status::NotChosen => "not chosen",
-        }
-    }
-
-    /// Whether the step is settled and the walk may move past it.
-    pub fn is_settled(self) -> bool {
-        matches!(self, Status::Done | Status::Skipped)
-    }
-}
-
-/// What kind of step a step is, as the fold keeps it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Kind {
-    Run,
-    Check,
-    Wait,
-    Gate,
-    Note,
-}
-
-impl Kind {
-    pub fn of(kind: &StepKind) -> Kind {
-        match kind {
-            StepKind::Run(_) => Kind::Run,
-            StepKind::Check(_) => Kind::Check,
-            StepKind::Wait(_) => Kind::Wait,
-            StepKind::Gate(_) => Kind::Gate,
-            StepKind::Note(_) => Kind::Note,
-        }
-    }
-
-    /// `run`, `check`, `wait`, `gate` or `note`, as `show --json` and the screen say it.
-    pub fn word(self) -> &'static str {
-        match self {
-            Kind::Run => "run",
-            Kind::Check => "check",
-            Kind::Wait => "wait",
-            Kind::Gate => "gate",
-            Kind::Note => "note",
-        }
-    }
-}
-
-/// What the fold knows about one step.
-#[derive(Debug, Clone)]
-pub struct StepState {
-    pub id: String,
-    pub kind: Kind,
-    pub rollback: bool,
-    /// Reference material (FAQ, troubleshooting): never on the walk, run only on demand.
-    pub reference: bool,
-    pub status: Status,
-    pub attempts: u32,
-    pub exit_code: Option<i32>,
-    pub duration_ms: Option<u64>,
-    pub reason: Option<String>,
-    pub signers: Vec<Signer>,
-    /// Sign-offs that were not accepted, with why.
-    pub rejections: Vec<Rejection>,
-    pub decision: Option<Decision>,
-    pub notes: Vec<String>,
-    pub tail: OutputTail,
-    /// For a running wait: when it runs out.
-    pub wait_ends_at: Option<chrono::DateTime<chrono::Utc>>,
-    /// A running step's process group and its leader's start time.
-    pub process: Option<(i32, u64)>,
-    /// A running step's own cgroup, when it had one.
-    pub cgroup: Option<String>,
-    /// Its latest attempt was walked under `--dry-run`: nothing ran.
-    pub dry_run: bool,
-    /// The signal that ended its latest run, if one did.
-    pub signal: Option<i32>,
-    /// Marked done by hand (not run to success).
-    pub by_hand: bool,
-    /// How the step stood before it was skipped or marked done (failed, cancelled…).
-    pub settled_from: Option<Status>,
-    /// A step on many hosts: its hosts and batches.
-    pub fleet: Option<super::fleet_state::FleetProgress>,
-}
-
-/// A sign-off that was not accepted.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Rejection {
-    pub signer: Signer,
-    pub reason: String,
-}
+pub use super::step_state::{Kind, Rejection, Status, StepState};
 
 /// The whole session as the events tell it.
 #[derive(Debug, Clone)]
@@ -188,30 +60,7 @@ impl SessionState {
         let steps: Vec<StepState> = runbook
             .steps()
             .iter()
-            .map(|r| StepState {
-                id: r.id(),
-                kind: Kind::of(&r.step.kind),
-                rollback: r.rollback,
-                reference: r.reference,
-                status: Status::Pending,
-                attempts: 0,
-                exit_code: None,
-                duration_ms: None,
-                reason: None,
-                signers: Vec::new(),
-                rejections: Vec::new(),
-                decision: None,
-                notes: Vec::new(),
-                tail: OutputTail::default(),
-                wait_ends_at: None,
-                process: None,
-                cgroup: None,
-                dry_run: false,
-                signal: None,
-                by_hand: false,
-                settled_from: None,
-                fleet: None,
-            })
+            .map(StepState::pending)
             .collect();
         let index = steps
             .iter()
@@ -324,30 +173,48 @@ impl SessionState {
     /// Applies one event. Events naming unknown steps change nothing but the count.
     pub fn apply(&mut self, event: &Event) {
         self.events += 1;
-        let step = event.step.as_deref().and_then(|id| self.position(id));
-        match (&event.body, step) {
-            (Body::SessionEnded { outcome, reason }, _) => {
-                self.outcome = Some(*outcome);
-                self.end_reason = Some(reason.clone());
-                self.running = None;
+        if self.apply_to_session(&event.body) {
+            return;
+        }
+        match (&event.body, event.step.as_deref().and_then(|id| self.position(id))) {
+            (body, Some(i)) => self.apply_to_step(i, body),
+            (Body::Note { text }, None) => self.session_notes.push(text.clone()),
+            // Step events naming a step this runbook does not have, and bookkeeping.
+            (_, None) => {}
+        }
+    }
+
+    /// Folds an event about the whole session, whichever step it names; `false` for
+    /// events about a step (and notes, which may be either).
+    fn apply_to_session(&mut self, body: &Body) -> bool {
+        match body {
+            Body::SessionStarted {
+                operator, dry_run, ..
+            } => {
+                self.dry_run = *dry_run;
+                if !operator.is_empty() {
+                    self.driver = Some(operator.clone());
+                }
             }
-            (Body::SessionResumed { operator, .. }, _) => {
+            Body::SessionResumed { operator, .. } => {
                 self.outcome = None;
                 self.end_reason = None;
                 self.driver = Some(operator.clone());
                 // The log holds secret values masked: the new driver is asked again.
                 self.placeholders.retain(|_, filled| !filled.secret);
             }
-            (
-                Body::PlaceholderFilled {
-                    placeholder,
-                    env,
-                    value,
-                    secret,
-                    ..
-                },
-                _,
-            ) => {
+            Body::SessionEnded { outcome, reason } => {
+                self.outcome = Some(*outcome);
+                self.end_reason = Some(reason.clone());
+                self.running = None;
+            }
+            Body::PlaceholderFilled {
+                placeholder,
+                env,
+                value,
+                secret,
+                ..
+            } => {
                 let filled = Filled {
                     placeholder: placeholder.clone(),
                     value: value.clone(),
@@ -355,245 +222,76 @@ impl SessionState {
                 };
                 self.placeholders.insert(env.clone(), filled);
             }
-            (Body::WarningsAcknowledged { .. }, _) => self.warnings_acknowledged = true,
-            (Body::DayOpened(day), _) => {
+            Body::WarningsAcknowledged { .. } => self.warnings_acknowledged = true,
+            Body::DayOpened(day) => {
                 self.day_strip = Some(crate::session::plan_history::strip(day));
             }
-            (
-                Body::SessionStarted {
-                    operator, dry_run, ..
-                },
-                _,
-            ) => {
-                self.dry_run = *dry_run;
-                if !operator.is_empty() {
-                    self.driver = Some(operator.clone());
-                }
-            }
-            (Body::DriverChanged { to, .. }, _) => self.driver = Some(to.clone()),
-            (Body::RollbackEntered { reason }, _) => {
+            Body::DriverChanged { to, .. } => self.driver = Some(to.clone()),
+            Body::RollbackEntered { reason } => {
                 self.in_rollback = true;
                 self.rollback_reason = Some(reason.clone());
                 self.rollback_prompt = None;
                 self.cursor = self.first_in_region();
             }
-            (Body::RollbackPrompted { reason, .. }, _) => {
-                self.rollback_prompt = Some(reason.clone());
-            }
-            (Body::RollbackDeclined { .. }, _) => self.rollback_prompt = None,
-            (Body::EnvChanged { set, unset, cwd }, _) => {
-                for (k, v) in set {
-                    self.env_unset.retain(|u| u != k);
-                    self.env_set.insert(k.clone(), v.clone());
-                }
-                for k in unset {
-                    self.env_set.remove(k);
-                    self.env_unset.push(k.clone());
-                }
-                if cwd.is_some() {
-                    self.cwd.clone_from(cwd);
-                }
-            }
-            (Body::OptionChosen { choice, option, .. }, _) => {
-                self.choose(choice, option.as_deref());
-            }
-            (Body::HealthChanged { check, to, .. }, _) => {
+            Body::RollbackPrompted { reason, .. } => self.rollback_prompt = Some(reason.clone()),
+            Body::RollbackDeclined { .. } => self.rollback_prompt = None,
+            Body::EnvChanged { set, unset, cwd } => self.change_env(set, unset, cwd.as_ref()),
+            Body::OptionChosen { choice, option, .. } => self.choose(choice, option.as_deref()),
+            Body::HealthChanged { check, to, .. } => {
                 self.health.insert(check.clone(), *to);
             }
-            (Body::Note { text }, None) => self.session_notes.push(text.clone()),
-            (body, Some(i)) => self.apply_to_step(i, body),
-            // Step events naming a step this runbook does not have, and bookkeeping.
-            (
-                Body::LogRepaired { .. }
-                | Body::DriverLeft { .. }
-                | Body::StepStarted { .. }
-                | Body::Output { .. }
-                | Body::StepFinished { .. }
-                | Body::StepProcess { .. }
-                | Body::StepTimedOut { .. }
-                | Body::StepCancelled { .. }
-                | Body::StepInterrupted { .. }
-                | Body::StepSkipped { .. }
-                | Body::StepMarkedDone { .. }
-                | Body::CheckConfirmed { .. }
-                | Body::WaitStarted { .. }
-                | Body::WaitEnded { .. }
-                | Body::Signed { .. }
-                | Body::GateDecided { .. }
-                | Body::Jumped { .. }
-                | Body::SignoffRejected { .. }
-                | Body::ChainSigned { .. }
-                | Body::SigningFailed { .. }
-                | Body::AnchorFailed { .. }
-                | Body::FleetPlanned(_)
-                | Body::BatchStarted(_)
-                | Body::HostStarted(_)
-                | Body::HostOutput(_)
-                | Body::HostFinished(_)
-                | Body::BatchFinished(_)
-                | Body::BatchDecided(_)
-                | Body::FleetStopped(_),
-                None,
-            ) => {}
-        }
-    }
-
-    fn apply_to_step(&mut self, i: usize, body: &Body) {
-        let dry_run = self.dry_run;
-        let step = &mut self.steps[i];
-        if matches!(
-            body,
-            Body::CheckConfirmed { .. } | Body::GateDecided { .. } | Body::StepSkipped { .. }
-        ) {
-            step.dry_run = dry_run;
-        }
-        match body {
-            Body::WaitStarted { ends_at, .. } => {
-                step.wait_ends_at = Some(*ends_at);
-                step.status = Status::Running;
-                step.attempts += 1;
-                step.reason = None;
-                step.fresh_attempt(self.dry_run);
-                self.running = Some(i);
-                self.cursor = i;
-            }
-            Body::StepStarted { dry_run, .. } => {
-                step.status = Status::Running;
-                step.attempts += 1;
-                step.exit_code = None;
-                step.reason = None;
-                step.fresh_attempt(*dry_run);
-                self.running = Some(i);
-                if !step.reference {
-                    self.cursor = i;
-                }
-            }
-            Body::Output { stream, bytes } => step.tail.push(*stream, bytes.as_slice()),
-            Body::StepFinished {
-                exit_code,
-                signal,
-                duration_ms,
-                ok,
-                ..
-            } => {
-                step.exit_code = *exit_code;
-                step.signal = *signal;
-                step.duration_ms = Some(*duration_ms);
-                step.process = None;
-                step.cgroup = None;
-                if *ok {
-                    step.status = Status::Done;
-                } else if step.status == Status::Running {
-                    step.status = Status::Failed;
-                }
-                self.running = None;
-                if *ok {
-                    self.advance_past(i);
-                }
-            }
-            Body::StepTimedOut { .. } => step.status = Status::TimedOut,
-            Body::StepProcess {
-                pgid,
-                leader_start,
-                cgroup,
-            } => {
-                step.process = Some((*pgid, *leader_start));
-                step.cgroup.clone_from(cgroup);
-            }
-            Body::StepCancelled { reason } => {
-                step.status = Status::Cancelled;
-                step.reason = Some(reason.clone());
-            }
-            Body::StepInterrupted { reason } => {
-                if let Some(fleet) = &mut step.fleet {
-                    fleet.interrupt();
-                }
-                step.status = Status::Interrupted;
-                step.reason = Some(reason.clone());
-                self.running = None;
-                self.cursor = i;
-            }
-            Body::StepSkipped { reason } | Body::StepMarkedDone { reason } => {
-                step.settled_from = Some(step.status);
-                step.by_hand = matches!(body, Body::StepMarkedDone { .. });
-                step.status = if step.by_hand {
-                    Status::Done
-                } else {
-                    Status::Skipped
-                };
-                step.reason = Some(reason.clone());
-                self.running = None;
-                self.advance_past(i);
-            }
-            Body::CheckConfirmed { .. } => {
-                step.status = Status::Done;
-                self.advance_past(i);
-            }
-            Body::WaitEnded { reason, failed, .. } => {
-                step.wait_ends_at = None;
-                step.reason = Some(reason.clone());
-                self.running = None;
-                if *failed {
-                    step.status = Status::Failed;
-                } else {
-                    step.status = Status::Done;
-                    self.advance_past(i);
-                }
-            }
-            Body::Signed { role, .. } => {
-                step.signers.retain(|s| &s.role != role);
-                step.signers.extend(body.signer());
-            }
-            Body::SignoffRejected { reason, .. } => {
-                let rejection = body.signer().map(|signer| Rejection {
-                    signer,
-                    reason: reason.clone(),
-                });
-                step.rejections.extend(rejection);
-            }
-            Body::GateDecided { decision, .. } => {
-                let go = *decision == Decision::Go;
-                step.decision = Some(*decision);
-                step.status = if go { Status::Done } else { Status::NoGo };
-                if go {
-                    self.advance_past(i);
-                }
-            }
-            Body::Note { text } => step.notes.push(text.clone()),
-            Body::Jumped { .. } if !step.reference && step.status != Status::NotChosen => {
-                self.cursor = i;
-            }
-            Body::Jumped { .. } => {}
-            Body::FleetPlanned(_)
+            Body::Note { .. }
+            | Body::LogRepaired { .. }
+            | Body::DriverLeft { .. }
+            | Body::StepStarted { .. }
+            | Body::Output { .. }
+            | Body::StepFinished { .. }
+            | Body::StepProcess { .. }
+            | Body::StepTimedOut { .. }
+            | Body::StepCancelled { .. }
+            | Body::StepInterrupted { .. }
+            | Body::StepSkipped { .. }
+            | Body::StepMarkedDone { .. }
+            | Body::CheckConfirmed { .. }
+            | Body::WaitStarted { .. }
+            | Body::WaitEnded { .. }
+            | Body::Signed { .. }
+            | Body::GateDecided { .. }
+            | Body::Jumped { .. }
+            | Body::SignoffRejected { .. }
+            | Body::ChainSigned { .. }
+            | Body::SigningFailed { .. }
+            | Body::AnchorFailed { .. }
+            | Body::FleetPlanned(_)
             | Body::BatchStarted(_)
             | Body::HostStarted(_)
             | Body::HostOutput(_)
             | Body::HostFinished(_)
             | Body::BatchFinished(_)
             | Body::BatchDecided(_)
-            | Body::FleetStopped(_) => step.fleet.get_or_insert_default().apply(body),
-            // Session-wide events are folded by `apply`.
-            Body::SessionStarted { .. }
-            | Body::SessionResumed { .. }
-            | Body::SessionEnded { .. }
-            | Body::LogRepaired { .. }
-            | Body::DriverLeft { .. }
-            | Body::RollbackEntered { .. }
-            | Body::RollbackPrompted { .. }
-            | Body::RollbackDeclined { .. }
-            | Body::HealthChanged { .. }
-            | Body::EnvChanged { .. }
-            | Body::DriverChanged { .. }
-            | Body::PlaceholderFilled { .. }
-            | Body::WarningsAcknowledged { .. }
-            | Body::OptionChosen { .. }
-            | Body::ChainSigned { .. }
-            | Body::SigningFailed { .. }
-            | Body::AnchorFailed { .. }
-            | Body::DayOpened(_) => {}
+            | Body::FleetStopped(_) => return false,
+        }
+        true
+    }
+
+    /// Exports and unsets carry over to later steps; the last `cd` is where they run.
+    fn change_env(&mut self, set: &BTreeMap<String, String>, unset: &[String], cwd: Option<&String>) {
+        for (k, v) in set {
+            self.env_unset.retain(|u| u != k);
+            self.env_set.insert(k.clone(), v.clone());
+        }
+        for k in unset {
+            self.env_set.remove(k);
+            self.env_unset.push(k.clone());
+        }
+        if let Some(cwd) = cwd {
+            self.cwd = Some(cwd.clone());
         }
     }
 }
+
+#[path = "state_step.rs"]
+mod step;
 
 #[path = "state_choices.rs"]
 mod choices;
