@@ -1,7 +1,10 @@
 //! The subcommands' work, callable from `main.rs` and from tests.
 
+pub mod args;
+pub mod commands;
 pub mod completions;
 pub mod config;
+pub mod context;
 pub mod day_open;
 pub mod days_list;
 pub mod diagnostics;
@@ -26,6 +29,7 @@ mod resume;
 pub mod run;
 mod run_end;
 mod run_engine;
+pub mod run_flags;
 mod run_setup;
 pub mod schedule;
 pub mod sessions;

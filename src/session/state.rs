@@ -57,11 +57,7 @@ pub struct Filled {
 impl SessionState {
     /// The state before any event: every step pending, the cursor on the first forward step.
     pub fn new(runbook: &Runbook) -> Self {
-        let steps: Vec<StepState> = runbook
-            .steps()
-            .iter()
-            .map(StepState::pending)
-            .collect();
+        let steps: Vec<StepState> = runbook.steps().iter().map(StepState::pending).collect();
         let index = steps
             .iter()
             .enumerate()
@@ -176,7 +172,10 @@ impl SessionState {
         if self.apply_to_session(&event.body) {
             return;
         }
-        match (&event.body, event.step.as_deref().and_then(|id| self.position(id))) {
+        match (
+            &event.body,
+            event.step.as_deref().and_then(|id| self.position(id)),
+        ) {
             (body, Some(i)) => self.apply_to_step(i, body),
             (Body::Note { text }, None) => self.session_notes.push(text.clone()),
             // Step events naming a step this runbook does not have, and bookkeeping.
@@ -190,19 +189,8 @@ impl SessionState {
         match body {
             Body::SessionStarted {
                 operator, dry_run, ..
-            } => {
-                self.dry_run = *dry_run;
-                if !operator.is_empty() {
-                    self.driver = Some(operator.clone());
-                }
-            }
-            Body::SessionResumed { operator, .. } => {
-                self.outcome = None;
-                self.end_reason = None;
-                self.driver = Some(operator.clone());
-                // The log holds secret values masked: the new driver is asked again.
-                self.placeholders.retain(|_, filled| !filled.secret);
-            }
+            } => self.started(operator, *dry_run),
+            Body::SessionResumed { operator, .. } => self.resumed(operator),
             Body::SessionEnded { outcome, reason } => {
                 self.outcome = Some(*outcome);
                 self.end_reason = Some(reason.clone());
@@ -227,12 +215,7 @@ impl SessionState {
                 self.day_strip = Some(crate::session::plan_history::strip(day));
             }
             Body::DriverChanged { to, .. } => self.driver = Some(to.clone()),
-            Body::RollbackEntered { reason } => {
-                self.in_rollback = true;
-                self.rollback_reason = Some(reason.clone());
-                self.rollback_prompt = None;
-                self.cursor = self.first_in_region();
-            }
+            Body::RollbackEntered { reason } => self.enter_rollback(reason),
             Body::RollbackPrompted { reason, .. } => self.rollback_prompt = Some(reason.clone()),
             Body::RollbackDeclined { .. } => self.rollback_prompt = None,
             Body::EnvChanged { set, unset, cwd } => self.change_env(set, unset, cwd.as_ref()),
@@ -274,8 +257,35 @@ impl SessionState {
         true
     }
 
+    fn started(&mut self, operator: &str, dry_run: bool) {
+        self.dry_run = dry_run;
+        if !operator.is_empty() {
+            self.driver = Some(operator.to_string());
+        }
+    }
+
+    fn resumed(&mut self, operator: &str) {
+        self.outcome = None;
+        self.end_reason = None;
+        self.driver = Some(operator.to_string());
+        // The log holds secret values masked: the new driver is asked again.
+        self.placeholders.retain(|_, filled| !filled.secret);
+    }
+
+    fn enter_rollback(&mut self, reason: &str) {
+        self.in_rollback = true;
+        self.rollback_reason = Some(reason.to_string());
+        self.rollback_prompt = None;
+        self.cursor = self.first_in_region();
+    }
+
     /// Exports and unsets carry over to later steps; the last `cd` is where they run.
-    fn change_env(&mut self, set: &BTreeMap<String, String>, unset: &[String], cwd: Option<&String>) {
+    fn change_env(
+        &mut self,
+        set: &BTreeMap<String, String>,
+        unset: &[String],
+        cwd: Option<&String>,
+    ) {
         for (k, v) in set {
             self.env_unset.retain(|u| u != k);
             self.env_set.insert(k.clone(), v.clone());

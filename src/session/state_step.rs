@@ -1,8 +1,8 @@
-//! The fold's side of a step's own events: runs and waits, how a step settles, and what
-//! it keeps (output, its process, sign-offs, notes).
+//! The fold's side of a step's own events: runs and waits starting and ending, how a
+//! step settles, and what it keeps (output, its process, sign-offs, notes).
 
 use super::{Rejection, SessionState, Status, StepState};
-use crate::session::event::{Body, Decision};
+use crate::session::event::{Body, Decision, Signer};
 
 impl SessionState {
     /// Folds an event about step `i`.
@@ -13,24 +13,41 @@ impl SessionState {
         ) {
             self.steps[i].dry_run = self.dry_run;
         }
+        let step = &mut self.steps[i];
         match body {
-            Body::WaitStarted { .. }
-            | Body::StepStarted { .. }
-            | Body::StepFinished { .. }
-            | Body::StepInterrupted { .. } => self.run_event(i, body),
-            Body::StepSkipped { .. }
-            | Body::StepMarkedDone { .. }
-            | Body::CheckConfirmed { .. }
-            | Body::WaitEnded { .. }
-            | Body::GateDecided { .. }
-            | Body::Jumped { .. } => self.settle(i, body),
-            Body::Output { .. }
-            | Body::StepTimedOut { .. }
-            | Body::StepProcess { .. }
-            | Body::StepCancelled { .. }
-            | Body::Signed { .. }
-            | Body::SignoffRejected { .. }
-            | Body::Note { .. } => self.steps[i].keep(body),
+            Body::WaitStarted { ends_at, .. } => self.wait_started(i, *ends_at),
+            Body::StepStarted { dry_run, .. } => self.step_started(i, *dry_run),
+            Body::Output { stream, bytes } => step.tail.push(*stream, bytes.as_slice()),
+            Body::StepFinished {
+                exit_code,
+                signal,
+                duration_ms,
+                ok,
+                ..
+            } => self.step_finished(i, (*exit_code, *signal), *duration_ms, *ok),
+            Body::StepTimedOut { .. } => step.status = Status::TimedOut,
+            Body::StepProcess {
+                pgid,
+                leader_start,
+                cgroup,
+            } => step.process_started((*pgid, *leader_start), cgroup.as_deref()),
+            Body::StepCancelled { reason } => step.cancelled(reason),
+            Body::StepInterrupted { reason } => self.interrupted(i, reason),
+            Body::StepSkipped { reason } => self.settle_by_hand(i, reason, Status::Skipped),
+            Body::StepMarkedDone { reason } => self.settle_by_hand(i, reason, Status::Done),
+            Body::CheckConfirmed { .. } => {
+                step.status = Status::Done;
+                self.advance_past(i);
+            }
+            Body::WaitEnded { reason, failed, .. } => self.wait_ended(i, reason, *failed),
+            Body::Signed { role, .. } => step.signed(role, body.signer()),
+            Body::SignoffRejected { reason, .. } => step.rejected(reason, body.signer()),
+            Body::GateDecided { decision, .. } => self.gate_decided(i, *decision),
+            Body::Note { text } => step.notes.push(text.clone()),
+            Body::Jumped { .. } if !step.reference && step.status != Status::NotChosen => {
+                self.cursor = i;
+            }
+            Body::Jumped { .. } => {}
             Body::FleetPlanned(_)
             | Body::BatchStarted(_)
             | Body::HostStarted(_)
@@ -38,7 +55,7 @@ impl SessionState {
             | Body::HostFinished(_)
             | Body::BatchFinished(_)
             | Body::BatchDecided(_)
-            | Body::FleetStopped(_) => self.steps[i].fleet.get_or_insert_default().apply(body),
+            | Body::FleetStopped(_) => step.fleet.get_or_insert_default().apply(body),
             // Session-wide events are folded by `apply`.
             Body::SessionStarted { .. }
             | Body::SessionResumed { .. }
@@ -61,146 +78,124 @@ impl SessionState {
         }
     }
 
-    /// A run or a wait starts, a run finishes or is interrupted: the step, and where the
-    /// walk is.
-    fn run_event(&mut self, i: usize, body: &Body) {
+    fn wait_started(&mut self, i: usize, ends_at: chrono::DateTime<chrono::Utc>) {
         let step = &mut self.steps[i];
-        match body {
-            Body::WaitStarted { ends_at, .. } => {
-                step.wait_ends_at = Some(*ends_at);
-                step.status = Status::Running;
-                step.attempts += 1;
-                step.reason = None;
-                step.fresh_attempt(self.dry_run);
-                self.running = Some(i);
-                self.cursor = i;
-            }
-            Body::StepStarted { dry_run, .. } => {
-                step.status = Status::Running;
-                step.attempts += 1;
-                step.exit_code = None;
-                step.reason = None;
-                step.fresh_attempt(*dry_run);
-                self.running = Some(i);
-                if !step.reference {
-                    self.cursor = i;
-                }
-            }
-            Body::StepFinished {
-                exit_code,
-                signal,
-                duration_ms,
-                ok,
-                ..
-            } => {
-                step.exit_code = *exit_code;
-                step.signal = *signal;
-                step.duration_ms = Some(*duration_ms);
-                step.process = None;
-                step.cgroup = None;
-                if *ok {
-                    step.status = Status::Done;
-                } else if step.status == Status::Running {
-                    step.status = Status::Failed;
-                }
-                self.running = None;
-                if *ok {
-                    self.advance_past(i);
-                }
-            }
-            Body::StepInterrupted { reason } => {
-                if let Some(fleet) = &mut step.fleet {
-                    fleet.interrupt();
-                }
-                step.status = Status::Interrupted;
-                step.reason = Some(reason.clone());
-                self.running = None;
-                self.cursor = i;
-            }
-            _ => {}
+        step.wait_ends_at = Some(ends_at);
+        step.status = Status::Running;
+        step.attempts += 1;
+        step.reason = None;
+        step.fresh_attempt(self.dry_run);
+        self.running = Some(i);
+        self.cursor = i;
+    }
+
+    fn step_started(&mut self, i: usize, dry_run: bool) {
+        let step = &mut self.steps[i];
+        step.status = Status::Running;
+        step.attempts += 1;
+        step.exit_code = None;
+        step.reason = None;
+        step.fresh_attempt(dry_run);
+        self.running = Some(i);
+        if !step.reference {
+            self.cursor = i;
         }
     }
 
-    /// The step settles (skipped, marked done, confirmed, waited out, decided), or the
-    /// walk jumps to it.
-    fn settle(&mut self, i: usize, body: &Body) {
+    /// A run ended: `(exit code, signal)` as the process ended.
+    fn step_finished(
+        &mut self,
+        i: usize,
+        (exit_code, signal): (Option<i32>, Option<i32>),
+        duration_ms: u64,
+        ok: bool,
+    ) {
         let step = &mut self.steps[i];
-        match body {
-            Body::StepSkipped { reason } | Body::StepMarkedDone { reason } => {
-                step.settled_from = Some(step.status);
-                step.by_hand = matches!(body, Body::StepMarkedDone { .. });
-                step.status = if step.by_hand {
-                    Status::Done
-                } else {
-                    Status::Skipped
-                };
-                step.reason = Some(reason.clone());
-                self.running = None;
-                self.advance_past(i);
-            }
-            Body::CheckConfirmed { .. } => {
-                step.status = Status::Done;
-                self.advance_past(i);
-            }
-            Body::WaitEnded { reason, failed, .. } => {
-                step.wait_ends_at = None;
-                step.reason = Some(reason.clone());
-                self.running = None;
-                if *failed {
-                    step.status = Status::Failed;
-                } else {
-                    step.status = Status::Done;
-                    self.advance_past(i);
-                }
-            }
-            Body::GateDecided { decision, .. } => {
-                let go = *decision == Decision::Go;
-                step.decision = Some(*decision);
-                step.status = if go { Status::Done } else { Status::NoGo };
-                if go {
-                    self.advance_past(i);
-                }
-            }
-            Body::Jumped { .. } if !step.reference && step.status != Status::NotChosen => {
-                self.cursor = i;
-            }
-            _ => {}
+        step.exit_code = exit_code;
+        step.signal = signal;
+        step.duration_ms = Some(duration_ms);
+        step.process = None;
+        step.cgroup = None;
+        if ok {
+            step.status = Status::Done;
+        } else if step.status == Status::Running {
+            step.status = Status::Failed;
+        }
+        self.running = None;
+        if ok {
+            self.advance_past(i);
+        }
+    }
+
+    fn interrupted(&mut self, i: usize, reason: &str) {
+        let step = &mut self.steps[i];
+        if let Some(fleet) = &mut step.fleet {
+            fleet.interrupt();
+        }
+        step.status = Status::Interrupted;
+        step.reason = Some(reason.to_string());
+        self.running = None;
+        self.cursor = i;
+    }
+
+    /// Skipped (`Skipped`) or marked done (`Done`) by the operator: the walk moves on.
+    fn settle_by_hand(&mut self, i: usize, reason: &str, status: Status) {
+        let step = &mut self.steps[i];
+        step.settled_from = Some(step.status);
+        step.by_hand = status == Status::Done;
+        step.status = status;
+        step.reason = Some(reason.to_string());
+        self.running = None;
+        self.advance_past(i);
+    }
+
+    fn wait_ended(&mut self, i: usize, reason: &str, failed: bool) {
+        let step = &mut self.steps[i];
+        step.wait_ends_at = None;
+        step.reason = Some(reason.to_string());
+        self.running = None;
+        if failed {
+            step.status = Status::Failed;
+        } else {
+            step.status = Status::Done;
+            self.advance_past(i);
+        }
+    }
+
+    fn gate_decided(&mut self, i: usize, decision: Decision) {
+        let go = decision == Decision::Go;
+        let step = &mut self.steps[i];
+        step.decision = Some(decision);
+        step.status = if go { Status::Done } else { Status::NoGo };
+        if go {
+            self.advance_past(i);
         }
     }
 }
 
 impl StepState {
-    /// Events that change the step alone: its output and process, a timeout or cancel,
-    /// sign-offs and notes.
-    fn keep(&mut self, body: &Body) {
-        match body {
-            Body::Output { stream, bytes } => self.tail.push(*stream, bytes.as_slice()),
-            Body::StepTimedOut { .. } => self.status = Status::TimedOut,
-            Body::StepProcess {
-                pgid,
-                leader_start,
-                cgroup,
-            } => {
-                self.process = Some((*pgid, *leader_start));
-                self.cgroup.clone_from(cgroup);
-            }
-            Body::StepCancelled { reason } => {
-                self.status = Status::Cancelled;
-                self.reason = Some(reason.clone());
-            }
-            Body::Signed { role, .. } => {
-                self.signers.retain(|s| &s.role != role);
-                self.signers.extend(body.signer());
-            }
-            Body::SignoffRejected { reason, .. } => {
-                let rejection = body.signer().map(|signer| Rejection {
-                    signer,
-                    reason: reason.clone(),
-                });
-                self.rejections.extend(rejection);
-            }
-            Body::Note { text } => self.notes.push(text.clone()),
-            _ => {}
-        }
+    /// The step's process group (its leader's start time) and its own cgroup, if any.
+    fn process_started(&mut self, process: (i32, u64), cgroup: Option<&str>) {
+        self.process = Some(process);
+        self.cgroup = cgroup.map(str::to_string);
+    }
+
+    fn cancelled(&mut self, reason: &str) {
+        self.status = Status::Cancelled;
+        self.reason = Some(reason.to_string());
+    }
+
+    /// A role signed: a new signature of the role replaces the earlier one.
+    fn signed(&mut self, role: &str, signer: Option<Signer>) {
+        self.signers.retain(|s| s.role != role);
+        self.signers.extend(signer);
+    }
+
+    fn rejected(&mut self, reason: &str, signer: Option<Signer>) {
+        let rejection = signer.map(|signer| Rejection {
+            signer,
+            reason: reason.to_string(),
+        });
+        self.rejections.extend(rejection);
     }
 }
