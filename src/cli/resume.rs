@@ -88,6 +88,7 @@ fn take_over(session: &Path, args: &RunArgs, driver: Driver, d: &mut Dialogue) -
     let cwd = resumed_cwd(&reopened.state);
     let dropped = reopened.dropped_bytes;
     let earlier_steps = reopened.earlier_steps;
+    let earlier_hosts = reopened.earlier_hosts;
     let session_id = reopened.header.session_id.clone();
     // Logs from before the driver was recorded in `session_started` name it only in the header.
     let previous = match &reopened.state.driver {
@@ -106,6 +107,7 @@ fn take_over(session: &Path, args: &RunArgs, driver: Driver, d: &mut Dialogue) -
         d,
     )?;
     engine.attach_proof(plan.prover(&session_id, &driver.host));
+    engine.stop_at_close_on_earlier_hosts(&earlier_hosts);
     engine.resumed_from(first_started);
     d.say(&format!(
         "resuming {} · operator {} · audit log {}",

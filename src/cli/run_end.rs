@@ -62,11 +62,7 @@ fn conclude(engine: &mut Engine, d: &mut Dialogue, end: WalkEnd, operator: &str)
 }
 
 fn session_id(engine: &Engine) -> String {
-    engine
-        .log_path()
-        .file_stem()
-        .map(|s| s.to_string_lossy().into_owned())
-        .unwrap_or_default()
+    super::run_engine::id_of_log(&engine.log_path())
 }
 
 /// Warnings from signing and anchoring (a sink that failed) not shown yet.

@@ -27,7 +27,7 @@ pub(super) fn start_engine<'r>(
     groups.inherit(earlier_steps);
     let executor = Box::new(Executors {
         local: LocalExecutor::for_session(groups),
-        ssh: SshExecutor::new(ssh.clone()),
+        ssh: SshExecutor::for_session(ssh.clone(), &id_of_log(writer.path())),
     });
     let mut engine = Engine::new(runbook, writer, state, place, inputs, executor).map_err(|e| {
         fail(
@@ -39,6 +39,13 @@ pub(super) fn start_engine<'r>(
     engine.policy = policy;
     introduce(&engine, d);
     Ok(engine)
+}
+
+/// The session's id: its log's name without `.jsonl`.
+pub(super) fn id_of_log(log: &std::path::Path) -> String {
+    log.file_stem()
+        .map(|stem| stem.to_string_lossy().into_owned())
+        .unwrap_or_default()
 }
 
 /// Nothing a step starts may outlive the session (subreaper, and a cgroup per step), and
