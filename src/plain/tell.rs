@@ -25,6 +25,9 @@ pub(super) struct Told {
     reminded: Option<Instant>,
     timed_out: BTreeSet<usize>,
     cancelled: BTreeSet<usize>,
+    /// The interactive step running on the operator's terminal: what it prints is shown
+    /// there as it comes, so its recorded output is not printed again.
+    pub relayed: Option<usize>,
 }
 
 /// Prints `events` and `notices` (each notice after as many events as it says).
@@ -53,6 +56,7 @@ fn tell_event(w: &mut Walk, event: &Event) {
         header(w, index);
     }
     match &event.body {
+        Body::Output { .. } if index.is_some() && index == w.told.relayed => {}
         Body::Output { stream, bytes } => {
             let _ = w.d.out.output(id, *stream, bytes.as_slice());
         }
@@ -98,6 +102,9 @@ fn tell_event(w: &mut Walk, event: &Event) {
             ok,
             ..
         } => {
+            if index.is_some() && index == w.told.relayed {
+                w.told.relayed = None;
+            }
             let _ = w.d.out.end_open_line();
             let took = format_duration(Duration::from_millis(*duration_ms));
             let dry = index.is_some_and(|i| w.engine.state().steps[i].dry_run);
