@@ -28,6 +28,8 @@ pub(super) struct Told {
     /// The interactive step running on the operator's terminal: what it prints is shown
     /// there as it comes, so its recorded output is not printed again.
     pub relayed: Option<usize>,
+    /// Its last line has not ended (a prompt, an echoed `^C`).
+    relayed_open: bool,
 }
 
 /// Prints `events` and `notices` (each notice after as many events as it says).
@@ -56,7 +58,9 @@ fn tell_event(w: &mut Walk, event: &Event) {
         header(w, index);
     }
     match &event.body {
-        Body::Output { .. } if index.is_some() && index == w.told.relayed => {}
+        Body::Output { bytes, .. } if index.is_some() && index == w.told.relayed => {
+            w.told.relayed_open = !bytes.as_slice().ends_with(b"\n");
+        }
         Body::Output { stream, bytes } => {
             let _ = w.d.out.output(id, *stream, bytes.as_slice());
         }
@@ -104,6 +108,9 @@ fn tell_event(w: &mut Walk, event: &Event) {
         } => {
             if index.is_some() && index == w.told.relayed {
                 w.told.relayed = None;
+                if std::mem::take(&mut w.told.relayed_open) {
+                    w.d.say("");
+                }
             }
             let _ = w.d.out.end_open_line();
             let took = format_duration(Duration::from_millis(*duration_ms));
