@@ -65,7 +65,8 @@ fn what_an_interactive_step_prints_is_in_the_log_masked_and_in_replay_and_export
     let book = greet(
         &sb,
         "[ -t 0 ] && [ -t 1 ] && echo on-a-tty\n\
-         read -r -p 'name? ' who; echo \"hi $who\"\necho \"token is $DB_PASSWORD\"",
+         read -r -p 'name? ' who; echo \"hi $who\"\necho \"token is $DB_PASSWORD\"\n\
+         export API_TOKEN=set-inside-the-step-42; echo \"made $API_TOKEN\"",
     );
     let mut term = run_to_prompt(&sb, &book, "name?");
     term.send("Ana\r");
@@ -78,8 +79,10 @@ fn what_an_interactive_step_prints_is_in_the_log_masked_and_in_replay_and_export
     assert!(recorded.contains("on-a-tty\r\n"), "{recorded:?}");
     assert!(recorded.contains("hi Ana\r\n"), "{recorded:?}");
     assert!(recorded.contains("token is ***"), "{recorded:?}");
+    assert!(recorded.contains("made ***"), "masked from its first byte: {recorded:?}");
     let raw = std::fs::read_to_string(&log).expect("log");
     assert!(!raw.contains(SECRET), "the secret is in the log");
+    assert!(!recorded.contains("set-inside"), "{recorded:?}");
     let log = log.display().to_string();
     let replay = sb.run(&["replay", &log, "--plain"]);
     assert!(text(&replay.stdout).contains("hi Ana"), "{}", text(&replay.stdout));

@@ -172,3 +172,63 @@ fn pump(reader: &mut dyn Read, sink: &mut Sink, mut filter: Option<&mut SecretFi
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::mpsc;
+
+    /// A terminal that keeps what is shown on it.
+    #[derive(Clone, Default)]
+    struct Screen(Arc<Mutex<Vec<u8>>>);
+
+    impl Write for Screen {
+        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+            self.0.lock().expect("screen").extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    /// A terminal that hung up.
+    struct Gone;
+
+    impl Write for Gone {
+        fn write(&mut self, _: &[u8]) -> io::Result<usize> {
+            Err(io::Error::from(ErrorKind::BrokenPipe))
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    /// Reads `input` through a reader echoing to `echo`; the bytes delivered.
+    fn read_through(input: &'static [u8], echo: Box<dyn Write + Send>) -> Vec<u8> {
+        let (tx, rx) = mpsc::sync_channel(64);
+        let (control, ended) = mpsc::channel();
+        let source = Source::new(Stream::Pty, Box::new(input)).echoed(echo);
+        spawn_reader(source, Outbox::new(tx), control, None).expect("reader");
+        assert!(matches!(ended.recv(), Ok(Control::Eof)));
+        rx.try_iter()
+            .flat_map(|event| match event {
+                ExecEvent::Output { bytes, .. } => bytes,
+                other => panic!("unexpected {other:?}"),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn an_echoed_stream_is_shown_and_delivered_alike() {
+        let screen = Screen::default();
+        let delivered = read_through(b"name? Ana\r\nhi Ana\r\n", Box::new(screen.clone()));
+        assert_eq!(delivered, b"name? Ana\r\nhi Ana\r\n");
+        assert_eq!(*screen.0.lock().expect("screen"), delivered);
+    }
+
+    #[test]
+    fn a_terminal_that_hung_up_does_not_stop_the_recording() {
+        assert_eq!(read_through(b"still recorded", Box::new(Gone)), b"still recorded");
+    }
+}
