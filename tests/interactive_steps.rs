@@ -200,3 +200,20 @@ fn with_stdin_piped_the_step_reads_it_and_its_output_is_recorded() {
     assert_eq!(output_of(&records, "greet", "stdout"), "no terminal\nhi Ana\n");
     assert_eq!(output_of(&records, "greet", "stderr"), "***\n");
 }
+
+#[test]
+fn sigterm_during_an_interactive_step_stops_it_and_gives_the_terminal_back() {
+    let sb = Sandbox::new();
+    let book = greet(&sb, "echo 'started'; read -r -p 'name? ' who");
+    let mut term = run_to_prompt(&sb, &book, "name?");
+    assert!(!term.modes().1, "the terminal is raw while the step has it");
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(term.pid()),
+        nix::sys::signal::Signal::SIGTERM,
+    )
+    .expect("SIGTERM");
+    term.wait_exit().assert_terminal_restored();
+    let records = records(&sb.only_log());
+    assert_eq!(support::events(&records, "step_cancelled").len(), 1);
+    assert!(output_of(&records, "greet", "pty").contains("started"));
+}
