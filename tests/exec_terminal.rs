@@ -63,7 +63,9 @@ fn interactive_mode_relays_a_terminal_of_its_own_and_restores_the_real_one() {
 
 fn line_mode(stdin: &io::Stdin) -> bool {
     let modes = tcgetattr(stdin.as_fd()).expect("tcgetattr");
-    modes.local_flags.contains(LocalFlags::ICANON | LocalFlags::ECHO)
+    modes
+        .local_flags
+        .contains(LocalFlags::ICANON | LocalFlags::ECHO)
 }
 
 #[test]
@@ -88,7 +90,10 @@ fn relay_probe() {
     let begun = Instant::now();
     start(req, tx, &ProcessGroups::default()).expect("step starts");
     thread::sleep(Duration::from_millis(200));
-    assert!(!line_mode(&stdin), "the real terminal is raw while keys are relayed");
+    assert!(
+        !line_mode(&stdin),
+        "the real terminal is raw while keys are relayed"
+    );
     assert_eq!(
         tcgetpgrp(stdin.as_fd()).expect("tcgetpgrp"),
         getpgrp(),
@@ -109,13 +114,19 @@ fn interactive_mode_without_a_terminal_reads_stdin_and_sends_the_output() {
     let (passed, text) = probe(cmd, b"Ana\nleft for later\n", true);
     assert!(passed, "{text}");
     assert!(text.contains(MARKER), "{text}");
-    assert!(text.contains("hi Ana"), "the step's output is shown: {text}");
+    assert!(
+        text.contains("hi Ana"),
+        "the step's output is shown: {text}"
+    );
 }
 
 #[test]
 #[ignore = "run with a pipe on stdin by interactive_mode_without_a_terminal_reads_stdin_and_sends_the_output"]
 fn piped_probe() {
-    assert!(!io::stdin().is_terminal(), "the probe needs a pipe on stdin");
+    assert!(
+        !io::stdin().is_terminal(),
+        "the probe needs a pipe on stdin"
+    );
     let dir = tempdir();
     let mut req = request(
         "read -r who; echo \"hi $who\"; echo oops >&2; export D=4; exit 4",

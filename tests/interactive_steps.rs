@@ -39,7 +39,10 @@ fn greet(sb: &Sandbox, script: &str) -> String {
 
 /// Runs `book` full screen up to the interactive step's prompt `prompt`.
 fn run_to_prompt(sb: &Sandbox, book: &str, prompt: &str) -> Term {
-    let mut term = open(sb, &["run", book, "--param", &format!("db_password={SECRET}")]);
+    let mut term = open(
+        sb,
+        &["run", book, "--param", &format!("db_password={SECRET}")],
+    );
     term.wait_for("greet · Who");
     term.send("\r");
     term.wait_for("Run this step?");
@@ -79,13 +82,20 @@ fn what_an_interactive_step_prints_is_in_the_log_masked_and_in_replay_and_export
     assert!(recorded.contains("on-a-tty\r\n"), "{recorded:?}");
     assert!(recorded.contains("hi Ana\r\n"), "{recorded:?}");
     assert!(recorded.contains("token is ***"), "{recorded:?}");
-    assert!(recorded.contains("made ***"), "masked from its first byte: {recorded:?}");
+    assert!(
+        recorded.contains("made ***"),
+        "masked from its first byte: {recorded:?}"
+    );
     let raw = std::fs::read_to_string(&log).expect("log");
     assert!(!raw.contains(SECRET), "the secret is in the log");
     assert!(!recorded.contains("set-inside"), "{recorded:?}");
     let log = log.display().to_string();
     let replay = sb.run(&["replay", &log, "--plain"]);
-    assert!(text(&replay.stdout).contains("hi Ana"), "{}", text(&replay.stdout));
+    assert!(
+        text(&replay.stdout).contains("hi Ana"),
+        "{}",
+        text(&replay.stdout)
+    );
     let md = sb.run(&["export", &log, "--format", "md"]);
     assert_eq!(md.status.code(), Some(0), "{}", text(&md.stderr));
     assert!(text(&md.stdout).contains("hi Ana"), "{}", text(&md.stdout));
@@ -109,7 +119,10 @@ fn a_password_typed_with_echo_off_never_reaches_the_log() {
     return_and_quit(&mut term);
 
     let raw = std::fs::read_to_string(sb.only_log()).expect("log");
-    assert!(!raw.contains("typed-hunter2"), "the typed password is in the log");
+    assert!(
+        !raw.contains("typed-hunter2"),
+        "the typed password is in the log"
+    );
     assert!(raw.contains("got 13 characters"), "the step's output is");
 }
 
@@ -121,7 +134,11 @@ fn the_window_size_reaches_the_step_and_follows_a_resize() {
         "echo \"size $(stty size)\"; read -r -p 'resized? ' _; echo \"now $(stty size)\"",
     );
     let mut term = run_to_prompt(&sb, &book, "resized?");
-    assert!(term.contents().contains("size 40 120"), "{}", term.contents());
+    assert!(
+        term.contents().contains("size 40 120"),
+        "{}",
+        term.contents()
+    );
     term.resize(30, 100);
     std::thread::sleep(Duration::from_millis(300));
     term.send("\r");
@@ -195,9 +212,17 @@ fn with_stdin_piped_the_step_reads_it_and_its_output_is_recorded() {
         .expect("type a name");
     let out = child.wait_with_output().expect("runbook ends");
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
-    assert_eq!(text(&out.stdout).matches("hi Ana").count(), 1, "{}", text(&out.stdout));
+    assert_eq!(
+        text(&out.stdout).matches("hi Ana").count(),
+        1,
+        "{}",
+        text(&out.stdout)
+    );
     let records = records(&sb.only_log());
-    assert_eq!(output_of(&records, "greet", "stdout"), "no terminal\nhi Ana\n");
+    assert_eq!(
+        output_of(&records, "greet", "stdout"),
+        "no terminal\nhi Ana\n"
+    );
     assert_eq!(output_of(&records, "greet", "stderr"), "***\n");
 }
 

@@ -229,6 +229,9 @@ mod tests {
 
     #[test]
     fn a_terminal_that_hung_up_does_not_stop_the_recording() {
-        assert_eq!(read_through(b"still recorded", Box::new(Gone)), b"still recorded");
+        assert_eq!(
+            read_through(b"still recorded", Box::new(Gone)),
+            b"still recorded"
+        );
     }
 }

@@ -47,8 +47,7 @@ static PANIC_HOOK: Once = Once::new();
 /// (a background runbook reading it would be stopped by SIGTTIN).
 pub(crate) fn on_operator_terminal() -> bool {
     let stdin = io::stdin();
-    stdin.is_terminal()
-        && tcgetpgrp(stdin.as_fd()).is_ok_and(|foreground| foreground == getpgrp())
+    stdin.is_terminal() && tcgetpgrp(stdin.as_fd()).is_ok_and(|foreground| foreground == getpgrp())
 }
 
 /// Gives the step's terminal the operator's modes (erase key, line endings; suspend off)

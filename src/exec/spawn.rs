@@ -15,8 +15,8 @@ use nix::fcntl::{FcntlArg, fcntl};
 
 use super::groups::terminate_group;
 use super::pump::Source;
-use super::shell::Shell;
 use super::relay::{self, Relay};
+use super::shell::Shell;
 use super::{ExecError, IoMode, RunRequest, Stream};
 
 /// Fewer wake-ups for the writer on big outputs (1 MiB is the unprivileged maximum on Linux).
@@ -53,9 +53,7 @@ pub(crate) fn spawn(
     };
     match req.io {
         IoMode::Pipes => spawn_pipes(req, shell, argv),
-        IoMode::Interactive if relay::on_operator_terminal() => {
-            spawn_relayed(req, shell, argv)
-        }
+        IoMode::Interactive if relay::on_operator_terminal() => spawn_relayed(req, shell, argv),
         IoMode::Interactive => spawn_unrelayed(req, shell, argv),
         IoMode::Pty { cols, rows } => {
             let (pty, pts) = open_pty()?;

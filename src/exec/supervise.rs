@@ -9,8 +9,8 @@ use std::time::{Duration, Instant};
 
 use super::groups::{StepProcs, terminate_step};
 use super::pump::Outbox;
-use super::shell::{Scratch, restore_managed};
 use super::relay::Relay;
+use super::shell::{Scratch, restore_managed};
 use super::{ExecEvent, Exit, Limits, Outcome, ProcessGroups};
 
 /// What the supervisor hears from the step's other threads and from `RunningStep::cancel`.
