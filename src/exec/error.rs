@@ -15,6 +15,8 @@ pub enum ExecError {
     Spawn { shell: PathBuf, source: io::Error },
     #[error("cannot open a pseudo-terminal: {0}")]
     Pty(String),
+    #[error("cannot relay the terminal to the step: {0}")]
+    Relay(io::Error),
     #[error("cannot start a thread to watch the step: {0}")]
     Thread(io::Error),
 }

@@ -9,15 +9,16 @@
 //! the shell, the readers run to EOF, and a supervisor sends `Finished` only after both.
 //! duct is built for pipelines and captured output. Its `kill` signals only the children
 //! it started, not their process group, and it does not give us the pgid we need for
-//! group signals and terminal hand-over. `tokio::process` would add a runtime to get three
-//! blocking reads per step. For `IoMode::Pty`, pty-process only opens the pseudo-terminal
-//! and makes the shell its session leader (that needs pre-exec code, which we cannot write
-//! without `unsafe`). Its child is a std `Child`, so all three modes wait, signal and drain
-//! the same way.
+//! group signals. `tokio::process` would add a runtime to get three blocking reads per
+//! step. For `IoMode::Pty` and `IoMode::Interactive`, pty-process only opens the
+//! pseudo-terminal and makes the shell its session leader (that needs pre-exec code, which
+//! we cannot write without `unsafe`). Its child is a std `Child`, so all modes wait, signal
+//! and drain the same way.
 //!
 //! Threads per step: one reader per output stream sends `Output` events straight to the
 //! caller's channel; a waiter reaps the shell; a supervisor enforces timeout and cancel
-//! and sends `Finished`. The channel is unbounded, so the caller must keep receiving to
+//! and sends `Finished`; an interactive step on a terminal has one more that relays keys
+//! ([`relay`]). The channel is unbounded, so the caller must keep receiving to
 //! keep memory flat.
 
 mod cgroup;
@@ -29,11 +30,11 @@ mod priority;
 pub mod private;
 mod procfs;
 mod pump;
+mod relay;
 mod shell;
 mod spawn;
 mod stop;
 mod supervise;
-mod terminal;
 mod types;
 mod watch;
 
@@ -104,8 +105,7 @@ pub fn start_with(
     groups: &ProcessGroups,
 ) -> Result<RunningStep, ExecError> {
     let shell = shell::shell();
-    let bash = shell.name == "bash" && !matches!(req.io, IoMode::Inherit);
-    let watch = watch::Watch::for_script(&req.script, &req.secret_names, bash);
+    let watch = watch::Watch::for_script(&req.script, &req.secret_names, shell.name == "bash");
     let scratch = Scratch::create(&req.script, watch, &groups.private_base())?;
     let started = Instant::now();
     let cgroup = groups.step_cgroup();
@@ -119,7 +119,7 @@ pub fn start_with(
         child,
         pgid,
         sources,
-        foreground,
+        relay,
     } = spawned.inspect_err(|_| {
         if let Some(dir) = &cgroup {
             cgroup::remove(dir);
@@ -145,7 +145,7 @@ pub fn start_with(
         timeout: req.timeout,
         limits,
         open_streams: sources.len(),
-        foreground,
+        relay,
         env_before: req.env,
     };
     launch(child, sources, supervisor, &control).inspect_err(|_| {

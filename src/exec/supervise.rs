@@ -9,8 +9,8 @@ use std::time::{Duration, Instant};
 
 use super::groups::{StepProcs, terminate_step};
 use super::pump::Outbox;
+use super::relay::Relay;
 use super::shell::{Scratch, restore_managed};
-use super::terminal::ForegroundGuard;
 use super::{ExecEvent, Exit, Limits, Outcome, ProcessGroups};
 
 /// What the supervisor hears from the step's other threads and from `RunningStep::cancel`.
@@ -46,14 +46,16 @@ pub(crate) struct Supervisor {
     pub timeout: Option<Duration>,
     pub limits: Limits,
     pub open_streams: usize,
-    pub foreground: Option<ForegroundGuard>,
+    /// Given back (keys no longer relayed, the terminal's modes restored) as soon as the
+    /// shell has exited, before the last output is drained.
+    pub relay: Option<Relay>,
     pub env_before: BTreeMap<String, String>,
 }
 
 impl Supervisor {
     pub fn run(mut self) {
         let end = self.wait_for_shell();
-        drop(self.foreground.take());
+        drop(self.relay.take());
         let pipes_held = !self.drain();
         let outcome = self.outcome(&end, pipes_held);
         if !outcome.lingering {

@@ -40,8 +40,13 @@ pub enum IoMode {
     Pipes,
     /// A pseudo-terminal of this size; all output arrives raw as `Stream::Pty`.
     Pty { cols: u16, rows: u16 },
-    /// The real terminal, handed over for the step's duration; no `Output` events.
-    Inherit,
+    /// The operator's terminal, for an `interactive=true` step. When stdin is a terminal
+    /// runbook is in the foreground of, the step runs in a pseudo-terminal of the real one's
+    /// size and modes, with keys and window size relayed to it; what it prints is shown on
+    /// stdout and sent as `Stream::Pty` output, keys typed are never sent. Otherwise the
+    /// step reads runbook's stdin itself, and its stdout and stderr are shown on runbook's
+    /// and sent as `Stream::Stdout`/`Stream::Stderr` output.
+    Interactive,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]

@@ -25,6 +25,11 @@ pub(super) struct Told {
     reminded: Option<Instant>,
     timed_out: BTreeSet<usize>,
     cancelled: BTreeSet<usize>,
+    /// The interactive step running on the operator's terminal: what it prints is shown
+    /// there as it comes, so its recorded output is not printed again.
+    pub relayed: Option<usize>,
+    /// Its last line has not ended (a prompt, an echoed `^C`).
+    relayed_open: bool,
 }
 
 /// Prints `events` and `notices` (each notice after as many events as it says).
@@ -53,6 +58,9 @@ fn tell_event(w: &mut Walk, event: &Event) {
         header(w, index);
     }
     match &event.body {
+        Body::Output { bytes, .. } if index.is_some() && index == w.told.relayed => {
+            w.told.relayed_open = !bytes.as_slice().ends_with(b"\n");
+        }
         Body::Output { stream, bytes } => {
             let _ = w.d.out.output(id, *stream, bytes.as_slice());
         }
@@ -98,6 +106,12 @@ fn tell_event(w: &mut Walk, event: &Event) {
             ok,
             ..
         } => {
+            if index.is_some() && index == w.told.relayed {
+                w.told.relayed = None;
+                if std::mem::take(&mut w.told.relayed_open) {
+                    w.d.say("");
+                }
+            }
             let _ = w.d.out.end_open_line();
             let took = format_duration(Duration::from_millis(*duration_ms));
             let dry = index.is_some_and(|i| w.engine.state().steps[i].dry_run);

@@ -202,6 +202,9 @@ impl Walk<'_, '_> {
         }
         self.flush();
         self.engine.hand_terminal();
+        if self.engine.runs().any(|r| r.interactive) {
+            self.told.relayed = Some(index);
+        }
         let notices = self.engine.take_notices();
         super::tell::tell(self, &[], notices);
     }

@@ -229,10 +229,13 @@ impl Live<'_, '_> {
         Ok(())
     }
 
-    /// An `interactive=true` step takes the terminal: the screen and the key reader step aside.
+    /// An `interactive=true` step takes the terminal: the screen and the key reader step
+    /// aside while keys are relayed to it in raw mode (a `kill -9` meanwhile leaves the
+    /// terminal for the next start to restore, as in full screen).
     fn hand_over(&mut self, screen: &mut Screen) -> std::io::Result<()> {
         self.keys.pause();
         screen.suspend()?;
+        crate::terminal_mark::entered();
         self.engine.hand_terminal();
         let _ = self.engine.take_notices();
         if self.engine.take_terminal_back() {

@@ -1,7 +1,7 @@
 //! `v` and `c` on the full screen: a step's whole output, read back from the audit log,
 //! opened in `$PAGER` (`less -R` when unset); a command copied to the clipboard with the
 //! terminal's OSC 52 sequence (works over SSH and tmux, with nothing installed); and the
-//! pause after an interactive step, so what it printed stays readable.
+//! pause after an interactive step, so what it printed stays readable as it was drawn.
 
 use crate::session::log::{Record, decode_output, read_records};
 use base64::Engine;
@@ -49,8 +49,9 @@ pub fn page(bytes: &[u8], title: &str) -> std::io::Result<()> {
     Ok(())
 }
 
-/// After an `interactive=true` step: its output is on the terminal, not in the log, so
-/// the screen waits for Enter before it covers it.
+/// After an `interactive=true` step: what it printed is on the terminal as it drew it (a
+/// full-screen program's last frame, a prompt's answer), so the screen waits for Enter
+/// before it covers it. (It is in the log too, and in the step's output pane.)
 pub fn await_return() {
     let mut out = std::io::stdout();
     let _ = out.write_all(b"\r\n-- the step finished; press Enter to return to the runbook --");

@@ -115,6 +115,16 @@ impl Term {
         writer.flush().expect("flush keys");
     }
 
+    /// Resizes the terminal (the program in its foreground gets SIGWINCH).
+    pub fn resize(&mut self, rows: u16, cols: u16) {
+        self.master
+            .resize(pty_process::Size::new(rows, cols))
+            .expect("resize the terminal");
+        if let Ok(mut parser) = self.shared.parser.lock() {
+            parser.screen_mut().set_size(rows, cols);
+        }
+    }
+
     /// The screen as it is now.
     pub fn screen(&self) -> vt100::Screen {
         self.shared.parser.lock().expect("parser").screen().clone()

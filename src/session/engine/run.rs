@@ -95,7 +95,7 @@ impl Engine<'_> {
             return self.finish_without_running(index, true, None);
         }
         let io = if run.interactive {
-            IoMode::Inherit
+            IoMode::Interactive
         } else if run.tty {
             IoMode::Pty {
                 cols: self.pty_size.0,
