@@ -40,6 +40,7 @@ fn pages(source: &str, (width, height): (u16, u16), centre: (u16, u16)) -> Strin
     let state = SessionState::new(&rb);
     let mut app = App::new(state.cursor);
     let ctx = Ctx {
+        runbook: &rb,
         refs: &refs,
         state: &state,
         running: false,

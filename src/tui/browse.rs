@@ -169,6 +169,7 @@ mod tests {
         let refs = rb.steps();
         let state = SessionState::new(&rb);
         let ctx = Ctx {
+            runbook: &rb,
             refs: &refs,
             state: &state,
             running: false,

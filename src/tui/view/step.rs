@@ -125,7 +125,8 @@ fn prose_after(view: &View, r: &StepRef, width: u16) -> Vec<Line<'static>> {
         return Vec::new();
     }
     let mut lines = Vec::new();
-    for passage in r.section.prose.iter().filter(|p| p.before_step == last) {
+    // Prose a moved step left behind its section's last step is read here too.
+    for passage in r.section.prose.iter().filter(|p| p.before_step >= last) {
         if lines.is_empty() {
             lines.push(Line::default());
             lines.push(Line::from(Span::styled(
