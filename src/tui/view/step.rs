@@ -25,7 +25,7 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &View) {
     };
     let mut top = header(view, r, step, inner.width as usize);
     top.extend(prose(view, r, inner.width));
-    top.extend(body(view, r, step));
+    top.extend(super::wide::wrap_all(body(view, r, step), inner.width as usize));
     top.extend(prose_after(view, r, inner.width));
     let has_output = matches!(r.step.kind, StepKind::Run(_))
         && (step.tail.total > 0 || !matches!(step.status, Status::Pending | Status::NotChosen));
@@ -74,15 +74,14 @@ fn header(view: &View, r: &StepRef, step: &StepState, width: usize) -> Vec<Line<
     } else {
         " (not the current step)"
     };
-    let title = clip(
-        &format!(
-            "{} · {}{region}{here}",
-            step.id,
-            view.text(&r.section.title)
-        ),
-        width.saturating_sub(14),
+    let full = format!(
+        "{} · {}{region}{here}",
+        step.id,
+        view.text(&r.section.title)
     );
-    vec![
+    let title = clip(&full, width.saturating_sub(14));
+    let cut = title != full;
+    let mut lines = vec![
         Line::from(vec![
             Span::styled(
                 format!("{mark} "),
@@ -95,7 +94,27 @@ fn header(view: &View, r: &StepRef, step: &StepState, width: usize) -> Vec<Line<
             ),
         ]),
         below,
-    ]
+    ];
+    // Where the step stands, whole, when the title line cannot say it all.
+    if r.section_path.len() > 1 || cut {
+        let trail = section_trail(view, r);
+        let trail = Line::from(Span::styled(trail, Style::new().fg(Color::DarkGray)));
+        let trail = super::wide::wrap(trail, width.max(1));
+        if lines[1].spans.is_empty() {
+            lines.pop();
+        }
+        lines.extend(trail);
+    }
+    lines
+}
+
+/// The titles of the sections the step is in, outermost first: `in A › B › C`.
+fn section_trail(view: &View, r: &StepRef) -> String {
+    let titles: Vec<String> = (1..=r.section_path.len())
+        .filter_map(|depth| super::tree::section_at(&view.runbook.sections, &r.section_path[..depth]))
+        .map(|s| view.text(&s.title))
+        .collect();
+    format!("in {}", titles.join(" › "))
 }
 
 fn prose(view: &View, r: &StepRef, width: u16) -> Vec<Line<'static>> {

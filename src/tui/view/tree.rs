@@ -118,7 +118,7 @@ fn passage_line(
 }
 
 /// The section at a path of indices.
-fn section_at<'a>(sections: &'a [Section], path: &[usize]) -> Option<&'a Section> {
+pub(super) fn section_at<'a>(sections: &'a [Section], path: &[usize]) -> Option<&'a Section> {
     let (first, rest) = path.split_first()?;
     let section = sections.get(*first)?;
     if rest.is_empty() {
