@@ -97,13 +97,15 @@ fn header(view: &View, r: &StepRef, step: &StepState, width: usize) -> Vec<Line<
     ];
     // Where the step stands, whole, when the title line cannot say it all.
     if r.section_path.len() > 1 || cut {
-        let trail = section_trail(view, r);
-        let trail = Line::from(Span::styled(trail, Style::new().fg(Color::DarkGray)));
-        let trail = super::wide::wrap(trail, width.max(1));
         if lines[1].spans.is_empty() {
             lines.pop();
         }
-        lines.extend(trail);
+        let trail = super::wide::wrap_words(&section_trail(view, r), width);
+        lines.extend(
+            trail
+                .into_iter()
+                .map(|row| Line::from(Span::styled(row, Style::new().fg(Color::DarkGray)))),
+        );
     }
     lines
 }
