@@ -80,11 +80,13 @@ fn walk_end_line(view: &View) -> Line<'static> {
 /// While a passage is shown: that no key here acts on a step, and which step is current.
 fn reading_line(view: &View) -> Line<'static> {
     let current = match view.state.steps.get(view.state.cursor) {
-        Some(step) if !view.state.walk_finished() => format!("the current step is {}", step.id),
+        Some(step) if !view.state.walk_finished() => {
+            format!("current step {} (. goes back)", step.id)
+        }
         _ => "the walk is over".to_string(),
     };
     Line::from(Span::styled(
-        format!("reading, not a step: no key here runs, ticks or skips anything — {current} (.)"),
+        format!("¶ to read, not a step — no key here acts; {current}"),
         Style::new().fg(Color::Cyan),
     ))
 }

@@ -26,10 +26,10 @@ fn lines(view: &View, passage: &Passage, width: u16) -> Vec<Line<'static>> {
             format!("section {} · line {}", number.join("."), passage.line())
         }
     };
-    out.push(Line::from(Span::styled(
-        format!("{place} · to read, not a step: nothing here runs or is recorded"),
-        dim,
-    )));
+    let place = format!("{place} · to read, not a step");
+    for row in super::wide::wrap_words(&place, usize::from(width)) {
+        out.push(Line::from(Span::styled(row, dim)));
+    }
     for subtitle in passage.subtitles() {
         out.push(Line::from(view.text(subtitle)));
     }
@@ -70,16 +70,17 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &View, shown: &PassageView) {
         .place(0, lines.len().saturating_sub(height), height);
     let end = (top + height).min(lines.len());
     let mut visible: Vec<Line> = lines[top..end].to_vec();
-    let scroll = if lines.len() > height {
-        format!("lines {}–{end} of {} · PgUp/PgDn Home/End scroll · ", top + 1, lines.len())
-    } else {
-        String::new()
-    };
-    let status = format!("{scroll}j/k next item · . back to the current step");
-    visible.resize(height, Line::default());
-    visible.push(Line::from(Span::styled(
-        clip(&status, usize::from(inner.width)),
-        Style::new().fg(Color::DarkGray),
-    )));
+    if lines.len() > height {
+        let status = format!(
+            "lines {}–{end} of {} · PgUp/PgDn Home/End scroll",
+            top + 1,
+            lines.len()
+        );
+        visible.resize(height, Line::default());
+        visible.push(Line::from(Span::styled(
+            clip(&status, usize::from(inner.width)),
+            Style::new().fg(Color::DarkGray),
+        )));
+    }
     frame.render_widget(Paragraph::new(visible), inner);
 }
