@@ -1,5 +1,5 @@
 //! What the tree lists, in document order: the steps, and between them the passages to
-//! read — the preamble and each section without steps of its own. A passage is not a
+//! read — the preamble and each section without steps of its own that says something. A passage is not a
 //! step: it has no state, is never counted in progress or summaries and never recorded.
 
 use crate::doc::model::{Runbook, Section};
@@ -147,14 +147,10 @@ impl<'a> Outline<'a> {
     }
 }
 
-/// A section is read as a passage when it has no steps of its own and either says
-/// something itself or has no steps beneath it (so that its heading is in the tree).
+/// A section is read as a passage when it has no steps of its own and says something
+/// (a section a day's walk left out keeps its heading only, and is not listed).
 fn readable(section: &Section) -> bool {
-    fn has_steps(s: &Section) -> bool {
-        !s.steps.is_empty() || s.sections.iter().any(has_steps)
-    }
-    let says = section.prose.iter().any(|p| !p.markdown.trim().is_empty());
-    section.steps.is_empty() && (says || !has_steps(section))
+    section.steps.is_empty() && section.prose.iter().any(|p| !p.markdown.trim().is_empty())
 }
 
 #[cfg(test)]
@@ -167,14 +163,14 @@ mod tests {
     }
 
     #[test]
-    fn preamble_and_step_less_sections_stand_between_the_steps_in_document_order() {
+    fn preamble_and_step_less_sections_with_words_stand_between_the_steps_in_document_order() {
         let rb = load(
             "# T\n\nRead me first.\n\n## Before\n\nSome words.\n\n## Work\n\n- [ ] a\n- [ ] b\n\n\
              ## Empty\n\n## Parent\n\nIntro.\n\n### Child\n\n- [ ] c\n",
         );
         let outline = Outline::of(&rb);
         let labels: Vec<&str> = outline.passages.iter().map(Passage::label).collect();
-        assert_eq!(labels, [PREAMBLE, "Before", "Empty", "Parent"]);
+        assert_eq!(labels, [PREAMBLE, "Before", "Parent"]);
         assert_eq!(
             outline.entries,
             [
@@ -183,12 +179,11 @@ mod tests {
                 Entry::Step(0),
                 Entry::Step(1),
                 Entry::Passage(2),
-                Entry::Passage(3),
                 Entry::Step(2),
             ]
         );
         assert_eq!(rb.steps().len(), 3);
-        assert_eq!(outline.passages[3].path, [3]);
+        assert_eq!(outline.passages[2].path, [3]);
     }
 
     #[test]

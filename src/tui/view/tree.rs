@@ -61,14 +61,9 @@ fn lines(view: &View, width: usize) -> (Vec<Line<'static>>, usize) {
             match section {
                 // The passage stands for its own section's heading.
                 Some(_) if passage.is_some() && depth == path.len() => {}
-                Some(section) => out.push(section_line(
-                    view,
-                    section,
-                    prefix,
-                    count.unwrap_or_default(),
-                    rollback,
-                    width,
-                )),
+                Some(section) => {
+                    out.push(section_line(view, section, prefix, count, rollback, width))
+                }
                 None => {}
             }
         }
@@ -132,16 +127,17 @@ fn section_line(
     view: &View,
     section: &Section,
     path: &[usize],
-    (done, total): (usize, usize),
+    count: Option<(usize, usize)>,
     rollback: bool,
     width: usize,
 ) -> Line<'static> {
     let depth = path.len().saturating_sub(1);
-    // Every step under it belongs to an option that was not chosen.
-    let counts = if total == 0 {
-        " not chosen".to_string()
-    } else {
-        format!(" {done}/{total}")
+    let counts = match count {
+        // Only passages to read beneath it: no steps to count.
+        None => String::new(),
+        // Every step under it belongs to an option that was not chosen.
+        Some((_, 0)) => " not chosen".to_string(),
+        Some((done, total)) => format!(" {done}/{total}"),
     };
     let marker = match section.role {
         _ if rollback => "↺ ",
