@@ -59,6 +59,11 @@ fn pages(source: &str, (width, height): (u16, u16), cols: &[(u16, u16)], way: Wa
         handle_key(app, KeyEvent::new(code, KeyModifiers::NONE), &ctx);
     };
     let (params, secrets, terminals) = (BTreeMap::new(), Secrets::default(), HashMap::new());
+    // Below the body: the footer's two rows, and the document's own status row.
+    let rows_below = match way {
+        Way::Document => 3,
+        Way::Tree => 2,
+    };
     let screen = |app: &App| {
         let view = View {
             runbook: &rb,
@@ -84,7 +89,7 @@ fn pages(source: &str, (width, height): (u16, u16), cols: &[(u16, u16)], way: Wa
         let buffer = terminal.backend().buffer();
         let mut page = String::new();
         for &(from, to) in cols {
-            for y in 1..height.saturating_sub(3) {
+            for y in 1..height.saturating_sub(rows_below) {
                 for x in from..to {
                     page.push_str(buffer[(x, y)].symbol());
                 }
