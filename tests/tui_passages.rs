@@ -162,7 +162,7 @@ fn search_finds_the_prose_of_a_passage_and_a_section_with_steps_lands_on_its_fir
     keys(&rb, &mut app, &typed("no such words anywhere"));
     assert_eq!(
         app.message.as_deref(),
-        Some("no step matches “no such words anywhere”")
+        Some("no step or section matches “no such words anywhere”")
     );
 }
 

@@ -22,7 +22,7 @@ pub fn key(app: &mut App, key: KeyEvent, ctx: &Ctx) {
             app.search = None;
             match find(app, ctx, &needle) {
                 Some(entry) => super::passage::show(app, entry),
-                None => app.message = Some(format!("no step matches “{needle}”")),
+                None => app.message = Some(format!("no step or section matches “{needle}”")),
             }
         }
         _ => {}
