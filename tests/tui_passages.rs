@@ -93,7 +93,10 @@ fn the_tree_starts_with_the_preamble_and_shows_it_when_selected() {
     let rb = seed_000();
     let mut app = App::new(0);
     keys(&rb, &mut app, &[KeyCode::Char('g')]);
-    assert_eq!(shown_passage(&rb, &app).as_deref(), Some("About this runbook"));
+    assert_eq!(
+        shown_passage(&rb, &app).as_deref(),
+        Some("About this runbook")
+    );
     for (size, name) in [((80, 24), "preamble_80x24"), ((120, 40), "preamble_120x40")] {
         let shown = render(&rb, &app, size);
         let tree_top = shown.lines().nth(1).unwrap_or_default();
@@ -136,7 +139,10 @@ fn search_lands_on_emergency_contacts_and_shows_it_at_both_sizes() {
     ] {
         let shown = render(&rb, &app, size);
         assert!(shown.contains("DevOps Lead: [PHONE]"), "{shown}");
-        assert!(shown.contains("current step 2.1#1 (. goes back)"), "{shown}");
+        assert!(
+            shown.contains("current step 2.1#1 (. goes back)"),
+            "{shown}"
+        );
         insta::assert_snapshot!(name, shown);
     }
 }
@@ -216,7 +222,9 @@ fn the_page_keys_scroll_a_long_passage_and_j_k_walk_the_tree_in_document_order()
     let rb = load_str(
         &format!(
             "# Long\n\n{}\n## Work\n\n- [ ] a\n\n## After\n\nThe end.\n",
-            (1..=60).map(|n| format!("Line {n} of the preamble.\n\n")).collect::<String>()
+            (1..=60)
+                .map(|n| format!("Line {n} of the preamble.\n\n"))
+                .collect::<String>()
         ),
         Path::new("long.md"),
     )

@@ -23,7 +23,10 @@ pub enum Browse {
 
 /// Every key of a follower's screen, for `?`.
 pub const FOLLOW_KEYS: &[(&str, &str)] = &[
-    ("j k ↓ ↑ g G", "select steps and ¶ passages to read (read-only)"),
+    (
+        "j k ↓ ↑ g G",
+        "select steps and ¶ passages to read (read-only)",
+    ),
     (".", "back to the driver's current step"),
     ("PgUp PgDn ^u ^d", "scroll output; f follows the tail again"),
     ("Home / End", "the output's first / last lines"),

@@ -79,7 +79,12 @@ impl Passage<'_> {
     /// Everything `/` finds it by: its name, heading and text.
     pub fn search_text(&self) -> String {
         let mut text = format!("{} {}", self.label(), self.heading());
-        for part in self.subtitles().iter().map(String::as_str).chain(self.markdown()) {
+        for part in self
+            .subtitles()
+            .iter()
+            .map(String::as_str)
+            .chain(self.markdown())
+        {
             text.push(' ');
             text.push_str(part);
         }

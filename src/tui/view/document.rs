@@ -23,7 +23,11 @@ pub fn lines(view: &View, width: u16) -> (Vec<Line<'static>>, usize) {
     out.push(Line::default());
     push_markdown(&mut out, view, &view.runbook.preamble, width);
     let outline = crate::tui::outline::Outline::of(view.runbook);
-    let passage = view.app.passage.as_ref().and_then(|p| outline.passages.get(p.index));
+    let passage = view
+        .app
+        .passage
+        .as_ref()
+        .and_then(|p| outline.passages.get(p.index));
     let selected = match passage.map(|p| p.source) {
         Some(crate::tui::outline::Source::Section(section)) => Some(section),
         Some(crate::tui::outline::Source::Preamble(_)) => None,

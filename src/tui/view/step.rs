@@ -25,7 +25,10 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &View) {
     };
     let mut top = header(view, r, step, inner.width as usize);
     top.extend(prose(view, r, inner.width));
-    top.extend(super::wide::wrap_all(body(view, r, step), inner.width as usize));
+    top.extend(super::wide::wrap_all(
+        body(view, r, step),
+        inner.width as usize,
+    ));
     top.extend(prose_after(view, r, inner.width));
     let has_output = matches!(r.step.kind, StepKind::Run(_))
         && (step.tail.total > 0 || !matches!(step.status, Status::Pending | Status::NotChosen));
@@ -113,7 +116,9 @@ fn header(view: &View, r: &StepRef, step: &StepState, width: usize) -> Vec<Line<
 /// The titles of the sections the step is in, outermost first: `in A › B › C`.
 fn section_trail(view: &View, r: &StepRef) -> String {
     let titles: Vec<String> = (1..=r.section_path.len())
-        .filter_map(|depth| super::tree::section_at(&view.runbook.sections, &r.section_path[..depth]))
+        .filter_map(|depth| {
+            super::tree::section_at(&view.runbook.sections, &r.section_path[..depth])
+        })
         .map(|s| view.text(&s.title))
         .collect();
     format!("in {}", titles.join(" › "))

@@ -4,8 +4,8 @@
 use super::title::clip;
 use super::{View, status_mark};
 use crate::doc::model::{Section, SectionRole, StepRef};
-use crate::tui::outline::{Entry, Outline, Passage};
 use crate::session::state::Status;
+use crate::tui::outline::{Entry, Outline, Passage};
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::{Color, Modifier, Style};
@@ -75,7 +75,13 @@ fn lines(view: &View, width: usize) -> (Vec<Line<'static>>, usize) {
                 Some(r) => step_line(view, i, r, width),
                 None => Line::default(),
             },
-            (_, Some(p)) => passage_line(view, p, entry == shown, counts.get(p.path.as_slice()).copied(), width),
+            (_, Some(p)) => passage_line(
+                view,
+                p,
+                entry == shown,
+                counts.get(p.path.as_slice()).copied(),
+                width,
+            ),
             (_, None) => Line::default(),
         });
     }
@@ -92,7 +98,9 @@ fn passage_line(
     width: usize,
 ) -> Line<'static> {
     let depth = passage.path.len().saturating_sub(1);
-    let counts = count.map(|(done, total)| format!(" {done}/{total}")).unwrap_or_default();
+    let counts = count
+        .map(|(done, total)| format!(" {done}/{total}"))
+        .unwrap_or_default();
     let title = clip(
         &view.text(passage.label()),
         width.saturating_sub(depth + counts.chars().count() + 2),

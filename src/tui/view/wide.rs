@@ -74,7 +74,10 @@ mod tests {
 
     #[test]
     fn words_wrap_at_spaces_and_a_long_word_is_cut() {
-        assert_eq!(wrap_words("in Pre-flight › Checks", 14), ["in Pre-flight", "› Checks"]);
+        assert_eq!(
+            wrap_words("in Pre-flight › Checks", 14),
+            ["in Pre-flight", "› Checks"]
+        );
         assert_eq!(wrap_words("abcdefghij x", 4), ["abcd", "efgh", "ij", "x"]);
     }
 }
