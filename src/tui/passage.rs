@@ -91,7 +91,7 @@ pub fn key(app: &mut App, key: KeyEvent, ctx: &Ctx) -> bool {
         KeyCode::Char('g') => step(app, ctx, Move::First),
         KeyCode::Char('G') => step(app, ctx, Move::Last),
         KeyCode::Char('.') | KeyCode::Esc => back_to_the_walk(app, ctx),
-        KeyCode::Char('/' | '?' | 'q' | 'd') => return false,
+        KeyCode::Char('/' | '?' | 'q') => return false,
         _ => app.message = Some(not_here(ctx)),
     }
     true

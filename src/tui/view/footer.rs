@@ -119,6 +119,18 @@ pub fn keys_now(view: &View) -> Vec<(&'static str, &'static str)> {
             ("q", "quit"),
         ];
     }
+    let state = view.state;
+    let mut keys = Vec::new();
+    if state.rollback_prompt.is_some() {
+        // The box holds every other key that would act beneath it.
+        return vec![
+            ("b", "roll back now"),
+            ("c", "continue (asks why)"),
+            ("j/k", "move"),
+            ("?", "help"),
+            ("q", "quit"),
+        ];
+    }
     if view.app.passage.is_some() {
         // Text to read: nothing here acts on a step.
         return vec![
@@ -128,18 +140,6 @@ pub fn keys_now(view: &View) -> Vec<(&'static str, &'static str)> {
             ("Home/End", "top/end"),
             ("/", "search"),
             ("d", "document"),
-            ("?", "help"),
-            ("q", "quit"),
-        ];
-    }
-    let state = view.state;
-    let mut keys = Vec::new();
-    if state.rollback_prompt.is_some() {
-        // The box holds every other key that would act beneath it.
-        return vec![
-            ("b", "roll back now"),
-            ("c", "continue (asks why)"),
-            ("j/k", "move"),
             ("?", "help"),
             ("q", "quit"),
         ];
