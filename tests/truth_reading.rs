@@ -3,18 +3,13 @@
 //! tree item by item (steps and passages to read) and page each — and every line of
 //! seeds 000 and 003 is found on some screen.
 
-use chrono::{TimeZone, Utc};
+mod screen;
+
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
 use runbook::doc::load_str;
-use runbook::session::mask::Secrets;
 use runbook::session::state::SessionState;
 use runbook::tui::app::{App, Ctx, handle_key};
-use runbook::tui::view::{Mode, View, draw};
-use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
-use std::time::Duration;
 
 fn seed(name: &str) -> String {
     std::fs::read_to_string(
@@ -58,35 +53,13 @@ fn pages(source: &str, (width, height): (u16, u16), cols: &[(u16, u16)], way: Wa
     let press = |app: &mut App, code: KeyCode| {
         handle_key(app, KeyEvent::new(code, KeyModifiers::NONE), &ctx);
     };
-    let (params, secrets, terminals) = (BTreeMap::new(), Secrets::default(), HashMap::new());
     // Below the body: the footer's two rows, and the document's own status row.
     let rows_below = match way {
         Way::Document => 3,
         Way::Tree => 2,
     };
-    let screen = |app: &App| {
-        let view = View {
-            runbook: &rb,
-            refs: &refs,
-            state: &state,
-            app,
-            now: Utc
-                .with_ymd_and_hms(2026, 12, 3, 9, 0, 0)
-                .single()
-                .expect("time"),
-            elapsed: Duration::ZERO,
-            operator: "ana",
-            mode: Mode::Live,
-            running_for: None,
-            params: &params,
-            secrets: &secrets,
-            terminals: &terminals,
-            autopilot: false,
-            health: &[],
-        };
-        let mut terminal = Terminal::new(TestBackend::new(width, height)).expect("terminal");
-        terminal.draw(|frame| draw(frame, &view)).expect("draw");
-        let buffer = terminal.backend().buffer();
+    let look = |app: &App| {
+        let buffer = screen::walk(&rb, &state, app, (width, height));
         let mut page = String::new();
         for &(from, to) in cols {
             for y in 1..height.saturating_sub(rows_below) {
@@ -110,7 +83,7 @@ fn pages(source: &str, (width, height): (u16, u16), cols: &[(u16, u16)], way: Wa
         // Page through what is shown until it no longer moves.
         let mut last = String::new();
         loop {
-            let page = screen(&app);
+            let page = look(&app);
             if page == last {
                 break;
             }
@@ -123,7 +96,7 @@ fn pages(source: &str, (width, height): (u16, u16), cols: &[(u16, u16)], way: Wa
         }
         // The next item of the tree; the last one stays put.
         press(&mut app, KeyCode::Char('j'));
-        let next = screen(&app);
+        let next = look(&app);
         if next == item {
             return seen;
         }

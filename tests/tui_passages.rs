@@ -5,19 +5,14 @@
 
 mod screen;
 
-use chrono::{TimeZone, Utc};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use runbook::doc::load_str;
 use runbook::doc::model::Runbook;
-use runbook::session::mask::Secrets;
 use runbook::session::state::SessionState;
 use runbook::tui::app::{App, Ctx, Effect, handle_key};
 use runbook::tui::outline::{Entry, Outline};
 use runbook::tui::passage;
-use runbook::tui::view::{Mode, View, draw};
-use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
-use std::time::Duration;
 
 fn seed_000() -> Runbook {
     let text = std::fs::read_to_string(
@@ -53,30 +48,8 @@ fn typed(text: &str) -> Vec<KeyCode> {
         .collect()
 }
 
-fn render(rb: &Runbook, app: &App, (width, height): (u16, u16)) -> String {
-    let refs = rb.steps();
-    let state = SessionState::new(rb);
-    let (params, secrets, terminals) = (BTreeMap::new(), Secrets::default(), HashMap::new());
-    let view = View {
-        runbook: rb,
-        refs: &refs,
-        state: &state,
-        app,
-        now: Utc
-            .with_ymd_and_hms(2026, 12, 3, 9, 0, 0)
-            .single()
-            .expect("time"),
-        elapsed: Duration::from_secs(75),
-        operator: "ana",
-        mode: Mode::Live,
-        running_for: None,
-        params: &params,
-        secrets: &secrets,
-        terminals: &terminals,
-        autopilot: false,
-        health: &[],
-    };
-    screen::render(width, height, |frame| draw(frame, &view))
+fn render(rb: &Runbook, app: &App, size: (u16, u16)) -> String {
+    screen::text(&screen::walk(rb, &SessionState::new(rb), app, size))
 }
 
 /// The label of the passage on screen, if one is.
