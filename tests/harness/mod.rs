@@ -287,6 +287,7 @@ impl<'r> Harness<'r> {
             self.app.sync_selection(self.engine.state());
             let commands = {
                 let ctx = Ctx {
+                    runbook: self.engine.runbook,
                     refs: &self.engine.refs,
                     state: self.engine.state(),
                     running: self.engine.running(),
