@@ -392,6 +392,7 @@ fn check(
         since: std::time::Instant::now() - Duration::from_secs(65),
         history: history.iter().map(|v| Some(*v)).collect(),
         failures: 0,
+        host: None,
     }
 }
 
