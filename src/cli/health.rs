@@ -77,7 +77,7 @@ pub fn health(
         .zip(&results)
         .map(|(check, (name, sample))| {
             row(
-                name,
+                &on_host(name, check.on.as_deref()),
                 check.probe.label(),
                 target(&check.probe),
                 sample.status,
@@ -111,9 +111,10 @@ fn rows_json(runbook: &Runbook, rows: &[Row], results: &[(String, Sample)]) -> s
         .zip(&runbook.meta.health)
         .map(|((row, (_, sample)), check)| {
             serde_json::json!({
-                "name": row.name,
+                "name": check.name,
                 "kind": row.kind,
                 "target": target(&check.probe),
+                "on": check.on,
                 "status": row.status,
                 "value": sample.value,
                 "shown": sample.shown,
@@ -127,6 +128,11 @@ fn rows_json(runbook: &Runbook, rows: &[Row], results: &[(String, Sample)]) -> s
         "ok": rows.iter().all(|r| r.status == Status::Ok),
         "checks": checks,
     })
+}
+
+/// `disk@web01` for a check on a host, else its name.
+fn on_host(name: &str, on: Option<&str>) -> String {
+    on.map_or_else(|| name.to_string(), |host| format!("{name}@{host}"))
 }
 
 /// The inherited environment plus the defaults of parameters not set there.
@@ -200,7 +206,7 @@ fn frame(runbook: &Runbook, states: &[CheckState], clear: bool) -> String {
 
 fn state_row(state: &CheckState) -> Row {
     row(
-        &state.name,
+        &state.label(),
         state.kind,
         state.target.clone(),
         state.status,
