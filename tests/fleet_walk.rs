@@ -364,6 +364,51 @@ echo "rolled $RUNBOOK_TEST_HOST"
     assert_eq!(verified.status.code(), Some(0), "{}", said(&verified));
 }
 
+#[test]
+fn the_rerun_question_names_only_the_hosts_that_will_run() {
+    let sshd = Sshd::start(3);
+    let sb = Sandbox::new();
+    sb.runbook(
+        "asked.md",
+        r#"---
+hosts:
+  web: ["host[01:03]"]
+---
+# Roll
+
+```bash {name=roll on=web serial=1 batch_wait=3s confirm=none}
+echo "rolled $RUNBOOK_TEST_HOST"
+```
+"#,
+    );
+    let mut driver = spawn_plain(&sb, &sshd, &["run", "asked.md"]);
+    wait_for("the first batch's end", || {
+        sb.logs()
+            .first()
+            .is_some_and(|log| !events(&records(log), "batch_finished").is_empty())
+    });
+    driver.kill().expect("SIGKILL the driver");
+    let _ = driver.wait();
+    let log = sb.only_log();
+    let out = answered(
+        &sb,
+        &sshd,
+        &["resume", log.to_str().expect("utf8")],
+        b"y\n",
+    );
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.contains(
+            "Run it on the remaining hosts only (remaining 2 of 3: host02, host03 · batches 1,1 · max_fail 0)?"
+        ),
+        "{stdout}"
+    );
+    assert_eq!(
+        hosts_of(&records(&log), "host_started"),
+        ["host01", "host02", "host03"]
+    );
+}
+
 fn resume(sb: &Sandbox, sshd: &Sshd, id: &str) -> Output {
     spawn_plain(sb, sshd, &["resume", id])
         .wait_with_output()
