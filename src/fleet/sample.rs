@@ -11,8 +11,9 @@ use super::control::{Connections, Inner};
 use super::ssh::shell_quote;
 use crate::doc::hosts::HostEntry;
 use crate::fleet::Inventory;
+use std::collections::BTreeSet;
 use std::process::Command;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 /// Runs on the host: `$1` (the sample's script) in the background with `/dev/null` as
 /// stdin, a watcher on ssh's stdin that kills the whole group at end-of-file, and the
@@ -40,6 +41,8 @@ pub fn sample_command(script: &str) -> String {
 #[derive(Clone)]
 pub struct HostSampler {
     inner: Arc<Inner>,
+    /// Hosts whose master a sample is opening.
+    connecting: Arc<Mutex<BTreeSet<String>>>,
 }
 
 impl std::fmt::Debug for HostSampler {
@@ -53,6 +56,7 @@ impl Connections {
     pub fn sampler(&self) -> HostSampler {
         HostSampler {
             inner: Arc::clone(&self.inner),
+            connecting: Arc::default(),
         }
     }
 }
@@ -62,7 +66,22 @@ impl HostSampler {
     /// `Err` is ssh's reason.
     pub fn ensure(&self, host: &HostEntry) -> Result<(), String> {
         let slot = self.inner.slot(host);
-        self.inner.ensure_master(&slot)
+        if slot.is_open() {
+            return Ok(());
+        }
+        let first = lock(&self.connecting).insert(host.name.clone());
+        let opened = self.inner.ensure_master(&slot);
+        if first {
+            lock(&self.connecting).remove(&host.name);
+        }
+        opened
+    }
+
+    /// Whether a sample is opening `host`'s master now: a caller waits for it (without
+    /// holding a thread) rather than queue behind it, so a host that hangs while
+    /// connecting holds one thread, not one per sample.
+    pub fn connecting(&self, host: &HostEntry) -> bool {
+        lock(&self.connecting).contains(&host.name)
     }
 
     /// `ssh … -- HOST <sample command>` over `host`'s master, for `script`; its stdin
@@ -76,6 +95,10 @@ impl HostSampler {
         command.arg(sample_command(script));
         command
     }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 /// The one host a health check's `on` names in `inventory` (a group of one host counts).

@@ -17,6 +17,9 @@ use super::super::error::ProbeError;
 use super::super::verdict::Reading;
 use super::cmd::{STDERR_LIMIT, STDOUT_LIMIT, exit_reason, read_capped, reading};
 
+/// How often a sample looks again while another one opens its host's master.
+const CONNECTING_POLL: std::time::Duration = std::time::Duration::from_millis(50);
+
 /// The checks' hosts, resolved once, and the connections to sample them over.
 #[derive(Debug, Clone, Default)]
 pub struct Hosts {
@@ -141,6 +144,9 @@ async fn run(
     host: &HostEntry,
     script: &str,
 ) -> Result<(ExitStatus, String, String), ProbeError> {
+    while sampler.connecting(host) {
+        tokio::time::sleep(CONNECTING_POLL).await;
+    }
     let (opener, target) = (sampler.clone(), host.clone());
     tokio::task::spawn_blocking(move || opener.ensure(&target))
         .await
