@@ -453,7 +453,9 @@ echo "rolled $RUNBOOK_TEST_HOST"
     let out = answered(&sb, &sshd, &["resume", path], b"y\n");
     assert_eq!(out.status.code(), Some(0), "{}", said(&out));
     assert!(
-        text(&out.stdout).contains("Run it on the remaining hosts only (host02, host03)?"),
+        text(&out.stdout).contains(
+            "Run it on the remaining hosts only (remaining 2 of 3: host02, host03 · batches 1,1 · max_fail 0)?"
+        ),
         "{}",
         said(&out)
     );
