@@ -534,11 +534,29 @@ const ROLLED_BACK_DAY: &str = "# Rehearsal\n\n## Day 6: databases\n\n```bash {on
 fn a_day_after_a_rolled_back_day_warns_and_records_it_rolled_back() {
     let sb = Sandbox::new();
     let plan = sb.runbook("plan.md", ROLLED_BACK_DAY).display().to_string();
-    let day6 = sb.run(&["run", &plan, "--day", "6", "--plain", "--yes", "--operator", "ana"]);
+    let day6 = sb.run(&[
+        "run",
+        &plan,
+        "--day",
+        "6",
+        "--plain",
+        "--yes",
+        "--operator",
+        "ana",
+    ]);
     assert_eq!(day6.status.code(), Some(1), "{}", text(&day6.stderr));
     assert!(text(&day6.stdout).contains("session rolled back"));
 
-    let refused = sb.run(&["run", &plan, "--day", "7", "--plain", "--yes", "--operator", "bob"]);
+    let refused = sb.run(&[
+        "run",
+        &plan,
+        "--day",
+        "7",
+        "--plain",
+        "--yes",
+        "--operator",
+        "bob",
+    ]);
     assert_eq!(refused.status.code(), Some(1));
     let warned = text(&refused.stdout);
     assert!(
@@ -549,7 +567,15 @@ fn a_day_after_a_rolled_back_day_warns_and_records_it_rolled_back() {
     assert_eq!(sb.logs().len(), 1, "a refused day opens no session");
 
     let day7 = sb.run(&[
-        "run", &plan, "--day", "7", "--plain", "--yes", "--operator", "bob", "--force-day",
+        "run",
+        &plan,
+        "--day",
+        "7",
+        "--plain",
+        "--yes",
+        "--operator",
+        "bob",
+        "--force-day",
         "the databases were restored by hand",
     ]);
     assert_eq!(day7.status.code(), Some(0), "{}", text(&day7.stderr));

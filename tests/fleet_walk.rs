@@ -390,12 +390,7 @@ echo "rolled $RUNBOOK_TEST_HOST"
     driver.kill().expect("SIGKILL the driver");
     let _ = driver.wait();
     let log = sb.only_log();
-    let out = answered(
-        &sb,
-        &sshd,
-        &["resume", log.to_str().expect("utf8")],
-        b"y\n",
-    );
+    let out = answered(&sb, &sshd, &["resume", log.to_str().expect("utf8")], b"y\n");
     let stdout = text(&out.stdout);
     assert!(
         stdout.contains(

@@ -437,7 +437,13 @@ fn health_panel_labels_checks_on_hosts_with_their_host() {
         check("api", Status::Ok, "42 ms", None, &[40.0, 42.0]),
         on(
             "web01",
-            check("disk", Status::Warn, "86%", Some("above warn 80%"), &[80.0, 86.0]),
+            check(
+                "disk",
+                Status::Warn,
+                "86%",
+                Some("above warn 80%"),
+                &[80.0, 86.0],
+            ),
         ),
         on(
             "dead",

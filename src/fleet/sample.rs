@@ -146,12 +146,20 @@ mod tests {
         if !hold {
             drop(stdin);
             let mut out = String::new();
-            let _ = child.stdout.take().expect("stdout").read_to_string(&mut out);
+            let _ = child
+                .stdout
+                .take()
+                .expect("stdout")
+                .read_to_string(&mut out);
             let status = child.wait().expect("wait");
             return (out, status.code(), began.elapsed());
         }
         let mut out = String::new();
-        let _ = child.stdout.take().expect("stdout").read_to_string(&mut out);
+        let _ = child
+            .stdout
+            .take()
+            .expect("stdout")
+            .read_to_string(&mut out);
         let status = child.wait().expect("wait");
         drop(stdin);
         (out, status.code(), began.elapsed())

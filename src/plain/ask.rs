@@ -85,7 +85,9 @@ impl Walk<'_, '_> {
         let fleet = self.engine.state().steps[index].fleet.clone();
         let question = match &fleet {
             Some(fleet) if again => {
-                let which = self.rerun_hosts(index).unwrap_or_else(|| fleet.remaining().join(", "));
+                let which = self
+                    .rerun_hosts(index)
+                    .unwrap_or_else(|| fleet.remaining().join(", "));
                 format!(
                     "This step was running on hosts when the session stopped. Run it on the remaining hosts only ({which})?"
                 )

@@ -96,7 +96,10 @@ fn on_host(fields: &Fields, probe: &Probe, sink: &mut Sink) -> Option<String> {
     if !matches!(probe, Probe::Cmd { .. } | Probe::System(_)) {
         sink.at_node(
             node,
-            format!("`on` applies only to cmd and system checks, not {}", probe.label()),
+            format!(
+                "`on` applies only to cmd and system checks, not {}",
+                probe.label()
+            ),
             "remove it: http, tcp and prometheus checks name their target themselves",
         );
         return None;

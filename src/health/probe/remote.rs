@@ -118,12 +118,21 @@ async fn system(
     if !status.success() {
         return Err(ProbeError::Metric(exit_reason(status, &stderr)));
     }
-    let unreadable = || ProbeError::Metric(format!("cannot read {} from: {}", label(metric), stdout.trim()));
+    let unreadable = || {
+        ProbeError::Metric(format!(
+            "cannot read {} from: {}",
+            label(metric),
+            stdout.trim()
+        ))
+    };
     let (value, unit) = match metric {
         SystemMetric::Load => (load(&stdout).ok_or_else(unreadable)?, Unit::Plain),
         SystemMetric::Memory => (memory(&stdout).ok_or_else(unreadable)?, Unit::Percent),
         SystemMetric::Disk(_) => (disk(&stdout).ok_or_else(unreadable)?, Unit::Percent),
-        SystemMetric::Cpu => (cpu(&stdout, &mut state.cpu).ok_or_else(unreadable)?, Unit::Percent),
+        SystemMetric::Cpu => (
+            cpu(&stdout, &mut state.cpu).ok_or_else(unreadable)?,
+            Unit::Percent,
+        ),
     };
     Ok(Reading::number(value, unit))
 }
@@ -197,7 +206,9 @@ fn memory(text: &str) -> Option<f64> {
     };
     let total = field("MemTotal:").filter(|t| *t > 0.0)?;
     let available = field("MemAvailable:").or_else(|| {
-        Some(field("MemFree:")? + field("Buffers:").unwrap_or(0.0) + field("Cached:").unwrap_or(0.0))
+        Some(
+            field("MemFree:")? + field("Buffers:").unwrap_or(0.0) + field("Cached:").unwrap_or(0.0),
+        )
     })?;
     Some(((total - available) * 100.0 / total).clamp(0.0, 100.0))
 }
@@ -261,7 +272,8 @@ mod tests {
     #[test]
     fn proc_and_df_outputs_read_as_their_numbers() {
         assert_eq!(load("0.52 0.58 0.59 1/523 12345\n"), Some(0.52));
-        let meminfo = "MemTotal:       8000000 kB\nMemFree:  1000000 kB\nMemAvailable:   2000000 kB\n";
+        let meminfo =
+            "MemTotal:       8000000 kB\nMemFree:  1000000 kB\nMemAvailable:   2000000 kB\n";
         assert_eq!(memory(meminfo), Some(75.0));
         let old_kernel = "MemTotal: 1000 kB\nMemFree: 100 kB\nBuffers: 100 kB\nCached: 300 kB\n";
         assert_eq!(memory(old_kernel), Some(50.0));

@@ -14,7 +14,11 @@ impl Engine<'_> {
         let checks = self.runbook.meta.health.clone();
         let place = self.place.clone();
         let hosts = if crate::health::Hosts::needed(&checks) {
-            let base = self.runbook.path.parent().unwrap_or(std::path::Path::new("."));
+            let base = self
+                .runbook
+                .path
+                .parent()
+                .unwrap_or(std::path::Path::new("."));
             let sampler = self.executor.sampler();
             crate::health::Hosts::resolve(&checks, &self.runbook.meta.hosts, base, sampler)
         } else {
