@@ -349,3 +349,95 @@ fn closing_the_session_stops_running_steps_on_their_hosts() {
     assert!(outcome.cancelled, "{outcome:?}");
     assert_nothing_left(&token, &outcome);
 }
+
+/// A step that leaves its process group twice — `setsid`, and `nohup setsid` with TERM
+/// and HUP ignored — then waits.
+const ESCAPES: &str = "setsid sleep 9123 >/dev/null 2>&1 &\n\
+nohup setsid bash -c 'trap \"\" TERM HUP; sleep 9124' >/dev/null 2>&1 &\n\
+echo started\n";
+
+/// Starts [`ESCAPES`] on `alias` (waiting in `sleep 901` when `wait`), once both escapes run.
+fn start_escapes(
+    connections: &Connections,
+    alias: &str,
+    wait: bool,
+    timeout: Option<Duration>,
+) -> (runbook::fleet::RemoteRun, Events, String) {
+    let (name, value) = sshd::token();
+    let base = BTreeMap::from([(name.clone(), value.clone())]);
+    let script = format!("{ESCAPES}{}", if wait { "sleep 901\n" } else { "" });
+    let mut request = request(&script, &Place::default(), &base);
+    request.timeout = timeout;
+    let (sink, mut events) = Events::sink();
+    let run = connections
+        .start(&host(alias), request, sink)
+        .expect("started");
+    events
+        .until(|e| matches!(e, RemoteEvent::Output { bytes, .. } if bytes.starts_with(b"started")));
+    let token = format!("{name}={value}");
+    let escaped = |p: &(i32, String)| p.1.contains("sleep 9123") || p.1.contains("sleep 9124");
+    let deadline = std::time::Instant::now() + PATIENCE;
+    while sshd::processes_with(&token)
+        .iter()
+        .filter(|p| escaped(p))
+        .count()
+        < 2
+    {
+        assert!(std::time::Instant::now() < deadline, "the escapes started");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    (run, events, token)
+}
+
+#[test]
+fn cancel_and_timeout_stop_what_left_the_group_too() {
+    let sshd = Sshd::start(2);
+    let connections = connections(&sshd);
+    let (run, mut cancelled, cancelled_token) = start_escapes(&connections, "host01", true, None);
+    let (_run, mut timed_out, timed_out_token) =
+        start_escapes(&connections, "host02", true, Some(Duration::from_secs(3)));
+    run.cancel();
+    assert!(cancelled.finished().cancelled);
+    assert!(timed_out.finished().timed_out);
+    for token in [cancelled_token, timed_out_token] {
+        let left = sshd::gone(&token, Duration::from_secs(10));
+        assert!(left.is_empty(), "still running on the server: {left:?}");
+    }
+}
+
+#[test]
+fn a_step_that_ended_leaves_nothing_once_the_session_closes() {
+    let sshd = Sshd::start(1);
+    let connections = connections(&sshd);
+    let (_run, mut events, token) = start_escapes(&connections, "host01", false, None);
+    let outcome = events.finished();
+    assert!(outcome.success(), "{outcome:?}");
+    assert_eq!(
+        sshd::processes_with(&token).len(),
+        2,
+        "what it left runs until the session closes"
+    );
+    let closed = connections.close();
+    assert_eq!(closed.hosts_with_leftovers, 1);
+    let left = sshd::gone(&token, Duration::from_secs(10));
+    assert!(left.is_empty(), "still running on the server: {left:?}");
+}
+
+#[test]
+fn closing_one_session_leaves_another_sessions_processes_alone() {
+    let sshd = Sshd::start(1);
+    let (first, second) = (connections(&sshd), connections(&sshd));
+    let (_run, mut events, token) = start_escapes(&second, "host01", false, None);
+    assert!(events.finished().success());
+    let (_run, mut own, own_token) = start_escapes(&first, "host01", false, None);
+    assert!(own.finished().success());
+    first.close();
+    assert!(sshd::gone(&own_token, Duration::from_secs(10)).is_empty());
+    assert_eq!(
+        sshd::processes_with(&token).len(),
+        2,
+        "the other session's processes run on"
+    );
+    second.close();
+    assert!(sshd::gone(&token, Duration::from_secs(10)).is_empty());
+}

@@ -289,7 +289,7 @@ fn start_engine<'r>(
     groups.inherit(earlier_steps);
     let executor = Box::new(Executors {
         local: LocalExecutor::for_session(groups),
-        ssh: SshExecutor::new(ssh.clone()),
+        ssh: SshExecutor::for_session(ssh.clone(), &id_of_log(writer.path())),
     });
     let mut engine = Engine::new(runbook, writer, state, place, inputs, executor).map_err(|e| {
         fail(
@@ -301,6 +301,13 @@ fn start_engine<'r>(
     engine.policy = policy;
     introduce(&engine, d);
     Ok(engine)
+}
+
+/// The session's id: its log's name without `.jsonl`.
+fn id_of_log(log: &std::path::Path) -> String {
+    log.file_stem()
+        .map(|stem| stem.to_string_lossy().into_owned())
+        .unwrap_or_default()
 }
 
 /// Nothing a step starts may outlive the session (subreaper, and a cgroup per step), and
@@ -339,11 +346,7 @@ fn introduce(engine: &Engine, d: &mut Dialogue) {
 }
 
 fn session_id(engine: &Engine) -> String {
-    engine
-        .log_path()
-        .file_stem()
-        .map(|s| s.to_string_lossy().into_owned())
-        .unwrap_or_default()
+    id_of_log(&engine.log_path())
 }
 
 /// `--section S`: start at the first step of the section titled (or numbered) S.
@@ -583,6 +586,7 @@ fn resume_with(session: &std::path::Path, args: &RunArgs, driver: Driver, d: &mu
         .unwrap_or_else(|| std::env::current_dir().unwrap_or_else(|_| PathBuf::from("/")));
     let dropped = reopened.dropped_bytes;
     let earlier_steps = reopened.earlier_steps;
+    let earlier_hosts = reopened.earlier_hosts;
     let session_id = reopened.header.session_id.clone();
     // Logs from before the driver was recorded in `session_started` name it only in the header.
     let previous = match &reopened.state.driver {
@@ -604,6 +608,7 @@ fn resume_with(session: &std::path::Path, args: &RunArgs, driver: Driver, d: &mu
         Err(code) => return code,
     };
     engine.attach_proof(plan.prover(&session_id, &driver.host));
+    engine.stop_at_close_on_earlier_hosts(&earlier_hosts);
     engine.resumed_from(first_started);
     d.say(&format!(
         "resuming {} · operator {} · audit log {}",

@@ -1,7 +1,8 @@
 //! A session's connections: one ControlMaster per host, its socket in the session's
 //! private runtime directory (0700), opened on first use and closed (`ssh -O exit`) with
-//! the session; and the process groups the session's runs started on each host, stopped
-//! over the same connection when the session closes.
+//! the session; and what the session's runs started on each host (their process groups,
+//! and every process carrying the session's tag), stopped over the same connection when
+//! the session closes.
 //!
 //! A socket is named `N-%n` — the host's number in this session, then the name ssh was
 //! given — so two aliases of one server, or one server reached as two users, never share
@@ -10,6 +11,7 @@
 //! long name is left out, the number alone is enough.
 
 use super::ssh::SshSettings;
+use super::stop::{self, Stopped, Targets};
 use crate::doc::hosts::HostEntry;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -75,22 +77,13 @@ pub struct Closed {
     pub masters: usize,
 }
 
-/// How stopping process groups on a host went.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Stopped {
-    /// Nothing of them was left.
-    Gone,
-    /// They ended on SIGTERM within the grace period.
-    Terminated,
-    /// They needed SIGKILL.
-    Killed,
-}
-
 /// Stops a run in progress (sends it a cancel).
 pub(super) type Canceller = Box<dyn Fn() + Send>;
 
 pub(super) struct Inner {
     pub settings: SshSettings,
+    /// The session's part of every run's tag ([`stop`]).
+    pub session_tag: String,
     dir: tempfile::TempDir,
     slots: Mutex<Vec<Arc<Slot>>>,
     /// Runs in progress, by number: what cancels each.
@@ -106,8 +99,16 @@ pub struct Connections {
 }
 
 impl Connections {
-    /// Creates the private runtime directory; nothing connects yet.
+    /// Creates the private runtime directory; nothing connects yet. Runs are tagged with
+    /// a random session tag.
     pub fn new(settings: SshSettings) -> Result<Self, ConnectionsError> {
+        let random = super::wrapper::nonce().unwrap_or_default();
+        Self::for_session(settings, &random[..random.len().min(16)])
+    }
+
+    /// As [`Connections::new`], runs tagged with the session's id: a resumed session
+    /// stops, when it closes, what an earlier driver of it left on its hosts.
+    pub fn for_session(settings: SshSettings, session: &str) -> Result<Self, ConnectionsError> {
         let base = runtime_base();
         let dir = tempfile::Builder::new()
             .prefix("rb-")
@@ -117,6 +118,7 @@ impl Connections {
         Ok(Connections {
             inner: Arc::new(Inner {
                 settings,
+                session_tag: stop::session_tag(session),
                 dir,
                 slots: Mutex::new(Vec::new()),
                 active: Mutex::new(Vec::new()),
@@ -157,14 +159,26 @@ impl Connections {
         })
     }
 
-    /// Stops process groups on `host` over its master: TERM, then KILL after `grace`.
+    /// Stops, on `host` over its master, process groups and every process of the session's
+    /// runs (by their tag): TERM, then KILL after `grace`.
     pub fn stop_groups(
         &self,
         host: &HostEntry,
         pgids: &[i32],
         grace: Duration,
     ) -> Result<Stopped, String> {
-        self.inner.stop_groups(&self.inner.slot(host), pgids, grace)
+        let tag = stop::all_runs(&self.inner.session_tag);
+        let targets = Targets {
+            groups: pgids,
+            tag: &tag,
+        };
+        self.inner.stop(&self.inner.slot(host), targets, grace)
+    }
+
+    /// Counts `host` among the session's hosts without connecting: closing the session
+    /// stops what its runs left there (an earlier driver's, on a resumed session).
+    pub fn remember(&self, host: &HostEntry) {
+        self.inner.slot(host);
     }
 
     /// Stops what the session's runs left on every host, then closes every master.
@@ -267,35 +281,20 @@ impl Inner {
         }
     }
 
-    /// One ssh over the master runs a small `sh` loop: TERM to every group, KILL to what
-    /// is left after `grace`.
-    pub fn stop_groups(
+    /// One ssh over the master runs a small `sh` loop ([`stop::script`]).
+    pub fn stop(
         &self,
         slot: &Slot,
-        pgids: &[i32],
+        targets: Targets<'_>,
         grace: Duration,
     ) -> Result<Stopped, String> {
-        if pgids.is_empty() {
-            return Ok(Stopped::Gone);
-        }
-        let groups: Vec<String> = pgids.iter().map(i32::to_string).collect();
-        let rounds = (grace.as_millis() / 100).max(1);
-        let script = format!(
-            "g=\"{}\"; alive() {{ for p in $g; do kill -0 -$p 2>/dev/null && return 0; done; return 1; }}; \
-             alive || {{ echo gone; exit 0; }}; for p in $g; do kill -TERM -$p 2>/dev/null; done; i=0; \
-             while alive; do i=$((i+1)); if [ $i -ge {rounds} ]; then for p in $g; do kill -KILL -$p 2>/dev/null; done; \
-             echo killed; exit 0; fi; sleep 0.1; done; echo terminated",
-            groups.join(" ")
-        );
         let mut command = self.settings.to_host(&slot.host, &slot.client_options());
-        command.arg(format!("sh -c {}", super::ssh::shell_quote(&script)));
+        command.arg(format!(
+            "sh -c {}",
+            super::ssh::shell_quote(&stop::script(targets, grace))
+        ));
         let done = crate::child::run(command, b"", CONTROL_LIMIT + grace)?;
-        match String::from_utf8_lossy(&done.stdout).trim() {
-            "gone" => Ok(Stopped::Gone),
-            "terminated" => Ok(Stopped::Terminated),
-            "killed" => Ok(Stopped::Killed),
-            other => Err(format!("the stop command said {other:?}")),
-        }
+        stop::outcome(&String::from_utf8_lossy(&done.stdout))
     }
 
     fn close(&self) -> Closed {
@@ -325,8 +324,13 @@ impl Inner {
         let _opening = lock(&slot.opening);
         let groups = std::mem::take(&mut *lock(&slot.groups));
         // Without its master (it idled out), ssh reaches the host directly.
+        let tag = stop::all_runs(&self.session_tag);
+        let targets = Targets {
+            groups: &groups,
+            tag: &tag,
+        };
         let stopped = matches!(
-            self.stop_groups(slot, &groups, crate::exec::DEFAULT_GRACE),
+            self.stop(slot, targets, crate::exec::DEFAULT_GRACE),
             Ok(Stopped::Terminated | Stopped::Killed)
         );
         if !slot.socket.exists() {

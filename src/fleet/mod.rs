@@ -21,13 +21,15 @@ pub mod plan;
 pub mod run;
 pub mod sample;
 pub mod ssh;
+pub mod stop;
 mod streams;
 pub mod summary;
 pub mod wrapper;
 
-pub use control::{Closed, Connections, ConnectionsError, Stopped};
+pub use control::{Closed, Connections, ConnectionsError};
 pub use inventory::{Inventory, InventoryError};
 pub use place::{Change, Place, Start};
 pub use run::{EventSink, Failure, RemoteEvent, RemoteOutcome, RemoteRequest, RemoteRun};
 pub use sample::HostSampler;
 pub use ssh::SshSettings;
+pub use stop::Stopped;

@@ -1,16 +1,18 @@
 //! One step on one host: an `ssh` client over the host's master runs the wrapper
 //! ([`super::wrapper`]); its stdout and stderr stream apart, the wrapper's reports are
 //! taken out of stderr ([`super::frames`]); a timeout, a cancel or a closing session
-//! stops the remote process group over a second ssh on the same master.
+//! stops the run's remote process group and whatever carries its tag ([`super::stop`])
+//! over a second ssh on the same master.
 //!
 //! Threads: one supervises (connects, waits, stops), one writes the script, one reads
 //! each stream. The supervisor sleeps on a channel — readers, the caller's cancel and the
 //! clock wake it — never on a polling loop.
 
-use super::control::{Connections, Inner, Slot, Stopped};
+use super::control::{Connections, Inner, Slot};
 use super::place::{Change, Start};
+use super::stop::{self, Stopped, Targets};
 use super::streams::{Gate, Reports, read_stderr, read_stdout};
-use super::wrapper::{self, REMOTE_COMMAND, Wrapper};
+use super::wrapper::{self, Wrapper};
 use crate::doc::hosts::HostEntry;
 use crate::exec::{Exit, Stream};
 use std::io::Write;
@@ -141,6 +143,8 @@ impl Connections {
             pgid: Arc::clone(&pgid),
         };
         let inner = Arc::clone(&self.inner);
+        let run_id = wrapper::nonce()?;
+        let tag = stop::run_tag(&inner.session_tag, &run_id[..16]);
         let slot = inner.slot(host);
         let canceller = run.clone();
         let id = inner.started(Box::new(move || canceller.cancel()));
@@ -154,6 +158,7 @@ impl Connections {
                     tx,
                     rx,
                     pgid,
+                    tag,
                     begun: Instant::now(),
                 }
                 .run(&request);
@@ -176,6 +181,8 @@ struct Supervisor {
     tx: Sender<Msg>,
     rx: Receiver<Msg>,
     pgid: Arc<AtomicI32>,
+    /// This run's tag: what it started carries it, wherever it moved.
+    tag: String,
     begun: Instant,
 }
 
@@ -230,7 +237,7 @@ impl Supervisor {
             .settings
             .to_host(&self.slot.host, &self.slot.client_options());
         command
-            .arg(REMOTE_COMMAND)
+            .arg(wrapper::remote_command(&self.tag))
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
@@ -358,10 +365,7 @@ impl Supervisor {
             && let Some(pgid) = self.pgid()
         {
             // The shell reported its group only as the client was being stopped.
-            stopped = self
-                .inner
-                .stop_groups(&self.slot, &[pgid], crate::exec::DEFAULT_GRACE)
-                .ok();
+            stopped = self.stop_run(pgid);
         }
         self.conclude(status, &reports, stop, stopped, lingering)
     }
@@ -374,15 +378,23 @@ impl Supervisor {
     /// local client goes (the script then never arrives whole, and is not run).
     fn stop_remote(&self, child: &mut Child) -> Option<Stopped> {
         match self.pgid() {
-            Some(pgid) => self
-                .inner
-                .stop_groups(&self.slot, &[pgid], crate::exec::DEFAULT_GRACE)
-                .ok(),
+            Some(pgid) => self.stop_run(pgid),
             None => {
                 kill_client(child);
                 None
             }
         }
+    }
+
+    /// The run's group and every process carrying its tag.
+    fn stop_run(&self, pgid: i32) -> Option<Stopped> {
+        let targets = Targets {
+            groups: &[pgid],
+            tag: &self.tag,
+        };
+        self.inner
+            .stop(&self.slot, targets, crate::exec::DEFAULT_GRACE)
+            .ok()
     }
 
     fn conclude(

@@ -17,6 +17,30 @@ pub fn step_hosts(runbook: &Runbook, run: &RunStep) -> Result<Vec<HostEntry>, St
     inventory.resolve(&run.fleet.on).map_err(|e| e.to_string())
 }
 
+/// The hosts of the runbook's steps on hosts whose names are in `names`, each once.
+pub fn hosts_named(
+    runbook: &Runbook,
+    names: &std::collections::BTreeSet<String>,
+) -> Vec<HostEntry> {
+    let mut found: Vec<HostEntry> = Vec::new();
+    let runs = runbook
+        .sections
+        .iter()
+        .flat_map(|section| &section.steps)
+        .filter_map(|step| match &step.kind {
+            crate::doc::model::StepKind::Run(run) if run.fleet.is_remote() => Some(run),
+            _ => None,
+        });
+    for run in runs {
+        for host in step_hosts(runbook, run).unwrap_or_default() {
+            if names.contains(&host.name) && !found.contains(&host) {
+                found.push(host);
+            }
+        }
+    }
+    found
+}
+
 /// The confirmation's line about where `run` runs; `None` for a step run here.
 pub fn where_it_runs(runbook: &Runbook, run: &RunStep) -> Option<String> {
     where_it_runs_now(runbook, run, None)

@@ -1,6 +1,6 @@
-//! What a remote run sends: the command `exec setsid -w bash -s` (the step's shell leads
-//! its own process group and session, so one `kill` reaches everything it starts), and on
-//! its stdin a wrapper, then the step's script and a NUL.
+//! What a remote run sends: the command `exec env RUNBOOK_RUN_TAG=… setsid -w bash -s`
+//! (the step's shell leads its own process group and session, so one `kill` reaches
+//! everything that stays in it, and the tag finds what leaves), and on its stdin a wrapper, then the step's script and a NUL.
 //!
 //! The wrapper is one `{ … }` group, parsed whole before it runs. It reports the shell's
 //! process group first, reads the script up to the NUL (bash reads a pipe byte by byte,
@@ -14,8 +14,16 @@
 use super::ssh::shell_quote;
 use std::collections::BTreeMap;
 
-/// The remote command of every run.
-pub const REMOTE_COMMAND: &str = "exec setsid -w bash -s";
+/// The remote command of a run tagged `tag` ([`super::stop`]): the tag is in the shell's
+/// own environment, so whatever it forks or execs carries it. The tag holds only
+/// letters, digits, `_`, `-` and `.`; it is quoted all the same.
+pub fn remote_command(tag: &str) -> String {
+    format!(
+        "exec env {}={} setsid -w bash -s",
+        super::stop::TAG_VARIABLE,
+        shell_quote(tag)
+    )
+}
 
 /// One run's wrapper settings.
 #[derive(Debug, Clone)]

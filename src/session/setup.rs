@@ -198,6 +198,22 @@ pub struct Reopened {
     /// The steps' processes earlier drivers recorded: what they left running ends with
     /// this session.
     pub earlier_steps: Vec<crate::exec::leftover::Recorded>,
+    /// The hosts earlier drivers ran steps on: what they left there ends with this session.
+    pub earlier_hosts: std::collections::BTreeSet<String>,
+}
+
+/// The hosts a log records runs on (`host_started`), by name.
+pub fn recorded_hosts(events: &[Event]) -> std::collections::BTreeSet<String> {
+    events
+        .iter()
+        .filter_map(|event| {
+            // Only this one kind says a host ran something.
+            let super::event::Body::HostStarted(start) = &event.body else {
+                return None;
+            };
+            Some(start.host.clone())
+        })
+        .collect()
 }
 
 /// Every step's processes a log records (`step_process`), in order.
@@ -247,5 +263,6 @@ pub fn reopen(path: &Path, runbook: &Runbook, driver: &Driver) -> Result<Reopene
         state,
         dropped_bytes: repair.dropped_bytes,
         earlier_steps: recorded_steps(&recorded.events),
+        earlier_hosts: recorded_hosts(&recorded.events),
     })
 }

@@ -36,6 +36,15 @@ pub(super) struct FleetRuns {
 }
 
 impl Engine<'_> {
+    /// A resumed session: the hosts its earlier drivers ran on (by name, as recorded) are
+    /// swept when it closes, so what was left there does not outlive it.
+    pub fn stop_at_close_on_earlier_hosts(&mut self, names: &std::collections::BTreeSet<String>) {
+        let hosts = crate::fleet::summary::hosts_named(self.runbook, names);
+        if !hosts.is_empty() {
+            self.executor.stop_at_close_on(hosts);
+        }
+    }
+
     /// Starts run step `index` on its hosts: resolves and plans them, records the plan;
     /// the conductor then starts the first batch.
     pub(super) fn begin_fleet(&mut self, index: usize, auto: bool) -> Result<(), AuditError> {

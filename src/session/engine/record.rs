@@ -168,11 +168,16 @@ impl Engine<'_> {
     pub fn end(&mut self, outcome: Outcome, reason: &str) -> Result<(), AuditError> {
         self.background.stop();
         let stopped = self.executor.stop_all(super::GRACE);
-        let reason = match stopped {
+        let mut reason = match stopped {
             0 => reason.to_string(),
             1 => format!("{reason}; stopped 1 background process"),
             n => format!("{reason}; stopped {n} background processes"),
         };
+        match self.executor.hosts_stopped() {
+            0 => {}
+            1 => reason.push_str("; stopped what steps left running on 1 host"),
+            n => reason.push_str(&format!("; stopped what steps left running on {n} hosts")),
+        }
         self.record(
             None,
             Body::SessionEnded { outcome, reason },

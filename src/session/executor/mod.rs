@@ -75,6 +75,16 @@ pub trait Executor {
     /// background), within `grace`; how many processes that was.
     fn stop_all(&mut self, grace: Duration) -> usize;
 
+    /// Hosts an earlier driver of the session ran on: closing the session stops what was
+    /// left there too, even when this driver never connects to them.
+    fn stop_at_close_on(&mut self, _hosts: Vec<crate::doc::hosts::HostEntry>) {}
+
+    /// On how many hosts the last [`Executor::stop_all`] found something the session's
+    /// runs left running there, and stopped it.
+    fn hosts_stopped(&self) -> usize {
+        0
+    }
+
     /// Stops what is left of a run an earlier driver started and could not stop (it was
     /// killed): `process` and `cgroup` as [`Started`] recorded them; how many processes
     /// that was.

@@ -28,24 +28,47 @@ type Places = Arc<Mutex<BTreeMap<String, Place>>>;
 /// Runs on hosts: the session's connections (opened on the first run) and each host's place.
 pub struct SshExecutor {
     settings: SshSettings,
+    /// Tags every run ([`crate::fleet::stop`]); random when the session has no id.
+    session: Option<String>,
     connections: Option<Connections>,
     places: Places,
     runs: BTreeMap<RunId, RemoteRun>,
+    /// Hosts where closing found something left running, and stopped it.
+    hosts_stopped: usize,
+    /// Hosts earlier drivers of the session ran on, swept when it closes.
+    earlier_hosts: Vec<HostEntry>,
 }
 
 impl SshExecutor {
     pub fn new(settings: SshSettings) -> Self {
         SshExecutor {
             settings,
+            session: None,
             connections: None,
             places: Places::default(),
             runs: BTreeMap::new(),
+            hosts_stopped: 0,
+            earlier_hosts: Vec::new(),
+        }
+    }
+
+    /// Runs tagged with the session's id: closing a resumed session also stops what an
+    /// earlier driver of it left on its hosts.
+    pub fn for_session(settings: SshSettings, session: &str) -> Self {
+        SshExecutor {
+            session: Some(session.to_string()),
+            ..SshExecutor::new(settings)
         }
     }
 
     fn connections(&mut self) -> Result<&Connections, String> {
         if self.connections.is_none() {
-            let opened = Connections::new(self.settings.clone()).map_err(|e| e.to_string())?;
+            let settings = self.settings.clone();
+            let opened = match &self.session {
+                Some(session) => Connections::for_session(settings, session),
+                None => Connections::new(settings),
+            }
+            .map_err(|e| e.to_string())?;
             self.connections = Some(opened);
         }
         self.connections
@@ -83,11 +106,19 @@ impl SshExecutor {
     }
 
     /// Stops every run, what they left on the hosts, and closes the masters.
-    fn close(&mut self) -> usize {
+    fn close(&mut self) {
         self.runs.clear();
-        self.connections
-            .take()
-            .map_or(0, |c| c.close().hosts_with_leftovers)
+        let earlier = std::mem::take(&mut self.earlier_hosts);
+        if !earlier.is_empty()
+            && let Ok(connections) = self.connections()
+        {
+            for host in &earlier {
+                connections.remember(host);
+            }
+        }
+        if let Some(connections) = self.connections.take() {
+            self.hosts_stopped += connections.close().hosts_with_leftovers;
+        }
     }
 }
 
@@ -143,6 +174,14 @@ impl Executor for Executors {
         // What the hosts still ran is stopped too; the count is of this machine's processes.
         self.ssh.close();
         self.local.stop_all(grace)
+    }
+
+    fn hosts_stopped(&self) -> usize {
+        self.ssh.hosts_stopped
+    }
+
+    fn stop_at_close_on(&mut self, hosts: Vec<HostEntry>) {
+        self.ssh.earlier_hosts = hosts;
     }
 
     fn stop_leftover(
