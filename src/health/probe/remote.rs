@@ -122,7 +122,7 @@ async fn system(
         ProbeError::Metric(format!(
             "cannot read {} from: {}",
             label(metric),
-            stdout.trim()
+            stdout.lines().next().unwrap_or_default().trim()
         ))
     };
     let (value, unit) = match metric {
