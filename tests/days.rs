@@ -71,6 +71,20 @@ fn next_day_by(sb: &Sandbox, plan: &str, operator: &str) -> std::process::Output
     ])
 }
 
+/// `runbook run PLAN --day DAY --plain --yes --operator OPERATOR`.
+fn day_by(sb: &Sandbox, plan: &str, day: &str, operator: &str) -> std::process::Output {
+    sb.run(&[
+        "run",
+        plan,
+        "--day",
+        day,
+        "--plain",
+        "--yes",
+        "--operator",
+        operator,
+    ])
+}
+
 /// Runs a day that must complete.
 fn completed(sb: &Sandbox, args: &[&str]) -> String {
     let run = sb.run(args);
@@ -534,29 +548,11 @@ const ROLLED_BACK_DAY: &str = "# Rehearsal\n\n## Day 6: databases\n\n```bash {on
 fn a_day_after_a_rolled_back_day_warns_and_records_it_rolled_back() {
     let sb = Sandbox::new();
     let plan = sb.runbook("plan.md", ROLLED_BACK_DAY).display().to_string();
-    let day6 = sb.run(&[
-        "run",
-        &plan,
-        "--day",
-        "6",
-        "--plain",
-        "--yes",
-        "--operator",
-        "ana",
-    ]);
+    let day6 = day_by(&sb, &plan, "6", "ana");
     assert_eq!(day6.status.code(), Some(1), "{}", text(&day6.stderr));
     assert!(text(&day6.stdout).contains("session rolled back"));
 
-    let refused = sb.run(&[
-        "run",
-        &plan,
-        "--day",
-        "7",
-        "--plain",
-        "--yes",
-        "--operator",
-        "bob",
-    ]);
+    let refused = day_by(&sb, &plan, "7", "bob");
     assert_eq!(refused.status.code(), Some(1));
     let warned = text(&refused.stdout);
     assert!(

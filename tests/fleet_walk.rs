@@ -309,8 +309,9 @@ wait
     assert!(ends.iter().all(|e| e["data"]["ok"] == false));
 }
 
-#[test]
-fn a_driver_killed_between_batches_is_resumed_on_the_remaining_hosts_only() {
+/// A session of a step on three hosts, one per batch, whose driver was killed with
+/// SIGKILL between the first batch and the second: the server, the sandbox, the log.
+fn killed_after_the_first_batch() -> (Sshd, Sandbox, std::path::PathBuf) {
     let sshd = Sshd::start(3);
     let sb = Sandbox::new();
     sb.runbook(
@@ -335,6 +336,12 @@ echo "rolled $RUNBOOK_TEST_HOST"
     driver.kill().expect("SIGKILL the driver");
     let _ = driver.wait();
     let log = sb.only_log();
+    (sshd, sb, log)
+}
+
+#[test]
+fn a_driver_killed_between_batches_is_resumed_on_the_remaining_hosts_only() {
+    let (sshd, sb, log) = killed_after_the_first_batch();
     let id = log
         .file_stem()
         .and_then(|s| s.to_str())
@@ -366,30 +373,7 @@ echo "rolled $RUNBOOK_TEST_HOST"
 
 #[test]
 fn the_rerun_question_names_only_the_hosts_that_will_run() {
-    let sshd = Sshd::start(3);
-    let sb = Sandbox::new();
-    sb.runbook(
-        "asked.md",
-        r#"---
-hosts:
-  web: ["host[01:03]"]
----
-# Roll
-
-```bash {name=roll on=web serial=1 batch_wait=3s confirm=none}
-echo "rolled $RUNBOOK_TEST_HOST"
-```
-"#,
-    );
-    let mut driver = spawn_plain(&sb, &sshd, &["run", "asked.md"]);
-    wait_for("the first batch's end", || {
-        sb.logs()
-            .first()
-            .is_some_and(|log| !events(&records(log), "batch_finished").is_empty())
-    });
-    driver.kill().expect("SIGKILL the driver");
-    let _ = driver.wait();
-    let log = sb.only_log();
+    let (sshd, sb, log) = killed_after_the_first_batch();
     let out = answered(&sb, &sshd, &["resume", log.to_str().expect("utf8")], b"y\n");
     let stdout = text(&out.stdout);
     assert!(
