@@ -173,19 +173,17 @@ fn a_closed_port_is_an_unreachable_host_with_sshs_reason() {
     );
 }
 
-/// Starts a step that leaves `sleep 900` in the background and waits in `sleep 901`.
-fn start_sleeper(
+/// Starts `script` on `alias` with a fresh token in its environment, once it said
+/// `started`: the run, its events, the token.
+fn start_script(
     connections: &Connections,
     alias: &str,
+    script: &str,
     timeout: Option<Duration>,
 ) -> (runbook::fleet::RemoteRun, Events, String) {
     let (name, value) = sshd::token();
     let base = BTreeMap::from([(name.clone(), value.clone())]);
-    let mut request = request(
-        "sleep 900 &\necho started\nsleep 901\n",
-        &Place::default(),
-        &base,
-    );
+    let mut request = request(script, &Place::default(), &base);
     request.timeout = timeout;
     let (sink, mut events) = Events::sink();
     let run = connections
@@ -193,7 +191,17 @@ fn start_sleeper(
         .expect("started");
     events
         .until(|e| matches!(e, RemoteEvent::Output { bytes, .. } if bytes.starts_with(b"started")));
-    let token = format!("{name}={value}");
+    (run, events, format!("{name}={value}"))
+}
+
+/// Starts a step that leaves `sleep 900` in the background and waits in `sleep 901`.
+fn start_sleeper(
+    connections: &Connections,
+    alias: &str,
+    timeout: Option<Duration>,
+) -> (runbook::fleet::RemoteRun, Events, String) {
+    let script = "sleep 900 &\necho started\nsleep 901\n";
+    let (run, events, token) = start_script(connections, alias, script, timeout);
     let deadline = std::time::Instant::now() + PATIENCE;
     let mut running = sshd::processes_with(&token);
     while running.len() < 2 && std::time::Instant::now() < deadline {
@@ -363,18 +371,8 @@ fn start_escapes(
     wait: bool,
     timeout: Option<Duration>,
 ) -> (runbook::fleet::RemoteRun, Events, String) {
-    let (name, value) = sshd::token();
-    let base = BTreeMap::from([(name.clone(), value.clone())]);
     let script = format!("{ESCAPES}{}", if wait { "sleep 901\n" } else { "" });
-    let mut request = request(&script, &Place::default(), &base);
-    request.timeout = timeout;
-    let (sink, mut events) = Events::sink();
-    let run = connections
-        .start(&host(alias), request, sink)
-        .expect("started");
-    events
-        .until(|e| matches!(e, RemoteEvent::Output { bytes, .. } if bytes.starts_with(b"started")));
-    let token = format!("{name}={value}");
+    let (run, events, token) = start_script(connections, alias, &script, timeout);
     let escaped = |p: &(i32, String)| p.1.contains("sleep 9123") || p.1.contains("sleep 9124");
     let deadline = std::time::Instant::now() + PATIENCE;
     while sshd::processes_with(&token)
