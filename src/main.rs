@@ -181,6 +181,9 @@ enum Command {
         /// The checks as JSON (README: JSON output).
         #[arg(long)]
         json: bool,
+        /// Checks `on:` a host reach it with `ssh -F FILE` instead of ~/.ssh/config.
+        #[arg(long, env = "RUNBOOK_SSH_CONFIG", value_name = "FILE")]
+        ssh_config: Option<PathBuf>,
     },
     /// Sign a gate role from your own terminal, as a second person, while someone drives the session.
     ///
@@ -591,9 +594,14 @@ fn dispatch(command: Command, cx: &Context) -> i32 {
             target,
             watch,
             json,
+            ssh_config,
         } => health::health(
             &target,
-            health::Mode { watch, json },
+            health::Mode {
+                watch,
+                json,
+                ssh: runbook::fleet::SshSettings::with_config(ssh_config),
+            },
             search,
             &mut out,
             &mut err,

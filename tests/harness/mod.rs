@@ -193,6 +193,7 @@ impl<'r> Harness<'r> {
             since,
             history: Vec::new(),
             failures: 0,
+            host: None,
         };
         let change = changed.then(|| Change {
             check: check.into(),

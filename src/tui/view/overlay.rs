@@ -258,7 +258,12 @@ fn command_lines(view: &View, index: usize, hint: &str) -> Vec<Line<'static>> {
         )));
         lines.push(Line::default());
     }
-    if let Some(place) = crate::fleet::summary::where_it_runs(view.runbook, run) {
+    let partial = view
+        .state
+        .steps
+        .get(index)
+        .and_then(crate::session::fleet_state::partial);
+    if let Some(place) = crate::fleet::summary::where_it_runs_now(view.runbook, run, partial) {
         lines.push(Line::from(Span::styled(
             place,
             Style::new().fg(Color::Cyan),
