@@ -504,7 +504,7 @@ hosts:
 ---
 # Slow
 
-```bash {{name=slow on=web timeout=1s max_fail=1 confirm=none}}
+```bash {{name=slow on=web timeout=3s max_fail=1 confirm=none}}
 export {name}={value}
 [ "$RUNBOOK_TEST_HOST" = host01 ] || sleep 900
 echo "done on $RUNBOOK_TEST_HOST"
