@@ -155,8 +155,10 @@ fn dispatch(command: Command, cx: &Context) -> i32 {
             target,
             watch,
             json,
+            ssh_config,
         } => {
-            let mode = health::Mode { watch, json };
+            let ssh = runbook::fleet::SshSettings::with_config(ssh_config);
+            let mode = health::Mode { watch, json, ssh };
             health::health(&target, mode, search, &mut out, &mut err)
         }
         Command::Sign(mut args) => {

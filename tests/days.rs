@@ -71,6 +71,20 @@ fn next_day_by(sb: &Sandbox, plan: &str, operator: &str) -> std::process::Output
     ])
 }
 
+/// `runbook run PLAN --day DAY --plain --yes --operator OPERATOR`.
+fn day_by(sb: &Sandbox, plan: &str, day: &str, operator: &str) -> std::process::Output {
+    sb.run(&[
+        "run",
+        plan,
+        "--day",
+        day,
+        "--plain",
+        "--yes",
+        "--operator",
+        operator,
+    ])
+}
+
 /// Runs a day that must complete.
 fn completed(sb: &Sandbox, args: &[&str]) -> String {
     let run = sb.run(args);
@@ -524,4 +538,62 @@ fn a_plan_whose_sessions_cannot_be_read_says_so_instead_of_not_started() {
             text(&out.stderr)
         );
     }
+}
+
+const ROLLED_BACK_DAY: &str = "# Rehearsal\n\n## Day 6: databases\n\n```bash {on_fail=rollback}\necho databases; exit 4\n```\n\n\
+    ## Day 7: services\n\n```bash\necho services up\n```\n\n\
+    ## Rollback\n\n```bash\necho undoing\n```\n";
+
+#[test]
+fn a_day_after_a_rolled_back_day_warns_and_records_it_rolled_back() {
+    let sb = Sandbox::new();
+    let plan = sb.runbook("plan.md", ROLLED_BACK_DAY).display().to_string();
+    let day6 = day_by(&sb, &plan, "6", "ana");
+    assert_eq!(day6.status.code(), Some(1), "{}", text(&day6.stderr));
+    assert!(text(&day6.stdout).contains("session rolled back"));
+
+    let refused = day_by(&sb, &plan, "7", "bob");
+    assert_eq!(refused.status.code(), Some(1));
+    let warned = text(&refused.stdout);
+    assert!(
+        warned.contains("⚠ Day 6 was not completed: rolled back by ana at 20"),
+        "{warned}"
+    );
+    assert!(text(&refused.stderr).contains("--force-day"));
+    assert_eq!(sb.logs().len(), 1, "a refused day opens no session");
+
+    let day7 = sb.run(&[
+        "run",
+        &plan,
+        "--day",
+        "7",
+        "--plain",
+        "--yes",
+        "--operator",
+        "bob",
+        "--force-day",
+        "the databases were restored by hand",
+    ]);
+    assert_eq!(day7.status.code(), Some(0), "{}", text(&day7.stderr));
+    let (log, opened) = day_opened(&sb);
+    let previous = &opened["previous"];
+    assert_eq!(previous["label"], "Day 6");
+    assert_eq!(previous["status"], "rolled back", "{opened}");
+    assert_eq!(previous["operator"], "ana");
+    let concern = previous["concern"].as_str().expect("a concern");
+    assert!(concern.contains("rolled back by ana"), "{concern}");
+    assert_eq!(
+        opened["out_of_order_reason"],
+        "the databases were restored by hand"
+    );
+    let export = sb.run(&["export", log.to_str().expect("utf8"), "--format", "md"]);
+    assert!(
+        text(&export.stdout).contains("the day before: Day 6 rolled back (session"),
+        "{}",
+        text(&export.stdout)
+    );
+
+    let json = sb.run(&["plan", &plan, "--json"]);
+    let doc: Value = serde_json::from_slice(&json.stdout).expect("json");
+    assert_eq!(doc["next"], "Day 6", "a rolled back day is walked again");
 }

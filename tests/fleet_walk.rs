@@ -309,8 +309,9 @@ wait
     assert!(ends.iter().all(|e| e["data"]["ok"] == false));
 }
 
-#[test]
-fn a_driver_killed_between_batches_is_resumed_on_the_remaining_hosts_only() {
+/// A session of a step on three hosts, one per batch, whose driver was killed with
+/// SIGKILL between the first batch and the second: the server, the sandbox, the log.
+fn killed_after_the_first_batch() -> (Sshd, Sandbox, std::path::PathBuf) {
     let sshd = Sshd::start(3);
     let sb = Sandbox::new();
     sb.runbook(
@@ -335,6 +336,12 @@ echo "rolled $RUNBOOK_TEST_HOST"
     driver.kill().expect("SIGKILL the driver");
     let _ = driver.wait();
     let log = sb.only_log();
+    (sshd, sb, log)
+}
+
+#[test]
+fn a_driver_killed_between_batches_is_resumed_on_the_remaining_hosts_only() {
+    let (sshd, sb, log) = killed_after_the_first_batch();
     let id = log
         .file_stem()
         .and_then(|s| s.to_str())
@@ -362,6 +369,23 @@ echo "rolled $RUNBOOK_TEST_HOST"
     );
     let verified = sb.run(&["verify", log.to_str().expect("utf8")]);
     assert_eq!(verified.status.code(), Some(0), "{}", said(&verified));
+}
+
+#[test]
+fn the_rerun_question_names_only_the_hosts_that_will_run() {
+    let (sshd, sb, log) = killed_after_the_first_batch();
+    let out = answered(&sb, &sshd, &["resume", log.to_str().expect("utf8")], b"y\n");
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.contains(
+            "Run it on the remaining hosts only (remaining 2 of 3: host02, host03 · batches 1,1 · max_fail 0)?"
+        ),
+        "{stdout}"
+    );
+    assert_eq!(
+        hosts_of(&records(&log), "host_started"),
+        ["host01", "host02", "host03"]
+    );
 }
 
 fn resume(sb: &Sandbox, sshd: &Sshd, id: &str) -> Output {
@@ -408,7 +432,9 @@ echo "rolled $RUNBOOK_TEST_HOST"
     let out = answered(&sb, &sshd, &["resume", path], b"y\n");
     assert_eq!(out.status.code(), Some(0), "{}", said(&out));
     assert!(
-        text(&out.stdout).contains("Run it on the remaining hosts only (host02, host03)?"),
+        text(&out.stdout).contains(
+            "Run it on the remaining hosts only (remaining 2 of 3: host02, host03 · batches 1,1 · max_fail 0)?"
+        ),
         "{}",
         said(&out)
     );
@@ -478,7 +504,7 @@ hosts:
 ---
 # Slow
 
-```bash {{name=slow on=web timeout=1s max_fail=1 confirm=none}}
+```bash {{name=slow on=web timeout=3s max_fail=1 confirm=none}}
 export {name}={value}
 [ "$RUNBOOK_TEST_HOST" = host01 ] || sleep 900
 echo "done on $RUNBOOK_TEST_HOST"

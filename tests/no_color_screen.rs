@@ -36,6 +36,7 @@ fn check(name: &str, status: Status, shown: &str, reason: Option<&str>) -> Check
         since: Instant::now() - Duration::from_secs(65),
         history: vec![Some(10.0), Some(14.0), Some(12.0)],
         failures: 0,
+        host: None,
     }
 }
 

@@ -17,18 +17,7 @@ fn seed(name: &str) -> PathBuf {
 }
 
 fn open(sb: &Sandbox, args: &[&str]) -> Term {
-    let audit = sb.audit_dir();
-    let data = sb.path().join("xdg-data");
-    let state = sb.path().join("xdg-state");
-    Term::spawn(
-        args,
-        sb.path(),
-        &[
-            ("RUNBOOK_AUDIT_DIR", audit.as_os_str()),
-            ("XDG_DATA_HOME", data.as_os_str()),
-            ("XDG_STATE_HOME", state.as_os_str()),
-        ],
-    )
+    Term::spawn_sandboxed(args, sb.path(), &sb.audit_dir())
 }
 
 /// The Steps table of a Markdown export: one row of cells per step.

@@ -16,6 +16,7 @@ fn press(app: &mut App, events: &[Event], keys: &[KeyCode]) -> Vec<Effect> {
     let refs = rb.steps();
     let state = SessionState::fold(&rb, events);
     let ctx = Ctx {
+        runbook: &rb,
         refs: &refs,
         state: &state,
         running: false,
@@ -115,6 +116,7 @@ fn with_fresh(text: &str, f: impl FnOnce(&Ctx)) {
     let refs = rb.steps();
     let state = SessionState::fold(&rb, &[]);
     f(&Ctx {
+        runbook: &rb,
         refs: &refs,
         state: &state,
         running: false,

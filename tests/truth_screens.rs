@@ -267,6 +267,7 @@ fn the_whole_command_can_be_read_in_the_confirmation_before_it_runs() {
     let refs = rb.steps();
     let state = SessionState::new(&rb);
     let ctx = runbook::tui::app::Ctx {
+        runbook: &rb,
         refs: &refs,
         state: &state,
         running: false,

@@ -156,6 +156,7 @@ fn the_choice_dialog_holds_every_key_until_it_is_answered() {
     let refs = rb.steps();
     let state = SessionState::fold(&rb, &prepared());
     let ctx = Ctx {
+        runbook: &rb,
         refs: &refs,
         state: &state,
         running: false,
@@ -223,6 +224,7 @@ fn a_reference_step_is_off_the_walk_and_runs_on_demand() {
     assert!(shown.contains("run on demand"), "{shown}");
     insta::assert_snapshot!("reference_step_120x30", shown);
     let ctx = Ctx {
+        runbook: &rb,
         refs: &refs,
         state: &state,
         running: false,

@@ -161,6 +161,7 @@ fn app_after(keys: &[KeyCode]) -> App {
     let refs = rb.steps();
     let state = SessionState::fold(&rb, &events());
     let ctx = Ctx {
+        runbook: &rb,
         refs: &refs,
         state: &state,
         running: true,
@@ -211,6 +212,7 @@ fn the_confirmation_says_on_which_hosts_in_which_batches_the_step_runs() {
     let refs = rb.steps();
     let state = SessionState::fold(&rb, &[]);
     let ctx = Ctx {
+        runbook: &rb,
         refs: &refs,
         state: &state,
         running: false,

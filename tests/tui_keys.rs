@@ -26,6 +26,7 @@ fn press(app: &mut App, events: &[Event], keys: &[KeyCode], running: bool) -> Ve
     let state = SessionState::fold(&rb, events);
     app.sync_selection(&state);
     let ctx = Ctx {
+        runbook: &rb,
         refs: &refs,
         state: &state,
         running,

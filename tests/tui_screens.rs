@@ -392,6 +392,7 @@ fn check(
         since: std::time::Instant::now() - Duration::from_secs(65),
         history: history.iter().map(|v| Some(*v)).collect(),
         failures: 0,
+        host: None,
     }
 }
 
@@ -423,6 +424,42 @@ fn health_panel_shows_status_value_trend_and_reason() {
     let text = screen_with_health(&after_check(), &fresh_app(), 140, 30, None, &health);
     assert!(text.contains("health: 1 OK · 1 WARN · 1 DOWN"), "{text}");
     insta::assert_snapshot!("health_140x30", text);
+}
+
+#[test]
+fn health_panel_labels_checks_on_hosts_with_their_host() {
+    let on = |host: &str, state: CheckState| CheckState {
+        host: Some(host.to_string()),
+        kind: "system",
+        ..state
+    };
+    let health = vec![
+        check("api", Status::Ok, "42 ms", None, &[40.0, 42.0]),
+        on(
+            "web01",
+            check(
+                "disk",
+                Status::Warn,
+                "86%",
+                Some("above warn 80%"),
+                &[80.0, 86.0],
+            ),
+        ),
+        on(
+            "dead",
+            check(
+                "load",
+                Status::Down,
+                "",
+                Some("cannot connect: ssh: connect to host 127.0.0.1 port 1: Connection refused"),
+                &[],
+            ),
+        ),
+    ];
+    let text = screen_with_health(&after_check(), &fresh_app(), 140, 30, None, &health);
+    assert!(text.contains("disk@web01"), "{text}");
+    assert!(text.contains("load@dead"), "{text}");
+    insta::assert_snapshot!("health_on_hosts_140x30", text);
 }
 
 #[test]

@@ -175,6 +175,9 @@ pub enum Command {
         /// The checks as JSON (README: JSON output).
         #[arg(long)]
         json: bool,
+        /// Checks `on:` a host reach it with `ssh -F FILE` instead of ~/.ssh/config.
+        #[arg(long, env = "RUNBOOK_SSH_CONFIG", value_name = "FILE")]
+        ssh_config: Option<PathBuf>,
     },
     /// Sign a gate role from your own terminal, as a second person, while someone drives the session.
     ///

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use crate::doc::model::Runbook;
 use crate::doc::resolve::SearchPath;
-use crate::health::{CheckState, Monitor, Sample, Status, probe_once, target};
+use crate::health::{CheckState, Monitor, Sample, Status, probe_once_on, target};
 use crate::signals::Signals;
 
 use super::inspect::EXIT_INVALID;
@@ -31,12 +31,14 @@ pub struct Row {
 }
 
 /// How `runbook health` reports.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct Mode {
     /// Keep probing and redraw every second until Ctrl-C.
     pub watch: bool,
     /// One probe of each, printed as JSON.
     pub json: bool,
+    /// How checks `on:` a host reach it (`--ssh-config`).
+    pub ssh: crate::fleet::SshSettings,
 }
 
 /// Probes once (exit 0 all OK, 1 otherwise) or, with `watch`, redraws until Ctrl-C.
@@ -59,10 +61,15 @@ pub fn health(
         return 0;
     }
     let (env, cwd) = (check_env(&runbook), current_dir());
+    // Held until the checks end: closing them closes the masters checks on hosts opened.
+    let (connections, hosts) = super::health_hosts::open(&runbook, &mode.ssh);
     if mode.watch {
-        return watch_loop(&runbook, env, cwd, out, err);
+        let code = watch_loop(&runbook, (env, cwd), hosts, out, err);
+        drop(connections);
+        return code;
     }
-    let results = probe_once(&runbook.meta.health, &env, &cwd);
+    let results = probe_once_on(&runbook.meta.health, &env, &cwd, hosts);
+    drop(connections);
     let rows: Vec<Row> = runbook
         .meta
         .health
@@ -70,7 +77,7 @@ pub fn health(
         .zip(&results)
         .map(|(check, (name, sample))| {
             row(
-                name,
+                &on_host(name, check.on.as_deref()),
                 check.probe.label(),
                 target(&check.probe),
                 sample.status,
@@ -104,9 +111,10 @@ fn rows_json(runbook: &Runbook, rows: &[Row], results: &[(String, Sample)]) -> s
         .zip(&runbook.meta.health)
         .map(|((row, (_, sample)), check)| {
             serde_json::json!({
-                "name": row.name,
+                "name": check.name,
                 "kind": row.kind,
                 "target": target(&check.probe),
+                "on": check.on,
                 "status": row.status,
                 "value": sample.value,
                 "shown": sample.shown,
@@ -120,6 +128,11 @@ fn rows_json(runbook: &Runbook, rows: &[Row], results: &[(String, Sample)]) -> s
         "ok": rows.iter().all(|r| r.status == Status::Ok),
         "checks": checks,
     })
+}
+
+/// `disk@web01` for a check on a host, else its name.
+fn on_host(name: &str, on: Option<&str>) -> String {
+    on.map_or_else(|| name.to_string(), |host| format!("{name}@{host}"))
 }
 
 /// The inherited environment plus the defaults of parameters not set there.
@@ -140,8 +153,8 @@ fn current_dir() -> PathBuf {
 
 fn watch_loop(
     runbook: &Runbook,
-    env: BTreeMap<String, String>,
-    cwd: PathBuf,
+    place: (BTreeMap<String, String>, PathBuf),
+    hosts: crate::health::Hosts,
     out: &mut impl Write,
     err: &mut impl Write,
 ) -> i32 {
@@ -152,7 +165,7 @@ fn watch_loop(
             return EXIT_INVALID;
         }
     };
-    let monitor = Monitor::start(runbook.meta.health.clone(), env, cwd);
+    let monitor = Monitor::start_on(runbook.meta.health.clone(), place, hosts, None);
     // A dumb terminal cannot clear: frames follow each other instead.
     let dumb = crate::config::settings::dumb_terminal(&crate::config::process_env);
     let clear = std::io::stdout().is_terminal() && !dumb;
@@ -193,7 +206,7 @@ fn frame(runbook: &Runbook, states: &[CheckState], clear: bool) -> String {
 
 fn state_row(state: &CheckState) -> Row {
     row(
-        &state.name,
+        &state.label(),
         state.kind,
         state.target.clone(),
         state.status,

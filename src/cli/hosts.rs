@@ -1,6 +1,6 @@
 //! Hosts in `check` and `show`: the runbook's groups and inventory read, each step's `on`
-//! resolved to its hosts, and (for `check`) every host those steps reach checked with
-//! `ssh -G`.
+//! (and each health check's) resolved to its hosts, and (for `check`) every host those
+//! steps and checks reach checked with `ssh -G`.
 
 use crate::doc::hosts::HostEntry;
 use crate::doc::model::{Runbook, StepKind};
@@ -38,6 +38,15 @@ impl StepHosts {
     pub fn hosts(&self, on: &[String]) -> Result<Vec<HostEntry>, String> {
         match &self.inventory {
             Some(Ok(inventory)) => inventory.resolve(on).map_err(|e| e.to_string()),
+            Some(Err(e)) => Err(e.clone()),
+            None => Err("the runbook declares no hosts".into()),
+        }
+    }
+
+    /// The one host a health check's `on` names.
+    pub fn one_host(&self, on: &str) -> Result<HostEntry, String> {
+        match &self.inventory {
+            Some(Ok(inventory)) => crate::fleet::sample::one_host(inventory, on),
             Some(Err(e)) => Err(e.clone()),
             None => Err("the runbook declares no hosts".into()),
         }
@@ -190,6 +199,19 @@ pub fn check_hosts(runbook: &Runbook, ssh: &SshSettings) -> HostsReport {
                 "{path}:{}: error: step {}: {e}",
                 r.step.line,
                 r.id()
+            )),
+        }
+    }
+    for check in &runbook.meta.health {
+        let Some(on) = &check.on else {
+            continue;
+        };
+        match hosts.one_host(on) {
+            Ok(host) if !reached.contains(&host) => reached.push(host),
+            Ok(_) => {}
+            Err(e) => report.errors.push(format!(
+                "{path}:{}: error: health check {}: {e}",
+                check.line, check.name
             )),
         }
     }

@@ -13,6 +13,7 @@ pub mod examples;
 pub mod export;
 pub mod follow;
 pub mod health;
+mod health_hosts;
 pub mod hosts;
 pub mod init;
 pub mod inspect;

@@ -17,6 +17,9 @@ pub struct HealthCheck {
     /// Consecutive failures before the check is DOWN (default 1).
     pub fail_after: u32,
     pub rollback_if: Option<RollbackIf>,
+    /// `on: web01`: a `cmd` or `system` check sampled on this host over ssh (a host or
+    /// alias of the runbook's `hosts:`/inventory), as written; `None` probes here.
+    pub on: Option<String>,
 }
 
 /// What a check probes.

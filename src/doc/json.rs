@@ -25,7 +25,7 @@ pub fn runbook_json(runbook: &Runbook) -> Value {
         "env": { "require": runbook.meta.env.require, "secret": runbook.meta.env.secret },
         "health": runbook.meta.health.iter().map(|h| json!({
             "name": h.name, "kind": h.probe.label(), "line": h.line, "every": format_duration(h.every),
-            "target": probe_target(&h.probe),
+            "target": probe_target(&h.probe), "on": h.on,
         })).collect::<Vec<_>>(),
         "contacts": runbook.meta.contacts.iter().map(|c| json!({
             "role": c.role, "name": c.name, "phone": c.phone, "email": c.email, "chat": c.chat,

@@ -16,6 +16,7 @@ pub fn validate(runbook: &Runbook, sink: &mut Sink) {
     unique_health_names(runbook, sink);
     params(runbook, sink);
     super::hosts::validate(runbook, &steps, sink);
+    super::hosts::validate_checks(runbook, sink);
 }
 
 fn whole_line(sink: &mut Sink, line: u32, message: String, expected: String) {

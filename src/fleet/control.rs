@@ -56,6 +56,11 @@ impl Slot {
         ["-o", "ControlMaster=no", "-o", &self.control, "-T"]
     }
 
+    /// Whether the host's master is open (its socket is there).
+    pub fn is_open(&self) -> bool {
+        self.socket.exists()
+    }
+
     pub fn track(&self, pgid: i32) {
         let mut groups = lock(&self.groups);
         if !groups.contains(&pgid) {

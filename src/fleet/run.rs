@@ -311,7 +311,8 @@ impl Supervisor {
                 Some(Failure::Local("cannot read the run's output".into())),
             );
         };
-        let deadline = timeout.map(|t| self.begun + t);
+        // A host's timeout counts from the run's start, not from opening its master.
+        let deadline = timeout.map(|t| Instant::now() + t);
         let (mut open, mut stop, mut stopped, mut ended_at, mut lingering) =
             (2, None, None, None, false);
         let mut stop_deadline: Option<Instant> = None;

@@ -1,11 +1,13 @@
 //! Where a run step on hosts runs, before it runs: its hosts resolved from the runbook's
 //! inventory, and the one line a confirmation shows of them — how many, which, the
 //! batches they run in and the failures allowed
-//! (`on 5 hosts: host01–host05 · batches 1,2,2 · max_fail 0`).
+//! (`on 5 hosts: host01–host05 · batches 1,2,2 · max_fail 0`), or on a rerun the hosts
+//! that will run (`remaining 3 of 5: host03–host05 · batches 1,2 · max_fail 0`).
 
 use crate::doc::hosts::HostEntry;
 use crate::doc::model::{RunStep, Runbook};
 use crate::fleet::Inventory;
+use crate::session::fleet_state::FleetProgress;
 use std::path::Path;
 
 /// The hosts `run` names, resolved from the runbook's `hosts:` (and inventory file).
@@ -41,6 +43,18 @@ pub fn hosts_named(
 
 /// The confirmation's line about where `run` runs; `None` for a step run here.
 pub fn where_it_runs(runbook: &Runbook, run: &RunStep) -> Option<String> {
+    where_it_runs_now(runbook, run, None)
+}
+
+/// [`where_it_runs`] for a step an earlier attempt left `partial` ([`partial`]): only the
+/// hosts that will run are named (`remaining 3 of 5: host03–host05 · batches 1,2 · …`).
+///
+/// [`partial`]: crate::session::fleet_state::partial
+pub fn where_it_runs_now(
+    runbook: &Runbook,
+    run: &RunStep,
+    partial: Option<&FleetProgress>,
+) -> Option<String> {
     if !run.fleet.is_remote() {
         return None;
     }
@@ -48,7 +62,12 @@ pub fn where_it_runs(runbook: &Runbook, run: &RunStep) -> Option<String> {
         Ok(hosts) => hosts,
         Err(why) => return Some(format!("on {}: {why}", run.fleet.on.join(","))),
     };
-    let names: Vec<&str> = hosts.iter().map(|h| h.name.as_str()).collect();
+    let finished_ok = partial.map(FleetProgress::finished_ok).unwrap_or_default();
+    let names: Vec<&str> = hosts
+        .iter()
+        .map(|h| h.name.as_str())
+        .filter(|name| !finished_ok.contains(name))
+        .collect();
     let sizes: Vec<String> = super::plan::batches(names.len(), &run.fleet.serial)
         .iter()
         .map(usize::to_string)
@@ -58,11 +77,12 @@ pub fn where_it_runs(runbook: &Runbook, run: &RunStep) -> Option<String> {
         .max_fail
         .map_or_else(|| "0".to_string(), |m| m.to_string());
     let count = match names.len() {
-        1 => "1 host".to_string(),
-        n => format!("{n} hosts"),
+        _ if partial.is_some() => format!("remaining {} of {}", names.len(), hosts.len()),
+        1 => "on 1 host".to_string(),
+        n => format!("on {n} hosts"),
     };
     Some(format!(
-        "on {count}: {} · batches {} · max_fail {max_fail}",
+        "{count}: {} · batches {} · max_fail {max_fail}",
         host_list(&names),
         sizes.join(",")
     ))
@@ -136,6 +156,39 @@ mod tests {
         let names = ["web1", "web3", "web4", "web5", "web6"];
         assert_eq!(host_list(&names), "web1, web3, web4 and 2 more");
         assert_eq!(host_list(&["a9", "a10", "a11"]), "a9–a11");
+    }
+
+    #[test]
+    fn a_rerun_names_only_the_hosts_that_will_run() {
+        use crate::session::event::Body;
+        use crate::session::fleet_events::{FleetPlan, HostEnd};
+        let (rb, run) = run_step(
+            "title: T\nhosts:\n  web: [\"host[01:05]\"]\nsteps:\n  - run: ./r\n    on: [web]\n    serial: [1, 2]\n",
+        );
+        let names: Vec<String> = (1..=5).map(|n| format!("host{n:02}")).collect();
+        let mut fleet = FleetProgress::default();
+        fleet.apply(&Body::FleetPlanned(FleetPlan {
+            hosts: names.clone(),
+            run: names,
+            batches: vec![1, 2, 2],
+            remaining_only: false,
+        }));
+        for host in ["host01", "host02"] {
+            fleet.apply(&Body::HostFinished(HostEnd {
+                host: host.into(),
+                exit_code: Some(0),
+                signal: None,
+                duration_ms: 5,
+                ok: true,
+                timed_out: false,
+                cancelled: false,
+                failure: None,
+            }));
+        }
+        assert_eq!(
+            where_it_runs_now(&rb, &run, Some(&fleet)).as_deref(),
+            Some("remaining 3 of 5: host03–host05 · batches 1,2 · max_fail 0")
+        );
     }
 
     #[test]

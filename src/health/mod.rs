@@ -24,7 +24,8 @@ mod verdict;
 
 pub use error::ProbeError;
 pub use monitor::Monitor;
-pub use probe::probe_once;
+pub use probe::remote::Hosts;
+pub use probe::{probe_once, probe_once_on};
 pub use track::{target, unknown};
 pub use types::{Change, CheckState, HISTORY, Report, Sample, Sampled, Status};
 pub use verdict::{format_number, format_value};

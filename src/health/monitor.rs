@@ -11,6 +11,7 @@ use tokio::sync::{oneshot, watch};
 use crate::doc::health::HealthCheck;
 
 use super::probe::Prober;
+use super::probe::remote::Hosts;
 use super::schedule::{Board, run_check};
 use super::types::{Change, CheckState, Report};
 
@@ -43,7 +44,18 @@ impl Monitor {
     /// Starts every check on its own interval. `env` is the complete environment of `cmd`
     /// checks and `cwd` their working directory. Without checks no thread is started.
     pub fn start(checks: Vec<HealthCheck>, env: BTreeMap<String, String>, cwd: PathBuf) -> Monitor {
-        Monitor::start_with(checks, env, cwd, None)
+        Monitor::start_with(checks, Prober::new(env, cwd), None)
+    }
+
+    /// Like [`Monitor::start`], with checks `on:` a host sampled on `hosts`, reporting every
+    /// sample to `report` when one is given (as [`Monitor::start_reporting`] does).
+    pub fn start_on(
+        checks: Vec<HealthCheck>,
+        (env, cwd): (BTreeMap<String, String>, PathBuf),
+        hosts: Hosts,
+        report: Option<Report>,
+    ) -> Monitor {
+        Monitor::start_with(checks, Prober::new(env, cwd).with_hosts(hosts), report)
     }
 
     /// Like [`Monitor::start`], reporting every sample to `report` as it is taken (from the
@@ -54,15 +66,10 @@ impl Monitor {
         cwd: PathBuf,
         report: Report,
     ) -> Monitor {
-        Monitor::start_with(checks, env, cwd, Some(report))
+        Monitor::start_with(checks, Prober::new(env, cwd), Some(report))
     }
 
-    fn start_with(
-        checks: Vec<HealthCheck>,
-        env: BTreeMap<String, String>,
-        cwd: PathBuf,
-        report: Option<Report>,
-    ) -> Monitor {
+    fn start_with(checks: Vec<HealthCheck>, prober: Prober, report: Option<Report>) -> Monitor {
         let board = Arc::new(Mutex::new(Board::new(&checks, Instant::now(), report)));
         let (paused, paused_rx) = watch::channel(false);
         let (stop, stop_rx) = oneshot::channel();
@@ -72,7 +79,7 @@ impl Monitor {
         } else {
             let spawned = std::thread::Builder::new()
                 .name("runbook-health".into())
-                .spawn(move || serve(checks, env, cwd, shared, paused_rx, stop_rx));
+                .spawn(move || serve(checks, prober, shared, paused_rx, stop_rx));
             spawned
                 .map_err(|e| lock(&board).fail_all(&format!("health checks unavailable: {e}")))
                 .ok()
@@ -147,8 +154,7 @@ fn lock(board: &Mutex<Board>) -> MutexGuard<'_, Board> {
 /// which cancels every task at its next await (dropping a `cmd` probe kills its group).
 fn serve(
     checks: Vec<HealthCheck>,
-    env: BTreeMap<String, String>,
-    cwd: PathBuf,
+    prober: Prober,
     board: Arc<Mutex<Board>>,
     paused: watch::Receiver<bool>,
     stop: oneshot::Receiver<()>,
@@ -160,7 +166,6 @@ fn serve(
             return;
         }
     };
-    let prober = Prober::new(env, cwd);
     runtime.block_on(async {
         for (index, check) in checks.into_iter().enumerate() {
             let task = run_check(

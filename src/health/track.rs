@@ -101,6 +101,7 @@ pub fn unknown(check: &HealthCheck, now: Instant) -> CheckState {
         since: now,
         history: Vec::with_capacity(HISTORY),
         failures: 0,
+        host: check.on.clone(),
     }
 }
 
@@ -138,6 +139,7 @@ mod tests {
             rollback_if: Some(RollbackIf {
                 crit_for: Duration::from_secs(10),
             }),
+            on: None,
         }
     }
 

@@ -80,6 +80,18 @@ pub struct CheckState {
     pub history: Vec<Option<f64>>,
     /// Consecutive failed probes.
     pub failures: u32,
+    /// The host a `cmd` or `system` check is sampled on (`on:`); `None` here.
+    pub host: Option<String>,
+}
+
+impl CheckState {
+    /// The name the panels show: `disk@web01` for a check on a host, else its name.
+    pub fn label(&self) -> String {
+        match &self.host {
+            Some(host) => format!("{}@{host}", self.name),
+            None => self.name.clone(),
+        }
+    }
 }
 
 /// One probe's result as a session takes it in: the check's state after it, when its

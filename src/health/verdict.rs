@@ -172,6 +172,7 @@ mod tests {
             crit,
             fail_after: 1,
             rollback_if: None,
+            on: None,
         }
     }
 

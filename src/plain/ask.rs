@@ -2,7 +2,7 @@
 //! choices, and the line of text some choices need (a reason, a name).
 
 use super::walk::{Got, QUIT, Walk, WalkEnd, interrupted};
-use crate::doc::model::Confirm;
+use crate::doc::model::{Confirm, StepKind};
 use crate::session::conductor::{Next, Prompt};
 use crate::session::event::{Decision, Outcome};
 use crate::session::input::Command;
@@ -85,9 +85,11 @@ impl Walk<'_, '_> {
         let fleet = self.engine.state().steps[index].fleet.clone();
         let question = match &fleet {
             Some(fleet) if again => {
+                let which = self
+                    .rerun_hosts(index)
+                    .unwrap_or_else(|| fleet.remaining().join(", "));
                 format!(
-                    "This step was running on hosts when the session stopped. Run it on the remaining hosts only ({})?",
-                    fleet.remaining().join(", ")
+                    "This step was running on hosts when the session stopped. Run it on the remaining hosts only ({which})?"
                 )
             }
             _ if again => "This step was running when the session stopped. Run it again?".into(),
@@ -271,6 +273,16 @@ impl Walk<'_, '_> {
     /// Asks until one of `own` is chosen (`Ok`), handling the keys every step has
     /// (skip — when `skippable` —, note, roll back, abort, quit) on the way; `Err` when the
     /// walk moved on.
+    /// Which hosts running step `index` again runs on (`remaining 2 of 3: host02, host03 ·
+    /// batches 1,1 · max_fail 0`).
+    fn rerun_hosts(&self, index: usize) -> Option<String> {
+        let StepKind::Run(run) = &self.engine.refs.get(index)?.step.kind else {
+            return None;
+        };
+        let partial = crate::session::fleet_state::partial(self.engine.state().steps.get(index)?);
+        crate::fleet::summary::where_it_runs_now(self.engine.runbook, run, partial)
+    }
+
     pub(super) fn choose_with_step_keys(
         &mut self,
         index: usize,

@@ -59,6 +59,14 @@ impl HostRow {
     }
 }
 
+/// The fleet part of `step` when running it again runs on the remaining hosts only: the
+/// step is not done and an earlier attempt left some hosts OK.
+pub fn partial(step: &super::state::StepState) -> Option<&FleetProgress> {
+    let fleet = step.fleet.as_ref()?;
+    let unfinished = step.status != super::state::Status::Done;
+    (unfinished && !fleet.finished_ok().is_empty()).then_some(fleet)
+}
+
 /// The fleet part of a step's state.
 #[derive(Debug, Clone, Default)]
 pub struct FleetProgress {
@@ -183,6 +191,15 @@ impl FleetProgress {
             .iter()
             .filter(|h| h.status != HostStatus::Ok)
             .map(|h| h.name.clone())
+            .collect()
+    }
+
+    /// Hosts that finished OK (a rerun leaves them out).
+    pub fn finished_ok(&self) -> Vec<&str> {
+        self.hosts
+            .iter()
+            .filter(|h| h.status == HostStatus::Ok)
+            .map(|h| h.name.as_str())
             .collect()
     }
 

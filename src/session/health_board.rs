@@ -149,6 +149,7 @@ mod tests {
             rollback_if: Some(RollbackIf {
                 crit_for: Duration::from_secs(10),
             }),
+            on: None,
         };
         HealthBoard::new(&[check], now)
     }

@@ -180,6 +180,7 @@ impl Projection {
                     since: now.checked_sub(Duration::from_millis(age)).unwrap_or(now),
                     history: seen.map(|s| s.history.clone()).unwrap_or_default(),
                     failures: seen.map_or(0, |s| s.failures),
+                    host: check.on.clone(),
                 }
             })
             .collect()

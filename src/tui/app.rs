@@ -1,14 +1,16 @@
 //! The screen's own state — selection, dialogs, scroll — and what each key
 //! does: a pure function from a key and the session state to commands, which
-//! the runtime hands to the engine. Enter answers what the conductor asks at the
-//! current step, in the dialog that fits the question. Nothing here does IO.
+//! the runtime hands to the engine. Keys that act go to [`super::act`]; moving
+//! through the tree and reading passages to [`super::passage`]. Nothing here does IO.
 
+use super::act;
 use super::dialog::{Dialog, Purpose};
-use crate::doc::model::{Confirm, StepKind, StepRef};
+use super::passage::{Move, PassageView};
+use crate::doc::model::{Runbook, StepKind, StepRef};
 use crate::session::clock::Now;
-use crate::session::conductor::{Here, Next, Policy, Prompt};
+use crate::session::conductor::{Here, Next, Policy};
 use crate::session::health_board::HealthBoard;
-use crate::session::state::{Kind, SessionState, Status};
+use crate::session::state::{Kind, SessionState};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 /// What the operator asked the session to do: the engine's commands.
@@ -16,6 +18,8 @@ pub use crate::session::input::Command as Effect;
 
 /// What the handler needs to know about the session (read-only).
 pub struct Ctx<'a> {
+    /// The document: its preamble and sections without steps are in the tree too.
+    pub runbook: &'a Runbook,
     pub refs: &'a [StepRef<'a>],
     pub state: &'a SessionState,
     pub running: bool,
@@ -91,6 +95,8 @@ pub struct App {
     /// The host row picked in a step on hosts (Tab), and whether its output is open (Enter).
     pub host_row: Option<usize>,
     pub host_open: bool,
+    /// A passage to read (the preamble, a section without steps) shown instead of a step.
+    pub passage: Option<PassageView>,
 }
 
 impl App {
@@ -105,6 +111,7 @@ impl App {
     /// Keeps `index` (a step that just finished) in view until the next key.
     pub fn hold_on(&mut self, index: usize) {
         self.selected = index;
+        self.passage = None;
         self.hold = true;
     }
 
@@ -116,6 +123,7 @@ impl App {
                 self.host_open = false;
             }
             self.selected = state.cursor;
+            self.passage = None;
         }
     }
 }
@@ -141,14 +149,14 @@ pub fn handle_key(app: &mut App, key: KeyEvent, ctx: &Ctx) -> Vec<Effect> {
         return effects;
     }
     if app.search.is_some() {
-        search_key(app, key, ctx);
+        super::search::key(app, key, ctx);
         return Vec::new();
     }
     if super::reading::key(app, key) {
         return Vec::new();
     }
     if let Some(prompt) = &ctx.state.rollback_prompt
-        && let Some(effects) = rollback_prompt_key(app, key, ctx, prompt)
+        && let Some(effects) = act::rollback_prompt_key(app, key, ctx, prompt)
     {
         return effects;
     }
@@ -158,6 +166,9 @@ pub fn handle_key(app: &mut App, key: KeyEvent, ctx: &Ctx) -> Vec<Effect> {
         if key.code == KeyCode::Enter {
             return Vec::new();
         }
+    }
+    if super::passage::key(app, key, ctx) {
+        return Vec::new();
     }
     normal_key(app, key, ctx)
 }
@@ -210,21 +221,17 @@ fn normal_key(app: &mut App, key: KeyEvent, ctx: &Ctx) -> Vec<Effect> {
     if acts_elsewhere(app, key, ctx) {
         return Vec::new();
     }
-    let last = ctx.state.steps.len().saturating_sub(1);
     match key.code {
-        KeyCode::Char('c') if ctrl => return quit(app, ctx),
-        KeyCode::Char('q') => return quit(app, ctx),
+        KeyCode::Char('c') if ctrl => return act::quit(app, ctx),
+        KeyCode::Char('q') => return act::quit(app, ctx),
         KeyCode::Char('?') => app.help = true,
-        KeyCode::Down | KeyCode::Char('j') => select(app, (app.selected + 1).min(last)),
-        KeyCode::Up | KeyCode::Char('k') => select(app, app.selected.saturating_sub(1)),
-        KeyCode::Char('g') => select(app, 0),
-        KeyCode::Char('G') => select(app, last),
+        KeyCode::Down | KeyCode::Char('j') => super::passage::step(app, ctx, Move::Next),
+        KeyCode::Up | KeyCode::Char('k') => super::passage::step(app, ctx, Move::Previous),
+        KeyCode::Char('g') => super::passage::step(app, ctx, Move::First),
+        KeyCode::Char('G') => super::passage::step(app, ctx, Move::Last),
         KeyCode::Home => app.scroll = u16::MAX,
         KeyCode::End => app.scroll = 0,
-        KeyCode::Char('.') => {
-            app.follow_walk = true;
-            app.sync_selection(ctx.state);
-        }
+        KeyCode::Char('.') => super::passage::back_to_the_walk(app, ctx),
         KeyCode::PageUp => app.scroll = app.scroll.saturating_add(10),
         KeyCode::PageDown => app.scroll = page_down(app, ctx),
         KeyCode::Char('u') if ctrl => app.scroll = app.scroll.saturating_add(10),
@@ -240,7 +247,7 @@ fn normal_key(app: &mut App, key: KeyEvent, ctx: &Ctx) -> Vec<Effect> {
             });
         }
         KeyCode::Char('n') => app.dialog = Some(Dialog::reason(Purpose::Note(Some(app.selected)))),
-        KeyCode::Char('b') => return rollback(app, ctx),
+        KeyCode::Char('b') => return act::rollback(app, ctx),
         KeyCode::Char('c') if !ctrl => copy_command(app, ctx),
         KeyCode::Char('v') => app.page_out = Some(app.selected),
         KeyCode::Char('w') => {
@@ -249,13 +256,13 @@ fn normal_key(app: &mut App, key: KeyEvent, ctx: &Ctx) -> Vec<Effect> {
         }
         KeyCode::Right => app.sideways = app.sideways.saturating_add(8),
         KeyCode::Left => app.sideways = app.sideways.saturating_sub(8),
-        KeyCode::Enter if app.selected != ctx.state.cursor => jump(app, ctx),
-        KeyCode::Enter => return act(app, ctx),
-        KeyCode::Char(' ') => return tick_check(app, ctx),
-        KeyCode::Char('s') => with_current(app, ctx, |i| Dialog::reason(Purpose::Skip(i))),
-        KeyCode::Char('m') => with_current(app, ctx, |i| Dialog::reason(Purpose::MarkDone(i))),
-        KeyCode::Char('r') => return retry(app, ctx),
-        KeyCode::Char('e') => return end_wait(app, ctx),
+        KeyCode::Enter if app.selected != ctx.state.cursor => act::jump(app, ctx),
+        KeyCode::Enter => return act::act(app, ctx),
+        KeyCode::Char(' ') => return act::tick_check(app, ctx),
+        KeyCode::Char('s') => act::with_current(app, ctx, |i| Dialog::reason(Purpose::Skip(i))),
+        KeyCode::Char('m') => act::with_current(app, ctx, |i| Dialog::reason(Purpose::MarkDone(i))),
+        KeyCode::Char('r') => return act::retry(app, ctx),
+        KeyCode::Char('e') => return act::end_wait(app, ctx),
         KeyCode::Char('x') if ctx.step_running() => app.dialog = Some(Dialog::CancelRun),
         KeyCode::Char('o') => return super::reference::run_on_demand(app, ctx),
         _ => {}
@@ -285,280 +292,4 @@ fn page_down(app: &App, ctx: &Ctx) -> u16 {
     };
     let held = u16::try_from(held).unwrap_or(u16::MAX);
     app.scroll.min(held).saturating_sub(10)
-}
-
-fn select(app: &mut App, index: usize) {
-    app.selected = index;
-    app.follow_walk = false;
-    app.scroll = 0;
-    app.host_row = None;
-    app.host_open = false;
-}
-
-fn quit(app: &mut App, ctx: &Ctx) -> Vec<Effect> {
-    if ctx.state.walk_finished() && !ctx.step_running() {
-        app.quit = true;
-        return vec![Effect::Finish];
-    }
-    app.dialog = Some(Dialog::Quit {
-        running: ctx.step_running(),
-    });
-    Vec::new()
-}
-
-fn rollback(app: &mut App, ctx: &Ctx) -> Vec<Effect> {
-    if ctx.state.in_rollback {
-        app.message = Some("already in the rollback procedure".into());
-    } else if !ctx.state.steps.iter().any(|s| s.rollback) {
-        app.message = Some("this runbook has no rollback steps".into());
-    } else if ctx.step_running() {
-        app.message = Some("a step is running: x cancels it first".into());
-    } else {
-        app.dialog = Some(Dialog::reason(Purpose::Rollback));
-    }
-    Vec::new()
-}
-
-/// Keys of the `rollback_if` prompt; `None` lets other keys (moving, quitting, cancelling) through.
-fn rollback_prompt_key(
-    app: &mut App,
-    key: KeyEvent,
-    ctx: &Ctx,
-    prompt: &str,
-) -> Option<Vec<Effect>> {
-    match key.code {
-        KeyCode::Char('b') if ctx.step_running() => {
-            app.message = Some("a step is running: x cancels it, then b rolls back".into());
-            Some(Vec::new())
-        }
-        KeyCode::Char('b') => Some(vec![Effect::EnterRollback {
-            reason: format!("{prompt} (rollback prompt accepted)"),
-        }]),
-        KeyCode::Char('c') if !key.modifiers.contains(KeyModifiers::CONTROL) => {
-            app.dialog = Some(Dialog::reason(Purpose::DeclineRollback));
-            Some(Vec::new())
-        }
-        // Looking around, cancelling the running step and quitting stay possible.
-        KeyCode::Up
-        | KeyCode::Down
-        | KeyCode::PageUp
-        | KeyCode::PageDown
-        | KeyCode::Home
-        | KeyCode::End => None,
-        KeyCode::Char('j' | 'k' | 'g' | 'G' | '.' | '?' | 'q' | 'x' | 'f') => None,
-        KeyCode::Char('c') => None,
-        _ => {
-            // The box holds every other key: nothing beneath it starts while it is open.
-            app.message = Some("ROLL BACK? is open: b rolls back, c continues (asks why)".into());
-            Some(Vec::new())
-        }
-    }
-}
-
-fn jump(app: &mut App, ctx: &Ctx) {
-    if ctx.step_running() {
-        app.message = Some("a step is running; jump when it has finished".into());
-    } else if let Some(why) = super::reference::off_the_walk(ctx, app.selected) {
-        app.message = Some(why);
-    } else if ctx
-        .state
-        .steps
-        .get(app.selected)
-        .is_some_and(|s| s.rollback != ctx.state.in_rollback)
-    {
-        app.message = Some(if ctx.state.in_rollback {
-            "that step is on the forward path".into()
-        } else {
-            "that step is in the rollback procedure: b enters rollback".into()
-        });
-    } else {
-        app.dialog = Some(Dialog::Jump {
-            index: app.selected,
-        });
-    }
-}
-
-/// Opens a dialog about the current step, when no step is running.
-fn with_current(app: &mut App, ctx: &Ctx, dialog: impl FnOnce(usize) -> Dialog) {
-    if ctx.step_running() {
-        app.message = Some("a step is running: x cancels it".into());
-    } else if ctx.state.walk_finished() {
-        app.message = Some("the walk is over: q ends the session".into());
-    } else {
-        app.dialog = Some(dialog(ctx.state.cursor));
-    }
-}
-
-/// Enter on the current step: the answer to what its kind asks, or the dialog for it.
-fn act(app: &mut App, ctx: &Ctx) -> Vec<Effect> {
-    if ctx.state.warnings_pending() {
-        app.dialog = Some(Dialog::Warnings { scroll: 0 });
-        return Vec::new();
-    }
-    let index = ctx.state.cursor;
-    let (Some(step), Some(next)) = (ctx.state.steps.get(index), ctx.step_prompt()) else {
-        app.message = Some("the walk is over: q ends the session".into());
-        return Vec::new();
-    };
-    // Between the batches of a step on hosts no host runs: the step's own rules answer.
-    if ctx.running {
-        app.message = Some("a step is running: x cancels it".into());
-        return Vec::new();
-    }
-    let Next::Ask(prompt) = next else {
-        if step.kind == Kind::Wait && step.status == Status::Running {
-            app.message = Some("waiting: e ends the wait early".into());
-        } else if ctx.step_running() {
-            app.message = Some("between batches: x cancels the step".into());
-        }
-        return Vec::new();
-    };
-    match prompt {
-        Prompt::Run {
-            confirm: Confirm::None,
-            again: false,
-            ..
-        } if step.status == Status::Pending => return vec![Effect::Run { index }],
-        Prompt::Run {
-            confirm: Confirm::Danger,
-            ..
-        } => {
-            app.dialog = Some(Dialog::TypeName {
-                index,
-                typed: String::new(),
-            })
-        }
-        Prompt::Failed { .. } if step.kind == Kind::Wait => {
-            app.message = Some(format!(
-                "the wait {} failed: r waits again, s skips it (with a reason), b rolls back",
-                step.id
-            ));
-        }
-        Prompt::Run { .. } | Prompt::Failed { .. } => {
-            app.dialog = Some(Dialog::ConfirmRun { index })
-        }
-        Prompt::Check { .. } => return vec![Effect::ConfirmCheck { index }],
-        Prompt::Wait { .. } => return vec![Effect::StartWait { index }],
-        Prompt::Note { .. } => {
-            return vec![Effect::MarkDone {
-                index,
-                reason: "read".into(),
-            }];
-        }
-        Prompt::Gate { .. } => app.dialog = Some(Dialog::Gate { index }),
-        Prompt::Batch { batch, batches, .. } => {
-            app.dialog = Some(Dialog::Batch {
-                index,
-                batch,
-                batches,
-            })
-        }
-        Prompt::NoGo { .. } => app.dialog = Some(Dialog::NoGo { index }),
-        Prompt::Signoff { .. } => {
-            if let Some(StepKind::Gate(gate)) = ctx.refs.get(index).map(|r| &r.step.kind) {
-                app.dialog = Some(Dialog::first_signoff(index, gate, step));
-            }
-        }
-        Prompt::Proposed { .. } => app.dialog = Some(Dialog::Proposed { index }),
-        Prompt::Placeholder { placeholder, .. } => {
-            app.dialog = Some(Dialog::Placeholder {
-                index,
-                placeholder,
-                text: String::new(),
-            })
-        }
-        Prompt::Choose { choice, .. } => {
-            app.dialog = Some(Dialog::Choose {
-                slot: choice,
-                selected: 0,
-            })
-        }
-        Prompt::Rollback { .. } | Prompt::Warnings => {}
-    }
-    Vec::new()
-}
-
-fn tick_check(app: &mut App, ctx: &Ctx) -> Vec<Effect> {
-    let index = ctx.state.cursor;
-    match ctx.refs.get(index).map(|r| &r.step.kind) {
-        Some(StepKind::Check(_)) if !ctx.step_running() => vec![Effect::ConfirmCheck { index }],
-        _ => {
-            app.message = Some("space ticks the current check".into());
-            Vec::new()
-        }
-    }
-}
-
-fn retry(app: &mut App, ctx: &Ctx) -> Vec<Effect> {
-    let index = ctx.state.cursor;
-    let retryable = matches!(
-        ctx.state.steps.get(index).map(|s| s.status),
-        Some(Status::Failed | Status::TimedOut | Status::Cancelled | Status::Interrupted)
-    );
-    match ctx.refs.get(index).map(|r| &r.step.kind) {
-        Some(StepKind::Run(_)) if retryable && !ctx.step_running() => vec![Effect::Run { index }],
-        Some(StepKind::Wait(_)) if retryable && !ctx.step_running() => {
-            vec![Effect::StartWait { index }]
-        }
-        _ => {
-            app.message = Some("r retries a failed step".into());
-            Vec::new()
-        }
-    }
-}
-
-fn end_wait(app: &mut App, ctx: &Ctx) -> Vec<Effect> {
-    let index = ctx.state.cursor;
-    let waiting = ctx
-        .state
-        .steps
-        .get(index)
-        .is_some_and(|s| s.kind == Kind::Wait && s.status == Status::Running);
-    if waiting {
-        app.dialog = Some(Dialog::reason(Purpose::EndWait(index)));
-    } else {
-        app.message = Some("e ends a running wait early".into());
-    }
-    Vec::new()
-}
-
-fn search_key(app: &mut App, key: KeyEvent, ctx: &Ctx) {
-    let Some(text) = app.search.as_mut() else {
-        return;
-    };
-    match key.code {
-        KeyCode::Esc => app.search = None,
-        KeyCode::Backspace => {
-            text.pop();
-        }
-        KeyCode::Char(c) => text.push(c),
-        KeyCode::Enter => {
-            let needle = text.to_lowercase();
-            app.search = None;
-            let found = (1..=ctx.refs.len())
-                .map(|k| (app.selected + k) % ctx.refs.len().max(1))
-                .find(|&i| step_text(&ctx.refs[i]).to_lowercase().contains(&needle));
-            match found {
-                Some(index) => select(app, index),
-                None => app.message = Some(format!("no step matches “{needle}”")),
-            }
-        }
-        _ => {}
-    }
-}
-
-/// What `/` searches: the step's section title and its own text.
-pub fn step_text(r: &StepRef) -> String {
-    let own = match &r.step.kind {
-        StepKind::Run(run) => run.script.clone(),
-        StepKind::Check(c) => c.text.clone(),
-        StepKind::Gate(g) => g.title.clone(),
-        StepKind::Note(n) => n.text.clone(),
-        StepKind::Wait(_) => "wait".into(),
-    };
-    format!(
-        "{} {} {own}",
-        r.step.name.as_deref().unwrap_or(""),
-        r.section.title
-    )
 }

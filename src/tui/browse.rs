@@ -23,11 +23,14 @@ pub enum Browse {
 
 /// Every key of a follower's screen, for `?`.
 pub const FOLLOW_KEYS: &[(&str, &str)] = &[
-    ("j k ↓ ↑ g G", "select steps (the view is read-only)"),
+    (
+        "j k ↓ ↑ g G",
+        "select steps and ¶ passages to read (read-only)",
+    ),
     (".", "back to the driver's current step"),
     ("PgUp PgDn ^u ^d", "scroll output; f follows the tail again"),
     ("Home / End", "the output's first / last lines"),
-    ("/", "search steps"),
+    ("/", "search steps, sections and their text"),
     ("d", "read the whole document; d or Esc closes it"),
     (
         "S",
@@ -44,10 +47,10 @@ pub const REPLAY_KEYS: &[(&str, &str)] = &[
     ("← → / h l", "previous or next event (pauses)"),
     ("[ / ]", "previous or next step start"),
     ("g / G", "start or end of the session"),
-    ("j k ↓ ↑", "select steps; . returns to the current one"),
+    ("j k ↓ ↑", "select steps and ¶ passages; . the current step"),
     ("PgUp PgDn ^u ^d", "scroll output; f follows the tail again"),
     ("Home / End", "the output's first / last lines"),
-    ("/", "search steps"),
+    ("/", "search steps, sections and their text"),
     ("d", "read the whole document; d or Esc closes it"),
     ("q / Ctrl-C", "quit"),
     ("?", "this help (↑ ↓ scroll it, other keys close it)"),
@@ -169,6 +172,7 @@ mod tests {
         let refs = rb.steps();
         let state = SessionState::new(&rb);
         let ctx = Ctx {
+            runbook: &rb,
             refs: &refs,
             state: &state,
             running: false,

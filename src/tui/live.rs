@@ -317,6 +317,7 @@ impl Source for Live<'_, '_> {
         }
         let commands = {
             let ctx = Ctx {
+                runbook: self.engine.runbook,
                 refs: &self.engine.refs,
                 state: self.engine.state(),
                 running: self.engine.running(),

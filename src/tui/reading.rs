@@ -25,13 +25,13 @@ impl Reading {
         top
     }
 
-    fn scroll(&mut self, by: isize) {
+    pub(super) fn scroll(&mut self, by: isize) {
         let (top, max_top, _) = self.drawn.get();
         let moved = top.saturating_add_signed(by).min(max_top);
         self.top = Some(moved);
     }
 
-    fn page(&self) -> isize {
+    pub(super) fn page(&self) -> isize {
         isize::try_from(self.drawn.get().2.max(1)).unwrap_or(20)
     }
 }

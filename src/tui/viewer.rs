@@ -252,6 +252,7 @@ fn on_key(feed: &mut dyn Feed, app: &mut App, key: KeyEvent) -> std::io::Result<
         Some(opened) => {
             let refs = opened.runbook.steps();
             let ctx = Ctx {
+                runbook: &opened.runbook,
                 refs: &refs,
                 state: &opened.projection().state,
                 running: opened.projection().state.running.is_some(),

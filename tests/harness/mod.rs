@@ -193,6 +193,7 @@ impl<'r> Harness<'r> {
             since,
             history: Vec::new(),
             failures: 0,
+            host: None,
         };
         let change = changed.then(|| Change {
             check: check.into(),
@@ -287,6 +288,7 @@ impl<'r> Harness<'r> {
             self.app.sync_selection(self.engine.state());
             let commands = {
                 let ctx = Ctx {
+                    runbook: self.engine.runbook,
                     refs: &self.engine.refs,
                     state: self.engine.state(),
                     running: self.engine.running(),

@@ -145,6 +145,7 @@ pub fn check(name: &str, probe: Probe) -> HealthCheck {
         crit: None,
         fail_after: 1,
         rollback_if: None,
+        on: None,
     }
 }
 

@@ -77,6 +77,22 @@ impl Term {
         Term::spawn_program(env!("CARGO_BIN_EXE_runbook"), args, dir, env)
     }
 
+    /// Starts the binary in the sandbox `dir`: its audit log in `audit`, its data and state
+    /// directories inside `dir`, so that nothing of the user's is read or written.
+    pub fn spawn_sandboxed(args: &[&str], dir: &Path, audit: &Path) -> Term {
+        let data = dir.join("xdg-data");
+        let state = dir.join("xdg-state");
+        Term::spawn(
+            args,
+            dir,
+            &[
+                ("RUNBOOK_AUDIT_DIR", audit.as_os_str()),
+                ("XDG_DATA_HOME", data.as_os_str()),
+                ("XDG_STATE_HOME", state.as_os_str()),
+            ],
+        )
+    }
+
     /// Starts `program` (found on PATH) with `args` in `dir`, with `env` added.
     pub fn spawn_program(program: &str, args: &[&str], dir: &Path, env: &[(&str, &OsStr)]) -> Term {
         let (master, pts) = pty_process::blocking::open().expect("openpty");

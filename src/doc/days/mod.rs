@@ -34,7 +34,8 @@ pub enum Belongs {
     Preflight,
     /// Its own steps are the day's (0-based index into `Days::days`).
     Day(usize),
-    /// Rollback and reference sections: available on every day.
+    /// Rollback and reference sections, and sections without steps before the first
+    /// day or after the last: available on every day.
     Every,
 }
 
@@ -134,11 +135,34 @@ fn assign(
                 *current = Some(first_inside);
             }
         }
+        if outside_every_day(path, starts, *current) && !has_steps(section) {
+            // Words to read before or after the days (prerequisites, success criteria,
+            // contacts) are reference for every day.
+            every(section, path, out);
+            path.pop();
+            continue;
+        }
         let belongs = current.map_or(Belongs::Preflight, Belongs::Day);
         out.push((path.clone(), belongs));
         assign(&section.sections, path, starts, current, out);
         path.pop();
     }
+}
+
+/// Before the first day, or after the last day's own subsection and holding no day.
+fn outside_every_day(path: &[usize], starts: &[Start], current: Option<usize>) -> bool {
+    if starts.iter().any(|s| s.path.starts_with(path)) {
+        return false;
+    }
+    match current {
+        None => true,
+        Some(day) => day + 1 == starts.len() && !path.starts_with(&starts[day].path),
+    }
+}
+
+/// Whether the section or any section inside it has a step.
+fn has_steps(section: &Section) -> bool {
+    !section.steps.is_empty() || section.sections.iter().any(has_steps)
 }
 
 fn every(section: &Section, path: &mut Vec<usize>, out: &mut Vec<(Vec<usize>, Belongs)>) {

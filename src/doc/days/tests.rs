@@ -54,10 +54,21 @@ fn seed_000_has_days_6_to_8_with_their_phases() {
     let preflight = titles_of(&runbook, &days, Belongs::Preflight);
     assert_eq!(
         preflight[..2],
-        ["Prerequisites", "Pre-Deployment Checklist"]
+        ["Pre-Deployment Checklist", "1. Environment Configuration"]
     );
     let every = titles_of(&runbook, &days, Belongs::Every);
-    assert!(every.contains(&"Rollback Procedure".to_string()));
+    for reference in [
+        "Rollback Procedure",
+        "Prerequisites",
+        "Success Criteria",
+        "Emergency Contacts",
+    ] {
+        assert!(
+            every.contains(&reference.to_string()),
+            "{reference}: {every:?}"
+        );
+    }
+    assert!(!every.contains(&"Post-Deployment Validation".to_string()));
     assert!(days.days.iter().all(|d| d.not_before.is_none()));
 }
 
@@ -173,4 +184,35 @@ proptest! {
             }
         }
     }
+}
+
+#[test]
+fn a_day_of_seed_000_keeps_the_words_every_day_needs() {
+    let runbook = seed("000");
+    let days = plan_days(&runbook);
+    let day6 = super::walk::day_walk(
+        &runbook,
+        &days,
+        0,
+        super::walk::Including { preflight: false },
+    );
+    let prose_of = |title: &str| {
+        let path = days
+            .sections
+            .iter()
+            .map(|(p, _)| p)
+            .find(|p| section_at(&runbook.sections, p).is_some_and(|s| s.title == title))
+            .expect(title);
+        section_at(&day6.sections, path).expect(title).prose.clone()
+    };
+    for reference in ["Prerequisites", "Success Criteria", "Emergency Contacts"] {
+        assert!(
+            !prose_of(reference).is_empty(),
+            "{reference} is read on Day 6 too"
+        );
+    }
+    assert!(
+        prose_of("Phase B: Services (Day 7)").is_empty(),
+        "Day 7's own words are Day 7's"
+    );
 }

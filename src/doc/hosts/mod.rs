@@ -3,10 +3,12 @@
 //! `batch_gate`, `batch_wait`) in both syntaxes. Only what the document says: reading an
 //! inventory and reaching hosts is [`crate::fleet`]'s.
 
+mod checks;
 mod meta;
 mod options;
 pub mod pattern;
 
+pub use checks::validate_checks;
 pub use meta::{HOSTS_KEYS, hosts_spec};
 pub use options::{FLEET_OPTIONS, LIST_OPTIONS, apply_option, validate, yaml_option_text};
 
@@ -196,6 +198,16 @@ pub fn is_group_name(text: &str) -> bool {
         && text
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
+}
+
+/// Whether `text` can name one host as `on:` of a health check: a name, an address or
+/// `user@host:port` (no range, no list).
+pub fn is_host_name(text: &str) -> bool {
+    !text.is_empty()
+        && !text.starts_with('-')
+        && text
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.' | '@' | ':'))
 }
 
 #[cfg(test)]

@@ -22,6 +22,7 @@ const COMMON_KEYS: &[&str] = &[
     "fail_after",
     "rollback_if",
     "headers",
+    "on",
 ];
 const HTTP_KEYS: &[&str] = &["expect_status", "expect_body", "json_path", "expect_value"];
 const DEFAULT_EVERY: Duration = Duration::from_secs(5);
@@ -73,6 +74,7 @@ fn health_check(node: &Node, sink: &mut Sink) -> Option<HealthCheck> {
         None => 1,
     };
     let rollback_if = fields.get("rollback_if").and_then(|n| rollback_if(n, sink));
+    let on = on_host(&fields, &probe, sink);
     Some(HealthCheck {
         name,
         line: node.line,
@@ -83,7 +85,34 @@ fn health_check(node: &Node, sink: &mut Sink) -> Option<HealthCheck> {
         crit,
         fail_after,
         rollback_if,
+        on,
     })
+}
+
+/// `on: web01`: only `cmd` and `system` checks run on a host; one host, as ssh knows it.
+fn on_host(fields: &Fields, probe: &Probe, sink: &mut Sink) -> Option<String> {
+    let node = fields.get("on")?;
+    let host = expect_text(node, "on", sink)?;
+    if !matches!(probe, Probe::Cmd { .. } | Probe::System(_)) {
+        sink.at_node(
+            node,
+            format!(
+                "`on` applies only to cmd and system checks, not {}",
+                probe.label()
+            ),
+            "remove it: http, tcp and prometheus checks name their target themselves",
+        );
+        return None;
+    }
+    if !crate::doc::hosts::is_host_name(&host) {
+        sink.at_node(
+            node,
+            format!("`on: {host}` is not one host"),
+            "a host or alias of `hosts:` or the inventory, e.g. `on: web01` or `on: deploy@db:2222`",
+        );
+        return None;
+    }
+    Some(host)
 }
 
 fn probe(fields: &Fields, sink: &mut Sink) -> Option<Probe> {

@@ -17,8 +17,8 @@ use super::super::error::ProbeError;
 use super::super::verdict::{Reading, has_value_limits};
 
 /// Output kept from each stream; the rest is read and dropped.
-const STDOUT_LIMIT: usize = 64 * 1024;
-const STDERR_LIMIT: usize = 4 * 1024;
+pub(super) const STDOUT_LIMIT: usize = 64 * 1024;
+pub(super) const STDERR_LIMIT: usize = 4 * 1024;
 const SHOWN_CHARS: usize = 40;
 
 pub struct CmdRun<'a> {
@@ -30,17 +30,28 @@ pub struct CmdRun<'a> {
 /// Runs the command; exit 0 is required. With thresholds, the first number in stdout is the value.
 pub async fn probe(run: &CmdRun<'_>, check: &HealthCheck) -> Result<Reading, ProbeError> {
     let (status, stdout, stderr) = execute(run).await?;
+    reading(status, &stdout, &stderr, check)
+}
+
+/// What a finished command says: exit 0 is required; with thresholds, the first number in
+/// stdout is the value, else its first line is shown.
+pub(super) fn reading(
+    status: ExitStatus,
+    stdout: &str,
+    stderr: &str,
+    check: &HealthCheck,
+) -> Result<Reading, ProbeError> {
     if !status.success() {
-        return Err(ProbeError::Exit(exit_reason(status, &stderr)));
+        return Err(ProbeError::Exit(exit_reason(status, stderr)));
     }
-    let number = first_number(&stdout);
+    let number = first_number(stdout);
     match number {
         Some(value) => Ok(Reading::number(value, Unit::Plain)),
         None if has_value_limits(check) => Err(ProbeError::NoNumber),
         None => Ok(Reading {
             value: None,
             latency_ms: None,
-            shown: first_line(&stdout),
+            shown: first_line(stdout),
         }),
     }
 }
@@ -92,7 +103,7 @@ async fn execute(run: &CmdRun<'_>) -> Result<(ExitStatus, String, String), Probe
     Ok((status, out, err))
 }
 
-async fn read_capped(stream: Option<impl AsyncRead + Unpin>, limit: usize) -> String {
+pub(super) async fn read_capped(stream: Option<impl AsyncRead + Unpin>, limit: usize) -> String {
     let Some(mut stream) = stream else {
         return String::new();
     };
@@ -108,7 +119,7 @@ async fn read_capped(stream: Option<impl AsyncRead + Unpin>, limit: usize) -> St
     String::from_utf8_lossy(&kept).into_owned()
 }
 
-fn exit_reason(status: ExitStatus, stderr: &str) -> String {
+pub(super) fn exit_reason(status: ExitStatus, stderr: &str) -> String {
     use std::os::unix::process::ExitStatusExt;
     let head = match (status.code(), status.signal()) {
         (Some(code), _) => format!("exit {code}"),

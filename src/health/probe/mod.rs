@@ -4,6 +4,7 @@ mod cmd;
 mod http;
 mod json_path;
 mod prometheus;
+pub mod remote;
 mod system;
 mod tcp;
 
@@ -23,12 +24,15 @@ pub struct Prober {
     client: Result<reqwest::Client, String>,
     env: Arc<BTreeMap<String, String>>,
     cwd: Arc<PathBuf>,
+    /// Where checks `on:` a host run, and how they are reached.
+    hosts: Arc<remote::Hosts>,
 }
 
 /// What a check keeps between its probes (the CPU counters of the previous sample).
 #[derive(Default)]
 pub struct ProbeState {
     system: system::SystemState,
+    remote: remote::RemoteState,
 }
 
 impl Prober {
@@ -38,7 +42,14 @@ impl Prober {
             client: http::client(),
             env: Arc::new(env),
             cwd: Arc::new(cwd),
+            hosts: Arc::default(),
         }
+    }
+
+    /// Checks `on:` a host are sampled on `hosts`.
+    pub fn with_hosts(mut self, hosts: remote::Hosts) -> Self {
+        self.hosts = Arc::new(hosts);
+        self
     }
 
     /// One probe, cut at the check's timeout, judged against its thresholds.
@@ -55,6 +66,9 @@ impl Prober {
         check: &HealthCheck,
         state: &mut ProbeState,
     ) -> Result<Reading, ProbeError> {
+        if let Some(on) = &check.on {
+            return remote::probe(&self.hosts, on, check, &mut state.remote).await;
+        }
         match &check.probe {
             Probe::Http(probe) => http::probe(self.client()?, probe, check, &self.env).await,
             Probe::Tcp { address } => tcp::probe(address).await,
@@ -96,11 +110,21 @@ pub fn probe_once(
     env: &BTreeMap<String, String>,
     cwd: &Path,
 ) -> Vec<(String, Sample)> {
+    probe_once_on(checks, env, cwd, remote::Hosts::default())
+}
+
+/// [`probe_once`], with checks `on:` a host sampled on `hosts`.
+pub fn probe_once_on(
+    checks: &[HealthCheck],
+    env: &BTreeMap<String, String>,
+    cwd: &Path,
+    hosts: remote::Hosts,
+) -> Vec<(String, Sample)> {
     let runtime = match super::monitor::runtime() {
         Ok(runtime) => runtime,
         Err(e) => return unavailable(checks, &e.to_string()),
     };
-    let prober = Prober::new(env.clone(), cwd.to_path_buf());
+    let prober = Prober::new(env.clone(), cwd.to_path_buf()).with_hosts(hosts);
     let results = runtime.block_on(async {
         let tasks: Vec<_> = checks
             .iter()

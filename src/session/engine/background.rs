@@ -2,7 +2,7 @@
 //! followers' sign-off requests from their sidecar files. Both report as inputs.
 
 use crate::doc::health::HealthCheck;
-use crate::health::Monitor;
+use crate::health::{Hosts, Monitor};
 use crate::session::input::Input;
 use crate::session::queue::Inputs;
 use crate::session::signoff::Inbox;
@@ -42,19 +42,19 @@ impl Background {
     pub fn start(
         &mut self,
         checks: Vec<HealthCheck>,
-        env: BTreeMap<String, String>,
-        cwd: PathBuf,
+        place: (BTreeMap<String, String>, PathBuf),
+        hosts: Hosts,
         inputs: &Inputs,
     ) {
         let report = inputs.clone();
         self.longest_timeout = checks.iter().map(|c| c.timeout).max().unwrap_or_default();
-        self.monitor = Some(Monitor::start_reporting(
+        self.monitor = Some(Monitor::start_on(
             checks,
-            env,
-            cwd,
-            Arc::new(move |sampled| {
+            place,
+            hosts,
+            Some(Arc::new(move |sampled| {
                 report.send(Input::Health(Box::new(sampled)));
-            }),
+            })),
         ));
         let Some(mut inbox) = self.inbox.take() else {
             return;

@@ -51,12 +51,13 @@ impl Engine<'_> {
         let Some(StepKind::Run(run)) = self.refs.get(index).map(|r| r.step.kind.clone()) else {
             return Ok(());
         };
-        let prior = self.projection.state.steps.get(index).and_then(|s| {
-            let unfinished = s.status != crate::session::state::Status::Done;
-            s.fleet
-                .clone()
-                .filter(|f| unfinished && f.hosts.iter().any(|h| h.status == HostStatus::Ok))
-        });
+        let prior = self
+            .projection
+            .state
+            .steps
+            .get(index)
+            .and_then(crate::session::fleet_state::partial)
+            .cloned();
         let attempt = self.next_attempt(index);
         let started = Body::StepStarted {
             attempt,
@@ -81,11 +82,9 @@ impl Engine<'_> {
         let names: Vec<String> = hosts.iter().map(|h| h.name.clone()).collect();
         // A rerun after a partial attempt: every host but those that finished OK.
         let finished_ok: Vec<&str> = prior
-            .iter()
-            .flat_map(|f| f.hosts.iter())
-            .filter(|h| h.status == HostStatus::Ok)
-            .map(|h| h.name.as_str())
-            .collect();
+            .as_ref()
+            .map(FleetProgress::finished_ok)
+            .unwrap_or_default();
         let run_on: Vec<String> = names
             .iter()
             .filter(|n| !finished_ok.contains(&n.as_str()))

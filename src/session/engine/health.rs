@@ -13,8 +13,19 @@ impl Engine<'_> {
     pub fn start_background(&mut self) {
         let checks = self.runbook.meta.health.clone();
         let place = self.place.clone();
+        let hosts = if crate::health::Hosts::needed(&checks) {
+            let base = self
+                .runbook
+                .path
+                .parent()
+                .unwrap_or(std::path::Path::new("."));
+            let sampler = self.executor.sampler();
+            crate::health::Hosts::resolve(&checks, &self.runbook.meta.hosts, base, sampler)
+        } else {
+            crate::health::Hosts::default()
+        };
         self.background
-            .start(checks, place.env, place.cwd, &self.inputs);
+            .start(checks, (place.env, place.cwd), hosts, &self.inputs);
     }
 
     /// Pauses probing while a step owns the terminal.

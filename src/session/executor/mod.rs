@@ -94,4 +94,10 @@ pub trait Executor {
         cgroup: Option<&str>,
         grace: Duration,
     ) -> usize;
+
+    /// A handle on the session's ssh connections for health checks on hosts; `None` when
+    /// this executor has none.
+    fn sampler(&mut self) -> Option<crate::fleet::HostSampler> {
+        None
+    }
 }

@@ -100,6 +100,11 @@ impl SshExecutor {
         Ok(Started::default())
     }
 
+    /// Health samples over the session's connections (opened now if need be).
+    fn sampler(&mut self) -> Option<crate::fleet::HostSampler> {
+        self.connections().ok().map(Connections::sampler)
+    }
+
     /// Stops every run, what they left on the hosts, and closes the masters.
     fn close(&mut self) {
         self.runs.clear();
@@ -186,5 +191,9 @@ impl Executor for Executors {
         grace: Duration,
     ) -> usize {
         self.local.stop_leftover(process, cgroup, grace)
+    }
+
+    fn sampler(&mut self) -> Option<crate::fleet::HostSampler> {
+        self.ssh.sampler()
     }
 }

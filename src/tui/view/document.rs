@@ -22,7 +22,17 @@ pub fn lines(view: &View, width: u16) -> (Vec<Line<'static>>, usize) {
     }
     out.push(Line::default());
     push_markdown(&mut out, view, &view.runbook.preamble, width);
-    let selected = view.refs.get(view.app.selected).map(|r| r.section);
+    let outline = crate::tui::outline::Outline::of(view.runbook);
+    let passage = view
+        .app
+        .passage
+        .as_ref()
+        .and_then(|p| outline.passages.get(p.index));
+    let selected = match passage.map(|p| p.source) {
+        Some(crate::tui::outline::Source::Section(section)) => Some(section),
+        Some(crate::tui::outline::Source::Preamble(_)) => None,
+        None => view.refs.get(view.app.selected).map(|r| r.section),
+    };
     let mut anchor = 0;
     for section in view.runbook.all_sections() {
         if selected.is_some_and(|s| std::ptr::eq(s, section)) {

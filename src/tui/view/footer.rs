@@ -13,6 +13,7 @@ use ratatui::widgets::Paragraph;
 pub fn draw(frame: &mut Frame, area: Rect, view: &View) {
     let message = match (&view.app.message, &view.app.search) {
         (_, Some(_)) | (Some(_), None) => status_line(view, ""),
+        (None, None) if view.app.passage.is_some() => reading_line(view),
         (None, None) if view.state.walk_finished() && view.state.running.is_none() => {
             walk_end_line(view)
         }
@@ -76,6 +77,20 @@ fn walk_end_line(view: &View) -> Line<'static> {
     ))
 }
 
+/// While a passage is shown: that no key here acts on a step, and which step is current.
+fn reading_line(view: &View) -> Line<'static> {
+    let current = match view.state.steps.get(view.state.cursor) {
+        Some(step) if !view.state.walk_finished() => {
+            format!("current step {} (. goes back)", step.id)
+        }
+        _ => "the walk is over".to_string(),
+    };
+    Line::from(Span::styled(
+        format!("¶ to read, not a step — no key here acts; {current}"),
+        Style::new().fg(Color::Cyan),
+    ))
+}
+
 fn autopilot_line(view: &View) -> Line<'static> {
     if !view.autopilot {
         return Line::default();
@@ -112,6 +127,19 @@ pub fn keys_now(view: &View) -> Vec<(&'static str, &'static str)> {
             ("b", "roll back now"),
             ("c", "continue (asks why)"),
             ("j/k", "move"),
+            ("?", "help"),
+            ("q", "quit"),
+        ];
+    }
+    if view.app.passage.is_some() {
+        // Text to read: nothing here acts on a step.
+        return vec![
+            (".", "back to the current step"),
+            ("j/k", "next/previous item"),
+            ("PgUp/PgDn", "scroll"),
+            ("Home/End", "top/end"),
+            ("/", "search"),
+            ("d", "document"),
             ("?", "help"),
             ("q", "quit"),
         ];

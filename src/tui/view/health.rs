@@ -57,7 +57,7 @@ pub fn lines(view: &View, width: usize, now: Instant) -> Vec<Line<'static>> {
         let since = short_duration(now.saturating_duration_since(check.since));
         let head = format!("{symbol} {:<4} ", check.status.as_str());
         let name = clip(
-            &check.name,
+            &check.label(),
             width
                 .saturating_sub(head.chars().count() + value.chars().count() + 1)
                 .max(4),

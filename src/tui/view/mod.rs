@@ -3,7 +3,8 @@
 //! ```text
 //! ┌ title: runbook · section · UTC clock · elapsed · operator · LIVE ───────────┐
 //! ├ tree ──────────┬ step: prose, command, live output ─────┬ side: health ────┤
-//! │ § 1 Pre-flight │ ── 1#2 · run ──                        │ contacts         │
+//! │ ¶ About this … │ ── 1#2 · run ──                        │ contacts         │
+//! │ § 1 Pre-flight │                                        │                  │
 //! │  ✓ check …     │ $ ./deploy.sh                          │ env              │
 //! │ › ▶ run …      │ │ output …                              │                  │
 //! ├────────────────┴────────────────────────────────────────┴──────────────────┤
@@ -19,6 +20,7 @@ pub mod health;
 mod hosts;
 mod output;
 mod overlay;
+mod passage;
 mod proposed;
 mod side;
 mod step;
@@ -152,9 +154,10 @@ fn draw_body(frame: &mut Frame, body: Rect, view: &View) {
     if tree_width > 0 {
         tree::draw(frame, tree_area, view);
     }
-    match &view.app.reading {
-        Some(reading) => document::draw(frame, step_area, view, reading),
-        None => step::draw(frame, step_area, view),
+    match (&view.app.reading, &view.app.passage) {
+        (Some(reading), _) => document::draw(frame, step_area, view, reading),
+        (None, Some(shown)) => passage::draw(frame, step_area, view, shown),
+        (None, None) => step::draw(frame, step_area, view),
     }
     if side_width > 0 {
         side::draw(frame, side_area, view);

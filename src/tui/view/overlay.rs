@@ -258,7 +258,12 @@ fn command_lines(view: &View, index: usize, hint: &str) -> Vec<Line<'static>> {
         )));
         lines.push(Line::default());
     }
-    if let Some(place) = crate::fleet::summary::where_it_runs(view.runbook, run) {
+    let partial = view
+        .state
+        .steps
+        .get(index)
+        .and_then(crate::session::fleet_state::partial);
+    if let Some(place) = crate::fleet::summary::where_it_runs_now(view.runbook, run, partial) {
         lines.push(Line::from(Span::styled(
             place,
             Style::new().fg(Color::Cyan),
@@ -456,7 +461,7 @@ const LIVE_KEYS: &[(&str, &str)] = &[
     ("n", "add a note to the selected step"),
     (
         "j k ↓ ↑ g G",
-        "select steps; Enter on another step jumps there (recorded)",
+        "select steps and ¶ passages to read; Enter on another step jumps there (recorded)",
     ),
     (".", "back to the current step"),
     ("PgUp PgDn ^u ^d", "scroll output; f follows the tail again"),
@@ -464,7 +469,7 @@ const LIVE_KEYS: &[(&str, &str)] = &[
     ("w / ← →", "wrap long output lines / scroll them sideways"),
     ("v", "view the shown step's whole output in $PAGER"),
     ("c", "copy the shown step's command (OSC 52)"),
-    ("/", "search steps"),
+    ("/", "search steps, sections and their text"),
     ("d", "read the whole document; d or Esc closes it"),
     ("p", "pause or resume the autopilot (--yes)"),
     ("q / Ctrl-C", "quit: leave (resumable) or abort"),

@@ -25,7 +25,10 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &View) {
     };
     let mut top = header(view, r, step, inner.width as usize);
     top.extend(prose(view, r, inner.width));
-    top.extend(body(view, r, step));
+    top.extend(super::wide::wrap_all(
+        body(view, r, step),
+        inner.width as usize,
+    ));
     top.extend(prose_after(view, r, inner.width));
     let has_output = matches!(r.step.kind, StepKind::Run(_))
         && (step.tail.total > 0 || !matches!(step.status, Status::Pending | Status::NotChosen));
@@ -74,15 +77,14 @@ fn header(view: &View, r: &StepRef, step: &StepState, width: usize) -> Vec<Line<
     } else {
         " (not the current step)"
     };
-    let title = clip(
-        &format!(
-            "{} · {}{region}{here}",
-            step.id,
-            view.text(&r.section.title)
-        ),
-        width.saturating_sub(14),
+    let full = format!(
+        "{} · {}{region}{here}",
+        step.id,
+        view.text(&r.section.title)
     );
-    vec![
+    let title = clip(&full, width.saturating_sub(14));
+    let cut = title != full;
+    let mut lines = vec![
         Line::from(vec![
             Span::styled(
                 format!("{mark} "),
@@ -95,7 +97,31 @@ fn header(view: &View, r: &StepRef, step: &StepState, width: usize) -> Vec<Line<
             ),
         ]),
         below,
-    ]
+    ];
+    // Where the step stands, whole, when the title line cannot say it all.
+    if r.section_path.len() > 1 || cut {
+        if lines[1].spans.is_empty() {
+            lines.pop();
+        }
+        let trail = super::wide::wrap_words(&section_trail(view, r), width);
+        lines.extend(
+            trail
+                .into_iter()
+                .map(|row| Line::from(Span::styled(row, Style::new().fg(Color::DarkGray)))),
+        );
+    }
+    lines
+}
+
+/// The titles of the sections the step is in, outermost first: `in A › B › C`.
+fn section_trail(view: &View, r: &StepRef) -> String {
+    let titles: Vec<String> = (1..=r.section_path.len())
+        .filter_map(|depth| {
+            super::tree::section_at(&view.runbook.sections, &r.section_path[..depth])
+        })
+        .map(|s| view.text(&s.title))
+        .collect();
+    format!("in {}", titles.join(" › "))
 }
 
 fn prose(view: &View, r: &StepRef, width: u16) -> Vec<Line<'static>> {
@@ -125,7 +151,8 @@ fn prose_after(view: &View, r: &StepRef, width: u16) -> Vec<Line<'static>> {
         return Vec::new();
     }
     let mut lines = Vec::new();
-    for passage in r.section.prose.iter().filter(|p| p.before_step == last) {
+    // Prose a moved step left behind its section's last step is read here too.
+    for passage in r.section.prose.iter().filter(|p| p.before_step >= last) {
         if lines.is_empty() {
             lines.push(Line::default());
             lines.push(Line::from(Span::styled(
