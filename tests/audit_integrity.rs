@@ -105,6 +105,14 @@ fn sessions_killed_at_random_moments_verify_and_resume_at_the_right_step() {
             .stderr(std::process::Stdio::null())
             .spawn()
             .expect("spawn");
+        // Odd rounds count from the log's appearance, so a slow start on a loaded machine
+        // does not move every kill before the first step; even rounds from the spawn.
+        if round % 2 == 1 {
+            let waited = Instant::now();
+            while !has_log(&audit) && waited.elapsed() < Duration::from_secs(10) {
+                std::thread::sleep(Duration::from_millis(1));
+            }
+        }
         let started = Instant::now();
         while started.elapsed() < delay {
             std::thread::sleep(Duration::from_millis(2));
@@ -211,6 +219,13 @@ fn sessions_killed_at_random_moments_verify_and_resume_at_the_right_step() {
         mid_step_rounds >= 10,
         "many kills land while a step runs: {mid_step_rounds}"
     );
+}
+
+fn has_log(dir: &std::path::Path) -> bool {
+    std::fs::read_dir(dir).is_ok_and(|d| {
+        d.filter_map(Result::ok)
+            .any(|e| e.path().extension().is_some_and(|x| x == "jsonl"))
+    })
 }
 
 fn ok_steps(records: &[serde_json::Value]) -> Vec<String> {
