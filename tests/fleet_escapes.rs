@@ -86,6 +86,13 @@ fn a_completed_session_leaves_nothing_on_its_hosts_even_outside_the_steps_group(
         reason.contains("stopped what steps left running on 2 hosts"),
         "the log says what was stopped: {reason}"
     );
+    assert!(
+        text(&out.stdout).contains(
+            "session completed: all steps done; stopped what steps left running on 2 hosts"
+        ),
+        "and so does the screen: {}",
+        said(&out)
+    );
 }
 
 #[test]

@@ -49,9 +49,9 @@ fn conclude(engine: &mut Engine, d: &mut Dialogue, end: WalkEnd, operator: &str)
         }
         WalkEnd::AuditFailed(_) => audit_failure(engine, d),
         WalkEnd::Ended(outcome, reason) => {
-            if engine.end(outcome, &reason).is_err() {
+            let Ok(reason) = engine.end(outcome, &reason) else {
                 return audit_failure(engine, d);
-            }
+            };
             say_proof_news(engine, d);
             d.say(&format!("\nsession {}: {reason}", outcome.word()));
             summary(engine, d);

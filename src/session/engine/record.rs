@@ -164,8 +164,9 @@ impl Engine<'_> {
     }
 
     /// Ends the session: stops the health checks and every process group still alive,
-    /// then records the end. Runs are stopped first ([`Engine::stop_runs`]).
-    pub fn end(&mut self, outcome: Outcome, reason: &str) -> Result<(), AuditError> {
+    /// then records the end. Runs are stopped first ([`Engine::stop_runs`]). The reason as
+    /// recorded: `reason`, and what had to be stopped.
+    pub fn end(&mut self, outcome: Outcome, reason: &str) -> Result<String, AuditError> {
         self.background.stop();
         let stopped = self.executor.stop_all(super::GRACE);
         let mut reason = match stopped {
@@ -178,11 +179,12 @@ impl Engine<'_> {
             1 => reason.push_str("; stopped what steps left running on 1 host"),
             n => reason.push_str(&format!("; stopped what steps left running on {n} hosts")),
         }
-        self.record(
-            None,
-            Body::SessionEnded { outcome, reason },
-            SyncPolicy::Now,
-        )
+        let body = Body::SessionEnded {
+            outcome,
+            reason: reason.clone(),
+        };
+        self.record(None, body, SyncPolicy::Now)?;
+        Ok(reason)
     }
 
     /// The audit log failed: nothing more may run; everything started is stopped.
