@@ -119,6 +119,37 @@ fn a_plain_dry_run_of_day7_without_signoffs_neither_hangs_nor_claims_a_signature
     );
 }
 
+#[test]
+fn a_plain_day_walk_prints_the_sections_without_steps_where_the_document_has_them() {
+    let sb = Sandbox::new();
+    let plan = seed("000_ebdede70e6c1452d.txt");
+    let out = sb.run(&[
+        "run",
+        plan.to_str().expect("utf8"),
+        "--day",
+        "6",
+        "--plain",
+        "--yes",
+        "--dry-run",
+    ]);
+    let said = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{said}{}", text(&out.stderr));
+    let at = |needle: &str| {
+        said.find(needle)
+            .unwrap_or_else(|| panic!("{needle}:\n{said}"))
+    };
+    assert!(
+        at("── ¶ Prerequisites ──") < at("── 2.1#1 "),
+        "before the first step"
+    );
+    assert!(
+        at("── ¶ Emergency Contacts ──") > at("── 3.1#"),
+        "after Day 6's steps"
+    );
+    assert!(at("DevOps Lead") < at("session completed"), "{said}");
+    assert_eq!(said.matches("── ¶ Success Criteria ──").count(), 1, "once");
+}
+
 const DRILL: &str = "---\nhealth:\n  - {name: api, tcp: '127.0.0.1:1', every: 1s}\n---\n# Drill\n\n## Steps\n\n```bash {name=slow}\nsleep 30\n```\n\n```runbook\n- wait: 2s\n  until: [api]\n```\n\n```bash {name=last}\necho all good\n```\n";
 
 #[test]

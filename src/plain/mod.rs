@@ -6,6 +6,7 @@ mod choose;
 pub mod dialogue;
 mod fleet;
 pub mod input;
+mod passages;
 pub mod printer;
 mod proposed;
 mod tell;

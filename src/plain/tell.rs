@@ -30,6 +30,8 @@ pub(super) struct Told {
     pub relayed: Option<usize>,
     /// Its last line has not ended (a prompt, an echoed `^C`).
     relayed_open: bool,
+    /// Sections without steps printed, by line ([`super::passages`]).
+    pub passages: BTreeSet<u32>,
 }
 
 /// Prints `events` and `notices` (each notice after as many events as it says).
@@ -255,6 +257,12 @@ pub(super) fn header(w: &mut Walk, index: usize) {
         return;
     }
     w.told.shown = Some(index);
+    let step = w.engine.refs[index].step;
+    // A gate moved before the first command keeps its line far below where it is asked.
+    let moved = matches!(&step.kind, StepKind::Gate(g) if g.moved_from_line.is_some());
+    if !moved {
+        super::passages::before(w, step.line);
+    }
     let engine = &*w.engine;
     let r = &engine.refs[index];
     let id = &engine.state().steps[index].id;

@@ -58,6 +58,9 @@ pub fn walk(engine: &mut Engine, d: &mut Dialogue, queue: &LineQueue) -> WalkEnd
     let events = w.engine.wind_down(queue, &reason);
     let notices = w.engine.take_notices();
     super::tell::tell(&mut w, &events, notices);
+    if matches!(end, WalkEnd::Ended(..)) {
+        super::passages::rest(&mut w);
+    }
     w.flush();
     if end == WalkEnd::Left {
         w.d.say("  left the session; it can be resumed (runbook resume)");
