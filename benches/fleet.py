@@ -16,6 +16,7 @@ Usage: python3 benches/fleet.py [--hosts 50] [--rounds 5] [--no-ansible]
 import argparse
 import json
 import os
+import shutil
 import signal
 import socket
 import statistics
@@ -103,7 +104,8 @@ def time_ansible(ansible, config, workdir, hosts, rounds, pipelining):
     for name in os.listdir(control):
         subprocess.run(["ssh", "-F", config, "-o", f"ControlPath={os.path.join(control, name)}", "-O", "exit", "x"],
                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    os.rmdir(control)
+    # Ansible's masters may take a moment to remove their sockets after `-O exit`.
+    shutil.rmtree(control, ignore_errors=True)
     return seconds
 
 

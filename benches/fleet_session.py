@@ -8,7 +8,8 @@ over them — the timed part, from the audit log's `step_started` to its `step_f
 (monotonic `mono_ms`), so it holds everything the session does for a step: batches,
 50 ssh runs, output and ends recorded in the hash-chained log. Against:
   - `xargs -P 50 ssh uptime` over warm masters this script opened for the same aliases
-    (goal: the session's step <= 1.3 x),
+    (goal: the session's step <= 1.3 x; each round times one session and one xargs run
+    side by side),
   - `ansible -i INV all -m shell -a uptime -f 50` (ansible-core from PyPI, installed by
     benches/fleet.py's helper into target/fleet-bench-venv; its masters warmed by a first
     run; goal: the session >= 5 x faster),
@@ -128,7 +129,11 @@ def main():
         sshd, config = fleet.start_sshd(workdir, args.hosts)
         control = tempfile.mkdtemp(prefix="rb-x-", dir="/tmp")
         try:
-            steps, wholes, peaks = [], [], []
+            # Paired rounds: each session step is timed right beside an xargs round, so a
+            # machine whose load drifts weighs on both alike.
+            open_masters(config, args.hosts, control)
+            xargs_round(config, args.hosts, control)  # warm
+            steps, wholes, peaks, xargs_times = [], [], [], []
             for n in range(args.rounds):
                 step, whole, ok, peak = session_round(binary, config, workdir, n)
                 if ok != args.hosts:
@@ -136,11 +141,11 @@ def main():
                 steps.append(step)
                 wholes.append(whole)
                 peaks.append(peak)
-            peak_mib = max(peaks) / 1024
-            open_masters(config, args.hosts, control)
-            xargs_round(config, args.hosts, control)  # warm
-            xargs = statistics.median(xargs_round(config, args.hosts, control) for _ in range(args.rounds))
+                xargs_times.append(xargs_round(config, args.hosts, control))
             close_masters(config, args.hosts, control)
+            peak_mib = max(peaks) / 1024
+            xargs = statistics.median(xargs_times)
+            paired = statistics.median(s / x for s, x in zip(steps, xargs_times))
             ours = statistics.median(steps)
             print(f"{args.hosts} hosts, `uptime`, warm masters, median of {args.rounds}:")
             print(f"  runbook session, the step  {ours:7.3f} s   (whole session with connecting: "
@@ -148,6 +153,8 @@ def main():
             print(f"  xargs -P {args.hosts} ssh             {xargs:7.3f} s")
             verdict = "ok" if ours <= 1.3 * xargs and peak_mib <= 60 else "OVER TARGET"
             print(f"  session / xargs            {ours / xargs:7.2f} x   (goal <= 1.3 x, <= 60 MiB): {verdict}")
+            print(f"  round by round             {paired:7.2f} x   (median of each round's ratio; "
+                  f"rounds {', '.join(f'{s / x:.2f}' for s, x in zip(steps, xargs_times))})")
             if not args.no_ansible:
                 ansible = fleet.ansible_bin()
                 secs = statistics.median(fleet.time_ansible(ansible, config, workdir, args.hosts, args.rounds, False))

@@ -90,14 +90,30 @@ fn start(cli: Cli, debug_log: Option<PathBuf>) -> i32 {
 }
 
 fn dispatch(command: Command, cx: &Context) -> i32 {
+    let search = &cx.search;
+    // A session's threads print too (a panic's message among them): they must never wait
+    // for a lock this thread holds.
+    let command = match command {
+        Command::Run { target, flags } => {
+            return run::run(&target, &flags.args(&cx.settings), search);
+        }
+        Command::Resume { session, flags } => {
+            return commands::resume(session.as_deref(), &flags.args(&cx.settings));
+        }
+        Command::Follow(args) => return commands::follow(args, cx),
+        Command::Replay(args) => return commands::replay(args, cx),
+        other => other,
+    };
     let (mut out, mut err) = (std::io::stdout().lock(), std::io::stderr().lock());
     let audit_dir = cx.settings.audit_dir.value.clone();
-    let search = &cx.search;
     match command {
-        Command::Run { target, flags } => run::run(&target, &flags.args(&cx.settings), search),
-        Command::Resume { session, flags } => {
-            commands::resume(session.as_deref(), &flags.args(&cx.settings))
-        }
+        Command::Run { .. }
+        | Command::Resume { .. }
+        | Command::Follow(_)
+        | Command::Replay(_)
+        | Command::Completions { .. }
+        | Command::Man { .. }
+        | Command::Init { .. } => 2,
         Command::Sessions { json, .. } => {
             with_dir(audit_dir, |dir| sessions::sessions(&dir, json, &mut out))
         }
@@ -114,8 +130,6 @@ fn dispatch(command: Command, cx: &Context) -> i32 {
             };
             commands::verify(audit_dir, &session, &proof, json, &mut out)
         }
-        Command::Follow(args) => commands::follow(args, cx),
-        Command::Replay(args) => commands::replay(args, cx),
         Command::Export {
             session,
             plan,
@@ -167,7 +181,6 @@ fn dispatch(command: Command, cx: &Context) -> i32 {
         }
         Command::Examples => examples::list(search, cx.examples_dir.as_deref(), &mut out),
         Command::Config(args) => commands::config(&args, cx, &mut out),
-        Command::Completions { .. } | Command::Man { .. } | Command::Init { .. } => 2,
         Command::Doctor => runbook::cli::doctor::doctor(&mut out),
     }
 }

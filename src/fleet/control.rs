@@ -48,12 +48,32 @@ pub(super) struct Slot {
     opening: Mutex<()>,
     /// Process groups started there, possibly still alive.
     groups: Mutex<Vec<i32>>,
+    /// The login shell there exports with `export` ([`super::wrapper::Login`]), as an
+    /// earlier run's environment said.
+    login_exports: AtomicBool,
 }
 
 impl Slot {
     /// Options of a run or control command over this host's master.
     pub fn client_options(&self) -> [&str; 5] {
         ["-o", "ControlMaster=no", "-o", &self.control, "-T"]
+    }
+
+    /// How the next run there can start ([`super::wrapper::Login`]).
+    pub fn login(&self) -> super::wrapper::Login {
+        if self.login_exports.load(Ordering::Relaxed) {
+            super::wrapper::Login::Exports
+        } else {
+            super::wrapper::Login::Unknown
+        }
+    }
+
+    /// Learns the login shell from `SHELL` in a run's environment.
+    pub fn learn_login_shell(&self, shell: &str) {
+        self.login_exports.store(
+            super::wrapper::Login::of_shell(shell) == super::wrapper::Login::Exports,
+            Ordering::Relaxed,
+        );
     }
 
     /// Whether the host's master is open (its socket is there).
@@ -208,6 +228,7 @@ impl Inner {
             socket,
             opening: Mutex::new(()),
             groups: Mutex::new(Vec::new()),
+            login_exports: AtomicBool::new(false),
         });
         slots.push(Arc::clone(&slot));
         slot

@@ -1,7 +1,7 @@
 //! The wrapper's reports, told apart from the step's own stderr. Each report starts with
 //! a mark no output contains by chance — `\x1e` and a random nonce drawn for the run —
-//! and a header line: `start PGID`, `before` (then an `env -0` dump), `go`, `env` (the
-//! dump after the script), `pwd` (then the directory), `end STATUS`, `torn`. A dump runs
+//! and a header line: `start PGID`, `before` (then an `export -p` listing), `go`, `env`
+//! (the listing after the script), `pwd` (then the directory), `end STATUS`, `torn`. A dump runs
 //! to the next mark. Everything else is the step's stderr, passed on as it streams; only
 //! a tail that could be the start of a mark waits for the next read.
 

@@ -14,6 +14,7 @@
 
 pub mod check;
 pub mod control;
+mod exports;
 pub mod frames;
 pub mod inventory;
 pub mod place;

@@ -2,10 +2,12 @@
 //! its steps exported or unset, and the directory they `cd`'d to. Worked out from the
 //! environment the wrapper reports before and after the step's script.
 
+use super::exports::parse_exports;
 use std::collections::{BTreeMap, BTreeSet};
 
-/// Variables the shell changes by itself; never carried.
-const SHELL_MANAGED: &[&str] = &["_", "SHLVL", "PWD", "OLDPWD"];
+/// Variables the shell changes by itself, and the run's tag (each run gets its own, and a
+/// step that unset it must not strip it from the next): never carried.
+const SHELL_MANAGED: &[&str] = &["_", "SHLVL", "PWD", "OLDPWD", super::stop::TAG_VARIABLE];
 
 /// One host's state between steps.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -74,11 +76,11 @@ impl Place {
     }
 }
 
-/// The change between two `env -0` dumps taken before and after a step's script, and the
-/// `pwd` it ended in.
+/// The change between two `export -p` listings taken before and after a step's script,
+/// and the `pwd` it ended in.
 pub fn change(before: &[u8], after: &[u8], pwd: Option<&[u8]>) -> Change {
-    let before = parse_env(before);
-    let after = parse_env(after);
+    let before = parse_exports(before);
+    let after = parse_exports(after);
     let carried = |name: &String| !SHELL_MANAGED.contains(&name.as_str());
     Change {
         set: after
@@ -97,22 +99,6 @@ pub fn change(before: &[u8], after: &[u8], pwd: Option<&[u8]>) -> Change {
     }
 }
 
-/// `NAME=value` entries separated by NUL; a value that is not UTF-8 is read lossily.
-fn parse_env(bytes: &[u8]) -> BTreeMap<String, String> {
-    bytes
-        .split(|&b| b == 0)
-        .filter_map(|entry| {
-            let eq = entry.iter().position(|&b| b == b'=')?;
-            (eq > 0).then(|| {
-                (
-                    String::from_utf8_lossy(&entry[..eq]).into_owned(),
-                    String::from_utf8_lossy(&entry[eq + 1..]).into_owned(),
-                )
-            })
-        })
-        .collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -126,9 +112,12 @@ mod tests {
 
     #[test]
     fn a_step_sets_changes_and_unsets_and_the_shell_noise_is_ignored() {
-        let before = b"HOME=/root\0A=1\0PROXY=x\0_=/bin/bash\0SHLVL=2\0PWD=/root\0";
+        let before = b"declare -x HOME=\"/root\"\ndeclare -x A=\"1\"\ndeclare -x PROXY=\"x\"\n\
+            declare -x SHLVL=\"2\"\ndeclare -x PWD=\"/root\"\ndeclare -x OLDPWD\n\
+            declare -x RUNBOOK_RUN_TAG=\"s.1\"\n";
         let after =
-            b"HOME=/root\0A=2\0B=multi\nline\0_=/usr/bin/env\0SHLVL=3\0PWD=/srv\0OLDPWD=/root\0";
+            b"declare -x HOME=\"/root\"\ndeclare -x A=\"2\"\ndeclare -x B=$'multi\\nline'\n\
+            declare -x SHLVL=\"3\"\ndeclare -x PWD=\"/srv\"\ndeclare -x OLDPWD=\"/root\"\n";
         let change = change(before, after, Some(b"/srv\n"));
         assert_eq!(change.set, map(&[("A", "2"), ("B", "multi\nline")]));
         assert_eq!(change.unset, BTreeSet::from(["PROXY".to_string()]));

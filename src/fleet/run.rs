@@ -29,6 +29,9 @@ const DRAIN: Duration = Duration::from_millis(300);
 /// After the remote group was stopped, its streams get this long to close.
 const AFTER_STOP: Duration = Duration::from_secs(5);
 const READER_STACK: usize = 128 * 1024;
+/// Input this small fits an empty pipe (even one shrunk to a page): written at once, with
+/// no thread of its own.
+const INLINE_INPUT: usize = 4096;
 
 /// What to run on a host.
 #[derive(Debug, Clone)]
@@ -228,8 +231,8 @@ impl Supervisor {
             cwd: request.start.cwd.as_deref(),
             errexit: request.errexit,
         };
-        let input = match wrapper.stdin(&nonce) {
-            Ok(input) => input,
+        let prepared = match wrapper.prepare(&nonce, &self.tag, self.slot.login()) {
+            Ok(prepared) => prepared,
             Err(why) => return self.outcome(Exit::Code(-1), Some(Failure::Local(why))),
         };
         let mut command = self
@@ -237,7 +240,7 @@ impl Supervisor {
             .settings
             .to_host(&self.slot.host, &self.slot.client_options());
         command
-            .arg(wrapper::remote_command(&self.tag))
+            .arg(&prepared.command)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
@@ -251,7 +254,7 @@ impl Supervisor {
                 );
             }
         };
-        let streams = self.spawn_io(&mut child, input, &wrapper::mark(&nonce));
+        let streams = self.spawn_io(&mut child, prepared.input, &wrapper::mark(&nonce));
         self.supervise(child, streams, request.timeout)
     }
 
@@ -263,12 +266,16 @@ impl Supervisor {
     ) -> Option<(JoinHandle<()>, JoinHandle<Reports>)> {
         if let Some(mut stdin) = child.stdin.take() {
             // A run that ends without reading its script is told apart by its reports.
-            let _ = thread::Builder::new()
-                .name("remote-stdin".into())
-                .stack_size(READER_STACK)
-                .spawn(move || {
-                    let _ = stdin.write_all(&input);
-                });
+            if input.len() <= INLINE_INPUT {
+                let _ = stdin.write_all(&input);
+            } else {
+                let _ = thread::Builder::new()
+                    .name("remote-stdin".into())
+                    .stack_size(READER_STACK)
+                    .spawn(move || {
+                        let _ = stdin.write_all(&input);
+                    });
+            }
         }
         let (stdout, stderr) = (child.stdout.take()?, child.stderr.take()?);
         let gate = Arc::new(Gate::default());
@@ -442,6 +449,13 @@ impl Supervisor {
             ),
             (true, None, None) => None,
         };
+        if let Some(shell) = reports
+            .before
+            .as_deref()
+            .and_then(|before| super::exports::parse_exports(before).remove("SHELL"))
+        {
+            self.slot.learn_login_shell(&shell);
+        }
         let change = match (&reports.before, &reports.after) {
             (Some(before), Some(after)) => {
                 Some(super::place::change(before, after, reports.pwd.as_deref()))

@@ -1,28 +1,64 @@
-//! What a remote run sends: the command `exec env RUNBOOK_RUN_TAG=… setsid -w bash -s`
-//! (the step's shell leads its own process group and session, so one `kill` reaches
-//! everything that stays in it, and the tag finds what leaves), and on its stdin a wrapper, then the step's script and a NUL.
+//! What a remote run sends. The command (what the host's login shell gets) is one line —
+//! `exec env RUNBOOK_RUN_TAG=… bash -c 'read the wrapper; eval it' bash W S C TAG`, which
+//! any login shell runs; once a host's environment said its login shell is one of the sh
+//! family or fish, `export RUNBOOK_RUN_TAG=…; exec bash …` (one program fewer to start).
+//! Either way the tag is in the step shell's own environment from its start, so whatever
+//! it forks or execs carries it ([`super::stop`]) wherever it moves; should it be missing,
+//! bash starts again under `env` with it. Its stdin holds three parts of known length,
+//! each read whole with one `read -N` (bash would read a script from a pipe byte by
+//! byte): the wrapper (W bytes), the host's setup (S) and the step's script (C).
 //!
-//! The wrapper is one `{ … }` group, parsed whole before it runs. It reports the shell's
-//! process group first, reads the script up to the NUL (bash reads a pipe byte by byte,
-//! so nothing is read ahead), gives the script `/dev/null` as stdin, sets the session's
-//! and the host's variables as quoted `export` lines — values never become script text —
-//! reports the environment, says `go`, changes directory (a failure fails the step), and
-//! `eval`s the script under `set -e -o pipefail` unless the step opts out. On every way out an `EXIT` trap reports the
-//! environment, the directory and the status ([`super::frames`]). A script that did not
-//! arrive whole is not run.
+//! The wrapper makes sure the step's shell leads its own session and process group —
+//! OpenSSH's server already starts it so; otherwise it starts again under `setsid` — so
+//! one `kill` reaches everything that stays in the group. It reports the group, reads the
+//! setup and the script (a part that did not arrive whole: nothing runs), gives the
+//! script `/dev/null` as stdin, runs the setup — the session's and the host's variables as
+//! quoted `export` lines, values never script text — reports the exported variables,
+//! says `go`, changes directory (a failure fails the step), and `eval`s the script under
+//! `set -e -o pipefail` unless the step opts out. On every way out an `EXIT` trap reports
+//! the variables, the directory and the status ([`super::frames`]). Only bash builtins
+//! run besides the script: a host pays for no process of runbook's own.
 
 use super::ssh::shell_quote;
 use std::collections::BTreeMap;
 
-/// The remote command of a run tagged `tag` ([`super::stop`]): the tag is in the shell's
-/// own environment, so whatever it forks or execs carries it. The tag holds only
-/// letters, digits, `_`, `-` and `.`; it is quoted all the same.
-pub fn remote_command(tag: &str) -> String {
-    format!(
-        "exec env {}={} setsid -w bash -s",
-        super::stop::TAG_VARIABLE,
-        shell_quote(tag)
-    )
+/// What the login shell runs: makes sure the tag (`$4`) is in the shell's environment,
+/// reads the wrapper, `$1` bytes, whole, and runs it.
+const BOOT: &str = concat!(
+    r#"[ "${RUNBOOK_RUN_TAG-}" = "$4" ] || "#,
+    r#"exec env RUNBOOK_RUN_TAG="$4" bash -c "$BASH_EXECUTION_STRING" bash "$@"; "#,
+    r#"IFS= LC_ALL=C read -r -N "$1" __rb_w || exit 125; eval "$__rb_w""#
+);
+
+/// How a host's login shell is asked to start bash with the tag.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Login {
+    /// Not known: `exec env TAG=… bash`, which every shell runs.
+    Unknown,
+    /// The sh family or fish: `export TAG=…; exec bash`.
+    Exports,
+}
+
+impl Login {
+    /// What a login shell (`SHELL`, a path) understands.
+    pub fn of_shell(shell: &str) -> Login {
+        let name = shell.rsplit('/').next().unwrap_or(shell);
+        match name {
+            "sh" | "bash" | "dash" | "ash" | "zsh" | "ksh" | "mksh" | "yash" | "fish" => {
+                Login::Exports
+            }
+            _ => Login::Unknown,
+        }
+    }
+}
+
+/// What goes to a host for one run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Prepared {
+    /// The remote command, for the login shell.
+    pub command: String,
+    /// Its stdin: wrapper, setup, script.
+    pub input: Vec<u8>,
 }
 
 /// One run's wrapper settings.
@@ -48,15 +84,53 @@ pub fn nonce() -> Result<String, String> {
 }
 
 impl Wrapper<'_> {
-    /// The bytes for the remote shell's stdin.
-    pub fn stdin(&self, nonce: &str) -> Result<Vec<u8>, String> {
+    /// The command and stdin of a run with this nonce, tagged `tag` (letters, digits,
+    /// `_`, `-` and `.`; quoted all the same).
+    pub fn prepare(&self, nonce: &str, tag: &str, login: Login) -> Result<Prepared, String> {
         if self.script.contains('\0') {
             return Err("the script holds a NUL byte".into());
         }
-        let mut text = String::with_capacity(2048 + self.script.len());
-        text.push_str("{\n");
+        let wrapper = self.wrapper(nonce);
+        let setup = self.setup()?;
+        let start = match login {
+            Login::Unknown => "exec env {var}={tag} bash",
+            Login::Exports => "export {var}={tag}; exec bash",
+        };
+        let command = format!(
+            "{} -c {boot} bash {} {} {} {tag}",
+            start
+                .replace("{var}", super::stop::TAG_VARIABLE)
+                .replace("{tag}", &shell_quote(tag)),
+            wrapper.len(),
+            setup.len(),
+            self.script.len(),
+            tag = shell_quote(tag),
+            boot = shell_quote(BOOT),
+        );
+        let mut input = Vec::with_capacity(wrapper.len() + setup.len() + self.script.len());
+        input.extend_from_slice(wrapper.as_bytes());
+        input.extend_from_slice(setup.as_bytes());
+        input.extend_from_slice(self.script.as_bytes());
+        Ok(Prepared { command, input })
+    }
+
+    fn wrapper(&self, nonce: &str) -> String {
+        let mut text = String::with_capacity(2048);
         text.push_str(&format!("__rb_mark=$'\\036'RB{nonce}:\n"));
-        text.push_str(PROLOGUE);
+        text.push_str(LEAD_AND_READ);
+        text.push_str(REPORT);
+        text.push_str(if self.errexit {
+            "set -e -o pipefail\n"
+        } else {
+            "set +e +o pipefail\n"
+        });
+        text.push_str("eval \"$__rb_script\"\nbuiltin exit\n");
+        text
+    }
+
+    /// The host's variables and directory, as quoted shell text.
+    fn setup(&self) -> Result<String, String> {
+        let mut text = String::new();
         for (name, value) in self.env {
             if !is_name(name) {
                 continue;
@@ -69,21 +143,13 @@ impl Wrapper<'_> {
         for name in self.unset.iter().filter(|n| is_name(n)) {
             text.push_str(&format!("unset -v {name}\n"));
         }
-        text.push_str(REPORT_BEFORE);
-        text.push_str("__rb_say go\n");
         if let Some(cwd) = self.cwd {
-            text.push_str(&format!("cd -- {} || exit 1\n", shell_quote(cwd)));
+            if cwd.contains('\0') {
+                return Err("the directory holds a NUL byte".into());
+            }
+            text.push_str(&format!("__rb_cwd={}\n", shell_quote(cwd)));
         }
-        text.push_str(if self.errexit {
-            "set -e -o pipefail\n"
-        } else {
-            "set +e +o pipefail\n"
-        });
-        text.push_str("eval \"$__rb_script\"\nexit\n}\n");
-        let mut bytes = text.into_bytes();
-        bytes.extend_from_slice(self.script.as_bytes());
-        bytes.push(0);
-        Ok(bytes)
+        Ok(text)
     }
 }
 
@@ -95,31 +161,53 @@ fn is_name(name: &str) -> bool {
         && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
-/// Reports go to a copy of stderr the script does not know about; the script is read,
-/// then stdin is `/dev/null`.
-const PROLOGUE: &str = r#"exec {__rb_ctl}>&2
-__rb_say() { printf '%s%s\n' "$__rb_mark" "$1" >&"$__rb_ctl"; }
+/// Leads a session (field 6 of `/proc/$$/stat` is its id; without /proc, `setsid` it is),
+/// reports the group, reads setup and script, and gives the script `/dev/null` as stdin.
+/// Reports go to a copy of stderr the script does not know about.
+const LEAD_AND_READ: &str = r#"__rb_stat=
+{ read -r __rb_stat </proc/$$/stat; } 2>/dev/null
+__rb_ids=(${__rb_stat##*) })
+if [[ ${__rb_ids[3]-} != "$$" && ${5-} != again ]]; then
+    exec setsid -w bash -c "$__rb_w" bash "$1" "$2" "$3" "$4" again
+fi
+exec {__rb_ctl}>&2
+__rb_say() { builtin printf '%s%s\n' "$__rb_mark" "$1" >&"$__rb_ctl"; }
 __rb_say "start $$"
-if ! IFS= read -r -d '' __rb_script; then __rb_say torn; exit 125; fi
+if IFS= LC_ALL=C read -r -N "$2" __rb_setup && IFS= LC_ALL=C read -r -N "$3" __rb_script; then
+    :
+else
+    __rb_say torn
+    exit 125
+fi
 exec </dev/null
+set --
+unset -v __rb_w __rb_stat __rb_ids
+eval "$__rb_setup"
+unset -v __rb_setup
 "#;
 
-/// The environment before the script, and the traps that report the end — also when the
-/// group is stopped (bash would otherwise report the last status it saw, not the signal).
-const REPORT_BEFORE: &str = r#"__rb_say before
-command -p env -0 >&"$__rb_ctl"
+/// The exported variables before the script, the traps that report the end — also when
+/// the group is stopped (bash would otherwise report the last status it saw, not the
+/// signal) — and the directory.
+const REPORT: &str = r#"__rb_say before
+builtin export -p >&"$__rb_ctl"
 __rb_end() {
-    set +e
+    builtin set +e
     __rb_say env
-    command -p env -0 >&"$__rb_ctl"
+    builtin export -p >&"$__rb_ctl"
     __rb_say pwd
-    pwd >&"$__rb_ctl"
+    builtin pwd >&"$__rb_ctl"
     __rb_say "end $__rb_status"
 }
-trap '__rb_status=$?; __rb_end; exit "$__rb_status"' EXIT
-trap 'exit 129' HUP
-trap 'exit 130' INT
-trap 'exit 143' TERM
+trap '__rb_status=$?; __rb_end; builtin exit "$__rb_status"' EXIT
+trap 'builtin exit 129' HUP
+trap 'builtin exit 130' INT
+trap 'builtin exit 143' TERM
+__rb_say go
+if [[ -n ${__rb_cwd+set} ]]; then
+    cd -- "$__rb_cwd" || builtin exit 1
+fi
+unset -v __rb_cwd
 "#;
 
 #[cfg(test)]
@@ -129,33 +217,53 @@ mod tests {
     use std::io::Write;
     use std::process::{Command, Stdio};
 
-    /// `input` to the local `bash -s`, as a host's shell would get it.
-    fn bash_s(input: &[u8]) -> std::process::Output {
-        let mut child = Command::new("bash")
-            .arg("-s")
+    /// Runs `prepared` as a host's login shell (`sh` unless said) would; `leader`: as
+    /// OpenSSH starts it, leading its own session.
+    fn login_shell(prepared: &Prepared, leader: bool) -> std::process::Output {
+        login_shell_of("sh", prepared, leader)
+    }
+
+    fn login_shell_of(shell: &str, prepared: &Prepared, leader: bool) -> std::process::Output {
+        let mut command = if leader {
+            let mut c = Command::new("setsid");
+            c.args(["-w", shell, "-c", &prepared.command]);
+            c
+        } else {
+            let mut c = Command::new(shell);
+            c.args(["-c", &prepared.command]);
+            c
+        };
+        let mut child = command
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
-            .expect("bash");
+            .expect(shell);
         child
             .stdin
             .take()
             .expect("stdin")
-            .write_all(input)
+            .write_all(&prepared.input)
             .expect("write");
         child.wait_with_output().expect("output")
     }
 
-    /// Runs the wrapper with the local bash, as `bash -s` on a host would.
+    fn frames_of(nonce: &str, stderr: &[u8]) -> Vec<Frame> {
+        let mut deframer = Deframer::new(&mark(nonce));
+        let mut frames = Vec::new();
+        deframer.push(stderr, &mut frames);
+        deframer.finish(&mut frames);
+        frames
+    }
+
+    /// Runs the wrapper with the local shells, as a host would.
     fn run(wrapper: &Wrapper) -> (Vec<u8>, Vec<Frame>) {
         let nonce = nonce().expect("nonce");
-        let output = bash_s(&wrapper.stdin(&nonce).expect("stdin"));
-        let mut deframer = Deframer::new(&mark(&nonce));
-        let mut frames = Vec::new();
-        deframer.push(&output.stderr, &mut frames);
-        deframer.finish(&mut frames);
-        (output.stdout, frames)
+        let prepared = wrapper
+            .prepare(&nonce, "s.r", Login::Unknown)
+            .expect("prepare");
+        let output = login_shell(&prepared, true);
+        (output.stdout, frames_of(&nonce, &output.stderr))
     }
 
     fn text_of(frames: &[Frame]) -> String {
@@ -228,9 +336,16 @@ mod tests {
             cwd: None,
             errexit: true,
         };
-        let mut input = wrapper.stdin("00").expect("stdin");
-        input.pop();
-        let output = bash_s(&input);
+        let mut prepared = wrapper
+            .prepare("00", "s.r", Login::Unknown)
+            .expect("prepare");
+        prepared.input.pop();
+        let output = login_shell(&prepared, true);
+        assert!(String::from_utf8_lossy(&output.stdout).is_empty());
+        assert_eq!(output.status.code(), Some(125));
+        assert_eq!(frames_of("00", &output.stderr).last(), Some(&Frame::Torn));
+        prepared.input.truncate(100);
+        let output = login_shell(&prepared, true);
         assert!(String::from_utf8_lossy(&output.stdout).is_empty());
         assert_eq!(output.status.code(), Some(125));
         let lost = Wrapper {
@@ -247,6 +362,125 @@ mod tests {
         assert_eq!(frames.last(), Some(&Frame::End { status: 1 }));
     }
 
+    fn on_path(program: &str) -> bool {
+        Command::new("sh")
+            .args(["-c", &format!("command -v {program}")])
+            .stdout(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success())
+    }
+
+    fn start_of(frames: &[Frame]) -> i32 {
+        frames
+            .iter()
+            .find_map(|f| match f {
+                Frame::Start { pgid } => Some(*pgid),
+                _ => None,
+            })
+            .expect("start")
+    }
+
+    #[test]
+    fn the_step_leads_its_own_session_whether_the_login_shell_did_or_not() {
+        let env = BTreeMap::new();
+        let wrapper = Wrapper {
+            script: "ps -o sid= -o pgid= -p $$; echo \"args=$#\"; tr '\\0' '\\n' </proc/$$/environ | grep RUNBOOK_RUN_TAG",
+            env: &env,
+            unset: &[],
+            cwd: None,
+            errexit: true,
+        };
+        let shells = ["sh", "bash", "zsh", "fish", "tcsh"];
+        let ways = [
+            (true, Login::Unknown),
+            (false, Login::Unknown),
+            (true, Login::Exports),
+        ];
+        let tried = shells
+            .iter()
+            .filter(|s| on_path(s))
+            .flat_map(|s| ways.map(|(leader, login)| (*s, leader, login)));
+        for (shell, leader, login) in tried {
+            let nonce = nonce().expect("nonce");
+            let prepared = wrapper.prepare(&nonce, "s.r", login).expect("prepare");
+            let output = login_shell_of(shell, &prepared, leader);
+            let frames = frames_of(&nonce, &output.stderr);
+            let pgid = start_of(&frames);
+            let stdout = String::from_utf8_lossy(&output.stdout);
+            let ids: Vec<&str> = stdout.split_whitespace().collect();
+            assert_eq!(
+                ids[..2],
+                [pgid.to_string(), pgid.to_string()],
+                "{shell} leader={leader} {login:?}: {stdout}"
+            );
+            assert_ne!(pgid, nix::unistd::getpgrp().as_raw());
+            assert_eq!(
+                ids[2..],
+                ["args=0", "RUNBOOK_RUN_TAG=s.r"],
+                "{shell} {login:?}"
+            );
+            assert_eq!(frames.last(), Some(&Frame::End { status: 0 }));
+        }
+    }
+
+    #[test]
+    fn login_shells_that_export_are_told_by_their_path() {
+        assert_eq!(Login::of_shell("/bin/bash"), Login::Exports);
+        assert_eq!(Login::of_shell("/usr/bin/fish"), Login::Exports);
+        assert_eq!(Login::of_shell("/bin/tcsh"), Login::Unknown);
+        assert_eq!(Login::of_shell("/usr/sbin/nologin"), Login::Unknown);
+        assert_eq!(Login::of_shell(""), Login::Unknown);
+    }
+
+    #[test]
+    fn multibyte_text_arrives_byte_for_byte_in_any_locale() {
+        let env = BTreeMap::from([("GREETING".to_string(), "héllo € 👋\n'x'".to_string())]);
+        let wrapper = Wrapper {
+            script: "# ünïcödé ✓\nprintf '%s|%s' \"$GREETING\" 'ß€'\n",
+            env: &env,
+            unset: &[],
+            cwd: None,
+            errexit: true,
+        };
+        for locale in ["C.UTF-8", "C"] {
+            let nonce = nonce().expect("nonce");
+            let mut prepared = wrapper
+                .prepare(&nonce, "s.r", Login::Unknown)
+                .expect("prepare");
+            prepared.command = format!("LC_ALL={locale}; export LC_ALL; {}", prepared.command);
+            let output = login_shell(&prepared, true);
+            assert_eq!(
+                String::from_utf8_lossy(&output.stdout),
+                "héllo € 👋\n'x'|ß€",
+                "{locale}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_script_that_shadows_builtins_still_reports_its_end() {
+        let env = BTreeMap::new();
+        let wrapper = Wrapper {
+            script: "export() { :; }\nprintf() { :; }\npwd() { :; }\nexit() { :; }\n\
+                     set() { :; }\nbuiltin export MADE=1\ncd /\nfalse\n",
+            env: &env,
+            unset: &[],
+            cwd: None,
+            errexit: true,
+        };
+        let (_, frames) = run(&wrapper);
+        let after = frames.iter().find_map(|f| match f {
+            Frame::After(listing) => Some(crate::fleet::exports::parse_exports(listing)),
+            _ => None,
+        });
+        assert_eq!(
+            after.expect("after").get("MADE").map(String::as_str),
+            Some("1")
+        );
+        assert!(frames.contains(&Frame::Pwd(b"/\n".to_vec())));
+        assert_eq!(frames.last(), Some(&Frame::End { status: 1 }));
+    }
+
     #[test]
     fn nul_bytes_are_refused() {
         let env = BTreeMap::from([("A".to_string(), "x\0y".to_string())]);
@@ -259,7 +493,7 @@ mod tests {
         };
         assert!(
             wrapper
-                .stdin("00")
+                .prepare("00", "s.r", Login::Unknown)
                 .expect_err("nul")
                 .contains("A holds a NUL")
         );
@@ -269,6 +503,6 @@ mod tests {
             env: &empty,
             ..wrapper
         };
-        assert!(nul_script.stdin("00").is_err());
+        assert!(nul_script.prepare("00", "s.r", Login::Unknown).is_err());
     }
 }
