@@ -17,6 +17,7 @@ pub mod control;
 mod exports;
 pub mod frames;
 pub mod inventory;
+mod outcome;
 pub mod place;
 pub mod plan;
 pub mod run;

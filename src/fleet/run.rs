@@ -9,7 +9,8 @@
 //! clock wake it — never on a polling loop.
 
 use super::control::{Connections, Inner, Slot};
-use super::place::{Change, Start};
+pub use super::outcome::{Failure, RemoteOutcome};
+use super::place::Start;
 use super::stop::{self, Stopped, Targets};
 use super::streams::{Gate, Reports, read_stderr, read_stdout};
 use super::wrapper::{self, Wrapper};
@@ -52,52 +53,6 @@ pub enum RemoteEvent {
     Started { pgid: i32 },
     Output { stream: Stream, bytes: Vec<u8> },
     Finished(RemoteOutcome),
-}
-
-/// Why a host failed other than by its script's status.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Failure {
-    /// No connection: ssh said why.
-    Unreachable(String),
-    /// Connected, but the remote shell never started (`setsid` or `bash` missing…).
-    NoShell(String),
-    /// The connection went away while the script ran.
-    Lost(String),
-    /// Nothing could be sent from here.
-    Local(String),
-}
-
-impl std::fmt::Display for Failure {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Failure::Unreachable(why) => write!(f, "unreachable: {why}"),
-            Failure::NoShell(why) => write!(f, "the remote shell did not start: {why}"),
-            Failure::Lost(why) => write!(f, "connection lost: {why}"),
-            Failure::Local(why) => write!(f, "not started: {why}"),
-        }
-    }
-}
-
-/// How a run on a host ended.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RemoteOutcome {
-    /// The script's status, or the signal that stopped its group; `Code(-1)` unknown.
-    pub exit: Exit,
-    pub failure: Option<Failure>,
-    pub timed_out: bool,
-    pub cancelled: bool,
-    pub duration: Duration,
-    /// What the step changed on the host (exports, unsets, directory), when reported.
-    pub change: Option<Change>,
-    pub pgid: Option<i32>,
-    /// The script ended but something it started held its output open.
-    pub lingering: bool,
-}
-
-impl RemoteOutcome {
-    pub fn success(&self) -> bool {
-        self.failure.is_none() && !self.timed_out && !self.cancelled && self.exit.success()
-    }
 }
 
 /// Where a run's events go; `false` back means nobody listens any more (the run stops).
@@ -151,30 +106,55 @@ impl Connections {
         let slot = inner.slot(host);
         let canceller = run.clone();
         let id = inner.started(Box::new(move || canceller.cancel()));
+        let supervisor = Supervisor {
+            inner: Arc::clone(&inner),
+            slot,
+            sink: Arc::clone(&sink),
+            tx,
+            rx,
+            pgid,
+            tag,
+            begun: Instant::now(),
+        };
+        // Over an open master the client starts here, at once, as `xargs` would start it:
+        // on a busy machine a run's own thread may wait its turn for a while.
+        let launched = supervisor
+            .slot
+            .is_open()
+            .then(|| supervisor.launch(&request));
+        let client = launched
+            .as_ref()
+            .and_then(|l| l.as_ref().ok())
+            .map(|l| l.child.id());
         let spawned = thread::Builder::new().name("remote-run".into()).spawn({
             let inner = Arc::clone(&inner);
             move || {
-                let outcome = Supervisor {
-                    inner: Arc::clone(&inner),
-                    slot,
-                    sink: Arc::clone(&sink),
-                    tx,
-                    rx,
-                    pgid,
-                    tag,
-                    begun: Instant::now(),
-                }
-                .run(&request);
+                let outcome = match launched {
+                    Some(Ok(launched)) => supervisor.follow(launched, request.timeout),
+                    Some(Err(outcome)) => *outcome,
+                    None => supervisor.run(&request),
+                };
                 inner.finished(id);
                 sink(RemoteEvent::Finished(outcome));
             }
         });
         if let Err(e) = spawned {
+            if let Some(client) = client {
+                crate::child::signal_group(client, nix::sys::signal::Signal::SIGKILL);
+            }
             inner.finished(id);
             return Err(format!("cannot start a thread for the run: {e}"));
         }
         Ok(run)
     }
+}
+
+/// A run's ssh client, started, its script on the way.
+struct Launched {
+    child: Child,
+    /// Written by a thread of its own when too large to write at once.
+    input: Option<Vec<u8>>,
+    mark: Vec<u8>,
 }
 
 struct Supervisor {
@@ -210,20 +190,28 @@ impl Supervisor {
         }
     }
 
+    /// Connects if need be, then runs and follows the run.
     fn run(self, request: &RemoteRequest) -> RemoteOutcome {
         if let Err(why) = self.inner.ensure_master(&self.slot) {
             return self.outcome(Exit::Code(-1), Some(Failure::Unreachable(why)));
         }
+        match self.launch(request) {
+            Ok(launched) => self.follow(launched, request.timeout),
+            Err(outcome) => *outcome,
+        }
+    }
+
+    /// Starts the ssh client with the run's command and gives it its input (at once when
+    /// small); a run cancelled before is not started.
+    fn launch(&self, request: &RemoteRequest) -> Result<Launched, Box<RemoteOutcome>> {
         if matches!(self.rx.try_recv(), Ok(Msg::Cancel)) {
-            return RemoteOutcome {
+            return Err(Box::new(RemoteOutcome {
                 cancelled: true,
                 ..self.outcome(Exit::Code(-1), None)
-            };
+            }));
         }
-        let nonce = match wrapper::nonce() {
-            Ok(nonce) => nonce,
-            Err(why) => return self.outcome(Exit::Code(-1), Some(Failure::Local(why))),
-        };
+        let local = |why| Box::new(self.outcome(Exit::Code(-1), Some(Failure::Local(why))));
+        let nonce = wrapper::nonce().map_err(local)?;
         let wrapper = Wrapper {
             script: &request.script,
             env: &request.start.env,
@@ -231,10 +219,9 @@ impl Supervisor {
             cwd: request.start.cwd.as_deref(),
             errexit: request.errexit,
         };
-        let prepared = match wrapper.prepare(&nonce, &self.tag, self.slot.login()) {
-            Ok(prepared) => prepared,
-            Err(why) => return self.outcome(Exit::Code(-1), Some(Failure::Local(why))),
-        };
+        let prepared = wrapper
+            .prepare(&nonce, &self.tag, self.slot.login())
+            .map_err(local)?;
         let mut command = self
             .inner
             .settings
@@ -245,37 +232,48 @@ impl Supervisor {
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
         std::os::unix::process::CommandExt::process_group(&mut command, 0);
-        let mut child = match command.spawn() {
-            Ok(child) => child,
-            Err(e) => {
-                return self.outcome(
-                    Exit::Code(-1),
-                    Some(Failure::Local(format!("cannot start ssh: {e}"))),
-                );
-            }
-        };
-        let streams = self.spawn_io(&mut child, prepared.input, &wrapper::mark(&nonce));
-        self.supervise(child, streams, request.timeout)
+        let mut child = command
+            .spawn()
+            .map_err(|e| local(format!("cannot start ssh: {e}")))?;
+        let mut input = Some(prepared.input);
+        if let Some(stdin) = child.stdin.as_mut()
+            && input.as_ref().is_some_and(|i| i.len() <= INLINE_INPUT)
+        {
+            // A run that ends without reading its script is told apart by its reports.
+            let _ = stdin.write_all(&input.take().unwrap_or_default());
+            child.stdin.take();
+        }
+        Ok(Launched {
+            child,
+            input,
+            mark: wrapper::mark(&nonce),
+        })
+    }
+
+    /// Reads the run's streams and waits for its end.
+    fn follow(self, launched: Launched, timeout: Option<Duration>) -> RemoteOutcome {
+        let Launched {
+            mut child,
+            input,
+            mark,
+        } = launched;
+        let streams = self.spawn_io(&mut child, input, &mark);
+        self.supervise(child, streams, timeout)
     }
 
     fn spawn_io(
         &self,
         child: &mut Child,
-        input: Vec<u8>,
+        input: Option<Vec<u8>>,
         mark: &[u8],
     ) -> Option<(JoinHandle<()>, JoinHandle<Reports>)> {
-        if let Some(mut stdin) = child.stdin.take() {
-            // A run that ends without reading its script is told apart by its reports.
-            if input.len() <= INLINE_INPUT {
-                let _ = stdin.write_all(&input);
-            } else {
-                let _ = thread::Builder::new()
-                    .name("remote-stdin".into())
-                    .stack_size(READER_STACK)
-                    .spawn(move || {
-                        let _ = stdin.write_all(&input);
-                    });
-            }
+        if let (Some(mut stdin), Some(input)) = (child.stdin.take(), input) {
+            let _ = thread::Builder::new()
+                .name("remote-stdin".into())
+                .stack_size(READER_STACK)
+                .spawn(move || {
+                    let _ = stdin.write_all(&input);
+                });
         }
         let (stdout, stderr) = (child.stdout.take()?, child.stderr.take()?);
         let gate = Arc::new(Gate::default());
