@@ -162,7 +162,8 @@ fn is_name(name: &str) -> bool {
 }
 
 /// Leads a session (field 6 of `/proc/$$/stat` is its id; without /proc, `setsid` it is),
-/// reports the group, reads setup and script, and gives the script `/dev/null` as stdin.
+/// reports the group, reads setup and script, gives the script `/dev/null` as stdin, and
+/// makes the tag read-only: a step that tries to `unset` it fails, and says why.
 /// Reports go to a copy of stderr the script does not know about.
 const LEAD_AND_READ: &str = r#"__rb_stat=
 { read -r __rb_stat </proc/$$/stat; } 2>/dev/null
@@ -182,6 +183,7 @@ fi
 exec </dev/null
 set --
 unset -v __rb_w __rb_stat __rb_ids
+readonly RUNBOOK_RUN_TAG
 eval "$__rb_setup"
 unset -v __rb_setup
 "#;
@@ -421,6 +423,22 @@ mod tests {
             );
             assert_eq!(frames.last(), Some(&Frame::End { status: 0 }));
         }
+    }
+
+    #[test]
+    fn a_step_cannot_unset_its_tag() {
+        let env = BTreeMap::new();
+        let wrapper = Wrapper {
+            script: "unset RUNBOOK_RUN_TAG\necho unreachable\n",
+            env: &env,
+            unset: &[],
+            cwd: None,
+            errexit: true,
+        };
+        let (stdout, frames) = run(&wrapper);
+        assert!(stdout.is_empty());
+        assert!(text_of(&frames).contains("readonly variable"));
+        assert_eq!(frames.last(), Some(&Frame::End { status: 1 }));
     }
 
     #[test]
