@@ -310,11 +310,10 @@ impl Inner {
         grace: Duration,
     ) -> Result<Stopped, String> {
         let mut command = self.settings.to_host(&slot.host, &slot.client_options());
-        command.arg(format!(
-            "sh -c {}",
-            super::ssh::shell_quote(&stop::script(targets, grace))
-        ));
-        let done = crate::child::run(command, b"", CONTROL_LIMIT + grace)?;
+        // One line any login shell runs (csh takes no newline in quotes); the script on stdin.
+        command.arg("exec sh -s");
+        let script = stop::script(targets, grace);
+        let done = crate::child::run(command, script.as_bytes(), CONTROL_LIMIT + grace)?;
         stop::outcome(&String::from_utf8_lossy(&done.stdout))
     }
 

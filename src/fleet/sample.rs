@@ -15,24 +15,23 @@ use std::collections::BTreeSet;
 use std::process::Command;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
-/// Runs on the host: `$1` (the sample's script) in the background with `/dev/null` as
-/// stdin, a watcher on ssh's stdin that kills the whole group at end-of-file, and the
-/// script's status as the shell's. `setsid -w` makes the group the sample's own.
-const WATCHED: &str = r#"exec 3<&0 0</dev/null
-bash -c "$1" 3<&- &
-c=$!
-{ read -r -u 3 _; kill -KILL 0; } >/dev/null 2>&1 &
-w=$!
-wait "$c"; s=$?
-kill "$w" 2>/dev/null
-exit "$s""#;
+/// Runs on the host: the sample's script (the first `$1` bytes of stdin) in the
+/// background with `/dev/null` as stdin, a watcher on the rest of ssh's stdin that kills
+/// the whole group at end-of-file, and the script's status as the shell's. `setsid -w`
+/// makes the group the sample's own.
+const WATCHED: &str = concat!(
+    r#"IFS= LC_ALL=C read -r -N "$1" s || exit 125; exec 3<&0 0</dev/null; "#,
+    r#"bash -c "$s" 3<&- & c=$!; "#,
+    r#"{ read -r -u 3 _; kill -KILL 0; } >/dev/null 2>&1 & w=$!; "#,
+    r#"wait "$c"; r=$?; kill "$w" 2>/dev/null; exit "$r""#
+);
 
-/// The remote command of a sample running `script`.
-pub fn sample_command(script: &str) -> String {
+/// The remote command of a sample of `len` bytes of script: one line any login shell
+/// runs (csh takes no newline in quotes). The script comes first on its stdin.
+pub fn sample_command(len: usize) -> String {
     format!(
-        "exec setsid -w bash -c {} rb-sample {}",
-        shell_quote(WATCHED),
-        shell_quote(script)
+        "exec setsid -w bash -c {} rb-sample {len}",
+        shell_quote(WATCHED)
     )
 }
 
@@ -84,16 +83,16 @@ impl HostSampler {
         lock(&self.connecting).contains(&host.name)
     }
 
-    /// `ssh … -- HOST <sample command>` over `host`'s master, for `script`; its stdin
-    /// must stay open until the sample ends.
-    pub fn command(&self, host: &HostEntry, script: &str) -> Command {
+    /// `ssh … -- HOST <sample command>` over `host`'s master, for `script`, and what to
+    /// write first on its stdin; stdin must then stay open until the sample ends.
+    pub fn command(&self, host: &HostEntry, script: &str) -> (Command, Vec<u8>) {
         let slot = self.inner.slot(host);
         let mut command = self
             .inner
             .settings
             .to_host(&slot.host, &slot.client_options());
-        command.arg(sample_command(script));
-        command
+        command.arg(sample_command(script.len()));
+        (command, script.as_bytes().to_vec())
     }
 }
 
@@ -120,29 +119,30 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_script_travels_as_one_quoted_word() {
-        let command = sample_command("cat /proc/loadavg; echo 'it''s'");
+    fn the_command_is_one_line_and_the_script_goes_on_stdin() {
+        let command = sample_command(42);
         assert!(command.starts_with("exec setsid -w bash -c '"), "{command}");
-        assert!(
-            command.ends_with(r#" rb-sample 'cat /proc/loadavg; echo '\''it'\'''\''s'\'''"#),
-            "{command}"
-        );
+        assert!(command.ends_with("' rb-sample 42"), "{command}");
+        assert!(!command.contains('\n'));
     }
 
-    /// The watched script run by a local bash in its own group, as on a host; with
-    /// `hold`, stdin stays open until the script ends.
+    /// The watched script run by a local bash in its own group, as on a host, the script
+    /// written first on its stdin; with `hold`, stdin then stays open until the script ends.
     fn watched(script: &str, hold: bool) -> (String, Option<i32>, std::time::Duration) {
-        use std::io::Read;
+        use std::io::{Read, Write};
         use std::os::unix::process::CommandExt;
         let began = std::time::Instant::now();
         let mut child = std::process::Command::new("bash")
-            .args(["-c", WATCHED, "rb-sample", script])
+            .args(["-c", WATCHED, "rb-sample", &script.len().to_string()])
             .stdin(std::process::Stdio::piped())
             .stdout(std::process::Stdio::piped())
             .process_group(0)
             .spawn()
             .expect("bash");
         let mut stdin = child.stdin.take();
+        if let Some(input) = stdin.as_mut() {
+            input.write_all(script.as_bytes()).expect("script");
+        }
         if !hold {
             stdin = None;
         }
@@ -159,8 +159,8 @@ mod tests {
 
     #[test]
     fn the_watched_script_keeps_its_output_and_status() {
-        let (out, code, _) = watched("echo here; exit 3", true);
-        assert_eq!(out, "here\n");
+        let (out, code, _) = watched("echo 'it''s' hére\necho two; exit 3", true);
+        assert_eq!(out, "its hére\ntwo\n");
         assert_eq!(code, Some(3));
     }
 

@@ -161,7 +161,8 @@ async fn run(
         .await
         .map_err(|e| ProbeError::Connect(format!("the connection attempt failed: {e}")))?
         .map_err(ProbeError::Connect)?;
-    let mut child = tokio::process::Command::from(sampler.command(host, script))
+    let (command, input) = sampler.command(host, script);
+    let mut child = tokio::process::Command::from(command)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -172,8 +173,13 @@ async fn run(
             shell: "ssh".into(),
             message: e.to_string(),
         })?;
-    // Held open until the end: the host ends the sample when it closes.
-    let stdin = child.stdin.take();
+    // The script first, then held open until the end: the host ends the sample when it
+    // closes.
+    let mut stdin = child.stdin.take();
+    if let Some(pipe) = stdin.as_mut() {
+        use tokio::io::AsyncWriteExt;
+        let _ = pipe.write_all(&input).await;
+    }
     let (stdout, stderr) = (child.stdout.take(), child.stderr.take());
     let (status, out, err) = tokio::join!(
         child.wait(),
