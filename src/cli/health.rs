@@ -246,12 +246,35 @@ pub fn table(rows: &[Row]) -> String {
         "NAME", "KIND", "STATUS", "VALUE"
     );
     for r in rows {
+        // One row per check: a multi-line command or reason shows its breaks as ⏎.
+        let detail = r.detail.trim_end().lines().collect::<Vec<_>>().join(" ⏎ ");
         let line = format!(
-            "{:<name_w$}  {:<kind_w$}  {:<status_w$}  {:<value_w$}  {}",
-            r.name, r.kind, r.status, r.value, r.detail
+            "{:<name_w$}  {:<kind_w$}  {:<status_w$}  {:<value_w$}  {detail}",
+            r.name, r.kind, r.status, r.value
         );
         text.push_str(line.trim_end());
         text.push('\n');
     }
     text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_multi_line_command_keeps_to_one_row() {
+        let rows = [Row {
+            name: "load@host01".into(),
+            kind: "cmd",
+            status: Status::Ok,
+            value: "3.33".into(),
+            detail: "read one rest < /proc/loadavg\necho \"load $one\"\n".into(),
+        }];
+        assert_eq!(
+            table(&rows),
+            "NAME         KIND  STATUS  VALUE  REASON/TARGET\n\
+             load@host01  cmd   OK      3.33   read one rest < /proc/loadavg ⏎ echo \"load $one\"\n"
+        );
+    }
 }

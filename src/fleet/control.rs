@@ -310,8 +310,7 @@ impl Inner {
         grace: Duration,
     ) -> Result<Stopped, String> {
         let mut command = self.settings.to_host(&slot.host, &slot.client_options());
-        // One line any login shell runs (csh takes no newline in quotes); the script on stdin.
-        command.arg("exec sh -s");
+        command.arg(stop::COMMAND);
         let script = stop::script(targets, grace);
         let done = crate::child::run(command, script.as_bytes(), CONTROL_LIMIT + grace)?;
         stop::outcome(&String::from_utf8_lossy(&done.stdout))

@@ -119,6 +119,28 @@ mod tests {
     use super::*;
 
     #[test]
+    fn every_login_shell_runs_the_sample_command() {
+        use std::io::Write;
+        let script = "echo \"it's\" $((6 * 7))\nexit 4";
+        for shell in ["sh", "bash", "zsh", "fish", "tcsh"] {
+            let Ok(mut child) = std::process::Command::new(shell)
+                .args(["-c", &sample_command(script.len())])
+                .stdin(std::process::Stdio::piped())
+                .stdout(std::process::Stdio::piped())
+                .spawn()
+            else {
+                continue;
+            };
+            let mut stdin = child.stdin.take().expect("stdin");
+            stdin.write_all(script.as_bytes()).expect("script");
+            let out = child.wait_with_output().expect("output");
+            drop(stdin);
+            assert_eq!(String::from_utf8_lossy(&out.stdout), "it's 42\n", "{shell}");
+            assert_eq!(out.status.code(), Some(4), "{shell}");
+        }
+    }
+
+    #[test]
     fn the_command_is_one_line_and_the_script_goes_on_stdin() {
         let command = sample_command(42);
         assert!(command.starts_with("exec setsid -w bash -c '"), "{command}");

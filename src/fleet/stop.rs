@@ -13,6 +13,10 @@ use std::time::Duration;
 /// The environment variable every remote run carries.
 pub const TAG_VARIABLE: &str = "RUNBOOK_RUN_TAG";
 
+/// The remote command that runs [`script`], given on its stdin: one line, so any login
+/// shell runs it (csh takes no newline in quotes).
+pub const COMMAND: &str = "exec sh -s";
+
 /// How stopping went on a host.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Stopped {
@@ -118,12 +122,44 @@ mod tests {
     }
 
     fn stop(tag: &str, grace: Duration) -> Stopped {
+        stop_from("sh", tag, grace)
+    }
+
+    /// The stop command run by `login_shell` as a host's would, the script on its stdin.
+    fn stop_from(login_shell: &str, tag: &str, grace: Duration) -> Stopped {
+        use std::io::Write;
         let script = script(Targets { groups: &[], tag }, grace);
-        let out = Command::new("sh")
-            .args(["-c", &script])
-            .output()
-            .expect("sh");
+        let mut child = Command::new(login_shell)
+            .args(["-c", COMMAND])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("login shell");
+        let mut stdin = child.stdin.take().expect("stdin");
+        stdin.write_all(script.as_bytes()).expect("script");
+        drop(stdin);
+        let out = child.wait_with_output().expect("output");
         outcome(&String::from_utf8_lossy(&out.stdout)).expect("a known answer")
+    }
+
+    #[test]
+    fn every_login_shell_runs_the_stop_command() {
+        let shells = ["sh", "bash", "zsh", "fish", "tcsh"];
+        let present = |shell: &&&str| {
+            Command::new("sh")
+                .args(["-c", &format!("command -v {shell}")])
+                .stdout(Stdio::null())
+                .status()
+                .is_ok_and(|s| s.success())
+        };
+        for shell in shells.iter().filter(present) {
+            let session = session_tag(&format!("login-{shell}-{}", std::process::id()));
+            let mut sleeper = tagged_sleeper(&run_tag(&session, "a"), "sleep 93");
+            std::thread::sleep(Duration::from_millis(200));
+            let said = stop_from(shell, &all_runs(&session), Duration::from_secs(1));
+            assert_eq!(said, Stopped::Terminated, "{shell}");
+            assert!(sleeper.wait().is_ok());
+        }
     }
 
     #[test]
