@@ -47,7 +47,7 @@ use std::time::{Duration, Instant};
 pub use error::ExecError;
 pub use groups::{ProcessGroups, terminate_group};
 pub use priority::bulk_thread;
-pub(crate) use shell::shell;
+pub(crate) use shell::{parse_env, shell};
 pub use types::{
     DEFAULT_DRAIN, DEFAULT_GRACE, EVENT_BACKLOG, ExecEvent, Exit, IoMode, Limits, Outcome,
     RunRequest, Stream,

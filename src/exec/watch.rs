@@ -22,7 +22,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, PoisonError};
 
-use super::shell::parse_env;
+use super::parse_env;
 
 /// Name fragments that make a variable worth watching (the masker decides what is secret).
 const SECRET_WORDS: &[&str] = &["TOKEN", "SECRET", "PASSWORD", "KEY"];

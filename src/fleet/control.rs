@@ -110,6 +110,40 @@ pub(super) struct Inner {
     active: Mutex<Vec<(u64, Canceller)>>,
     next_run: std::sync::atomic::AtomicU64,
     closed: AtomicBool,
+    /// Time the caller's thread spent starting ssh clients in the current burst of starts.
+    pub inline_starts: Mutex<InlineStarts>,
+}
+
+/// Starting a run's ssh client on the caller's thread (the session's, which also draws
+/// the screen) is quick, but a batch of many is not: a burst of starts gets at most
+/// [`INLINE_BUDGET`] of it, the rest start on their own threads.
+#[derive(Debug, Default)]
+pub(super) struct InlineStarts {
+    last: Option<std::time::Instant>,
+    spent: Duration,
+}
+
+const INLINE_BUDGET: Duration = Duration::from_millis(20);
+/// Starts this far apart belong to different bursts.
+const BURST_GAP: Duration = Duration::from_millis(100);
+
+impl InlineStarts {
+    /// Whether the next start may run on the caller's thread.
+    pub fn allowed(&mut self, now: std::time::Instant) -> bool {
+        if self
+            .last
+            .is_none_or(|last| now.duration_since(last) > BURST_GAP)
+        {
+            self.spent = Duration::ZERO;
+        }
+        self.spent < INLINE_BUDGET
+    }
+
+    /// A start on the caller's thread took `took`, ending at `now`.
+    pub fn spent(&mut self, took: Duration, now: std::time::Instant) {
+        self.spent += took;
+        self.last = Some(now);
+    }
 }
 
 /// The session's connections to its hosts. Dropping it closes them — what runs left on
@@ -144,6 +178,7 @@ impl Connections {
                 active: Mutex::new(Vec::new()),
                 next_run: std::sync::atomic::AtomicU64::new(0),
                 closed: AtomicBool::new(false),
+                inline_starts: Mutex::new(InlineStarts::default()),
             }),
         })
     }
@@ -389,6 +424,18 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_burst_of_starts_gets_a_bounded_share_of_the_callers_time() {
+        let t0 = std::time::Instant::now();
+        let mut starts = InlineStarts::default();
+        assert!(starts.allowed(t0));
+        starts.spent(Duration::from_millis(15), t0 + Duration::from_millis(15));
+        assert!(starts.allowed(t0 + Duration::from_millis(16)));
+        starts.spent(Duration::from_millis(6), t0 + Duration::from_millis(22));
+        assert!(!starts.allowed(t0 + Duration::from_millis(23)));
+        assert!(starts.allowed(t0 + Duration::from_millis(200)));
+    }
 
     #[test]
     fn sockets_are_private_numbered_and_short() {

@@ -349,17 +349,13 @@ mod tests {
         (out[..at].to_vec(), out[at + split.len()..].to_vec())
     }
 
+    /// `env -0` as the project reads it, less what the shell sets anew for a child it
+    /// execs as its last command.
     fn env_dump(bytes: &[u8]) -> BTreeMap<String, String> {
-        bytes
-            .split(|&b| b == 0)
-            .filter_map(|entry| {
-                let eq = entry.iter().position(|&b| b == b'=')?;
-                let name = String::from_utf8_lossy(&entry[..eq]).into_owned();
-                // The shell sets these anew for a child it execs as its last command.
-                (name != "_" && name != "SHLVL")
-                    .then(|| (name, String::from_utf8_lossy(&entry[eq + 1..]).into_owned()))
-            })
-            .collect()
+        let mut vars = crate::exec::parse_env(bytes);
+        vars.remove("_");
+        vars.remove("SHLVL");
+        vars
     }
 
     proptest! {

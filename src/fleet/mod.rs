@@ -35,3 +35,19 @@ pub use run::{EventSink, Failure, RemoteEvent, RemoteOutcome, RemoteRequest, Rem
 pub use sample::HostSampler;
 pub use ssh::SshSettings;
 pub use stop::Stopped;
+
+/// The login shells people have that are installed here: tests run the remote commands
+/// under each, as a host's would.
+#[cfg(test)]
+pub(crate) fn login_shells_here() -> Vec<&'static str> {
+    ["sh", "bash", "zsh", "fish", "tcsh"]
+        .into_iter()
+        .filter(|shell| {
+            std::process::Command::new("sh")
+                .args(["-c", &format!("command -v {shell}")])
+                .stdout(std::process::Stdio::null())
+                .status()
+                .is_ok_and(|s| s.success())
+        })
+        .collect()
+}

@@ -76,10 +76,9 @@ impl Place {
     }
 }
 
-/// The change between two `export -p` listings taken before and after a step's script,
-/// and the `pwd` it ended in.
-pub fn change(before: &[u8], after: &[u8], pwd: Option<&[u8]>) -> Change {
-    let before = parse_exports(before);
+/// The change between the variables exported before a step's script (read from its
+/// `export -p` listing) and the listing after it, and the `pwd` it ended in.
+pub fn change(before: &BTreeMap<String, String>, after: &[u8], pwd: Option<&[u8]>) -> Change {
     let after = parse_exports(after);
     let carried = |name: &String| !SHELL_MANAGED.contains(&name.as_str());
     Change {
@@ -118,7 +117,7 @@ mod tests {
         let after =
             b"declare -x HOME=\"/root\"\ndeclare -x A=\"2\"\ndeclare -x B=$'multi\\nline'\n\
             declare -x SHLVL=\"3\"\ndeclare -x PWD=\"/srv\"\ndeclare -x OLDPWD=\"/root\"\n";
-        let change = change(before, after, Some(b"/srv\n"));
+        let change = change(&parse_exports(before), after, Some(b"/srv\n"));
         assert_eq!(change.set, map(&[("A", "2"), ("B", "multi\nline")]));
         assert_eq!(change.unset, BTreeSet::from(["PROXY".to_string()]));
         assert_eq!(change.cwd.as_deref(), Some("/srv"));

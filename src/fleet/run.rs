@@ -118,10 +118,13 @@ impl Connections {
         };
         // Over an open master the client starts here, at once, as `xargs` would start it:
         // on a busy machine a run's own thread may wait its turn for a while.
-        let launched = supervisor
-            .slot
-            .is_open()
-            .then(|| supervisor.launch(&request));
+        let now = Instant::now();
+        let inline = supervisor.slot.is_open() && lock(&inner.inline_starts).allowed(now);
+        let launched = inline.then(|| {
+            let launched = supervisor.launch(&request);
+            lock(&inner.inline_starts).spent(now.elapsed(), Instant::now());
+            launched
+        });
         let client = launched
             .as_ref()
             .and_then(|l| l.as_ref().ok())
@@ -447,14 +450,11 @@ impl Supervisor {
             ),
             (true, None, None) => None,
         };
-        if let Some(shell) = reports
-            .before
-            .as_deref()
-            .and_then(|before| super::exports::parse_exports(before).remove("SHELL"))
-        {
-            self.slot.learn_login_shell(&shell);
+        let before = reports.before.as_deref().map(super::exports::parse_exports);
+        if let Some(shell) = before.as_ref().and_then(|b| b.get("SHELL")) {
+            self.slot.learn_login_shell(shell);
         }
-        let change = match (&reports.before, &reports.after) {
+        let change = match (&before, &reports.after) {
             (Some(before), Some(after)) => {
                 Some(super::place::change(before, after, reports.pwd.as_deref()))
             }
@@ -475,4 +475,10 @@ impl Supervisor {
 
 fn kill_client(child: &mut Child) {
     crate::child::signal_group(child.id(), nix::sys::signal::Signal::SIGKILL);
+}
+
+fn lock<T>(mutex: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }

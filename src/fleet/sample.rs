@@ -122,15 +122,13 @@ mod tests {
     fn every_login_shell_runs_the_sample_command() {
         use std::io::Write;
         let script = "echo \"it's\" $((6 * 7))\nexit 4";
-        for shell in ["sh", "bash", "zsh", "fish", "tcsh"] {
-            let Ok(mut child) = std::process::Command::new(shell)
+        for shell in crate::fleet::login_shells_here() {
+            let mut child = std::process::Command::new(shell)
                 .args(["-c", &sample_command(script.len())])
                 .stdin(std::process::Stdio::piped())
                 .stdout(std::process::Stdio::piped())
                 .spawn()
-            else {
-                continue;
-            };
+                .expect(shell);
             let mut stdin = child.stdin.take().expect("stdin");
             stdin.write_all(script.as_bytes()).expect("script");
             let out = child.wait_with_output().expect("output");

@@ -144,15 +144,7 @@ mod tests {
 
     #[test]
     fn every_login_shell_runs_the_stop_command() {
-        let shells = ["sh", "bash", "zsh", "fish", "tcsh"];
-        let present = |shell: &&&str| {
-            Command::new("sh")
-                .args(["-c", &format!("command -v {shell}")])
-                .stdout(Stdio::null())
-                .status()
-                .is_ok_and(|s| s.success())
-        };
-        for shell in shells.iter().filter(present) {
+        for shell in crate::fleet::login_shells_here() {
             let session = session_tag(&format!("login-{shell}-{}", std::process::id()));
             let mut sleeper = tagged_sleeper(&run_tag(&session, "a"), "sleep 93");
             std::thread::sleep(Duration::from_millis(200));

@@ -364,14 +364,6 @@ mod tests {
         assert_eq!(frames.last(), Some(&Frame::End { status: 1 }));
     }
 
-    fn on_path(program: &str) -> bool {
-        Command::new("sh")
-            .args(["-c", &format!("command -v {program}")])
-            .stdout(Stdio::null())
-            .status()
-            .is_ok_and(|s| s.success())
-    }
-
     fn start_of(frames: &[Frame]) -> i32 {
         frames
             .iter()
@@ -392,7 +384,7 @@ mod tests {
             cwd: None,
             errexit: true,
         };
-        let shells = ["sh", "bash", "zsh", "fish", "tcsh"];
+        let shells = crate::fleet::login_shells_here();
         let ways = [
             (true, Login::Unknown),
             (false, Login::Unknown),
@@ -400,7 +392,6 @@ mod tests {
         ];
         let tried = shells
             .iter()
-            .filter(|s| on_path(s))
             .flat_map(|s| ways.map(|(leader, login)| (*s, leader, login)));
         for (shell, leader, login) in tried {
             let nonce = nonce().expect("nonce");
