@@ -1,7 +1,8 @@
 //! A step on hosts on the full screen, in a real pseudo-terminal against the loopback
 //! sshd: the host rows come up as the hosts run, `x` cancels the step on every host (no
 //! remote process survives, checked on the server), and so does quitting mid-step; the
-//! terminal is given back either way. Under `--yes`, Enter pressed while the next batch
+//! terminal is given back either way; leaving stops what steps left running on the
+//! hosts, and the log's `driver_left` says so. Under `--yes`, Enter pressed while the next batch
 //! waits for its `batch_wait` leaves the walk to the autopilot: every batch gate is
 //! decided GO and the step is never offered again.
 
@@ -165,4 +166,69 @@ echo "restarted on $RUNBOOK_TEST_HOST"
     let decided = events(&records, "batch_decided");
     assert_eq!(decided.len(), 2, "a GO after batches 1 and 2");
     assert!(decided.iter().all(|e| e["data"]["auto"] == true));
+}
+
+#[test]
+fn leaving_stops_what_steps_left_on_the_hosts_and_the_log_says_so() {
+    let sshd = Sshd::start(2);
+    let sb = Sandbox::new();
+    let (name, value) = sshd::token();
+    sb.runbook(
+        "service.md",
+        &format!(
+            r#"---
+hosts:
+  web: ["host[01:02]"]
+---
+# Services
+
+```bash {{name=start on=web}}
+export {name}={value}
+nohup sleep 600 >/dev/null 2>&1 &
+echo "started on $RUNBOOK_TEST_HOST"
+```
+
+```bash {{name=later}}
+true
+```
+"#
+        ),
+    );
+    let audit = sb.audit_dir();
+    let config = sshd.config();
+    let mut term = Term::spawn(
+        &[
+            "run",
+            "service.md",
+            "--ssh-config",
+            config.to_str().expect("utf8"),
+        ],
+        sb.path(),
+        &[("RUNBOOK_AUDIT_DIR", audit.as_os_str())],
+    );
+    term.wait_for("LIVE");
+    term.send("\r");
+    term.wait_for("Run this step?");
+    term.send("y");
+    term.wait_for("2 ok");
+    let token = format!("{name}={value}");
+    assert_eq!(
+        sshd::processes_with(&token).len(),
+        2,
+        "a service on each host"
+    );
+    term.send("q");
+    term.wait_for("Quit?");
+    term.send("l");
+    let exit = term.wait_exit();
+    exit.assert_terminal_restored();
+    let left = sshd::gone(&token, Duration::from_secs(10));
+    assert!(left.is_empty(), "left on the server: {left:?}");
+    let records = records(&sb.only_log());
+    let left = events(&records, "driver_left");
+    assert_eq!(left.len(), 1);
+    assert_eq!(
+        left[0]["data"]["stopped"],
+        "stopped what steps left running on 2 hosts"
+    );
 }

@@ -439,3 +439,71 @@ fn closing_one_session_leaves_another_sessions_processes_alone() {
     second.close();
     assert!(sshd::gone(&token, Duration::from_secs(10)).is_empty());
 }
+
+#[test]
+fn a_killed_drivers_step_run_in_place_by_a_login_bash_is_stopped_by_the_next_driver() {
+    let sshd = Sshd::start(1);
+    let settings = || SshSettings::with_config(Some(sshd.config()));
+    let session = format!("inplace-{}", std::process::id());
+    let first = Connections::for_session(settings(), &session).expect("runtime dir");
+    let (outcome, _) = run(
+        &first,
+        "host01",
+        request("true", &Place::default(), &BTreeMap::new()),
+    );
+    assert!(outcome.success(), "{outcome:?}");
+    // The login shell (bash) is known now: the next step runs in it, in place, and only
+    // what that shell starts carries the token; between its sleeps it has no child.
+    let (_run, _events, token) = start_script(
+        &first,
+        "host01",
+        "echo started\nfor i in $(seq 600); do sleep 0.2 || :; done\n",
+        None,
+    );
+    let in_place = format!(
+        "bash -c {}",
+        runbook::fleet::stop::in_place_start(&runbook::fleet::stop::all_runs(&session))
+    );
+    let shells = sshd::processes_with_arg(&in_place);
+    assert_eq!(
+        shells.len(),
+        1,
+        "the step runs in its login bash: {shells:?}"
+    );
+    assert!(
+        !sshd::processes_with(&token)
+            .iter()
+            .any(|p| p.0 == shells[0].0),
+        "the shell's own environment was set before the token"
+    );
+    // The driver dies with SIGKILL: nothing stops the step; its ssh client and the
+    // master (a daemon of its own) live on, so the step's streams stay open.
+    let runtime = first.runtime_dir().display().to_string();
+    std::mem::forget(first);
+    std::thread::sleep(Duration::from_millis(500));
+    assert_eq!(
+        sshd::processes_with_arg(&in_place).len(),
+        1,
+        "the loop goes on"
+    );
+    let next = Connections::for_session(settings(), &session).expect("runtime dir");
+    next.remember(&host("host01"));
+    let closed = next.close();
+    assert_eq!(closed.hosts_with_leftovers, 1);
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    while !sshd::processes_with_arg(&in_place).is_empty() && std::time::Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert_eq!(
+        sshd::processes_with_arg(&in_place),
+        vec![],
+        "the shell is gone"
+    );
+    assert!(sshd::gone(&token, Duration::from_secs(5)).is_empty());
+    for (pid, _) in sshd::processes_with_arg(&runtime) {
+        let _ = nix::sys::signal::kill(
+            nix::unistd::Pid::from_raw(pid),
+            nix::sys::signal::Signal::SIGKILL,
+        );
+    }
+}

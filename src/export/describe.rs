@@ -38,9 +38,10 @@ pub(crate) fn describe(body: &Body) -> Option<String> {
         Body::LogRepaired { dropped_bytes } => {
             format!("log repaired: a torn final line of {dropped_bytes} bytes was dropped")
         }
-        Body::DriverLeft { operator } => {
-            format!("{operator} left the session; it could be resumed")
-        }
+        Body::DriverLeft { operator, stopped } => match stopped {
+            Some(stopped) => format!("{operator} left the session; it could be resumed; {stopped}"),
+            None => format!("{operator} left the session; it could be resumed"),
+        },
         Body::StepStarted {
             attempt,
             cwd,

@@ -51,7 +51,10 @@ impl Facts {
             Body::SessionResumed { operator, host, .. } => self
                 .drivers
                 .push(format!("{operator} on {host} resumed it ({when})")),
-            Body::DriverLeft { operator } => self.drivers.push(format!("{operator} left ({when})")),
+            Body::DriverLeft { operator, stopped } => self.drivers.push(match stopped {
+                Some(stopped) => format!("{operator} left ({when}; {stopped})"),
+                None => format!("{operator} left ({when})"),
+            }),
             Body::SessionEnded { .. } => self.ended = Some((stamped.ts, stamped.mono_ms)),
             Body::LogRepaired { .. }
             | Body::StepStarted { .. }

@@ -48,9 +48,9 @@ pub(super) struct Slot {
     opening: Mutex<()>,
     /// Process groups started there, possibly still alive.
     groups: Mutex<Vec<i32>>,
-    /// The login shell there exports with `export` ([`super::wrapper::Login`]), as an
-    /// earlier run's environment said.
-    login_exports: AtomicBool,
+    /// How the login shell there starts a run ([`super::wrapper::Login`]), as an earlier
+    /// run's environment said.
+    login: Mutex<super::wrapper::Login>,
 }
 
 impl Slot {
@@ -61,19 +61,12 @@ impl Slot {
 
     /// How the next run there can start ([`super::wrapper::Login`]).
     pub fn login(&self) -> super::wrapper::Login {
-        if self.login_exports.load(Ordering::Relaxed) {
-            super::wrapper::Login::Exports
-        } else {
-            super::wrapper::Login::Unknown
-        }
+        *lock(&self.login)
     }
 
     /// Learns the login shell from `SHELL` in a run's environment.
     pub fn learn_login_shell(&self, shell: &str) {
-        self.login_exports.store(
-            super::wrapper::Login::of_shell(shell) == super::wrapper::Login::Exports,
-            Ordering::Relaxed,
-        );
+        *lock(&self.login) = super::wrapper::Login::of_shell(shell);
     }
 
     /// Whether the host's master is open (its socket is there).
@@ -263,7 +256,7 @@ impl Inner {
             socket,
             opening: Mutex::new(()),
             groups: Mutex::new(Vec::new()),
-            login_exports: AtomicBool::new(false),
+            login: Mutex::new(super::wrapper::Login::Unknown),
         });
         slots.push(Arc::clone(&slot));
         slot

@@ -2,11 +2,14 @@
 //! runs led, and every process that carries the session's tag in its environment.
 //!
 //! A run's shell leads its own group, but a step can leave it (`setsid`, `nohup setsid`,
-//! a daemon that double-forks). Each run starts as `env RUNBOOK_RUN_TAG=SESSION.RUN …`,
-//! so the shell and everything it forks or execs inherit the tag, wherever they move;
-//! the stop command finds them by their environment (`/proc/PID/environ`, readable for
-//! the login user's own processes). What it cannot reach is said in the README: a
-//! process that clears its environment (`env -i`), or one running as another user.
+//! a daemon that double-forks). Each run's shell exports `RUNBOOK_RUN_TAG=SESSION.RUN`,
+//! so everything it forks or execs inherits the tag, wherever it moves; the stop command
+//! finds them by their environment (`/proc/PID/environ`, readable for the login user's
+//! own processes). Where a host's login bash runs the step in place, the shell's own
+//! environment was set before the tag: that shell, and the subshells it forks, are found
+//! by their command line, `bash -c 'export RUNBOOK_RUN_TAG='SESSION.RUN'; …'`
+//! ([`in_place_start`]). What it cannot reach is said in the README: a process that
+//! clears its environment (`env -i`), or one running as another user.
 
 use std::time::Duration;
 
@@ -26,6 +29,12 @@ pub enum Stopped {
     Terminated,
     /// They needed SIGKILL.
     Killed,
+}
+
+/// How the command of a run tagged `tag` (or of all runs of a session, given its
+/// [`all_runs`]) starts where the login shell is bash and runs the step in place.
+pub fn in_place_start(tag: &str) -> String {
+    format!("export {TAG_VARIABLE}='{tag}")
 }
 
 /// What to stop on one host.
@@ -74,8 +83,11 @@ pub fn script(targets: Targets<'_>, grace: Duration) -> String {
     let groups: Vec<String> = targets.groups.iter().map(i32::to_string).collect();
     let rounds = (grace.as_millis() / 100).max(1);
     format!(
-        r#"g="{groups}"; t='{var}={tag}'
-tagged() {{ for f in $(grep -lF -- "$t" /proc/[0-9]*/environ 2>/dev/null); do p=${{f#/proc/}}; echo "${{p%/environ}}"; done; }}
+        r#"g="{groups}"; t='{var}={tag}'; c="{in_place}"
+tagged() {{ for f in $(grep -lF -- "$t" /proc/[0-9]*/environ 2>/dev/null); do p=${{f#/proc/}}; echo "${{p%/environ}}"; done
+  for f in $(grep -lF -- "$c" /proc/[0-9]*/cmdline 2>/dev/null); do
+    case $(tr '\0' ' ' 2>/dev/null <"$f") in "bash -c $c"*) p=${{f#/proc/}}; echo "${{p%/cmdline}}";; esac
+  done; }}
 alive() {{ for p in $g; do kill -0 -$p 2>/dev/null && return 0; done; [ -n "$(tagged)" ]; }}
 hit() {{ for p in $g; do kill -$1 -$p 2>/dev/null; done; for p in $(tagged); do kill -$1 $p 2>/dev/null; done; }}
 alive || {{ echo gone; exit 0; }}
@@ -92,6 +104,7 @@ echo terminated"#,
         groups = groups.join(" "),
         var = TAG_VARIABLE,
         tag = targets.tag,
+        in_place = in_place_start(targets.tag),
     )
 }
 
@@ -185,6 +198,65 @@ mod tests {
         );
         quiet.wait().expect("reaped");
         stubborn.wait().expect("reaped");
+    }
+
+    /// A step run in place by a login bash, as OpenSSH starts it: the tag only in what
+    /// it starts; its stdin held open, so `read -t` waits without a child (and ends the
+    /// loop once the test is gone).
+    fn in_place_step(tag: &str, script: &str) -> std::process::Child {
+        let command = format!(
+            "{}'; set -- 0 0 0 \"${TAG_VARIABLE}\"; {script}",
+            in_place_start(tag)
+        );
+        Command::new("setsid")
+            .args(["bash", "-c", &command])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("step")
+    }
+
+    #[test]
+    fn a_step_run_in_place_and_its_subshells_are_found_by_their_command_line() {
+        let session = format!("p{}", std::process::id());
+        let mut alone = in_place_step(
+            &run_tag(&session, "a"),
+            "while :; do read -t 0.1 x; [ $? -gt 128 ] || exit; done",
+        );
+        let mut jobs = in_place_step(
+            &run_tag(&session, "b"),
+            "set -m; ( trap '' TERM; while :; do read -t 0.1 x; [ $? -gt 128 ] || exit; done ) & wait",
+        );
+        // What only mentions the tag is left alone.
+        let mut decoy = Command::new("bash")
+            .args([
+                "-c",
+                &format!(
+                    "sleep 94; : \"{}\"",
+                    in_place_start(&run_tag(&session, "c"))
+                ),
+            ])
+            .spawn()
+            .expect("decoy");
+        std::thread::sleep(Duration::from_millis(300));
+        assert_eq!(
+            stop(&all_runs(&session), Duration::from_millis(500)),
+            Stopped::Killed
+        );
+        assert!(alone.wait().is_ok());
+        assert!(jobs.wait().is_ok());
+        assert_eq!(
+            stop(&all_runs(&session), Duration::from_millis(500)),
+            Stopped::Gone,
+            "the subshell of its own group went too"
+        );
+        assert!(
+            decoy.try_wait().expect("status").is_none(),
+            "the decoy lives"
+        );
+        let _ = decoy.kill();
+        let _ = decoy.wait();
     }
 
     #[test]

@@ -149,6 +149,10 @@ pub enum Body {
     /// The driver quit without ending the session; it can be resumed.
     DriverLeft {
         operator: String,
+        /// What leaving had to stop, as a session's end says it (`stopped what steps left
+        /// running on 2 hosts`); absent when nothing was.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        stopped: Option<String>,
     },
     RollbackEntered {
         reason: String,

@@ -222,7 +222,7 @@ impl Projection {
                 self.left = None;
                 self.resumes += 1;
             }
-            Body::DriverLeft { operator } => self.left = Some(operator.clone()),
+            Body::DriverLeft { operator, .. } => self.left = Some(operator.clone()),
             Body::StepStarted { .. } | Body::WaitStarted { .. } => {
                 if let Some(slot) = step.and_then(|i| self.started_mono.get_mut(i)) {
                     *slot = Some(mono_ms);

@@ -46,6 +46,7 @@ fn the_fold_keeps_the_current_driver() {
         None,
         Body::DriverLeft {
             operator: "ana".into(),
+            stopped: None,
         },
     );
     let state = SessionState::fold(&rb, [&started("ana")]);

@@ -155,10 +155,12 @@ impl Engine<'_> {
     /// The driver has quit; the session stays resumable. Runs are stopped first
     /// ([`Engine::stop_runs`]); whatever they left in the background is stopped here.
     pub fn record_leave(&mut self, operator: &str) -> Result<(), AuditError> {
-        self.executor.stop_all(super::GRACE);
+        let processes = self.executor.stop_all(super::GRACE);
         self.background.stop();
+        let stopped = what_was_stopped(processes, self.executor.hosts_stopped());
         let body = Body::DriverLeft {
             operator: operator.to_string(),
+            stopped: (!stopped.is_empty()).then(|| stopped.join("; ")),
         };
         self.record(None, body, SyncPolicy::Now)
     }
@@ -168,17 +170,12 @@ impl Engine<'_> {
     /// recorded: `reason`, and what had to be stopped.
     pub fn end(&mut self, outcome: Outcome, reason: &str) -> Result<String, AuditError> {
         self.background.stop();
-        let stopped = self.executor.stop_all(super::GRACE);
-        let mut reason = match stopped {
-            0 => reason.to_string(),
-            1 => format!("{reason}; stopped 1 background process"),
-            n => format!("{reason}; stopped {n} background processes"),
-        };
-        match self.executor.hosts_stopped() {
-            0 => {}
-            1 => reason.push_str("; stopped what steps left running on 1 host"),
-            n => reason.push_str(&format!("; stopped what steps left running on {n} hosts")),
-        }
+        let processes = self.executor.stop_all(super::GRACE);
+        let stopped = what_was_stopped(processes, self.executor.hosts_stopped());
+        let reason = std::iter::once(reason.to_string())
+            .chain(stopped)
+            .collect::<Vec<_>>()
+            .join("; ");
         let body = Body::SessionEnded {
             outcome,
             reason: reason.clone(),
@@ -193,6 +190,22 @@ impl Engine<'_> {
         self.background.stop();
         self.executor.stop_all(super::GRACE);
     }
+}
+
+/// What closing had to stop: background processes here, leftovers on hosts.
+fn what_was_stopped(processes: usize, hosts: usize) -> Vec<String> {
+    let mut said = Vec::new();
+    match processes {
+        0 => {}
+        1 => said.push("stopped 1 background process".to_string()),
+        n => said.push(format!("stopped {n} background processes")),
+    }
+    match hosts {
+        0 => {}
+        1 => said.push("stopped what steps left running on 1 host".to_string()),
+        n => said.push(format!("stopped what steps left running on {n} hosts")),
+    }
+    said
 }
 
 /// Each criterion's group (empty when none), or nothing when no criterion has one.
