@@ -15,6 +15,27 @@ use sshd::Sshd;
 use std::time::Duration;
 use support::{Sandbox, events, records};
 
+/// The full screen on `runbook`, its first step confirmed and running.
+fn first_step_run(sshd: &Sshd, sb: &Sandbox, runbook: &str) -> Term {
+    let audit = sb.audit_dir();
+    let config = sshd.config();
+    let mut term = Term::spawn(
+        &[
+            "run",
+            runbook,
+            "--ssh-config",
+            config.to_str().expect("utf8"),
+        ],
+        sb.path(),
+        &[("RUNBOOK_AUDIT_DIR", audit.as_os_str())],
+    );
+    term.wait_for("LIVE");
+    term.send("\r");
+    term.wait_for("Run this step?");
+    term.send("y");
+    term
+}
+
 /// The screen on a step that leaves `sleep 900` on three hosts, once all three run;
 /// the token their processes carry.
 fn sleepers(sshd: &Sshd, sb: &Sandbox) -> (Term, String) {
@@ -37,22 +58,7 @@ wait
 "#
         ),
     );
-    let audit = sb.audit_dir();
-    let config = sshd.config();
-    let mut term = Term::spawn(
-        &[
-            "run",
-            "sleepy.md",
-            "--ssh-config",
-            config.to_str().expect("utf8"),
-        ],
-        sb.path(),
-        &[("RUNBOOK_AUDIT_DIR", audit.as_os_str())],
-    );
-    term.wait_for("LIVE");
-    term.send("\r");
-    term.wait_for("Run this step?");
-    term.send("y");
+    let mut term = first_step_run(sshd, sb, "sleepy.md");
     term.wait_for("3 running");
     term.wait_for("sleeping on host03");
     let token = format!("{name}={value}");
@@ -194,22 +200,7 @@ true
 "#
         ),
     );
-    let audit = sb.audit_dir();
-    let config = sshd.config();
-    let mut term = Term::spawn(
-        &[
-            "run",
-            "service.md",
-            "--ssh-config",
-            config.to_str().expect("utf8"),
-        ],
-        sb.path(),
-        &[("RUNBOOK_AUDIT_DIR", audit.as_os_str())],
-    );
-    term.wait_for("LIVE");
-    term.send("\r");
-    term.wait_for("Run this step?");
-    term.send("y");
+    let mut term = first_step_run(&sshd, &sb, "service.md");
     term.wait_for("2 ok");
     let token = format!("{name}={value}");
     assert_eq!(

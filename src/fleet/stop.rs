@@ -76,7 +76,8 @@ pub fn all_runs(session: &str) -> String {
     format!("{session}.")
 }
 
-/// The `sh` script that stops `targets`: TERM to groups and tagged processes, then after
+/// The `sh` script that stops `targets`: TERM to groups and tagged processes (a shell
+/// run in place counts only when the login user owns it), then after
 /// `grace` KILL, again and again while new ones appear (a forking loop), at most a
 /// second more. It prints `gone`, `terminated` or `killed`.
 pub fn script(targets: Targets<'_>, grace: Duration) -> String {
@@ -86,7 +87,8 @@ pub fn script(targets: Targets<'_>, grace: Duration) -> String {
         r#"g="{groups}"; t='{var}={tag}'; c="{in_place}"
 tagged() {{ for f in $(grep -lF -- "$t" /proc/[0-9]*/environ 2>/dev/null); do p=${{f#/proc/}}; echo "${{p%/environ}}"; done
   for f in $(grep -lF -- "$c" /proc/[0-9]*/cmdline 2>/dev/null); do
-    case $(tr '\0' ' ' 2>/dev/null <"$f") in "bash -c $c"*) p=${{f#/proc/}}; echo "${{p%/cmdline}}";; esac
+    p=${{f%/cmdline}}; [ -O "$p" ] || continue
+    case $(tr '\0' ' ' 2>/dev/null <"$f") in "bash -c $c"*) echo "${{p#/proc/}}";; esac
   done; }}
 alive() {{ for p in $g; do kill -0 -$p 2>/dev/null && return 0; done; [ -n "$(tagged)" ]; }}
 hit() {{ for p in $g; do kill -$1 -$p 2>/dev/null; done; for p in $(tagged); do kill -$1 $p 2>/dev/null; done; }}

@@ -5,6 +5,17 @@ use crate::fleet::frames::{Deframer, Frame};
 use std::io::Write;
 use std::process::{Command, Stdio};
 
+/// A wrapper with no unsets, the login directory and errexit.
+fn plain<'a>(script: &'a str, env: &'a BTreeMap<String, String>) -> Wrapper<'a> {
+    Wrapper {
+        script,
+        env,
+        unset: &[],
+        cwd: None,
+        errexit: true,
+    }
+}
+
 /// Runs `prepared` as a host's login shell (`sh` unless said) would; `leader`: as
 /// OpenSSH starts it, leading its own session.
 fn login_shell(prepared: &Prepared, leader: bool) -> std::process::Output {
@@ -83,11 +94,11 @@ fn values_arrive_as_variables_never_as_script() {
         ("bad-name".to_string(), "skipped".to_string()),
     ]);
     let wrapper = Wrapper {
-        script: "printf '%s' \"$TRICKY\"; read -r line || echo stdin-is-empty\n",
-        env: &env,
-        unset: &[],
         cwd: Some("/"),
-        errexit: true,
+        ..plain(
+            "printf '%s' \"$TRICKY\"; read -r line || echo stdin-is-empty\n",
+            &env,
+        )
     };
     let (stdout, frames) = run(&wrapper);
     assert_eq!(
@@ -104,13 +115,7 @@ fn values_arrive_as_variables_never_as_script() {
 fn errexit_stops_at_the_first_failure_unless_the_step_opts_out() {
     let env = BTreeMap::new();
     let script = "echo one\nfalse | true\necho two\nexit 7\n";
-    let strict = Wrapper {
-        script,
-        env: &env,
-        unset: &[],
-        cwd: None,
-        errexit: true,
-    };
+    let strict = plain(script, &env);
     let (stdout, frames) = run(&strict);
     assert_eq!(String::from_utf8_lossy(&stdout), "one\n");
     assert_eq!(frames.last(), Some(&Frame::End { status: 1 }));
@@ -126,13 +131,7 @@ fn errexit_stops_at_the_first_failure_unless_the_step_opts_out() {
 #[test]
 fn a_torn_script_never_runs_and_a_bad_directory_fails_the_step() {
     let env = BTreeMap::new();
-    let wrapper = Wrapper {
-        script: "echo ran",
-        env: &env,
-        unset: &[],
-        cwd: None,
-        errexit: true,
-    };
+    let wrapper = plain("echo ran", &env);
     let mut prepared = wrapper
         .prepare("00", "s.r", Login::Unknown)
         .expect("prepare");
@@ -172,15 +171,12 @@ fn start_of(frames: &[Frame]) -> i32 {
 #[test]
 fn the_step_leads_its_own_session_whether_the_login_shell_did_or_not() {
     let env = BTreeMap::new();
-    let wrapper = Wrapper {
-        script: "ps -o sid= -o pgid= -p $$; echo \"args=$#\"\n\
+    let wrapper = plain(
+        "ps -o sid= -o pgid= -p $$; echo \"args=$#\"\n\
                  tr '\\0' '\\n' </proc/$$/environ | grep -c RUNBOOK_RUN_TAG= || true\n\
                  env | grep RUNBOOK_RUN_TAG",
-        env: &env,
-        unset: &[],
-        cwd: None,
-        errexit: true,
-    };
+        &env,
+    );
     let ways = [
         (true, Login::Unknown),
         (false, Login::Unknown),
@@ -222,13 +218,7 @@ fn the_step_leads_its_own_session_whether_the_login_shell_did_or_not() {
 #[test]
 fn bash_runs_the_step_in_place_and_the_stop_knows_its_command_line() {
     let env = BTreeMap::new();
-    let wrapper = Wrapper {
-        script: "tr '\\0' ' ' </proc/$$/cmdline",
-        env: &env,
-        unset: &[],
-        cwd: None,
-        errexit: true,
-    };
+    let wrapper = plain("tr '\\0' ' ' </proc/$$/cmdline", &env);
     let nonce = nonce().expect("nonce");
     let prepared = wrapper
         .prepare(&nonce, "s.r", Login::Bash)
@@ -246,11 +236,11 @@ fn bash_runs_the_step_in_place_and_the_stop_knows_its_command_line() {
 fn what_a_bashrc_set_in_a_login_bash_does_not_reach_the_step() {
     let env = BTreeMap::new();
     let wrapper = Wrapper {
-        script: "echo \"[$NOT_SET_ANYWHERE]\" *.nothing-here-*\nls() { :; }\necho \"$-\"\n",
-        env: &env,
-        unset: &[],
         cwd: Some("/"),
-        errexit: true,
+        ..plain(
+            "echo \"[$NOT_SET_ANYWHERE]\" *.nothing-here-*\nls() { :; }\necho \"$-\"\n",
+            &env,
+        )
     };
     let nonce = nonce().expect("nonce");
     let mut prepared = wrapper
@@ -273,13 +263,7 @@ fn what_a_bashrc_set_in_a_login_bash_does_not_reach_the_step() {
 #[test]
 fn a_step_cannot_unset_its_tag() {
     let env = BTreeMap::new();
-    let wrapper = Wrapper {
-        script: "unset RUNBOOK_RUN_TAG\necho unreachable\n",
-        env: &env,
-        unset: &[],
-        cwd: None,
-        errexit: true,
-    };
+    let wrapper = plain("unset RUNBOOK_RUN_TAG\necho unreachable\n", &env);
     let (stdout, frames) = run(&wrapper);
     assert!(stdout.is_empty());
     assert!(text_of(&frames).contains("readonly variable"));
@@ -299,13 +283,7 @@ fn login_shells_that_export_are_told_by_their_path() {
 #[test]
 fn multibyte_text_arrives_byte_for_byte_in_any_locale() {
     let env = BTreeMap::from([("GREETING".to_string(), "héllo € 👋\n'x'".to_string())]);
-    let wrapper = Wrapper {
-        script: "# ünïcödé ✓\nprintf '%s|%s' \"$GREETING\" 'ß€'\n",
-        env: &env,
-        unset: &[],
-        cwd: None,
-        errexit: true,
-    };
+    let wrapper = plain("# ünïcödé ✓\nprintf '%s|%s' \"$GREETING\" 'ß€'\n", &env);
     for locale in ["C.UTF-8", "C"] {
         let nonce = nonce().expect("nonce");
         let mut prepared = wrapper
@@ -324,14 +302,11 @@ fn multibyte_text_arrives_byte_for_byte_in_any_locale() {
 #[test]
 fn a_script_that_shadows_builtins_still_reports_its_end() {
     let env = BTreeMap::new();
-    let wrapper = Wrapper {
-        script: "export() { :; }\nprintf() { :; }\npwd() { :; }\nexit() { :; }\n\
+    let wrapper = plain(
+        "export() { :; }\nprintf() { :; }\npwd() { :; }\nexit() { :; }\n\
                  set() { :; }\nbuiltin export MADE=1\ncd /\nfalse\n",
-        env: &env,
-        unset: &[],
-        cwd: None,
-        errexit: true,
-    };
+        &env,
+    );
     let (_, frames) = run(&wrapper);
     let after = frames.iter().find_map(|f| match f {
         Frame::After(listing) => Some(crate::fleet::exports::parse_exports(listing)),
@@ -348,13 +323,7 @@ fn a_script_that_shadows_builtins_still_reports_its_end() {
 #[test]
 fn nul_bytes_are_refused() {
     let env = BTreeMap::from([("A".to_string(), "x\0y".to_string())]);
-    let wrapper = Wrapper {
-        script: "true",
-        env: &env,
-        unset: &[],
-        cwd: None,
-        errexit: true,
-    };
+    let wrapper = plain("true", &env);
     assert!(
         wrapper
             .prepare("00", "s.r", Login::Unknown)
