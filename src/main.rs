@@ -90,30 +90,19 @@ fn start(cli: Cli, debug_log: Option<PathBuf>) -> i32 {
 }
 
 fn dispatch(command: Command, cx: &Context) -> i32 {
-    let search = &cx.search;
-    // A session's threads print too (a panic's message among them): they must never wait
-    // for a lock this thread holds.
-    let command = match command {
-        Command::Run { target, flags } => {
-            return run::run(&target, &flags.args(&cx.settings), search);
-        }
-        Command::Resume { session, flags } => {
-            return commands::resume(session.as_deref(), &flags.args(&cx.settings));
-        }
-        Command::Follow(args) => return commands::follow(args, cx),
-        Command::Replay(args) => return commands::replay(args, cx),
-        other => other,
-    };
-    let (mut out, mut err) = (std::io::stdout().lock(), std::io::stderr().lock());
+    // Unlocked handles (each write takes the lock for itself): a session's threads print
+    // too (a panic's message among them) and must never wait for a lock this thread holds.
+    let (mut out, mut err) = (std::io::stdout(), std::io::stderr());
     let audit_dir = cx.settings.audit_dir.value.clone();
+    let search = &cx.search;
     match command {
-        Command::Run { .. }
-        | Command::Resume { .. }
-        | Command::Follow(_)
-        | Command::Replay(_)
-        | Command::Completions { .. }
-        | Command::Man { .. }
-        | Command::Init { .. } => 2,
+        Command::Run { target, flags } => run::run(&target, &flags.args(&cx.settings), search),
+        Command::Resume { session, flags } => {
+            commands::resume(session.as_deref(), &flags.args(&cx.settings))
+        }
+        Command::Follow(args) => commands::follow(args, cx),
+        Command::Replay(args) => commands::replay(args, cx),
+        Command::Completions { .. } | Command::Man { .. } | Command::Init { .. } => 2,
         Command::Sessions { json, .. } => {
             with_dir(audit_dir, |dir| sessions::sessions(&dir, json, &mut out))
         }

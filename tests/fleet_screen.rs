@@ -97,13 +97,19 @@ fn quitting_mid_step_leaves_nothing_running_on_any_host() {
     term.send("q");
     term.wait_for("A step is running.");
     term.send("c");
-    let exit = term.wait_exit();
-    exit.assert_terminal_restored();
-    let left = sshd::gone(&token, Duration::from_secs(10));
-    assert!(left.is_empty(), "left on the server: {left:?}");
+    ends_leaving_nothing(term, &token);
     let records = records(&sb.only_log());
     assert_eq!(events(&records, "host_finished").len(), 3);
     assert_eq!(events(&records, "driver_left").len(), 1);
+}
+
+/// The app exits, the terminal given back, and no process with `token` is left on the
+/// server.
+fn ends_leaving_nothing(mut term: Term, token: &str) {
+    let exit = term.wait_exit();
+    exit.assert_terminal_restored();
+    let left = sshd::gone(token, Duration::from_secs(10));
+    assert!(left.is_empty(), "left on the server: {left:?}");
 }
 
 fn wait_for_sleepers(token: &str) {
@@ -211,10 +217,7 @@ true
     term.send("q");
     term.wait_for("Quit?");
     term.send("l");
-    let exit = term.wait_exit();
-    exit.assert_terminal_restored();
-    let left = sshd::gone(&token, Duration::from_secs(10));
-    assert!(left.is_empty(), "left on the server: {left:?}");
+    ends_leaving_nothing(term, &token);
     let records = records(&sb.only_log());
     let left = events(&records, "driver_left");
     assert_eq!(left.len(), 1);

@@ -117,30 +117,7 @@ impl<'a> Scanner<'a> {
     }
 
     fn double_quoted(&mut self) -> Option<Vec<u8>> {
-        let mut value = Vec::new();
-        loop {
-            match self.peek()? {
-                b'"' => {
-                    self.at += 1;
-                    return Some(value);
-                }
-                b'\\' => {
-                    self.at += 1;
-                    match self.peek()? {
-                        c @ (b'"' | b'$' | b'`' | b'\\') => {
-                            value.push(c);
-                            self.at += 1;
-                        }
-                        b'\n' => self.at += 1,
-                        _ => value.push(b'\\'),
-                    }
-                }
-                c => {
-                    value.push(c);
-                    self.at += 1;
-                }
-            }
-        }
+        self.quoted(b'"', Self::double_escape)
     }
 
     fn single_quoted(&mut self) -> Option<Vec<u8>> {
@@ -151,16 +128,25 @@ impl<'a> Scanner<'a> {
     }
 
     fn c_quoted(&mut self) -> Option<Vec<u8>> {
+        self.quoted(b'\'', Self::c_escape)
+    }
+
+    /// Bytes up to the unescaped `close`; after a `\`, `escape` reads what follows.
+    fn quoted(
+        &mut self,
+        close: u8,
+        escape: fn(&mut Self, &mut Vec<u8>) -> Option<()>,
+    ) -> Option<Vec<u8>> {
         let mut value = Vec::new();
         loop {
             match self.peek()? {
-                b'\'' => {
+                c if c == close => {
                     self.at += 1;
                     return Some(value);
                 }
                 b'\\' => {
                     self.at += 1;
-                    self.c_escape(&mut value)?;
+                    escape(self, &mut value)?;
                 }
                 c => {
                     value.push(c);
@@ -168,6 +154,19 @@ impl<'a> Scanner<'a> {
                 }
             }
         }
+    }
+
+    /// The escape after a `\` in `"…"`: only `"`, `$`, `` ` ``, `\` and a newline.
+    fn double_escape(&mut self, value: &mut Vec<u8>) -> Option<()> {
+        match self.peek()? {
+            c @ (b'"' | b'$' | b'`' | b'\\') => {
+                value.push(c);
+                self.at += 1;
+            }
+            b'\n' => self.at += 1,
+            _ => value.push(b'\\'),
+        }
+        Some(())
     }
 
     /// The escape after a `\` in `$'…'`.
